@@ -1,0 +1,44 @@
+import js from '@eslint/js';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', '.sluice/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked.map((config) => ({ ...config, files: ['**/*.ts'] })),
+  {
+    files: ['**/*.ts'],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // The domain is pure: it may not reach out to adapters, services or edges.
+    files: ['src/domain/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: ['**/adapters/**', '**/services/**', '**/edges/**', '**/ports/**', 'node:sqlite', 'fastify', 'ajv'] }],
+    },
+  },
+  {
+    files: ['src/ports/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: ['**/adapters/**', '**/services/**', '**/edges/**'] }] },
+  },
+  {
+    files: ['src/services/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: ['**/adapters/**', '**/edges/**', 'node:sqlite', 'fastify'] }] },
+  },
+  {
+    files: ['src/adapters/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: ['**/services/**', '**/edges/**'] }] },
+  },
+  {
+    files: ['**/*.js'],
+    languageOptions: { globals: globals.node },
+  },
+);

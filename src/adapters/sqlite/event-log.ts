@@ -1,0 +1,216 @@
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import type { RecordAttributes } from '../../domain/event.ts';
+import type { AppendRecord, AppendResult, EventLog, LogRecord, StreamInfo } from '../../ports/event-log.ts';
+import { inTransaction } from './database.ts';
+import { StreamWaiters } from './stream-waiters.ts';
+
+interface StreamState {
+  id: number;
+  name: string;
+  partitions: number;
+  /** Next offset per partition. */
+  next: number[];
+  /** Latest timestamp per partition; kept non-decreasing so time lookups can bisect. */
+  lastTimestamp: number[];
+}
+
+interface PendingAppend {
+  records: readonly AppendRecord[];
+  resolve: (results: AppendResult[]) => void;
+  reject: (error: unknown) => void;
+}
+
+interface RecordRow {
+  offset: number;
+  id: string;
+  key: string | null;
+  ts: number;
+  attrs: string;
+  value: string;
+}
+
+/**
+ * The event log on SQLite with group commit: appends that arrive while the event loop is
+ * busy wait for the next turn and are written together in one transaction, so many
+ * requests share one fsync.
+ */
+export class SqliteEventLog implements EventLog {
+  readonly #db: DatabaseSync;
+  readonly #streams = new Map<string, StreamState>();
+  readonly #waiters = new StreamWaiters();
+  readonly #insertRecord: StatementSync;
+  readonly #insertId: StatementSync;
+  readonly #findId: StatementSync;
+  readonly #readRange: StatementSync;
+  readonly #readTimestamp: StatementSync;
+  #pending: PendingAppend[] = [];
+  #flushScheduled = false;
+
+  constructor(db: DatabaseSync) {
+    this.#db = db;
+    this.#insertRecord = db.prepare('INSERT INTO records (stream_id, partition, offset, id, key, ts, attrs, value) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+    this.#insertId = db.prepare('INSERT INTO record_ids (stream_id, id, partition, offset) VALUES (?, ?, ?, ?)');
+    this.#findId = db.prepare('SELECT partition, offset FROM record_ids WHERE stream_id = ? AND id = ?');
+    this.#readRange = db.prepare(
+      'SELECT offset, id, key, ts, attrs, value FROM records WHERE stream_id = ? AND partition = ? AND offset >= ? ORDER BY offset LIMIT ?',
+    );
+    this.#readTimestamp = db.prepare('SELECT ts FROM records WHERE stream_id = ? AND partition = ? AND offset = ?');
+    this.#loadStreams();
+  }
+
+  #loadStreams(): void {
+    const streams = this.#db.prepare('SELECT id, name, partitions FROM streams').all() as { id: number; name: string; partitions: number }[];
+    const ends = this.#db.prepare('SELECT partition, MAX(offset) AS last, MAX(ts) AS ts FROM records WHERE stream_id = ? GROUP BY partition');
+    for (const row of streams) {
+      const state: StreamState = { id: row.id, name: row.name, partitions: row.partitions, next: new Array<number>(row.partitions).fill(0), lastTimestamp: new Array<number>(row.partitions).fill(0) };
+      for (const end of ends.all(row.id) as { partition: number; last: number; ts: number }[]) {
+        state.next[end.partition] = end.last + 1;
+        state.lastTimestamp[end.partition] = end.ts;
+      }
+      this.#streams.set(row.name, state);
+    }
+  }
+
+  createStream(name: string, partitions: number): Promise<void> {
+    if (!this.#streams.has(name)) {
+      const createdAt = Date.now();
+      const result = this.#db.prepare('INSERT INTO streams (name, partitions, created_at) VALUES (?, ?, ?)').run(name, partitions, createdAt);
+      this.#streams.set(name, {
+        id: Number(result.lastInsertRowid),
+        name,
+        partitions,
+        next: new Array<number>(partitions).fill(0),
+        lastTimestamp: new Array<number>(partitions).fill(0),
+      });
+    }
+    return Promise.resolve();
+  }
+
+  describeStream(name: string): Promise<StreamInfo | undefined> {
+    const state = this.#streams.get(name);
+    return Promise.resolve(state === undefined ? undefined : this.#info(state));
+  }
+
+  listStreams(namePrefix: string): Promise<StreamInfo[]> {
+    const infos = [...this.#streams.values()].filter((state) => state.name.startsWith(namePrefix)).map((state) => this.#info(state));
+    return Promise.resolve(infos.sort((a, b) => (a.name < b.name ? -1 : 1)));
+  }
+
+  #info(state: StreamState): StreamInfo {
+    return { name: state.name, partitions: state.partitions, startOffsets: new Array<number>(state.partitions).fill(0), endOffsets: [...state.next] };
+  }
+
+  append(records: readonly AppendRecord[]): Promise<AppendResult[]> {
+    for (const record of records) {
+      const state = this.#streams.get(record.stream);
+      if (state === undefined) return Promise.reject(new Error(`stream ${record.stream} does not exist`));
+      if (record.partition < 0 || record.partition >= state.partitions) {
+        return Promise.reject(new Error(`stream ${record.stream} has no partition ${record.partition}`));
+      }
+    }
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ records, resolve, reject });
+      if (!this.#flushScheduled) {
+        this.#flushScheduled = true;
+        // setImmediate runs after pending I/O callbacks, so requests already read from
+        // their sockets join this transaction.
+        setImmediate(() => this.#flush());
+      }
+    });
+  }
+
+  #flush(): void {
+    const batch = this.#pending;
+    this.#pending = [];
+    this.#flushScheduled = false;
+    const touched = new Map<StreamState, { next: number[]; lastTimestamp: number[] }>();
+    let results: AppendResult[][];
+    try {
+      results = inTransaction(this.#db, () => {
+        const seenInBatch = new Map<string, AppendResult>();
+        return batch.map((pending) => pending.records.map((record) => this.#write(record, touched, seenInBatch)));
+      });
+    } catch (error) {
+      for (const [state, saved] of touched) {
+        state.next = saved.next;
+        state.lastTimestamp = saved.lastTimestamp;
+      }
+      for (const pending of batch) pending.reject(error);
+      return;
+    }
+    batch.forEach((pending, index) => pending.resolve(results[index]!));
+    for (const state of touched.keys()) this.#waiters.wake(state.name);
+  }
+
+  #write(record: AppendRecord, touched: Map<StreamState, { next: number[]; lastTimestamp: number[] }>, seenInBatch: Map<string, AppendResult>): AppendResult {
+    const state = this.#streams.get(record.stream)!;
+    if (!touched.has(state)) touched.set(state, { next: [...state.next], lastTimestamp: [...state.lastTimestamp] });
+    if (record.unique) {
+      const batchKey = `${state.id}\u0000${record.id}`;
+      const earlier = seenInBatch.get(batchKey);
+      if (earlier !== undefined) return { partition: earlier.partition, offset: earlier.offset, duplicate: true };
+      const stored = this.#findId.get(state.id, record.id) as { partition: number; offset: number } | undefined;
+      if (stored !== undefined) return { partition: stored.partition, offset: stored.offset, duplicate: true };
+      const offset = this.#insert(state, record);
+      this.#insertId.run(state.id, record.id, record.partition, offset);
+      const result = { partition: record.partition, offset, duplicate: false };
+      seenInBatch.set(batchKey, result);
+      return result;
+    }
+    return { partition: record.partition, offset: this.#insert(state, record), duplicate: false };
+  }
+
+  #insert(state: StreamState, record: AppendRecord): number {
+    const partition = record.partition;
+    const offset = state.next[partition]!;
+    const timestamp = Math.max(record.timestamp, state.lastTimestamp[partition]!);
+    this.#insertRecord.run(state.id, partition, offset, record.id, record.key, timestamp, JSON.stringify(record.attributes), record.value);
+    state.next[partition] = offset + 1;
+    state.lastTimestamp[partition] = timestamp;
+    return offset;
+  }
+
+  read(stream: string, partition: number, fromOffset: number, limit: number): Promise<LogRecord[]> {
+    const state = this.#streams.get(stream);
+    if (state === undefined || partition < 0 || partition >= state.partitions) return Promise.resolve([]);
+    const rows = this.#readRange.all(state.id, partition, fromOffset, limit) as unknown as RecordRow[];
+    return Promise.resolve(
+      rows.map((row) => ({
+        stream,
+        partition,
+        offset: row.offset,
+        id: row.id,
+        key: row.key,
+        timestamp: row.ts,
+        attributes: JSON.parse(row.attrs) as RecordAttributes,
+        value: row.value,
+      })),
+    );
+  }
+
+  offsetForTime(stream: string, partition: number, timestamp: number): Promise<number> {
+    const state = this.#streams.get(stream);
+    if (state === undefined) return Promise.resolve(0);
+    // Timestamps never decrease within a partition, so bisect over offsets.
+    let low = 0;
+    let high = state.next[partition] ?? 0;
+    while (low < high) {
+      const middle = Math.floor((low + high) / 2);
+      const row = this.#readTimestamp.get(state.id, partition, middle) as { ts: number } | undefined;
+      if (row !== undefined && row.ts < timestamp) low = middle + 1;
+      else high = middle;
+    }
+    return Promise.resolve(low);
+  }
+
+  waitForAppend(stream: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    return this.#waiters.wait(stream, timeoutMs, signal);
+  }
+
+  async close(): Promise<void> {
+    while (this.#pending.length > 0 || this.#flushScheduled) {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    this.#waiters.wakeAll();
+  }
+}

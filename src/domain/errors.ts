@@ -1,0 +1,87 @@
+/**
+ * The one catalogue of Sluice errors. Every error the API, the CLI or a dead letter
+ * reports has a stable `code`, an HTTP status and a hint that tells the user how to fix it.
+ * `docs/errors.md` lists the same codes; a test keeps the two in step.
+ */
+export const errorCatalogue = {
+  // request shape
+  invalid_request: { status: 400, fix: 'Check the request against /openapi.json; `details` names each bad field.' },
+  malformed_json: { status: 400, fix: 'Send valid JSON (UTF-8, no trailing commas). For many events use a JSON array or NDJSON.' },
+  invalid_utf8: { status: 400, fix: 'Encode the body as UTF-8.' },
+  unsupported_media_type: { status: 415, fix: 'Use application/json, application/x-ndjson, application/cloudevents+json, application/cloudevents-batch+json, or a CloudEvents binary request with ce-* headers and a JSON body.' },
+  payload_too_large: { status: 413, fix: 'Split the request; the limit is `limits.maxBodyBytes`.' },
+  too_many_events: { status: 413, fix: 'Send at most `limits.maxEventsPerRequest` events per request.' },
+  nesting_too_deep: { status: 400, fix: 'Flatten the event; objects and arrays may nest at most `limits.maxDepth` levels.' },
+  forbidden_key: { status: 400, fix: 'Rename the property: `__proto__`, `constructor` and `prototype` are not accepted as keys.' },
+  empty_batch: { status: 400, fix: 'Send at least one event.' },
+  invalid_event: { status: 400, fix: 'An event is an object with `type` (string) and `data`; optional `id`, `key`, `time` (RFC 3339), `source`, `subject`, `schemaVersion`.' },
+  // auth
+  unauthorized: { status: 401, fix: 'Send `Authorization: Bearer <key>` with a key created by `sluice key create` (or the admin token for admin routes).' },
+  forbidden: { status: 403, fix: 'Use a key with the scope this route needs (`produce`, `consume` or `manage`), or the admin token.' },
+  // catalog
+  not_found: { status: 404, fix: 'Check the name; list what exists with the matching GET route.' },
+  tenant_exists: { status: 409, fix: 'Tenant ids are unique; pick another id or use the existing tenant.' },
+  invalid_name: { status: 400, fix: 'Tenant ids are slugs `[a-z0-9][a-z0-9-]{0,62}`; type names are `[A-Za-z0-9][A-Za-z0-9._-]{0,127}`.' },
+  invalid_scope: { status: 400, fix: 'Scopes are `produce`, `consume` and `manage`.' },
+  invalid_schema: { status: 422, fix: 'Send a valid JSON Schema (draft 2020-12 or draft-07) in `schema`.' },
+  partitions_immutable: { status: 409, fix: 'A stream keeps the partition count it was created with; omit `partitions` or send the current value.' },
+  unknown_type: { status: 400, fix: 'Register the event type first (`PUT /v1/types/{type}` or `sluice type register`), then redrive the dead letters.' },
+  unknown_version: { status: 400, fix: 'Name an existing schema version (`GET /v1/types/{type}`), or leave it out to use the latest.' },
+  // pipeline
+  schema_validation_failed: { status: 400, fix: 'Make `data` match the type\'s schema; `details` lists each failing path and why.' },
+  invalid_key: { status: 400, fix: '`key` must be a string of at most 1024 characters, and the type\'s partition key must point at a string or number.' },
+  duplicate_id: { status: 200, fix: 'Nothing to fix: an event with this id is already stored, so it was not stored again.' },
+  // reading
+  invalid_position: { status: 400, fix: 'Use `from=earliest|latest`, an offset, or a Last-Event-ID received from this stream.' },
+  not_assigned: { status: 409, fix: 'The group rebalanced: poll again to learn this member\'s partitions, then commit only those.' },
+  // capacity
+  rate_limited: { status: 429, fix: 'Slow down and retry after the number of seconds in Retry-After.' },
+  overloaded: { status: 503, fix: 'The server is shedding load; retry after the number of seconds in Retry-After.' },
+  shutting_down: { status: 503, fix: 'The server is stopping; retry against another instance or after it restarts.' },
+  internal: { status: 500, fix: 'This is a bug in Sluice; the log has the details under the request id.' },
+} as const satisfies Record<string, { status: number; fix: string }>;
+
+export type ErrorCode = keyof typeof errorCatalogue;
+
+/** One problem inside a payload: where (a JSON pointer) and why. */
+export interface ErrorDetail {
+  path: string;
+  reason: string;
+}
+
+export interface ErrorBody {
+  code: ErrorCode;
+  message: string;
+  fix: string;
+  details?: ErrorDetail[];
+}
+
+/**
+ * @example throw new SluiceError('unknown_type', `no event type "fruit" in tenant acme`)
+ */
+export class SluiceError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details: ErrorDetail[] | undefined;
+  /** Seconds the client should wait before retrying (429 / 503). */
+  readonly retryAfter: number | undefined;
+
+  constructor(code: ErrorCode, message: string, options: { details?: ErrorDetail[]; retryAfter?: number; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'SluiceError';
+    this.code = code;
+    this.status = errorCatalogue[code].status;
+    this.details = options.details;
+    this.retryAfter = options.retryAfter;
+  }
+
+  toBody(): ErrorBody {
+    const body: ErrorBody = { code: this.code, message: this.message, fix: errorCatalogue[this.code].fix };
+    if (this.details !== undefined) body.details = this.details;
+    return body;
+  }
+}
+
+export function isSluiceError(value: unknown): value is SluiceError {
+  return value instanceof SluiceError;
+}

@@ -1,0 +1,65 @@
+import type { ErrorCode, ErrorDetail } from './errors.ts';
+
+/** One event as a producer sent it, normalised from any of the accepted request shapes. */
+export interface EventInput {
+  type: string;
+  data: unknown;
+  id?: string;
+  key?: string;
+  time?: string;
+  source?: string;
+  subject?: string;
+  schemaVersion?: number;
+  /** The event's bytes as received, kept for dead letters; computed only when needed. */
+  original: () => string;
+}
+
+/** An accepted event, ready to append: everything but its position. */
+export interface AcceptedEvent {
+  id: string;
+  /** True when the producer chose the id, so a repeat must not be stored twice. */
+  producerId: boolean;
+  type: string;
+  stream: string;
+  key: string | null;
+  attributes: RecordAttributes;
+  data: string;
+}
+
+/** The CloudEvents and Sluice attributes stored beside an event's data. */
+export interface RecordAttributes {
+  type: string;
+  source: string;
+  time: string;
+  subject?: string;
+  schemaId?: number;
+}
+
+/** A record as readers see it. */
+export interface EventRecord extends RecordAttributes {
+  id: string;
+  key: string | null;
+  tenant: string;
+  stream: string;
+  partition: number;
+  offset: number;
+  receivedAt: string;
+  data: unknown;
+}
+
+export type FailedStage = 'ingest' | 'transform' | 'delivery' | 'source';
+
+/** Why an event could not be accepted; stored in the tenant's dead-letter stream. */
+export interface Rejection {
+  stage: FailedStage;
+  code: ErrorCode;
+  message: string;
+  details?: ErrorDetail[];
+}
+
+export interface DeadLetter extends Rejection {
+  id: string;
+  type: string | null;
+  original: string;
+  receivedAt: string;
+}

@@ -1,0 +1,24 @@
+import type { Command } from 'commander';
+import { clientFor, print, withConnection, type ConnectionOptions } from '../connection.ts';
+
+export function registerDeadLetters(program: Command): void {
+  const deadLetters = program.command('dead-letters').description('events that were refused, with the reason');
+  withConnection(
+    deadLetters.command('list').description('list dead letters').option('--type <type>', 'only this event type').option('--code <code>', 'only this error code').option('--status <status>', 'pending, redriven or all', 'pending'),
+    'key',
+  ).action(async (options: ConnectionOptions & { type?: string; code?: string; status: string }) => {
+    const query = new URLSearchParams({ status: options.status });
+    if (options.type !== undefined) query.set('type', options.type);
+    if (options.code !== undefined) query.set('code', options.code);
+    print((await clientFor(options, 'key').request('GET', `/v1/dead-letters?${query.toString()}`)).body);
+  });
+  withConnection(
+    deadLetters.command('redrive').description('run pending dead letters through the current schema again').option('--type <type>', 'only this event type').option('--code <code>', 'only this error code'),
+    'key',
+  ).action(async (options: ConnectionOptions & { type?: string; code?: string }) => {
+    const body: { type?: string; code?: string } = {};
+    if (options.type !== undefined) body.type = options.type;
+    if (options.code !== undefined) body.code = options.code;
+    print((await clientFor(options, 'key').request('POST', '/v1/dead-letters/redrive', body)).body);
+  });
+}

@@ -1,0 +1,56 @@
+import type { Command } from 'commander';
+import { pino } from 'pino';
+import { loadConfig, type ConfigInput } from '../../config/config.ts';
+import { createSluice } from '../../../sluice.ts';
+
+interface StartOptions {
+  port?: string;
+  host?: string;
+  dataDir?: string;
+  config?: string;
+  logLevel?: ConfigInput['logLevel'];
+}
+
+export function registerStart(program: Command): void {
+  program
+    .command('start')
+    .description('run the server: HTTP API, registry and workers, on the embedded store')
+    .option('-p, --port <port>', 'port to listen on (SLUICE_PORT, default 8080)')
+    .option('--host <host>', 'address to listen on (SLUICE_HOST, default 127.0.0.1)')
+    .option('-d, --data-dir <dir>', 'where the embedded store lives (SLUICE_DATA_DIR, default ./.sluice)')
+    .option('-c, --config <file>', 'sluice.yaml to read (SLUICE_CONFIG)')
+    .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (SLUICE_LOG_LEVEL)')
+    .action(async (options: StartOptions) => {
+      const flags: ConfigInput = {};
+      if (options.port !== undefined) flags.port = Number(options.port);
+      if (options.host !== undefined) flags.host = options.host;
+      if (options.dataDir !== undefined) flags.dataDir = options.dataDir;
+      if (options.logLevel !== undefined) flags.logLevel = options.logLevel;
+      const config = loadConfig(options.config === undefined ? { flags, env: process.env } : { flags, env: process.env, configFile: options.config });
+      const logger = pino({ level: config.logLevel });
+      const sluice = await createSluice(config, { logger });
+      const address = await sluice.listen();
+      logger.info({ address, dataDir: config.dataDir, configFile: config.configFile }, 'sluice is listening');
+      if (sluice.adminTokenGenerated) {
+        process.stderr.write(
+          `\nAdmin token (shown once; kept in ${config.dataDir}/admin-token, mode 0600):\n  ${sluice.adminToken}\n` +
+            `Use it as SLUICE_ADMIN_TOKEN for \`sluice tenant create\` and \`sluice key create\`.\n\n`,
+        );
+      }
+      let stopping = false;
+      const stop = (signal: string): void => {
+        if (stopping) return;
+        stopping = true;
+        logger.info({ signal }, 'stopping: finishing in-flight requests');
+        sluice.close().then(
+          () => process.exit(0),
+          (error: unknown) => {
+            logger.error({ err: error }, 'shutdown failed');
+            process.exit(1);
+          },
+        );
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+}

@@ -1,0 +1,34 @@
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { clientFor, print, withConnection, type ConnectionOptions } from '../connection.ts';
+
+export function registerTypes(program: Command): void {
+  const type = program.command('type').description('event types and their schemas (a key with "manage" to register)');
+  withConnection(
+    type
+      .command('register <type>')
+      .description('create an event type or add a schema version; a no-op when the schema is unchanged')
+      .requiredOption('-s, --schema <file>', 'JSON Schema file (- for stdin)')
+      .option('--partitions <n>', 'partitions of the stream (default 4, fixed once created)')
+      .option('-k, --partition-key <pointer>', 'JSON pointer into data that keys events, e.g. /user_id'),
+    'key',
+  ).action(async (name: string, options: ConnectionOptions & { schema: string; partitions?: string; partitionKey?: string }) => {
+    const text = readFileSync(options.schema === '-' ? 0 : options.schema, 'utf8');
+    let schema: unknown;
+    try {
+      schema = JSON.parse(text);
+    } catch (error) {
+      throw new Error(`${options.schema} is not JSON: ${(error as Error).message}`);
+    }
+    const body: { schema: unknown; partitions?: number; partitionKey?: string } = { schema };
+    if (options.partitions !== undefined) body.partitions = Number(options.partitions);
+    if (options.partitionKey !== undefined) body.partitionKey = options.partitionKey;
+    print((await clientFor(options, 'key').request('PUT', `/v1/types/${encodeURIComponent(name)}`, body)).body);
+  });
+  withConnection(type.command('list').description('list event types'), 'key').action(async (options: ConnectionOptions) => {
+    print((await clientFor(options, 'key').request('GET', '/v1/types')).body);
+  });
+  withConnection(type.command('show <type>').description('show an event type and its versions'), 'key').action(async (name: string, options: ConnectionOptions) => {
+    print((await clientFor(options, 'key').request('GET', `/v1/types/${encodeURIComponent(name)}`)).body);
+  });
+}

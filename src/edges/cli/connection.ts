@@ -1,0 +1,38 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { Client } from './client.ts';
+
+export interface ConnectionOptions {
+  url?: string;
+  key?: string;
+  adminToken?: string;
+  dataDir?: string;
+}
+
+/** Adds --url and --key (or --admin-token) to a client command. */
+export function withConnection(command: Command, credential: 'key' | 'admin'): Command {
+  command.option('--url <url>', 'Sluice base URL (SLUICE_URL, default http://127.0.0.1:8080)');
+  if (credential === 'key') command.option('--key <key>', 'API key (SLUICE_KEY)');
+  else {
+    command.option('--admin-token <token>', 'admin token (SLUICE_ADMIN_TOKEN; else read from <data-dir>/admin-token)');
+    command.option('-d, --data-dir <dir>', 'data directory of a local server, to find its admin token', './.sluice');
+  }
+  return command;
+}
+
+export function clientFor(options: ConnectionOptions, credential: 'key' | 'admin'): Client {
+  const url = options.url ?? process.env.SLUICE_URL ?? 'http://127.0.0.1:8080';
+  return new Client({ url, token: credential === 'key' ? (options.key ?? process.env.SLUICE_KEY) : adminToken(options) });
+}
+
+function adminToken(options: ConnectionOptions): string | undefined {
+  const explicit = options.adminToken ?? process.env.SLUICE_ADMIN_TOKEN;
+  if (explicit !== undefined) return explicit;
+  const file = join(options.dataDir ?? process.env.SLUICE_DATA_DIR ?? './.sluice', 'admin-token');
+  return existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
+}
+
+export function print(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}

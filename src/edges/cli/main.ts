@@ -1,0 +1,31 @@
+import { Command, CommanderError } from 'commander';
+import { version } from '../../sluice.ts';
+import { ConfigError } from '../config/config.ts';
+import { ApiError } from './client.ts';
+import { registerAdmin } from './commands/admin.ts';
+import { registerDeadLetters } from './commands/dead-letters.ts';
+import { registerProduce } from './commands/produce.ts';
+import { registerStart } from './commands/start.ts';
+import { registerTail } from './commands/tail.ts';
+import { registerTypes } from './commands/types.ts';
+
+const program = new Command('sluice')
+  .description('Sluice: a multi-tenant event processor')
+  .version(version)
+  .showHelpAfterError()
+  .exitOverride();
+registerStart(program);
+registerAdmin(program);
+registerTypes(program);
+registerProduce(program);
+registerTail(program);
+registerDeadLetters(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) process.exit(error.exitCode);
+  const known = error instanceof ApiError || error instanceof ConfigError || error instanceof Error;
+  process.stderr.write(`sluice: ${known ? error.message : String(error)}\n`);
+  process.exit(error instanceof ApiError && error.status < 500 ? 1 : 2);
+}

@@ -1,0 +1,188 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Ajv } from 'ajv';
+import { parse as parseYaml } from 'yaml';
+
+export interface Limits {
+  /** Largest request body, bytes. */
+  maxBodyBytes: number;
+  /** Most events in one ingest request. */
+  maxEventsPerRequest: number;
+  /** Deepest nesting of objects and arrays inside one event. */
+  maxDepth: number;
+  /** Events waiting for the disk before ingest answers 503. */
+  maxPendingEvents: number;
+  /** Requests per second per tenant before 429; 0 turns the limit off. */
+  tenantRequestsPerSecond: number;
+}
+
+export interface SluiceConfig {
+  host: string;
+  port: number;
+  dataDir: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** From SLUICE_ADMIN_TOKEN only: secrets never come from the config file. */
+  adminToken?: string;
+  configFile?: string;
+  limits: Limits;
+  groups: { sessionTimeoutMs: number };
+}
+
+export type ConfigInput = {
+  host?: string;
+  port?: number;
+  dataDir?: string;
+  logLevel?: SluiceConfig['logLevel'];
+  adminToken?: string;
+  limits?: Partial<Limits>;
+  groups?: Partial<SluiceConfig['groups']>;
+};
+
+export const defaults: Omit<SluiceConfig, 'adminToken' | 'configFile'> = {
+  host: '127.0.0.1',
+  port: 8080,
+  dataDir: './.sluice',
+  logLevel: 'info',
+  limits: { maxBodyBytes: 5 * 1024 * 1024, maxEventsPerRequest: 5000, maxDepth: 32, maxPendingEvents: 200_000, tenantRequestsPerSecond: 100_000 },
+  groups: { sessionTimeoutMs: 30_000 },
+};
+
+const integer = (minimum: number, maximum: number) => ({ type: 'integer', minimum, maximum });
+
+const configSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    host: { type: 'string', minLength: 1 },
+    port: integer(0, 65535),
+    dataDir: { type: 'string', minLength: 1 },
+    logLevel: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
+    adminToken: { type: 'string', minLength: 16 },
+    configFile: { type: 'string' },
+    limits: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        maxBodyBytes: integer(1024, 1024 * 1024 * 1024),
+        maxEventsPerRequest: integer(1, 1_000_000),
+        maxDepth: integer(2, 1000),
+        maxPendingEvents: integer(1, 100_000_000),
+        tenantRequestsPerSecond: integer(0, 100_000_000),
+      },
+    },
+    groups: { type: 'object', additionalProperties: false, properties: { sessionTimeoutMs: integer(1000, 3_600_000) } },
+  },
+} as const;
+
+/** The environment variables Sluice reads, and where each lands in the config. */
+export const environment: Record<string, { path: string[]; type: 'string' | 'integer' }> = {
+  SLUICE_HOST: { path: ['host'], type: 'string' },
+  SLUICE_PORT: { path: ['port'], type: 'integer' },
+  SLUICE_DATA_DIR: { path: ['dataDir'], type: 'string' },
+  SLUICE_LOG_LEVEL: { path: ['logLevel'], type: 'string' },
+  SLUICE_ADMIN_TOKEN: { path: ['adminToken'], type: 'string' },
+  SLUICE_MAX_BODY_BYTES: { path: ['limits', 'maxBodyBytes'], type: 'integer' },
+  SLUICE_MAX_EVENTS_PER_REQUEST: { path: ['limits', 'maxEventsPerRequest'], type: 'integer' },
+  SLUICE_MAX_DEPTH: { path: ['limits', 'maxDepth'], type: 'integer' },
+  SLUICE_MAX_PENDING_EVENTS: { path: ['limits', 'maxPendingEvents'], type: 'integer' },
+  SLUICE_TENANT_REQUESTS_PER_SECOND: { path: ['limits', 'tenantRequestsPerSecond'], type: 'integer' },
+  SLUICE_GROUP_SESSION_TIMEOUT_MS: { path: ['groups', 'sessionTimeoutMs'], type: 'integer' },
+};
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Builds the configuration: flags > `SLUICE_*` environment > `sluice.yaml` > defaults,
+ * validated once against one schema and frozen.
+ *
+ * @example loadConfig({ flags: { port: 0 }, env: process.env })
+ */
+export function loadConfig(options: { flags?: ConfigInput; env?: NodeJS.ProcessEnv; configFile?: string } = {}): Readonly<SluiceConfig> {
+  const env = options.env ?? {};
+  const fileName = options.configFile ?? env.SLUICE_CONFIG ?? (existsSync('sluice.yaml') ? 'sluice.yaml' : undefined);
+  const fromFile = fileName === undefined ? {} : readConfigFile(fileName);
+  const fromEnv = readEnvironment(env);
+  const merged = merge(merge(merge(structuredClone(defaults), fromFile), fromEnv), (options.flags ?? {}));
+  if (fileName !== undefined) merged.configFile = resolve(fileName);
+  const ajv = new Ajv({ allErrors: true });
+  const validate = ajv.compile(configSchema);
+  if (!validate(merged)) {
+    const problems = (validate.errors ?? []).map((error) => {
+      const where = error.instancePath.slice(1).replaceAll('/', '.') || '(top level)';
+      const extra = (error.params as { additionalProperty?: string }).additionalProperty;
+      return extra === undefined ? `${where} ${error.message ?? ''}` : `${where === '(top level)' ? '' : `${where}.`}${extra} is not a setting`;
+    });
+    throw new ConfigError(`invalid configuration${fileName === undefined ? '' : ` (file ${fileName})`}: ${problems.join('; ')}. See the configuration table in README.md.`);
+  }
+  return deepFreeze(merged as unknown as SluiceConfig);
+}
+
+function readConfigFile(fileName: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(fileName, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`cannot read config file ${fileName}: ${(error as Error).message}`);
+  }
+  let document: unknown;
+  try {
+    document = parseYaml(text) ?? {};
+  } catch (error) {
+    throw new ConfigError(`config file ${fileName} is not valid YAML: ${(error as Error).message}`);
+  }
+  if (typeof document !== 'object' || document === null || Array.isArray(document)) throw new ConfigError(`config file ${fileName} must hold a mapping`);
+  const { server, limits, groups, ...rest } = document as Record<string, unknown>;
+  const unknown = Object.keys(rest);
+  if (unknown.length > 0) throw new ConfigError(`config file ${fileName}: unknown top-level key ${unknown.map((k) => `"${k}"`).join(', ')}; expected server, limits, groups`);
+  if (server !== undefined && (typeof server !== 'object' || server === null)) throw new ConfigError(`config file ${fileName}: "server" must be a mapping`);
+  const serverSettings = (server ?? {}) as Record<string, unknown>;
+  if ('adminToken' in serverSettings) throw new ConfigError(`config file ${fileName}: server.adminToken is a secret; set SLUICE_ADMIN_TOKEN in the environment instead`);
+  const result: Record<string, unknown> = { ...serverSettings };
+  if (limits !== undefined) result.limits = limits;
+  if (groups !== undefined) result.groups = groups;
+  return result;
+}
+
+function readEnvironment(env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const result: Record<string, unknown> = {};
+  for (const [name, { path, type }] of Object.entries(environment)) {
+    const raw = env[name];
+    if (raw === undefined || raw === '') continue;
+    let value: unknown = raw;
+    if (type === 'integer') {
+      if (!/^\d+$/.test(raw)) throw new ConfigError(`${name}=${raw} is not a whole number`);
+      value = Number(raw);
+    }
+    let target = result;
+    for (const segment of path.slice(0, -1)) target = (target[segment] ??= {}) as Record<string, unknown>;
+    target[path.at(-1)!] = value;
+  }
+  return result;
+}
+
+function merge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  for (const [key, value] of Object.entries(over)) {
+    if (value === undefined) continue;
+    const current = base[key];
+    if (isPlainObject(current) && isPlainObject(value)) base[key] = merge({ ...current }, value);
+    else base[key] = value;
+  }
+  return base;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

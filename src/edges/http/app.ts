@@ -1,0 +1,72 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Services } from '../../services/index.ts';
+import type { SluiceConfig } from '../config/config.ts';
+import { makeAuthHook } from './auth.ts';
+import { handleError } from './error-handler.ts';
+import type { Metrics } from './metrics.ts';
+import { TenantRateLimiter } from './rate-limit.ts';
+import { deadLetterRoutes } from './routes/dead-letters.ts';
+import { eventRoutes } from './routes/events.ts';
+import { groupRoutes } from './routes/groups.ts';
+import { operationRoutes } from './routes/operations.ts';
+import { streamRoutes } from './routes/streams.ts';
+import { tenantRoutes } from './routes/tenants.ts';
+import { typeRoutes } from './routes/types.ts';
+
+export interface HttpDependencies {
+  config: Readonly<SluiceConfig>;
+  services: Services;
+  metrics: Metrics;
+  logger: FastifyBaseLogger;
+  /** Aborted when the server begins to shut down: ends live tails and long-polls. */
+  shutdown: AbortSignal;
+  isReady: () => boolean;
+  version: string;
+}
+
+/** Builds the HTTP API; it does not listen. */
+export async function createHttpApp(deps: HttpDependencies): Promise<FastifyInstance> {
+  const { config, services, metrics } = deps;
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    // Per-request logs would cost more than the request at ingest rates; /metrics counts them.
+    logController: { disableRequestLogging: true },
+    bodyLimit: 1024 * 1024,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Sluice', version: deps.version, description: 'Multi-tenant event processor. Errors answer `{"error":{"code","message","fix","details"?}}`; see docs/errors.md.' },
+      components: { securitySchemes: { key: { type: 'http', scheme: 'bearer' } } },
+      security: [{ key: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ error: { code: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}`, fix: 'See /docs or /openapi.json for the routes.' } }),
+  );
+  app.addHook('onRequest', makeAuthHook(services.tenants));
+  app.addHook('onResponse', (request, reply, done) => {
+    metrics.observeRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+    done();
+  });
+
+  const limiter = new TenantRateLimiter(config.limits.tenantRequestsPerSecond);
+  operationRoutes(app, metrics, deps.isReady);
+  app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
+  tenantRoutes(app, services);
+  typeRoutes(app, services);
+  eventRoutes(app, services, config.limits, limiter);
+  streamRoutes(app, services, deps.shutdown);
+  groupRoutes(app, services, deps.shutdown);
+  deadLetterRoutes(app, services);
+  return app;
+}

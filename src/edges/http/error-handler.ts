@@ -1,0 +1,46 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { SluiceError } from '../../domain/errors.ts';
+
+/**
+ * Turns anything thrown in a route into the one error shape,
+ * `{"error":{"code","message","fix","details"?}}`, and never leaks a stack trace.
+ */
+export function handleError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const sluiceError = toSluiceError(error);
+  if (sluiceError.status >= 500 && sluiceError.code === 'internal') request.log.error({ err: error }, 'request failed');
+  if (sluiceError.retryAfter !== undefined) void reply.header('retry-after', String(sluiceError.retryAfter));
+  return reply.code(sluiceError.status).type('application/json').send({ error: sluiceError.toBody() });
+}
+
+export function toSluiceError(error: FastifyError | Error): SluiceError {
+  if (error instanceof SluiceError) return error;
+  const fastifyError = error as FastifyError;
+  if (fastifyError.validation !== undefined) {
+    return new SluiceError('invalid_request', `the request is not valid: ${error.message}`, {
+      details: fastifyError.validation.map((issue) => ({ path: `${fastifyError.validationContext ?? ''}${issue.instancePath}`, reason: issue.message ?? issue.keyword })),
+    });
+  }
+  switch (fastifyError.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new SluiceError('payload_too_large', 'the request body is larger than the limit');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new SluiceError('unsupported_media_type', `content type "${fastifyError.message}" is not accepted here`);
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new SluiceError('invalid_request', 'the body is empty; send a JSON object');
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_TYPE':
+      return new SluiceError('malformed_json', 'the body is not valid JSON');
+    default:
+  }
+  if (error instanceof SyntaxError) {
+    return /prototype/.test(error.message)
+      ? new SluiceError('forbidden_key', 'the body uses a forbidden property name (__proto__ or constructor.prototype)')
+      : new SluiceError('malformed_json', `the body is not valid JSON: ${error.message}`);
+  }
+  const status = fastifyError.statusCode;
+  if (status !== undefined && status >= 400 && status < 500) {
+    return new SluiceError(status === 404 ? 'not_found' : status === 415 ? 'unsupported_media_type' : status === 413 ? 'payload_too_large' : 'invalid_request', error.message);
+  }
+  return new SluiceError('internal', 'the server failed to handle the request', { cause: error });
+}

@@ -1,0 +1,108 @@
+import { isUtf8 } from 'node:buffer';
+import type { IncomingHttpHeaders } from 'node:http';
+import { SluiceError } from '../../domain/errors.ts';
+import { fromBinaryCloudEvent, isJsonContentType, toEventInput } from '../../domain/event-input.ts';
+import { guardJson } from '../../domain/json-guard.ts';
+import type { IngestItem } from '../../services/ingest.ts';
+
+export interface BodyLimits {
+  maxEventsPerRequest: number;
+  maxDepth: number;
+}
+
+/**
+ * Reads an ingest request in any accepted shape into one item per event: Sluice's JSON
+ * (one object or an array), NDJSON, and CloudEvents 1.0 in structured, batch and binary
+ * modes. A problem with the whole request throws; a problem with one event becomes a
+ * rejected item, so the rest of the batch goes on.
+ */
+export function parseIngestBody(headers: IncomingHttpHeaders, body: Buffer, limits: BodyLimits): IngestItem[] {
+  if (!isUtf8(body)) throw new SluiceError('invalid_utf8', 'the body is not valid UTF-8');
+  const contentType = (headers['content-type'] ?? '').split(';', 1)[0]!.trim().toLowerCase();
+  const text = body.toString('utf8');
+  if (typeof headers['ce-specversion'] === 'string') return [binaryCloudEvent(headers, contentType, text, limits)];
+  if (contentType === 'application/x-ndjson' || contentType === 'application/jsonl' || contentType === 'application/json-seq') {
+    return ndjson(text, limits);
+  }
+  if (contentType === 'application/cloudevents-batch+json') {
+    const parsed = parseWhole(text);
+    if (!Array.isArray(parsed)) throw new SluiceError('invalid_request', 'a CloudEvents batch is a JSON array of events');
+    return fromArray(parsed, limits);
+  }
+  if (contentType === 'application/json' || contentType === 'application/cloudevents+json' || contentType === '') {
+    const parsed = parseWhole(text);
+    return Array.isArray(parsed) ? fromArray(parsed, limits) : [fromValue(parsed, undefined, limits)];
+  }
+  throw new SluiceError('unsupported_media_type', `content type "${contentType}" is not accepted by /v1/events`);
+}
+
+function parseWhole(text: string): unknown {
+  if (text.trim() === '') throw new SluiceError('empty_batch', 'the body is empty');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new SluiceError('malformed_json', `the body is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+function fromArray(values: unknown[], limits: BodyLimits): IngestItem[] {
+  checkCount(values.length, limits);
+  return values.map((value) => fromValue(value, undefined, limits));
+}
+
+function ndjson(text: string, limits: BodyLimits): IngestItem[] {
+  const lines = text.split('\n').filter((line) => line.trim() !== '');
+  checkCount(lines.length, limits);
+  return lines.map((line) => {
+    let value: unknown;
+    try {
+      value = JSON.parse(line) as unknown;
+    } catch (error) {
+      return { ok: false, type: null, original: line, error: new SluiceError('malformed_json', `the line is not valid JSON: ${(error as Error).message}`) };
+    }
+    return fromValue(value, line, limits);
+  });
+}
+
+function fromValue(value: unknown, line: string | undefined, limits: BodyLimits): IngestItem {
+  const original = line === undefined ? () => JSON.stringify(value) : () => line;
+  try {
+    guardJson(value, limits.maxDepth);
+    return { ok: true, event: toEventInput(value, original) };
+  } catch (error) {
+    if (!(error instanceof SluiceError)) throw error;
+    return { ok: false, type: typeOf(value), original: original(), error };
+  }
+}
+
+function binaryCloudEvent(headers: IncomingHttpHeaders, contentType: string, text: string, limits: BodyLimits): IngestItem {
+  if (!isJsonContentType(contentType)) {
+    throw new SluiceError('unsupported_media_type', `CloudEvents binary mode needs JSON data; got content type "${contentType}"`);
+  }
+  const data = parseWhole(text);
+  const attributes: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (name.startsWith('ce-') && typeof value === 'string') attributes[name.slice(3)] = value;
+  }
+  attributes.datacontenttype = contentType;
+  try {
+    guardJson(data, limits.maxDepth);
+    return { ok: true, event: fromBinaryCloudEvent(attributes, data, () => text) };
+  } catch (error) {
+    if (!(error instanceof SluiceError)) throw error;
+    return { ok: false, type: attributes.type ?? null, original: text, error };
+  }
+}
+
+function checkCount(count: number, limits: BodyLimits): void {
+  if (count === 0) throw new SluiceError('empty_batch', 'the request holds no events');
+  if (count > limits.maxEventsPerRequest) {
+    throw new SluiceError('too_many_events', `the request holds ${count} events; the limit is ${limits.maxEventsPerRequest}`);
+  }
+}
+
+function typeOf(value: unknown): string | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const type = (value as { type?: unknown }).type;
+  return typeof type === 'string' ? type : null;
+}

@@ -1,0 +1,40 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Telemetry } from '../../ports/telemetry.ts';
+
+export interface Metrics {
+  registry: Registry;
+  telemetry: Telemetry;
+  observeRequest(method: string, route: string, status: number, seconds: number): void;
+}
+
+/** Prometheus series for one Sluice instance, on a registry of its own. */
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'sluice_process_' });
+  const accepted = new Counter({ name: 'sluice_events_accepted_total', help: 'Events appended to their stream.', labelNames: ['tenant', 'type'], registers: [registry] });
+  const rejected = new Counter({ name: 'sluice_events_rejected_total', help: 'Events refused, by error code.', labelNames: ['tenant', 'type', 'code'], registers: [registry] });
+  const deadLettered = new Counter({ name: 'sluice_events_dead_lettered_total', help: 'Events written to the dead-letter stream.', labelNames: ['tenant', 'type'], registers: [registry] });
+  const appendLatency = new Histogram({
+    name: 'sluice_append_duration_seconds',
+    help: 'Time from handing records to the log to their being durable.',
+    buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [registry],
+  });
+  const requests = new Histogram({
+    name: 'sluice_http_request_duration_seconds',
+    help: 'HTTP requests by route and status.',
+    labelNames: ['method', 'route', 'status'],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1, 5],
+    registers: [registry],
+  });
+  return {
+    registry,
+    telemetry: {
+      accepted: (tenant, type, count) => accepted.inc({ tenant, type }, count),
+      rejected: (tenant, type, code, count) => rejected.inc({ tenant, type, code }, count),
+      deadLettered: (tenant, type, count) => deadLettered.inc({ tenant, type }, count),
+      appendLatency: (seconds) => appendLatency.observe(seconds),
+    },
+    observeRequest: (method, route, status, seconds) => requests.observe({ method, route, status: String(status) }, seconds),
+  };
+}

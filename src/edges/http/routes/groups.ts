@@ -1,0 +1,89 @@
+import type { FastifyInstance } from 'fastify';
+import type { CommittedOffset } from '../../../ports/consumer-groups.ts';
+import type { PollRequest } from '../../../services/groups.ts';
+import type { Services } from '../../../services/index.ts';
+import { tenantOf } from '../auth.ts';
+import { requestSignal } from '../request-signal.ts';
+
+const groupParams = { type: 'object', properties: { group: { type: 'string' } }, required: ['group'] } as const;
+
+export function groupRoutes(app: FastifyInstance, services: Services, shutdown: AbortSignal): void {
+  const { groups } = services;
+
+  app.post<{ Params: { group: string }; Body: PollRequest }>(
+    '/v1/groups/:group/poll',
+    {
+      config: { access: 'consume' },
+      schema: {
+        tags: ['groups'],
+        summary: 'Join the group (or stay in it) and receive records from this member\'s partitions',
+        params: groupParams,
+        body: {
+          type: 'object',
+          required: ['streams'],
+          additionalProperties: false,
+          properties: {
+            streams: { type: 'array', items: { type: 'string' }, minItems: 1, maxItems: 100 },
+            member: { type: 'string', minLength: 1, maxLength: 200 },
+            max: { type: 'integer', minimum: 1, maximum: 1000 },
+            waitMs: { type: 'integer', minimum: 0, maximum: 30000 },
+            from: { enum: ['earliest', 'latest'] },
+          },
+        },
+      },
+    },
+    (request) => groups.poll(tenantOf(request), request.params.group, request.body, requestSignal(request, shutdown)),
+  );
+
+  app.post<{ Params: { group: string }; Body: { member: string; offsets?: CommittedOffset[] } }>(
+    '/v1/groups/:group/commit',
+    {
+      config: { access: 'consume' },
+      schema: {
+        tags: ['groups'],
+        summary: 'Commit offsets (the next offset to read); without `offsets`, commits everything this member has received',
+        params: groupParams,
+        body: {
+          type: 'object',
+          required: ['member'],
+          additionalProperties: false,
+          properties: {
+            member: { type: 'string', minLength: 1 },
+            offsets: {
+              type: 'array',
+              maxItems: 10000,
+              items: {
+                type: 'object',
+                required: ['stream', 'partition', 'offset'],
+                additionalProperties: false,
+                properties: { stream: { type: 'string' }, partition: { type: 'integer', minimum: 0 }, offset: { type: 'integer', minimum: 0 } },
+              },
+            },
+          },
+        },
+      },
+    },
+    async (request) => ({ committed: await groups.commit(tenantOf(request), request.params.group, request.body.member, request.body.offsets) }),
+  );
+
+  app.post<{ Params: { group: string }; Body: { member: string } }>(
+    '/v1/groups/:group/leave',
+    {
+      config: { access: 'consume' },
+      schema: { tags: ['groups'], summary: 'Leave the group now, so others take over at once', params: groupParams, body: { type: 'object', required: ['member'], properties: { member: { type: 'string' } } } },
+    },
+    async (request, reply) => {
+      await groups.leave(tenantOf(request), request.params.group, request.body.member);
+      return reply.code(204).send();
+    },
+  );
+
+  app.get('/v1/groups', { config: { access: 'consume' }, schema: { tags: ['groups'], summary: 'List consumer groups' } }, async (request) => ({
+    items: await groups.listGroups(tenantOf(request)),
+    next: null,
+  }));
+
+  app.get<{ Params: { group: string } }>('/v1/groups/:group', { config: { access: 'consume' }, schema: { tags: ['groups'], summary: 'Committed offsets and lag', params: groupParams } }, (request) =>
+    groups.describe(tenantOf(request), request.params.group),
+  );
+}

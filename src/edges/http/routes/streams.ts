@@ -1,0 +1,108 @@
+import type { FastifyInstance } from 'fastify';
+import { once } from 'node:events';
+import { SluiceError } from '../../../domain/errors.ts';
+import { formatPositions, parsePositions } from '../../../domain/positions.ts';
+import type { Services } from '../../../services/index.ts';
+import { tenantOf } from '../auth.ts';
+import { requestSignal } from '../request-signal.ts';
+
+const streamParams = { type: 'object', properties: { stream: { type: 'string' } }, required: ['stream'] } as const;
+
+export function streamRoutes(app: FastifyInstance, services: Services, shutdown: AbortSignal): void {
+  const { reader } = services;
+
+  app.get('/v1/streams', { config: { access: 'consume' }, schema: { tags: ['streams'], summary: 'List streams' } }, async (request) => ({
+    items: await reader.listStreams(tenantOf(request)),
+    next: null,
+  }));
+
+  app.get<{ Params: { stream: string } }>('/v1/streams/:stream', { config: { access: 'consume' }, schema: { tags: ['streams'], summary: 'Show a stream: partitions and offsets', params: streamParams } }, (request) =>
+    reader.describe(tenantOf(request), request.params.stream),
+  );
+
+  app.get<{ Params: { stream: string }; Querystring: { partition: number; from?: string; limit: number; waitMs: number } }>(
+    '/v1/streams/:stream/events',
+    {
+      config: { access: 'consume' },
+      schema: {
+        tags: ['streams'],
+        summary: 'Read a partition from an offset (or a time); waits up to waitMs for new records',
+        params: streamParams,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            partition: { type: 'integer', minimum: 0, default: 0 },
+            from: { type: 'string', description: 'an offset, "earliest", "latest", or an RFC 3339 time' },
+            limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+            waitMs: { type: 'integer', minimum: 0, maximum: 30000, default: 0 },
+          },
+        },
+      },
+    },
+    async (request) => {
+      const tenant = tenantOf(request);
+      const { stream } = request.params;
+      const { partition, limit, waitMs } = request.query;
+      const from = await startOffset(services, tenant, stream, partition, request.query.from);
+      return reader.read(tenant, stream, partition, from, limit, waitMs, requestSignal(request, shutdown));
+    },
+  );
+
+  app.get<{ Params: { stream: string }; Querystring: { from?: string } }>(
+    '/v1/streams/:stream/tail',
+    {
+      config: { access: 'consume' },
+      schema: {
+        tags: ['streams'],
+        summary: 'Follow a stream as Server-Sent Events; each event id is a position that Last-Event-ID resumes from',
+        params: streamParams,
+        querystring: { type: 'object', additionalProperties: false, properties: { from: { type: 'string', description: '"earliest", "latest" (default), or an RFC 3339 time' } } },
+      },
+    },
+    async (request, reply) => {
+      const tenant = tenantOf(request);
+      const { stream } = request.params;
+      const info = await reader.describe(tenant, stream);
+      const lastEventId = request.headers['last-event-id'];
+      let positions: number[];
+      if (typeof lastEventId === 'string' && lastEventId !== '') {
+        const parsed = parsePositions(lastEventId, info.partitions);
+        if (parsed === undefined) throw new SluiceError('invalid_position', `Last-Event-ID "${lastEventId}" is not a position of ${stream}`);
+        positions = parsed;
+      } else {
+        const from = request.query.from ?? 'latest';
+        if (from === 'earliest' || from === 'latest') positions = await reader.startPositions(tenant, stream, from);
+        else positions = await reader.offsetsForTime(tenant, stream, parseTime(from));
+      }
+      const signal = requestSignal(request, shutdown);
+      reply.hijack();
+      const raw = reply.raw;
+      raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+      raw.write(`retry: 1000\nid: ${formatPositions(positions)}\n: following ${stream}\n\n`);
+      try {
+        for await (const item of reader.tail(tenant, stream, positions, signal)) {
+          const chunk = item === 'idle' ? ': keep-alive\n\n' : `id: ${formatPositions(positions)}\nevent: record\ndata: ${JSON.stringify(reader.view(item))}\n\n`;
+          if (!raw.write(chunk)) await once(raw, 'drain', { signal });
+        }
+      } catch (error) {
+        if (!signal.aborted) request.log.warn({ err: error }, 'live tail ended');
+      } finally {
+        raw.end();
+      }
+    },
+  );
+}
+
+async function startOffset(services: Services, tenant: string, stream: string, partition: number, from: string | undefined): Promise<number> {
+  if (from === undefined || from === 'earliest') return 0;
+  if (/^\d+$/.test(from)) return Number(from);
+  if (from === 'latest') return (await services.reader.startPositions(tenant, stream, 'latest'))[partition] ?? 0;
+  return (await services.reader.offsetsForTime(tenant, stream, parseTime(from)))[partition] ?? 0;
+}
+
+function parseTime(text: string): number {
+  const time = Date.parse(text);
+  if (Number.isNaN(time)) throw new SluiceError('invalid_position', `"${text}" is not an offset, "earliest", "latest" or an RFC 3339 time`);
+  return time;
+}

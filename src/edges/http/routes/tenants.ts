@@ -1,0 +1,65 @@
+import type { FastifyInstance } from 'fastify';
+import { requireAdminOrManager } from '../auth.ts';
+import type { Services } from '../../../services/index.ts';
+
+const tenantParams = { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] } as const;
+
+export function tenantRoutes(app: FastifyInstance, services: Services): void {
+  const { tenants } = services;
+
+  app.post<{ Body: { id: string; name?: string } }>(
+    '/v1/tenants',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags: ['tenants'],
+        summary: 'Create a tenant (admin)',
+        body: { type: 'object', required: ['id'], additionalProperties: false, properties: { id: { type: 'string' }, name: { type: 'string', maxLength: 200 } } },
+      },
+    },
+    async (request, reply) => reply.code(201).send(await tenants.createTenant(request.body.id, request.body.name)),
+  );
+
+  app.get('/v1/tenants', { config: { access: 'admin' }, schema: { tags: ['tenants'], summary: 'List tenants (admin)' } }, () => ({ items: tenants.listTenants(), next: null }));
+
+  app.get<{ Params: { id: string } }>('/v1/tenants/:id', { schema: { tags: ['tenants'], summary: 'Show a tenant', params: tenantParams } }, (request) => {
+    requireAdminOrManager(request, request.params.id);
+    return tenants.getTenant(request.params.id);
+  });
+
+  app.post<{ Params: { id: string }; Body: { scopes: string[]; description?: string } }>(
+    '/v1/tenants/:id/keys',
+    {
+      schema: {
+        tags: ['keys'],
+        summary: 'Create an API key; the secret is in `key` and is shown only this once',
+        params: tenantParams,
+        body: {
+          type: 'object',
+          required: ['scopes'],
+          additionalProperties: false,
+          properties: { scopes: { type: 'array', items: { type: 'string' }, maxItems: 3 }, description: { type: 'string', maxLength: 200 } },
+        },
+      },
+    },
+    async (request, reply) => {
+      requireAdminOrManager(request, request.params.id);
+      return reply.code(201).send(await tenants.createKey(request.params.id, request.body.scopes, request.body.description));
+    },
+  );
+
+  app.get<{ Params: { id: string } }>('/v1/tenants/:id/keys', { schema: { tags: ['keys'], summary: 'List keys (never their secrets)', params: tenantParams } }, (request) => {
+    requireAdminOrManager(request, request.params.id);
+    return { items: tenants.listKeys(request.params.id), next: null };
+  });
+
+  app.delete<{ Params: { id: string; keyId: string } }>(
+    '/v1/tenants/:id/keys/:keyId',
+    { schema: { tags: ['keys'], summary: 'Revoke a key at once', params: { type: 'object', properties: { id: { type: 'string' }, keyId: { type: 'string' } }, required: ['id', 'keyId'] } } },
+    async (request, reply) => {
+      requireAdminOrManager(request, request.params.id);
+      await tenants.revokeKey(request.params.id, request.params.keyId);
+      return reply.code(204).send();
+    },
+  );
+}

@@ -1,0 +1,63 @@
+import type { RecordAttributes } from '../domain/event.ts';
+
+export interface AppendRecord {
+  stream: string;
+  partition: number;
+  /** The event id; when `unique` is set a second record with the same id is not stored. */
+  id: string;
+  unique: boolean;
+  key: string | null;
+  /** When the record was received, epoch milliseconds. */
+  timestamp: number;
+  attributes: RecordAttributes;
+  /** The data as JSON text. */
+  value: string;
+}
+
+export interface AppendResult {
+  partition: number;
+  offset: number;
+  /** True when an earlier record with the same id was found; its position is given. */
+  duplicate: boolean;
+}
+
+export interface LogRecord {
+  stream: string;
+  partition: number;
+  offset: number;
+  id: string;
+  key: string | null;
+  timestamp: number;
+  attributes: RecordAttributes;
+  value: string;
+}
+
+export interface StreamInfo {
+  name: string;
+  partitions: number;
+  /** First offset still stored, per partition. */
+  startOffsets: number[];
+  /** Next offset to be written, per partition. */
+  endOffsets: number[];
+}
+
+/**
+ * Durable, partitioned, append-only streams. Offsets are dense per partition and start at 0.
+ */
+export interface EventLog {
+  /** Creates the stream if it does not exist; a no-op when it does. */
+  createStream(name: string, partitions: number): Promise<void>;
+  describeStream(name: string): Promise<StreamInfo | undefined>;
+  listStreams(namePrefix: string): Promise<StreamInfo[]>;
+  /**
+   * Appends records, possibly to several streams, and resolves once they are durable.
+   * Results are in the order of the input.
+   */
+  append(records: readonly AppendRecord[]): Promise<AppendResult[]>;
+  read(stream: string, partition: number, fromOffset: number, limit: number): Promise<LogRecord[]>;
+  /** The first offset whose timestamp is at or after `timestamp` (the end offset if none). */
+  offsetForTime(stream: string, partition: number, timestamp: number): Promise<number>;
+  /** Resolves when a record is appended to the stream, when `timeoutMs` passes, or on abort. */
+  waitForAppend(stream: string, timeoutMs: number, signal?: AbortSignal): Promise<void>;
+  close(): Promise<void>;
+}

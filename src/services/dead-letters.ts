@@ -1,0 +1,165 @@
+import type { ErrorDetail } from '../domain/errors.ts';
+import { SluiceError } from '../domain/errors.ts';
+import { toEventInput } from '../domain/event-input.ts';
+import { deadLetterStream } from '../domain/names.ts';
+import { partitionForKey } from '../domain/partitioner.ts';
+import { runPipeline } from '../domain/pipeline.ts';
+import type { Catalog } from '../ports/catalog.ts';
+import type { EventLog } from '../ports/event-log.ts';
+import type { DeadLetterView } from './records.ts';
+import { toDeadLetterView } from './records.ts';
+import type { TypeRegistry } from './registry.ts';
+import { maxReadLimit } from './reader.ts';
+
+export interface DeadLetterFilter {
+  type?: string;
+  code?: string;
+  from?: number;
+  limit?: number;
+  /** `pending` (default) hides dead letters already redriven. */
+  status?: 'pending' | 'redriven' | 'all';
+}
+
+export type ListedDeadLetter = DeadLetterView & { redriven?: { stream: string; partition: number; offset: number; at: string } };
+
+export interface RedriveRequest {
+  offsets?: number[];
+  type?: string;
+  code?: string;
+  limit?: number;
+}
+
+export type RedriveResult =
+  | { offset: number; status: 'redriven'; stream: string; partition: number; recordOffset: number }
+  | { offset: number; status: 'failed'; error: { code: string; message: string; details?: ErrorDetail[] } }
+  | { offset: number; status: 'skipped'; reason: string };
+
+const scanBatch = 500;
+
+/**
+ * A tenant's dead letters: listing them with the reason, and redriving them through the
+ * current pipeline once the schema (or the type) has been fixed.
+ */
+export class DeadLetterService {
+  readonly #log: EventLog;
+  readonly #catalog: Catalog;
+  readonly #registry: TypeRegistry;
+  readonly #redriving = new Set<string>();
+
+  constructor(log: EventLog, catalog: Catalog, registry: TypeRegistry) {
+    this.#log = log;
+    this.#catalog = catalog;
+    this.#registry = registry;
+  }
+
+  async list(tenant: string, filter: DeadLetterFilter): Promise<{ items: ListedDeadLetter[]; next: number }> {
+    const limit = Math.min(filter.limit ?? 100, maxReadLimit);
+    const status = filter.status ?? 'pending';
+    const stream = deadLetterStream(tenant);
+    const end = (await this.#log.describeStream(stream))?.endOffsets[0] ?? 0;
+    const items: ListedDeadLetter[] = [];
+    let next = filter.from ?? 0;
+    while (items.length < limit && next < end) {
+      const records = await this.#log.read(stream, 0, next, scanBatch);
+      if (records.length === 0) break;
+      for (const record of records) {
+        next = record.offset + 1;
+        const item: ListedDeadLetter = toDeadLetterView(record);
+        const redriven = this.#catalog.get('redrive', `${tenant}/${record.offset}`)?.value;
+        if (redriven !== undefined) item.redriven = { stream: redriven.stream, partition: redriven.partition, offset: redriven.offset, at: redriven.at };
+        if (!matches(item, filter, status)) continue;
+        items.push(item);
+        if (items.length >= limit) break;
+      }
+    }
+    return { items, next };
+  }
+
+  async redrive(tenant: string, request: RedriveRequest): Promise<{ redriven: number; failed: number; results: RedriveResult[] }> {
+    if (this.#redriving.has(tenant)) throw new SluiceError('overloaded', 'a redrive is already running for this tenant', { retryAfter: 1 });
+    this.#redriving.add(tenant);
+    try {
+      const candidates = await this.#candidates(tenant, request);
+      const results: RedriveResult[] = [];
+      for (const candidate of candidates) results.push(await this.#redriveOne(tenant, candidate));
+      return { redriven: results.filter((r) => r.status === 'redriven').length, failed: results.filter((r) => r.status === 'failed').length, results };
+    } finally {
+      this.#redriving.delete(tenant);
+    }
+  }
+
+  async #candidates(tenant: string, request: RedriveRequest): Promise<ListedDeadLetter[]> {
+    const limit = Math.min(request.limit ?? 100, maxReadLimit);
+    if (request.offsets === undefined) {
+      const filter: DeadLetterFilter = { limit, status: 'pending' };
+      if (request.type !== undefined) filter.type = request.type;
+      if (request.code !== undefined) filter.code = request.code;
+      return (await this.list(tenant, filter)).items;
+    }
+    const stream = deadLetterStream(tenant);
+    const found: ListedDeadLetter[] = [];
+    for (const offset of request.offsets.slice(0, limit)) {
+      const [record] = await this.#log.read(stream, 0, offset, 1);
+      if (record?.offset !== offset) throw new SluiceError('not_found', `no dead letter at offset ${offset}`);
+      const item: ListedDeadLetter = toDeadLetterView(record);
+      const redriven = this.#catalog.get('redrive', `${tenant}/${offset}`)?.value;
+      if (redriven !== undefined) item.redriven = { stream: redriven.stream, partition: redriven.partition, offset: redriven.offset, at: redriven.at };
+      found.push(item);
+    }
+    return found;
+  }
+
+  async #redriveOne(tenant: string, deadLetter: ListedDeadLetter): Promise<RedriveResult> {
+    if (deadLetter.redriven !== undefined) return { offset: deadLetter.offset, status: 'skipped', reason: `already redriven to ${deadLetter.redriven.stream}` };
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(deadLetter.original);
+    } catch {
+      return failed(deadLetter.offset, new SluiceError('malformed_json', 'the original bytes are not JSON; send a corrected event instead'));
+    }
+    let input;
+    try {
+      input = toEventInput(parsed, () => deadLetter.original);
+    } catch (error) {
+      if (error instanceof SluiceError) return failed(deadLetter.offset, error);
+      throw error;
+    }
+    const compiled = this.#registry.compiled(tenant, input.type);
+    const receivedAt = new Date();
+    // Reusing the dead letter's id makes a repeated redrive of the same event a no-op.
+    const outcome = runPipeline(input, compiled, { tenant, receivedAt: receivedAt.toISOString(), newId: () => deadLetter.id });
+    if (!outcome.ok) {
+      const error: { code: string; message: string; details?: ErrorDetail[] } = { code: outcome.rejection.code, message: outcome.rejection.message };
+      if (outcome.rejection.details !== undefined) error.details = outcome.rejection.details;
+      return { offset: deadLetter.offset, status: 'failed', error };
+    }
+    const event = outcome.event;
+    const partition = event.key === null ? deadLetter.offset % compiled!.partitions : partitionForKey(event.key, compiled!.partitions);
+    const [position] = await this.#log.append([
+      { stream: event.stream, partition, id: event.id, unique: true, key: event.key, timestamp: receivedAt.getTime(), attributes: event.attributes, value: event.data },
+    ]);
+    await this.#catalog.put('redrive', `${tenant}/${deadLetter.offset}`, {
+      tenant,
+      deadLetterOffset: deadLetter.offset,
+      stream: event.stream,
+      partition: position!.partition,
+      offset: position!.offset,
+      at: receivedAt.toISOString(),
+    });
+    return { offset: deadLetter.offset, status: 'redriven', stream: event.stream, partition: position!.partition, recordOffset: position!.offset };
+  }
+}
+
+function matches(item: ListedDeadLetter, filter: DeadLetterFilter, status: 'pending' | 'redriven' | 'all'): boolean {
+  if (filter.type !== undefined && item.type !== filter.type) return false;
+  if (filter.code !== undefined && item.code !== filter.code) return false;
+  if (status === 'pending' && item.redriven !== undefined) return false;
+  if (status === 'redriven' && item.redriven === undefined) return false;
+  return true;
+}
+
+function failed(offset: number, error: SluiceError): RedriveResult {
+  const body: { code: string; message: string; details?: ErrorDetail[] } = { code: error.code, message: error.message };
+  if (error.details !== undefined) body.details = error.details;
+  return { offset, status: 'failed', error: body };
+}

@@ -1,0 +1,58 @@
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+import type { ErrorDetail } from '../domain/errors.ts';
+import { SluiceError } from '../domain/errors.ts';
+import type { Validator } from '../domain/pipeline.ts';
+
+// ajv-formats ships CommonJS with a default export property.
+const addFormats = addFormatsModule as unknown as (ajv: Ajv | Ajv2020) => void;
+
+const draft07 = 'http://json-schema.org/draft-07/schema';
+const maxDetails = 20;
+
+/**
+ * Compiles JSON Schemas (draft 2020-12 by default, draft-07 when `$schema` says so) into
+ * validators that report each error as a JSON pointer and a reason.
+ */
+export class JsonSchemaCompiler {
+  readonly #draft2020: Ajv2020;
+  readonly #draft07: Ajv;
+
+  constructor() {
+    const options = { allErrors: true, strict: false, allowUnionTypes: true, validateSchema: true, addUsedSchema: false } as const;
+    this.#draft2020 = new Ajv2020(options);
+    this.#draft07 = new Ajv(options);
+    addFormats(this.#draft2020);
+    addFormats(this.#draft07);
+  }
+
+  /** @throws SluiceError `invalid_schema` with ajv's reasons */
+  compile(schema: unknown): Validator {
+    if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) {
+      if (typeof schema !== 'boolean') throw new SluiceError('invalid_schema', 'a JSON Schema is an object (or a boolean)');
+    }
+    const declared = typeof schema === 'object' && schema !== null ? (schema as { $schema?: unknown }).$schema : undefined;
+    const ajv = typeof declared === 'string' && declared.startsWith(draft07) ? this.#draft07 : this.#draft2020;
+    let validate: ValidateFunction;
+    try {
+      validate = ajv.compile(schema as object);
+    } catch (error) {
+      throw new SluiceError('invalid_schema', `the schema does not compile: ${(error as Error).message}`, { cause: error });
+    }
+    return (data) => (validate(data) ? undefined : toDetails(validate.errors ?? []));
+  }
+}
+
+function toDetails(errors: readonly ErrorObject[]): ErrorDetail[] {
+  return errors.slice(0, maxDetails).map((error) => {
+    const params = error.params as Record<string, unknown>;
+    if (error.keyword === 'required' && typeof params.missingProperty === 'string') {
+      return { path: `${error.instancePath}/${params.missingProperty}`, reason: 'required property is missing' };
+    }
+    if (error.keyword === 'additionalProperties' && typeof params.additionalProperty === 'string') {
+      return { path: `${error.instancePath}/${params.additionalProperty}`, reason: 'property is not allowed by the schema' };
+    }
+    return { path: error.instancePath, reason: error.message ?? error.keyword };
+  });
+}

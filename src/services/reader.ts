@@ -1,0 +1,100 @@
+import type { EventRecord } from '../domain/event.ts';
+import { SluiceError } from '../domain/errors.ts';
+import { deadLetterType, parseStreamName } from '../domain/names.ts';
+import type { EventLog, LogRecord, StreamInfo } from '../ports/event-log.ts';
+import type { DeadLetterView } from './records.ts';
+import { toDeadLetterView, toEventRecord } from './records.ts';
+
+export type ReadItem = EventRecord | DeadLetterView;
+
+export interface ReadPage {
+  items: ReadItem[];
+  /** The offset to ask for next. */
+  next: number;
+}
+
+export type StartPosition = 'earliest' | 'latest' | number[];
+
+export const maxReadLimit = 1000;
+export const maxWaitMs = 30_000;
+
+/**
+ * Reading streams: pages by offset with optional long-poll, and live tails. Every call
+ * checks that the stream belongs to the caller's tenant and answers `not_found` otherwise,
+ * so names of other tenants' streams are never confirmed.
+ */
+export class StreamReader {
+  readonly #log: EventLog;
+
+  constructor(log: EventLog) {
+    this.#log = log;
+  }
+
+  listStreams(tenant: string): Promise<StreamInfo[]> {
+    return this.#log.listStreams(`${tenant}.`);
+  }
+
+  async describe(tenant: string, stream: string): Promise<StreamInfo> {
+    const parsed = parseStreamName(stream);
+    const info = parsed?.tenant === tenant ? await this.#log.describeStream(stream) : undefined;
+    if (info === undefined) throw new SluiceError('not_found', `no stream "${stream}"`);
+    return info;
+  }
+
+  async read(tenant: string, stream: string, partition: number, from: number, limit: number, waitMs: number, signal?: AbortSignal): Promise<ReadPage> {
+    const info = await this.describe(tenant, stream);
+    if (!Number.isInteger(partition) || partition < 0 || partition >= info.partitions) {
+      throw new SluiceError('invalid_request', `stream ${stream} has partitions 0 to ${info.partitions - 1}`, { details: [{ path: 'partition', reason: `got ${partition}` }] });
+    }
+    const deadline = Date.now() + Math.min(waitMs, maxWaitMs);
+    for (;;) {
+      const records = await this.#log.read(stream, partition, from, Math.min(limit, maxReadLimit));
+      const remaining = deadline - Date.now();
+      if (records.length > 0 || remaining <= 0 || signal?.aborted === true) {
+        return { items: records.map((record) => this.view(record)), next: records.length > 0 ? records.at(-1)!.offset + 1 : from };
+      }
+      await this.#log.waitForAppend(stream, remaining, signal);
+    }
+  }
+
+  view(record: LogRecord): ReadItem {
+    return parseStreamName(record.stream)?.type === deadLetterType ? toDeadLetterView(record) : toEventRecord(record);
+  }
+
+  async startPositions(tenant: string, stream: string, from: StartPosition): Promise<number[]> {
+    const info = await this.describe(tenant, stream);
+    if (from === 'earliest') return [...info.startOffsets];
+    if (from === 'latest') return [...info.endOffsets];
+    if (from.length !== info.partitions) throw new SluiceError('invalid_position', `stream ${stream} has ${info.partitions} partitions`);
+    return from;
+  }
+
+  async offsetsForTime(tenant: string, stream: string, timestamp: number): Promise<number[]> {
+    const info = await this.describe(tenant, stream);
+    return Promise.all(Array.from({ length: info.partitions }, (_, partition) => this.#log.offsetForTime(stream, partition, timestamp)));
+  }
+
+  /**
+   * Follows every partition of a stream from `positions`, yielding records as they are
+   * appended, until `signal` aborts. `positions` is updated in place as records are yielded.
+   */
+  async *tail(tenant: string, stream: string, positions: number[], signal: AbortSignal, idleMs = 15_000): AsyncGenerator<LogRecord | 'idle'> {
+    await this.describe(tenant, stream);
+    while (!signal.aborted) {
+      let delivered = 0;
+      for (let partition = 0; partition < positions.length; partition++) {
+        const records = await this.#log.read(stream, partition, positions[partition]!, 500);
+        for (const record of records) {
+          positions[partition] = record.offset + 1;
+          delivered++;
+          yield record;
+        }
+      }
+      if (delivered === 0) {
+        const before = Date.now();
+        await this.#log.waitForAppend(stream, idleMs, signal);
+        if (Date.now() - before >= idleMs) yield 'idle';
+      }
+    }
+  }
+}

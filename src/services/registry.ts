@@ -1,0 +1,226 @@
+import { createHash } from 'node:crypto';
+import type { EventTypeDoc, SchemaDoc } from '../domain/catalog-docs.ts';
+import { SluiceError } from '../domain/errors.ts';
+import { compilePointer, isJsonPointer } from '../domain/json-pointer.ts';
+import { assertTypeName, streamName } from '../domain/names.ts';
+import type { CompiledType, SchemaVersion, Validator } from '../domain/pipeline.ts';
+import type { Catalog } from '../ports/catalog.ts';
+import { CatalogConflict } from '../ports/catalog.ts';
+import type { EventLog } from '../ports/event-log.ts';
+import { canonicalJson } from '../domain/canonical-json.ts';
+import { JsonSchemaCompiler } from './json-schema.ts';
+
+export interface TypeDefinition {
+  schema: unknown;
+  partitions?: number;
+  partitionKey?: string;
+}
+
+export interface RegisteredType {
+  type: string;
+  version: number;
+  schemaId: number;
+  stream: string;
+  partitions: number;
+  partitionKey?: string;
+  /** False when the schema was already the latest version: nothing changed. */
+  changed: boolean;
+}
+
+export interface TypeView {
+  type: string;
+  stream: string;
+  partitions: number;
+  partitionKey?: string;
+  latestVersion: number;
+  versions: { version: number; schemaId: number; createdAt: string }[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface VersionView {
+  type: string;
+  version: number;
+  schemaId: number;
+  schemaType: 'JSON';
+  schema: unknown;
+  createdAt: string;
+}
+
+export const defaultPartitions = 4;
+const maxPartitions = 256;
+
+/**
+ * Event types and their schema versions. Compiled validators are cached by schema id and
+ * compiled types by tenant and type, so an event never causes a compilation.
+ */
+export class TypeRegistry {
+  readonly #catalog: Catalog;
+  readonly #log: EventLog;
+  readonly #compiler = new JsonSchemaCompiler();
+  readonly #validators = new Map<number, Validator>();
+  readonly #compiled = new Map<string, CompiledType>();
+
+  constructor(catalog: Catalog, log: EventLog) {
+    this.#catalog = catalog;
+    this.#log = log;
+    catalog.onChange((change) => {
+      if (change.kind === 'event-type') this.#compiled.delete(change.key);
+    });
+  }
+
+  /**
+   * Creates the type or adds a schema version when the schema changed; a no-op otherwise.
+   *
+   * @example await registry.putType('acme', 'fruits', { schema: { type: 'object' }, partitionKey: '/name' })
+   */
+  async putType(tenant: string, type: string, definition: TypeDefinition): Promise<RegisteredType> {
+    assertTypeName(type);
+    const key = typeKey(tenant, type);
+    const existing = this.#catalog.get('event-type', key)?.value;
+    const partitions = checkPartitions(definition.partitions, existing);
+    const partitionKey = definition.partitionKey ?? existing?.partitionKey;
+    if (partitionKey !== undefined && !isJsonPointer(partitionKey)) {
+      throw new SluiceError('invalid_request', `partitionKey "${partitionKey}" is not a JSON pointer`, {
+        details: [{ path: '/partitionKey', reason: 'write it as a JSON pointer such as /user_id' }],
+      });
+    }
+    this.#compiler.compile(definition.schema);
+    const schemaId = await this.#schemaId(tenant, definition.schema);
+    const latest = existing?.versions.at(-1);
+    const now = new Date().toISOString();
+    const stream = streamName(tenant, type);
+    if (existing !== undefined && latest?.schemaId === schemaId && existing.partitionKey === partitionKey) {
+      return registered(existing, latest.version, schemaId, false);
+    }
+    const versions = existing?.versions ?? [];
+    const version = latest?.schemaId === schemaId ? latest.version : (latest?.version ?? 0) + 1;
+    const doc: EventTypeDoc = {
+      tenant,
+      name: type,
+      stream,
+      partitions,
+      versions: latest?.schemaId === schemaId ? versions : [...versions, { version, schemaId, createdAt: now }],
+      createdAt: existing?.createdAt ?? now,
+      updatedAt: now,
+    };
+    if (partitionKey !== undefined) doc.partitionKey = partitionKey;
+    await this.#log.createStream(stream, partitions);
+    await this.#catalog.put('event-type', key, doc);
+    return registered(doc, version, schemaId, true);
+  }
+
+  listTypes(tenant: string): TypeView[] {
+    return this.#catalog.list('event-type', `${tenant}/`).map((entry) => typeView(entry.value));
+  }
+
+  getType(tenant: string, type: string): TypeView {
+    return typeView(this.#typeDoc(tenant, type));
+  }
+
+  getVersion(tenant: string, type: string, version: number | 'latest'): VersionView {
+    const doc = this.#typeDoc(tenant, type);
+    const entry = version === 'latest' ? doc.versions.at(-1) : doc.versions.find((v) => v.version === version);
+    if (entry === undefined) throw new SluiceError('not_found', `event type "${type}" has no schema version ${version}`);
+    const schema = this.#schemaDoc(entry.schemaId);
+    return { type, version: entry.version, schemaId: entry.schemaId, schemaType: schema.format, schema: JSON.parse(schema.schema), createdAt: entry.createdAt };
+  }
+
+  /** The type ready for the pipeline, or `undefined` when the tenant has no such type. */
+  compiled(tenant: string, type: string): CompiledType | undefined {
+    const key = typeKey(tenant, type);
+    const cached = this.#compiled.get(key);
+    if (cached !== undefined) return cached;
+    const doc = this.#catalog.get('event-type', key)?.value;
+    if (doc === undefined || doc.versions.length === 0) return undefined;
+    const versions = doc.versions.map((v): SchemaVersion => ({ version: v.version, schemaId: v.schemaId, validate: this.#validator(v.schemaId) }));
+    const compiled: CompiledType = {
+      tenant,
+      type,
+      stream: doc.stream,
+      partitions: doc.partitions,
+      partitionKey: doc.partitionKey === undefined ? undefined : compilePointer(doc.partitionKey),
+      partitionKeyPointer: doc.partitionKey,
+      latest: versions.at(-1)!,
+      version: (n) => versions.find((v) => v.version === n),
+    };
+    this.#compiled.set(key, compiled);
+    return compiled;
+  }
+
+  #validator(schemaId: number): Validator {
+    let validate = this.#validators.get(schemaId);
+    if (validate === undefined) {
+      validate = this.#compiler.compile(JSON.parse(this.#schemaDoc(schemaId).schema));
+      this.#validators.set(schemaId, validate);
+    }
+    return validate;
+  }
+
+  #typeDoc(tenant: string, type: string): EventTypeDoc {
+    const doc = this.#catalog.get('event-type', typeKey(tenant, type))?.value;
+    if (doc === undefined) throw new SluiceError('not_found', `tenant "${tenant}" has no event type "${type}"`);
+    return doc;
+  }
+
+  #schemaDoc(id: number): SchemaDoc {
+    const doc = this.#catalog.get('schema', String(id))?.value;
+    if (doc === undefined) throw new Error(`schema ${id} is missing from the catalog`);
+    return doc;
+  }
+
+  /** The same schema text within a tenant always gets the same id. */
+  async #schemaId(tenant: string, schema: unknown): Promise<number> {
+    const text = canonicalJson(schema);
+    const fingerprint = createHash('sha256').update(text).digest('hex');
+    const fingerprintKey = `${tenant}/${fingerprint}`;
+    const known = this.#catalog.get('schema-fingerprint', fingerprintKey);
+    if (known !== undefined) return known.value.id;
+    const id = await this.#catalog.nextSequence('schema-id');
+    await this.#catalog.put('schema', String(id), { id, tenant, format: 'JSON', schema: text, fingerprint });
+    try {
+      await this.#catalog.put('schema-fingerprint', fingerprintKey, { id }, { ifAbsent: true });
+      return id;
+    } catch (error) {
+      if (!(error instanceof CatalogConflict)) throw error;
+      return this.#catalog.get('schema-fingerprint', fingerprintKey)!.value.id;
+    }
+  }
+}
+
+function typeKey(tenant: string, type: string): string {
+  return `${tenant}/${type}`;
+}
+
+function checkPartitions(requested: number | undefined, existing: EventTypeDoc | undefined): number {
+  if (requested !== undefined && (!Number.isInteger(requested) || requested < 1 || requested > maxPartitions)) {
+    throw new SluiceError('invalid_request', `partitions must be an integer from 1 to ${maxPartitions}`, {
+      details: [{ path: '/partitions', reason: `got ${requested}` }],
+    });
+  }
+  if (existing === undefined) return requested ?? defaultPartitions;
+  if (requested !== undefined && requested !== existing.partitions) {
+    throw new SluiceError('partitions_immutable', `stream ${existing.stream} has ${existing.partitions} partitions; it cannot change to ${requested}`);
+  }
+  return existing.partitions;
+}
+
+function registered(doc: EventTypeDoc, version: number, schemaId: number, changed: boolean): RegisteredType {
+  const result: RegisteredType = { type: doc.name, version, schemaId, stream: doc.stream, partitions: doc.partitions, changed };
+  if (doc.partitionKey !== undefined) result.partitionKey = doc.partitionKey;
+  return result;
+}
+
+function typeView(doc: EventTypeDoc): TypeView {
+  const view: TypeView = {
+    type: doc.name,
+    stream: doc.stream,
+    partitions: doc.partitions,
+    latestVersion: doc.versions.at(-1)?.version ?? 0,
+    versions: doc.versions,
+    createdAt: doc.createdAt,
+    updatedAt: doc.updatedAt,
+  };
+  if (doc.partitionKey !== undefined) view.partitionKey = doc.partitionKey;
+  return view;
+}

@@ -1,0 +1,129 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { ApiKeyDoc, Scope, TenantDoc } from '../domain/catalog-docs.ts';
+import { allScopes } from '../domain/catalog-docs.ts';
+import { SluiceError } from '../domain/errors.ts';
+import { assertTenantId, deadLetterStream } from '../domain/names.ts';
+import type { Catalog } from '../ports/catalog.ts';
+import { CatalogConflict } from '../ports/catalog.ts';
+import type { EventLog } from '../ports/event-log.ts';
+
+export type Principal = { kind: 'admin' } | { kind: 'key'; tenant: string; keyId: string; scopes: readonly Scope[] };
+
+export interface CreatedKey {
+  id: string;
+  key: string;
+  tenant: string;
+  scopes: Scope[];
+  createdAt: string;
+}
+
+export interface KeyView {
+  id: string;
+  tenant: string;
+  scopes: Scope[];
+  createdAt: string;
+  description?: string;
+}
+
+const keyPrefix = 'sk';
+
+/**
+ * Tenants, their API keys and who a bearer token belongs to. Secrets are random 256-bit
+ * values, so one SHA-256 is a safe stored form; the secret is shown once, at creation.
+ */
+export class TenantService {
+  readonly #catalog: Catalog;
+  readonly #log: EventLog;
+  readonly #adminTokenHash: Buffer;
+
+  constructor(catalog: Catalog, log: EventLog, adminToken: string) {
+    this.#catalog = catalog;
+    this.#log = log;
+    this.#adminTokenHash = sha256(adminToken);
+  }
+
+  async createTenant(id: string, name: string | undefined): Promise<TenantDoc> {
+    assertTenantId(id);
+    const tenant: TenantDoc = { id, name: name ?? id, createdAt: new Date().toISOString() };
+    try {
+      await this.#catalog.put('tenant', id, tenant, { ifAbsent: true });
+    } catch (error) {
+      if (error instanceof CatalogConflict) throw new SluiceError('tenant_exists', `tenant "${id}" already exists`);
+      throw error;
+    }
+    await this.#log.createStream(deadLetterStream(id), 1);
+    return tenant;
+  }
+
+  listTenants(): TenantDoc[] {
+    return this.#catalog.list('tenant').map((entry) => entry.value);
+  }
+
+  getTenant(id: string): TenantDoc {
+    const entry = this.#catalog.get('tenant', id);
+    if (entry === undefined) throw new SluiceError('not_found', `no tenant "${id}"`);
+    return entry.value;
+  }
+
+  async createKey(tenant: string, scopes: readonly string[], description?: string): Promise<CreatedKey> {
+    this.getTenant(tenant);
+    const checked = checkScopes(scopes);
+    const id = `k${randomBytes(8).toString('hex')}`;
+    const secret = randomBytes(32).toString('base64url');
+    const doc: ApiKeyDoc = { id, tenant, scopes: checked, hash: sha256(secret).toString('hex'), createdAt: new Date().toISOString() };
+    if (description !== undefined) doc.description = description;
+    await this.#catalog.put('api-key', id, doc, { ifAbsent: true });
+    return { id, key: `${keyPrefix}.${id}.${secret}`, tenant, scopes: checked, createdAt: doc.createdAt };
+  }
+
+  listKeys(tenant: string): KeyView[] {
+    this.getTenant(tenant);
+    return this.#catalog
+      .list('api-key')
+      .filter((entry) => entry.value.tenant === tenant)
+      .map(({ value }) => {
+        const view: KeyView = { id: value.id, tenant: value.tenant, scopes: value.scopes, createdAt: value.createdAt };
+        if (value.description !== undefined) view.description = value.description;
+        return view;
+      });
+  }
+
+  async revokeKey(tenant: string, keyId: string): Promise<void> {
+    const entry = this.#catalog.get('api-key', keyId);
+    if (entry === undefined || entry.value.tenant !== tenant) throw new SluiceError('not_found', `tenant "${tenant}" has no key "${keyId}"`);
+    await this.#catalog.delete('api-key', keyId);
+  }
+
+  /**
+   * Who is calling: the admin, a tenant's key, or nobody (`undefined`).
+   *
+   * @example authenticate('sk.k0123456789abcdef.s3cr3t...') // { kind: 'key', tenant: 'acme', ... }
+   */
+  authenticate(token: string): Principal | undefined {
+    if (token.startsWith(`${keyPrefix}.`)) {
+      const [, keyId, secret] = token.split('.');
+      return keyId === undefined || secret === undefined ? undefined : this.authenticateKey(keyId, secret);
+    }
+    return timingSafeEqual(sha256(token), this.#adminTokenHash) ? { kind: 'admin' } : undefined;
+  }
+
+  /** For clients that send a key id and secret separately (HTTP Basic auth). */
+  authenticateKey(keyId: string, secret: string): Principal | undefined {
+    const entry = this.#catalog.get('api-key', keyId);
+    if (entry === undefined) return undefined;
+    const expected = Buffer.from(entry.value.hash, 'hex');
+    if (!timingSafeEqual(sha256(secret), expected)) return undefined;
+    return { kind: 'key', tenant: entry.value.tenant, keyId, scopes: entry.value.scopes };
+  }
+}
+
+function checkScopes(scopes: readonly string[]): Scope[] {
+  if (scopes.length === 0) throw new SluiceError('invalid_scope', 'a key needs at least one scope');
+  const unknown = scopes.filter((scope) => !allScopes.includes(scope as Scope));
+  if (unknown.length > 0) throw new SluiceError('invalid_scope', `unknown scope ${unknown.map((s) => `"${s}"`).join(', ')}`);
+  return [...new Set(scopes as Scope[])];
+}
+
+function sha256(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
+}

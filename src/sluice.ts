@@ -1,0 +1,77 @@
+import { readFileSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import { pino, type Logger } from 'pino';
+import { openSqliteStore } from './adapters/sqlite/store.ts';
+import { resolveAdminToken } from './edges/config/admin-token.ts';
+import type { SluiceConfig } from './edges/config/config.ts';
+import { createHttpApp } from './edges/http/app.ts';
+import { createMetrics } from './edges/http/metrics.ts';
+import type { Store } from './ports/store.ts';
+import type { Services } from './services/index.ts';
+import { createServices } from './services/index.ts';
+
+export interface Sluice {
+  app: FastifyInstance;
+  services: Services;
+  store: Store;
+  config: Readonly<SluiceConfig>;
+  adminToken: string;
+  /** True when this start created the admin token (it should be shown once). */
+  adminTokenGenerated: boolean;
+  logger: Logger;
+  /** Listens on the configured host and port; answers the address. */
+  listen(): Promise<string>;
+  /** Stops accepting requests, ends live tails, finishes in-flight appends, closes the store. */
+  close(): Promise<void>;
+}
+
+export const version = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/**
+ * Builds a whole Sluice: store, services and HTTP API, wired but not listening.
+ *
+ * @example
+ * const sluice = await createSluice(loadConfig({ flags: { port: 0, dataDir: '/tmp/s' } }));
+ * const url = await sluice.listen();
+ */
+export async function createSluice(config: Readonly<SluiceConfig>, options: { logger?: Logger } = {}): Promise<Sluice> {
+  const logger = options.logger ?? pino({ level: config.logLevel });
+  const admin = resolveAdminToken(config.dataDir, config.adminToken);
+  const store = openSqliteStore(config.dataDir);
+  const metrics = createMetrics();
+  const services = createServices(store, metrics.telemetry, {
+    adminToken: admin.token,
+    maxPendingEvents: config.limits.maxPendingEvents,
+    sessionTimeoutMs: config.groups.sessionTimeoutMs,
+  });
+  const shutdown = new AbortController();
+  let ready = false;
+  const app = await createHttpApp({ config, services, metrics, logger, shutdown: shutdown.signal, isReady: () => ready, version });
+  app.addHook('preClose', (done) => {
+    ready = false;
+    shutdown.abort();
+    done();
+  });
+  let closed: Promise<void> | undefined;
+  return {
+    app,
+    services,
+    store,
+    config,
+    adminToken: admin.token,
+    adminTokenGenerated: admin.generated,
+    logger,
+    async listen() {
+      const address = await app.listen({ host: config.host, port: config.port });
+      ready = true;
+      return address;
+    },
+    close() {
+      closed ??= (async () => {
+        await app.close();
+        await store.close();
+      })();
+      return closed;
+    },
+  };
+}
