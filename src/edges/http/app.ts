@@ -1,6 +1,6 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Services } from '../../services/index.ts';
 import type { SluiceConfig } from '../config/config.ts';
 import { makeAuthHook } from './auth.ts';
@@ -32,7 +32,7 @@ export async function createHttpApp(deps: HttpDependencies): Promise<FastifyInst
   const app = Fastify({
     loggerInstance: deps.logger,
     // Per-request logs would cost more than the request at ingest rates; /metrics counts them.
-    logController: { disableRequestLogging: true },
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
@@ -49,7 +49,7 @@ export async function createHttpApp(deps: HttpDependencies): Promise<FastifyInst
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  app.setErrorHandler(handleError);
+  app.setErrorHandler((error, request, reply) => handleError(error as Error, request, reply));
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send({ error: { code: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}`, fix: 'See /docs or /openapi.json for the routes.' } }),
   );
