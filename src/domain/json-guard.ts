@@ -19,20 +19,44 @@ export function guardJson(value: unknown, maxDepth: number): void {
 
 type Problem = { kind: 'depth' | 'key'; detail: ErrorDetail };
 
+// Walks without building paths; the path is assembled only on the way out of a failure,
+// so a clean event costs no string work.
 function inspect(value: unknown, depth: number, maxDepth: number, path: string): Problem | undefined {
+  const failure = find(value, depth, maxDepth);
+  if (failure === undefined) return undefined;
+  const pointer = path + failure.segments.reverse().map((segment) => `/${escapePointer(segment)}`).join('');
+  return failure.kind === 'depth'
+    ? { kind: 'depth', detail: { path: pointer, reason: `deeper than ${maxDepth} levels` } }
+    : { kind: 'key', detail: { path: pointer, reason: `property name "${failure.segments[failure.segments.length - 1] ?? ''}" is not allowed` } };
+}
+
+interface Failure {
+  kind: 'depth' | 'key';
+  /** Innermost first; reversed once at the end. */
+  segments: string[];
+}
+
+function find(value: unknown, depth: number, maxDepth: number): Failure | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
-  if (depth >= maxDepth) return { kind: 'depth', detail: { path, reason: `deeper than ${maxDepth} levels` } };
+  if (depth >= maxDepth) return { kind: 'depth', segments: [] };
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      const problem = inspect(value[i], depth + 1, maxDepth, `${path}/${i}`);
-      if (problem !== undefined) return problem;
+      const failure = find(value[i], depth + 1, maxDepth);
+      if (failure !== undefined) {
+        failure.segments.push(String(i));
+        return failure;
+      }
     }
     return undefined;
   }
-  for (const key of Object.keys(value)) {
-    if (forbiddenKeys.has(key)) return { kind: 'key', detail: { path: `${path}/${escapePointer(key)}`, reason: `property name "${key}" is not allowed` } };
-    const problem = inspect((value as Record<string, unknown>)[key], depth + 1, maxDepth, `${path}/${escapePointer(key)}`);
-    if (problem !== undefined) return problem;
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    if (forbiddenKeys.has(key)) return { kind: 'key', segments: [key] };
+    const failure = find((value as Record<string, unknown>)[key], depth + 1, maxDepth);
+    if (failure !== undefined) {
+      failure.segments.push(key);
+      return failure;
+    }
   }
   return undefined;
 }

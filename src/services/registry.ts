@@ -9,6 +9,7 @@ import { CatalogConflict } from '../ports/catalog.ts';
 import type { EventLog } from '../ports/event-log.ts';
 import { canonicalJson } from '../domain/canonical-json.ts';
 import { JsonSchemaCompiler } from './json-schema.ts';
+import { KeyedMutex } from './keyed-mutex.ts';
 
 export interface TypeDefinition {
   schema: unknown;
@@ -60,6 +61,7 @@ export class TypeRegistry {
   readonly #compiler = new JsonSchemaCompiler();
   readonly #validators = new Map<number, Validator>();
   readonly #compiled = new Map<string, CompiledType>();
+  readonly #writes = new KeyedMutex();
 
   constructor(catalog: Catalog, log: EventLog) {
     this.#catalog = catalog;
@@ -74,8 +76,12 @@ export class TypeRegistry {
    *
    * @example await registry.putType('acme', 'fruits', { schema: { type: 'object' }, partitionKey: '/name' })
    */
-  async putType(tenant: string, type: string, definition: TypeDefinition): Promise<RegisteredType> {
+  putType(tenant: string, type: string, definition: TypeDefinition): Promise<RegisteredType> {
     assertTypeName(type);
+    return this.#writes.run(typeKey(tenant, type), () => this.#putType(tenant, type, definition));
+  }
+
+  async #putType(tenant: string, type: string, definition: TypeDefinition): Promise<RegisteredType> {
     const key = typeKey(tenant, type);
     const existing = this.#catalog.get('event-type', key)?.value;
     const partitions = checkPartitions(definition.partitions, existing);
