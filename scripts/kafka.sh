@@ -128,6 +128,7 @@ pid_matches() {
 }
 
 tcp_open() { # host port -> 0 if something accepts a TCP connection
+  # shellcheck disable=SC2016 # $1/$2 belong to the inner shell
   timeout 2 bash -c 'exec 3<>"/dev/tcp/$1/$2"' _ "$1" "$2" 2>/dev/null
 }
 
@@ -266,7 +267,7 @@ EOF
 }
 
 fetch() {
-  [[ -f "$DIST/.complete" ]] && return 0
+  [[ -f "$DIST/.complete" && -d "$LIBS" ]] && return 0
   command -v mvn >/dev/null 2>&1 || die "mvn (Maven 3.6+) is needed to fetch Kafka from Maven Central"
   mkdir -p "$DIST"
   local lockfd_opened=0
@@ -275,7 +276,8 @@ fetch() {
     flock -w "$FETCH_TIMEOUT" 8 || die "timed out waiting for another fetch of Kafka $KAFKA_VERSION"
     lockfd_opened=1
   fi
-  if [[ ! -f "$DIST/.complete" ]]; then
+  if [[ ! -f "$DIST/.complete" || ! -d "$LIBS" ]]; then
+    rm -f "$DIST/.complete"
     log "fetching Kafka $KAFKA_VERSION from Maven Central into $DIST (first run only)..."
     local t0; t0="$(now)"
     write_pom
@@ -336,6 +338,20 @@ run_tool() {
 # <state>/failed               present if the last start failed (next start wipes)
 
 node_dir() { echo "$STATE/node$1"; }
+
+# Delete the state dir, refusing anything that does not look like one of ours
+# (SLUICE_KAFKA_STATE might point somewhere unexpected).
+remove_state() {
+  [[ -e "$STATE" ]] || return 0
+  local real; real="$(cd "$STATE" 2>/dev/null && pwd -P || echo "$STATE")"
+  case "$real" in
+    /|"$HOME"|"$(cd "$HOME" 2>/dev/null && pwd -P)"|"$CACHE"|"$CACHE/state") die "refusing to delete $STATE" ;;
+  esac
+  if [[ -n "$(ls -A "$STATE" 2>/dev/null)" && ! -f "$STATE/meta" && ! -f "$STATE/failed" && ! -f "$STATE/log4j2.properties" ]]; then
+    die "refusing to delete $STATE: it is not empty and does not look like a kafka.sh state"
+  fi
+  rm -rf "$STATE"
+}
 
 load_meta() {
   [[ -f "$STATE/meta" ]] || return 1
@@ -453,10 +469,13 @@ launch_node() { # node_id
   heap="$(heap_flags)"
   rm -f "$dir/pid"
   mkdir -p "$dir/logs"
+  # A fresh server.log per launch, so the readiness check never sees the
+  # "started" line of an earlier run; the previous one is kept as .prev.
+  if [[ -f "$dir/logs/server.log" ]]; then mv -f "$dir/logs/server.log" "$dir/logs/server.log.prev"; fi
   printf '\n=== %s starting node %s ===\n' "$(date '+%F %T')" "$id" >>"$dir/console.log"
   # setsid+nohup: the broker outlives this script and the caller's terminal.
   # The inner shell records its own pid, then execs java (same pid).
-  # shellcheck disable=SC2086
+  # shellcheck disable=SC2086,SC2016 # word-split flags; $$/$1 belong to the inner shell
   setsid nohup bash -c 'echo $$ >"$1"; shift; exec "$@"' _ "$dir/pid" \
     "$JAVA" $heap -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 \
     -XX:+ExplicitGCInvokesConcurrent -Djava.awt.headless=true ${KAFKA_JVM_OPTS:-} \
@@ -548,12 +567,13 @@ stop_nodes() {
         quorum_lost=1
         # Without --keep the data is deleted next, so there is nothing to flush.
         local qg="$QUORUM_GRACE"; (( KEEP )) || qg=1
-        (( $(now) + qg < deadline )) && deadline=$(( $(now) + qg ))
+        if (( $(now) + qg < deadline )); then deadline=$(( $(now) + qg )); fi
       fi
     fi
     if (( $(now) >= deadline )); then
       if (( quorum_lost )); then
-        log "node(s) ${left[*]}: no controller majority left to approve a controlled shutdown; sending SIGKILL"
+        # Expected for the last node(s) of a cluster; only worth a note if data is kept.
+        (( ! KEEP )) || log "node(s) ${left[*]}: no controller majority left to approve a controlled shutdown; sending SIGKILL"
       else
         log "node(s) ${left[*]} still running after ${grace}s; sending SIGKILL"
       fi
@@ -596,7 +616,7 @@ create_and_start() { # mode nodes
   (( auto_ports )) || max_attempts=1
   mapfile -t ids < <(all_nodes)
   for (( attempt = 1; attempt <= max_attempts; attempt++ )); do
-    rm -rf "$STATE"
+    remove_state
     mkdir -p "$STATE"
     CLUSTER_ID="$(random_cluster_id)"
     local ports; ports="$(pick_ports $(( 2 * NODES )))"
@@ -697,12 +717,17 @@ cmd_start() { # mode
       log "already running (state $STATE)"
     else
       (( ${#SETS[@]} == 0 )) || log "note: --set is ignored when resuming a kept state (use --fresh)"
+      if [[ "$mode" == single && -n "${KAFKA_PORT:-}" && "$KAFKA_PORT" != "$(broker_port 1)" ]]; then
+        log "note: resuming the kept state on its port $(broker_port 1), not KAFKA_PORT=$KAFKA_PORT (use --fresh)"
+      fi
       resume_nodes "${down[@]}"
     fi
   else
-    [[ -d "$STATE" ]] && { local old; for old in "$STATE"/node*/pid; do
-      [[ -f "$old" ]] && pid_matches "$(cat "$old")" "$(dirname "$old")/server.properties" &&
-        kill -KILL "$(cat "$old")" 2>/dev/null || true; done; }
+    # --fresh (or a failed/unknown state): stop whatever still runs there first.
+    if load_meta; then
+      local old_ids; mapfile -t old_ids < <(all_nodes)
+      stop_nodes "$STOP_TIMEOUT" TERM "${old_ids[@]}"
+    fi
     create_and_start "$mode" "$nodes"
   fi
   trap - INT TERM
@@ -716,7 +741,7 @@ cmd_stop() { # mode
   local mode="$1"
   lock_state
   if ! load_meta; then
-    if [[ -d "$STATE" && $KEEP -eq 0 ]]; then rm -rf "$STATE"; fi
+    if [[ -d "$STATE" && $KEEP -eq 0 ]]; then remove_state; fi
     log "not running (no state at $STATE)"
     return 0
   fi
@@ -728,7 +753,7 @@ cmd_stop() { # mode
     rm -f "$STATE/bootstrap"
     log "stopped in $(( $(now) - t0 ))s; state kept in $STATE"
   else
-    rm -rf "$STATE"
+    remove_state
     log "stopped in $(( $(now) - t0 ))s; state removed"
   fi
 }
@@ -832,6 +857,10 @@ main() {
     [[ "${!n}" =~ ^[0-9]+$ ]] || die "SLUICE_KAFKA_$n must be a whole number of seconds"
   done
 
+  case "$cmd" in
+    stop-node|start-node) ;;
+    *) [[ ${#positional[@]} -eq 0 ]] || die "unexpected argument '${positional[0]}' (see --help)" ;;
+  esac
   case "$cmd" in
     start) cmd_start single ;;
     stop) cmd_stop single ;;
