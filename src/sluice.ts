@@ -37,7 +37,7 @@ export const version = (JSON.parse(readFileSync(new URL('../package.json', impor
 export async function createSluice(config: Readonly<SluiceConfig>, options: { logger?: Logger } = {}): Promise<Sluice> {
   const logger = options.logger ?? pino({ level: config.logLevel });
   const admin = resolveAdminToken(config.dataDir, config.adminToken);
-  const store = openSqliteStore(config.dataDir);
+  const store = await openSqliteStore(config.dataDir);
   const metrics = createMetrics();
   const services = createServices(store, metrics.telemetry, {
     adminToken: admin.token,

@@ -5,6 +5,9 @@ import { inTransaction } from './database.ts';
 
 type AnyEntry = CatalogEntry<CatalogKind>;
 
+/** Where the highest revision handed out is kept, so deleting the newest entry cannot roll it back. */
+const revisionMark = '\u0000catalog-revision';
+
 /**
  * The catalog on SQLite. The whole catalog is small, so it is read once into memory and
  * written through; reads never touch the disk.
@@ -16,6 +19,7 @@ export class SqliteCatalog implements Catalog {
   readonly #upsert: StatementSync;
   readonly #remove: StatementSync;
   readonly #bumpSequence: StatementSync;
+  readonly #markRevision: StatementSync;
   #revision = 0;
 
   constructor(db: DatabaseSync) {
@@ -27,6 +31,11 @@ export class SqliteCatalog implements Catalog {
     this.#bumpSequence = db.prepare(
       'INSERT INTO sequences (name, value) VALUES (?, 1) ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value',
     );
+    this.#markRevision = db.prepare(
+      'INSERT INTO sequences (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = max(value, excluded.value)',
+    );
+    const mark = db.prepare('SELECT value FROM sequences WHERE name = ?').get(revisionMark) as { value: number } | undefined;
+    this.#revision = mark?.value ?? 0;
     const rows = db.prepare('SELECT kind, key, value, revision FROM catalog').all() as { kind: CatalogKind; key: string; value: string; revision: number }[];
     for (const row of rows) {
       this.#kind(row.kind).set(row.key, { kind: row.kind, key: row.key, value: JSON.parse(row.value) as CatalogKinds[CatalogKind], revision: row.revision });
@@ -64,7 +73,10 @@ export class SqliteCatalog implements Catalog {
   }
 
   delete(kind: CatalogKind, key: string): Promise<void> {
-    inTransaction(this.#db, () => this.#remove.run(kind, key));
+    inTransaction(this.#db, () => {
+      this.#remove.run(kind, key);
+      this.#markRevision.run(revisionMark, this.#revision);
+    });
     this.#entries.get(kind)?.delete(key);
     this.#emit({ kind, key, deleted: true });
     return Promise.resolve();
@@ -73,6 +85,11 @@ export class SqliteCatalog implements Catalog {
   nextSequence(name: string): Promise<number> {
     const row = inTransaction(this.#db, () => this.#bumpSequence.get(name) as { value: number });
     return Promise.resolve(row.value);
+  }
+
+  /** Every entry, for a copy of the catalog held elsewhere. */
+  entries(): CatalogEntry<CatalogKind>[] {
+    return [...this.#entries.values()].flatMap((entries) => [...entries.values()]);
   }
 
   onChange(listener: (change: CatalogChange) => void): () => void {

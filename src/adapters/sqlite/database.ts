@@ -55,16 +55,30 @@ CREATE TABLE IF NOT EXISTS group_offsets (
 export function openDatabase(dataDir: string): DatabaseSync {
   mkdirSync(dataDir, { recursive: true });
   const db = new DatabaseSync(join(dataDir, 'sluice.db'));
-  db.exec('PRAGMA journal_mode = WAL');
+  try {
+    // Hold the file for this process only: two servers on one data directory would
+    // hand out the same offsets. The lock is taken now, with an empty write
+    // transaction, and kept until close; set lazily it let a second server open an
+    // idle store and then block the first one's writes.
+    db.exec('PRAGMA locking_mode = EXCLUSIVE');
+    db.exec('PRAGMA journal_mode = WAL');
+    db.exec('BEGIN IMMEDIATE');
+    db.exec('COMMIT');
+  } catch (error) {
+    db.close();
+    if ((error as { errcode?: number }).errcode === sqliteBusy) {
+      throw new Error(`the data directory ${dataDir} is in use by another Sluice process; stop it or choose another data directory`, { cause: error });
+    }
+    throw error;
+  }
   db.exec('PRAGMA synchronous = FULL');
   db.exec('PRAGMA busy_timeout = 5000');
   db.exec('PRAGMA cache_size = -65536');
-  // Hold the file for this process only: two servers on one data directory would
-  // hand out the same offsets.
-  db.exec('PRAGMA locking_mode = EXCLUSIVE');
   db.exec(schema);
   return db;
 }
+
+const sqliteBusy = 5;
 
 /** Runs `work` in one write transaction; rolls back if it throws. */
 export function inTransaction<T>(db: DatabaseSync, work: () => T): T {

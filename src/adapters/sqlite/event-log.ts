@@ -43,6 +43,7 @@ export class SqliteEventLog implements EventLog {
   readonly #findId: StatementSync;
   readonly #readRange: StatementSync;
   readonly #readTimestamp: StatementSync;
+  readonly #appendListeners = new Set<(streams: string[]) => void>();
   #pending: PendingAppend[] = [];
   #flushScheduled = false;
 
@@ -139,7 +140,9 @@ export class SqliteEventLog implements EventLog {
       return;
     }
     batch.forEach((pending, index) => pending.resolve(results[index]!));
-    for (const state of touched.keys()) this.#waiters.wake(state.name);
+    const streams = [...touched.keys()].map((state) => state.name);
+    for (const stream of streams) this.#waiters.wake(stream);
+    for (const listener of this.#appendListeners) listener(streams);
   }
 
   #write(record: AppendRecord, touched: Map<StreamState, { next: number[]; lastTimestamp: number[] }>, seenInBatch: Map<string, AppendResult>): AppendResult {
@@ -201,6 +204,12 @@ export class SqliteEventLog implements EventLog {
       else high = middle;
     }
     return Promise.resolve(low);
+  }
+
+  /** Called after each durable flush with the streams it grew. */
+  onAppended(listener: (streams: string[]) => void): () => void {
+    this.#appendListeners.add(listener);
+    return () => this.#appendListeners.delete(listener);
   }
 
   waitForAppend(stream: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {

@@ -1,0 +1,90 @@
+import { Worker } from 'node:worker_threads';
+import type { CatalogEntry, CatalogKind } from '../../../ports/catalog.ts';
+import type { Call, Notice, Reply, StoreThreadData, Target } from './protocol.ts';
+import { deserializeError } from './protocol.ts';
+
+// In a checkout Node runs the .ts sources; a published package runs the built .js files.
+const threadFile = new URL(import.meta.url.endsWith('.ts') ? './store-thread.ts' : './store-thread.js', import.meta.url);
+
+/** The main thread's end of the store thread: calls with replies, and notices. */
+export class StoreClient {
+  readonly #worker: Worker;
+  readonly #pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+  readonly #appendListeners = new Set<(streams: string[]) => void>();
+  #nextId = 1;
+  #failure: Error | undefined;
+  #closed: Promise<void> | undefined;
+
+  private constructor(worker: Worker) {
+    this.#worker = worker;
+  }
+
+  /** Starts the thread and waits until the store is open; answers the catalog's entries. */
+  static start(dataDir: string): Promise<{ client: StoreClient; catalog: CatalogEntry<CatalogKind>[] }> {
+    const data: StoreThreadData = { dataDir };
+    const worker = new Worker(threadFile, { workerData: data });
+    const client = new StoreClient(worker);
+    return new Promise((resolve, reject) => {
+      const onMessage = (message: Notice | Reply): void => {
+        if ('notice' in message && message.notice === 'ready') {
+          worker.off('error', onStartError);
+          worker.on('message', (next: Notice | Reply) => client.#receive(next));
+          worker.on('error', (error: Error) => client.#fail(error));
+          worker.on('exit', (code) => client.#fail(new Error(`the store thread exited (code ${code})`)));
+          resolve({ client, catalog: message.catalog });
+        } else if ('notice' in message && message.notice === 'failed') {
+          worker.off('error', onStartError);
+          reject(deserializeError(message.error));
+        }
+      };
+      const onStartError = (error: Error): void => reject(error);
+      worker.once('message', onMessage);
+      worker.once('error', onStartError);
+    });
+  }
+
+  call<T>(target: Target, method: string, ...args: unknown[]): Promise<T> {
+    if (this.#failure !== undefined) return Promise.reject(this.#failure);
+    const id = this.#nextId++;
+    const message: Call = { id, target, method, args };
+    return new Promise<T>((resolve, reject) => {
+      this.#pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      this.#worker.postMessage(message);
+    });
+  }
+
+  onAppended(listener: (streams: string[]) => void): void {
+    this.#appendListeners.add(listener);
+  }
+
+  /** Lets queued calls finish, closes the store in its thread, and ends the thread. */
+  close(): Promise<void> {
+    this.#closed ??= new Promise<void>((resolve) => {
+      if (this.#failure !== undefined) {
+        resolve();
+        return;
+      }
+      this.#worker.once('exit', () => resolve());
+      this.#worker.postMessage({ close: true });
+    });
+    return this.#closed;
+  }
+
+  #receive(message: Notice | Reply): void {
+    if ('notice' in message) {
+      if (message.notice === 'appended') for (const listener of this.#appendListeners) listener(message.streams);
+      return;
+    }
+    const pending = this.#pending.get(message.id);
+    if (pending === undefined) return;
+    this.#pending.delete(message.id);
+    if (message.ok) pending.resolve(message.result);
+    else pending.reject(deserializeError(message.error));
+  }
+
+  #fail(error: Error): void {
+    this.#failure ??= error;
+    for (const pending of this.#pending.values()) pending.reject(this.#failure);
+    this.#pending.clear();
+  }
+}

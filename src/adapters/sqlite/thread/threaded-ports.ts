@@ -1,0 +1,156 @@
+import type { TopicPartition } from '../../../domain/assignment.ts';
+import type { Catalog, CatalogChange, CatalogEntry, CatalogKind, CatalogKinds } from '../../../ports/catalog.ts';
+import { CatalogConflict } from '../../../ports/catalog.ts';
+import type { CommittedOffset, ConsumerGroups, MemberAssignment } from '../../../ports/consumer-groups.ts';
+import type { AppendRecord, AppendResult, EventLog, LogRecord, StreamInfo } from '../../../ports/event-log.ts';
+import { StreamWaiters } from '../stream-waiters.ts';
+import type { StoreClient } from './store-client.ts';
+
+/** The event log, answered by the store thread; readers wait here, on the main thread. */
+export class ThreadedEventLog implements EventLog {
+  readonly #client: StoreClient;
+  readonly #waiters = new StreamWaiters();
+  readonly #known = new Set<string>();
+
+  constructor(client: StoreClient) {
+    this.#client = client;
+    client.onAppended((streams) => {
+      for (const stream of streams) this.#waiters.wake(stream);
+    });
+  }
+
+  async createStream(name: string, partitions: number): Promise<void> {
+    // Ingest asks for the dead-letter stream on every request: answer known ones here.
+    if (this.#known.has(name)) return;
+    await this.#client.call('log', 'createStream', name, partitions);
+    this.#known.add(name);
+  }
+
+  describeStream(name: string): Promise<StreamInfo | undefined> {
+    return this.#client.call('log', 'describeStream', name);
+  }
+
+  listStreams(namePrefix: string): Promise<StreamInfo[]> {
+    return this.#client.call('log', 'listStreams', namePrefix);
+  }
+
+  append(records: readonly AppendRecord[]): Promise<AppendResult[]> {
+    return this.#client.call('log', 'append', records);
+  }
+
+  read(stream: string, partition: number, fromOffset: number, limit: number): Promise<LogRecord[]> {
+    return this.#client.call('log', 'read', stream, partition, fromOffset, limit);
+  }
+
+  offsetForTime(stream: string, partition: number, timestamp: number): Promise<number> {
+    return this.#client.call('log', 'offsetForTime', stream, partition, timestamp);
+  }
+
+  waitForAppend(stream: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    return this.#waiters.wait(stream, timeoutMs, signal);
+  }
+
+  close(): Promise<void> {
+    this.#waiters.wakeAll();
+    return Promise.resolve();
+  }
+}
+
+type AnyEntry = CatalogEntry<CatalogKind>;
+
+/**
+ * A copy of the catalog on the main thread, so reads stay synchronous; writes go to the
+ * store thread and land in the copy once durable. This process is the only writer.
+ */
+export class ThreadedCatalog implements Catalog {
+  readonly #client: StoreClient;
+  readonly #entries = new Map<CatalogKind, Map<string, AnyEntry>>();
+  readonly #listeners = new Set<(change: CatalogChange) => void>();
+
+  constructor(client: StoreClient, entries: readonly AnyEntry[]) {
+    this.#client = client;
+    for (const entry of entries) this.#kind(entry.kind).set(entry.key, entry);
+  }
+
+  #kind(kind: CatalogKind): Map<string, AnyEntry> {
+    let entries = this.#entries.get(kind);
+    if (entries === undefined) {
+      entries = new Map();
+      this.#entries.set(kind, entries);
+    }
+    return entries;
+  }
+
+  get<K extends CatalogKind>(kind: K, key: string): CatalogEntry<K> | undefined {
+    return this.#entries.get(kind)?.get(key) as CatalogEntry<K> | undefined;
+  }
+
+  list<K extends CatalogKind>(kind: K, keyPrefix = ''): CatalogEntry<K>[] {
+    const entries = [...(this.#entries.get(kind)?.values() ?? [])] as CatalogEntry<K>[];
+    return entries.filter((entry) => entry.key.startsWith(keyPrefix)).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
+  async put<K extends CatalogKind>(kind: K, key: string, value: CatalogKinds[K], options: { ifAbsent?: boolean } = {}): Promise<CatalogEntry<K>> {
+    if (options.ifAbsent === true && this.get(kind, key) !== undefined) throw new CatalogConflict(kind, key);
+    const entry = await this.#client.call<CatalogEntry<K>>('catalog', 'put', kind, key, value, options);
+    this.#kind(kind).set(key, entry);
+    this.#emit({ kind, key, deleted: false });
+    return entry;
+  }
+
+  async delete(kind: CatalogKind, key: string): Promise<void> {
+    await this.#client.call('catalog', 'delete', kind, key);
+    this.#entries.get(kind)?.delete(key);
+    this.#emit({ kind, key, deleted: true });
+  }
+
+  nextSequence(name: string): Promise<number> {
+    return this.#client.call('catalog', 'nextSequence', name);
+  }
+
+  onChange(listener: (change: CatalogChange) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #emit(change: CatalogChange): void {
+    for (const listener of this.#listeners) listener(change);
+  }
+
+  close(): Promise<void> {
+    this.#listeners.clear();
+    return Promise.resolve();
+  }
+}
+
+export class ThreadedConsumerGroups implements ConsumerGroups {
+  readonly #client: StoreClient;
+
+  constructor(client: StoreClient) {
+    this.#client = client;
+  }
+
+  heartbeat(group: string, member: string, partitions: readonly TopicPartition[], sessionTimeoutMs: number): Promise<MemberAssignment> {
+    return this.#client.call('groups', 'heartbeat', group, member, partitions, sessionTimeoutMs);
+  }
+
+  leave(group: string, member: string): Promise<void> {
+    return this.#client.call('groups', 'leave', group, member);
+  }
+
+  commit(group: string, member: string, offsets: readonly CommittedOffset[]): Promise<void> {
+    return this.#client.call('groups', 'commit', group, member, offsets);
+  }
+
+  committed(group: string): Promise<CommittedOffset[]> {
+    return this.#client.call('groups', 'committed', group);
+  }
+
+  listGroups(prefix: string): Promise<string[]> {
+    return this.#client.call('groups', 'listGroups', prefix);
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
