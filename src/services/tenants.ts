@@ -26,6 +26,7 @@ export interface KeyView {
 }
 
 const keyPrefix = 'sk';
+const maxVerifiedTokens = 10_000;
 
 /**
  * Tenants, their API keys and who a bearer token belongs to. Secrets are random 256-bit
@@ -35,11 +36,17 @@ export class TenantService {
   readonly #catalog: Catalog;
   readonly #log: EventLog;
   readonly #adminTokenHash: Buffer;
+  /** Tokens already verified, so a busy producer does not pay a hash per request. */
+  readonly #verified = new Map<string, Principal>();
 
   constructor(catalog: Catalog, log: EventLog, adminToken: string) {
     this.#catalog = catalog;
     this.#log = log;
     this.#adminTokenHash = sha256(adminToken);
+    // Any change to a key (revocation above all) must take effect on the next request.
+    catalog.onChange((change) => {
+      if (change.kind === 'api-key') this.#verified.clear();
+    });
   }
 
   async createTenant(id: string, name: string | undefined): Promise<TenantDoc> {
@@ -109,6 +116,18 @@ export class TenantService {
 
   /** For clients that send a key id and secret separately (HTTP Basic auth). */
   authenticateKey(keyId: string, secret: string): Principal | undefined {
+    const cacheKey = `${keyId}.${secret}`;
+    const known = this.#verified.get(cacheKey);
+    if (known !== undefined) return known;
+    const principal = this.#verifyKey(keyId, secret);
+    if (principal !== undefined) {
+      if (this.#verified.size >= maxVerifiedTokens) this.#verified.clear();
+      this.#verified.set(cacheKey, principal);
+    }
+    return principal;
+  }
+
+  #verifyKey(keyId: string, secret: string): Principal | undefined {
     const entry = this.#catalog.get('api-key', keyId);
     if (entry === undefined) return undefined;
     const expected = Buffer.from(entry.value.hash, 'hex');
