@@ -4,7 +4,7 @@ import { SluiceError } from './errors.ts';
 
 const nativeFields = new Set(['type', 'data', 'id', 'key', 'time', 'source', 'subject', 'schemaVersion']);
 const cloudEventsCoreFields = new Set(['specversion', 'id', 'source', 'type', 'time', 'subject', 'datacontenttype', 'dataschema', 'data', 'data_base64']);
-const rfc3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+const rfc3339 = /^(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[Tt ]([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d)$/;
 const maxKeyLength = 1024;
 const maxAttributeLength = 1024;
 
@@ -65,13 +65,20 @@ function fromCloudEvent(object: Record<string, unknown>, original: () => string)
  * Attributes that come from CloudEvents binary-mode headers (`ce-type`, `ce-id`, ...).
  */
 export function fromBinaryCloudEvent(headers: Record<string, string>, data: unknown, original: () => string): EventInput {
+  // In binary mode the body is the data; a `ce-data` header must not replace it.
+  const misplaced = ['data', 'data_base64'].filter((name) => Object.hasOwn(headers, name));
   const object: Record<string, unknown> = { data };
+  finish(
+    { type: '', data, original },
+    misplaced.map((name) => ({ path: `/${name}`, reason: `in binary mode the body is the data; do not send a ce-${name} header` })),
+  );
   for (const [name, value] of Object.entries(headers)) object[name] = value;
   return fromCloudEvent(object, original);
 }
 
 function cloudEventData(object: Record<string, unknown>, problems: ErrorDetail[]): unknown {
-  if (object.data_base64 === undefined) return object.data;
+  // A CloudEvent may carry no data; it is stored (and validated) as null, never undefined.
+  if (object.data_base64 === undefined) return object.data ?? null;
   if ('data' in object) problems.push({ path: '/data_base64', reason: 'send either data or data_base64, not both' });
   if (typeof object.data_base64 !== 'string') {
     problems.push({ path: '/data_base64', reason: 'must be a base64 string' });
@@ -115,9 +122,18 @@ function copyAttributes(object: Record<string, unknown>, event: EventInput, prob
   }
   const time = optionalString(object, 'time', problems);
   if (time !== undefined) {
-    if (rfc3339.test(time) && !Number.isNaN(Date.parse(time))) event.time = time;
+    if (isRfc3339(time)) event.time = time;
     else problems.push({ path: '/time', reason: 'must be an RFC 3339 timestamp such as 2026-01-31T12:00:00Z' });
   }
+}
+
+/** RFC 3339 date-time; unlike `Date.parse` it refuses days a month does not have (2026-02-30). */
+function isRfc3339(time: string): boolean {
+  const match = rfc3339.exec(time);
+  if (match === null || Number.isNaN(Date.parse(time))) return false;
+  const lastDay = new Date(0);
+  lastDay.setUTCFullYear(Number(match[1]), Number(match[2]), 0);
+  return Number(match[3]) <= lastDay.getUTCDate();
 }
 
 function requiredString(object: Record<string, unknown>, field: string, problems: ErrorDetail[]): string {
@@ -135,7 +151,9 @@ function optionalString(object: Record<string, unknown>, field: string, problems
   return undefined;
 }
 
-function finish(event: EventInput, problems: ErrorDetail[]): EventInput {
+function finish(event: EventInput, reported: ErrorDetail[]): EventInput {
+  // A required attribute is checked twice (present, then well-formed); report it once.
+  const problems = reported.filter((problem, index) => reported.findIndex((p) => p.path === problem.path && p.reason === problem.reason) === index);
   if (problems.length > 0) {
     throw new SluiceError('invalid_event', `the event is not well-formed: ${problems.map((p) => `${p.path} ${p.reason}`).join('; ')}`, {
       details: problems,

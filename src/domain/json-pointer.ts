@@ -1,3 +1,5 @@
+const arrayIndex = /^(0|[1-9]\d*)$/;
+
 /**
  * Compiles a JSON Pointer (RFC 6901) once into a getter.
  *
@@ -14,6 +16,8 @@ export function compilePointer(pointer: string): (value: unknown) => unknown {
     let current: unknown = value;
     for (const segment of segments) {
       if (typeof current !== 'object' || current === null) return undefined;
+      // In an array only an index names a member (RFC 6901), not `length`.
+      if (Array.isArray(current) && !arrayIndex.test(segment)) return undefined;
       if (!Object.hasOwn(current, segment)) return undefined;
       current = (current as Record<string, unknown>)[segment];
     }

@@ -1,6 +1,8 @@
 import type { AcceptedEvent, EventInput, Rejection } from './event.ts';
 import type { ErrorDetail } from './errors.ts';
 
+const maxKeyLength = 1024;
+
 /** A compiled schema check: `undefined` when the data is valid, else one detail per error. */
 export type Validator = (data: unknown) => ErrorDetail[] | undefined;
 
@@ -50,9 +52,14 @@ export function runPipeline(input: EventInput, compiled: CompiledType | undefine
   let key: string | null = input.key ?? null;
   if (key === null && compiled.partitionKey !== undefined) {
     const value = compiled.partitionKey(input.data);
-    if (typeof value === 'string') key = value;
+    if (typeof value === 'string' && value.length <= maxKeyLength) key = value;
     else if (typeof value === 'number' && Number.isFinite(value)) key = String(value);
-    else {
+    else if (typeof value === 'string') {
+      // The same bound as an explicit `key`: keys are stored with every record.
+      return reject('invalid_key', `the partition key ${compiled.partitionKeyPointer} is longer than ${maxKeyLength} characters`, [
+        { path: compiled.partitionKeyPointer ?? '', reason: `is ${value.length} characters long` },
+      ]);
+    } else {
       return reject('invalid_key', `the partition key ${compiled.partitionKeyPointer} must be a string or number`, [
         { path: compiled.partitionKeyPointer ?? '', reason: value === undefined ? 'missing' : `is ${value === null ? 'null' : typeof value}` },
       ]);

@@ -16,7 +16,8 @@ export function withConnection(command: Command, credential: 'key' | 'admin'): C
   if (credential === 'key') command.option('--key <key>', 'API key (SLUICE_KEY)');
   else {
     command.option('--admin-token <token>', 'admin token (SLUICE_ADMIN_TOKEN; else read from <data-dir>/admin-token)');
-    command.option('-d, --data-dir <dir>', 'data directory of a local server, to find its admin token', './.sluice');
+    // No commander default here: it would always win over SLUICE_DATA_DIR (see adminToken).
+    command.option('-d, --data-dir <dir>', 'data directory of a local server, to find its admin token (SLUICE_DATA_DIR, default ./.sluice)');
   }
   return command;
 }

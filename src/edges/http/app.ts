@@ -34,6 +34,12 @@ export async function createHttpApp(deps: HttpDependencies): Promise<FastifyInst
     // Per-request logs would cost more than the request at ingest rates; /metrics counts them.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
+    // Stream names (`<tenant>.<type>`) reach 192 characters; Fastify's default cap is 100.
+    routerOptions: { maxParamLength: 256 },
+    // Bad URL encodings and over-long parameters answer in the one error shape too.
+    frameworkErrors: (error, request, reply) => {
+      void handleError(error, request, reply);
+    },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },

@@ -71,7 +71,19 @@ function fromValue(value: unknown, line: string | undefined, limits: BodyLimits)
     return { ok: true, event: toEventInput(value, original) };
   } catch (error) {
     if (!(error instanceof SluiceError)) throw error;
-    return { ok: false, type: typeOf(value), original: original(), error };
+    return { ok: false, type: typeOf(value), original: originalOrRefuse(original, error), error };
+  }
+}
+
+/**
+ * A value nested far deeper than the limit can overflow the stack when serialised again
+ * for its dead letter; then the whole request is refused with the event's own error.
+ */
+function originalOrRefuse(original: () => string, error: SluiceError): string {
+  try {
+    return original();
+  } catch {
+    throw error;
   }
 }
 
