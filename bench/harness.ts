@@ -1,0 +1,189 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readRss, spawnServer, stopProcess, trackTempDir, type Spawned } from './processes.ts';
+import type { LoadWorker } from './worker-client.ts';
+import { benchPartitions, benchStream, benchTenant, benchType, orderSchema, partitionKey } from './workload.ts';
+
+/** How the run is shaped; every number can be changed through the environment. */
+export interface Settings {
+  quick: boolean;
+  /** Length of one measured round, per system. */
+  seconds: number;
+  rounds: number;
+  warmupSeconds: number;
+  eventsPerRequest: number;
+  batchConnections: number;
+  singleConnections: number;
+  e2eEventsPerSecond: number;
+  e2eBatchSize: number;
+  /** Events stored before the last RSS sample of the memory check. */
+  rssEvents: number;
+  rssEventsPerRequest: number;
+  /** Which scenarios to run (all by default), e.g. BENCH_ONLY=batch,single. */
+  only: Set<string> | undefined;
+  /** Record a CPU profile of Sluice during batched ingest instead of the full run. */
+  profile: boolean;
+}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, minimum: number, maximum: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < minimum || value > maximum) throw new Error(`${name}=${raw}: expected a number from ${minimum} to ${maximum}`);
+  return value;
+}
+
+export const scenarioIds = ['batch', 'single', 'e2e', 'memory'] as const;
+
+export function readSettings(env: NodeJS.ProcessEnv): Settings {
+  const quick = env.BENCH_QUICK === '1' || env.BENCH_QUICK === 'true';
+  const only = env.BENCH_ONLY === undefined || env.BENCH_ONLY === '' ? undefined : new Set(env.BENCH_ONLY.split(',').map((s) => s.trim()));
+  for (const id of only ?? []) if (!(scenarioIds as readonly string[]).includes(id)) throw new Error(`BENCH_ONLY: unknown scenario "${id}" (expected ${scenarioIds.join(', ')})`);
+  return {
+    quick,
+    seconds: integer(env, 'BENCH_SECONDS', quick ? 1 : 5, 0.2, 600),
+    rounds: Math.round(integer(env, 'BENCH_ROUNDS', quick ? 2 : 3, 1, 50)),
+    warmupSeconds: integer(env, 'BENCH_WARMUP_SECONDS', quick ? 0.5 : 2, 0, 120),
+    eventsPerRequest: 100,
+    batchConnections: Math.round(integer(env, 'BENCH_BATCH_CONNECTIONS', 16, 1, 1000)),
+    singleConnections: 50,
+    e2eEventsPerSecond: 5000,
+    e2eBatchSize: Math.round(integer(env, 'BENCH_E2E_BATCH', 50, 1, 5000)),
+    rssEvents: Math.round(integer(env, 'BENCH_RSS_EVENTS', quick ? 100_000 : 1_000_000, 4000, 100_000_000)),
+    rssEventsPerRequest: 1000,
+    only,
+    profile: env.BENCH_PROFILE === '1' || env.BENCH_PROFILE === 'true',
+  };
+}
+
+/** One line of a scenario's table. */
+export interface Row {
+  metric: string;
+  floor: string;
+  sluice: string;
+  ratio: string;
+  target: string;
+  verdict: 'met' | 'missed' | '';
+}
+
+export interface ScenarioReport {
+  title: string;
+  /** What was sent, how, for how long. */
+  setup: string;
+  rows: Row[];
+  /** Per-round numbers and checks, for the reader who wants to see the spread. */
+  details: string[];
+  /** Targets missed, one line each. */
+  misses: string[];
+}
+
+export interface Bench {
+  settings: Settings;
+  floorUrl: string;
+  floorPid: number;
+  worker: LoadWorker;
+  /** Average size of one serialised event, bytes. */
+  eventBytes: number;
+  adminToken: string;
+  log(message: string): void;
+  /** A fresh prefix for producer-chosen ids, unique in this run. */
+  runId(label: string): string;
+  /** Filled in by the batched-ingest scenario for the memory table. */
+  facts: { batchPeakRss?: { variant: string; peak: number; baseline: number }[] };
+}
+
+const serverScript = fileURLToPath(new URL('./server-process.ts', import.meta.url));
+
+export interface SluiceUnderTest {
+  url: string;
+  pid: number;
+  /** A key of the bench tenant with every scope. */
+  key: string;
+  dataDir: string;
+  /** Records in the bench stream, from its end offsets over the API. */
+  storedEvents(): Promise<number>;
+  /** Bytes of the data directory (the SQLite file and its WAL). */
+  diskBytes(): number;
+  rss(): number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a fresh Sluice process on a new data directory and sets up, over the HTTP API,
+ * the bench tenant, a key and the `orders` type; checks that sample events are accepted.
+ */
+export async function startSluice(bench: Bench, options: { execArgv?: string[]; profileDir?: string } = {}): Promise<SluiceUnderTest> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'sluice-bench-'));
+  const removeDataDir = trackTempDir(dataDir);
+  let server: Spawned;
+  try {
+    const execArgv = [...(options.execArgv ?? [])];
+    if (options.profileDir !== undefined) execArgv.push('--cpu-prof', `--cpu-prof-dir=${options.profileDir}`);
+    server = await spawnServer('sluice', [serverScript, dataDir], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, SLUICE_ADMIN_TOKEN: bench.adminToken },
+      cwd: dataDir,
+      execArgv,
+    });
+  } catch (error) {
+    removeDataDir();
+    throw error;
+  }
+  const call = async (method: string, path: string, token: string, body?: unknown): Promise<{ status: number; body: any }> => {
+    const init: RequestInit = { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, signal: AbortSignal.timeout(15_000) };
+    if (body !== undefined) init.body = JSON.stringify(body);
+    const response = await fetch(`${server.url}${path}`, init);
+    const text = await response.text();
+    return { status: response.status, body: text === '' ? undefined : JSON.parse(text) };
+  };
+  const expect = (what: string, answer: { status: number; body: any }, status: number): void => {
+    if (answer.status !== status) throw new Error(`${what}: expected HTTP ${status}, got ${answer.status} ${JSON.stringify(answer.body)}`);
+  };
+  const stop = async (): Promise<void> => {
+    await stopProcess(server, 30_000);
+    removeDataDir();
+  };
+  try {
+    expect('create tenant', await call('POST', '/v1/tenants', bench.adminToken, { id: benchTenant, name: 'Benchmark' }), 201);
+    const created = await call('POST', `/v1/tenants/${benchTenant}/keys`, bench.adminToken, { scopes: ['produce', 'consume', 'manage'], description: 'benchmark' });
+    expect('create key', created, 201);
+    const key = created.body.key as string;
+    expect('register type', await call('PUT', `/v1/types/${benchType}`, key, { schema: orderSchema, partitions: benchPartitions, partitionKey }), 201);
+    const storedEvents = async (): Promise<number> => {
+      const answer = await call('GET', `/v1/streams/${benchStream}`, key);
+      expect('describe stream', answer, 200);
+      return (answer.body.endOffsets as number[]).reduce((sum, end, partition) => sum + end - (answer.body.startOffsets[partition] as number), 0);
+    };
+    return { url: server.url, pid: server.pid, key, dataDir, storedEvents, diskBytes: () => directoryBytes(dataDir), rss: () => readRss(server.pid), stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+function directoryBytes(dir: string): number {
+  let total = 0;
+  for (const name of readdirSync(dir)) {
+    try {
+      total += statSync(join(dir, name)).size;
+    } catch {
+      // a file that went away (WAL checkpoint) counts for nothing
+    }
+  }
+  return total;
+}
+
+export function newAdminToken(): string {
+  return `bench-admin-${randomBytes(16).toString('hex')}`;
+}
+
+export const format = {
+  int: (value: number): string => (Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : 'n/a'),
+  ms: (value: number): string => (Number.isFinite(value) ? `${value.toFixed(2)} ms` : 'n/a'),
+  ratio: (value: number): string => (Number.isFinite(value) ? `${value.toFixed(2)}×` : 'n/a'),
+  mb: (bytes: number): string => (Number.isFinite(bytes) ? `${(bytes / 2 ** 20).toFixed(1)} MB` : 'n/a'),
+};
+
+export const verdict = (met: boolean): 'met' | 'missed' => (met ? 'met' : 'missed');

@@ -1,0 +1,71 @@
+import { runE2e, type E2eSpec } from './e2e.ts';
+import { runLoad, type LoadResult } from './http-load.ts';
+import { BodyMaker, EventPool } from './workload.ts';
+
+/**
+ * The load process: forked by bench/run.ts so that the server under test has its own
+ * event loop (and core). It takes one command at a time over IPC and answers with what it
+ * measured.
+ */
+export interface IngestLoadSpec {
+  url: string;
+  token?: string;
+  connections: number;
+  durationMs?: number;
+  requests?: number;
+  eventsPerRequest: number;
+  withIds: boolean;
+  runId: string;
+  okStatuses: number[];
+  timeoutMs: number;
+}
+
+export type WorkerCommand = { id: number; kind: 'ingest'; spec: IngestLoadSpec } | { id: number; kind: 'e2e'; spec: E2eSpec } | { id: number; kind: 'info' };
+
+export type WorkerAnswer = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string };
+
+const pool = new EventPool(4096);
+
+function ingest(spec: IngestLoadSpec): Promise<LoadResult> {
+  const bodies = new BodyMaker(pool, spec.eventsPerRequest, spec.withIds, spec.runId);
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (spec.token !== undefined) headers.authorization = `Bearer ${spec.token}`;
+  const load: Parameters<typeof runLoad>[0] = {
+    url: spec.url,
+    path: '/v1/events',
+    headers,
+    connections: spec.connections,
+    nextBody: () => bodies.next(),
+    okStatuses: spec.okStatuses,
+    timeoutMs: spec.timeoutMs,
+    // Both the floor and Sluice answer {"accepted": n}: every event of the request must be in it.
+    inspect: (status, body) => {
+      if (!spec.okStatuses.includes(status)) return;
+      const accepted = (JSON.parse(body.toString('utf8')) as { accepted?: unknown }).accepted;
+      if (accepted !== spec.eventsPerRequest) throw new Error(`expected ${spec.eventsPerRequest} accepted, got ${String(accepted)}: ${body.toString('utf8', 0, 500)}`);
+    },
+  };
+  if (spec.durationMs !== undefined) load.durationMs = spec.durationMs;
+  if (spec.requests !== undefined) load.requests = spec.requests;
+  return runLoad(load);
+}
+
+async function handle(command: WorkerCommand): Promise<unknown> {
+  switch (command.kind) {
+    case 'ingest':
+      return ingest(command.spec);
+    case 'e2e':
+      return runE2e(command.spec, pool);
+    case 'info':
+      return { averageEventBytes: pool.averageBytes, sample: `{${pool.tails[0]}` };
+  }
+}
+
+process.on('message', (message: WorkerCommand) => {
+  handle(message).then(
+    (result) => process.send!({ id: message.id, ok: true, result } satisfies WorkerAnswer),
+    (error: unknown) => process.send!({ id: message.id, ok: false, error: (error as Error).stack ?? String(error) } satisfies WorkerAnswer),
+  );
+});
+// The parent's IPC channel closing means the benchmark is over.
+process.on('disconnect', () => process.exit(0));

@@ -1,0 +1,147 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { format, newAdminToken, readSettings, startSluice, type Bench, type ScenarioReport } from './harness.ts';
+import { killAll, loadAverage, machine, spawnServer, stopProcess, trackTempDir, type Spawned } from './processes.ts';
+import { profilesIn, profileText, summarizeProfile } from './profile.ts';
+import { markdownReport, textReport } from './report.ts';
+import { endToEndLatency } from './scenarios/e2e-latency.ts';
+import { batchedIngest } from './scenarios/ingest-batch.ts';
+import { singleIngest } from './scenarios/ingest-single.ts';
+import { memory } from './scenarios/memory.ts';
+import { LoadWorker } from './worker-client.ts';
+
+/**
+ * `npm run bench`: measures Sluice against a floor server in one run and writes
+ * docs/BENCHMARKS.md. Environment:
+ *   BENCH_QUICK=1            a few seconds per scenario, 100k events for the memory check, stdout only
+ *   BENCH_SECONDS, BENCH_ROUNDS, BENCH_WARMUP_SECONDS   round length, count and warm-up
+ *   BENCH_BATCH_CONNECTIONS  connections for batched ingest (16)
+ *   BENCH_E2E_BATCH          events per request in the end-to-end scenario (50, i.e. every 10 ms)
+ *   BENCH_RSS_EVENTS         events stored by the memory check (1,000,000)
+ *   BENCH_ONLY=batch,single,e2e,memory   run some scenarios only (stdout only)
+ *   BENCH_PROFILE=1          record a CPU profile of Sluice under batched ingest and print its hot spots
+ */
+const settings = readSettings(process.env);
+const started = performance.now();
+const docsFile = fileURLToPath(new URL('../docs/BENCHMARKS.md', import.meta.url));
+const log = (message: string): void => void process.stderr.write(`${message}\n`);
+
+// Everything is bounded: a run that hangs is killed with all its processes.
+const budgetMs = settings.profile ? 10 * 60_000 : settings.quick ? 8 * 60_000 : 45 * 60_000;
+const watchdog = setTimeout(() => {
+  log(`bench: gave up after ${budgetMs / 60_000} minutes`);
+  killAll();
+  process.exit(3);
+}, budgetMs);
+watchdog.unref();
+process.on('exit', killAll);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    log(`bench: ${signal}, stopping`);
+    killAll();
+    process.exit(130);
+  });
+}
+
+const floorScript = fileURLToPath(new URL('./floor-server.ts', import.meta.url));
+let floor: Spawned | undefined;
+let worker: LoadWorker | undefined;
+let exitCode = 0;
+try {
+  const loadBefore = loadAverage();
+  const host = machine();
+  floor = await spawnServer('floor server', [floorScript]);
+  worker = new LoadWorker();
+  const info = await worker.info();
+  let runs = 0;
+  const bench: Bench = {
+    settings,
+    floorUrl: floor.url,
+    floorPid: floor.pid,
+    worker,
+    eventBytes: Math.round(info.averageEventBytes),
+    adminToken: newAdminToken(),
+    log,
+    runId: (label) => `${label}-${process.pid}-${++runs}`,
+    facts: {},
+  };
+  log(`bench: ${host.nproc} CPUs, Node ${host.node}, events ~${bench.eventBytes} bytes; ${settings.quick ? 'QUICK smoke run' : 'full run'}: ${settings.rounds} × ${settings.seconds} s rounds`);
+
+  if (settings.profile) {
+    await profileBatchedIngest(bench);
+  } else {
+    const scenarios: ScenarioReport[] = [];
+    const wanted = (id: string): boolean => settings.only === undefined || settings.only.has(id);
+    if (wanted('batch')) scenarios.push(await batchedIngest(bench));
+    if (wanted('single')) scenarios.push(await singleIngest(bench));
+    if (wanted('e2e')) scenarios.push(await endToEndLatency(bench));
+    if (wanted('memory')) scenarios.push(await memory(bench));
+    process.stdout.write(`${textReport(scenarios)}\n`);
+    if (!settings.quick && settings.only === undefined) {
+      const markdown = markdownReport(
+        {
+          date: new Date().toISOString(),
+          machine: host,
+          command: 'npm run bench',
+          settings,
+          durationSeconds: (performance.now() - started) / 1000,
+          loadBefore,
+          loadAfter: loadAverage(),
+          eventBytes: bench.eventBytes,
+          sampleEvent: info.sample,
+        },
+        scenarios,
+      );
+      writeFileSync(docsFile, markdown);
+      log(`bench: wrote ${docsFile}`);
+    } else {
+      log('bench: quick or partial run, docs/BENCHMARKS.md left as it was');
+    }
+  }
+} catch (error) {
+  log(`bench failed: ${(error as Error).stack ?? String(error)}`);
+  exitCode = 1;
+} finally {
+  worker?.close();
+  if (floor !== undefined) await stopProcess(floor, 5000);
+  killAll();
+  clearTimeout(watchdog);
+}
+log(`bench: done in ${Math.round((performance.now() - started) / 1000)} s`);
+process.exit(exitCode);
+
+/** Batched ingest against Sluice only, under --cpu-prof, then the hot spots. */
+async function profileBatchedIngest(bench: Bench): Promise<void> {
+  const profileDir = mkdtempSync(join(tmpdir(), 'sluice-bench-profile-'));
+  const removeProfileDir = trackTempDir(profileDir);
+  try {
+    const sluice = await startSluice(bench, { profileDir });
+    let eventsPerSecond = Number.NaN;
+    try {
+      const seconds = settings.seconds * settings.rounds + settings.warmupSeconds;
+      log(`  profiling Sluice under batched ingest (no ids) for ${seconds} s`);
+      const result = await bench.worker.ingest({
+        url: sluice.url,
+        token: sluice.key,
+        connections: settings.batchConnections,
+        durationMs: seconds * 1000,
+        eventsPerRequest: settings.eventsPerRequest,
+        withIds: false,
+        runId: bench.runId('profile'),
+        okStatuses: [200],
+        timeoutMs: seconds * 1000 + 60_000,
+      });
+      eventsPerSecond = (result.ok * settings.eventsPerRequest * 1000) / result.elapsedMs;
+    } finally {
+      await sluice.stop();
+    }
+    const profiles = profilesIn(profileDir);
+    if (profiles.length === 0) throw new Error('Sluice wrote no CPU profile');
+    process.stdout.write(`batched ingest under the profiler: ${format.int(eventsPerSecond)} events/s\n`);
+    for (const { file, thread } of profiles) process.stdout.write(`\n${profileText(summarizeProfile(file, 20), `Sluice, ${thread}`)}\n`);
+  } finally {
+    removeProfileDir();
+  }
+}

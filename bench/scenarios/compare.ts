@@ -1,0 +1,77 @@
+import type { Bench } from '../harness.ts';
+import { format } from '../harness.ts';
+import type { LoadResult } from '../http-load.ts';
+import { cpuSeconds } from '../processes.ts';
+
+/** One measured round against one system, with how busy the server and the client were. */
+export interface Round {
+  result: LoadResult;
+  /** Server CPU time over wall time: 1.0 is one core fully busy. */
+  serverCpu: number;
+  clientCpu: number;
+}
+
+export interface System {
+  name: 'floor' | 'sluice';
+  pid: number;
+  run(durationMs: number): Promise<LoadResult>;
+}
+
+async function measured(system: System, clientPid: number, durationMs: number): Promise<Round> {
+  const serverBefore = cpuSeconds(system.pid);
+  const clientBefore = cpuSeconds(clientPid);
+  const started = performance.now();
+  const result = await system.run(durationMs);
+  const wall = (performance.now() - started) / 1000;
+  return { result, serverCpu: (cpuSeconds(system.pid) - serverBefore) / wall, clientCpu: (cpuSeconds(clientPid) - clientBefore) / wall };
+}
+
+/**
+ * Warms both systems up, then measures them in alternation (floor first in even rounds,
+ * Sluice first in odd ones) so that drift in the machine's load hits both alike.
+ */
+export async function alternate(bench: Bench, floor: System, sluice: System): Promise<{ floor: Round[]; sluice: Round[]; warmup: LoadResult[] }> {
+  const { warmupSeconds, seconds, rounds } = bench.settings;
+  const warmup: LoadResult[] = [];
+  if (warmupSeconds > 0) {
+    warmup.push(await floor.run(warmupSeconds * 1000));
+    warmup.push(await sluice.run(warmupSeconds * 1000));
+  }
+  const results = { floor: [] as Round[], sluice: [] as Round[] };
+  for (let round = 0; round < rounds; round++) {
+    const order = round % 2 === 0 ? [floor, sluice] : [sluice, floor];
+    for (const system of order) {
+      const measuredRound = await measured(system, bench.worker.pid, seconds * 1000);
+      results[system.name].push(measuredRound);
+      const r = measuredRound.result;
+      bench.log(
+        `    round ${round + 1} ${system.name.padEnd(6)} ${format.int((r.ok / r.elapsedMs) * 1000).padStart(8)} req/s  p99 ${format.ms(r.latency.p99)}  ` +
+          `server CPU ${(measuredRound.serverCpu * 100).toFixed(0)}%  client CPU ${(measuredRound.clientCpu * 100).toFixed(0)}%${r.failed > 0 ? `  FAILED ${r.failed}` : ''}`,
+      );
+    }
+  }
+  return { ...results, warmup };
+}
+
+export function requestsPerSecond(result: LoadResult): number {
+  return result.elapsedMs > 0 ? (result.ok / result.elapsedMs) * 1000 : Number.NaN;
+}
+
+/** Lines describing each round, and the failures seen, for the report's details. */
+export function roundDetails(label: string, rounds: Round[], unit: (result: LoadResult) => string): string[] {
+  return rounds.map((round, index) => {
+    const r = round.result;
+    const failures = r.failed > 0 ? `; ${r.failed} failed (${r.errors.slice(0, 2).join(' | ')})` : '';
+    return `${label} round ${index + 1}: ${unit(r)}, p50 ${format.ms(r.latency.p50)}, p99 ${format.ms(r.latency.p99)}, server CPU ${(round.serverCpu * 100).toFixed(0)}%, load-generator CPU ${(round.clientCpu * 100).toFixed(0)}%${failures}`;
+  });
+}
+
+/** Errors that mean the harness or the system is broken rather than slow. */
+export function failuresOf(rounds: Round[], warmup: LoadResult[] = []): string[] {
+  const problems: string[] = [];
+  for (const result of [...warmup, ...rounds.map((round) => round.result)]) {
+    if (result.failed > 0) problems.push(`${result.failed} requests failed: ${result.errors.slice(0, 3).join(' | ')}`);
+    else if (result.errors.length > 0) problems.push(result.errors.slice(0, 3).join(' | '));
+  }
+  return problems;
+}

@@ -1,0 +1,92 @@
+import type { Bench, Row, ScenarioReport } from '../harness.ts';
+import { format, startSluice, verdict } from '../harness.ts';
+import { sampleRss } from '../processes.ts';
+import { median } from '../stats.ts';
+import { alternate, failuresOf, requestsPerSecond, roundDetails, type System } from './compare.ts';
+
+export const batchTarget = 200_000;
+
+/**
+ * (1) Batched ingest: requests of 100 ~300-byte events against the 6-property schema,
+ * durable, closed loop; once without ids and once with a producer-chosen id on every
+ * event (the dedupe index path). Each variant runs on a fresh Sluice whose RSS is sampled
+ * throughout, for the memory table.
+ */
+export async function batchedIngest(bench: Bench): Promise<ScenarioReport> {
+  const { settings } = bench;
+  const perRequest = settings.eventsPerRequest;
+  const rows: Row[] = [];
+  const details: string[] = [];
+  const misses: string[] = [];
+  bench.facts.batchPeakRss = [];
+  for (const withIds of [false, true]) {
+    const variant = withIds ? 'with producer ids' : 'without ids';
+    bench.log(`  (1) batched ingest, ${variant}`);
+    const sluice = await startSluice(bench);
+    try {
+      const baseline = sluice.rss();
+      const sampler = sampleRss(sluice.pid, 50);
+      let acknowledged = 0;
+      const system = (name: 'floor' | 'sluice'): System => ({
+        name,
+        pid: name === 'floor' ? bench.floorPid : sluice.pid,
+        run: async (durationMs) => {
+          const spec = {
+            url: name === 'floor' ? bench.floorUrl : sluice.url,
+            connections: settings.batchConnections,
+            durationMs,
+            eventsPerRequest: perRequest,
+            withIds,
+            runId: bench.runId(name),
+            okStatuses: name === 'floor' ? [202] : [200],
+            timeoutMs: durationMs + 60_000,
+          };
+          const result = await bench.worker.ingest(name === 'floor' ? spec : { ...spec, token: sluice.key });
+          if (name === 'sluice') acknowledged += result.ok * perRequest;
+          return result;
+        },
+      });
+      const measured = await alternate(bench, system('floor'), system('sluice'));
+      const peak = sampler.stop().peak;
+      bench.facts.batchPeakRss.push({ variant, peak, baseline });
+      const stored = await sluice.storedEvents();
+
+      const eventsPerSecond = (rounds: typeof measured.floor): number => median(rounds.map((round) => requestsPerSecond(round.result) * perRequest));
+      const floorRate = eventsPerSecond(measured.floor);
+      const sluiceRate = eventsPerSecond(measured.sluice);
+      const met = sluiceRate >= batchTarget;
+      rows.push({
+        metric: `events/s, ${variant}`,
+        floor: format.int(floorRate),
+        sluice: format.int(sluiceRate),
+        ratio: format.ratio(sluiceRate / floorRate),
+        target: `≥ ${format.int(batchTarget)}`,
+        verdict: verdict(met),
+      });
+      const p99 = (rounds: typeof measured.floor): number => median(rounds.map((round) => round.result.latency.p99));
+      rows.push({
+        metric: `request p99, ${variant}`,
+        floor: format.ms(p99(measured.floor)),
+        sluice: format.ms(p99(measured.sluice)),
+        ratio: format.ratio(p99(measured.sluice) / p99(measured.floor)),
+        target: '',
+        verdict: '',
+      });
+      if (!met) misses.push(`batched ingest ${variant}: ${format.int(sluiceRate)} events/s < ${format.int(batchTarget)} (${format.ratio(sluiceRate / floorRate)} of the floor)`);
+      const unit = (result: (typeof measured.floor)[number]['result']): string => `${format.int(requestsPerSecond(result) * perRequest)} events/s`;
+      details.push(...roundDetails(`floor, ${variant},`, measured.floor, unit), ...roundDetails(`Sluice, ${variant},`, measured.sluice, unit));
+      details.push(`Sluice, ${variant}: ${format.int(stored)} events stored, ${format.int(acknowledged)} acknowledged (${stored === acknowledged ? 'equal' : 'MISMATCH'}); data directory ${format.mb(sluice.diskBytes())}`);
+      if (stored !== acknowledged) misses.push(`batched ingest ${variant}: ${stored} events stored but ${acknowledged} acknowledged`);
+      for (const problem of failuresOf(measured.sluice, measured.warmup)) misses.push(`batched ingest ${variant}: ${problem}`);
+    } finally {
+      await sluice.stop();
+    }
+  }
+  return {
+    title: '1. Batched ingest (durable)',
+    setup: `${perRequest} events of ~${bench.eventBytes} bytes per request (JSON array), ${settings.batchConnections} keep-alive connections, closed loop; Sluice validates each event against the 6-property schema and answers only after the SQLite commit (WAL, synchronous=FULL).`,
+    rows,
+    details,
+    misses,
+  };
+}

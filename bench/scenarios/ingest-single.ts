@@ -1,0 +1,68 @@
+import type { Bench, Row, ScenarioReport } from '../harness.ts';
+import { format, startSluice, verdict } from '../harness.ts';
+import { median } from '../stats.ts';
+import { alternate, failuresOf, requestsPerSecond, roundDetails, type System } from './compare.ts';
+
+export const singleRatioTarget = 0.4;
+export const singleP99TargetMs = 5;
+
+/** (2) Single-event ingest, durable: one event per request over 50 connections, closed loop. */
+export async function singleIngest(bench: Bench): Promise<ScenarioReport> {
+  const { settings } = bench;
+  bench.log('  (2) single-event ingest');
+  const sluice = await startSluice(bench);
+  const rows: Row[] = [];
+  const details: string[] = [];
+  const misses: string[] = [];
+  try {
+    let acknowledged = 0;
+    const system = (name: 'floor' | 'sluice'): System => ({
+      name,
+      pid: name === 'floor' ? bench.floorPid : sluice.pid,
+      run: async (durationMs) => {
+        const spec = {
+          url: name === 'floor' ? bench.floorUrl : sluice.url,
+          connections: settings.singleConnections,
+          durationMs,
+          eventsPerRequest: 1,
+          withIds: false,
+          runId: bench.runId(name),
+          okStatuses: name === 'floor' ? [202] : [200],
+          timeoutMs: durationMs + 60_000,
+        };
+        const result = await bench.worker.ingest(name === 'floor' ? spec : { ...spec, token: sluice.key });
+        if (name === 'sluice') acknowledged += result.ok;
+        return result;
+      },
+    });
+    const measured = await alternate(bench, system('floor'), system('sluice'));
+    const stored = await sluice.storedEvents();
+    const rate = (rounds: typeof measured.floor): number => median(rounds.map((round) => requestsPerSecond(round.result)));
+    const p = (rounds: typeof measured.floor, which: 'p50' | 'p99'): number => median(rounds.map((round) => round.result.latency[which]));
+    const floorRate = rate(measured.floor);
+    const sluiceRate = rate(measured.sluice);
+    const ratio = sluiceRate / floorRate;
+    const p99 = p(measured.sluice, 'p99');
+    rows.push(
+      { metric: 'requests/s', floor: format.int(floorRate), sluice: format.int(sluiceRate), ratio: format.ratio(ratio), target: `≥ ${singleRatioTarget}× floor`, verdict: verdict(ratio >= singleRatioTarget) },
+      { metric: 'p50', floor: format.ms(p(measured.floor, 'p50')), sluice: format.ms(p(measured.sluice, 'p50')), ratio: '', target: '', verdict: '' },
+      { metric: 'p99', floor: format.ms(p(measured.floor, 'p99')), sluice: format.ms(p99), ratio: '', target: `≤ ${singleP99TargetMs} ms`, verdict: verdict(p99 <= singleP99TargetMs) },
+    );
+    if (ratio < singleRatioTarget) misses.push(`single-event ingest: ${format.int(sluiceRate)} requests/s is ${format.ratio(ratio)} of the floor's ${format.int(floorRate)} (target ≥ ${singleRatioTarget}×)`);
+    if (!(p99 <= singleP99TargetMs)) misses.push(`single-event ingest: p99 ${format.ms(p99)} > ${singleP99TargetMs} ms at ${settings.singleConnections} connections`);
+    const unit = (result: (typeof measured.floor)[number]['result']): string => `${format.int(requestsPerSecond(result))} requests/s`;
+    details.push(...roundDetails('floor', measured.floor, unit), ...roundDetails('Sluice', measured.sluice, unit));
+    details.push(`Sluice: ${format.int(stored)} events stored, ${format.int(acknowledged)} acknowledged (${stored === acknowledged ? 'equal' : 'MISMATCH'})`);
+    if (stored !== acknowledged) misses.push(`single-event ingest: ${stored} events stored but ${acknowledged} acknowledged`);
+    for (const problem of failuresOf(measured.sluice, measured.warmup)) misses.push(`single-event ingest: ${problem}`);
+  } finally {
+    await sluice.stop();
+  }
+  return {
+    title: '2. Single-event ingest (durable)',
+    setup: `one ~${bench.eventBytes}-byte event per request (JSON object), ${settings.singleConnections} keep-alive connections, closed loop; latency is per request, measured by the load generator.`,
+    rows,
+    details,
+    misses,
+  };
+}
