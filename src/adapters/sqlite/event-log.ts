@@ -1,6 +1,8 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { RecordAttributes } from '../../domain/event.ts';
 import type { AppendRecord, AppendResult, EventLog, LogRecord, StreamInfo } from '../../ports/event-log.ts';
+import type { AppendColumns, ResultColumns, StoredAppend } from './columns.ts';
+import { fromColumns, toResultColumns } from './columns.ts';
 import { inTransaction } from './database.ts';
 import { StreamWaiters } from './stream-waiters.ts';
 
@@ -15,7 +17,7 @@ interface StreamState {
 }
 
 interface PendingAppend {
-  records: readonly AppendRecord[];
+  records: readonly StoredAppend[];
   resolve: (results: AppendResult[]) => void;
   reject: (error: unknown) => void;
 }
@@ -102,6 +104,15 @@ export class SqliteEventLog implements EventLog {
   }
 
   append(records: readonly AppendRecord[]): Promise<AppendResult[]> {
+    return this.#enqueue(records.map((record) => ({ ...record, attrs: JSON.stringify(record.attributes) })));
+  }
+
+  /** The same as `append`, for batches that crossed from another thread as columns. */
+  async appendColumns(columns: AppendColumns): Promise<ResultColumns> {
+    return toResultColumns(await this.#enqueue(fromColumns(columns)));
+  }
+
+  #enqueue(records: readonly StoredAppend[]): Promise<AppendResult[]> {
     for (const record of records) {
       const state = this.#streams.get(record.stream);
       if (state === undefined) return Promise.reject(new Error(`stream ${record.stream} does not exist`));
@@ -145,7 +156,7 @@ export class SqliteEventLog implements EventLog {
     for (const listener of this.#appendListeners) listener(streams);
   }
 
-  #write(record: AppendRecord, touched: Map<StreamState, { next: number[]; lastTimestamp: number[] }>, seenInBatch: Map<string, AppendResult>): AppendResult {
+  #write(record: StoredAppend, touched: Map<StreamState, { next: number[]; lastTimestamp: number[] }>, seenInBatch: Map<string, AppendResult>): AppendResult {
     const state = this.#streams.get(record.stream)!;
     if (!touched.has(state)) touched.set(state, { next: [...state.next], lastTimestamp: [...state.lastTimestamp] });
     if (record.unique) {
@@ -163,11 +174,11 @@ export class SqliteEventLog implements EventLog {
     return { partition: record.partition, offset: this.#insert(state, record), duplicate: false };
   }
 
-  #insert(state: StreamState, record: AppendRecord): number {
+  #insert(state: StreamState, record: StoredAppend): number {
     const partition = record.partition;
     const offset = state.next[partition]!;
     const timestamp = Math.max(record.timestamp, state.lastTimestamp[partition]!);
-    this.#insertRecord.run(state.id, partition, offset, record.id, record.key, timestamp, JSON.stringify(record.attributes), record.value);
+    this.#insertRecord.run(state.id, partition, offset, record.id, record.key, timestamp, record.attrs, record.value);
     state.next[partition] = offset + 1;
     state.lastTimestamp[partition] = timestamp;
     return offset;
