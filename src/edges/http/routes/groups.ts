@@ -32,7 +32,7 @@ export function groupRoutes(app: FastifyInstance, services: Services, shutdown: 
         },
       },
     },
-    (request) => groups.poll(tenantOf(request), request.params.group, request.body, requestSignal(request, shutdown)),
+    (request, reply) => groups.poll(tenantOf(request), request.params.group, request.body, requestSignal(reply, shutdown)),
   );
 
   app.post<{ Params: { group: string }; Body: { member: string; offsets?: CommittedOffset[] } }>(

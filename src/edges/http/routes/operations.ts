@@ -8,7 +8,8 @@ export function operationRoutes(app: FastifyInstance, metrics: Metrics, isReady:
     isReady() ? reply.send({ status: 'ready' }) : reply.code(503).header('retry-after', '1').send({ status: 'not ready' }),
   );
 
-  app.get('/metrics', { schema: { tags: ['operations'], summary: 'Prometheus metrics' } }, async (_request, reply) =>
+  // Admin only: the series are labelled with tenant and type names, which tenants must not learn of each other.
+  app.get('/metrics', { config: { access: 'admin' }, schema: { tags: ['operations'], summary: 'Prometheus metrics (admin token)' } }, async (_request, reply) =>
     reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
   );
 }

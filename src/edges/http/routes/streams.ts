@@ -40,12 +40,12 @@ export function streamRoutes(app: FastifyInstance, services: Services, shutdown:
         },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const tenant = tenantOf(request);
       const { stream } = request.params;
       const { partition, limit, waitMs } = request.query;
       const from = await startOffset(services, tenant, stream, partition, request.query.from);
-      return reader.read(tenant, stream, partition, from, limit, waitMs, requestSignal(request, shutdown));
+      return reader.read(tenant, stream, partition, from, limit, waitMs, requestSignal(reply, shutdown));
     },
   );
 
@@ -75,7 +75,7 @@ export function streamRoutes(app: FastifyInstance, services: Services, shutdown:
         if (from === 'earliest' || from === 'latest') positions = await reader.startPositions(tenant, stream, from);
         else positions = await reader.offsetsForTime(tenant, stream, parseTime(from));
       }
-      const signal = requestSignal(request, shutdown);
+      const signal = requestSignal(reply, shutdown);
       reply.hijack();
       const raw = reply.raw;
       raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
@@ -88,7 +88,9 @@ export function streamRoutes(app: FastifyInstance, services: Services, shutdown:
       } catch (error) {
         if (!signal.aborted) request.log.warn({ err: error }, 'live tail ended');
       } finally {
-        raw.end();
+        // On shutdown the connection must not stay open as keep-alive: close() would wait for it.
+        if (shutdown.aborted) raw.end(() => raw.destroy());
+        else raw.end();
       }
     },
   );
