@@ -98,13 +98,14 @@ export function streamRoutes(app: FastifyInstance, services: Services, shutdown:
 
 async function startOffset(services: Services, tenant: string, stream: string, partition: number, from: string | undefined): Promise<number> {
   if (from === undefined || from === 'earliest') return 0;
-  if (/^\d+$/.test(from)) return Number(from);
+  if (/^\d{1,15}$/.test(from)) return Number(from);
   if (from === 'latest') return (await services.reader.startPositions(tenant, stream, 'latest'))[partition] ?? 0;
   return (await services.reader.offsetsForTime(tenant, stream, parseTime(from)))[partition] ?? 0;
 }
 
 function parseTime(text: string): number {
-  const time = Date.parse(text);
+  // Date.parse alone would take "-1" or "1.5" for dates.
+  const time = /^\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:\d{2})?)?$/.test(text) ? Date.parse(text) : Number.NaN;
   if (Number.isNaN(time)) throw new SluiceError('invalid_position', `"${text}" is not an offset, "earliest", "latest" or an RFC 3339 time`);
   return time;
 }
