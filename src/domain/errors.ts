@@ -24,10 +24,12 @@ export const errorCatalogue = {
   invalid_name: { status: 400, fix: 'Tenant ids are slugs `[a-z0-9][a-z0-9-]{0,62}`; type names are `[A-Za-z0-9][A-Za-z0-9._-]{0,127}`.' },
   invalid_scope: { status: 400, fix: 'Scopes are `produce`, `consume` and `manage`.' },
   invalid_schema: { status: 422, fix: 'Send a valid JSON Schema (draft 2020-12 or draft-07) in `schema`.' },
+  invalid_pattern: { status: 400, fix: 'Fix the content pattern at each `details[].path` (a JSON pointer into the pattern); the language is described in docs/patterns.md.' },
   partitions_immutable: { status: 409, fix: 'A stream keeps the partition count it was created with; omit `partitions` or send the current value.' },
   unknown_type: { status: 400, fix: 'Register the event type first (`PUT /v1/types/{type}` or `sluice type register`), then redrive the dead letters.' },
   unknown_version: { status: 400, fix: 'Name an existing schema version (`GET /v1/types/{type}`), or leave it out to use the latest.' },
   // pipeline
+  invalid_pipeline: { status: 400, fix: 'Fix the pipeline step at each `details[].path` (`/steps/<index>/<step>/...`); the steps and their options are described in docs/pipelines.md.' },
   schema_validation_failed: { status: 400, fix: 'Make `data` match the type\'s schema; `details` lists each failing path and why.' },
   invalid_key: { status: 400, fix: '`key` must be a string of at most 1024 characters, and the type\'s partition key must point at a string or number.' },
   duplicate_id: { status: 200, fix: 'Nothing to fix: an event with this id is already stored, so it was not stored again.' },

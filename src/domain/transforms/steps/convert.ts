@@ -1,0 +1,127 @@
+import type { ConfigReader, PlacedPath } from '../config.ts';
+import { describeType, missing, readPath } from '../paths.ts';
+import type { CompiledStep, ConvertFormat } from '../types.ts';
+
+const timeFormats = ['epoch-seconds', 'epoch-millis', 'iso8601'] as const;
+const valueFormats = ['string', 'number'] as const;
+const formats: readonly string[] = [...timeFormats, ...valueFormats];
+
+// Years 0000–9999: what RFC 3339 (and so ISO-8601 without extensions) can write.
+const minMillis = -62167219200000; // 0000-01-01T00:00:00.000Z
+const maxMillis = 253402300799999; // 9999-12-31T23:59:59.999Z
+const epochText = /^-?\d+(\.\d+)?$/;
+const decimalText = /^-?\d+(\.\d+)?([eE][+-]?\d+)?$/;
+const isoText = /^(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[Tt ]([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d+)?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d)$/;
+
+/** A conversion: the new value, or why the value does not convert. */
+type Converter = (value: unknown) => { value: unknown } | string;
+
+/**
+ * `convert: {created_at: {from: epoch-seconds, to: iso8601}, amount: {from: string, to: number}}`.
+ * Times convert between `epoch-seconds`, `epoch-millis` and `iso8601` (always written in
+ * UTC with `Z`; `iso8601` → `iso8601` moves an offset to UTC); values between `string`
+ * and `number`. A value that does not convert fails the event, and so does a missing or
+ * null field unless the conversion says `optional: true`.
+ */
+export function compileConvert(config: unknown, where: string, reader: ConfigReader): CompiledStep | undefined {
+  const entries = reader.fieldMap(config, where, '{from, to} (formats: epoch-seconds, epoch-millis, iso8601, string, number)');
+  if (entries === undefined) return undefined;
+  const placed: PlacedPath[] = [];
+  const converters: Converter[] = [];
+  const optional: boolean[] = [];
+  for (const entry of entries) {
+    const options = reader.options(entry.option, entry.at, ['from', 'to', 'optional'], 'a mapping {from, to, optional}');
+    if (options === undefined) continue;
+    const from = format(options.from, `${entry.at}/from`, reader);
+    const to = format(options.to, `${entry.at}/to`, reader);
+    const isOptional = reader.optionalFlag(options, entry.at);
+    if (from === undefined || to === undefined) continue;
+    const converter = converterFor(from, to);
+    if (typeof converter === 'string') {
+      reader.problem(entry.at, converter);
+      continue;
+    }
+    placed.push({ path: entry.path, at: entry.at });
+    converters.push(converter);
+    optional.push(isOptional);
+  }
+  reader.noOverlaps(placed, 'path');
+  const paths = placed.map((entry) => entry.path);
+
+  return (draft) => {
+    for (let i = 0; i < paths.length; i++) {
+      const path = paths[i]!;
+      const value = readPath(draft.root, path);
+      if (value === missing || value === null) {
+        if (optional[i]) continue;
+        return { path: path.pointer, reason: value === null ? 'is null; nothing to convert' : 'missing: there is no field to convert' };
+      }
+      const result = converters[i]!(value);
+      if (typeof result === 'string') return { path: path.pointer, reason: result };
+      draft.replace(path, result.value);
+    }
+    return undefined;
+  };
+}
+
+function format(value: unknown, where: string, reader: ConfigReader): ConvertFormat | undefined {
+  if (typeof value === 'string' && formats.includes(value)) return value as ConvertFormat;
+  return reader.problem(where, `must be one of ${formats.join(', ')}`);
+}
+
+function converterFor(from: ConvertFormat, to: ConvertFormat): Converter | string {
+  const isTime = (name: ConvertFormat) => (timeFormats as readonly string[]).includes(name);
+  if (isTime(from) !== isTime(to)) return `cannot convert ${from} to ${to}; times convert among ${timeFormats.join(', ')}, values between string and number`;
+  if (from === to && from !== 'iso8601') return `converts ${from} to itself`;
+  if (from === 'string') return stringToNumber;
+  if (from === 'number') return numberToString;
+  const read = from === 'epoch-seconds' ? readEpoch(1000) : from === 'epoch-millis' ? readEpoch(1) : readIso;
+  const write = to === 'epoch-seconds' ? (ms: number) => ms / 1000 : to === 'epoch-millis' ? (ms: number) => ms : (ms: number) => new Date(ms).toISOString();
+  return (value) => {
+    const millis = read(value);
+    return typeof millis === 'string' ? millis : { value: write(millis) };
+  };
+}
+
+/** Epoch numbers, also sent as decimal text ("1700000000"), to milliseconds. */
+function readEpoch(unit: number): (value: unknown) => number | string {
+  const name = unit === 1 ? 'epoch milliseconds' : 'epoch seconds';
+  return (value) => {
+    let number: number;
+    if (typeof value === 'number') number = value;
+    else if (typeof value === 'string' && epochText.test(value)) number = Number(value);
+    else return `is ${describeType(value)}, not ${name}`;
+    const millis = Math.round(number * unit);
+    if (!Number.isFinite(millis) || millis < minMillis || millis > maxMillis) return `is ${name} outside the years 0000 to 9999`;
+    // Rounding -0.0001 gives -0; write it as the plain 0 it means.
+    return millis === 0 ? 0 : millis;
+  };
+}
+
+function readIso(value: unknown): number | string {
+  if (typeof value !== 'string') return `is ${describeType(value)}, not an ISO-8601 timestamp`;
+  const match = isoText.exec(value);
+  if (match === null) return 'is not an ISO-8601 timestamp with a time zone, such as 2026-01-31T12:00:00Z';
+  const millis = Date.parse(value);
+  if (Number.isNaN(millis) || !realDay(Number(match[1]), Number(match[2]), Number(match[3]))) return 'is not a real date and time';
+  if (millis < minMillis || millis > maxMillis) return 'is outside the years 0000 to 9999 once moved to UTC';
+  return millis;
+}
+
+function realDay(year: number, month: number, day: number): boolean {
+  const lastDay = new Date(0);
+  lastDay.setUTCFullYear(year, month, 0);
+  return day <= lastDay.getUTCDate();
+}
+
+function stringToNumber(value: unknown): { value: unknown } | string {
+  if (typeof value !== 'string') return `is ${describeType(value)}, not a string`;
+  if (!decimalText.test(value)) return 'is not a decimal number';
+  const number = Number(value);
+  return Number.isFinite(number) ? { value: number } : 'is a number too large to represent';
+}
+
+function numberToString(value: unknown): { value: unknown } | string {
+  if (typeof value !== 'number') return `is ${describeType(value)}, not a number`;
+  return { value: String(value) };
+}

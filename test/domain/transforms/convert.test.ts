@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { configProblems, failure, frozen, output } from './helpers.ts';
+
+const conv = (field: string, from: string, to: string, optional?: boolean) => [
+  { convert: { [field]: optional === undefined ? { from, to } : { from, to, optional } } },
+];
+
+void test('epoch seconds and millis become ISO-8601 in UTC with Z', () => {
+  assert.deepEqual(output(conv('t', 'epoch-seconds', 'iso8601'), { t: 1700000000 }), { t: '2023-11-14T22:13:20.000Z' });
+  assert.deepEqual(output(conv('t', 'epoch-seconds', 'iso8601'), { t: 1700000000.25 }), { t: '2023-11-14T22:13:20.250Z' });
+  assert.deepEqual(output(conv('t', 'epoch-millis', 'iso8601'), { t: 1700000000123 }), { t: '2023-11-14T22:13:20.123Z' });
+  assert.deepEqual(output(conv('t', 'epoch-seconds', 'iso8601'), { t: 0 }), { t: '1970-01-01T00:00:00.000Z' });
+  assert.deepEqual(output(conv('t', 'epoch-seconds', 'iso8601'), { t: -86400 }), { t: '1969-12-31T00:00:00.000Z' });
+});
+
+void test('epoch values sent as decimal text convert too', () => {
+  assert.deepEqual(output(conv('t', 'epoch-seconds', 'iso8601'), { t: '1700000000' }), { t: '2023-11-14T22:13:20.000Z' });
+  assert.deepEqual(output(conv('t', 'epoch-millis', 'epoch-seconds'), { t: '1700000000500' }), { t: 1700000000.5 });
+});
+
+void test('ISO-8601 with any offset becomes epoch seconds or millis, or UTC ISO-8601', () => {
+  assert.deepEqual(output(conv('t', 'iso8601', 'epoch-seconds'), { t: '2023-11-14T22:13:20Z' }), { t: 1700000000 });
+  assert.deepEqual(output(conv('t', 'iso8601', 'epoch-millis'), { t: '2023-11-15T00:13:20.123+02:00' }), { t: 1700000000123 });
+  assert.deepEqual(output(conv('t', 'iso8601', 'iso8601'), { t: '2023-11-14T17:13:20-05:00' }), { t: '2023-11-14T22:13:20.000Z' });
+  assert.deepEqual(output(conv('t', 'epoch-seconds', 'epoch-millis'), { t: 1.5 }), { t: 1500 });
+});
+
+void test('times that do not convert fail the event with a reason that does not echo the value', () => {
+  const cases: Array<[string, string, unknown, string]> = [
+    ['epoch-seconds', 'iso8601', 'yesterday', 'is a string, not epoch seconds'],
+    ['epoch-seconds', 'iso8601', true, 'is a boolean, not epoch seconds'],
+    ['epoch-seconds', 'iso8601', 1e12, 'is epoch seconds outside the years 0000 to 9999'],
+    ['epoch-millis', 'iso8601', 1e300, 'is epoch milliseconds outside the years 0000 to 9999'],
+    ['iso8601', 'epoch-seconds', '2023-11-14 22:13', 'is not an ISO-8601 timestamp with a time zone, such as 2026-01-31T12:00:00Z'],
+    ['iso8601', 'epoch-seconds', '2023-11-14T22:13:20', 'is not an ISO-8601 timestamp with a time zone, such as 2026-01-31T12:00:00Z'],
+    ['iso8601', 'epoch-seconds', '2023-02-30T00:00:00Z', 'is not a real date and time'],
+    ['iso8601', 'epoch-seconds', 1700000000, 'is a number, not an ISO-8601 timestamp'],
+  ];
+  for (const [from, to, value, reason] of cases) {
+    const outcome = failure(conv('when.t', from, to), { when: { t: value } });
+    assert.deepEqual([outcome.stepName, outcome.path, outcome.reason], ['convert', '/when/t', reason], `${from} → ${to} of ${String(value)}`);
+  }
+});
+
+void test('string and number convert both ways, strictly', () => {
+  assert.deepEqual(output(conv('n', 'string', 'number'), { n: '-12.5e2' }), { n: -1250 });
+  assert.deepEqual(output(conv('n', 'string', 'number'), { n: '007' }), { n: 7 });
+  assert.deepEqual(output(conv('n', 'number', 'string'), { n: 0.1 }), { n: '0.1' });
+  for (const bad of ['', ' 1', '1,5', '0x10', 'Infinity', '1.', 'NaN']) {
+    assert.equal(failure(conv('n', 'string', 'number'), { n: bad }).reason, 'is not a decimal number', JSON.stringify(bad));
+  }
+  assert.equal(failure(conv('n', 'string', 'number'), { n: '1e400' }).reason, 'is a number too large to represent');
+  assert.equal(failure(conv('n', 'string', 'number'), { n: 5 }).reason, 'is a number, not a string');
+  assert.equal(failure(conv('n', 'number', 'string'), { n: '5' }).reason, 'is a string, not a number');
+});
+
+void test('a missing or null field fails a conversion unless it is optional', () => {
+  assert.equal(failure(conv('t', 'epoch-seconds', 'iso8601'), {}).reason, 'missing: there is no field to convert');
+  assert.equal(failure(conv('t', 'epoch-seconds', 'iso8601'), { t: null }).reason, 'is null; nothing to convert');
+  assert.deepEqual(output(conv('t', 'epoch-seconds', 'iso8601', true), frozen({ t: null })), { t: null });
+  assert.deepEqual(output(conv('t', 'epoch-seconds', 'iso8601', true), {}), {});
+});
+
+void test('convert config mistakes are refused', () => {
+  assert.deepEqual(configProblems(conv('t', 'epoch', 'iso8601')), [
+    { path: '/steps/0/convert/t/from', reason: 'must be one of epoch-seconds, epoch-millis, iso8601, string, number' },
+  ]);
+  assert.match(configProblems(conv('t', 'string', 'iso8601'))[0]!.reason, /cannot convert string to iso8601/);
+  assert.equal(configProblems(conv('t', 'number', 'number'))[0]!.reason, 'converts number to itself');
+  assert.equal(configProblems([{ convert: { t: { from: 'string' } } }])[0]!.path, '/steps/0/convert/t/to');
+  assert.match(configProblems([{ convert: { t: 'iso8601' } }])[0]!.reason, /must be a mapping \{from, to, optional\}/);
+});

@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { configProblems, failure, frozen, output } from './helpers.ts';
+
+void test('remove deletes listed fields, nested ones too, and ignores missing ones', () => {
+  const data = frozen({ debug: true, tmp: { x: 1, y: 2 }, keep: 'me' });
+  assert.deepEqual(output([{ remove: ['debug', 'tmp.x', 'not.there', '/keep/deeper'] }], data), { tmp: { y: 2 }, keep: 'me' });
+  assert.deepEqual(data, { debug: true, tmp: { x: 1, y: 2 }, keep: 'me' });
+});
+
+void test('remove takes an array member out by index, shifting the rest', () => {
+  assert.deepEqual(output([{ remove: ['/items/1'] }], frozen({ items: ['a', 'b', 'c'] })), { items: ['a', 'c'] });
+});
+
+void test('remove on data that is not an object removes nothing', () => {
+  assert.deepEqual(output([{ remove: ['a'] }], 'text'), 'text');
+});
+
+void test('remove config mistakes are refused', () => {
+  assert.match(configProblems([{ remove: [] }])[0]!.reason, /non-empty list of field paths/);
+  assert.match(configProblems([{ remove: 'debug' }])[0]!.reason, /non-empty list of field paths/);
+  assert.deepEqual(configProblems([{ remove: ['ok', 7] }]), [
+    { path: '/steps/0/remove/1', reason: 'must be a field path (a string such as "user.name" or "/user/name")' },
+  ]);
+  assert.match(configProblems([{ remove: ['a', 'a'] }])[0]!.reason, /names the same field as "a"/);
+});
+
+void test('keep is an allow-list: only the listed fields remain, in the order listed', () => {
+  const data = frozen({ a: 1, b: 2, c: 3, d: { e: 4 } });
+  const result = output([{ keep: ['c', 'a', 'missing'] }], data);
+  assert.deepEqual(result, { c: 3, a: 1 });
+  assert.deepEqual(Object.keys(result as object), ['c', 'a']);
+});
+
+void test('keep with nested paths keeps the parents minimally', () => {
+  const data = frozen({ user: { id: 7, name: 'ana', email: 'a@example.com', address: { city: 'Oslo', street: 'x' } }, other: 1 });
+  assert.deepEqual(output([{ keep: ['user.id', '/user/address/city'] }], data), { user: { id: 7, address: { city: 'Oslo' } } });
+  // A kept object or array comes whole.
+  assert.deepEqual(output([{ keep: ['user.address'] }], data), { user: { address: { city: 'Oslo', street: 'x' } } });
+  // A parent that is not an object holds no such field: nothing is kept for it.
+  assert.deepEqual(output([{ keep: ['other.x', 'user.id'] }], data), { user: { id: 7 } });
+});
+
+void test('keep refuses to pick members out of an array instead of leaking the rest', () => {
+  const outcome = failure([{ keep: ['/items/0/sku'] }], { items: [{ sku: 'x', secret: 'y' }] });
+  assert.equal(outcome.stepName, 'keep');
+  assert.equal(outcome.path, '/items/0/sku');
+  assert.match(outcome.reason, /cannot pick members out of the array at \/items/);
+  assert.deepEqual(output([{ keep: ['items'] }], { items: [1, 2], x: 1 }), { items: [1, 2] });
+});
+
+void test('keep fails on data that is not an object', () => {
+  const outcome = failure([{ keep: ['a'] }], [1, 2]);
+  assert.equal(outcome.reason, 'cannot reach /a: the event data is an array, not an object');
+});
+
+void test('keep refuses overlapping paths at compile time', () => {
+  assert.deepEqual(configProblems([{ keep: ['user', 'user.id'] }]), [
+    { path: '/steps/0/keep/1', reason: 'path "user.id" lies inside "user"; a step may touch each field once' },
+  ]);
+});
+
+void test('a later step can write inside what keep kept, without touching the input', () => {
+  const data = frozen({ user: { id: 7, name: 'ana' }, drop: 1 });
+  assert.deepEqual(output([{ keep: ['user'] }, { set: { 'user.id': 8 } }], data), { user: { id: 8, name: 'ana' } });
+  assert.deepEqual(data.user, { id: 7, name: 'ana' });
+});
