@@ -48,6 +48,7 @@ export class ThreadedEventLog implements EventLog {
   async #sendBatch(): Promise<void> {
     const batch = this.#batch;
     this.#batch = [];
+    if (batch.length === 0) return;
     try {
       const results = fromResultColumns(await this.#client.call<ResultColumns>('log', 'appendColumns', toColumns(batch.flatMap((pending) => pending.records))));
       let start = 0;
@@ -72,9 +73,10 @@ export class ThreadedEventLog implements EventLog {
     return this.#waiters.wait(stream, timeoutMs, signal);
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
     this.#waiters.wakeAll();
-    return Promise.resolve();
+    // Appends made in this turn have not crossed yet; send them before the thread stops.
+    await this.#sendBatch();
   }
 }
 

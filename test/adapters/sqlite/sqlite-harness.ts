@@ -1,0 +1,48 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestContext } from 'node:test';
+import { openInProcessStore, openSqliteStore } from '../../../src/adapters/sqlite/store.ts';
+import type { Store } from '../../../src/ports/store.ts';
+import type { Opened, OpenPort } from '../contracts/harness.ts';
+
+/** A temporary data directory, removed after the test. */
+export function tempDataDir(t: TestContext): string {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-sqlite-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** The two ways the SQLite adapter runs: in a store thread (what `sluice start` uses) and in process. */
+export const sqliteVariants: { name: string; open: (dataDir: string) => Promise<Store> }[] = [
+  { name: 'sqlite store thread', open: (dataDir) => openSqliteStore(dataDir) },
+  {
+    name: 'sqlite in process',
+    // Open inside the promise, so a refused open rejects instead of throwing synchronously.
+    open: (dataDir) => new Promise<Store>((resolve) => resolve(openInProcessStore(dataDir))),
+  },
+];
+
+/**
+ * Opens a store on a fresh temp directory and hands the contract one of its ports;
+ * `reopen` closes the store and opens the same directory again. Whatever is open at the
+ * end of the test is closed before the directory is removed.
+ */
+export function sqlitePort<P>(openStore: (dataDir: string) => Promise<Store>, pick: (store: Store) => P): OpenPort<P> {
+  return async (t) => {
+    const dir = tempDataDir(t);
+    let current: Store | undefined = await openStore(dir);
+    t.after(() => current?.close());
+    const opened: Opened<P> = {
+      port: pick(current),
+      async reopen() {
+        const previous = current;
+        current = undefined;
+        await previous?.close();
+        current = await openStore(dir);
+        return pick(current);
+      },
+    };
+    return opened;
+  };
+}
