@@ -4,9 +4,9 @@ export interface TopicPartition {
 }
 
 /**
- * Divides partitions among the live members of a group. Each partition goes to one of
- * the members that asked for it; members and partitions are taken in sorted order with a
- * running counter, so every process computes the same answer and shares stay even.
+ * Divides partitions among the live members of a group. Each partition, in sorted order,
+ * goes to the member with the fewest partitions so far among those that asked for it, so
+ * every process computes the same answer and shares stay even.
  *
  * @example
  * assignPartitions(new Map([['a', [{stream: 's', partition: 0}, {stream: 's', partition: 1}]],
@@ -26,11 +26,11 @@ export function assignPartitions(requests: ReadonlyMap<string, readonly TopicPar
     }
   }
   const ordered = [...wantedBy.values()].sort((a, b) => comparePartitions(a.tp, b.tp));
-  let turn = 0;
   for (const { tp, members: eligible } of ordered) {
-    const owner = eligible[turn % eligible.length]!;
+    // The eligible member with the fewest partitions so far; ties go to the first name.
+    let owner = eligible[0]!;
+    for (const member of eligible) if (assignment.get(member)!.length < assignment.get(owner)!.length) owner = member;
     assignment.get(owner)!.push({ stream: tp.stream, partition: tp.partition });
-    turn++;
   }
   return assignment;
 }
