@@ -1,4 +1,5 @@
 /** The documents the catalog holds. Plain data, so any adapter can store them as JSON. */
+import type { PipelineConfig } from './pipeline-config.ts';
 
 export type Scope = 'produce' | 'consume' | 'manage';
 export const allScopes: readonly Scope[] = ['produce', 'consume', 'manage'];
@@ -32,6 +33,8 @@ export interface EventTypeDoc {
   partitions: number;
   partitionKey?: string;
   versions: TypeVersionDoc[];
+  /** Transform, filter and route steps; see docs/pipelines.md. */
+  pipeline?: PipelineConfig;
   createdAt: string;
   updatedAt: string;
 }
@@ -54,4 +57,12 @@ export interface RedriveDoc {
   partition: number;
   offset: number;
   at: string;
+  /** The current pipeline's filter dropped the event on redrive: it left the dead letters without a stream. */
+  filtered?: true;
+}
+
+/** A tenant's secrets that never leave the server: the salt of `hash` pipeline steps. */
+export interface TenantSecretDoc {
+  tenant: string;
+  salt: string;
 }

@@ -32,6 +32,8 @@ export const errorCatalogue = {
   invalid_pipeline: { status: 400, fix: 'Fix the pipeline step at each `details[].path` (`/steps/<index>/<step>/...`); the steps and their options are described in docs/pipelines.md.' },
   schema_validation_failed: { status: 400, fix: 'Make `data` match the type\'s schema; `details` lists each failing path and why.' },
   invalid_key: { status: 400, fix: '`key` must be a string of at most 1024 characters, and the type\'s partition key must point at a string or number.' },
+  transform_failed: { status: 400, fix: 'A pipeline step could not apply to this event (`details` names the field and why): fix the event, or the pipeline (`PUT /v1/types/{type}/pipeline`), then redrive the dead letters.' },
+  no_route: { status: 400, fix: 'Add a route for this value, or a `default` event type, to the type\'s pipeline; then redrive the dead letters.' },
   duplicate_id: { status: 200, fix: 'Nothing to fix: an event with this id is already stored, so it was not stored again.' },
   // reading
   invalid_position: { status: 400, fix: 'Use `from=earliest|latest`, an offset, or a Last-Event-ID received from this stream.' },

@@ -21,6 +21,8 @@ export interface AcceptedEvent {
   producerId: boolean;
   type: string;
   stream: string;
+  /** Partitions of `stream`, to place the event by its key. */
+  partitions: number;
   key: string | null;
   attributes: RecordAttributes;
   data: string;

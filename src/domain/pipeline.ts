@@ -1,5 +1,7 @@
-import type { AcceptedEvent, EventInput, Rejection } from './event.ts';
+import type { AcceptedEvent, EventInput, FailedStage, Rejection } from './event.ts';
 import type { ErrorDetail } from './errors.ts';
+import { streamName } from './names.ts';
+import type { CompiledPipeline, PatternView } from './pipeline-config.ts';
 
 const maxKeyLength = 1024;
 
@@ -22,6 +24,10 @@ export interface CompiledType {
   partitionKeyPointer: string | undefined;
   latest: SchemaVersion;
   version(version: number): SchemaVersion | undefined;
+  /** Transform, filter and route, when the type has a pipeline. */
+  pipeline: CompiledPipeline | undefined;
+  /** Partitions of another event type of the tenant (a route target), if it exists. */
+  partitionsOf(type: string): number | undefined;
 }
 
 export interface PipelineContext {
@@ -30,12 +36,16 @@ export interface PipelineContext {
   newId: () => string;
 }
 
-export type PipelineOutcome = { ok: true; event: AcceptedEvent } | { ok: false; rejection: Rejection };
+export type PipelineOutcome =
+  | { kind: 'accepted'; events: AcceptedEvent[] }
+  | { kind: 'filtered'; id: string }
+  | { kind: 'rejected'; rejection: Rejection };
 
 /**
- * The pure core: one event and its compiled type in, an event ready to append or the
- * reason it must go to the dead letters out. HTTP ingest, Kafka sources and redrive all
- * run this same function.
+ * The pure core: one event and its compiled type in; out come the records to append (one
+ * per stream it is routed to), or word that a filter dropped it, or the reason it must go
+ * to the dead letters. Validate, then transform, filter and route. HTTP ingest, Kafka
+ * sources, redrive and the pipeline test route all run this same function.
  */
 export function runPipeline(input: EventInput, compiled: CompiledType | undefined, context: PipelineContext): PipelineOutcome {
   if (compiled === undefined) {
@@ -72,22 +82,46 @@ export function runPipeline(input: EventInput, compiled: CompiledType | undefine
     schemaId: schema.schemaId,
   };
   if (input.subject !== undefined) attributes.subject = input.subject;
+  const id = input.id ?? context.newId();
+  let data = input.data;
+  let targets = [{ stream: compiled.stream, partitions: compiled.partitions }];
+  const pipeline = compiled.pipeline;
+  if (pipeline !== undefined) {
+    if (pipeline.transform !== undefined) {
+      const transformed = pipeline.transform(data);
+      if (!transformed.ok) {
+        return reject(
+          'transform_failed',
+          `step ${transformed.step + 1} (${transformed.stepName}) failed at ${transformed.path === '' ? 'the data' : transformed.path}: ${transformed.reason}`,
+          transformed.details ?? [{ path: transformed.path, reason: transformed.reason }],
+          'transform',
+        );
+      }
+      data = transformed.data;
+    }
+    const view: PatternView = { type: compiled.type, source: attributes.source, key, time: attributes.time, data };
+    if (attributes.subject !== undefined) view.subject = attributes.subject;
+    if (pipeline.filter !== undefined && !pipeline.filter(view)) return { kind: 'filtered', id };
+    if (pipeline.route !== undefined) {
+      const chosen = pipeline.route(view);
+      if (chosen === undefined) return reject('no_route', `no route of "${compiled.type}" matches this event, and the route has no default`, undefined, 'transform');
+      targets = pipeline.keepOriginal ? [...targets] : [];
+      for (const type of chosen) {
+        const partitions = compiled.partitionsOf(type);
+        if (partitions === undefined) return reject('no_route', `the route names event type "${type}", which tenant "${context.tenant}" does not have`, [{ path: '/route', reason: `register "${type}"` }], 'transform');
+        targets.push({ stream: streamName(context.tenant, type), partitions });
+      }
+    }
+  }
+  const text = JSON.stringify(data);
   return {
-    ok: true,
-    event: {
-      id: input.id ?? context.newId(),
-      producerId: input.id !== undefined,
-      type: compiled.type,
-      stream: compiled.stream,
-      key,
-      attributes,
-      data: JSON.stringify(input.data),
-    },
+    kind: 'accepted',
+    events: targets.map(({ stream, partitions }) => ({ id, producerId: input.id !== undefined, type: compiled.type, stream, partitions, key, attributes, data: text })),
   };
 }
 
-function reject(code: Rejection['code'], message: string, details?: ErrorDetail[]): PipelineOutcome {
-  const rejection: Rejection = { stage: 'ingest', code, message };
+function reject(code: Rejection['code'], message: string, details?: ErrorDetail[], stage: FailedStage = 'ingest'): PipelineOutcome {
+  const rejection: Rejection = { stage, code, message };
   if (details !== undefined) rejection.details = details;
-  return { ok: false, rejection };
+  return { kind: 'rejected', rejection };
 }

@@ -1,4 +1,4 @@
-import type { ApiKeyDoc, EventTypeDoc, RedriveDoc, SchemaDoc, TenantDoc } from '../domain/catalog-docs.ts';
+import type { ApiKeyDoc, EventTypeDoc, RedriveDoc, SchemaDoc, TenantDoc, TenantSecretDoc } from '../domain/catalog-docs.ts';
 
 /** What each kind of catalog entry holds. Keys are strings chosen by the services. */
 export interface CatalogKinds {
@@ -8,6 +8,7 @@ export interface CatalogKinds {
   schema: SchemaDoc;
   'schema-fingerprint': { id: number };
   redrive: RedriveDoc;
+  'tenant-secret': TenantSecretDoc;
 }
 
 export type CatalogKind = keyof CatalogKinds;

@@ -32,7 +32,8 @@ export interface RedriveRequest {
 export type RedriveResult =
   | { offset: number; status: 'redriven'; stream: string; partition: number; recordOffset: number }
   | { offset: number; status: 'failed'; error: { code: string; message: string; details?: ErrorDetail[] } }
-  | { offset: number; status: 'skipped'; reason: string };
+  | { offset: number; status: 'skipped'; reason: string }
+  | { offset: number; status: 'filtered' };
 
 const scanBatch = 500;
 
@@ -128,25 +129,32 @@ export class DeadLetterService {
     const receivedAt = new Date();
     // Reusing the dead letter's id makes a repeated redrive of the same event a no-op.
     const outcome = runPipeline(input, compiled, { tenant, receivedAt: receivedAt.toISOString(), newId: () => deadLetter.id });
-    if (!outcome.ok) {
+    if (outcome.kind === 'rejected') {
       const error: { code: string; message: string; details?: ErrorDetail[] } = { code: outcome.rejection.code, message: outcome.rejection.message };
       if (outcome.rejection.details !== undefined) error.details = outcome.rejection.details;
       return { offset: deadLetter.offset, status: 'failed', error };
     }
-    const event = outcome.event;
-    const partition = event.key === null ? deadLetter.offset % compiled!.partitions : partitionForKey(event.key, compiled!.partitions);
-    const [position] = await this.#log.append([
-      { stream: event.stream, partition, id: event.id, unique: true, key: event.key, timestamp: receivedAt.getTime(), attributes: event.attributes, value: event.data },
-    ]);
-    await this.#catalog.put('redrive', `${tenant}/${deadLetter.offset}`, {
-      tenant,
-      deadLetterOffset: deadLetter.offset,
-      stream: event.stream,
-      partition: position!.partition,
-      offset: position!.offset,
-      at: receivedAt.toISOString(),
-    });
-    return { offset: deadLetter.offset, status: 'redriven', stream: event.stream, partition: position!.partition, recordOffset: position!.offset };
+    const at = receivedAt.toISOString();
+    if (outcome.kind === 'filtered') {
+      await this.#catalog.put('redrive', `${tenant}/${deadLetter.offset}`, { tenant, deadLetterOffset: deadLetter.offset, stream: '', partition: -1, offset: -1, at, filtered: true });
+      return { offset: deadLetter.offset, status: 'filtered' };
+    }
+    const positions = await this.#log.append(
+      outcome.events.map((event) => ({
+        stream: event.stream,
+        partition: event.key === null ? deadLetter.offset % event.partitions : partitionForKey(event.key, event.partitions),
+        id: event.id,
+        unique: true,
+        key: event.key,
+        timestamp: receivedAt.getTime(),
+        attributes: event.attributes,
+        value: event.data,
+      })),
+    );
+    const first = outcome.events[0]!;
+    const position = positions[0]!;
+    await this.#catalog.put('redrive', `${tenant}/${deadLetter.offset}`, { tenant, deadLetterOffset: deadLetter.offset, stream: first.stream, partition: position.partition, offset: position.offset, at });
+    return { offset: deadLetter.offset, status: 'redriven', stream: first.stream, partition: position.partition, recordOffset: position.offset };
   }
 }
 

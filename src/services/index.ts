@@ -3,6 +3,7 @@ import type { Telemetry } from '../ports/telemetry.ts';
 import { DeadLetterService } from './dead-letters.ts';
 import { GroupService } from './groups.ts';
 import { IngestService } from './ingest.ts';
+import { PipelineTester } from './pipeline-tester.ts';
 import { StreamReader } from './reader.ts';
 import { TypeRegistry } from './registry.ts';
 import { TenantService } from './tenants.ts';
@@ -14,6 +15,7 @@ export interface Services {
   reader: StreamReader;
   groups: GroupService;
   deadLetters: DeadLetterService;
+  pipelines: PipelineTester;
 }
 
 export interface ServiceSettings {
@@ -34,5 +36,6 @@ export function createServices(store: Store, telemetry: Telemetry, settings: Ser
     ingest: new IngestService(registry, store.log, telemetry, { maxPendingEvents: settings.maxPendingEvents }),
     groups: new GroupService(store.groups, store.log, reader, { sessionTimeoutMs: settings.sessionTimeoutMs }),
     deadLetters: new DeadLetterService(store.log, store.catalog, registry),
+    pipelines: new PipelineTester(registry),
   };
 }

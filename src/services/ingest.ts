@@ -13,13 +13,24 @@ import type { TypeRegistry } from './registry.ts';
 /** An event as parsed from a request, or the reason it could not even be parsed. */
 export type IngestItem = { ok: true; event: EventInput } | { ok: false; type: string | null; original: string; error: SluiceError };
 
+/** Where one stored copy of an event went. */
+export interface StoredPosition {
+  stream: string;
+  partition: number;
+  offset: number;
+  duplicate?: true;
+}
+
 export type IngestResult =
-  | { id: string; stream: string; partition: number; offset: number; duplicate?: true }
+  | { id: string; stream: string; partition: number; offset: number; duplicate?: true; routes?: StoredPosition[] }
+  | { id: string; filtered: true }
   | { index: number; id?: string; error: { code: string; message: string; details?: ErrorDetail[] }; deadLetter: { stream: string; offset: number } };
 
 export interface IngestOutcome {
   accepted: number;
   rejected: number;
+  /** Events a pipeline filter dropped on purpose: counted, not dead-lettered. */
+  filtered: number;
   results: IngestResult[];
 }
 
@@ -28,7 +39,10 @@ export interface IngestLimits {
   maxPendingEvents: number;
 }
 
-type Planned = { kind: 'accepted'; id: string; stream: string; type: string } | { kind: 'rejected'; index: number; id?: string; type: string; rejection: Rejection };
+type Planned =
+  | { kind: 'accepted'; id: string; type: string; streams: string[]; first: number }
+  | { kind: 'filtered'; id: string; type: string }
+  | { kind: 'rejected'; index: number; id?: string; type: string; rejection: Rejection; record: number };
 
 /**
  * Runs events through the pipeline and appends them, accepted and dead-lettered alike,
@@ -65,7 +79,7 @@ export class IngestService {
       if (!item.ok) {
         const rejection: Rejection = { stage: 'ingest', code: item.error.code, message: item.error.message };
         if (item.error.details !== undefined) rejection.details = item.error.details;
-        plan.push({ kind: 'rejected', index, type: item.type ?? '', rejection });
+        plan.push({ kind: 'rejected', index, type: item.type ?? '', rejection, record: records.length });
         records.push(deadLetterRecord(deadStream, { ...rejection, id: randomUUID(), type: item.type, original: item.original, receivedAt }, receivedAtMs));
         return;
       }
@@ -76,21 +90,24 @@ export class IngestService {
         types.set(event.type, compiled);
       }
       const outcome = runPipeline(event, compiled, context);
-      if (outcome.ok) {
-        const accepted = outcome.event;
-        plan.push({ kind: 'accepted', id: accepted.id, stream: accepted.stream, type: accepted.type });
-        records.push({
-          stream: accepted.stream,
-          partition: accepted.key === null ? this.#nextRoundRobin(accepted.stream, compiled!.partitions) : partitionForKey(accepted.key, compiled!.partitions),
-          id: accepted.id,
-          unique: accepted.producerId,
-          key: accepted.key,
-          timestamp: receivedAtMs,
-          attributes: accepted.attributes,
-          value: accepted.data,
-        });
+      if (outcome.kind === 'accepted') {
+        plan.push({ kind: 'accepted', id: outcome.events[0]!.id, type: event.type, streams: outcome.events.map((accepted) => accepted.stream), first: records.length });
+        for (const accepted of outcome.events) {
+          records.push({
+            stream: accepted.stream,
+            partition: accepted.key === null ? this.#nextRoundRobin(accepted.stream, accepted.partitions) : partitionForKey(accepted.key, accepted.partitions),
+            id: accepted.id,
+            unique: accepted.producerId,
+            key: accepted.key,
+            timestamp: receivedAtMs,
+            attributes: accepted.attributes,
+            value: accepted.data,
+          });
+        }
+      } else if (outcome.kind === 'filtered') {
+        plan.push({ kind: 'filtered', id: outcome.id, type: event.type });
       } else {
-        const planned: Planned = { kind: 'rejected', index, type: event.type, rejection: outcome.rejection };
+        const planned: Planned = { kind: 'rejected', index, type: event.type, rejection: outcome.rejection, record: records.length };
         if (event.id !== undefined) planned.id = event.id;
         plan.push(planned);
         records.push(deadLetterRecord(deadStream, { ...outcome.rejection, id: event.id ?? randomUUID(), type: event.type, original: event.original(), receivedAt }, receivedAtMs));
@@ -112,27 +129,39 @@ export class IngestService {
 
   #answer(tenant: string, plan: readonly Planned[], positions: readonly { partition: number; offset: number; duplicate: boolean }[], deadStream: string): IngestOutcome {
     let accepted = 0;
-    const counts = new Map<string, { accepted: number; rejected: Map<string, number> }>();
-    const results = plan.map((planned, i): IngestResult => {
-      const position = positions[i]!;
-      const count = counts.get(planned.type) ?? { accepted: 0, rejected: new Map<string, number>() };
+    let filtered = 0;
+    const counts = new Map<string, { accepted: number; filtered: number; rejected: Map<string, number> }>();
+    const results = plan.map((planned): IngestResult => {
+      const count = counts.get(planned.type) ?? { accepted: 0, filtered: 0, rejected: new Map<string, number>() };
       counts.set(planned.type, count);
       if (planned.kind === 'accepted') {
         accepted++;
         count.accepted++;
-        const result: IngestResult = { id: planned.id, stream: planned.stream, partition: position.partition, offset: position.offset };
-        if (position.duplicate) result.duplicate = true;
+        const stored = planned.streams.map((stream, i): StoredPosition => {
+          const position = positions[planned.first + i]!;
+          const where: StoredPosition = { stream, partition: position.partition, offset: position.offset };
+          if (position.duplicate) where.duplicate = true;
+          return where;
+        });
+        const result: IngestResult = { id: planned.id, ...stored[0]! };
+        if (stored.length > 1) result.routes = stored;
         return result;
+      }
+      if (planned.kind === 'filtered') {
+        filtered++;
+        count.filtered++;
+        return { id: planned.id, filtered: true };
       }
       count.rejected.set(planned.rejection.code, (count.rejected.get(planned.rejection.code) ?? 0) + 1);
       const error: { code: string; message: string; details?: ErrorDetail[] } = { code: planned.rejection.code, message: planned.rejection.message };
       if (planned.rejection.details !== undefined) error.details = planned.rejection.details;
-      const result: IngestResult = { index: planned.index, error, deadLetter: { stream: deadStream, offset: position.offset } };
+      const result: IngestResult = { index: planned.index, error, deadLetter: { stream: deadStream, offset: positions[planned.record]!.offset } };
       if (planned.id !== undefined) result.id = planned.id;
       return result;
     });
     for (const [type, count] of counts) {
       if (count.accepted > 0) this.#telemetry.accepted(tenant, type, count.accepted);
+      if (count.filtered > 0) this.#telemetry.filtered(tenant, type, count.filtered);
       let dead = 0;
       for (const [code, n] of count.rejected) {
         this.#telemetry.rejected(tenant, type, code, n);
@@ -140,7 +169,7 @@ export class IngestService {
       }
       if (dead > 0) this.#telemetry.deadLettered(tenant, type, dead);
     }
-    return { accepted, rejected: plan.length - accepted, results };
+    return { accepted, rejected: plan.length - accepted - filtered, filtered, results };
   }
 
   #nextRoundRobin(stream: string, partitions: number): number {

@@ -1,9 +1,11 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { EventTypeDoc, SchemaDoc } from '../domain/catalog-docs.ts';
 import { SluiceError } from '../domain/errors.ts';
 import { compilePointer, isJsonPointer } from '../domain/json-pointer.ts';
 import { assertTypeName, streamName } from '../domain/names.ts';
 import type { CompiledType, SchemaVersion, Validator } from '../domain/pipeline.ts';
+import { compilePipeline, type PipelineConfig } from '../domain/pipeline-config.ts';
+import type { TransformDeps } from '../domain/transforms/index.ts';
 import type { Catalog } from '../ports/catalog.ts';
 import { CatalogConflict } from '../ports/catalog.ts';
 import type { EventLog } from '../ports/event-log.ts';
@@ -15,6 +17,8 @@ export interface TypeDefinition {
   schema: unknown;
   partitions?: number;
   partitionKey?: string;
+  /** Replaces the type's pipeline when given; see docs/pipelines.md. */
+  pipeline?: PipelineConfig | null;
 }
 
 export interface RegisteredType {
@@ -33,6 +37,7 @@ export interface TypeView {
   stream: string;
   partitions: number;
   partitionKey?: string;
+  pipeline?: PipelineConfig;
   latestVersion: number;
   versions: { version: number; schemaId: number; createdAt: string }[];
   createdAt: string;
@@ -96,7 +101,9 @@ export class TypeRegistry {
     const latest = existing?.versions.at(-1);
     const now = new Date().toISOString();
     const stream = streamName(tenant, type);
-    if (existing !== undefined && latest?.schemaId === schemaId && existing.partitionKey === partitionKey) {
+    const pipeline = definition.pipeline === undefined ? existing?.pipeline : (definition.pipeline ?? undefined);
+    if (pipeline !== undefined) await this.#checkPipeline(tenant, type, pipeline);
+    if (existing !== undefined && latest?.schemaId === schemaId && existing.partitionKey === partitionKey && canonicalJson(existing.pipeline ?? null) === canonicalJson(pipeline ?? null)) {
       return registered(existing, latest.version, schemaId, false);
     }
     const versions = existing?.versions ?? [];
@@ -111,9 +118,64 @@ export class TypeRegistry {
       updatedAt: now,
     };
     if (partitionKey !== undefined) doc.partitionKey = partitionKey;
+    if (pipeline !== undefined) doc.pipeline = pipeline;
     await this.#log.createStream(stream, partitions);
     await this.#catalog.put('event-type', key, doc);
     return registered(doc, version, schemaId, true);
+  }
+
+  getPipeline(tenant: string, type: string): PipelineConfig {
+    return this.#typeDoc(tenant, type).pipeline ?? {};
+  }
+
+  /** Replaces a type's pipeline (an empty one removes it); checked before it is stored. */
+  setPipeline(tenant: string, type: string, pipeline: PipelineConfig): Promise<PipelineConfig> {
+    return this.#writes.run(typeKey(tenant, type), async () => {
+      const doc = this.#typeDoc(tenant, type);
+      const empty = Object.keys(pipeline).length === 0;
+      if (!empty) await this.#checkPipeline(tenant, type, pipeline);
+      const updated: EventTypeDoc = { ...doc, updatedAt: new Date().toISOString() };
+      if (empty) delete updated.pipeline;
+      else updated.pipeline = pipeline;
+      await this.#catalog.put('event-type', typeKey(tenant, type), updated);
+      return pipeline;
+    });
+  }
+
+  /**
+   * Compiles a pipeline as the type would run it (for the test route); throws
+   * `invalid_pipeline` for a bad one.
+   */
+  async compileWith(tenant: string, type: string, pipeline: PipelineConfig): Promise<CompiledType> {
+    await this.#checkPipeline(tenant, type, pipeline);
+    const doc = this.#typeDoc(tenant, type);
+    return this.#compile(tenant, type, { ...doc, pipeline });
+  }
+
+  async #checkPipeline(tenant: string, type: string, pipeline: PipelineConfig): Promise<void> {
+    await this.#ensureSalt(tenant);
+    const compiled = compilePipeline(pipeline, this.#transformDeps(tenant));
+    const missing = compiled.targets.filter((target) => target !== type && this.#catalog.get('event-type', typeKey(tenant, target)) === undefined);
+    if (missing.length > 0) {
+      throw new SluiceError('invalid_pipeline', `the route names event types that do not exist: ${missing.join(', ')}`, {
+        details: missing.map((name) => ({ path: '/route', reason: `register event type "${name}" first` })),
+      });
+    }
+  }
+
+  async #ensureSalt(tenant: string): Promise<void> {
+    if (this.#catalog.get('tenant-secret', tenant) !== undefined) return;
+    try {
+      await this.#catalog.put('tenant-secret', tenant, { tenant, salt: randomBytes(32).toString('base64url') }, { ifAbsent: true });
+    } catch (error) {
+      if (!(error instanceof CatalogConflict)) throw error;
+    }
+  }
+
+  #transformDeps(tenant: string): TransformDeps {
+    const salt = this.#catalog.get('tenant-secret', tenant)?.value.salt;
+    if (salt === undefined) throw new Error(`tenant ${tenant} has no salt`);
+    return { now: () => new Date(), salt, compileSchema: (schema) => this.#compiler.compile(schema) };
   }
 
   listTypes(tenant: string): TypeView[] {
@@ -139,8 +201,14 @@ export class TypeRegistry {
     if (cached !== undefined) return cached;
     const doc = this.#catalog.get('event-type', key)?.value;
     if (doc === undefined || doc.versions.length === 0) return undefined;
+    const compiled = this.#compile(tenant, type, doc);
+    this.#compiled.set(key, compiled);
+    return compiled;
+  }
+
+  #compile(tenant: string, type: string, doc: EventTypeDoc): CompiledType {
     const versions = doc.versions.map((v): SchemaVersion => ({ version: v.version, schemaId: v.schemaId, validate: this.#validator(v.schemaId) }));
-    const compiled: CompiledType = {
+    return {
       tenant,
       type,
       stream: doc.stream,
@@ -149,9 +217,9 @@ export class TypeRegistry {
       partitionKeyPointer: doc.partitionKey,
       latest: versions.at(-1)!,
       version: (n) => versions.find((v) => v.version === n),
+      pipeline: doc.pipeline === undefined ? undefined : compilePipeline(doc.pipeline, this.#transformDeps(tenant)),
+      partitionsOf: (target) => this.#catalog.get('event-type', typeKey(tenant, target))?.value.partitions,
     };
-    this.#compiled.set(key, compiled);
-    return compiled;
   }
 
   #validator(schemaId: number): Validator {
@@ -228,5 +296,6 @@ function typeView(doc: EventTypeDoc): TypeView {
     updatedAt: doc.updatedAt,
   };
   if (doc.partitionKey !== undefined) view.partitionKey = doc.partitionKey;
+  if (doc.pipeline !== undefined) view.pipeline = doc.pipeline;
   return view;
 }

@@ -27,6 +27,8 @@ function compiledType(options: { partitionKey?: string; versions?: SchemaVersion
     partitionKeyPointer: options.partitionKey,
     latest: versions.at(-1)!,
     version: (n) => versions.find((v) => v.version === n),
+    pipeline: undefined,
+    partitionsOf: () => undefined,
   };
 }
 
@@ -40,14 +42,15 @@ function input(fields: Partial<EventInput> & { data: unknown }): EventInput {
 }
 
 function accepted(outcome: PipelineOutcome) {
-  assert.equal(outcome.ok, true, outcome.ok ? '' : JSON.stringify(outcome.rejection));
-  if (!outcome.ok) throw new Error('unreachable');
-  return outcome.event;
+  assert.equal(outcome.kind, 'accepted', outcome.kind === 'rejected' ? JSON.stringify(outcome.rejection) : '');
+  if (outcome.kind !== 'accepted') throw new Error('unreachable');
+  assert.equal(outcome.events.length, 1, 'without a route an event has one output, its own stream');
+  return outcome.events[0]!;
 }
 
 function rejected(outcome: PipelineOutcome) {
-  assert.equal(outcome.ok, false, 'expected a rejection');
-  if (outcome.ok) throw new Error('unreachable');
+  assert.equal(outcome.kind, 'rejected', 'expected a rejection');
+  if (outcome.kind !== 'rejected') throw new Error('unreachable');
   assert.equal(outcome.rejection.stage, 'ingest');
   return outcome.rejection;
 }
@@ -88,6 +91,7 @@ void test('an accepted event carries the defaults: generated id, tenant source, 
     producerId: false,
     type: 'fruits',
     stream: 'acme.fruits',
+    partitions: 4,
     key: null,
     attributes: { type: 'fruits', source: '/tenants/acme', time: '2026-01-31T12:00:00.000Z', schemaId: 12 },
     data: '{"name":"kiwi"}',

@@ -12,6 +12,7 @@ export function createMetrics(): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'sluice_process_' });
   const accepted = new Counter({ name: 'sluice_events_accepted_total', help: 'Events appended to their stream.', labelNames: ['tenant', 'type'], registers: [registry] });
+  const filtered = new Counter({ name: 'sluice_events_filtered_total', help: 'Events a pipeline filter dropped on purpose.', labelNames: ['tenant', 'type'], registers: [registry] });
   const rejected = new Counter({ name: 'sluice_events_rejected_total', help: 'Events refused, by error code.', labelNames: ['tenant', 'type', 'code'], registers: [registry] });
   const deadLettered = new Counter({ name: 'sluice_events_dead_lettered_total', help: 'Events written to the dead-letter stream.', labelNames: ['tenant', 'type'], registers: [registry] });
   const appendLatency = new Histogram({
@@ -31,6 +32,7 @@ export function createMetrics(): Metrics {
     registry,
     telemetry: {
       accepted: (tenant, type, count) => accepted.inc({ tenant, type }, count),
+      filtered: (tenant, type, count) => filtered.inc({ tenant, type }, count),
       rejected: (tenant, type, code, count) => rejected.inc({ tenant, type, code }, count),
       deadLettered: (tenant, type, count) => deadLettered.inc({ tenant, type }, count),
       appendLatency: (seconds) => appendLatency.observe(seconds),

@@ -2,13 +2,14 @@ import type { FastifyInstance } from 'fastify';
 import { tenantOf } from '../auth.ts';
 import type { Services } from '../../../services/index.ts';
 import { SluiceError } from '../../../domain/errors.ts';
+import type { PipelineConfig } from '../../../domain/pipeline-config.ts';
 
 const typeParams = { type: 'object', properties: { type: { type: 'string' } }, required: ['type'] } as const;
 
 export function typeRoutes(app: FastifyInstance, services: Services): void {
   const { registry } = services;
 
-  app.put<{ Params: { type: string }; Body: { schema: unknown; partitions?: number; partitionKey?: string } }>(
+  app.put<{ Params: { type: string }; Body: { schema: unknown; partitions?: number; partitionKey?: string; pipeline?: PipelineConfig | null } }>(
     '/v1/types/:type',
     {
       config: { access: 'manage' },
@@ -20,13 +21,14 @@ export function typeRoutes(app: FastifyInstance, services: Services): void {
           type: 'object',
           required: ['schema'],
           additionalProperties: false,
-          properties: { schema: {}, partitions: { type: 'integer' }, partitionKey: { type: 'string' } },
+          properties: { schema: {}, partitions: { type: 'integer' }, partitionKey: { type: 'string' }, pipeline: { type: ['object', 'null'] } },
         },
       },
     },
     async (request, reply) => {
-      const { schema, partitions, partitionKey } = request.body;
+      const { schema, partitions, partitionKey, pipeline } = request.body;
       const definition: Parameters<typeof registry.putType>[2] = { schema };
+      if (pipeline !== undefined) definition.pipeline = pipeline;
       if (partitions !== undefined) definition.partitions = partitions;
       if (partitionKey !== undefined) definition.partitionKey = partitionKey;
       const result = await registry.putType(tenantOf(request), request.params.type, definition);
@@ -54,5 +56,38 @@ export function typeRoutes(app: FastifyInstance, services: Services): void {
       if (raw !== 'latest' && !/^\d+$/.test(raw)) throw new SluiceError('invalid_request', `version "${raw}" is not a number or "latest"`);
       return registry.getVersion(tenantOf(request), request.params.type, raw === 'latest' ? 'latest' : Number(raw));
     },
+  );
+
+  app.get<{ Params: { type: string } }>('/v1/types/:type/pipeline', { config: { access: 'consume' }, schema: { tags: ['pipelines'], summary: 'Show a type\'s pipeline (steps, filter, route)', params: typeParams } }, (request) =>
+    registry.getPipeline(tenantOf(request), request.params.type),
+  );
+
+  app.put<{ Params: { type: string }; Body: PipelineConfig }>(
+    '/v1/types/:type/pipeline',
+    {
+      config: { access: 'manage' },
+      schema: {
+        tags: ['pipelines'],
+        summary: 'Replace a type\'s pipeline; `{}` removes it. Checked before it is stored (400 invalid_pipeline with every problem)',
+        params: typeParams,
+        body: { type: 'object' },
+      },
+    },
+    (request) => registry.setPipeline(tenantOf(request), request.params.type, request.body),
+  );
+
+  app.post<{ Params: { type: string }; Body: { events: unknown[]; pipeline?: PipelineConfig } }>(
+    '/v1/types/:type/pipeline/test',
+    {
+      config: { access: 'consume' },
+      schema: {
+        tags: ['pipelines'],
+        summary: 'Say what sample events would become (outputs, routes, or the dead-letter reason) without storing anything',
+        description: 'Each sample is an event without `type`: `{"data": {...}, "key"?, "subject"?, ...}`. Send `pipeline` to try a draft instead of the stored one.',
+        params: typeParams,
+        body: { type: 'object', required: ['events'], additionalProperties: false, properties: { events: { type: 'array', maxItems: 100 }, pipeline: { type: 'object' } } },
+      },
+    },
+    async (request) => ({ results: await services.pipelines.test(tenantOf(request), request.params.type, request.body.events, request.body.pipeline) }),
   );
 }
