@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { openSqliteStore } from './adapters/sqlite/store.ts';
 import { resolveAdminToken } from './edges/config/admin-token.ts';
+import { applyDeclarations } from './edges/config/apply-declarations.ts';
 import type { SluiceConfig } from './edges/config/config.ts';
 import { createHttpApp } from './edges/http/app.ts';
 import { createMetrics } from './edges/http/metrics.ts';
@@ -44,6 +45,13 @@ export async function createSluice(config: Readonly<SluiceConfig>, options: { lo
     maxPendingEvents: config.limits.maxPendingEvents,
     sessionTimeoutMs: config.groups.sessionTimeoutMs,
   });
+  if (config.declarations !== undefined) {
+    const applied = await applyDeclarations(services, config.declarations).catch(async (error: unknown) => {
+      await store.close();
+      throw error;
+    });
+    logger.info({ file: config.declarations.file, ...applied }, 'applied the config file');
+  }
   const shutdown = new AbortController();
   let ready = false;
   const app = await createHttpApp({ config, services, metrics, logger, shutdown: shutdown.signal, isReady: () => ready, version });

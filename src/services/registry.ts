@@ -128,17 +128,21 @@ export class TypeRegistry {
     return this.#typeDoc(tenant, type).pipeline ?? {};
   }
 
-  /** Replaces a type's pipeline (an empty one removes it); checked before it is stored. */
-  setPipeline(tenant: string, type: string, pipeline: PipelineConfig): Promise<PipelineConfig> {
+  /**
+   * Replaces a type's pipeline (an empty one removes it); checked before it is stored.
+   * Answers false, and writes nothing, when the pipeline is already the one stored.
+   */
+  setPipeline(tenant: string, type: string, pipeline: PipelineConfig): Promise<boolean> {
     return this.#writes.run(typeKey(tenant, type), async () => {
       const doc = this.#typeDoc(tenant, type);
       const empty = Object.keys(pipeline).length === 0;
+      if (canonicalJson(doc.pipeline ?? {}) === canonicalJson(pipeline)) return false;
       if (!empty) await this.#checkPipeline(tenant, type, pipeline);
       const updated: EventTypeDoc = { ...doc, updatedAt: new Date().toISOString() };
       if (empty) delete updated.pipeline;
       else updated.pipeline = pipeline;
       await this.#catalog.put('event-type', typeKey(tenant, type), updated);
-      return pipeline;
+      return true;
     });
   }
 

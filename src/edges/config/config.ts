@@ -2,6 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Ajv } from 'ajv';
 import { parse as parseYaml } from 'yaml';
+import { ConfigError } from './config-error.ts';
+import { readDeclarations, type Declarations } from './declarations.ts';
 
 export interface Limits {
   /** Largest request body, bytes. */
@@ -24,6 +26,8 @@ export interface SluiceConfig {
   /** From SLUICE_ADMIN_TOKEN only: secrets never come from the config file. */
   adminToken?: string;
   configFile?: string;
+  /** Tenants, types, schemas and pipelines declared in the config file, applied at start. */
+  declarations?: Declarations;
   limits: Limits;
   groups: { sessionTimeoutMs: number };
 }
@@ -59,6 +63,7 @@ const configSchema = {
     logLevel: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
     adminToken: { type: 'string', minLength: 16 },
     configFile: { type: 'string' },
+    declarations: { type: 'object' },
     limits: {
       type: 'object',
       additionalProperties: false,
@@ -89,12 +94,7 @@ export const environment: Record<string, { path: string[]; type: 'string' | 'int
   SLUICE_GROUP_SESSION_TIMEOUT_MS: { path: ['groups', 'sessionTimeoutMs'], type: 'integer' },
 };
 
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
+export { ConfigError };
 
 /**
  * Builds the configuration: flags > `SLUICE_*` environment > `sluice.yaml` > defaults,
@@ -136,15 +136,16 @@ function readConfigFile(fileName: string): Record<string, unknown> {
     throw new ConfigError(`config file ${fileName} is not valid YAML: ${(error as Error).message}`);
   }
   if (typeof document !== 'object' || document === null || Array.isArray(document)) throw new ConfigError(`config file ${fileName} must hold a mapping`);
-  const { server, limits, groups, ...rest } = document as Record<string, unknown>;
+  const { server, limits, groups, tenants, ...rest } = document as Record<string, unknown>;
   const unknown = Object.keys(rest);
-  if (unknown.length > 0) throw new ConfigError(`config file ${fileName}: unknown top-level key ${unknown.map((k) => `"${k}"`).join(', ')}; expected server, limits, groups`);
+  if (unknown.length > 0) throw new ConfigError(`config file ${fileName}: unknown top-level key ${unknown.map((k) => `"${k}"`).join(', ')}; expected server, limits, groups, tenants`);
   if (server !== undefined && (typeof server !== 'object' || server === null)) throw new ConfigError(`config file ${fileName}: "server" must be a mapping`);
   const serverSettings = (server ?? {}) as Record<string, unknown>;
   if ('adminToken' in serverSettings) throw new ConfigError(`config file ${fileName}: server.adminToken is a secret; set SLUICE_ADMIN_TOKEN in the environment instead`);
   const result: Record<string, unknown> = { ...serverSettings };
   if (limits !== undefined) result.limits = limits;
   if (groups !== undefined) result.groups = groups;
+  result.declarations = readDeclarations(resolve(fileName), tenants);
   return result;
 }
 

@@ -73,7 +73,11 @@ export function typeRoutes(app: FastifyInstance, services: Services): void {
         body: { type: 'object' },
       },
     },
-    (request) => registry.setPipeline(tenantOf(request), request.params.type, request.body),
+    async (request) => {
+      const tenant = tenantOf(request);
+      const changed = await registry.setPipeline(tenant, request.params.type, request.body);
+      return { type: request.params.type, changed, pipeline: registry.getPipeline(tenant, request.params.type) };
+    },
   );
 
   app.post<{ Params: { type: string }; Body: { events: unknown[]; pipeline?: PipelineConfig } }>(

@@ -1,0 +1,108 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { isTenantId, isTypeName } from '../../domain/names.ts';
+import type { PipelineConfig } from '../../domain/pipeline-config.ts';
+import { ConfigError } from './config-error.ts';
+
+/** An event type as declared in sluice.yaml. */
+export interface DeclaredType {
+  schema: unknown;
+  partitions?: number;
+  partitionKey?: string;
+  pipeline?: PipelineConfig;
+}
+
+export interface DeclaredTenant {
+  id: string;
+  name?: string;
+  types: Map<string, DeclaredType>;
+}
+
+/** What sluice.yaml declares beyond server settings: tenants, their types, schemas and pipelines. */
+export interface Declarations {
+  file: string;
+  tenants: DeclaredTenant[];
+}
+
+const tenantKeys = new Set(['name', 'types']);
+const typeKeys = new Set(['schema', 'schemaFile', 'partitions', 'partitionKey', 'pipeline']);
+
+/**
+ * Reads the `tenants` section of sluice.yaml. Checks its shape here, so a mistake stops
+ * start-up naming the file and the key; schemas and pipelines are checked when applied.
+ *
+ * @example
+ * tenants:
+ *   acme:
+ *     types:
+ *       fruits: { schemaFile: schemas/fruits.json, partitionKey: /name }
+ */
+export function readDeclarations(file: string, section: unknown): Declarations {
+  const fail = (key: string, problem: string): never => {
+    throw new ConfigError(`config file ${file}: ${key} ${problem}`);
+  };
+  if (section === undefined || section === null) return { file, tenants: [] };
+  if (!isMapping(section)) return fail('tenants', 'must map tenant ids to their settings');
+  const tenants: DeclaredTenant[] = [];
+  for (const [id, settings] of Object.entries(section)) {
+    const where = `tenants.${id}`;
+    if (!isTenantId(id)) fail(where, 'is not a tenant id: use lower-case letters, digits and dashes, at most 63');
+    if (settings !== null && !isMapping(settings)) fail(where, 'must be a mapping with name and types');
+    const tenantSettings = (settings ?? {}) as Record<string, unknown>;
+    for (const key of Object.keys(tenantSettings)) if (!tenantKeys.has(key)) fail(`${where}.${key}`, 'is not a setting (expected name, types)');
+    const tenant: DeclaredTenant = { id, types: new Map() };
+    if (tenantSettings.name !== undefined) {
+      if (typeof tenantSettings.name !== 'string') fail(`${where}.name`, 'must be a string');
+      tenant.name = tenantSettings.name as string;
+    }
+    const types = tenantSettings.types ?? {};
+    if (!isMapping(types)) fail(`${where}.types`, 'must map event type names to their settings');
+    for (const [name, declared] of Object.entries(types as Record<string, unknown>)) {
+      tenant.types.set(name, readType(file, `${where}.types.${name}`, name, declared, fail));
+    }
+    tenants.push(tenant);
+  }
+  return { file, tenants };
+}
+
+function readType(file: string, where: string, name: string, declared: unknown, fail: (key: string, problem: string) => never): DeclaredType {
+  if (!isTypeName(name)) fail(where, 'is not an event type name: letters, digits, dot, dash and underscore, at most 128');
+  if (!isMapping(declared)) return fail(where, 'must be a mapping with schema (or schemaFile), partitions, partitionKey, pipeline');
+  for (const key of Object.keys(declared)) if (!typeKeys.has(key)) fail(`${where}.${key}`, 'is not a setting (expected schema, schemaFile, partitions, partitionKey, pipeline)');
+  if ((declared.schema === undefined) === (declared.schemaFile === undefined)) fail(where, 'needs exactly one of schema (inline) or schemaFile (a path relative to the config file)');
+  let schema = declared.schema;
+  if (declared.schemaFile !== undefined) {
+    if (typeof declared.schemaFile !== 'string') fail(`${where}.schemaFile`, 'must be a path');
+    const path = resolve(dirname(file), declared.schemaFile);
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (error) {
+      return fail(`${where}.schemaFile`, `cannot be read (${(error as Error).message})`);
+    }
+    try {
+      schema = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+    } catch (error) {
+      fail(`${where}.schemaFile`, `is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(error as Error).message}`);
+    }
+  }
+  const type: DeclaredType = { schema };
+  if (declared.partitions !== undefined) {
+    if (typeof declared.partitions !== 'number' || !Number.isInteger(declared.partitions)) fail(`${where}.partitions`, 'must be a whole number');
+    type.partitions = declared.partitions;
+  }
+  if (declared.partitionKey !== undefined) {
+    if (typeof declared.partitionKey !== 'string') fail(`${where}.partitionKey`, 'must be a JSON pointer such as /user_id');
+    type.partitionKey = declared.partitionKey;
+  }
+  if (declared.pipeline !== undefined && declared.pipeline !== null) {
+    if (!isMapping(declared.pipeline)) fail(`${where}.pipeline`, 'must be a mapping with steps, filter and route');
+    type.pipeline = declared.pipeline;
+  }
+  return type;
+}
+
+function isMapping(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
