@@ -4,6 +4,7 @@ import { ConfigError } from '../config/config.ts';
 import { ApiError } from './client.ts';
 import { registerAdmin } from './commands/admin.ts';
 import { registerDeadLetters } from './commands/dead-letters.ts';
+import { registerPipelines } from './commands/pipelines.ts';
 import { registerProduce } from './commands/produce.ts';
 import { registerStart } from './commands/start.ts';
 import { registerTail } from './commands/tail.ts';
@@ -17,6 +18,7 @@ const program = new Command('sluice')
 registerStart(program);
 registerAdmin(program);
 registerTypes(program);
+registerPipelines(program);
 registerProduce(program);
 registerTail(program);
 registerDeadLetters(program);

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { clientFor, print, withConnection, type ConnectionOptions } from '../connection.ts';
+import { readValues } from '../read-document.ts';
 
 interface ProduceOptions extends ConnectionOptions {
   batch: string;
@@ -45,24 +46,4 @@ export function registerProduce(program: Command): void {
     print(total);
     if (total.rejected > 0) process.exitCode = 1;
   });
-}
-
-function readValues(text: string): unknown[] {
-  const trimmed = text.trim();
-  if (trimmed === '') return [];
-  try {
-    const whole = JSON.parse(trimmed) as unknown;
-    return Array.isArray(whole) ? whole : [whole];
-  } catch {
-    return trimmed
-      .split('\n')
-      .filter((line) => line.trim() !== '')
-      .map((line, index) => {
-        try {
-          return JSON.parse(line) as unknown;
-        } catch (error) {
-          throw new Error(`line ${index + 1} is not JSON: ${(error as Error).message}`);
-        }
-      });
-  }
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { clientFor, print, withConnection, type ConnectionOptions } from '../connection.ts';
+import { readDocument } from '../read-document.ts';
 
 export function registerTypes(program: Command): void {
   const type = program.command('type').description('event types and their schemas (a key with "manage" to register)');
@@ -10,9 +11,10 @@ export function registerTypes(program: Command): void {
       .description('create an event type or add a schema version; a no-op when the schema is unchanged')
       .requiredOption('-s, --schema <file>', 'JSON Schema file (- for stdin)')
       .option('--partitions <n>', 'partitions of the stream (default 4, fixed once created)')
-      .option('-k, --partition-key <pointer>', 'JSON pointer into data that keys events, e.g. /user_id'),
+      .option('-k, --partition-key <pointer>', 'JSON pointer into data that keys events, e.g. /user_id')
+      .option('--pipeline <file>', 'pipeline file (YAML or JSON): transform steps, filter, route'),
     'key',
-  ).action(async (name: string, options: ConnectionOptions & { schema: string; partitions?: string; partitionKey?: string }) => {
+  ).action(async (name: string, options: ConnectionOptions & { schema: string; partitions?: string; partitionKey?: string; pipeline?: string }) => {
     const text = readFileSync(options.schema === '-' ? 0 : options.schema, 'utf8');
     let schema: unknown;
     try {
@@ -20,7 +22,8 @@ export function registerTypes(program: Command): void {
     } catch (error) {
       throw new Error(`${options.schema} is not JSON: ${(error as Error).message}`);
     }
-    const body: { schema: unknown; partitions?: number; partitionKey?: string } = { schema };
+    const body: { schema: unknown; partitions?: number; partitionKey?: string; pipeline?: unknown } = { schema };
+    if (options.pipeline !== undefined) body.pipeline = readDocument(options.pipeline);
     if (options.partitions !== undefined) body.partitions = Number(options.partitions);
     if (options.partitionKey !== undefined) body.partitionKey = options.partitionKey;
     print((await clientFor(options, 'key').request('PUT', `/v1/types/${encodeURIComponent(name)}`, body)).body);
