@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { ConfigError, loadConfig } from '../../../src/edges/config/config.ts';
+import { createSluice } from '../../../src/sluice.ts';
+import { adminToken, tempDir } from '../../helpers/sluice.ts';
+
+const schema = { type: 'object', required: ['name'], properties: { name: { type: 'string' } } };
+
+void test('precedence: flags over SLUICE_* environment over the file over defaults', (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'sluice.yaml');
+  writeFileSync(file, 'server:\n  port: 7001\n  host: 0.0.0.0\nlimits:\n  maxDepth: 10\n');
+  const fromFile = loadConfig({ configFile: file, env: {} });
+  assert.equal(fromFile.port, 7001);
+  assert.equal(fromFile.host, '0.0.0.0');
+  assert.equal(fromFile.limits.maxDepth, 10);
+  assert.equal(fromFile.limits.maxBodyBytes, 5 * 1024 * 1024, 'untouched settings keep their defaults');
+  const fromEnv = loadConfig({ configFile: file, env: { SLUICE_PORT: '7002', SLUICE_MAX_DEPTH: '12' } });
+  assert.equal(fromEnv.port, 7002);
+  assert.equal(fromEnv.limits.maxDepth, 12);
+  assert.equal(fromEnv.host, '0.0.0.0');
+  const fromFlags = loadConfig({ configFile: file, env: { SLUICE_PORT: '7002' }, flags: { port: 7003 } });
+  assert.equal(fromFlags.port, 7003);
+  assert.ok(Object.isFrozen(fromFlags) && Object.isFrozen(fromFlags.limits), 'the configuration is frozen');
+});
+
+void test('a bad setting names the file, the key and what is wrong', (t) => {
+  const dir = tempDir(t);
+  const cases: [string, RegExp][] = [
+    ['server:\n  port: 99999\n', /sluice\.yaml.*port must be <= 65535/],
+    ['server:\n  prot: 8080\n', /prot is not a setting/],
+    ['colour: blue\n', /unknown top-level key "colour"; expected server, limits, groups, tenants/],
+    ['server:\n  adminToken: abcdefghijklmnopq\n', /secret; set SLUICE_ADMIN_TOKEN/],
+    ['server: [1\n', /not valid YAML/],
+    ['tenants:\n  Acme: {}\n', /tenants\.Acme is not a tenant id/],
+    ['tenants:\n  acme:\n    types:\n      fruits: { partitions: 2 }\n', /tenants\.acme\.types\.fruits needs exactly one of schema/],
+    ['tenants:\n  acme:\n    types:\n      fruits: { schemaFile: missing.json }\n', /tenants\.acme\.types\.fruits\.schemaFile cannot be read/],
+    ['tenants:\n  acme:\n    types:\n      fruits: { schema: {}, colour: red }\n', /tenants\.acme\.types\.fruits\.colour is not a setting/],
+  ];
+  for (const [text, expected] of cases) {
+    const file = join(dir, 'sluice.yaml');
+    writeFileSync(file, text);
+    assert.throws(() => loadConfig({ configFile: file, env: {} }), (error: unknown) => error instanceof ConfigError && expected.test(error.message), text);
+  }
+  assert.throws(() => loadConfig({ env: { SLUICE_PORT: 'eighty' } }), /SLUICE_PORT=eighty is not a whole number/);
+});
+
+void test('declared tenants, types and pipelines are applied at start, and a second start changes nothing', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'sluice.yaml');
+  writeFileSync(join(dir, 'fruits.json'), JSON.stringify(schema));
+  writeFileSync(
+    file,
+    [
+      'tenants:',
+      '  acme:',
+      '    name: Acme',
+      '    types:',
+      '      fruits:',
+      '        schemaFile: fruits.json',
+      '        partitions: 2',
+      '        partitionKey: /name',
+      '        pipeline:',
+      '          steps: [{ set: { source_app: shop } }]',
+      '          route: { field: name, map: { apple: apples }, default: fruits }',
+      '      apples: { schema: { type: object } }',
+    ].join('\n'),
+  );
+  const dataDir = tempDir(t);
+  const start = async () => {
+    const sluice = await createSluice(loadConfig({ configFile: file, flags: { port: 0, dataDir, logLevel: 'silent', adminToken }, env: {} }));
+    return sluice;
+  };
+  const first = await start();
+  const type = first.services.registry.getType('acme', 'fruits');
+  assert.equal(type.partitions, 2);
+  assert.equal(type.latestVersion, 1);
+  assert.deepEqual(first.services.registry.getPipeline('acme', 'fruits').route, { field: 'name', map: { apple: 'apples' }, default: 'fruits' });
+  const catalogBefore = JSON.stringify(first.store.catalog.list('event-type'));
+  await first.close();
+
+  const second = await start();
+  assert.equal(JSON.stringify(second.store.catalog.list('event-type')), catalogBefore, 'a second start writes nothing');
+  await second.close();
+
+  writeFileSync(join(dir, 'fruits.json'), JSON.stringify({ ...schema, properties: { name: { type: 'string', minLength: 1 } } }));
+  const third = await start();
+  assert.equal(third.services.registry.getType('acme', 'fruits').latestVersion, 2, 'a changed schema is a new version');
+  await third.close();
+});
+
+void test('a declaration the store refuses stops start-up naming the file, the key and the fix', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'sluice.yaml');
+  const dataDir = tempDir(t);
+  const cases: [string, RegExp][] = [
+    ['tenants:\n  acme:\n    types:\n      fruits: { schema: { type: 12 } }\n', /tenants\.acme\.types\.fruits: the schema does not compile/],
+    ['tenants:\n  acme:\n    types:\n      fruits:\n        schema: { type: object }\n        pipeline: { steps: [{ renam: { a: b } }] }\n', /tenants\.acme\.types\.fruits\.pipeline: the pipeline is not valid.*renam/],
+    ['tenants:\n  acme:\n    types:\n      fruits:\n        schema: { type: object }\n        pipeline: { route: { field: x, map: { a: nowhere } } }\n', /tenants\.acme\.types\.fruits\.pipeline: .*nowhere/],
+  ];
+  for (const [text, expected] of cases) {
+    writeFileSync(file, text);
+    await assert.rejects(
+      createSluice(loadConfig({ configFile: file, flags: { port: 0, dataDir, logLevel: 'silent', adminToken }, env: {} })),
+      (error: unknown) => error instanceof ConfigError && expected.test(error.message) && error.message.includes(file),
+      text,
+    );
+  }
+});
