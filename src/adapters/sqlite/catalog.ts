@@ -1,9 +1,8 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { Catalog, CatalogChange, CatalogEntry, CatalogKind, CatalogKinds } from '../../ports/catalog.ts';
 import { CatalogConflict } from '../../ports/catalog.ts';
+import { CatalogState } from '../catalog-state.ts';
 import { inTransaction } from './database.ts';
-
-type AnyEntry = CatalogEntry<CatalogKind>;
 
 /** Where the highest revision handed out is kept, so deleting the newest entry cannot roll it back. */
 const revisionMark = '\u0000catalog-revision';
@@ -14,8 +13,7 @@ const revisionMark = '\u0000catalog-revision';
  */
 export class SqliteCatalog implements Catalog {
   readonly #db: DatabaseSync;
-  readonly #entries = new Map<CatalogKind, Map<string, AnyEntry>>();
-  readonly #listeners = new Set<(change: CatalogChange) => void>();
+  readonly #state = new CatalogState();
   readonly #upsert: StatementSync;
   readonly #remove: StatementSync;
   readonly #bumpSequence: StatementSync;
@@ -38,27 +36,17 @@ export class SqliteCatalog implements Catalog {
     this.#revision = mark?.value ?? 0;
     const rows = db.prepare('SELECT kind, key, value, revision FROM catalog').all() as { kind: CatalogKind; key: string; value: string; revision: number }[];
     for (const row of rows) {
-      this.#kind(row.kind).set(row.key, { kind: row.kind, key: row.key, value: JSON.parse(row.value) as CatalogKinds[CatalogKind], revision: row.revision });
+      this.#state.set({ kind: row.kind, key: row.key, value: JSON.parse(row.value) as CatalogKinds[CatalogKind], revision: row.revision });
       this.#revision = Math.max(this.#revision, row.revision);
     }
   }
 
-  #kind(kind: CatalogKind): Map<string, AnyEntry> {
-    let entries = this.#entries.get(kind);
-    if (entries === undefined) {
-      entries = new Map();
-      this.#entries.set(kind, entries);
-    }
-    return entries;
-  }
-
   get<K extends CatalogKind>(kind: K, key: string): CatalogEntry<K> | undefined {
-    return this.#entries.get(kind)?.get(key) as CatalogEntry<K> | undefined;
+    return this.#state.get(kind, key);
   }
 
   list<K extends CatalogKind>(kind: K, keyPrefix = ''): CatalogEntry<K>[] {
-    const entries = [...(this.#entries.get(kind)?.values() ?? [])] as CatalogEntry<K>[];
-    return entries.filter((entry) => entry.key.startsWith(keyPrefix)).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return this.#state.list(kind, keyPrefix);
   }
 
   put<K extends CatalogKind>(kind: K, key: string, value: CatalogKinds[K], options: { ifAbsent?: boolean } = {}): Promise<CatalogEntry<K>> {
@@ -67,8 +55,7 @@ export class SqliteCatalog implements Catalog {
     inTransaction(this.#db, () => this.#upsert.run(kind, key, JSON.stringify(value), revision));
     this.#revision = revision;
     const entry: CatalogEntry<K> = { kind, key, value, revision };
-    this.#kind(kind).set(key, entry);
-    this.#emit({ kind, key, deleted: false });
+    this.#state.set(entry);
     return Promise.resolve(entry);
   }
 
@@ -77,8 +64,7 @@ export class SqliteCatalog implements Catalog {
       this.#remove.run(kind, key);
       this.#markRevision.run(revisionMark, this.#revision);
     });
-    this.#entries.get(kind)?.delete(key);
-    this.#emit({ kind, key, deleted: true });
+    this.#state.remove(kind, key);
     return Promise.resolve();
   }
 
@@ -89,20 +75,15 @@ export class SqliteCatalog implements Catalog {
 
   /** Every entry, for a copy of the catalog held elsewhere. */
   entries(): CatalogEntry<CatalogKind>[] {
-    return [...this.#entries.values()].flatMap((entries) => [...entries.values()]);
+    return this.#state.all();
   }
 
   onChange(listener: (change: CatalogChange) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
-  }
-
-  #emit(change: CatalogChange): void {
-    for (const listener of this.#listeners) listener(change);
+    return this.#state.onChange(listener);
   }
 
   close(): Promise<void> {
-    this.#listeners.clear();
+    this.#state.clearListeners();
     return Promise.resolve();
   }
 }

@@ -5,6 +5,7 @@ import type { CommittedOffset, ConsumerGroups, MemberAssignment } from '../../..
 import type { AppendRecord, AppendResult, EventLog, LogRecord, StreamInfo } from '../../../ports/event-log.ts';
 import type { ResultColumns } from '../columns.ts';
 import { fromResultColumns, toColumns } from '../columns.ts';
+import { CatalogState } from '../../catalog-state.ts';
 import { StreamWaiters } from '../stream-waiters.ts';
 import type { StoreClient } from './store-client.ts';
 
@@ -80,52 +81,37 @@ export class ThreadedEventLog implements EventLog {
   }
 }
 
-type AnyEntry = CatalogEntry<CatalogKind>;
-
 /**
  * A copy of the catalog on the main thread, so reads stay synchronous; writes go to the
  * store thread and land in the copy once durable. This process is the only writer.
  */
 export class ThreadedCatalog implements Catalog {
   readonly #client: StoreClient;
-  readonly #entries = new Map<CatalogKind, Map<string, AnyEntry>>();
-  readonly #listeners = new Set<(change: CatalogChange) => void>();
+  readonly #state: CatalogState;
 
-  constructor(client: StoreClient, entries: readonly AnyEntry[]) {
+  constructor(client: StoreClient, entries: readonly CatalogEntry<CatalogKind>[]) {
     this.#client = client;
-    for (const entry of entries) this.#kind(entry.kind).set(entry.key, entry);
-  }
-
-  #kind(kind: CatalogKind): Map<string, AnyEntry> {
-    let entries = this.#entries.get(kind);
-    if (entries === undefined) {
-      entries = new Map();
-      this.#entries.set(kind, entries);
-    }
-    return entries;
+    this.#state = new CatalogState(entries);
   }
 
   get<K extends CatalogKind>(kind: K, key: string): CatalogEntry<K> | undefined {
-    return this.#entries.get(kind)?.get(key) as CatalogEntry<K> | undefined;
+    return this.#state.get(kind, key);
   }
 
   list<K extends CatalogKind>(kind: K, keyPrefix = ''): CatalogEntry<K>[] {
-    const entries = [...(this.#entries.get(kind)?.values() ?? [])] as CatalogEntry<K>[];
-    return entries.filter((entry) => entry.key.startsWith(keyPrefix)).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return this.#state.list(kind, keyPrefix);
   }
 
   async put<K extends CatalogKind>(kind: K, key: string, value: CatalogKinds[K], options: { ifAbsent?: boolean } = {}): Promise<CatalogEntry<K>> {
     if (options.ifAbsent === true && this.get(kind, key) !== undefined) throw new CatalogConflict(kind, key);
     const entry = await this.#client.call<CatalogEntry<K>>('catalog', 'put', kind, key, value, options);
-    this.#kind(kind).set(key, entry);
-    this.#emit({ kind, key, deleted: false });
+    this.#state.set(entry);
     return entry;
   }
 
   async delete(kind: CatalogKind, key: string): Promise<void> {
     await this.#client.call('catalog', 'delete', kind, key);
-    this.#entries.get(kind)?.delete(key);
-    this.#emit({ kind, key, deleted: true });
+    this.#state.remove(kind, key);
   }
 
   nextSequence(name: string): Promise<number> {
@@ -133,16 +119,11 @@ export class ThreadedCatalog implements Catalog {
   }
 
   onChange(listener: (change: CatalogChange) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
-  }
-
-  #emit(change: CatalogChange): void {
-    for (const listener of this.#listeners) listener(change);
+    return this.#state.onChange(listener);
   }
 
   close(): Promise<void> {
-    this.#listeners.clear();
+    this.#state.clearListeners();
     return Promise.resolve();
   }
 }
