@@ -1,5 +1,6 @@
 import type { ErrorDetail } from './errors.ts';
 import { SluiceError } from './errors.ts';
+import { escapePointer } from './json-guard.ts';
 import { isTypeName } from './names.ts';
 import { compilePattern, type CompiledPattern } from './patterns/index.ts';
 import { compileSteps, parsePath, readPath, type TransformDeps, type TransformOutcome } from './transforms/index.ts';
@@ -97,7 +98,7 @@ function compileRoute(config: unknown, problems: ErrorDetail[]): { route: (view:
       const field = route.field;
       const path = nested(problems, '/route/field', () => parsePath(field));
       const table = new Map<string, string[]>();
-      for (const [value, to] of Object.entries(route.map as Record<string, unknown>)) table.set(value, typeList(to, `/route/map/${value}`));
+      for (const [value, to] of Object.entries(route.map as Record<string, unknown>)) table.set(value, typeList(to, `/route/map/${escapePointer(value)}`));
       if (path !== undefined) {
         byField = (view) => {
           const value = readPath(view.data, path);
@@ -113,7 +114,7 @@ function compileRoute(config: unknown, problems: ErrorDetail[]): { route: (view:
     else {
       route.rules.forEach((rule: unknown, index) => {
         const where = `/route/rules/${index}`;
-        if (typeof rule !== 'object' || rule === null) {
+        if (typeof rule !== 'object' || rule === null || Array.isArray(rule)) {
           problems.push({ path: where, reason: 'must be a mapping with pattern and to' });
           return;
         }
@@ -124,7 +125,8 @@ function compileRoute(config: unknown, problems: ErrorDetail[]): { route: (view:
       });
     }
   }
-  if (byField === undefined && route.rules === undefined) problems.push({ path: '/route', reason: 'needs field and map, or rules' });
+  // Only when neither was tried: a wrong field or map is already reported at its own path.
+  if (route.field === undefined && route.map === undefined && route.rules === undefined) problems.push({ path: '/route', reason: 'needs field and map, or rules' });
   const fallback = route.default === undefined ? undefined : typeList(route.default, '/route/default');
   if (route.keepOriginal !== undefined && typeof route.keepOriginal !== 'boolean') problems.push({ path: '/route/keepOriginal', reason: 'must be true or false' });
 

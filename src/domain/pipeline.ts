@@ -109,7 +109,9 @@ export function runPipeline(input: EventInput, compiled: CompiledType | undefine
       for (const type of chosen) {
         const partitions = compiled.partitionsOf(type);
         if (partitions === undefined) return reject('no_route', `the route names event type "${type}", which tenant "${context.tenant}" does not have`, [{ path: '/route', reason: `register "${type}"` }], 'transform');
-        targets.push({ stream: streamName(context.tenant, type), partitions });
+        const stream = streamName(context.tenant, type);
+        // keepOriginal plus a route back to the own type must not store the event twice.
+        if (!targets.some((target) => target.stream === stream)) targets.push({ stream, partitions });
       }
     }
   }
