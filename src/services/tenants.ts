@@ -58,6 +58,11 @@ export class TenantService {
       if (error instanceof CatalogConflict) throw new SluiceError('tenant_exists', `tenant "${id}" already exists`);
       throw error;
     }
+    // The salt of `hash` pipeline steps: made now, so that trying a pipeline later
+    // (a `consume` route) never has to write.
+    await this.#catalog.put('tenant-secret', id, { tenant: id, salt: randomBytes(32).toString('base64url') }, { ifAbsent: true }).catch((error: unknown) => {
+      if (!(error instanceof CatalogConflict)) throw error;
+    });
     await this.#log.createStream(deadLetterStream(id), 1);
     return tenant;
   }
