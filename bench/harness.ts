@@ -24,8 +24,11 @@ export interface Settings {
   rssEventsPerRequest: number;
   /** Which scenarios to run (all by default), e.g. BENCH_ONLY=batch,single. */
   only: Set<string> | undefined;
-  /** Record a CPU profile of Sluice during batched ingest instead of the full run. */
-  profile: boolean;
+  /**
+   * Record a CPU profile of Sluice during batched ingest instead of the full run: of the
+   * plain `orders` type (`batch`) or of the type with the 5-step pipeline (`pipeline`).
+   */
+  profile: ProfileTarget | undefined;
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, minimum: number, maximum: number): number {
@@ -36,7 +39,16 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, minimum
   return value;
 }
 
-export const scenarioIds = ['batch', 'single', 'e2e', 'memory'] as const;
+export const scenarioIds = ['batch', 'single', 'e2e', 'memory', 'pipeline'] as const;
+
+export type ProfileTarget = 'batch' | 'pipeline';
+
+function profileTarget(raw: string | undefined): ProfileTarget | undefined {
+  if (raw === undefined || raw === '' || raw === '0' || raw === 'false') return undefined;
+  if (raw === '1' || raw === 'true' || raw === 'batch') return 'batch';
+  if (raw === 'pipeline') return 'pipeline';
+  throw new Error(`BENCH_PROFILE=${raw}: expected 1 (or batch) or pipeline`);
+}
 
 export function readSettings(env: NodeJS.ProcessEnv): Settings {
   const quick = env.BENCH_QUICK === '1' || env.BENCH_QUICK === 'true';
@@ -55,7 +67,7 @@ export function readSettings(env: NodeJS.ProcessEnv): Settings {
     rssEvents: Math.round(integer(env, 'BENCH_RSS_EVENTS', quick ? 100_000 : 1_000_000, 4000, 100_000_000)),
     rssEventsPerRequest: 1000,
     only,
-    profile: env.BENCH_PROFILE === '1' || env.BENCH_PROFILE === 'true',
+    profile: profileTarget(env.BENCH_PROFILE),
   };
 }
 
@@ -71,6 +83,11 @@ export interface Row {
 
 export interface ScenarioReport {
   title: string;
+  /**
+   * Titles of the two compared columns when they are not the floor and Sluice (the
+   * pipeline scenario compares Sluice with itself).
+   */
+  columns?: { floor: string; sluice: string };
   /** What was sent, how, for how long. */
   setup: string;
   rows: Row[];
@@ -105,6 +122,8 @@ export interface SluiceUnderTest {
   dataDir: string;
   /** Records in the bench stream, from its end offsets over the API. */
   storedEvents(): Promise<number>;
+  /** The first records of one partition of the bench stream, as readers see them. */
+  readEvents(partition: number, limit: number): Promise<{ data: unknown }[]>;
   /** Bytes of the data directory (the SQLite file and its WAL). */
   diskBytes(): number;
   rss(): number;
@@ -115,7 +134,7 @@ export interface SluiceUnderTest {
  * Starts a fresh Sluice process on a new data directory and sets up, over the HTTP API,
  * the bench tenant, a key and the `orders` type; checks that sample events are accepted.
  */
-export async function startSluice(bench: Bench, options: { execArgv?: string[]; profileDir?: string } = {}): Promise<SluiceUnderTest> {
+export async function startSluice(bench: Bench, options: { execArgv?: string[]; profileDir?: string; pipeline?: unknown } = {}): Promise<SluiceUnderTest> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sluice-bench-'));
   const removeDataDir = trackTempDir(dataDir);
   let server: Spawned;
@@ -150,13 +169,20 @@ export async function startSluice(bench: Bench, options: { execArgv?: string[]; 
     const created = await call('POST', `/v1/tenants/${benchTenant}/keys`, bench.adminToken, { scopes: ['produce', 'consume', 'manage'], description: 'benchmark' });
     expect('create key', created, 201);
     const key = created.body.key as string;
-    expect('register type', await call('PUT', `/v1/types/${benchType}`, key, { schema: orderSchema, partitions: benchPartitions, partitionKey }), 201);
+    const definition: Record<string, unknown> = { schema: orderSchema, partitions: benchPartitions, partitionKey };
+    if (options.pipeline !== undefined) definition.pipeline = options.pipeline;
+    expect('register type', await call('PUT', `/v1/types/${benchType}`, key, definition), 201);
     const storedEvents = async (): Promise<number> => {
       const answer = await call('GET', `/v1/streams/${benchStream}`, key);
       expect('describe stream', answer, 200);
       return (answer.body.endOffsets as number[]).reduce((sum, end, partition) => sum + end - (answer.body.startOffsets[partition] as number), 0);
     };
-    return { url: server.url, pid: server.pid, key, dataDir, storedEvents, diskBytes: () => directoryBytes(dataDir), rss: () => readRss(server.pid), stop };
+    const readEvents = async (partition: number, limit: number): Promise<{ data: unknown }[]> => {
+      const answer = await call('GET', `/v1/streams/${benchStream}/events?partition=${partition}&from=earliest&limit=${limit}`, key);
+      expect('read stream', answer, 200);
+      return answer.body.items as { data: unknown }[];
+    };
+    return { url: server.url, pid: server.pid, key, dataDir, storedEvents, readEvents, diskBytes: () => directoryBytes(dataDir), rss: () => readRss(server.pid), stop };
   } catch (error) {
     await stop();
     throw error;

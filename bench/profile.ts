@@ -5,6 +5,7 @@ interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
   hitCount?: number;
+  children?: number[];
 }
 
 interface CpuProfile {
@@ -60,6 +61,51 @@ export function summarizeProfile(file: string, top = 20): { functions: Hotspot[]
   }
   const sort = (entries: Iterable<Hotspot>): Hotspot[] => [...entries].sort((a, b) => b.percent - a.percent).slice(0, top);
   return { functions: sort(byFunction.values()), areas: sort(byArea.values()), seconds: (profile.endTime - profile.startTime) / 1e6 };
+}
+
+/**
+ * Inclusive time: for each group, the share of samples whose stack holds a frame from a
+ * file or package the group's test accepts (the code and everything it calls, such as the
+ * HMAC behind `hash` or ajv's generated validators), each sample counted once per group.
+ */
+export function inclusiveShares(file: string, groups: { name: string; holds: (area: string) => boolean }[]): Hotspot[] {
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+  const byId = new Map<number, ProfileNode>();
+  const parent = new Map<number, number>();
+  for (const node of profile.nodes) {
+    byId.set(node.id, node);
+    for (const child of node.children ?? []) parent.set(child, node.id);
+  }
+  // Which groups each node's stack (the node and its ancestors) touches, as a bit mask.
+  const masks = new Map<number, number>();
+  const maskOf = (id: number): number => {
+    const known = masks.get(id);
+    if (known !== undefined) return known;
+    const node = byId.get(id);
+    let mask = 0;
+    if (node !== undefined) {
+      const where = node.callFrame.url === '' ? '' : area(node.callFrame.url);
+      groups.forEach((group, index) => {
+        if (where !== '' && group.holds(where)) mask |= 1 << index;
+      });
+    }
+    const up = parent.get(id);
+    if (up !== undefined) mask |= maskOf(up);
+    masks.set(id, mask);
+    return mask;
+  };
+  const counts = groups.map(() => 0);
+  let total = 0;
+  const add = (id: number, hits: number): void => {
+    total += hits;
+    const mask = maskOf(id);
+    groups.forEach((_, index) => {
+      if ((mask & (1 << index)) !== 0) counts[index]! += hits;
+    });
+  };
+  if (profile.samples !== undefined) for (const id of profile.samples) add(id, 1);
+  else for (const node of profile.nodes) add(node.id, node.hitCount ?? 0);
+  return groups.map((group, index) => ({ name: group.name, where: '', percent: total === 0 ? 0 : (counts[index]! / total) * 100 }));
 }
 
 /**

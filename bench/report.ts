@@ -13,7 +13,7 @@ export interface RunInfo {
   sampleEvent: string;
 }
 
-const columns: { title: string; key: keyof Row }[] = [
+const defaultColumns: { title: string; key: keyof Row }[] = [
   { title: 'metric', key: 'metric' },
   { title: 'floor', key: 'floor' },
   { title: 'Sluice', key: 'sluice' },
@@ -22,10 +22,18 @@ const columns: { title: string; key: keyof Row }[] = [
   { title: 'result', key: 'verdict' },
 ];
 
+/** The columns of a scenario's table: floor and Sluice, unless it compares something else. */
+function columnsOf(scenario: ScenarioReport): { title: string; key: keyof Row }[] {
+  const titles = scenario.columns;
+  if (titles === undefined) return defaultColumns;
+  return defaultColumns.map((column) => (column.key === 'floor' ? { ...column, title: titles.floor } : column.key === 'sluice' ? { ...column, title: titles.sluice } : column));
+}
+
 /** The results as plain aligned text tables, for the terminal. */
 export function textReport(scenarios: readonly ScenarioReport[]): string {
   const lines: string[] = [];
   for (const scenario of scenarios) {
+    const columns = columnsOf(scenario);
     lines.push('', scenario.title);
     const widths = columns.map((column) => Math.max(column.title.length, ...scenario.rows.map((row) => row[column.key].length)));
     const line = (cells: string[]): string => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
@@ -54,7 +62,7 @@ export function markdownReport(info: RunInfo, scenarios: readonly ScenarioReport
   out.push(`- Machine: ${machine.nproc} CPUs (${machine.cpuModel}), ${machine.memoryGiB} GiB memory, Linux ${machine.kernel}, Node.js ${machine.node}`);
   out.push(`- Command: \`${info.command}\``);
   out.push(
-    `- Shape: ${settings.rounds} round${settings.rounds === 1 ? '' : 's'} × ${settings.seconds} s per system and scenario after a ${settings.warmupSeconds} s warm-up; floor and Sluice alternate within each round; the tables show the median of the rounds.`,
+    `- Shape: ${settings.rounds} round${settings.rounds === 1 ? '' : 's'} × ${settings.seconds} s per system and scenario after a ${settings.warmupSeconds} s warm-up; floor and Sluice (in scenario 5, Sluice without and with the pipeline) alternate within each round; the tables show the median of the rounds.`,
   );
   out.push(`- Load average (1 min) before / after: ${info.loadBefore.toFixed(2)} / ${info.loadAfter.toFixed(2)}; total time ${Math.round(info.durationSeconds)} s`);
   out.push(`- Events: ~${info.eventBytes} bytes each, e.g. \`${info.sampleEvent}\``, '');
@@ -65,17 +73,19 @@ export function markdownReport(info: RunInfo, scenarios: readonly ScenarioReport
     '- Sluice runs as its own process (bench/server-process.ts: the same `createSluice` as `sluice start`, log level warn) on a fresh temporary data directory per scenario; tenant, key and the `orders` type (6-property JSON Schema with formats and patterns, partitioned by `/customer_id`, 4 partitions) are set up over the HTTP API.',
     '- The same load generator (bench/http-load.ts: keep-alive HTTP/1.1 on raw sockets, closed loop, one request in flight per connection) sends the same bodies to both. Every 500th answer is parsed and must accept every event of its request; after each scenario the events stored in the stream must equal the events acknowledged.',
     '- Server and load-generator CPU are read from /proc: a server near 100% is CPU-bound; a load generator near 100% means the client, not the server, is the limit.',
+    '- The pipeline cost (scenario 5) compares Sluice with itself rather than with the floor: two Sluice processes identical but for a 5-step pipeline on the `orders` type, measured in alternation; after the run, the stored events of each are read back to check that one holds the transformed shape and the other the events as sent.',
     '',
   );
   out.push('## Running it', '');
   out.push(
-    '- `npm run bench`: the full run (about 3 minutes); run it on a quiet machine, since anything else running shifts both the floor and Sluice.',
+    '- `npm run bench`: the full run (about 4 minutes); run it on a quiet machine, since anything else running shifts both the floor and Sluice.',
     '- `BENCH_QUICK=1 npm run bench`: a smoke run of every scenario in seconds (100,000 events for the memory check); prints to stdout only.',
     '- `BENCH_SECONDS`, `BENCH_ROUNDS`, `BENCH_WARMUP_SECONDS`: round length (5), number of rounds (3), warm-up (2). `BENCH_BATCH_CONNECTIONS` (16), `BENCH_E2E_BATCH` (50), `BENCH_RSS_EVENTS` (1,000,000).',
-    '- `BENCH_ONLY=batch,single,e2e,memory`: some scenarios only (stdout only). `BENCH_PROFILE=1`: runs batched ingest under `--cpu-prof` and prints the top self-time functions of each Sluice thread.',
+    '- `BENCH_ONLY=batch,single,e2e,memory,pipeline`: some scenarios only (stdout only). `BENCH_PROFILE=1`: runs batched ingest under `--cpu-prof` and prints the top self-time functions of each Sluice thread, and the inclusive share of validation and of the pipeline steps; `BENCH_PROFILE=pipeline` does the same with the 5-step pipeline on the type.',
     '',
   );
   for (const scenario of scenarios) {
+    const columns = columnsOf(scenario);
     out.push(`## ${scenario.title}`, '', scenario.setup, '');
     out.push(`| ${columns.map((column) => column.title).join(' | ')} |`);
     out.push(`| ${columns.map(() => '---').join(' | ')} |`);

@@ -2,15 +2,17 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { format, newAdminToken, readSettings, startSluice, type Bench, type ScenarioReport } from './harness.ts';
+import { format, newAdminToken, readSettings, startSluice, type Bench, type ProfileTarget, type ScenarioReport } from './harness.ts';
 import { killAll, loadAverage, machine, spawnServer, stopProcess, trackTempDir, type Spawned } from './processes.ts';
-import { profilesIn, profileText, summarizeProfile } from './profile.ts';
+import { inclusiveShares, profilesIn, profileText, summarizeProfile } from './profile.ts';
 import { markdownReport, textReport } from './report.ts';
 import { endToEndLatency } from './scenarios/e2e-latency.ts';
 import { batchedIngest } from './scenarios/ingest-batch.ts';
 import { singleIngest } from './scenarios/ingest-single.ts';
 import { memory } from './scenarios/memory.ts';
+import { pipelineCost } from './scenarios/pipeline.ts';
 import { LoadWorker } from './worker-client.ts';
+import { orderPipeline } from './workload.ts';
 
 /**
  * `npm run bench`: measures Sluice against a floor server in one run and writes
@@ -20,16 +22,25 @@ import { LoadWorker } from './worker-client.ts';
  *   BENCH_BATCH_CONNECTIONS  connections for batched ingest (16)
  *   BENCH_E2E_BATCH          events per request in the end-to-end scenario (50, i.e. every 10 ms)
  *   BENCH_RSS_EVENTS         events stored by the memory check (1,000,000)
- *   BENCH_ONLY=batch,single,e2e,memory   run some scenarios only (stdout only)
+ *   BENCH_ONLY=batch,single,e2e,memory,pipeline   run some scenarios only (stdout only)
  *   BENCH_PROFILE=1          record a CPU profile of Sluice under batched ingest and print its hot spots
+ *   BENCH_PROFILE=pipeline   the same, with the 5-step pipeline of scenario 5 on the type
  */
 const settings = readSettings(process.env);
 const started = performance.now();
 const docsFile = fileURLToPath(new URL('../docs/BENCHMARKS.md', import.meta.url));
 const log = (message: string): void => void process.stderr.write(`${message}\n`);
 
+/** Where the inclusive time of a profile goes: validation, the pipeline, and their caller. */
+const profileGroups = [
+  { name: 'runPipeline and all it calls (src/domain/pipeline.ts)', holds: (area: string) => area === 'src/domain/pipeline.ts' },
+  { name: 'schema validation (src/services/json-schema.ts, ajv)', holds: (area: string) => area === 'src/services/json-schema.ts' || area === 'ajv' || area === 'ajv-formats' },
+  { name: 'transform steps (src/domain/transforms/)', holds: (area: string) => area.startsWith('src/domain/transforms/') },
+  { name: 'filter and route (src/domain/pipeline-config.ts, patterns)', holds: (area: string) => area === 'src/domain/pipeline-config.ts' || area.startsWith('src/domain/patterns/') },
+];
+
 // Everything is bounded: a run that hangs is killed with all its processes.
-const budgetMs = settings.profile ? 10 * 60_000 : settings.quick ? 8 * 60_000 : 45 * 60_000;
+const budgetMs = settings.profile !== undefined ? 10 * 60_000 : settings.quick ? 8 * 60_000 : 45 * 60_000;
 const watchdog = setTimeout(() => {
   log(`bench: gave up after ${budgetMs / 60_000} minutes`);
   killAll();
@@ -69,8 +80,8 @@ try {
   };
   log(`bench: ${host.nproc} CPUs, Node ${host.node}, events ~${bench.eventBytes} bytes; ${settings.quick ? 'QUICK smoke run' : 'full run'}: ${settings.rounds} × ${settings.seconds} s rounds`);
 
-  if (settings.profile) {
-    await profileBatchedIngest(bench);
+  if (settings.profile !== undefined) {
+    await profileBatchedIngest(bench, settings.profile);
   } else {
     const scenarios: ScenarioReport[] = [];
     const wanted = (id: string): boolean => settings.only === undefined || settings.only.has(id);
@@ -78,6 +89,7 @@ try {
     if (wanted('single')) scenarios.push(await singleIngest(bench));
     if (wanted('e2e')) scenarios.push(await endToEndLatency(bench));
     if (wanted('memory')) scenarios.push(await memory(bench));
+    if (wanted('pipeline')) scenarios.push(await pipelineCost(bench));
     process.stdout.write(`${textReport(scenarios)}\n`);
     if (!settings.quick && settings.only === undefined) {
       const markdown = markdownReport(
@@ -112,16 +124,19 @@ try {
 log(`bench: done in ${Math.round((performance.now() - started) / 1000)} s`);
 process.exit(exitCode);
 
-/** Batched ingest against Sluice only, under --cpu-prof, then the hot spots. */
-async function profileBatchedIngest(bench: Bench): Promise<void> {
+/**
+ * Batched ingest against Sluice only, under --cpu-prof, then the hot spots; with target
+ * `pipeline`, the type has the 5-step pipeline of scenario 5.
+ */
+async function profileBatchedIngest(bench: Bench, target: ProfileTarget): Promise<void> {
   const profileDir = mkdtempSync(join(tmpdir(), 'sluice-bench-profile-'));
   const removeProfileDir = trackTempDir(profileDir);
   try {
-    const sluice = await startSluice(bench, { profileDir });
+    const sluice = await startSluice(bench, target === 'pipeline' ? { profileDir, pipeline: orderPipeline } : { profileDir });
     let eventsPerSecond = Number.NaN;
     try {
       const seconds = settings.seconds * settings.rounds + settings.warmupSeconds;
-      log(`  profiling Sluice under batched ingest (no ids) for ${seconds} s`);
+      log(`  profiling Sluice under batched ingest (no ids${target === 'pipeline' ? ', 5-step pipeline' : ''}) for ${seconds} s`);
       const result = await bench.worker.ingest({
         url: sluice.url,
         token: sluice.key,
@@ -139,8 +154,14 @@ async function profileBatchedIngest(bench: Bench): Promise<void> {
     }
     const profiles = profilesIn(profileDir);
     if (profiles.length === 0) throw new Error('Sluice wrote no CPU profile');
-    process.stdout.write(`batched ingest under the profiler: ${format.int(eventsPerSecond)} events/s\n`);
-    for (const { file, thread } of profiles) process.stdout.write(`\n${profileText(summarizeProfile(file, 20), `Sluice, ${thread}`)}\n`);
+    process.stdout.write(`batched ingest${target === 'pipeline' ? ' with the 5-step pipeline' : ''} under the profiler: ${format.int(eventsPerSecond)} events/s\n`);
+    for (const { file, thread } of profiles) {
+      process.stdout.write(`\n${profileText(summarizeProfile(file, 20), `Sluice, ${thread}`)}\n`);
+      const shares = inclusiveShares(file, profileGroups).filter((share) => share.percent > 0);
+      if (shares.length === 0) continue;
+      process.stdout.write('\ninclusive time (the code and all it calls):\n');
+      for (const share of shares) process.stdout.write(`  ${share.percent.toFixed(1).padStart(5)}%  ${share.name}\n`);
+    }
   } finally {
     removeProfileDir();
   }

@@ -36,6 +36,24 @@ export const orderSchema = {
 
 export const partitionKey = '/customer_id';
 
+/** The fields the pipeline's allow-list keeps, in its order. */
+export const keptFields = ['order_id', 'customer_id', 'email', 'amount', 'ordered_at', 'processed_at', 'shipping.city', 'shipping.country'] as const;
+
+/**
+ * The 5-step pipeline of scenario 5, what a consumer of orders typically does before
+ * analytics: rename a field, turn its timestamp into epoch milliseconds, stamp the
+ * processing time, pseudonymise the email, and drop the street and postal code.
+ */
+export const orderPipeline = {
+  steps: [
+    { rename: { created_at: 'ordered_at' } },
+    { convert: { ordered_at: { from: 'iso8601', to: 'epoch-millis' } } },
+    { set: { processed_at: { now: true } } },
+    { hash: ['email'] },
+    { keep: [...keptFields] },
+  ],
+};
+
 /** mulberry32: a tiny seeded PRNG, so the data is the same in every run. */
 export function seeded(seed: number): () => number {
   let state = seed >>> 0;

@@ -12,7 +12,8 @@ export interface Round {
 }
 
 export interface System {
-  name: 'floor' | 'sluice';
+  /** Shown in the progress log: `floor`, `sluice`, or a variant of Sluice. */
+  name: string;
   pid: number;
   run(durationMs: number): Promise<LoadResult>;
 }
@@ -28,7 +29,9 @@ async function measured(system: System, clientPid: number, durationMs: number): 
 
 /**
  * Warms both systems up, then measures them in alternation (floor first in even rounds,
- * Sluice first in odd ones) so that drift in the machine's load hits both alike.
+ * Sluice first in odd ones) so that drift in the machine's load hits both alike. The
+ * rounds of the first system come back as `floor`, those of the second as `sluice`,
+ * whatever they are called (the pipeline scenario compares two Sluices).
  */
 export async function alternate(bench: Bench, floor: System, sluice: System): Promise<{ floor: Round[]; sluice: Round[]; warmup: LoadResult[] }> {
   const { warmupSeconds, seconds, rounds } = bench.settings;
@@ -38,14 +41,16 @@ export async function alternate(bench: Bench, floor: System, sluice: System): Pr
     warmup.push(await sluice.run(warmupSeconds * 1000));
   }
   const results = { floor: [] as Round[], sluice: [] as Round[] };
+  const width = Math.max(6, floor.name.length, sluice.name.length);
   for (let round = 0; round < rounds; round++) {
-    const order = round % 2 === 0 ? [floor, sluice] : [sluice, floor];
-    for (const system of order) {
+    const order = round % 2 === 0 ? (['floor', 'sluice'] as const) : (['sluice', 'floor'] as const);
+    for (const slot of order) {
+      const system = slot === 'floor' ? floor : sluice;
       const measuredRound = await measured(system, bench.worker.pid, seconds * 1000);
-      results[system.name].push(measuredRound);
+      results[slot].push(measuredRound);
       const r = measuredRound.result;
       bench.log(
-        `    round ${round + 1} ${system.name.padEnd(6)} ${format.int((r.ok / r.elapsedMs) * 1000).padStart(8)} req/s  p99 ${format.ms(r.latency.p99)}  ` +
+        `    round ${round + 1} ${system.name.padEnd(width)} ${format.int((r.ok / r.elapsedMs) * 1000).padStart(8)} req/s  p99 ${format.ms(r.latency.p99)}  ` +
           `server CPU ${(measuredRound.serverCpu * 100).toFixed(0)}%  client CPU ${(measuredRound.clientCpu * 100).toFixed(0)}%${r.failed > 0 ? `  FAILED ${r.failed}` : ''}`,
       );
     }

@@ -73,12 +73,31 @@ export function compileSteps(steps: unknown, deps: TransformDeps): (data: unknow
   }
   if (compiled.length === 0) return (data) => ({ ok: true, data });
 
+  const clock = isoClock(deps.now);
   return (data) => {
-    const draft = new Draft(data, deps.now);
+    const draft = new Draft(data, clock);
     for (let i = 0; i < compiled.length; i++) {
       const failure = compiled[i]!(draft);
       if (failure !== undefined) return { ok: false, step: i, stepName: names[i]!, ...failure };
     }
     return { ok: true, data: draft.root };
+  };
+}
+
+/**
+ * The clock as ISO-8601 text, formatted once per millisecond: at batch rates many events
+ * share a millisecond, and formatting a date costs more than the step that needs it.
+ */
+function isoClock(now: () => Date): () => string {
+  let lastMillis = Number.NaN;
+  let lastText = '';
+  return () => {
+    const date = now();
+    const millis = date.getTime();
+    if (millis !== lastMillis) {
+      lastMillis = millis;
+      lastText = date.toISOString();
+    }
+    return lastText;
   };
 }

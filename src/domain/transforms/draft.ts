@@ -19,16 +19,16 @@ export class Draft {
   root: unknown;
   private owned: Set<object> | undefined;
   private nowText: string | undefined;
-  private readonly clock: () => Date;
+  private readonly clock: () => string;
 
-  constructor(root: unknown, clock: () => Date) {
+  constructor(root: unknown, clock: () => string) {
     this.root = root;
     this.clock = clock;
   }
 
   /** The clock read once per event, so every `{now: true}` in one event agrees. */
   now(): string {
-    this.nowText ??= this.clock().toISOString();
+    this.nowText ??= this.clock();
     return this.nowText;
   }
 

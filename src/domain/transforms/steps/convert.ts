@@ -108,10 +108,11 @@ function readIso(value: unknown): number | string {
   return millis;
 }
 
+const daysInMonth = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 function realDay(year: number, month: number, day: number): boolean {
-  const lastDay = new Date(0);
-  lastDay.setUTCFullYear(year, month, 0);
-  return day <= lastDay.getUTCDate();
+  const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return month >= 1 && month <= 12 && day <= daysInMonth[month - 1]! + (leap ? 1 : 0);
 }
 
 function stringToNumber(value: unknown): { value: unknown } | string {
