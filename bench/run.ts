@@ -34,7 +34,7 @@ const log = (message: string): void => void process.stderr.write(`${message}\n`)
 /** Where the inclusive time of a profile goes: validation, the pipeline, and their caller. */
 const profileGroups = [
   { name: 'runPipeline and all it calls (src/domain/pipeline.ts)', holds: (area: string) => area === 'src/domain/pipeline.ts' },
-  { name: 'schema validation (src/services/json-schema.ts, ajv)', holds: (area: string) => area === 'src/services/json-schema.ts' || area === 'ajv' || area === 'ajv-formats' },
+  { name: 'schema validation (src/services/schemas/json-schema.ts, ajv)', holds: (area: string) => area === 'src/services/schemas/json-schema.ts' || area === 'ajv' || area === 'ajv-formats' },
   { name: 'transform steps (src/domain/transforms/)', holds: (area: string) => area.startsWith('src/domain/transforms/') },
   { name: 'filter and route (src/domain/pipeline-config.ts, patterns)', holds: (area: string) => area === 'src/domain/pipeline-config.ts' || area.startsWith('src/domain/patterns/') },
 ];

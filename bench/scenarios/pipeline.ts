@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { compilePipeline } from '../../src/domain/pipeline-config.ts';
-import { JsonSchemaCompiler } from '../../src/services/json-schema.ts';
+import { JsonSchemaCompiler } from '../../src/services/schemas/json-schema.ts';
 import type { Bench, Row, ScenarioReport, SluiceUnderTest } from '../harness.ts';
 import { format, startSluice, verdict } from '../harness.ts';
 import { median } from '../stats.ts';

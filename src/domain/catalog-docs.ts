@@ -39,13 +39,14 @@ export interface EventTypeDoc {
   updatedAt: string;
 }
 
-export type SchemaFormat = 'JSON';
+/** Schema languages, named as Confluent's `schemaType`. */
+export type SchemaFormat = 'JSON' | 'AVRO' | 'PROTOBUF';
 
 export interface SchemaDoc {
   id: number;
   tenant: string;
   format: SchemaFormat;
-  /** The schema as canonical JSON text. */
+  /** The schema as stored text: canonical JSON for JSON Schema and Avro, the `.proto` text for Protobuf. */
   schema: string;
   fingerprint: string;
 }

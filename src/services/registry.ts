@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { EventTypeDoc, SchemaDoc } from '../domain/catalog-docs.ts';
+import type { EventTypeDoc, SchemaDoc, SchemaFormat } from '../domain/catalog-docs.ts';
 import { SluiceError } from '../domain/errors.ts';
 import { compilePointer, isJsonPointer } from '../domain/json-pointer.ts';
 import { assertTypeName, streamName } from '../domain/names.ts';
@@ -10,11 +10,13 @@ import type { Catalog } from '../ports/catalog.ts';
 import { CatalogConflict } from '../ports/catalog.ts';
 import type { EventLog } from '../ports/event-log.ts';
 import { canonicalJson } from '../domain/canonical-json.ts';
-import { JsonSchemaCompiler } from './json-schema.ts';
+import { SchemaCompiler } from './schemas/schema-compiler.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
 
 export interface TypeDefinition {
   schema: unknown;
+  /** The schema language: `JSON` (JSON Schema, the default), `AVRO` or `PROTOBUF`. */
+  schemaType?: SchemaFormat;
   partitions?: number;
   partitionKey?: string;
   /** Replaces the type's pipeline when given; see docs/pipelines.md. */
@@ -48,7 +50,7 @@ export interface VersionView {
   type: string;
   version: number;
   schemaId: number;
-  schemaType: 'JSON';
+  schemaType: SchemaFormat;
   schema: unknown;
   createdAt: string;
 }
@@ -63,7 +65,7 @@ const maxPartitions = 256;
 export class TypeRegistry {
   readonly #catalog: Catalog;
   readonly #log: EventLog;
-  readonly #compiler = new JsonSchemaCompiler();
+  readonly #compiler = new SchemaCompiler();
   readonly #validators = new Map<number, Validator>();
   readonly #compiled = new Map<string, CompiledType>();
   readonly #writes = new KeyedMutex();
@@ -96,8 +98,15 @@ export class TypeRegistry {
         details: [{ path: '/partitionKey', reason: 'write it as a JSON pointer such as /user_id' }],
       });
     }
-    this.#compiler.compile(definition.schema);
-    const schemaId = await this.#schemaId(tenant, definition.schema);
+    const format = definition.schemaType ?? 'JSON';
+    const text = this.#compiler.normalize(format, definition.schema);
+    const latestFormat = existing?.versions.at(-1) === undefined ? undefined : this.#schemaDoc(existing.versions.at(-1)!.schemaId).format;
+    if (latestFormat !== undefined && latestFormat !== format) {
+      throw new SluiceError('invalid_schema', `event type "${type}" has ${latestFormat} schemas; a new version must be ${latestFormat} too`, {
+        details: [{ path: '/schemaType', reason: `register a new event type for ${format} schemas` }],
+      });
+    }
+    const schemaId = await this.#schemaId(tenant, format, text);
     const latest = existing?.versions.at(-1);
     const now = new Date().toISOString();
     const stream = streamName(tenant, type);
@@ -179,7 +188,7 @@ export class TypeRegistry {
   #transformDeps(tenant: string): TransformDeps {
     const salt = this.#catalog.get('tenant-secret', tenant)?.value.salt;
     if (salt === undefined) throw new Error(`tenant ${tenant} has no salt`);
-    return { now: () => new Date(), salt, compileSchema: (schema) => this.#compiler.compile(schema) };
+    return { now: () => new Date(), salt, compileSchema: (schema) => this.#compiler.compileJsonSchema(schema) };
   }
 
   listTypes(tenant: string): TypeView[] {
@@ -195,7 +204,7 @@ export class TypeRegistry {
     const entry = version === 'latest' ? doc.versions.at(-1) : doc.versions.find((v) => v.version === version);
     if (entry === undefined) throw new SluiceError('not_found', `event type "${type}" has no schema version ${version}`);
     const schema = this.#schemaDoc(entry.schemaId);
-    return { type, version: entry.version, schemaId: entry.schemaId, schemaType: schema.format, schema: JSON.parse(schema.schema), createdAt: entry.createdAt };
+    return { type, version: entry.version, schemaId: entry.schemaId, schemaType: schema.format, schema: this.#compiler.present(schema.format, schema.schema), createdAt: entry.createdAt };
   }
 
   /** The type ready for the pipeline, or `undefined` when the tenant has no such type. */
@@ -229,7 +238,8 @@ export class TypeRegistry {
   #validator(schemaId: number): Validator {
     let validate = this.#validators.get(schemaId);
     if (validate === undefined) {
-      validate = this.#compiler.compile(JSON.parse(this.#schemaDoc(schemaId).schema));
+      const doc = this.#schemaDoc(schemaId);
+      validate = this.#compiler.compile(doc.format, doc.schema);
       this.#validators.set(schemaId, validate);
     }
     return validate;
@@ -248,14 +258,14 @@ export class TypeRegistry {
   }
 
   /** The same schema text within a tenant always gets the same id. */
-  async #schemaId(tenant: string, schema: unknown): Promise<number> {
-    const text = canonicalJson(schema);
-    const fingerprint = createHash('sha256').update(text).digest('hex');
+  async #schemaId(tenant: string, format: SchemaFormat, text: string): Promise<number> {
+    // JSON Schema fingerprints predate the other formats and stay as they were.
+    const fingerprint = (format === 'JSON' ? createHash('sha256') : createHash('sha256').update(format).update('\u0000')).update(text).digest('hex');
     const fingerprintKey = `${tenant}/${fingerprint}`;
     const known = this.#catalog.get('schema-fingerprint', fingerprintKey);
     if (known !== undefined) return known.value.id;
     const id = await this.#catalog.nextSequence('schema-id');
-    await this.#catalog.put('schema', String(id), { id, tenant, format: 'JSON', schema: text, fingerprint });
+    await this.#catalog.put('schema', String(id), { id, tenant, format, schema: text, fingerprint });
     try {
       await this.#catalog.put('schema-fingerprint', fingerprintKey, { id }, { ifAbsent: true });
       return id;
@@ -264,6 +274,7 @@ export class TypeRegistry {
       return this.#catalog.get('schema-fingerprint', fingerprintKey)!.value.id;
     }
   }
+
 }
 
 function typeKey(tenant: string, type: string): string {

@@ -28,6 +28,7 @@ export async function applyDeclarations(services: Services, declarations: Declar
     }
     for (const [name, type] of tenant.types) {
       const definition: Parameters<typeof services.registry.putType>[2] = { schema: type.schema };
+      if (type.schemaType !== undefined) definition.schemaType = type.schemaType;
       if (type.partitions !== undefined) definition.partitions = type.partitions;
       if (type.partitionKey !== undefined) definition.partitionKey = type.partitionKey;
       const result = await services.registry.putType(tenant.id, name, definition).catch((error: unknown) => fail(`tenants.${tenant.id}.types.${name}`, error));

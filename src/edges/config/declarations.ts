@@ -3,11 +3,13 @@ import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { isTenantId, isTypeName } from '../../domain/names.ts';
 import type { PipelineConfig } from '../../domain/pipeline-config.ts';
+import type { SchemaFormat } from '../../domain/catalog-docs.ts';
 import { ConfigError } from './config-error.ts';
 
 /** An event type as declared in sluice.yaml. */
 export interface DeclaredType {
   schema: unknown;
+  schemaType?: SchemaFormat;
   partitions?: number;
   partitionKey?: string;
   pipeline?: PipelineConfig;
@@ -26,7 +28,7 @@ export interface Declarations {
 }
 
 const tenantKeys = new Set(['name', 'types']);
-const typeKeys = new Set(['schema', 'schemaFile', 'partitions', 'partitionKey', 'pipeline']);
+const typeKeys = new Set(['schema', 'schemaFile', 'schemaType', 'partitions', 'partitionKey', 'pipeline']);
 
 /**
  * Reads the `tenants` section of sluice.yaml. Checks its shape here, so a mistake stops
@@ -69,7 +71,7 @@ export function readDeclarations(file: string, section: unknown): Declarations {
 function readType(file: string, where: string, name: string, declared: unknown, fail: (key: string, problem: string) => never): DeclaredType {
   if (!isTypeName(name)) fail(where, 'is not an event type name: letters, digits, dot, dash and underscore, at most 128');
   if (!isMapping(declared)) return fail(where, 'must be a mapping with schema (or schemaFile), partitions, partitionKey, pipeline');
-  for (const key of Object.keys(declared)) if (!typeKeys.has(key)) fail(`${where}.${key}`, 'is not a setting (expected schema, schemaFile, partitions, partitionKey, pipeline)');
+  for (const key of Object.keys(declared)) if (!typeKeys.has(key)) fail(`${where}.${key}`, 'is not a setting (expected schema, schemaFile, schemaType, partitions, partitionKey, pipeline)');
   if ((declared.schema === undefined) === (declared.schemaFile === undefined)) fail(where, 'needs exactly one of schema (inline) or schemaFile (a path relative to the config file)');
   let schema = declared.schema;
   if (declared.schemaFile !== undefined) {
@@ -82,12 +84,17 @@ function readType(file: string, where: string, name: string, declared: unknown, 
       return fail(`${where}.schemaFile`, `cannot be read (${(error as Error).message})`);
     }
     try {
-      schema = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+      schema = path.endsWith('.proto') ? text : path.endsWith('.json') || path.endsWith('.avsc') ? JSON.parse(text) : parseYaml(text);
     } catch (error) {
       fail(`${where}.schemaFile`, `is not valid ${path.endsWith('.json') ? 'JSON' : 'YAML'}: ${(error as Error).message}`);
     }
   }
   const type: DeclaredType = { schema };
+  const schemaType = declared.schemaType ?? (typeof declared.schemaFile === 'string' && declared.schemaFile.endsWith('.proto') ? 'PROTOBUF' : typeof declared.schemaFile === 'string' && declared.schemaFile.endsWith('.avsc') ? 'AVRO' : undefined);
+  if (schemaType !== undefined) {
+    if (schemaType !== 'JSON' && schemaType !== 'AVRO' && schemaType !== 'PROTOBUF') fail(`${where}.schemaType`, 'must be JSON, AVRO or PROTOBUF');
+    type.schemaType = schemaType;
+  }
   if (declared.partitions !== undefined) {
     if (typeof declared.partitions !== 'number' || !Number.isInteger(declared.partitions)) fail(`${where}.partitions`, 'must be a whole number');
     type.partitions = declared.partitions;

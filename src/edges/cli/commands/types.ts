@@ -9,20 +9,24 @@ export function registerTypes(program: Command): void {
     type
       .command('register <type>')
       .description('create an event type or add a schema version; a no-op when the schema is unchanged')
-      .requiredOption('-s, --schema <file>', 'JSON Schema file (- for stdin)')
+      .requiredOption('-s, --schema <file>', 'schema file: JSON Schema, Avro (.avsc) or Protobuf (.proto); - for stdin')
+      .option('-t, --schema-type <type>', 'JSON, AVRO or PROTOBUF (default: from the file name, else JSON)')
       .option('--partitions <n>', 'partitions of the stream (default 4, fixed once created)')
       .option('-k, --partition-key <pointer>', 'JSON pointer into data that keys events, e.g. /user_id')
       .option('--pipeline <file>', 'pipeline file (YAML or JSON): transform steps, filter, route'),
     'key',
-  ).action(async (name: string, options: ConnectionOptions & { schema: string; partitions?: string; partitionKey?: string; pipeline?: string }) => {
+  ).action(async (name: string, options: ConnectionOptions & { schema: string; schemaType?: string; partitions?: string; partitionKey?: string; pipeline?: string }) => {
     const text = readFileSync(options.schema === '-' ? 0 : options.schema, 'utf8');
-    let schema: unknown;
-    try {
-      schema = JSON.parse(text);
-    } catch (error) {
-      throw new Error(`${options.schema} is not JSON: ${(error as Error).message}`);
+    const schemaType = (options.schemaType ?? (options.schema.endsWith('.proto') ? 'PROTOBUF' : options.schema.endsWith('.avsc') ? 'AVRO' : 'JSON')).toUpperCase();
+    let schema: unknown = text;
+    if (schemaType !== 'PROTOBUF') {
+      try {
+        schema = JSON.parse(text);
+      } catch (error) {
+        throw new Error(`${options.schema} is not JSON: ${(error as Error).message}`);
+      }
     }
-    const body: { schema: unknown; partitions?: number; partitionKey?: string; pipeline?: unknown } = { schema };
+    const body: { schema: unknown; schemaType: string; partitions?: number; partitionKey?: string; pipeline?: unknown } = { schema, schemaType };
     if (options.pipeline !== undefined) body.pipeline = readDocument(options.pipeline);
     if (options.partitions !== undefined) body.partitions = Number(options.partitions);
     if (options.partitionKey !== undefined) body.partitionKey = options.partitionKey;

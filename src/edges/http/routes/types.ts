@@ -3,13 +3,14 @@ import { tenantOf } from '../auth.ts';
 import type { Services } from '../../../services/index.ts';
 import { SluiceError } from '../../../domain/errors.ts';
 import type { PipelineConfig } from '../../../domain/pipeline-config.ts';
+import type { SchemaFormat } from '../../../domain/catalog-docs.ts';
 
 const typeParams = { type: 'object', properties: { type: { type: 'string' } }, required: ['type'] } as const;
 
 export function typeRoutes(app: FastifyInstance, services: Services): void {
   const { registry } = services;
 
-  app.put<{ Params: { type: string }; Body: { schema: unknown; partitions?: number; partitionKey?: string; pipeline?: PipelineConfig | null } }>(
+  app.put<{ Params: { type: string }; Body: { schema: unknown; schemaType?: SchemaFormat; partitions?: number; partitionKey?: string; pipeline?: PipelineConfig | null } }>(
     '/v1/types/:type',
     {
       config: { access: 'manage' },
@@ -21,13 +22,20 @@ export function typeRoutes(app: FastifyInstance, services: Services): void {
           type: 'object',
           required: ['schema'],
           additionalProperties: false,
-          properties: { schema: {}, partitions: { type: 'integer' }, partitionKey: { type: 'string' }, pipeline: { type: ['object', 'null'] } },
+          properties: {
+            schema: { description: 'A JSON Schema or Avro schema (object), or the text of a .proto file' },
+            schemaType: { enum: ['JSON', 'AVRO', 'PROTOBUF'], default: 'JSON' },
+            partitions: { type: 'integer' },
+            partitionKey: { type: 'string' },
+            pipeline: { type: ['object', 'null'] },
+          },
         },
       },
     },
     async (request, reply) => {
-      const { schema, partitions, partitionKey, pipeline } = request.body;
+      const { schema, schemaType, partitions, partitionKey, pipeline } = request.body;
       const definition: Parameters<typeof registry.putType>[2] = { schema };
+      if (schemaType !== undefined) definition.schemaType = schemaType;
       if (pipeline !== undefined) definition.pipeline = pipeline;
       if (partitions !== undefined) definition.partitions = partitions;
       if (partitionKey !== undefined) definition.partitionKey = partitionKey;

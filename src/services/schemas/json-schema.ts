@@ -1,9 +1,9 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
-import type { ErrorDetail } from '../domain/errors.ts';
-import { SluiceError } from '../domain/errors.ts';
-import type { Validator } from '../domain/pipeline.ts';
+import type { ErrorDetail } from '../../domain/errors.ts';
+import { SluiceError } from '../../domain/errors.ts';
+import type { Validator } from '../../domain/pipeline.ts';
 
 // ajv-formats ships CommonJS with a default export property.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv | Ajv2020) => void;

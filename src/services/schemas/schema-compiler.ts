@@ -1,0 +1,54 @@
+import { canonicalJson } from '../../domain/canonical-json.ts';
+import type { SchemaFormat } from '../../domain/catalog-docs.ts';
+import { SluiceError } from '../../domain/errors.ts';
+import type { Validator } from '../../domain/pipeline.ts';
+import { compileAvro, parseAvro } from './avro-schema.ts';
+import { JsonSchemaCompiler } from './json-schema.ts';
+import { compileProtobuf } from './protobuf-schema.ts';
+
+export const schemaFormats: readonly SchemaFormat[] = ['JSON', 'AVRO', 'PROTOBUF'];
+
+/** The most text one schema may have; a tenant's schema must not exhaust the process. */
+const maxSchemaBytes = 256 * 1024;
+
+/**
+ * One entry point for the three schema languages: checks a schema, gives its stored text
+ * (canonical for JSON and Avro, as written for Protobuf) and compiles validators.
+ */
+export class SchemaCompiler {
+  readonly #json = new JsonSchemaCompiler();
+
+  /** The text stored for a schema; equal schemas give equal text. @throws invalid_schema */
+  normalize(format: SchemaFormat, schema: unknown): string {
+    let text: string;
+    if (format === 'PROTOBUF') {
+      if (typeof schema !== 'string') throw new SluiceError('invalid_schema', 'a Protobuf schema is the text of a .proto file, sent as a string');
+      text = schema.trim();
+    } else if (format === 'AVRO') {
+      // exportAttrs keeps defaults, aliases and docs, which compatibility and decoding need.
+      text = canonicalJson(parseAvro(schema).schema({ exportAttrs: true }));
+    } else {
+      text = canonicalJson(schema);
+    }
+    if (Buffer.byteLength(text) > maxSchemaBytes) throw new SluiceError('invalid_schema', `the schema is larger than ${maxSchemaBytes / 1024} KiB`);
+    this.compile(format, text);
+    return text;
+  }
+
+  /** A validator for stored schema text. */
+  compile(format: SchemaFormat, text: string): Validator {
+    if (format === 'PROTOBUF') return compileProtobuf(text);
+    if (format === 'AVRO') return compileAvro(text);
+    return this.#json.compile(JSON.parse(text));
+  }
+
+  /** For pipeline `validate` steps, which always use JSON Schema. */
+  compileJsonSchema(schema: unknown): Validator {
+    return this.#json.compile(schema);
+  }
+
+  /** The schema as readers get it back: an object for JSON and Avro, text for Protobuf. */
+  present(format: SchemaFormat, text: string): unknown {
+    return format === 'PROTOBUF' ? text : (JSON.parse(text) as unknown);
+  }
+}

@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { startSluice } from '../../helpers/sluice.ts';
+
+const avroLogin = {
+  type: 'record',
+  name: 'Login',
+  fields: [
+    { name: 'user_id', type: 'string' },
+    { name: 'attempts', type: 'int' },
+    { name: 'device', type: ['null', 'string'], default: null },
+    { name: 'tags', type: { type: 'array', items: 'string' } },
+  ],
+};
+
+const orderProto = `
+syntax = "proto3";
+package shop;
+message Order {
+  string order_id = 1;
+  int32 quantity = 2;
+  repeated string skus = 3;
+  Address ship_to = 4;
+}
+message Address { string city = 1; }
+`;
+
+void test('an Avro type validates JSON events in their plain shape and reports the failing path', async (t) => {
+  const s = await startSluice(t);
+  const key = await s.tenantWithKey('acme');
+  const created = await s.call('PUT', '/v1/types/login', { token: key, body: { schemaType: 'AVRO', schema: avroLogin } });
+  assert.equal(created.status, 201);
+  const again = await s.call('PUT', '/v1/types/login', { token: key, body: { schemaType: 'AVRO', schema: JSON.stringify(avroLogin) } });
+  assert.equal(again.body.changed, false, 'the same Avro schema sent as a string is the same version');
+  const version = await s.call('GET', '/v1/types/login/versions/latest', { token: key });
+  assert.equal(version.body.schemaType, 'AVRO');
+  assert.equal(version.body.schema.name, 'Login');
+
+  const answer = await s.call('POST', '/v1/events', {
+    token: key,
+    body: [
+      { type: 'login', data: { user_id: 'u1', attempts: 1, device: 'ios', tags: [] } },
+      { type: 'login', data: { user_id: 'u2', attempts: 2, device: null, tags: ['a'] } },
+      { type: 'login', data: { user_id: 'u3', attempts: 'three', tags: [7] } },
+    ],
+  });
+  assert.equal(answer.status, 207);
+  assert.equal(answer.body.accepted, 2);
+  const error = answer.body.results[2].error;
+  assert.equal(error.code, 'schema_validation_failed');
+  assert.deepEqual(error.details.map((detail: { path: string }) => detail.path).sort(), ['/attempts', '/tags/0']);
+});
+
+void test('a Protobuf type validates events against the first message of the .proto file', async (t) => {
+  const s = await startSluice(t);
+  const key = await s.tenantWithKey('acme');
+  const created = await s.call('PUT', '/v1/types/orders', { token: key, body: { schemaType: 'PROTOBUF', schema: orderProto } });
+  assert.equal(created.status, 201);
+  const version = await s.call('GET', '/v1/types/orders/versions/1', { token: key });
+  assert.equal(version.body.schemaType, 'PROTOBUF');
+  assert.match(version.body.schema, /message Order/);
+
+  const answer = await s.call('POST', '/v1/events', {
+    token: key,
+    body: [
+      { type: 'orders', data: { order_id: 'o-1', quantity: 2, skus: ['a', 'b'], ship_to: { city: 'Oslo' } } },
+      { type: 'orders', data: { order_id: 5 } },
+    ],
+  });
+  assert.equal(answer.status, 207);
+  assert.equal(answer.body.results[1].error.code, 'schema_validation_failed');
+  assert.equal(answer.body.results[1].error.details[0].path, '/order_id');
+});
+
+void test('bad schemas of every format answer 422 invalid_schema, and a type keeps its schema language', async (t) => {
+  const s = await startSluice(t);
+  const key = await s.tenantWithKey('acme');
+  const bad: [string, unknown][] = [
+    ['AVRO', { type: 'record', name: 'X', fields: [{ name: 'a', type: 'nope' }] }],
+    ['AVRO', 'not json {'],
+    ['PROTOBUF', 'syntax = "proto3"; message { broken'],
+    ['PROTOBUF', { not: 'text' }],
+    ['PROTOBUF', 'syntax = "proto3"; enum Only { A = 0; }'],
+    ['JSON', { type: 12 }],
+  ];
+  for (const [schemaType, schema] of bad) {
+    const answer = await s.call('PUT', '/v1/types/x', { token: key, body: { schemaType, schema } });
+    assert.equal(answer.status, 422, `${schemaType} ${JSON.stringify(schema)}`);
+    assert.equal(answer.body.error.code, 'invalid_schema');
+  }
+  assert.equal((await s.call('PUT', '/v1/types/x', { token: key, body: { schema: { type: 'object' } } })).status, 201);
+  const switched = await s.call('PUT', '/v1/types/x', { token: key, body: { schemaType: 'AVRO', schema: 'string' } });
+  assert.equal(switched.status, 422);
+  assert.match(switched.body.error.message, /JSON schemas; a new version must be JSON too/);
+  const unknown = await s.call('PUT', '/v1/types/x', { token: key, body: { schemaType: 'XML', schema: {} } });
+  assert.equal(unknown.status, 400);
+});
