@@ -1,4 +1,5 @@
 /** The documents the catalog holds. Plain data, so any adapter can store them as JSON. */
+import type { CompatibilityLevel } from './compatibility/index.ts';
 import type { PipelineConfig } from './pipeline-config.ts';
 
 export type Scope = 'produce' | 'consume' | 'manage';
@@ -35,6 +36,8 @@ export interface EventTypeDoc {
   versions: TypeVersionDoc[];
   /** Transform, filter and route steps; see docs/pipelines.md. */
   pipeline?: PipelineConfig;
+  /** The rule new schema versions must obey; BACKWARD when unset. */
+  compatibility?: CompatibilityLevel;
   createdAt: string;
   updatedAt: string;
 }

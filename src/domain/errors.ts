@@ -25,6 +25,7 @@ export const errorCatalogue = {
   invalid_scope: { status: 400, fix: 'Scopes are `produce`, `consume` and `manage`.' },
   invalid_schema: { status: 422, fix: 'Send a valid JSON Schema (draft 2020-12 or draft-07) in `schema`.' },
   invalid_pattern: { status: 400, fix: 'Fix the content pattern at each `details[].path` (a JSON pointer into the pattern); the language is described in docs/patterns.md.' },
+  incompatible_schema: { status: 409, fix: 'Evolve the schema so it obeys the type\'s compatibility level (`details` says what breaks and how to evolve instead; docs/schemas.md has worked examples), or change the level.' },
   partitions_immutable: { status: 409, fix: 'A stream keeps the partition count it was created with; omit `partitions` or send the current value.' },
   unknown_type: { status: 400, fix: 'Register the event type first (`PUT /v1/types/{type}` or `sluice type register`), then redrive the dead letters.' },
   unknown_version: { status: 400, fix: 'Name an existing schema version (`GET /v1/types/{type}`), or leave it out to use the latest.' },

@@ -5,6 +5,7 @@ import { compilePointer, isJsonPointer } from '../domain/json-pointer.ts';
 import { assertTypeName, streamName } from '../domain/names.ts';
 import type { CompiledType, SchemaVersion, Validator } from '../domain/pipeline.ts';
 import { compilePipeline, type PipelineConfig } from '../domain/pipeline-config.ts';
+import { checkCompatibility, defaultCompatibilityLevel, type CompatibilityLevel } from '../domain/compatibility/index.ts';
 import type { TransformDeps } from '../domain/transforms/index.ts';
 import type { Catalog } from '../ports/catalog.ts';
 import { CatalogConflict } from '../ports/catalog.ts';
@@ -21,6 +22,8 @@ export interface TypeDefinition {
   partitionKey?: string;
   /** Replaces the type's pipeline when given; see docs/pipelines.md. */
   pipeline?: PipelineConfig | null;
+  /** The rule later versions must obey (BACKWARD when never set). */
+  compatibility?: CompatibilityLevel;
 }
 
 export interface RegisteredType {
@@ -40,6 +43,7 @@ export interface TypeView {
   partitions: number;
   partitionKey?: string;
   pipeline?: PipelineConfig;
+  compatibility: CompatibilityLevel;
   latestVersion: number;
   versions: { version: number; schemaId: number; createdAt: string }[];
   createdAt: string;
@@ -106,13 +110,22 @@ export class TypeRegistry {
         details: [{ path: '/schemaType', reason: `register a new event type for ${format} schemas` }],
       });
     }
+    const compatibility = definition.compatibility ?? existing?.compatibility;
+    const isNewSchema = existing !== undefined && !existing.versions.some((v) => this.#schemaDoc(v.schemaId).schema === text);
+    if (isNewSchema) this.#checkCompatibility(type, format, text, existing, compatibility ?? defaultCompatibilityLevel);
     const schemaId = await this.#schemaId(tenant, format, text);
     const latest = existing?.versions.at(-1);
     const now = new Date().toISOString();
     const stream = streamName(tenant, type);
     const pipeline = definition.pipeline === undefined ? existing?.pipeline : (definition.pipeline ?? undefined);
     if (pipeline !== undefined) await this.#checkPipeline(tenant, type, pipeline);
-    if (existing !== undefined && latest?.schemaId === schemaId && existing.partitionKey === partitionKey && canonicalJson(existing.pipeline ?? null) === canonicalJson(pipeline ?? null)) {
+    if (
+      existing !== undefined &&
+      latest?.schemaId === schemaId &&
+      existing.partitionKey === partitionKey &&
+      existing.compatibility === compatibility &&
+      canonicalJson(existing.pipeline ?? null) === canonicalJson(pipeline ?? null)
+    ) {
       return registered(existing, latest.version, schemaId, false);
     }
     const versions = existing?.versions ?? [];
@@ -128,9 +141,26 @@ export class TypeRegistry {
     };
     if (partitionKey !== undefined) doc.partitionKey = partitionKey;
     if (pipeline !== undefined) doc.pipeline = pipeline;
+    if (compatibility !== undefined) doc.compatibility = compatibility;
     await this.#log.createStream(stream, partitions);
     await this.#catalog.put('event-type', key, doc);
     return registered(doc, version, schemaId, true);
+  }
+
+  /** Refuses a schema that breaks the level against the type's earlier versions (409 with every reason). */
+  #checkCompatibility(type: string, format: SchemaFormat, text: string, existing: EventTypeDoc, level: CompatibilityLevel): void {
+    const previous = existing.versions.map((v) => this.#schemaDoc(v.schemaId));
+    const result = checkCompatibility(
+      format,
+      level,
+      this.#compiler.structure(format, text),
+      previous.map((doc) => this.#compiler.structure(doc.format, doc.schema)),
+      { previousLabels: existing.versions.map((v) => `version ${v.version}`) },
+    );
+    if (result.compatible) return;
+    throw new SluiceError('incompatible_schema', `the schema is not ${level} compatible with earlier versions of "${type}": ${result.messages[0]!.message}`, {
+      details: result.messages.map((message) => ({ path: message.path, reason: `${message.kind}: ${message.message}` })),
+    });
   }
 
   getPipeline(tenant: string, type: string): PipelineConfig {
@@ -305,6 +335,7 @@ function typeView(doc: EventTypeDoc): TypeView {
     type: doc.name,
     stream: doc.stream,
     partitions: doc.partitions,
+    compatibility: doc.compatibility ?? defaultCompatibilityLevel,
     latestVersion: doc.versions.at(-1)?.version ?? 0,
     versions: doc.versions,
     createdAt: doc.createdAt,

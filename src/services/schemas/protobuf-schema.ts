@@ -45,3 +45,8 @@ function firstMessage(namespace: protobuf.NamespaceBase): protobuf.Type | undefi
   }
   return undefined;
 }
+
+/** The file as protobufjs describes it in JSON (`{nested: {...}}`), for compatibility rules. */
+export function protobufDescriptor(text: string): unknown {
+  return protobuf.parse(text, { keepCase: true }).root.toJSON();
+}

@@ -4,7 +4,7 @@ import { SluiceError } from '../../domain/errors.ts';
 import type { Validator } from '../../domain/pipeline.ts';
 import { compileAvro, parseAvro } from './avro-schema.ts';
 import { JsonSchemaCompiler } from './json-schema.ts';
-import { compileProtobuf } from './protobuf-schema.ts';
+import { compileProtobuf, protobufDescriptor } from './protobuf-schema.ts';
 
 export const schemaFormats: readonly SchemaFormat[] = ['JSON', 'AVRO', 'PROTOBUF'];
 
@@ -45,6 +45,11 @@ export class SchemaCompiler {
   /** For pipeline `validate` steps, which always use JSON Schema. */
   compileJsonSchema(schema: unknown): Validator {
     return this.#json.compile(schema);
+  }
+
+  /** The form compatibility rules read: JSON for JSON Schema and Avro, a descriptor for Protobuf. */
+  structure(format: SchemaFormat, text: string): unknown {
+    return format === 'PROTOBUF' ? protobufDescriptor(text) : (JSON.parse(text) as unknown);
   }
 
   /** The schema as readers get it back: an object for JSON and Avro, text for Protobuf. */

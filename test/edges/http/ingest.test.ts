@@ -272,7 +272,7 @@ void test('an explicit schemaVersion validates against that version', async (t) 
   const s = await startSluice(t);
   const key = await withFruits(s);
   const v2 = { type: 'object', properties: { name: { type: 'string' }, colour: { type: 'string' } }, required: ['name', 'colour'] };
-  const second = await s.call('PUT', '/v1/types/fruits', { token: key, body: { schema: v2 } });
+  const second = await s.call('PUT', '/v1/types/fruits', { token: key, body: { schema: v2, compatibility: 'NONE' } });
   assert.equal(second.body.version, 2);
   const first = await s.call('GET', '/v1/types/fruits/versions/1', { token: key });
 

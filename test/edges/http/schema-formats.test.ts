@@ -95,3 +95,32 @@ void test('bad schemas of every format answer 422 invalid_schema, and a type kee
   const unknown = await s.call('PUT', '/v1/types/x', { token: key, body: { schemaType: 'XML', schema: {} } });
   assert.equal(unknown.status, 400);
 });
+
+void test('a schema that breaks the compatibility level is refused with 409 and says how to evolve', async (t) => {
+  const s = await startSluice(t);
+  const key = await s.tenantWithKey('acme');
+  const v1 = { type: 'object', properties: { name: { type: 'string' } } };
+  assert.equal((await s.call('PUT', '/v1/types/fruits', { token: key, body: { schema: v1 } })).status, 201);
+  // Confluent's best-known verdict: an optional property added to an open content model is not BACKWARD compatible.
+  const added = { type: 'object', properties: { name: { type: 'string' }, colour: { type: 'string' } } };
+  const refused = await s.call('PUT', '/v1/types/fruits', { token: key, body: { schema: added } });
+  assert.equal(refused.status, 409);
+  assert.equal(refused.body.error.code, 'incompatible_schema');
+  assert.match(refused.body.error.message, /not BACKWARD compatible/);
+  assert.ok(refused.body.error.details.some((detail: { path: string; reason: string }) => detail.path === '#/properties/colour' && /PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL/.test(detail.reason)));
+  assert.equal((await s.call('GET', '/v1/types/fruits', { token: key })).body.latestVersion, 1, 'nothing was registered');
+
+  // FORWARD accepts the same change; the level is kept with the type.
+  const forward = await s.call('PUT', '/v1/types/fruits', { token: key, body: { schema: added, compatibility: 'FORWARD' } });
+  assert.equal(forward.status, 201);
+  assert.equal(forward.body.version, 2);
+  assert.equal((await s.call('GET', '/v1/types/fruits', { token: key })).body.compatibility, 'FORWARD');
+
+  // Avro: a new field without a default cannot be read from old data under BACKWARD.
+  const avroV1 = { type: 'record', name: 'Login', fields: [{ name: 'user_id', type: 'string' }] };
+  assert.equal((await s.call('PUT', '/v1/types/login', { token: key, body: { schemaType: 'AVRO', schema: avroV1 } })).status, 201);
+  const noDefault = { ...avroV1, fields: [...avroV1.fields, { name: 'device', type: 'string' }] };
+  assert.equal((await s.call('PUT', '/v1/types/login', { token: key, body: { schemaType: 'AVRO', schema: noDefault } })).status, 409);
+  const withDefault = { ...avroV1, fields: [...avroV1.fields, { name: 'device', type: 'string', default: 'unknown' }] };
+  assert.equal((await s.call('PUT', '/v1/types/login', { token: key, body: { schemaType: 'AVRO', schema: withDefault } })).status, 201);
+});

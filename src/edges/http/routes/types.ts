@@ -4,13 +4,14 @@ import type { Services } from '../../../services/index.ts';
 import { SluiceError } from '../../../domain/errors.ts';
 import type { PipelineConfig } from '../../../domain/pipeline-config.ts';
 import type { SchemaFormat } from '../../../domain/catalog-docs.ts';
+import { compatibilityLevels, type CompatibilityLevel } from '../../../domain/compatibility/index.ts';
 
 const typeParams = { type: 'object', properties: { type: { type: 'string' } }, required: ['type'] } as const;
 
 export function typeRoutes(app: FastifyInstance, services: Services): void {
   const { registry } = services;
 
-  app.put<{ Params: { type: string }; Body: { schema: unknown; schemaType?: SchemaFormat; partitions?: number; partitionKey?: string; pipeline?: PipelineConfig | null } }>(
+  app.put<{ Params: { type: string }; Body: { schema: unknown; schemaType?: SchemaFormat; compatibility?: CompatibilityLevel; partitions?: number; partitionKey?: string; pipeline?: PipelineConfig | null } }>(
     '/v1/types/:type',
     {
       config: { access: 'manage' },
@@ -25,6 +26,7 @@ export function typeRoutes(app: FastifyInstance, services: Services): void {
           properties: {
             schema: { description: 'A JSON Schema or Avro schema (object), or the text of a .proto file' },
             schemaType: { enum: ['JSON', 'AVRO', 'PROTOBUF'], default: 'JSON' },
+            compatibility: { enum: [...compatibilityLevels], description: 'the rule later versions must obey; BACKWARD when never set' },
             partitions: { type: 'integer' },
             partitionKey: { type: 'string' },
             pipeline: { type: ['object', 'null'] },
@@ -33,9 +35,10 @@ export function typeRoutes(app: FastifyInstance, services: Services): void {
       },
     },
     async (request, reply) => {
-      const { schema, schemaType, partitions, partitionKey, pipeline } = request.body;
+      const { schema, schemaType, compatibility, partitions, partitionKey, pipeline } = request.body;
       const definition: Parameters<typeof registry.putType>[2] = { schema };
       if (schemaType !== undefined) definition.schemaType = schemaType;
+      if (compatibility !== undefined) definition.compatibility = compatibility;
       if (pipeline !== undefined) definition.pipeline = pipeline;
       if (partitions !== undefined) definition.partitions = partitions;
       if (partitionKey !== undefined) definition.partitionKey = partitionKey;
