@@ -124,3 +124,22 @@ void test('a schema that breaks the compatibility level is refused with 409 and 
   const withDefault = { ...avroV1, fields: [...avroV1.fields, { name: 'device', type: 'string', default: 'unknown' }] };
   assert.equal((await s.call('PUT', '/v1/types/login', { token: key, body: { schemaType: 'AVRO', schema: withDefault } })).status, 201);
 });
+
+void test('schemas that could stall the process are refused with 422, never a hang', async (t) => {
+  const s = await startSluice(t);
+  const key = await s.tenantWithKey('acme');
+  const redos = await s.call('PUT', '/v1/types/x', { token: key, body: { schema: { type: 'object', properties: { id: { type: 'string', pattern: '^(a+)+$' } } } } });
+  assert.equal(redos.status, 422);
+  assert.equal(redos.body.error.details[0].path, '/properties/id/pattern');
+  const patternKeys = await s.call('PUT', '/v1/types/x', { token: key, body: { schema: { type: 'object', patternProperties: { '^(\\w+\\s?)*$': {} } } } });
+  assert.equal(patternKeys.status, 422);
+  let deep: Record<string, unknown> = { type: 'string' };
+  for (let i = 0; i < 100; i++) deep = { type: 'object', properties: { next: deep } };
+  assert.equal((await s.call('PUT', '/v1/types/x', { token: key, body: { schema: deep } })).status, 422);
+  const huge = { type: 'object', properties: Object.fromEntries(Array.from({ length: 9000 }, (_, i) => [`field_${i}_with_a_long_name`, { type: 'string', description: 'x'.repeat(20) }])) };
+  const tooBig = await s.call('PUT', '/v1/types/x', { token: key, body: { schema: huge } });
+  assert.equal(tooBig.status, 422);
+  assert.match(tooBig.body.error.message, /larger than 256 KiB/);
+  // A safe pattern still works, and the server is still answering.
+  assert.equal((await s.call('PUT', '/v1/types/x', { token: key, body: { schema: { type: 'string', pattern: '^[a-z]{1,20}$' } } })).status, 201);
+});
