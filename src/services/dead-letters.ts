@@ -30,7 +30,7 @@ export interface RedriveRequest {
 }
 
 export type RedriveResult =
-  | { offset: number; status: 'redriven'; stream: string; partition: number; recordOffset: number }
+  | { offset: number; status: 'redriven'; stream: string; partition: number; recordOffset: number; routes?: { stream: string; partition: number; offset: number }[] }
   | { offset: number; status: 'failed'; error: { code: string; message: string; details?: ErrorDetail[] } }
   | { offset: number; status: 'skipped'; reason: string }
   | { offset: number; status: 'filtered' };
@@ -154,7 +154,9 @@ export class DeadLetterService {
     const first = outcome.events[0]!;
     const position = positions[0]!;
     await this.#catalog.put('redrive', `${tenant}/${deadLetter.offset}`, { tenant, deadLetterOffset: deadLetter.offset, stream: first.stream, partition: position.partition, offset: position.offset, at });
-    return { offset: deadLetter.offset, status: 'redriven', stream: first.stream, partition: position.partition, recordOffset: position.offset };
+    const result: RedriveResult = { offset: deadLetter.offset, status: 'redriven', stream: first.stream, partition: position.partition, recordOffset: position.offset };
+    if (outcome.events.length > 1) result.routes = outcome.events.map((event, i) => ({ stream: event.stream, partition: positions[i]!.partition, offset: positions[i]!.offset }));
+    return result;
   }
 }
 
