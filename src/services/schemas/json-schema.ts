@@ -1,6 +1,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
+import { RE2JS } from 're2js';
 import isSafeRegex from 'safe-regex2';
 import type { ErrorDetail } from '../../domain/errors.ts';
 import { SluiceError } from '../../domain/errors.ts';
@@ -21,7 +22,7 @@ export class JsonSchemaCompiler {
   readonly #draft07: Ajv;
 
   constructor() {
-    const options = { allErrors: true, strict: false, allowUnionTypes: true, validateSchema: true, addUsedSchema: false } as const;
+    const options = { allErrors: true, strict: false, allowUnionTypes: true, validateSchema: true, addUsedSchema: false, code: { regExp: regExpEngine } } as const;
     this.#draft2020 = new Ajv2020(options);
     this.#draft07 = new Ajv(options);
     addFormats(this.#draft2020);
@@ -33,7 +34,7 @@ export class JsonSchemaCompiler {
     if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) {
       if (typeof schema !== 'boolean') throw new SluiceError('invalid_schema', 'a JSON Schema is an object (or a boolean)');
     }
-    checkPatterns(schema, '', 0);
+    checkDepth(schema, '', 0);
     const declared = typeof schema === 'object' && schema !== null ? (schema as { $schema?: unknown }).$schema : undefined;
     const ajv = typeof declared === 'string' && declared.startsWith(draft07) ? this.#draft07 : this.#draft2020;
     let validate: ValidateFunction;
@@ -61,27 +62,32 @@ function toDetails(errors: readonly ErrorObject[]): ErrorDetail[] {
 
 const maxSchemaDepth = 64;
 
-/**
- * Refuses `pattern`s and `patternProperties` whose regular expressions can take exponential
- * time (nested quantifiers such as `(a+)+`): every event of the type would run them, so one
- * tenant's schema could stall the process. Also bounds how deep a schema may nest.
- */
-function checkPatterns(node: unknown, path: string, depth: number): void {
+/** Bounds how deep a schema may nest, so checking and compiling it stay cheap. */
+function checkDepth(node: unknown, path: string, depth: number): void {
   if (typeof node !== 'object' || node === null) return;
   if (depth > maxSchemaDepth) throw new SluiceError('invalid_schema', `the schema nests deeper than ${maxSchemaDepth} levels`, { details: [{ path, reason: 'too deep' }] });
-  if (Array.isArray(node)) {
-    node.forEach((item, index) => checkPatterns(item, `${path}/${index}`, depth + 1));
-    return;
-  }
-  const object = node as Record<string, unknown>;
-  const unsafe = (pattern: string, where: string): never => {
-    throw new SluiceError('invalid_schema', `the pattern ${JSON.stringify(pattern)} can take exponential time to match`, {
-      details: [{ path: where, reason: 'nested quantifiers (such as (a+)+) are refused; rewrite the pattern without repeating a repeated group' }],
-    });
-  };
-  if (typeof object.pattern === 'string' && !isSafeRegex(object.pattern)) unsafe(object.pattern, `${path}/pattern`);
-  if (typeof object.patternProperties === 'object' && object.patternProperties !== null) {
-    for (const pattern of Object.keys(object.patternProperties)) if (!isSafeRegex(pattern)) unsafe(pattern, `${path}/patternProperties`);
-  }
-  for (const [key, value] of Object.entries(object)) checkPatterns(value, `${path}/${key}`, depth + 1);
+  for (const [key, value] of Object.entries(node)) checkDepth(value, `${path}/${key}`, depth + 1);
 }
+
+/**
+ * The regular-expression engine for `pattern` and `patternProperties`. Patterns that could
+ * take exponential time on V8's backtracking engine (nested quantifiers such as `(a+)+`,
+ * found by safe-regex2 as Fastify does for routes) run on RE2JS instead, which matches in
+ * linear time; every other pattern keeps V8's faster engine. So one tenant's schema cannot
+ * stall the process, and no reasonable pattern is refused.
+ */
+const regExpEngine = Object.assign(
+  (pattern: string, flags: string): { test: (text: string) => boolean } => {
+    if (isSafeRegex(pattern)) return new RegExp(pattern, flags);
+    let linear: RE2JS;
+    try {
+      linear = RE2JS.compile(pattern);
+    } catch (error) {
+      throw new SluiceError('invalid_schema', `the pattern ${JSON.stringify(pattern)} could take exponential time, and the linear-time engine cannot run it: ${(error as Error).message}`, {
+        details: [{ path: 'pattern', reason: 'rewrite it without nested quantifiers, or without backreferences and lookaround' }],
+      });
+    }
+    return { test: (text: string) => linear.test(text) };
+  },
+  { code: 'sluice-regexp' },
+);
