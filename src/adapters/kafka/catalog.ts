@@ -1,0 +1,334 @@
+/**
+ * Catalog on Apache Kafka: a compacted, single-partition topic `<prefix>_sluice_catalog`
+ * (cleanup.policy=compact), like Confluent's `_schemas`.
+ *
+ * - Records are keyed `e/<kind>/<key>` (entries) or `s/<name>` (sequences). An entry's value is
+ *   JSON `{op:'put', kind, key, value, ifAbsent, origin}`; a delete is a tombstone (null value).
+ * - At open the topic is read to its end into CatalogState; after that one follower keeps
+ *   reading it (long-poll fetch on a connection of its own), so changes by other processes
+ *   arrive and are reported through onChange.
+ * - put/delete produce a record and resolve once this process has applied it, so a read after
+ *   a put sees it. An entry's revision is its record's offset + 1: the same in every process,
+ *   and never handed out again (offsets only grow, also across deletes and restarts).
+ * - ifAbsent is decided in log order when the record is applied: the first put of a key wins; a
+ *   later ifAbsent put that finds the key present is not applied and rejects with
+ *   CatalogConflict. Every process applies the same log, so all agree.
+ * - A refused put still sits in the log under the entry's key, and compaction keeps the newest
+ *   record per key, so the refusing process appends a `reassert` record carrying the state the
+ *   refused record must not replace (guarded by the refused record's offset: it is applied only
+ *   when nothing changed the key since that offset, which in a live log is a no-op and in a
+ *   compacted log restores the winner). If something changed the key in between, the reassert
+ *   is skipped and a new one is written for the current state, until one is applied.
+ * - nextSequence produces a `s/<name>` record and answers its offset + 1: strictly increasing
+ *   and never handed out twice, across processes.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Admin, Consumer, MessageToProduce, Producer } from '@platformatic/kafka';
+import type { Catalog, CatalogChange, CatalogEntry, CatalogKind, CatalogKinds } from '../../ports/catalog.ts';
+import { CatalogConflict } from '../../ports/catalog.ts';
+import { CatalogState } from '../catalog-state.ts';
+import type { ResolvedKafkaOptions } from './client-options.ts';
+import { CONTROL_BATCH, createAdmin, createFetcher, createProducer, SerialSender } from './client-options.ts';
+
+/** How long one follower fetch waits at the broker for new records. */
+const FOLLOW_WAIT_MS = 250;
+const FETCH_BYTES = 4 * 1024 * 1024;
+/** Reasserts a refused put may need before the key settles; each retry means the key changed. */
+const MAX_REASSERTS = 20;
+
+type AnyEntry = CatalogEntry<CatalogKind>;
+
+interface PutRecord {
+  op: 'put';
+  kind: CatalogKind;
+  key: string;
+  value: unknown;
+  ifAbsent: boolean;
+  origin: string;
+}
+
+interface ReassertRecord {
+  op: 'reassert';
+  kind: CatalogKind;
+  key: string;
+  /** The entry as it was at `guard`, or null when it was absent. */
+  entry: AnyEntry | null;
+  guard: number;
+  origin: string;
+}
+
+interface SequenceRecord {
+  op: 'seq';
+}
+
+type CatalogRecord = PutRecord | ReassertRecord | SequenceRecord;
+
+type Outcome = { applied: true; entry: AnyEntry | undefined } | { applied: false; entry: AnyEntry | undefined };
+
+export class KafkaCatalog implements Catalog {
+  readonly #topic: string;
+  readonly #options: ResolvedKafkaOptions;
+  readonly #admin: Admin;
+  readonly #producer: Producer;
+  readonly #sender: SerialSender;
+  readonly #follower: Consumer;
+  readonly #state = new CatalogState();
+  readonly #origin = randomUUID();
+  /** Offset of the last record that changed each `kind/key` (puts, deletes, applied reasserts). */
+  readonly #lastChange = new Map<string, number>();
+  /** Outcomes of this process's own records, by offset, until their writer collects them. */
+  readonly #outcomes = new Map<number, Outcome>();
+  readonly #waiters = new Map<number, (() => void)[]>();
+  readonly #background = new Set<Promise<void>>();
+  /** The next offset to apply. */
+  #next = 0;
+  #closed = false;
+  #following: Promise<void> | undefined;
+  #failure: Error | undefined;
+
+  private constructor(options: ResolvedKafkaOptions) {
+    this.#options = options;
+    this.#topic = `${options.topicPrefix}_sluice_catalog`;
+    this.#admin = createAdmin(options, 'catalog-admin');
+    this.#producer = createProducer(options, 'catalog-producer');
+    this.#sender = new SerialSender(this.#producer);
+    this.#follower = createFetcher(options, 'catalog-follow');
+  }
+
+  /** Creates the topic if needed and reads it to its end before answering. */
+  static async open(options: ResolvedKafkaOptions): Promise<KafkaCatalog> {
+    const catalog = new KafkaCatalog(options);
+    try {
+      await catalog.#ensureTopic();
+      const end = await catalog.#endOffset();
+      catalog.#following = catalog.#follow();
+      await catalog.#appliedThrough(end - 1);
+      return catalog;
+    } catch (error) {
+      await catalog.close();
+      throw error;
+    }
+  }
+
+  async #ensureTopic(): Promise<void> {
+    if (!(await this.#admin.listTopics()).includes(this.#topic)) {
+      try {
+        await this.#admin.createTopics({
+          topics: [this.#topic],
+          partitions: 1,
+          replicas: this.#options.replicationFactor,
+          configs: [{ name: 'cleanup.policy', value: 'compact' }],
+        });
+      } catch (error) {
+        if (!(await this.#admin.listTopics()).includes(this.#topic)) throw error;
+      }
+    }
+    for (let attempt = 0; attempt < 50; attempt++) {
+      try {
+        const metadata = await this.#follower.metadata({ topics: [this.#topic], forceUpdate: true });
+        if ((metadata.topics.get(this.#topic)?.partitions[0]?.leader ?? -1) >= 0) return;
+      } catch {
+        // Not known to the broker we asked yet.
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`the catalog topic ${this.#topic} has no leader`);
+  }
+
+  async #endOffset(): Promise<number> {
+    const listed = await this.#admin.listOffsets({ topics: [{ name: this.#topic, partitions: [{ partitionIndex: 0, timestamp: -1n }] }] });
+    return Number(listed[0]?.partitions[0]?.offset ?? 0n);
+  }
+
+  /** The follower: applies every record of the topic in order, until close. */
+  async #follow(): Promise<void> {
+    try {
+      while (!this.#closed) {
+        const metadata = await this.#follower.metadata({ topics: [this.#topic] });
+        const info = metadata.topics.get(this.#topic);
+        const leader = info?.partitions[0]?.leader;
+        if (info === undefined || leader === undefined) throw new Error(`the catalog topic ${this.#topic} has no leader`);
+        const response = await this.#follower.fetch({
+          node: leader,
+          maxWaitTime: FOLLOW_WAIT_MS,
+          minBytes: 1,
+          maxBytes: FETCH_BYTES,
+          topics: [{ topicId: info.id, partitions: [{ partition: 0, fetchOffset: BigInt(this.#next), partitionMaxBytes: FETCH_BYTES, currentLeaderEpoch: -1, lastFetchedEpoch: -1 }] }],
+        });
+        for (const t of response.responses) {
+          for (const p of t.partitions) {
+            // Compaction may have removed the records before the log start.
+            if (Number(p.logStartOffset) > this.#next) this.#next = Number(p.logStartOffset);
+            for (const batch of p.records ?? []) {
+              const control = (batch.attributes & CONTROL_BATCH) !== 0;
+              for (const r of control ? [] : batch.records) {
+                const offset = Number(batch.firstOffset) + r.offsetDelta;
+                if (offset < this.#next) continue;
+                this.#apply(offset, r.key?.toString() ?? '', r.value);
+                this.#next = offset + 1;
+              }
+              this.#next = Math.max(this.#next, Number(batch.firstOffset) + batch.lastOffsetDelta + 1);
+            }
+          }
+        }
+        this.#release();
+      }
+    } catch (error) {
+      if (!this.#closed) {
+        // Writers waiting for their records would hang: fail them, and every later write.
+        this.#failure = error instanceof Error ? error : new Error(String(error));
+        this.#release();
+      }
+    }
+  }
+
+  #apply(offset: number, recordKey: string, value: Buffer | null): void {
+    if (!recordKey.startsWith('e/')) return; // sequences change no state
+    const rest = recordKey.slice(2);
+    const slash = rest.indexOf('/');
+    const kind = rest.slice(0, slash) as CatalogKind;
+    const key = rest.slice(slash + 1);
+    const id = `${kind}/${key}`;
+    if (value === null) {
+      this.#lastChange.set(id, offset);
+      if (this.#state.get(kind, key) !== undefined) this.#state.remove(kind, key);
+      return;
+    }
+    const record = JSON.parse(value.toString()) as CatalogRecord;
+    if (record.op === 'put') {
+      const existing = this.#state.get(kind, key);
+      const mine = record.origin === this.#origin;
+      if (record.ifAbsent && existing !== undefined) {
+        if (mine) this.#outcomes.set(offset, { applied: false, entry: existing });
+        return;
+      }
+      const entry = { kind, key, value: record.value, revision: offset + 1 } as AnyEntry;
+      this.#lastChange.set(id, offset);
+      this.#state.set(entry);
+      if (mine) this.#outcomes.set(offset, { applied: true, entry });
+    } else if (record.op === 'reassert') {
+      const mine = record.origin === this.#origin;
+      const changed = this.#lastChange.get(id) ?? -1;
+      if (changed > record.guard) {
+        if (mine) this.#outcomes.set(offset, { applied: false, entry: this.#state.get(kind, key) });
+        return;
+      }
+      // Only a reassert that changes the state counts as a change (live, it never does).
+      const existing = this.#state.get(kind, key);
+      if (record.entry === null) {
+        if (existing !== undefined) {
+          this.#lastChange.set(id, offset);
+          this.#state.remove(kind, key);
+        }
+      } else if (existing === undefined || existing.revision !== record.entry.revision) {
+        this.#lastChange.set(id, offset);
+        this.#state.set(record.entry);
+      }
+      if (mine) this.#outcomes.set(offset, { applied: true, entry: this.#state.get(kind, key) });
+    }
+  }
+
+  /** Wakes writers whose records have been applied (or all of them, after a failure). */
+  #release(): void {
+    for (const [offset, waiters] of this.#waiters) {
+      if (offset < this.#next || this.#failure !== undefined || this.#closed) {
+        this.#waiters.delete(offset);
+        for (const wake of waiters) wake();
+      }
+    }
+  }
+
+  async #appliedThrough(offset: number): Promise<void> {
+    if (offset < this.#next) return;
+    await new Promise<void>((resolve) => {
+      const waiters = this.#waiters.get(offset) ?? [];
+      waiters.push(resolve);
+      this.#waiters.set(offset, waiters);
+      this.#release();
+    });
+    if (this.#failure !== undefined) throw this.#failure;
+    if (offset >= this.#next) throw new Error('the catalog is closed');
+  }
+
+  /** Produces one record and waits until this process has applied it. */
+  async #write(key: string, value: CatalogRecord | null): Promise<number> {
+    if (this.#closed) throw new Error('the catalog is closed');
+    if (this.#failure !== undefined) throw this.#failure;
+    const message: MessageToProduce = { topic: this.#topic, partition: 0, key: Buffer.from(key) };
+    if (value !== null) message.value = Buffer.from(JSON.stringify(value));
+    const [offset] = await this.#sender.send([message]);
+    await this.#appliedThrough(offset!);
+    return offset!;
+  }
+
+  #take(offset: number): Outcome {
+    const outcome = this.#outcomes.get(offset);
+    this.#outcomes.delete(offset);
+    if (outcome === undefined) throw new Error(`catalog record ${offset} was applied without an outcome`);
+    return outcome;
+  }
+
+  get<K extends CatalogKind>(kind: K, key: string): CatalogEntry<K> | undefined {
+    return this.#state.get(kind, key);
+  }
+
+  list<K extends CatalogKind>(kind: K, keyPrefix = ''): CatalogEntry<K>[] {
+    return this.#state.list(kind, keyPrefix);
+  }
+
+  async put<K extends CatalogKind>(kind: K, key: string, value: CatalogKinds[K], options: { ifAbsent?: boolean } = {}): Promise<CatalogEntry<K>> {
+    const ifAbsent = options.ifAbsent === true;
+    const offset = await this.#write(`e/${kind}/${key}`, { op: 'put', kind, key, value, ifAbsent, origin: this.#origin });
+    const outcome = this.#take(offset);
+    if (!outcome.applied) {
+      this.#track(this.#reassert(kind, key, offset, outcome.entry));
+      throw new CatalogConflict(kind, key);
+    }
+    return outcome.entry as CatalogEntry<K>;
+  }
+
+  /**
+   * Puts the key's current state back on top of a refused record, so compaction (which keeps
+   * the newest record per key) cannot let the refused value win on a later replay.
+   */
+  async #reassert(kind: CatalogKind, key: string, guard: number, entry: AnyEntry | undefined): Promise<void> {
+    for (let attempt = 0; attempt < MAX_REASSERTS && !this.#closed; attempt++) {
+      const offset = await this.#write(`e/${kind}/${key}`, { op: 'reassert', kind, key, entry: entry ?? null, guard, origin: this.#origin });
+      const outcome = this.#take(offset);
+      if (outcome.applied) return;
+      guard = offset;
+      entry = outcome.entry;
+    }
+  }
+
+  #track(work: Promise<void>): void {
+    const tracked = work.catch(() => undefined).finally(() => this.#background.delete(tracked));
+    this.#background.add(tracked);
+  }
+
+  async delete(kind: CatalogKind, key: string): Promise<void> {
+    await this.#write(`e/${kind}/${key}`, null);
+  }
+
+  async nextSequence(name: string): Promise<number> {
+    if (this.#closed) throw new Error('the catalog is closed');
+    const [offset] = await this.#sender.send([{ topic: this.#topic, partition: 0, key: Buffer.from(`s/${name}`), value: Buffer.from(JSON.stringify({ op: 'seq' })) }]);
+    return offset! + 1;
+  }
+
+  onChange(listener: (change: CatalogChange) => void): () => void {
+    return this.#state.onChange(listener);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    await Promise.allSettled([...this.#background]);
+    await this.#sender.idle();
+    this.#closed = true;
+    this.#state.clearListeners();
+    this.#release();
+    await Promise.allSettled([this.#producer.close(), this.#admin.close()]);
+    await this.#following;
+    await this.#follower.close(true).catch(() => undefined);
+  }
+}

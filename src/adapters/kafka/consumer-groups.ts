@@ -1,0 +1,164 @@
+/**
+ * ConsumerGroups on Apache Kafka.
+ *
+ * - Committed offsets live in Kafka's group coordinator (`__consumer_offsets`): commit is an
+ *   OffsetCommit for the group id `<prefix><group>` on the topics `<prefix><stream>`, committed
+ *   is an OffsetFetch, and listGroups asks the coordinator for its groups. So any process, and
+ *   Kafka's own tooling (`kafka-consumer-groups.sh --describe`), sees the same progress.
+ * - Membership and assignment are kept in this process's memory with the shared assignment
+ *   function (src/domain/assignment.ts), as the SQLite adapter does. Why not Kafka's group
+ *   membership: the members are HTTP clients that poll now and then, not connected Kafka
+ *   consumers, and the broker refuses session timeouts below group.min.session.timeout.ms
+ *   (6 s by default) while Sluice's sessions can be shorter. The limit this brings (see
+ *   docs/kafka.md): members of one group must reach the same Sluice process (sticky routing
+ *   by group), or two processes each hand out every partition to their own members. Kafka
+ *   still keeps the offsets consistent: each commit is a whole-offset write.
+ * - Sessions expire after their sessionTimeoutMs, checked on every heartbeat and commit.
+ */
+import type { Admin } from '@platformatic/kafka';
+import type { TopicPartition } from '../../domain/assignment.ts';
+import { assignPartitions, partitionId } from '../../domain/assignment.ts';
+import { SluiceError } from '../../domain/errors.ts';
+import type { CommittedOffset, ConsumerGroups, MemberAssignment } from '../../ports/consumer-groups.ts';
+import type { ResolvedKafkaOptions } from './client-options.ts';
+import { createAdmin } from './client-options.ts';
+
+interface Member {
+  lastSeen: number;
+  sessionTimeoutMs: number;
+  requested: readonly TopicPartition[];
+  requestedKey: string;
+}
+
+interface GroupState {
+  generation: number;
+  members: Map<string, Member>;
+  assignment: Map<string, TopicPartition[]>;
+}
+
+export class KafkaConsumerGroups implements ConsumerGroups {
+  readonly #options: ResolvedKafkaOptions;
+  readonly #admin: Admin;
+  readonly #groups = new Map<string, GroupState>();
+  readonly #now: () => number;
+
+  constructor(options: ResolvedKafkaOptions, now: () => number = Date.now) {
+    this.#options = options;
+    this.#admin = createAdmin(options, 'groups-admin');
+    this.#now = now;
+  }
+
+  #groupId(group: string): string {
+    return `${this.#options.topicPrefix}${group}`;
+  }
+
+  heartbeat(group: string, member: string, partitions: readonly TopicPartition[], sessionTimeoutMs: number): Promise<MemberAssignment> {
+    const state = this.#state(group);
+    const now = this.#now();
+    let changed = this.#expire(state, now);
+    const requestedKey = partitions.map(partitionId).sort().join(',');
+    const existing = state.members.get(member);
+    if (existing === undefined || existing.requestedKey !== requestedKey) changed = true;
+    state.members.set(member, { lastSeen: now, sessionTimeoutMs, requested: partitions, requestedKey });
+    if (changed) this.#rebalance(state);
+    return Promise.resolve({ generation: state.generation, members: [...state.members.keys()].sort(), partitions: state.assignment.get(member) ?? [] });
+  }
+
+  leave(group: string, member: string): Promise<void> {
+    const state = this.#groups.get(group);
+    if (state?.members.delete(member) === true) this.#rebalance(state);
+    return Promise.resolve();
+  }
+
+  async commit(group: string, member: string, offsets: readonly CommittedOffset[]): Promise<void> {
+    const state = this.#groups.get(group);
+    this.#expire(state, this.#now());
+    const owned = new Set((state?.assignment.get(member) ?? []).map(partitionId));
+    const foreign = offsets.filter((offset) => !owned.has(partitionId(offset)));
+    if (foreign.length > 0) {
+      throw new SluiceError('not_assigned', `member "${member}" does not own ${foreign.map((o) => `${o.stream}/${o.partition}`).join(', ')}`, {
+        details: foreign.map((o) => ({ path: `${o.stream}/${o.partition}`, reason: 'not assigned to this member' })),
+      });
+    }
+    if (offsets.length === 0) return;
+    const byTopic = new Map<string, { partition: number; offset: bigint }[]>();
+    for (const o of offsets) {
+      const topic = `${this.#options.topicPrefix}${o.stream}`;
+      const list = byTopic.get(topic) ?? [];
+      list.push({ partition: o.partition, offset: BigInt(o.offset) });
+      byTopic.set(topic, list);
+    }
+    await this.#admin.alterConsumerGroupOffsets({
+      groupId: this.#groupId(group),
+      topics: [...byTopic].map(([name, partitionOffsets]) => ({ name, partitionOffsets })),
+    });
+  }
+
+  async committed(group: string): Promise<CommittedOffset[]> {
+    const prefix = this.#options.topicPrefix;
+    const [answer] = await this.#admin.listConsumerGroupOffsets({ groups: [this.#groupId(group)] });
+    const offsets: CommittedOffset[] = [];
+    for (const topic of answer?.topics ?? []) {
+      if (!topic.name.startsWith(prefix)) continue;
+      for (const p of topic.partitions) {
+        if (p.committedOffset < 0n) continue;
+        offsets.push({ stream: topic.name.slice(prefix.length), partition: p.partitionIndex, offset: Number(p.committedOffset) });
+      }
+    }
+    return offsets.sort((a, b) => (a.stream === b.stream ? a.partition - b.partition : a.stream < b.stream ? -1 : 1));
+  }
+
+  async listGroups(prefix: string): Promise<string[]> {
+    const full = this.#groupId(prefix);
+    const known = await this.#admin.listGroups();
+    const names = new Set<string>();
+    const candidates = [...known.keys()].filter((id) => id.startsWith(full));
+    // A group the coordinator knows may have no offsets left (e.g. only members once); ask.
+    if (candidates.length > 0) {
+      const answers = await this.#admin.listConsumerGroupOffsets({ groups: candidates });
+      for (const answer of answers) {
+        if (answer.topics.some((topic) => topic.partitions.some((p) => p.committedOffset >= 0n))) {
+          names.add(answer.groupId.slice(this.#options.topicPrefix.length));
+        }
+      }
+    }
+    const now = this.#now();
+    for (const [name, state] of this.#groups) {
+      this.#expire(state, now);
+      if (name.startsWith(prefix) && state.members.size > 0) names.add(name);
+    }
+    return [...names].sort();
+  }
+
+  async close(): Promise<void> {
+    this.#groups.clear();
+    await this.#admin.close();
+  }
+
+  #state(group: string): GroupState {
+    let state = this.#groups.get(group);
+    if (state === undefined) {
+      state = { generation: 0, members: new Map(), assignment: new Map() };
+      this.#groups.set(group, state);
+    }
+    return state;
+  }
+
+  #expire(state: GroupState | undefined, now: number): boolean {
+    if (state === undefined) return false;
+    let expired = false;
+    for (const [name, member] of state.members) {
+      if (now - member.lastSeen > member.sessionTimeoutMs) {
+        state.members.delete(name);
+        expired = true;
+      }
+    }
+    if (expired) this.#rebalance(state);
+    return expired;
+  }
+
+  #rebalance(state: GroupState): void {
+    state.generation++;
+    state.assignment = assignPartitions(new Map([...state.members].map(([name, member]) => [name, member.requested])));
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * Every port on one Kafka cluster (docs/kafka.md): streams are topics `<prefix><stream>`, the
+ * catalog is the compacted topic `<prefix>_sluice_catalog`, committed offsets live in Kafka's
+ * group coordinator under `<prefix><group>`.
+ */
+import type { Store } from '../../ports/store.ts';
+import { KafkaCatalog } from './catalog.ts';
+import type { KafkaStoreOptions } from './client-options.ts';
+import { resolveKafkaOptions } from './client-options.ts';
+import { KafkaConsumerGroups } from './consumer-groups.ts';
+import { KafkaEventLog } from './event-log.ts';
+
+export type { KafkaStoreOptions } from './client-options.ts';
+
+/** Opens every port; resolves once the catalog has been read to its end. */
+export async function openKafkaStore(options: KafkaStoreOptions): Promise<Store> {
+  const resolved = resolveKafkaOptions(options);
+  const catalog = await KafkaCatalog.open(resolved);
+  const log = new KafkaEventLog(resolved);
+  const groups = new KafkaConsumerGroups(resolved);
+  return {
+    log,
+    groups,
+    catalog,
+    async close() {
+      await log.close();
+      await groups.close();
+      await catalog.close();
+    },
+  };
+}
