@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test, type TestContext } from 'node:test';
 import type { TopicPartition } from '../../../src/domain/assignment.ts';
 import { partitionId } from '../../../src/domain/assignment.ts';
 import { SluiceError } from '../../../src/domain/errors.ts';
@@ -9,6 +9,12 @@ import { sleep, uniquePrefix, type OpenPort } from './harness.ts';
 export interface ConsumerGroupsContractOptions {
   /** A session timeout the adapter honours and a test can wait out; default 50 ms. */
   shortSessionMs?: number;
+  /**
+   * Makes the streams a member asks for exist, for adapters that can only commit offsets of
+   * real streams (Kafka's group coordinator refuses unknown topics). Members only ever ask
+   * for partitions of existing streams, so this is the port's precondition, not a weakening.
+   */
+  createStreams?: (t: TestContext, streams: { stream: string; partitions: number }[]) => Promise<void>;
 }
 
 const longSession = 60_000;
@@ -32,8 +38,32 @@ function notAssigned(error: unknown): boolean {
 }
 
 /** What every ConsumerGroups adapter must do. Each test uses its own group and stream names. */
-export function consumerGroupsContract(name: string, open: OpenPort<ConsumerGroups>, options: ConsumerGroupsContractOptions = {}): void {
+export function consumerGroupsContract(name: string, openPort: OpenPort<ConsumerGroups>, options: ConsumerGroupsContractOptions = {}): void {
   const shortSession = options.shortSessionMs ?? 50;
+  const createStreams = options.createStreams;
+  const open: OpenPort<ConsumerGroups> =
+    createStreams === undefined
+      ? openPort
+      : async (t) => {
+          const opened = await openPort(t);
+          const prepared = (port: ConsumerGroups): ConsumerGroups =>
+            new Proxy(port, {
+              get(target, property) {
+                if (property !== 'heartbeat') {
+                  // Bound to the adapter itself: its private fields are not reachable through a proxy.
+                  const value = Reflect.get(target, property, target) as unknown;
+                  return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+                }
+                return async (group: string, member: string, wanted: readonly TopicPartition[], sessionTimeoutMs: number) => {
+                  const counts = new Map<string, number>();
+                  for (const tp of wanted) counts.set(tp.stream, Math.max(counts.get(tp.stream) ?? 0, tp.partition + 1));
+                  await createStreams(t, [...counts].map(([stream, partitions]) => ({ stream, partitions })));
+                  return target.heartbeat(group, member, wanted, sessionTimeoutMs);
+                };
+              },
+            });
+          return { port: prepared(opened.port), reopen: async () => prepared(await opened.reopen()) };
+        };
 
   void describe(`ConsumerGroups contract: ${name}`, () => {
     void test('a lone member is assigned every partition it asks for', async (t) => {
