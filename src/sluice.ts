@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { openSqliteStore } from './adapters/sqlite/store.ts';
+import { openKafkaStoreWhenReachable } from './adapters/kafka/open-when-reachable.ts';
 import { resolveAdminToken } from './edges/config/admin-token.ts';
 import { applyDeclarations } from './edges/config/apply-declarations.ts';
 import type { SluiceConfig } from './edges/config/config.ts';
@@ -38,7 +39,7 @@ export const version = (JSON.parse(readFileSync(new URL('../package.json', impor
 export async function createSluice(config: Readonly<SluiceConfig>, options: { logger?: Logger } = {}): Promise<Sluice> {
   const logger = options.logger ?? pino({ level: config.logLevel });
   const admin = resolveAdminToken(config.dataDir, config.adminToken);
-  const store = await openSqliteStore(config.dataDir);
+  const store = config.kafka === undefined ? await openSqliteStore(config.dataDir) : await openKafkaStoreWhenReachable(config.kafka, logger);
   const metrics = createMetrics();
   const services = createServices(store, metrics.telemetry, {
     adminToken: admin.token,

@@ -30,6 +30,8 @@ export interface SluiceConfig {
   declarations?: Declarations;
   limits: Limits;
   groups: { sessionTimeoutMs: number };
+  /** When set, every port runs on this Kafka cluster instead of the embedded store. */
+  kafka?: { brokers: string[]; topicPrefix: string; replicationFactor: number };
 }
 
 export type ConfigInput = {
@@ -40,6 +42,7 @@ export type ConfigInput = {
   adminToken?: string;
   limits?: Partial<Limits>;
   groups?: Partial<SluiceConfig['groups']>;
+  kafka?: Partial<NonNullable<SluiceConfig['kafka']>>;
 };
 
 export const defaults: Omit<SluiceConfig, 'adminToken' | 'configFile'> = {
@@ -76,11 +79,21 @@ const configSchema = {
       },
     },
     groups: { type: 'object', additionalProperties: false, properties: { sessionTimeoutMs: integer(1000, 3_600_000) } },
+    kafka: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['brokers'],
+      properties: {
+        brokers: { type: 'array', minItems: 1, items: { type: 'string', pattern: '^[^\\s,]+:\\d+$' } },
+        topicPrefix: { type: 'string', pattern: '^[A-Za-z0-9._-]*$' },
+        replicationFactor: integer(1, 16),
+      },
+    },
   },
 } as const;
 
 /** The environment variables Sluice reads, and where each lands in the config. */
-export const environment: Record<string, { path: string[]; type: 'string' | 'integer' }> = {
+export const environment: Record<string, { path: string[]; type: 'string' | 'integer' | 'list' }> = {
   SLUICE_HOST: { path: ['host'], type: 'string' },
   SLUICE_PORT: { path: ['port'], type: 'integer' },
   SLUICE_DATA_DIR: { path: ['dataDir'], type: 'string' },
@@ -92,6 +105,9 @@ export const environment: Record<string, { path: string[]; type: 'string' | 'int
   SLUICE_MAX_PENDING_EVENTS: { path: ['limits', 'maxPendingEvents'], type: 'integer' },
   SLUICE_TENANT_REQUESTS_PER_SECOND: { path: ['limits', 'tenantRequestsPerSecond'], type: 'integer' },
   SLUICE_GROUP_SESSION_TIMEOUT_MS: { path: ['groups', 'sessionTimeoutMs'], type: 'integer' },
+  SLUICE_KAFKA_BROKERS: { path: ['kafka', 'brokers'], type: 'list' },
+  SLUICE_KAFKA_TOPIC_PREFIX: { path: ['kafka', 'topicPrefix'], type: 'string' },
+  SLUICE_KAFKA_REPLICATION_FACTOR: { path: ['kafka', 'replicationFactor'], type: 'integer' },
 };
 
 export { ConfigError };
@@ -109,6 +125,7 @@ export function loadConfig(options: { flags?: ConfigInput; env?: NodeJS.ProcessE
   const fromEnv = readEnvironment(env);
   const merged = merge(merge(merge(structuredClone(defaults), fromFile), fromEnv), (options.flags ?? {}));
   if (fileName !== undefined) merged.configFile = resolve(fileName);
+  if (isPlainObject(merged.kafka)) merged.kafka = { topicPrefix: '', replicationFactor: 1, ...merged.kafka };
   const ajv = new Ajv({ allErrors: true });
   const validate = ajv.compile(configSchema);
   if (!validate(merged)) {
@@ -136,15 +153,16 @@ function readConfigFile(fileName: string): Record<string, unknown> {
     throw new ConfigError(`config file ${fileName} is not valid YAML: ${(error as Error).message}`);
   }
   if (typeof document !== 'object' || document === null || Array.isArray(document)) throw new ConfigError(`config file ${fileName} must hold a mapping`);
-  const { server, limits, groups, tenants, ...rest } = document as Record<string, unknown>;
+  const { server, limits, groups, tenants, kafka, ...rest } = document as Record<string, unknown>;
   const unknown = Object.keys(rest);
-  if (unknown.length > 0) throw new ConfigError(`config file ${fileName}: unknown top-level key ${unknown.map((k) => `"${k}"`).join(', ')}; expected server, limits, groups, tenants`);
+  if (unknown.length > 0) throw new ConfigError(`config file ${fileName}: unknown top-level key ${unknown.map((k) => `"${k}"`).join(', ')}; expected server, limits, groups, kafka, tenants`);
   if (server !== undefined && (typeof server !== 'object' || server === null)) throw new ConfigError(`config file ${fileName}: "server" must be a mapping`);
   const serverSettings = (server ?? {}) as Record<string, unknown>;
   if ('adminToken' in serverSettings) throw new ConfigError(`config file ${fileName}: server.adminToken is a secret; set SLUICE_ADMIN_TOKEN in the environment instead`);
   const result: Record<string, unknown> = { ...serverSettings };
   if (limits !== undefined) result.limits = limits;
   if (groups !== undefined) result.groups = groups;
+  if (kafka !== undefined) result.kafka = kafka;
   result.declarations = readDeclarations(resolve(fileName), tenants);
   return result;
 }
@@ -158,6 +176,8 @@ function readEnvironment(env: NodeJS.ProcessEnv): Record<string, unknown> {
     if (type === 'integer') {
       if (!/^\d+$/.test(raw)) throw new ConfigError(`${name}=${raw} is not a whole number`);
       value = Number(raw);
+    } else if (type === 'list') {
+      value = raw.split(',').map((item) => item.trim()).filter((item) => item !== '');
     }
     let target = result;
     for (const segment of path.slice(0, -1)) target = (target[segment] ??= {}) as Record<string, unknown>;

@@ -9,6 +9,7 @@ interface StartOptions {
   dataDir?: string;
   config?: string;
   logLevel?: ConfigInput['logLevel'];
+  kafka?: string;
 }
 
 export function registerStart(program: Command): void {
@@ -20,12 +21,14 @@ export function registerStart(program: Command): void {
     .option('-d, --data-dir <dir>', 'where the embedded store lives (SLUICE_DATA_DIR, default ./.sluice)')
     .option('-c, --config <file>', 'sluice.yaml to read (SLUICE_CONFIG)')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (SLUICE_LOG_LEVEL)')
+    .option('--kafka <brokers>', 'run every port on this Kafka cluster, e.g. 127.0.0.1:9092 (SLUICE_KAFKA_BROKERS)')
     .action(async (options: StartOptions) => {
       const flags: ConfigInput = {};
       if (options.port !== undefined) flags.port = Number(options.port);
       if (options.host !== undefined) flags.host = options.host;
       if (options.dataDir !== undefined) flags.dataDir = options.dataDir;
       if (options.logLevel !== undefined) flags.logLevel = options.logLevel;
+      if (options.kafka !== undefined) flags.kafka = { brokers: options.kafka.split(',').map((broker) => broker.trim()) };
       const config = loadConfig(options.config === undefined ? { flags, env: process.env } : { flags, env: process.env, configFile: options.config });
       const logger = pino({ level: config.logLevel });
       const sluice = await createSluice(config, { logger });
