@@ -39,7 +39,7 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, minimum
   return value;
 }
 
-export const scenarioIds = ['batch', 'single', 'e2e', 'memory', 'pipeline'] as const;
+export const scenarioIds = ['batch', 'single', 'e2e', 'memory', 'pipeline', 'registry'] as const;
 
 export type ProfileTarget = 'batch' | 'pipeline';
 

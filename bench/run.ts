@@ -11,6 +11,7 @@ import { batchedIngest } from './scenarios/ingest-batch.ts';
 import { singleIngest } from './scenarios/ingest-single.ts';
 import { memory } from './scenarios/memory.ts';
 import { pipelineCost } from './scenarios/pipeline.ts';
+import { registryCost } from './scenarios/registry.ts';
 import { LoadWorker } from './worker-client.ts';
 import { orderPipeline } from './workload.ts';
 
@@ -22,7 +23,7 @@ import { orderPipeline } from './workload.ts';
  *   BENCH_BATCH_CONNECTIONS  connections for batched ingest (16)
  *   BENCH_E2E_BATCH          events per request in the end-to-end scenario (50, i.e. every 10 ms)
  *   BENCH_RSS_EVENTS         events stored by the memory check (1,000,000)
- *   BENCH_ONLY=batch,single,e2e,memory,pipeline   run some scenarios only (stdout only)
+ *   BENCH_ONLY=batch,single,e2e,memory,pipeline,registry   run some scenarios only (stdout only)
  *   BENCH_PROFILE=1          record a CPU profile of Sluice under batched ingest and print its hot spots
  *   BENCH_PROFILE=pipeline   the same, with the 5-step pipeline of scenario 5 on the type
  */
@@ -90,6 +91,7 @@ try {
     if (wanted('e2e')) scenarios.push(await endToEndLatency(bench));
     if (wanted('memory')) scenarios.push(await memory(bench));
     if (wanted('pipeline')) scenarios.push(await pipelineCost(bench));
+    if (wanted('registry')) scenarios.push(await registryCost(bench));
     process.stdout.write(`${textReport(scenarios)}\n`);
     if (!settings.quick && settings.only === undefined) {
       const markdown = markdownReport(

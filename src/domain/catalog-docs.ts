@@ -9,7 +9,13 @@ export interface TenantDoc {
   id: string;
   name: string;
   createdAt: string;
+  /** The tenant's registry defaults (Confluent's global `/config` and `/mode`); see docs/registry.md. */
+  registry?: { compatibility?: CompatibilityLevel; mode?: RegistryMode };
 }
+
+/** Confluent's registry modes: READONLY refuses schema writes. */
+export type RegistryMode = 'READWRITE' | 'READONLY' | 'IMPORT';
+export const registryModes: readonly RegistryMode[] = ['READWRITE', 'READONLY', 'IMPORT'];
 
 export interface ApiKeyDoc {
   id: string;
@@ -25,6 +31,8 @@ export interface TypeVersionDoc {
   version: number;
   schemaId: number;
   createdAt: string;
+  /** Soft-deleted through the Confluent API: kept, but no longer used for new events. */
+  deleted?: true;
 }
 
 export interface EventTypeDoc {
@@ -38,6 +46,10 @@ export interface EventTypeDoc {
   pipeline?: PipelineConfig;
   /** The rule new schema versions must obey; BACKWARD when unset. */
   compatibility?: CompatibilityLevel;
+  /** The Confluent subject, when it is not `<tenant>.<name>-value`; see docs/registry.md. */
+  subject?: string;
+  /** The subject's own registry mode; the tenant's default applies when unset. */
+  mode?: RegistryMode;
   createdAt: string;
   updatedAt: string;
 }

@@ -15,6 +15,7 @@ export const errorCatalogue = {
   forbidden_key: { status: 400, fix: 'Rename the property: `__proto__`, `constructor` and `prototype` are not accepted as keys.' },
   empty_batch: { status: 400, fix: 'Send at least one event.' },
   invalid_event: { status: 400, fix: 'An event is an object with `type` (string) and `data`; optional `id`, `key`, `time` (RFC 3339), `source`, `subject`, `schemaVersion`.' },
+  invalid_wire_format: { status: 400, fix: 'Send one record framed as Confluent\'s wire format: magic byte 0, the 4-byte big-endian schema id, for Protobuf the message indexes, then the payload (what Confluent\'s serializers write).' },
   // auth
   unauthorized: { status: 401, fix: 'Send `Authorization: Bearer <key>` with a key created by `sluice key create` (or the admin token for admin routes).' },
   forbidden: { status: 403, fix: 'Use a key with the scope this route needs (`produce`, `consume` or `manage`), or the admin token.' },
@@ -42,6 +43,7 @@ export const errorCatalogue = {
   // capacity
   rate_limited: { status: 429, fix: 'Slow down and retry after the number of seconds in Retry-After.' },
   overloaded: { status: 503, fix: 'The server is shedding load; retry after the number of seconds in Retry-After.' },
+  store_unavailable: { status: 503, fix: 'The store (the disk, or the Kafka cluster) did not take the events; nothing was stored. Send them again after Retry-After; ids make the retry safe.' },
   shutting_down: { status: 503, fix: 'The server is stopping; retry against another instance or after it restarts.' },
   internal: { status: 500, fix: 'This is a bug in Sluice; the log has the details under the request id.' },
 } as const satisfies Record<string, { status: number; fix: string }>;

@@ -1,5 +1,6 @@
 import type { Store } from '../ports/store.ts';
 import type { Telemetry } from '../ports/telemetry.ts';
+import { ConfluentRegistry } from './confluent/schema-registry.ts';
 import { DeadLetterService } from './dead-letters.ts';
 import { GroupService } from './groups.ts';
 import { IngestService } from './ingest.ts';
@@ -11,6 +12,8 @@ import { TenantService } from './tenants.ts';
 export interface Services {
   tenants: TenantService;
   registry: TypeRegistry;
+  /** The Confluent Schema Registry API over `registry`. */
+  confluent: ConfluentRegistry;
   ingest: IngestService;
   reader: StreamReader;
   groups: GroupService;
@@ -32,6 +35,7 @@ export function createServices(store: Store, telemetry: Telemetry, settings: Ser
   return {
     tenants,
     registry,
+    confluent: new ConfluentRegistry(store.catalog, store.log, registry),
     reader,
     ingest: new IngestService(registry, store.log, telemetry, { maxPendingEvents: settings.maxPendingEvents }),
     groups: new GroupService(store.groups, store.log, reader, { sessionTimeoutMs: settings.sessionTimeoutMs }),

@@ -120,6 +120,10 @@ export class IngestService {
     try {
       await this.#log.createStream(deadStream, 1);
       positions = await this.#log.append(records);
+    } catch (error) {
+      // Nothing was acknowledged, so the producer may safely send the same events again.
+      if (error instanceof SluiceError) throw error;
+      throw new SluiceError('store_unavailable', `the events could not be stored: ${(error as Error).message}`, { retryAfter: 2, cause: error });
     } finally {
       this.#pendingEvents -= records.length;
     }

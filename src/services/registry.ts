@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { EventTypeDoc, SchemaDoc, SchemaFormat } from '../domain/catalog-docs.ts';
+import type { EventTypeDoc, SchemaDoc, SchemaFormat, TypeVersionDoc } from '../domain/catalog-docs.ts';
 import { SluiceError } from '../domain/errors.ts';
 import { compilePointer, isJsonPointer } from '../domain/json-pointer.ts';
 import { assertTypeName, streamName } from '../domain/names.ts';
@@ -104,17 +104,19 @@ export class TypeRegistry {
     }
     const format = definition.schemaType ?? 'JSON';
     const text = this.#compiler.normalize(format, definition.schema);
-    const latestFormat = existing?.versions.at(-1) === undefined ? undefined : this.#schemaDoc(existing.versions.at(-1)!.schemaId).format;
+    // Soft-deleted versions (Confluent API) neither constrain nor answer for new schemas.
+    const live = liveVersions(existing);
+    const latestFormat = live.at(-1) === undefined ? undefined : this.#schemaDoc(live.at(-1)!.schemaId).format;
     if (latestFormat !== undefined && latestFormat !== format) {
       throw new SluiceError('invalid_schema', `event type "${type}" has ${latestFormat} schemas; a new version must be ${latestFormat} too`, {
         details: [{ path: '/schemaType', reason: `register a new event type for ${format} schemas` }],
       });
     }
     const compatibility = definition.compatibility ?? existing?.compatibility;
-    const isNewSchema = existing !== undefined && !existing.versions.some((v) => this.#schemaDoc(v.schemaId).schema === text);
-    if (isNewSchema) this.#checkCompatibility(type, format, text, existing, compatibility ?? defaultCompatibilityLevel);
+    const isNewSchema = existing !== undefined && !live.some((v) => this.#schemaDoc(v.schemaId).schema === text);
+    if (isNewSchema) this.#checkCompatibility(type, format, text, live, compatibility ?? this.defaultCompatibility(tenant));
     const schemaId = await this.#schemaId(tenant, format, text);
-    const latest = existing?.versions.at(-1);
+    const latest = live.at(-1);
     const now = new Date().toISOString();
     const stream = streamName(tenant, type);
     const pipeline = definition.pipeline === undefined ? existing?.pipeline : (definition.pipeline ?? undefined);
@@ -129,7 +131,7 @@ export class TypeRegistry {
       return registered(existing, latest.version, schemaId, false);
     }
     const versions = existing?.versions ?? [];
-    const version = latest?.schemaId === schemaId ? latest.version : (latest?.version ?? 0) + 1;
+    const version = latest?.schemaId === schemaId ? latest.version : (versions.at(-1)?.version ?? 0) + 1;
     const doc: EventTypeDoc = {
       tenant,
       name: type,
@@ -148,14 +150,14 @@ export class TypeRegistry {
   }
 
   /** Refuses a schema that breaks the level against the type's earlier versions (409 with every reason). */
-  #checkCompatibility(type: string, format: SchemaFormat, text: string, existing: EventTypeDoc, level: CompatibilityLevel): void {
-    const previous = existing.versions.map((v) => this.#schemaDoc(v.schemaId));
+  #checkCompatibility(type: string, format: SchemaFormat, text: string, versions: readonly TypeVersionDoc[], level: CompatibilityLevel): void {
+    const previous = versions.map((v) => this.#schemaDoc(v.schemaId));
     const result = checkCompatibility(
       format,
       level,
       this.#compiler.structure(format, text),
       previous.map((doc) => this.#compiler.structure(doc.format, doc.schema)),
-      { previousLabels: existing.versions.map((v) => `version ${v.version}`) },
+      { previousLabels: versions.map((v) => `version ${v.version}`) },
     );
     if (result.compatible) return;
     throw new SluiceError('incompatible_schema', `the schema is not ${level} compatible with earlier versions of "${type}": ${result.messages[0]!.message}`, {
@@ -222,16 +224,37 @@ export class TypeRegistry {
   }
 
   listTypes(tenant: string): TypeView[] {
-    return this.#catalog.list('event-type', `${tenant}/`).map((entry) => typeView(entry.value));
+    const level = this.defaultCompatibility(tenant);
+    return this.#catalog.list('event-type', `${tenant}/`).map((entry) => typeView(entry.value, level));
   }
 
   getType(tenant: string, type: string): TypeView {
-    return typeView(this.#typeDoc(tenant, type));
+    return typeView(this.#typeDoc(tenant, type), this.defaultCompatibility(tenant));
+  }
+
+  /** The level of types that set none: the tenant's registry default (Confluent's `/config`), else BACKWARD. */
+  defaultCompatibility(tenant: string): CompatibilityLevel {
+    return this.#catalog.get('tenant', tenant)?.value.registry?.compatibility ?? defaultCompatibilityLevel;
+  }
+
+  /**
+   * Changes a type's document under the type's write lock (for the Confluent API's deletes,
+   * config and mode). `change` gets the current document or `undefined`, and answers the new
+   * document, `null` to delete it, or `undefined` to leave it as it is.
+   */
+  updateType<T>(tenant: string, type: string, change: (doc: EventTypeDoc | undefined) => { doc: EventTypeDoc | null | undefined; result: T }): Promise<T> {
+    return this.#writes.run(typeKey(tenant, type), async () => {
+      const key = typeKey(tenant, type);
+      const { doc, result } = change(this.#catalog.get('event-type', key)?.value);
+      if (doc === null) await this.#catalog.delete('event-type', key);
+      else if (doc !== undefined) await this.#catalog.put('event-type', key, doc);
+      return result;
+    });
   }
 
   getVersion(tenant: string, type: string, version: number | 'latest'): VersionView {
     const doc = this.#typeDoc(tenant, type);
-    const entry = version === 'latest' ? doc.versions.at(-1) : doc.versions.find((v) => v.version === version);
+    const entry = version === 'latest' ? liveVersions(doc).at(-1) : doc.versions.find((v) => v.version === version);
     if (entry === undefined) throw new SluiceError('not_found', `event type "${type}" has no schema version ${version}`);
     const schema = this.#schemaDoc(entry.schemaId);
     return { type, version: entry.version, schemaId: entry.schemaId, schemaType: schema.format, schema: this.#compiler.present(schema.format, schema.schema), createdAt: entry.createdAt };
@@ -243,14 +266,14 @@ export class TypeRegistry {
     const cached = this.#compiled.get(key);
     if (cached !== undefined) return cached;
     const doc = this.#catalog.get('event-type', key)?.value;
-    if (doc === undefined || doc.versions.length === 0) return undefined;
+    if (doc === undefined || liveVersions(doc).length === 0) return undefined;
     const compiled = this.#compile(tenant, type, doc);
     this.#compiled.set(key, compiled);
     return compiled;
   }
 
   #compile(tenant: string, type: string, doc: EventTypeDoc): CompiledType {
-    const versions = doc.versions.map((v): SchemaVersion => ({ version: v.version, schemaId: v.schemaId, validate: this.#validator(v.schemaId) }));
+    const versions = liveVersions(doc).map((v): SchemaVersion => ({ version: v.version, schemaId: v.schemaId, validate: this.#validator(v.schemaId) }));
     return {
       tenant,
       type,
@@ -330,12 +353,17 @@ function registered(doc: EventTypeDoc, version: number, schemaId: number, change
   return result;
 }
 
-function typeView(doc: EventTypeDoc): TypeView {
+/** The versions new events and new schemas are checked against: all but the soft-deleted ones. */
+export function liveVersions(doc: EventTypeDoc | undefined): TypeVersionDoc[] {
+  return doc?.versions.filter((v) => v.deleted !== true) ?? [];
+}
+
+function typeView(doc: EventTypeDoc, defaultLevel: CompatibilityLevel): TypeView {
   const view: TypeView = {
     type: doc.name,
     stream: doc.stream,
     partitions: doc.partitions,
-    compatibility: doc.compatibility ?? defaultCompatibilityLevel,
+    compatibility: doc.compatibility ?? defaultLevel,
     latestVersion: doc.versions.at(-1)?.version ?? 0,
     versions: doc.versions,
     createdAt: doc.createdAt,

@@ -34,9 +34,9 @@ void test('error codes map to the statuses the API documents', () => {
   for (const [code, status] of Object.entries(expected)) assert.equal(errorCatalogue[code as ErrorCode].status, status, code);
 });
 
-void test('only internal, overloaded and shutting_down are 5xx; only duplicate_id is below 400', () => {
+void test('only internal, overloaded, shutting_down and store_unavailable are 5xx; only duplicate_id is below 400', () => {
   const serverSide = codes.filter((code) => errorCatalogue[code].status >= 500).sort();
-  assert.deepEqual(serverSide, ['internal', 'overloaded', 'shutting_down']);
+  assert.deepEqual(serverSide, ['internal', 'overloaded', 'shutting_down', 'store_unavailable']);
   // duplicate_id is informational: the event is already stored.
   assert.deepEqual(
     codes.filter((code) => errorCatalogue[code].status < 400),

@@ -7,6 +7,7 @@ import { makeAuthHook } from './auth.ts';
 import { handleError } from './error-handler.ts';
 import type { Metrics } from './metrics.ts';
 import { TenantRateLimiter } from './rate-limit.ts';
+import { confluentRoutes } from './routes/confluent.ts';
 import { deadLetterRoutes } from './routes/dead-letters.ts';
 import { eventRoutes } from './routes/events.ts';
 import { groupRoutes } from './routes/groups.ts';
@@ -14,6 +15,7 @@ import { operationRoutes } from './routes/operations.ts';
 import { streamRoutes } from './routes/streams.ts';
 import { tenantRoutes } from './routes/tenants.ts';
 import { typeRoutes } from './routes/types.ts';
+import { wireEventRoutes } from './routes/wire-events.ts';
 
 export interface HttpDependencies {
   config: Readonly<SluiceConfig>;
@@ -70,9 +72,11 @@ export async function createHttpApp(deps: HttpDependencies): Promise<FastifyInst
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
   tenantRoutes(app, services);
   typeRoutes(app, services);
+  wireEventRoutes(app, services, config.limits, limiter);
   eventRoutes(app, services, config.limits, limiter);
   streamRoutes(app, services, deps.shutdown);
   groupRoutes(app, services, deps.shutdown);
   deadLetterRoutes(app, services);
+  confluentRoutes(app, services);
   return app;
 }

@@ -1,0 +1,392 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+import avro from 'avsc';
+import protobuf from 'protobufjs';
+import type { SchemaFormat } from '../../src/domain/catalog-docs.ts';
+import { toEventInput } from '../../src/domain/event-input.ts';
+import { openInProcessStore } from '../../src/adapters/sqlite/store.ts';
+import type { AppendRecord, AppendResult, EventLog, LogRecord, StreamInfo } from '../../src/ports/event-log.ts';
+import { silentTelemetry } from '../../src/ports/telemetry.ts';
+import { IngestService, type IngestItem } from '../../src/services/ingest.ts';
+import { TypeRegistry } from '../../src/services/registry.ts';
+import type { Bench, Row, ScenarioReport } from '../harness.ts';
+import { format, startSluice, verdict } from '../harness.ts';
+import { trackTempDir } from '../processes.ts';
+import { median } from '../stats.ts';
+import { benchPartitions, benchTenant, benchType, orderData, orderSchema, partitionKey, seeded } from '../workload.ts';
+
+/** Registry and routing may cost at most a fifth on top of the bare schema library: ingest / bare ≤ 1.20. */
+export const registryOverheadTarget = 1.2;
+
+const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => void;
+
+/** The bench order as Avro: the same six fields and the nested shipping address. */
+export const orderAvroSchema = {
+  type: 'record',
+  name: 'Order',
+  namespace: 'bench',
+  fields: [
+    { name: 'order_id', type: 'string' },
+    { name: 'customer_id', type: 'string' },
+    { name: 'email', type: 'string' },
+    { name: 'amount', type: 'double' },
+    { name: 'created_at', type: 'string' },
+    {
+      name: 'shipping',
+      type: {
+        type: 'record',
+        name: 'Shipping',
+        fields: [
+          { name: 'street', type: 'string' },
+          { name: 'city', type: 'string' },
+          { name: 'postal_code', type: 'string' },
+          { name: 'country', type: 'string' },
+        ],
+      },
+    },
+  ],
+};
+
+/** The bench order as Protobuf; Order comes first, as the serializers take the first message. */
+export const orderProto = `syntax = "proto3";
+package bench;
+message Order {
+  string order_id = 1;
+  string customer_id = 2;
+  string email = 3;
+  double amount = 4;
+  string created_at = 5;
+  Shipping shipping = 6;
+}
+message Shipping {
+  string street = 1;
+  string city = 2;
+  string postal_code = 3;
+  string country = 4;
+}`;
+
+interface FormatCase {
+  format: SchemaFormat;
+  label: string;
+  type: string;
+  schema: unknown;
+  /** The bare library validating one value, answering whether it is valid. */
+  bare: () => (data: unknown) => boolean;
+  library: string;
+}
+
+const formats: FormatCase[] = [
+  {
+    format: 'JSON',
+    label: 'JSON Schema',
+    type: `${benchType}-json`,
+    schema: orderSchema,
+    library: 'ajv 2020 + ajv-formats, `validate(data)`',
+    bare: () => {
+      const ajv = new Ajv2020({ allErrors: true, strict: false, allowUnionTypes: true });
+      addFormats(ajv);
+      const validate = ajv.compile(orderSchema);
+      return (data) => validate(data);
+    },
+  },
+  {
+    format: 'AVRO',
+    label: 'Avro',
+    type: `${benchType}-avro`,
+    schema: orderAvroSchema,
+    library: 'avsc, `type.isValid(data)`',
+    bare: () => {
+      const type = avro.Type.forSchema(orderAvroSchema as avro.Schema);
+      return (data) => type.isValid(data);
+    },
+  },
+  {
+    format: 'PROTOBUF',
+    label: 'Protobuf',
+    type: `${benchType}-protobuf`,
+    schema: orderProto,
+    library: 'protobufjs, `Type.verify(data) === null`',
+    bare: () => {
+      const root = protobuf.parse(orderProto, { keepCase: true }).root;
+      root.resolveAll();
+      const message = root.lookupType('bench.Order');
+      return (data) => message.verify(data as Record<string, unknown>) === null;
+    },
+  },
+];
+
+/**
+ * (6) Schema registry. Over HTTP, against one Sluice process: schema lookups by id and
+ * re-registrations of an unchanged schema, per second. In-process, per schema language:
+ * the cost per event of Sluice's ingest path (IngestService: registry lookup, pipeline,
+ * validation, partitioning, record building) over an event log that stores nothing,
+ * against the bare schema library validating the same objects in a loop — like with like,
+ * with no HTTP and no disk on either side.
+ */
+export async function registryCost(bench: Bench): Promise<ScenarioReport> {
+  const { settings } = bench;
+  const rows: Row[] = [];
+  const details: string[] = [];
+  const misses: string[] = [];
+
+  bench.log('  (6) registry: lookups and re-registrations over HTTP');
+  const sluice = await startSluice(bench);
+  let lookupRoute = '';
+  try {
+    const call = (method: string, path: string, body?: unknown): Promise<Response> => {
+      const init: RequestInit = { method, headers: { authorization: `Bearer ${sluice.key}`, 'content-type': 'application/json' }, signal: AbortSignal.timeout(15_000) };
+      if (body !== undefined) init.body = JSON.stringify(body);
+      return fetch(`${sluice.url}${path}`, init);
+    };
+    const version = await call('GET', `/v1/types/${benchType}/versions/1`);
+    if (version.status !== 200) throw new Error(`GET /v1/types/${benchType}/versions/1 answered ${version.status}`);
+    const schemaId = ((await version.json()) as { schemaId: number }).schemaId;
+    // The Confluent route, when this build has it, is what stock serializers call.
+    const confluent = await call('GET', `/registry/schemas/ids/${schemaId}`);
+    await confluent.arrayBuffer();
+    lookupRoute = confluent.status === 200 ? `/registry/schemas/ids/${schemaId}` : `/v1/types/${benchType}/versions/1`;
+    const definition = { schema: orderSchema, partitions: benchPartitions, partitionKey };
+
+    const lookups = await httpRate(bench, 'lookup', () => call('GET', lookupRoute), 200);
+    const registers = await httpRate(bench, 'register', () => call('PUT', `/v1/types/${benchType}`, definition), 200);
+    rows.push({ metric: `schema lookups/s (GET ${lookupRoute.replace(String(schemaId), '{id}')})`, floor: '', sluice: format.int(lookups.rate), ratio: '', target: '', verdict: '' });
+    rows.push({ metric: 'same-schema registrations/s (PUT /v1/types/{type})', floor: '', sluice: format.int(registers.rate), ratio: '', target: '', verdict: '' });
+    details.push(`lookups per round: ${lookups.rounds.map((rate) => format.int(rate)).join(', ')} /s; registrations per round: ${registers.rounds.map((rate) => format.int(rate)).join(', ')} /s`);
+    for (const [label, result] of [
+      ['lookups', lookups],
+      ['registrations', registers],
+    ] as const) {
+      if (result.failed > 0) misses.push(`registry, ${label}: ${result.failed} requests did not answer 200`);
+    }
+    const after = await call('GET', `/v1/types/${benchType}`);
+    const view = (await after.json()) as { latestVersion: number };
+    if (view.latestVersion !== 1) misses.push(`registry: re-registering the same schema made version ${view.latestVersion}, expected it to stay 1`);
+    else details.push(`checked: ${format.int(registers.total)} re-registrations of the same schema left the type at version 1`);
+  } finally {
+    await sluice.stop();
+  }
+
+  bench.log('  (6) registry: validation per format, Sluice ingest path vs the bare library, in-process');
+  const events = settings.quick ? 20_000 : 100_000;
+  const repeats = settings.quick ? 3 : 5;
+  const costs = await inProcessCosts(events, repeats);
+  for (const cost of costs) {
+    const ratio = cost.ingest / cost.bare;
+    const met = ratio <= registryOverheadTarget;
+    rows.push({
+      metric: `${cost.label}: events/s validated in-process`,
+      floor: format.int(1e6 / cost.bare),
+      sluice: format.int(1e6 / cost.ingest),
+      ratio: format.ratio(ratio),
+      target: `≤ ${format.ratio(registryOverheadTarget)} CPU per event`,
+      verdict: verdict(met),
+    });
+    rows.push({
+      metric: `${cost.label}: Sluice's validator alone`,
+      floor: format.int(1e6 / cost.bare),
+      sluice: format.int(1e6 / cost.sluiceValidator),
+      ratio: format.ratio(cost.sluiceValidator / cost.bare),
+      target: '',
+      verdict: '',
+    });
+    details.push(
+      `${cost.label}: bare ${cost.library} ${micros(cost.bare)} per event; Sluice ingest path ${micros(cost.ingest)} per event ` +
+        `(of which Sluice's own validator alone ${micros(cost.sluiceValidator)}); median of ${repeats} alternating runs of ${format.int(events)} events`,
+    );
+    if (!met) misses.push(`registry overhead, ${cost.label}: the ingest path costs ${format.ratio(ratio)} the bare library per event (target ≤ ${format.ratio(registryOverheadTarget)})`);
+  }
+  return {
+    title: '6. Schema registry',
+    columns: { floor: 'bare library', sluice: 'Sluice' },
+    setup:
+      `Over HTTP, one Sluice process with the \`orders\` type: ${httpConnections} concurrent keep-alive fetch loops in the benchmark's own process, closed loop, ` +
+      `for each of ${settings.rounds} rounds of ${settings.seconds} s after a ${settings.warmupSeconds} s warm-up, reading the schema by id (\`${lookupRoute}\`) ` +
+      'and re-registering the unchanged schema (`PUT /v1/types/orders`, answered 200 without a new version); these rows have no floor and no target. ' +
+      'The validation rows are in-process CPU per event, not HTTP throughput: the same bench orders (~300 bytes) as JSON Schema, Avro and Protobuf types, ' +
+      'through `IngestService.ingest` in batches of 100 (registry lookup of the compiled type, the pipeline with validation, partitioning by `/customer_id`, building the records) ' +
+      'over an event log that keeps nothing (so no disk), against the bare library validating the same parsed objects in a loop. The target is ingest / bare ≤ 1.20.',
+    rows,
+    details,
+    misses,
+  };
+}
+
+const httpConnections = 8;
+
+/** Requests per second over `httpConnections` closed loops, median of the rounds. */
+async function httpRate(bench: Bench, label: string, send: () => Promise<Response>, okStatus: number): Promise<{ rate: number; rounds: number[]; failed: number; total: number }> {
+  const { seconds, rounds, warmupSeconds } = bench.settings;
+  let failed = 0;
+  let total = 0;
+  const run = async (durationMs: number): Promise<number> => {
+    const deadline = performance.now() + durationMs;
+    let ok = 0;
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: httpConnections }, async () => {
+        while (performance.now() < deadline) {
+          const response = await send();
+          await response.arrayBuffer();
+          total++;
+          if (response.status === okStatus) ok++;
+          else failed++;
+        }
+      }),
+    );
+    return (ok * 1000) / (performance.now() - started);
+  };
+  if (warmupSeconds > 0) await run(warmupSeconds * 1000);
+  const rates: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const rate = await run(seconds * 1000);
+    rates.push(rate);
+    bench.log(`    round ${round + 1} ${label.padEnd(8)} ${format.int(rate).padStart(8)} req/s${failed > 0 ? `  FAILED ${failed}` : ''}`);
+  }
+  return { rate: median(rates), rounds: rates, failed, total };
+}
+
+interface FormatCost {
+  label: string;
+  library: string;
+  /** Microseconds per event. */
+  bare: number;
+  ingest: number;
+  sluiceValidator: number;
+}
+
+/**
+ * Per format, microseconds per event of the bare library and of the ingest path, measured
+ * in alternation `repeats` times after a warm-up, median of each.
+ */
+async function inProcessCosts(events: number, repeats: number): Promise<FormatCost[]> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'sluice-bench-registry-'));
+  const removeDataDir = trackTempDir(dataDir);
+  const store = openInProcessStore(dataDir);
+  try {
+    const log = new DiscardingEventLog();
+    const registry = new TypeRegistry(store.catalog, log);
+    const ingest = new IngestService(registry, log, silentTelemetry, { maxPendingEvents: 1_000_000 });
+    const random = seeded(7);
+    const customers = Array.from({ length: 500 }, (_, i) => `cus_${i.toString(36).padStart(10, '0')}`);
+    const datas = Array.from({ length: 1000 }, () => orderData(random, customers));
+    const costs: FormatCost[] = [];
+    for (const testCase of formats) {
+      await registry.putType(benchTenant, testCase.type, { schema: testCase.schema, schemaType: testCase.format, partitions: benchPartitions, partitionKey });
+      const batches: IngestItem[][] = [];
+      for (let start = 0; start < datas.length; start += 100) {
+        batches.push(
+          datas.slice(start, start + 100).map((data): IngestItem => {
+            const value = { type: testCase.type, data };
+            return { ok: true, event: toEventInput(value, () => JSON.stringify(value)) };
+          }),
+        );
+      }
+      const bare = testCase.bare();
+      const sluiceValidator = registry.compiled(benchTenant, testCase.type)!.latest.validate;
+      for (const data of datas) {
+        if (!bare(data)) throw new Error(`${testCase.label}: the bare library refuses a bench order`);
+        if (sluiceValidator(data) !== undefined) throw new Error(`${testCase.label}: Sluice's validator refuses a bench order`);
+      }
+
+      const timeBare = (): number => {
+        let ok = 0;
+        const started = performance.now();
+        for (let i = 0; i < events; i++) if (bare(datas[i % datas.length])) ok++;
+        const elapsed = performance.now() - started;
+        if (ok !== events) throw new Error(`${testCase.label}: ${events - ok} events failed bare validation`);
+        return (elapsed * 1000) / events;
+      };
+      const timeValidator = (): number => {
+        let ok = 0;
+        const started = performance.now();
+        for (let i = 0; i < events; i++) if (sluiceValidator(datas[i % datas.length]) === undefined) ok++;
+        const elapsed = performance.now() - started;
+        if (ok !== events) throw new Error(`${testCase.label}: ${events - ok} events failed Sluice's validator`);
+        return (elapsed * 1000) / events;
+      };
+      const timeIngest = async (): Promise<number> => {
+        const rounds = Math.ceil(events / 100);
+        let accepted = 0;
+        const started = performance.now();
+        for (let i = 0; i < rounds; i++) accepted += (await ingest.ingest(benchTenant, batches[i % batches.length]!)).accepted;
+        const elapsed = performance.now() - started;
+        if (accepted !== rounds * 100) throw new Error(`${testCase.label}: the ingest path accepted ${accepted} of ${rounds * 100} events`);
+        return (elapsed * 1000) / (rounds * 100);
+      };
+      // Warm-up: let V8 optimise all three paths before timing.
+      timeBare();
+      timeValidator();
+      await timeIngest();
+      const samples = { bare: [] as number[], ingest: [] as number[], validator: [] as number[] };
+      for (let repeat = 0; repeat < repeats; repeat++) {
+        samples.bare.push(timeBare());
+        samples.ingest.push(await timeIngest());
+        samples.validator.push(timeValidator());
+      }
+      costs.push({ label: testCase.label, library: testCase.library, bare: median(samples.bare), ingest: median(samples.ingest), sluiceValidator: median(samples.validator) });
+    }
+    return costs;
+  } finally {
+    await store.close();
+    removeDataDir();
+  }
+}
+
+/**
+ * An event log that counts offsets and keeps nothing: the in-process rows measure the
+ * registry and the routing, not the disk.
+ */
+class DiscardingEventLog implements EventLog {
+  readonly #ends = new Map<string, number[]>();
+
+  createStream(name: string, partitions: number): Promise<void> {
+    if (!this.#ends.has(name)) this.#ends.set(name, new Array<number>(partitions).fill(0));
+    return Promise.resolve();
+  }
+
+  describeStream(name: string): Promise<StreamInfo | undefined> {
+    const ends = this.#ends.get(name);
+    return Promise.resolve(ends === undefined ? undefined : { name, partitions: ends.length, startOffsets: ends.map(() => 0), endOffsets: [...ends] });
+  }
+
+  async listStreams(namePrefix: string): Promise<StreamInfo[]> {
+    const names = [...this.#ends.keys()].filter((name) => name.startsWith(namePrefix));
+    const infos = await Promise.all(names.map((name) => this.describeStream(name)));
+    return infos.filter((info): info is StreamInfo => info !== undefined);
+  }
+
+  append(records: readonly AppendRecord[]): Promise<AppendResult[]> {
+    return Promise.resolve(
+      records.map((record) => {
+        const ends = this.#ends.get(record.stream);
+        if (ends === undefined || record.partition >= ends.length) throw new Error(`no stream ${record.stream} partition ${record.partition}`);
+        const offset = ends[record.partition]!;
+        ends[record.partition] = offset + 1;
+        return { partition: record.partition, offset, duplicate: false };
+      }),
+    );
+  }
+
+  read(): Promise<LogRecord[]> {
+    return Promise.resolve([]);
+  }
+
+  offsetForTime(): Promise<number> {
+    return Promise.resolve(0);
+  }
+
+  waitForAppend(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+function micros(value: number): string {
+  return Number.isFinite(value) ? `${value.toFixed(2)} µs` : 'n/a';
+}

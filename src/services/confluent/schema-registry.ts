@@ -1,0 +1,419 @@
+import { registryModes, type EventTypeDoc, type RegistryMode, type SchemaDoc, type SchemaFormat, type TypeVersionDoc } from '../../domain/catalog-docs.ts';
+import { checkCompatibility, isCompatibilityLevel, type CompatibilityLevel } from '../../domain/compatibility/index.ts';
+import { streamName } from '../../domain/names.ts';
+import type { Catalog } from '../../ports/catalog.ts';
+import type { EventLog } from '../../ports/event-log.ts';
+import { KeyedMutex } from '../keyed-mutex.ts';
+import { liveVersions, type TypeRegistry } from '../registry.ts';
+import { SchemaCompiler, schemaFormats } from '../schemas/schema-compiler.ts';
+import { ConfluentError, invalidSchema, invalidVersion, schemaNotFound, subjectNotFound, versionNotFound } from './errors.ts';
+import { defaultSubject, subjectOfType, typeOfSubject } from './subjects.ts';
+
+/** Types created through the Confluent API get this many partitions (Kafka's common default for a new topic here). */
+export const confluentPartitions = 4;
+
+/** A registration or lookup body as Confluent clients send it. */
+export interface SchemaRequest {
+  schema?: unknown;
+  schemaType?: unknown;
+  references?: unknown;
+  id?: unknown;
+  version?: unknown;
+}
+
+export interface SubjectVersionBody {
+  subject: string;
+  version: number;
+  id: number;
+  schemaType?: SchemaFormat;
+  schema: string;
+}
+
+interface Candidate {
+  format: SchemaFormat;
+  text: string;
+}
+
+interface Target {
+  type: string;
+  doc: EventTypeDoc | undefined;
+}
+
+/**
+ * Confluent Schema Registry's use cases over the one type registry: a subject is an event
+ * type's schema (see `subjects.ts` for the naming), subjects and schema ids are the
+ * caller's tenant's only. Errors are `ConfluentError`s with Confluent's codes.
+ */
+export class ConfluentRegistry {
+  readonly #catalog: Catalog;
+  readonly #log: EventLog;
+  readonly #registry: TypeRegistry;
+  readonly #compiler = new SchemaCompiler();
+  readonly #tenantWrites = new KeyedMutex();
+
+  constructor(catalog: Catalog, log: EventLog, registry: TypeRegistry) {
+    this.#catalog = catalog;
+    this.#log = log;
+    this.#registry = registry;
+  }
+
+  // --- subjects and versions ---
+
+  listSubjects(tenant: string, options: { deleted?: boolean; prefix?: string } = {}): string[] {
+    return this.#catalog
+      .list('event-type', `${tenant}/`)
+      .map((entry) => entry.value)
+      .filter((doc) => (options.deleted === true ? doc.versions.length > 0 : liveVersions(doc).length > 0))
+      .map((doc) => subjectOfType(doc))
+      .filter((subject) => options.prefix === undefined || subject.startsWith(options.prefix))
+      .sort();
+  }
+
+  listVersions(tenant: string, subject: string, deleted = false): number[] {
+    return this.#versionsOf(this.#existing(tenant, subject, deleted), deleted).map((v) => v.version);
+  }
+
+  getVersion(tenant: string, subject: string, rawVersion: string, deleted = false): SubjectVersionBody {
+    const version = parseVersion(rawVersion);
+    const doc = this.#existing(tenant, subject, deleted);
+    return this.#versionBody(subject, this.#findVersion(doc, subject, version, deleted));
+  }
+
+  /** Confluent's `POST /subjects/{s}/versions`: the id of the schema, registering it as a new version when needed. */
+  async register(tenant: string, subject: string, body: unknown): Promise<{ id: number }> {
+    const request = asRequest(body);
+    if (request.id !== undefined && request.id !== null) throw invalidSchema('registering a schema with an explicit id is not supported (IMPORT of ids is not implemented)');
+    if (request.version !== undefined && request.version !== null) throw invalidSchema('registering a schema with an explicit version is not supported');
+    const target = this.#writable(tenant, subject);
+    const candidate = this.#candidate(request);
+    const known = liveVersions(target.doc).findLast((v) => this.#matches(v, candidate));
+    if (known !== undefined) return { id: known.schemaId };
+    const definition: Parameters<TypeRegistry['putType']>[2] = { schema: this.#schemaValue(candidate), schemaType: candidate.format };
+    if (target.doc === undefined) definition.partitions = (await this.#log.describeStream(streamName(tenant, target.type)))?.partitions ?? confluentPartitions;
+    const registered = await this.#registry.putType(tenant, target.type, definition);
+    if (subject !== defaultSubject(tenant, target.type)) {
+      await this.#registry.updateType(tenant, target.type, (doc) => ({ doc: doc === undefined || doc.subject === subject ? undefined : { ...doc, subject }, result: undefined }));
+    }
+    return { id: registered.schemaId };
+  }
+
+  /** Confluent's `POST /subjects/{s}`: is this schema one of the subject's versions? */
+  lookup(tenant: string, subject: string, body: unknown, deleted = false): SubjectVersionBody {
+    const doc = this.#existing(tenant, subject, deleted);
+    const candidate = this.#candidate(asRequest(body));
+    const match = this.#versionsOf(doc, deleted).findLast((v) => this.#matches(v, candidate));
+    if (match === undefined) throw schemaNotFound('Schema not found');
+    return this.#versionBody(subject, match);
+  }
+
+  /** Soft delete (all versions stay, marked deleted) or, after one, permanent delete. Answers the versions deleted. */
+  deleteSubject(tenant: string, subject: string, permanent: boolean): Promise<number[]> {
+    const target = this.#writable(tenant, subject);
+    return this.#registry.updateType(tenant, target.type, (doc) => {
+      if (doc === undefined || subjectOfType(doc) !== subject || doc.versions.length === 0) throw subjectNotFound(subject);
+      const live = liveVersions(doc);
+      if (permanent) {
+        if (live.length > 0) throw new ConfluentError(404, 40405, `Subject '${subject}' was not deleted first before being permanently deleted`);
+        return { doc: null, result: doc.versions.map((v) => v.version) };
+      }
+      if (live.length === 0) throw new ConfluentError(404, 40404, `Subject '${subject}' was soft deleted. Set permanent=true to delete permanently`);
+      const versions = doc.versions.map((v): TypeVersionDoc => (v.deleted === true ? v : { ...v, deleted: true }));
+      return { doc: { ...doc, versions, updatedAt: new Date().toISOString() }, result: live.map((v) => v.version) };
+    });
+  }
+
+  deleteVersion(tenant: string, subject: string, rawVersion: string, permanent: boolean): Promise<number> {
+    const version = parseVersion(rawVersion);
+    const target = this.#writable(tenant, subject);
+    return this.#registry.updateType(tenant, target.type, (doc) => {
+      if (doc === undefined || subjectOfType(doc) !== subject || doc.versions.length === 0) throw subjectNotFound(subject);
+      // A number may name a soft-deleted version (to report 40406 or delete it for good); a soft `latest` is the latest live one.
+      const entry = this.#findVersion(doc, subject, version, permanent || version !== 'latest');
+      const now = new Date().toISOString();
+      if (permanent) {
+        if (entry.deleted !== true) throw new ConfluentError(404, 40407, `Subject '${subject}' Version ${entry.version} was not deleted first before being permanently deleted`);
+        const versions = doc.versions.filter((v) => v.version !== entry.version);
+        return { doc: versions.length === 0 ? null : { ...doc, versions, updatedAt: now }, result: entry.version };
+      }
+      if (entry.deleted === true) throw new ConfluentError(404, 40406, `Subject '${subject}' Version ${entry.version} was soft deleted. Set permanent=true to delete permanently`);
+      const versions = doc.versions.map((v): TypeVersionDoc => (v.version === entry.version ? { ...v, deleted: true } : v));
+      return { doc: { ...doc, versions, updatedAt: now }, result: entry.version };
+    });
+  }
+
+  /** We do not implement schema references, so nothing refers to a version. */
+  referencedBy(tenant: string, subject: string, rawVersion: string): number[] {
+    const version = parseVersion(rawVersion);
+    this.#findVersion(this.#existing(tenant, subject, false), subject, version, false);
+    return [];
+  }
+
+  // --- schemas by id ---
+
+  schemaById(tenant: string, rawId: string): { schemaType?: SchemaFormat; schema: string } {
+    const schema = this.#schemaOfTenant(tenant, rawId);
+    return schema.format === 'AVRO' ? { schema: schema.schema } : { schemaType: schema.format, schema: schema.schema };
+  }
+
+  subjectVersionsOfSchema(tenant: string, rawId: string, deleted = false): { subject: string; version: number }[] {
+    const schema = this.#schemaOfTenant(tenant, rawId);
+    const found: { subject: string; version: number }[] = [];
+    for (const { value: doc } of this.#catalog.list('event-type', `${tenant}/`)) {
+      for (const v of this.#versionsOf(doc, deleted)) if (v.schemaId === schema.id) found.push({ subject: subjectOfType(doc), version: v.version });
+    }
+    return found.sort((a, b) => (a.subject === b.subject ? a.version - b.version : a.subject < b.subject ? -1 : 1));
+  }
+
+  // --- compatibility ---
+
+  testCompatibility(tenant: string, subject: string, rawVersion: string, body: unknown, verbose: boolean): { is_compatible: boolean; messages?: string[] } {
+    const version = parseVersion(rawVersion);
+    const doc = this.#existing(tenant, subject, false);
+    const candidate = this.#candidate(asRequest(body));
+    const previous = version === 'latest' ? liveVersions(doc) : [this.#findVersion(doc, subject, version, false)];
+    const level = doc.compatibility ?? this.#registry.defaultCompatibility(tenant);
+    const schemas = previous.map((v) => this.#schemaDoc(v.schemaId));
+    const otherFormat = schemas.find((s) => s.format !== candidate.format);
+    let messages: string[];
+    if (otherFormat !== undefined) {
+      messages = [`Incompatible schema type: the subject has ${otherFormat.format} schemas, the candidate is ${candidate.format}`];
+    } else {
+      const result = checkCompatibility(
+        candidate.format,
+        level,
+        this.#compiler.structure(candidate.format, candidate.text),
+        schemas.map((s) => this.#compiler.structure(s.format, s.schema)),
+        { previousLabels: previous.map((v) => `version ${v.version}`) },
+      );
+      messages = result.messages.map((m) => `${m.kind} at ${m.path}: ${m.message}`);
+    }
+    const answer: { is_compatible: boolean; messages?: string[] } = { is_compatible: messages.length === 0 };
+    if (verbose) answer.messages = messages;
+    return answer;
+  }
+
+  // --- config ---
+
+  globalConfig(tenant: string): { compatibilityLevel: CompatibilityLevel } {
+    return { compatibilityLevel: this.#registry.defaultCompatibility(tenant) };
+  }
+
+  async setGlobalConfig(tenant: string, body: unknown): Promise<{ compatibility: CompatibilityLevel }> {
+    const level = parseLevel(body);
+    await this.#updateTenantSettings(tenant, (settings) => ({ ...settings, compatibility: level }));
+    return { compatibility: level };
+  }
+
+  async deleteGlobalConfig(tenant: string): Promise<{ compatibilityLevel: CompatibilityLevel }> {
+    const previous = this.#registry.defaultCompatibility(tenant);
+    await this.#updateTenantSettings(tenant, ({ compatibility: _dropped, ...rest }) => rest);
+    return { compatibilityLevel: previous };
+  }
+
+  subjectConfig(tenant: string, subject: string, defaultToGlobal: boolean): { compatibilityLevel: CompatibilityLevel } {
+    const target = this.#target(tenant, subject);
+    const level = target?.doc?.compatibility;
+    if (level !== undefined) return { compatibilityLevel: level };
+    if (target === undefined) throw subjectNotFound(subject);
+    if (defaultToGlobal) return this.globalConfig(tenant);
+    throw new ConfluentError(404, 40408, `Subject '${subject}' does not have subject-level compatibility configured`);
+  }
+
+  async setSubjectConfig(tenant: string, subject: string, body: unknown): Promise<{ compatibility: CompatibilityLevel }> {
+    const level = parseLevel(body);
+    await this.#updateSubjectSettings(tenant, subject, (doc) => ({ ...doc, compatibility: level }));
+    return { compatibility: level };
+  }
+
+  async deleteSubjectConfig(tenant: string, subject: string): Promise<{ compatibilityLevel: CompatibilityLevel }> {
+    const target = this.#target(tenant, subject);
+    if (target?.doc === undefined) throw subjectNotFound(subject);
+    const previous = target.doc.compatibility ?? this.#registry.defaultCompatibility(tenant);
+    await this.#updateSubjectSettings(tenant, subject, ({ compatibility: _dropped, ...rest }) => rest);
+    return { compatibilityLevel: previous };
+  }
+
+  // --- mode ---
+
+  globalMode(tenant: string): { mode: RegistryMode } {
+    return { mode: this.#catalog.get('tenant', tenant)?.value.registry?.mode ?? 'READWRITE' };
+  }
+
+  async setGlobalMode(tenant: string, body: unknown): Promise<{ mode: RegistryMode }> {
+    const mode = parseMode(body);
+    await this.#updateTenantSettings(tenant, (settings) => ({ ...settings, mode }));
+    return { mode };
+  }
+
+  subjectMode(tenant: string, subject: string, defaultToGlobal: boolean): { mode: RegistryMode } {
+    const target = this.#target(tenant, subject);
+    const mode = target?.doc?.mode;
+    if (mode !== undefined) return { mode };
+    if (target === undefined) throw subjectNotFound(subject);
+    if (defaultToGlobal) return this.globalMode(tenant);
+    throw new ConfluentError(404, 40409, `Subject '${subject}' does not have subject-level mode configured`);
+  }
+
+  async setSubjectMode(tenant: string, subject: string, body: unknown): Promise<{ mode: RegistryMode }> {
+    const mode = parseMode(body);
+    await this.#updateSubjectSettings(tenant, subject, (doc) => ({ ...doc, mode }));
+    return { mode };
+  }
+
+  async deleteSubjectMode(tenant: string, subject: string): Promise<{ mode: RegistryMode }> {
+    const target = this.#target(tenant, subject);
+    if (target?.doc === undefined) throw subjectNotFound(subject);
+    const previous = target.doc.mode ?? this.globalMode(tenant).mode;
+    await this.#updateSubjectSettings(tenant, subject, ({ mode: _dropped, ...rest }) => rest);
+    return { mode: previous };
+  }
+
+  // --- helpers ---
+
+  /** The subject's type and document; `undefined` when the subject is not the tenant's or is another name of a type. */
+  #target(tenant: string, subject: string): Target | undefined {
+    const type = typeOfSubject(tenant, subject);
+    if (type === undefined) return undefined;
+    const doc = this.#catalog.get('event-type', `${tenant}/${type}`)?.value;
+    if (doc !== undefined && subjectOfType(doc) !== subject) return undefined;
+    return { type, doc };
+  }
+
+  /** The subject's document when it has versions (live ones unless `deleted`); 40401 otherwise. */
+  #existing(tenant: string, subject: string, deleted: boolean): EventTypeDoc {
+    const doc = this.#target(tenant, subject)?.doc;
+    if (doc === undefined || this.#versionsOf(doc, deleted).length === 0) throw subjectNotFound(subject);
+    return doc;
+  }
+
+  /** A target schema writes may change: the tenant's, a valid type name, and not read-only. */
+  #writable(tenant: string, subject: string): Target {
+    const target = this.#target(tenant, subject);
+    if (target === undefined) {
+      if (subject.startsWith(`${tenant}.`) && typeOfSubject(tenant, subject) === undefined) {
+        throw invalidSchema(`subject '${subject}' does not name a valid event type: after '${tenant}.' use [A-Za-z0-9][A-Za-z0-9._-]{0,127}`);
+      }
+      throw subjectNotFound(subject);
+    }
+    const mode = target.doc?.mode ?? this.globalMode(tenant).mode;
+    if (mode === 'READONLY') throw new ConfluentError(422, 42205, `Subject '${subject}' is in read-only mode`);
+    return target;
+  }
+
+  #versionsOf(doc: EventTypeDoc, deleted: boolean): TypeVersionDoc[] {
+    return deleted ? doc.versions : liveVersions(doc);
+  }
+
+  #findVersion(doc: EventTypeDoc, subject: string, version: number | 'latest', deleted: boolean): TypeVersionDoc {
+    const versions = this.#versionsOf(doc, deleted);
+    const entry = version === 'latest' ? versions.at(-1) : versions.find((v) => v.version === version);
+    if (entry === undefined) throw versionNotFound(subject, version);
+    return entry;
+  }
+
+  #versionBody(subject: string, entry: TypeVersionDoc): SubjectVersionBody {
+    const schema = this.#schemaDoc(entry.schemaId);
+    const body: SubjectVersionBody = { subject, version: entry.version, id: entry.schemaId, schema: schema.schema };
+    return schema.format === 'AVRO' ? body : { subject, version: entry.version, id: entry.schemaId, schemaType: schema.format, schema: schema.schema };
+  }
+
+  /** Reads and normalises the schema of a request; 42201 when it is not valid. */
+  #candidate(request: SchemaRequest): Candidate {
+    const format = request.schemaType ?? 'AVRO';
+    if (typeof format !== 'string' || !(schemaFormats as readonly string[]).includes(format)) {
+      throw invalidSchema(`Invalid schema type ${JSON.stringify(format)}; use AVRO, JSON or PROTOBUF`);
+    }
+    if (request.references !== undefined && request.references !== null) {
+      if (!Array.isArray(request.references)) throw invalidSchema('references must be an array');
+      if (request.references.length > 0) throw invalidSchema('references are not supported yet: inline the referenced schema');
+    }
+    if (typeof request.schema !== 'string' || request.schema.trim() === '') throw invalidSchema('Empty schema: send the schema as a string in "schema"');
+    let value: unknown = request.schema;
+    if (format === 'JSON') {
+      try {
+        value = JSON.parse(request.schema) as unknown;
+      } catch (error) {
+        throw invalidSchema(`Invalid schema: the JSON Schema is not valid JSON: ${(error as Error).message}`);
+      }
+    }
+    const schemaFormat = format as SchemaFormat;
+    return { format: schemaFormat, text: this.#compiler.normalize(schemaFormat, value) };
+  }
+
+  #schemaValue(candidate: Candidate): unknown {
+    return candidate.format === 'PROTOBUF' ? candidate.text : (JSON.parse(candidate.text) as unknown);
+  }
+
+  #matches(version: TypeVersionDoc, candidate: Candidate): boolean {
+    const schema = this.#schemaDoc(version.schemaId);
+    return schema.format === candidate.format && schema.schema === candidate.text;
+  }
+
+  #schemaDoc(id: number): SchemaDoc {
+    const doc = this.#catalog.get('schema', String(id))?.value;
+    if (doc === undefined) throw new Error(`schema ${id} is missing from the catalog`);
+    return doc;
+  }
+
+  /** A schema id answers only to its own tenant; any other caller learns nothing (40403). */
+  #schemaOfTenant(tenant: string, rawId: string): SchemaDoc {
+    const id = /^\d{1,10}$/.test(rawId) ? Number(rawId) : Number.NaN;
+    const doc = Number.isSafeInteger(id) ? this.#catalog.get('schema', String(id))?.value : undefined;
+    if (doc?.tenant !== tenant) throw schemaNotFound(`Schema ${rawId} not found`);
+    return doc;
+  }
+
+  async #updateTenantSettings(tenant: string, change: (settings: NonNullable<TenantDocSettings>) => NonNullable<TenantDocSettings>): Promise<void> {
+    await this.#tenantWrites.run(tenant, async () => {
+      const doc = this.#catalog.get('tenant', tenant)?.value;
+      if (doc === undefined) throw new ConfluentError(404, 40401, `Tenant '${tenant}' not found`);
+      await this.#catalog.put('tenant', tenant, { ...doc, registry: change(doc.registry ?? {}) });
+    });
+  }
+
+  /** Changes a subject's config or mode, creating an event type without versions when the subject is new (as Confluent allows). */
+  async #updateSubjectSettings(tenant: string, subject: string, change: (doc: EventTypeDoc) => EventTypeDoc): Promise<void> {
+    const target = this.#target(tenant, subject);
+    if (target === undefined) {
+      if (subject.startsWith(`${tenant}.`)) throw invalidSchema(`subject '${subject}' does not name a valid event type, or names a type whose subject is another`);
+      throw subjectNotFound(subject);
+    }
+    await this.#registry.updateType(tenant, target.type, (current) => {
+      if (current !== undefined && subjectOfType(current) !== subject) throw subjectNotFound(subject);
+      const now = new Date().toISOString();
+      const base: EventTypeDoc = current ?? { tenant, name: target.type, stream: streamName(tenant, target.type), partitions: confluentPartitions, versions: [], createdAt: now, updatedAt: now };
+      if (current === undefined && subject !== defaultSubject(tenant, target.type)) base.subject = subject;
+      return { doc: { ...change(base), updatedAt: now }, result: undefined };
+    });
+  }
+}
+
+type TenantDocSettings = { compatibility?: CompatibilityLevel; mode?: RegistryMode };
+
+function asRequest(body: unknown): SchemaRequest {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidSchema('the body must be a JSON object such as {"schema": "..."}');
+  return body;
+}
+
+/** `latest`, `-1` (Confluent's alias of latest) or 1 to 2^31-1; 42202 otherwise. */
+export function parseVersion(raw: string): number | 'latest' {
+  if (raw === 'latest' || raw === '-1') return 'latest';
+  if (/^\d{1,10}$/.test(raw)) {
+    const version = Number(raw);
+    if (version >= 1 && version <= 2 ** 31 - 1) return version;
+  }
+  throw invalidVersion(raw);
+}
+
+function parseLevel(body: unknown): CompatibilityLevel {
+  const level = typeof body === 'object' && body !== null ? (body as { compatibility?: unknown }).compatibility : undefined;
+  const upper = typeof level === 'string' ? level.toUpperCase() : level;
+  if (!isCompatibilityLevel(upper)) throw new ConfluentError(422, 42203, `Invalid compatibility level ${JSON.stringify(level)}; use BACKWARD, BACKWARD_TRANSITIVE, FORWARD, FORWARD_TRANSITIVE, FULL, FULL_TRANSITIVE or NONE`);
+  return upper;
+}
+
+function parseMode(body: unknown): RegistryMode {
+  const mode = typeof body === 'object' && body !== null ? (body as { mode?: unknown }).mode : undefined;
+  if (typeof mode !== 'string' || !(registryModes as readonly string[]).includes(mode)) throw new ConfluentError(422, 42204, `Invalid mode ${JSON.stringify(mode)}; use READWRITE, READONLY or IMPORT`);
+  return mode as RegistryMode;
+}
