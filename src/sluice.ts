@@ -45,6 +45,7 @@ export async function createSluice(config: Readonly<SluiceConfig>, options: { lo
     adminToken: admin.token,
     maxPendingEvents: config.limits.maxPendingEvents,
     sessionTimeoutMs: config.groups.sessionTimeoutMs,
+    maxDepth: config.limits.maxDepth,
   });
   if (config.declarations !== undefined) {
     const applied = await applyDeclarations(services, config.declarations).catch(async (error: unknown) => {
@@ -53,6 +54,8 @@ export async function createSluice(config: Readonly<SluiceConfig>, options: { lo
     });
     logger.info({ file: config.declarations.file, ...applied }, 'applied the config file');
   }
+  // Sources start once the declared types exist, so their first records meet their schemas.
+  services.sources.start(logger);
   const shutdown = new AbortController();
   let ready = false;
   const app = await createHttpApp({ config, services, metrics, logger, shutdown: shutdown.signal, isReady: () => ready, version });
@@ -78,6 +81,7 @@ export async function createSluice(config: Readonly<SluiceConfig>, options: { lo
     close() {
       closed ??= (async () => {
         await app.close();
+        await services.sources.close();
         await store.close();
       })();
       return closed;

@@ -64,6 +64,16 @@ export interface SchemaDoc {
   /** The schema as stored text: canonical JSON for JSON Schema and Avro, the `.proto` text for Protobuf. */
   schema: string;
   fingerprint: string;
+  /** Other schemas of the tenant this one uses (Confluent's references); see docs/registry.md. */
+  references?: SchemaReferenceDoc[];
+}
+
+/** A schema reference: the name the schema uses, the subject version it names, and that version's schema id. */
+export interface SchemaReferenceDoc {
+  name: string;
+  subject: string;
+  version: number;
+  schemaId: number;
 }
 
 export interface RedriveDoc {
@@ -81,4 +91,22 @@ export interface RedriveDoc {
 export interface TenantSecretDoc {
   tenant: string;
   salt: string;
+}
+
+/** Where a Kafka source finds each record's event type. */
+export type SourceTypeFrom = { header: string } | { key: true } | { field: string };
+
+/** A Kafka topic Sluice does not own, consumed into one tenant's streams (docs/kafka.md "Sources"). */
+export interface SourceDoc {
+  tenant: string;
+  name: string;
+  topic: string;
+  /** Exactly one of `type` and `typeFrom` is set. */
+  type?: string;
+  typeFrom?: SourceTypeFrom;
+  format: 'json' | 'confluent';
+  /** The Kafka consumer group (before the installation's topic prefix). */
+  group: string;
+  createdAt: string;
+  updatedAt: string;
 }

@@ -30,6 +30,9 @@ export const errorCatalogue = {
   partitions_immutable: { status: 409, fix: 'A stream keeps the partition count it was created with; omit `partitions` or send the current value.' },
   unknown_type: { status: 400, fix: 'Register the event type first (`PUT /v1/types/{type}` or `sluice type register`), then redrive the dead letters.' },
   unknown_version: { status: 400, fix: 'Name an existing schema version (`GET /v1/types/{type}`), or leave it out to use the latest.' },
+  invalid_source: { status: 400, fix: 'A source is `{topic, type | typeFrom: {header} | {key: true} | {field: "/path"}, format: json | confluent, group?}`; `details` names each bad field (docs/kafka.md, "Sources").' },
+  sources_need_kafka: { status: 409, fix: 'Sources read Kafka topics: start Sluice on Kafka (`sluice start --kafka <brokers>` or SLUICE_KAFKA_BROKERS).' },
+  unknown_schema: { status: 400, fix: 'Register the schema the producer uses in this tenant (the Confluent API under /registry, or `PUT /v1/types/{type}`), then redrive the dead letters.' },
   // pipeline
   invalid_pipeline: { status: 400, fix: 'Fix the pipeline step at each `details[].path` (`/steps/<index>/<step>/...`); the steps and their options are described in docs/pipelines.md.' },
   schema_validation_failed: { status: 400, fix: 'Make `data` match the type\'s schema; `details` lists each failing path and why.' },

@@ -1,4 +1,4 @@
-import type { ApiKeyDoc, EventTypeDoc, RedriveDoc, SchemaDoc, TenantDoc, TenantSecretDoc } from '../domain/catalog-docs.ts';
+import type { ApiKeyDoc, EventTypeDoc, RedriveDoc, SchemaDoc, SourceDoc, TenantDoc, TenantSecretDoc } from '../domain/catalog-docs.ts';
 
 /** What each kind of catalog entry holds. Keys are strings chosen by the services. */
 export interface CatalogKinds {
@@ -9,6 +9,8 @@ export interface CatalogKinds {
   'schema-fingerprint': { id: number };
   redrive: RedriveDoc;
   'tenant-secret': TenantSecretDoc;
+  /** Keyed `<tenant>/<name>`. */
+  source: SourceDoc;
 }
 
 export type CatalogKind = keyof CatalogKinds;

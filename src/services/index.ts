@@ -7,6 +7,7 @@ import { IngestService } from './ingest.ts';
 import { PipelineTester } from './pipeline-tester.ts';
 import { StreamReader } from './reader.ts';
 import { TypeRegistry } from './registry.ts';
+import { SourceService } from './sources.ts';
 import { TenantService } from './tenants.ts';
 
 export interface Services {
@@ -19,12 +20,16 @@ export interface Services {
   groups: GroupService;
   deadLetters: DeadLetterService;
   pipelines: PipelineTester;
+  /** Kafka topics consumed into streams; they run only on a Kafka store. */
+  sources: SourceService;
 }
 
 export interface ServiceSettings {
   adminToken: string;
   maxPendingEvents: number;
   sessionTimeoutMs: number;
+  /** Deepest nesting of decoded source records (`limits.maxDepth`); default 32. */
+  maxDepth?: number;
 }
 
 /** Wires the use cases over the ports of one store. */
@@ -32,14 +37,16 @@ export function createServices(store: Store, telemetry: Telemetry, settings: Ser
   const tenants = new TenantService(store.catalog, store.log, settings.adminToken);
   const registry = new TypeRegistry(store.catalog, store.log);
   const reader = new StreamReader(store.log);
+  const ingest = new IngestService(registry, store.log, telemetry, { maxPendingEvents: settings.maxPendingEvents });
   return {
     tenants,
     registry,
     confluent: new ConfluentRegistry(store.catalog, store.log, registry),
     reader,
-    ingest: new IngestService(registry, store.log, telemetry, { maxPendingEvents: settings.maxPendingEvents }),
+    ingest,
     groups: new GroupService(store.groups, store.log, reader, { sessionTimeoutMs: settings.sessionTimeoutMs }),
     deadLetters: new DeadLetterService(store.log, store.catalog, registry),
     pipelines: new PipelineTester(registry),
+    sources: new SourceService(store.catalog, ingest, registry, store.sources, { maxDepth: settings.maxDepth ?? 32, maxBatch: 500 }),
   };
 }

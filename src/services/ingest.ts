@@ -11,7 +11,10 @@ import type { Telemetry } from '../ports/telemetry.ts';
 import type { TypeRegistry } from './registry.ts';
 
 /** An event as parsed from a request, or the reason it could not even be parsed. */
-export type IngestItem = { ok: true; event: EventInput } | { ok: false; type: string | null; original: string; error: SluiceError };
+export type IngestItem =
+  | { ok: true; event: EventInput }
+  /** `stage` is where the parse failed: `ingest` (the default) for requests, `source` for Kafka source records. */
+  | { ok: false; type: string | null; original: string; error: SluiceError; stage?: 'ingest' | 'source' };
 
 /** Where one stored copy of an event went. */
 export interface StoredPosition {
@@ -77,7 +80,7 @@ export class IngestService {
 
     items.forEach((item, index) => {
       if (!item.ok) {
-        const rejection: Rejection = { stage: 'ingest', code: item.error.code, message: item.error.message };
+        const rejection: Rejection = { stage: item.stage ?? 'ingest', code: item.error.code, message: item.error.message };
         if (item.error.details !== undefined) rejection.details = item.error.details;
         plan.push({ kind: 'rejected', index, type: item.type ?? '', rejection, record: records.length });
         records.push(deadLetterRecord(deadStream, { ...rejection, id: randomUUID(), type: item.type, original: item.original, receivedAt }, receivedAtMs));

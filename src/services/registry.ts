@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { EventTypeDoc, SchemaDoc, SchemaFormat, TypeVersionDoc } from '../domain/catalog-docs.ts';
+import type { EventTypeDoc, SchemaDoc, SchemaFormat, SchemaReferenceDoc, TypeVersionDoc } from '../domain/catalog-docs.ts';
 import { SluiceError } from '../domain/errors.ts';
 import { compilePointer, isJsonPointer } from '../domain/json-pointer.ts';
 import { assertTypeName, streamName } from '../domain/names.ts';
@@ -12,6 +12,8 @@ import { CatalogConflict } from '../ports/catalog.ts';
 import type { EventLog } from '../ports/event-log.ts';
 import { canonicalJson } from '../domain/canonical-json.ts';
 import { SchemaCompiler } from './schemas/schema-compiler.ts';
+import { collectDependencies, parseReferences, publicReferences, type Dependency } from './schemas/references.ts';
+import { subjectOfType, typeOfSubject } from './confluent/subjects.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
 
 export interface TypeDefinition {
@@ -24,6 +26,8 @@ export interface TypeDefinition {
   pipeline?: PipelineConfig | null;
   /** The rule later versions must obey (BACKWARD when never set). */
   compatibility?: CompatibilityLevel;
+  /** Confluent schema references `[{name, subject, version}]`: other schemas of the tenant this one uses (references.ts). */
+  references?: unknown;
 }
 
 export interface RegisteredType {
@@ -103,7 +107,8 @@ export class TypeRegistry {
       });
     }
     const format = definition.schemaType ?? 'JSON';
-    const text = this.#compiler.normalize(format, definition.schema);
+    const references = this.resolveReferences(tenant, format, definition.references);
+    const text = this.#compiler.normalize(format, definition.schema, this.dependenciesOf(references));
     // Soft-deleted versions (Confluent API) neither constrain nor answer for new schemas.
     const live = liveVersions(existing);
     const latestFormat = live.at(-1) === undefined ? undefined : this.#schemaDoc(live.at(-1)!.schemaId).format;
@@ -113,9 +118,9 @@ export class TypeRegistry {
       });
     }
     const compatibility = definition.compatibility ?? existing?.compatibility;
-    const isNewSchema = existing !== undefined && !live.some((v) => this.#schemaDoc(v.schemaId).schema === text);
-    if (isNewSchema) this.#checkCompatibility(type, format, text, live, compatibility ?? this.defaultCompatibility(tenant));
-    const schemaId = await this.#schemaId(tenant, format, text);
+    const isNewSchema = existing !== undefined && !live.some((v) => sameSchema(this.#schemaDoc(v.schemaId), text, references));
+    if (isNewSchema) this.#checkCompatibility(type, format, text, references, live, compatibility ?? this.defaultCompatibility(tenant));
+    const schemaId = await this.#schemaId(tenant, format, text, references);
     const latest = live.at(-1);
     const now = new Date().toISOString();
     const stream = streamName(tenant, type);
@@ -150,13 +155,13 @@ export class TypeRegistry {
   }
 
   /** Refuses a schema that breaks the level against the type's earlier versions (409 with every reason). */
-  #checkCompatibility(type: string, format: SchemaFormat, text: string, versions: readonly TypeVersionDoc[], level: CompatibilityLevel): void {
+  #checkCompatibility(type: string, format: SchemaFormat, text: string, references: readonly SchemaReferenceDoc[], versions: readonly TypeVersionDoc[], level: CompatibilityLevel): void {
     const previous = versions.map((v) => this.#schemaDoc(v.schemaId));
     const result = checkCompatibility(
       format,
       level,
-      this.#compiler.structure(format, text),
-      previous.map((doc) => this.#compiler.structure(doc.format, doc.schema)),
+      this.#compiler.structure(format, text, this.dependenciesOf(references)),
+      previous.map((doc) => this.structureOf(doc)),
       { previousLabels: versions.map((v) => `version ${v.version}`) },
     );
     if (result.compatible) return;
@@ -292,7 +297,7 @@ export class TypeRegistry {
     let validate = this.#validators.get(schemaId);
     if (validate === undefined) {
       const doc = this.#schemaDoc(schemaId);
-      validate = this.#compiler.compile(doc.format, doc.schema);
+      validate = this.#compiler.compile(doc.format, doc.schema, this.dependenciesOf(doc.references));
       this.#validators.set(schemaId, validate);
     }
     return validate;
@@ -310,15 +315,56 @@ export class TypeRegistry {
     return doc;
   }
 
-  /** The same schema text within a tenant always gets the same id. */
-  async #schemaId(tenant: string, format: SchemaFormat, text: string): Promise<number> {
-    // JSON Schema fingerprints predate the other formats and stay as they were.
-    const fingerprint = (format === 'JSON' ? createHash('sha256') : createHash('sha256').update(format).update('\u0000')).update(text).digest('hex');
+  /**
+   * Resolves a request's references to stored versions of the tenant's subjects.
+   *
+   * @throws SluiceError `invalid_schema` naming the reference that does not resolve
+   */
+  resolveReferences(tenant: string, format: SchemaFormat, raw: unknown): SchemaReferenceDoc[] {
+    return parseReferences(raw).map((ref) => {
+      const type = typeOfSubject(tenant, ref.subject);
+      const doc = type === undefined ? undefined : this.#catalog.get('event-type', typeKey(tenant, type))?.value;
+      if (doc === undefined || subjectOfType(doc) !== ref.subject) {
+        throw new SluiceError('invalid_schema', `reference "${ref.name}": subject '${ref.subject}' not found`, { details: [{ path: '/references', reason: `register ${ref.subject} first` }] });
+      }
+      const live = liveVersions(doc);
+      const entry = ref.version === 'latest' ? live.at(-1) : live.find((v) => v.version === ref.version);
+      if (entry === undefined) throw new SluiceError('invalid_schema', `reference "${ref.name}": subject '${ref.subject}' has no version ${ref.version}`, { details: [{ path: '/references', reason: 'name a registered, not deleted version' }] });
+      const schema = this.#schemaDoc(entry.schemaId);
+      if (schema.format !== format) throw new SluiceError('invalid_schema', `reference "${ref.name}": ${ref.subject} version ${entry.version} is ${schema.format}; a ${format} schema can reference only ${format} schemas`);
+      return { name: ref.name, subject: ref.subject, version: entry.version, schemaId: entry.schemaId };
+    });
+  }
+
+  /** The schemas references pull in, dependencies first; `invalid_schema` on a cycle or past the bounds. */
+  dependenciesOf(references: readonly SchemaReferenceDoc[] | undefined): Dependency[] {
+    if (references === undefined || references.length === 0) return [];
+    return collectDependencies(references, (id) => this.#schemaDoc(id));
+  }
+
+  /** The schemas a stored schema's references pull in (for serializers), dependencies first. */
+  schemaDependencies(schemaId: number): Dependency[] {
+    return this.dependenciesOf(this.#schemaDoc(schemaId).references);
+  }
+
+  /** The form compatibility rules read, with the schema's references resolved. */
+  structureOf(doc: SchemaDoc): unknown {
+    return this.#compiler.structure(doc.format, doc.schema, this.dependenciesOf(doc.references));
+  }
+
+  /** The same schema text (and references) within a tenant always gets the same id. */
+  async #schemaId(tenant: string, format: SchemaFormat, text: string, references: readonly SchemaReferenceDoc[] = []): Promise<number> {
+    // JSON Schema fingerprints predate the other formats and stay as they were; so do those without references.
+    const hash = format === 'JSON' ? createHash('sha256') : createHash('sha256').update(format).update('\u0000');
+    if (references.length > 0) hash.update('references\u0000').update(canonicalJson(publicReferences(references))).update('\u0000');
+    const fingerprint = hash.update(text).digest('hex');
     const fingerprintKey = `${tenant}/${fingerprint}`;
     const known = this.#catalog.get('schema-fingerprint', fingerprintKey);
     if (known !== undefined) return known.value.id;
     const id = await this.#catalog.nextSequence('schema-id');
-    await this.#catalog.put('schema', String(id), { id, tenant, format, schema: text, fingerprint });
+    const doc: SchemaDoc = { id, tenant, format, schema: text, fingerprint };
+    if (references.length > 0) doc.references = [...references];
+    await this.#catalog.put('schema', String(id), doc);
     try {
       await this.#catalog.put('schema-fingerprint', fingerprintKey, { id }, { ifAbsent: true });
       return id;
@@ -328,6 +374,11 @@ export class TypeRegistry {
     }
   }
 
+}
+
+/** The stored schema is this text with these references. */
+export function sameSchema(doc: SchemaDoc, text: string, references: readonly SchemaReferenceDoc[]): boolean {
+  return doc.schema === text && canonicalJson(publicReferences(doc.references)) === canonicalJson(publicReferences(references));
 }
 
 function typeKey(tenant: string, type: string): string {

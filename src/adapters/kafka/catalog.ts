@@ -140,11 +140,17 @@ export class KafkaCatalog implements Catalog {
     return Number(listed[0]?.partitions[0]?.offset ?? 0n);
   }
 
-  /** The follower: applies every record of the topic in order, until close. */
+  /**
+   * The follower: applies every record of the topic in order, until close. When a fetch
+   * fails (the cluster is unreachable), waiting writers are failed, and so is every write
+   * until a fetch succeeds again; the follower keeps trying, with a growing pause.
+   */
   async #follow(): Promise<void> {
-    try {
-      while (!this.#closed) {
-        const metadata = await this.#follower.metadata({ topics: [this.#topic] });
+    let failures = 0;
+    while (!this.#closed) {
+      try {
+        // After a failure the leader may have moved: ask the cluster, not the cache.
+        const metadata = await this.#follower.metadata({ topics: [this.#topic], forceUpdate: failures > 0 });
         const info = metadata.topics.get(this.#topic);
         const leader = info?.partitions[0]?.leader;
         if (info === undefined || leader === undefined) throw new Error(`the catalog topic ${this.#topic} has no leader`);
@@ -171,13 +177,16 @@ export class KafkaCatalog implements Catalog {
             }
           }
         }
+        this.#failure = undefined;
+        failures = 0;
         this.#release();
-      }
-    } catch (error) {
-      if (!this.#closed) {
-        // Writers waiting for their records would hang: fail them, and every later write.
+      } catch (error) {
+        if (this.#closed) return;
+        // Writers waiting for their records would hang: fail them, and writes until a fetch succeeds.
         this.#failure = error instanceof Error ? error : new Error(String(error));
         this.#release();
+        failures++;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(FOLLOW_WAIT_MS * failures, 1000)));
       }
     }
   }

@@ -9,6 +9,7 @@ import type { KafkaStoreOptions } from './client-options.ts';
 import { resolveKafkaOptions } from './client-options.ts';
 import { KafkaConsumerGroups } from './consumer-groups.ts';
 import { KafkaEventLog } from './event-log.ts';
+import { KafkaSourceReader } from './source-reader.ts';
 
 export type { KafkaStoreOptions } from './client-options.ts';
 
@@ -18,11 +19,14 @@ export async function openKafkaStore(options: KafkaStoreOptions): Promise<Store>
   const catalog = await KafkaCatalog.open(resolved);
   const log = new KafkaEventLog(resolved);
   const groups = new KafkaConsumerGroups(resolved);
+  const sources = new KafkaSourceReader(resolved);
   return {
     log,
     groups,
     catalog,
+    sources,
     async close() {
+      await sources.close();
       await log.close();
       await groups.close();
       await catalog.close();

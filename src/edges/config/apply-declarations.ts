@@ -7,6 +7,8 @@ export interface AppliedDeclarations {
   tenantsCreated: string[];
   typesChanged: string[];
   pipelinesChanged: string[];
+  /** `<tenant>/<name>` of each source created or changed. */
+  sourcesChanged: string[];
 }
 
 /**
@@ -15,7 +17,7 @@ export interface AppliedDeclarations {
  * the file declares. A mistake stops start-up with the file, the key and the fix.
  */
 export async function applyDeclarations(services: Services, declarations: Declarations): Promise<AppliedDeclarations> {
-  const applied: AppliedDeclarations = { tenantsCreated: [], typesChanged: [], pipelinesChanged: [] };
+  const applied: AppliedDeclarations = { tenantsCreated: [], typesChanged: [], pipelinesChanged: [], sourcesChanged: [] };
   const fail = (key: string, error: unknown): never => {
     if (!(error instanceof SluiceError)) throw error;
     const details = error.details?.map((detail) => `${detail.path || '(root)'}: ${detail.reason}`).join('; ');
@@ -42,6 +44,10 @@ export async function applyDeclarations(services: Services, declarations: Declar
         .catch((error: unknown) => fail(`tenants.${tenant.id}.types.${name}.pipeline`, error));
       if (changed) applied.pipelinesChanged.push(`${tenant.id}.${name}`);
     }
+  }
+  for (const [index, source] of (declarations.sources ?? []).entries()) {
+    const result = await services.sources.put(source.tenant, source.name, source.definition).catch((error: unknown) => fail(`sources[${index}]`, error));
+    if (result.changed) applied.sourcesChanged.push(`${source.tenant}/${source.name}`);
   }
   return applied;
 }

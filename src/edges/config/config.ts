@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { Ajv } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from './config-error.ts';
-import { readDeclarations, type Declarations } from './declarations.ts';
+import { readDeclarations, readSourceDeclarations, type Declarations } from './declarations.ts';
 
 export interface Limits {
   /** Largest request body, bytes. */
@@ -153,9 +153,9 @@ function readConfigFile(fileName: string): Record<string, unknown> {
     throw new ConfigError(`config file ${fileName} is not valid YAML: ${(error as Error).message}`);
   }
   if (typeof document !== 'object' || document === null || Array.isArray(document)) throw new ConfigError(`config file ${fileName} must hold a mapping`);
-  const { server, limits, groups, tenants, kafka, ...rest } = document as Record<string, unknown>;
+  const { server, limits, groups, tenants, sources, kafka, ...rest } = document as Record<string, unknown>;
   const unknown = Object.keys(rest);
-  if (unknown.length > 0) throw new ConfigError(`config file ${fileName}: unknown top-level key ${unknown.map((k) => `"${k}"`).join(', ')}; expected server, limits, groups, kafka, tenants`);
+  if (unknown.length > 0) throw new ConfigError(`config file ${fileName}: unknown top-level key ${unknown.map((k) => `"${k}"`).join(', ')}; expected server, limits, groups, kafka, tenants, sources`);
   if (server !== undefined && (typeof server !== 'object' || server === null)) throw new ConfigError(`config file ${fileName}: "server" must be a mapping`);
   const serverSettings = (server ?? {}) as Record<string, unknown>;
   if ('adminToken' in serverSettings) throw new ConfigError(`config file ${fileName}: server.adminToken is a secret; set SLUICE_ADMIN_TOKEN in the environment instead`);
@@ -163,7 +163,7 @@ function readConfigFile(fileName: string): Record<string, unknown> {
   if (limits !== undefined) result.limits = limits;
   if (groups !== undefined) result.groups = groups;
   if (kafka !== undefined) result.kafka = kafka;
-  result.declarations = readDeclarations(resolve(fileName), tenants);
+  result.declarations = { ...readDeclarations(resolve(fileName), tenants), sources: readSourceDeclarations(resolve(fileName), sources) };
   return result;
 }
 

@@ -25,6 +25,45 @@ export interface DeclaredTenant {
 export interface Declarations {
   file: string;
   tenants: DeclaredTenant[];
+  /** Kafka sources (top-level `sources:`); checked in full when applied. */
+  sources?: DeclaredSource[];
+}
+
+/** A Kafka source as declared in sluice.yaml: its tenant, name, and the definition the API takes. */
+export interface DeclaredSource {
+  tenant: string;
+  name: string;
+  definition: Record<string, unknown>;
+}
+
+const sourceKeys = new Set(['name', 'tenant', 'topic', 'type', 'typeFrom', 'format', 'group']);
+
+/**
+ * Reads the top-level `sources` list of sluice.yaml: its shape here, the rest when applied.
+ *
+ * @example
+ * sources:
+ *   - { name: logins, tenant: acme, topic: user-logins, type: user-login, format: json }
+ */
+export function readSourceDeclarations(file: string, section: unknown): DeclaredSource[] {
+  const fail = (key: string, problem: string): never => {
+    throw new ConfigError(`config file ${file}: ${key} ${problem}`);
+  };
+  if (section === undefined || section === null) return [];
+  if (!Array.isArray(section)) return fail('sources', 'must be a list of sources, each with name, tenant, topic, format and type or typeFrom');
+  const seen = new Set<string>();
+  return section.map((entry: unknown, index): DeclaredSource => {
+    const where = `sources[${index}]`;
+    if (!isMapping(entry)) return fail(where, 'must be a mapping with name, tenant, topic, format and type or typeFrom');
+    for (const key of Object.keys(entry)) if (!sourceKeys.has(key)) fail(`${where}.${key}`, 'is not a setting (expected name, tenant, topic, type, typeFrom, format, group)');
+    const { name, tenant, ...definition } = entry;
+    if (typeof name !== 'string' || name === '') fail(`${where}.name`, 'is required: the source\'s name');
+    if (typeof tenant !== 'string' || !isTenantId(tenant)) fail(`${where}.tenant`, 'is required: the id of the tenant whose streams the source feeds');
+    const key = `${tenant as string}/${name as string}`;
+    if (seen.has(key)) fail(`${where}.name`, `repeats source "${name as string}" of tenant "${tenant as string}"`);
+    seen.add(key);
+    return { tenant: tenant as string, name: name as string, definition };
+  });
 }
 
 const tenantKeys = new Set(['name', 'types']);

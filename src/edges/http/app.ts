@@ -12,6 +12,7 @@ import { deadLetterRoutes } from './routes/dead-letters.ts';
 import { eventRoutes } from './routes/events.ts';
 import { groupRoutes } from './routes/groups.ts';
 import { operationRoutes } from './routes/operations.ts';
+import { sourceRoutes } from './routes/sources.ts';
 import { streamRoutes } from './routes/streams.ts';
 import { tenantRoutes } from './routes/tenants.ts';
 import { typeRoutes } from './routes/types.ts';
@@ -78,5 +79,6 @@ export async function createHttpApp(deps: HttpDependencies): Promise<FastifyInst
   groupRoutes(app, services, deps.shutdown);
   deadLetterRoutes(app, services);
   confluentRoutes(app, services);
+  sourceRoutes(app, services);
   return app;
 }

@@ -1,10 +1,11 @@
-import { registryModes, type EventTypeDoc, type RegistryMode, type SchemaDoc, type SchemaFormat, type TypeVersionDoc } from '../../domain/catalog-docs.ts';
+import { registryModes, type EventTypeDoc, type RegistryMode, type SchemaDoc, type SchemaFormat, type SchemaReferenceDoc, type TypeVersionDoc } from '../../domain/catalog-docs.ts';
 import { checkCompatibility, isCompatibilityLevel, type CompatibilityLevel } from '../../domain/compatibility/index.ts';
 import { streamName } from '../../domain/names.ts';
 import type { Catalog } from '../../ports/catalog.ts';
 import type { EventLog } from '../../ports/event-log.ts';
 import { KeyedMutex } from '../keyed-mutex.ts';
-import { liveVersions, type TypeRegistry } from '../registry.ts';
+import { liveVersions, sameSchema, type TypeRegistry } from '../registry.ts';
+import { publicReferences, type SchemaReference } from '../schemas/references.ts';
 import { SchemaCompiler, schemaFormats } from '../schemas/schema-compiler.ts';
 import { ConfluentError, invalidSchema, invalidVersion, schemaNotFound, subjectNotFound, versionNotFound } from './errors.ts';
 import { defaultSubject, subjectOfType, typeOfSubject } from './subjects.ts';
@@ -27,11 +28,13 @@ export interface SubjectVersionBody {
   id: number;
   schemaType?: SchemaFormat;
   schema: string;
+  references?: SchemaReference[];
 }
 
 interface Candidate {
   format: SchemaFormat;
   text: string;
+  references: SchemaReferenceDoc[];
 }
 
 interface Target {
@@ -85,10 +88,11 @@ export class ConfluentRegistry {
     if (request.id !== undefined && request.id !== null) throw invalidSchema('registering a schema with an explicit id is not supported (IMPORT of ids is not implemented)');
     if (request.version !== undefined && request.version !== null) throw invalidSchema('registering a schema with an explicit version is not supported');
     const target = this.#writable(tenant, subject);
-    const candidate = this.#candidate(request);
+    const candidate = this.#candidate(tenant, request);
     const known = liveVersions(target.doc).findLast((v) => this.#matches(v, candidate));
     if (known !== undefined) return { id: known.schemaId };
     const definition: Parameters<TypeRegistry['putType']>[2] = { schema: this.#schemaValue(candidate), schemaType: candidate.format };
+    if (candidate.references.length > 0) definition.references = publicReferences(candidate.references);
     if (target.doc === undefined) definition.partitions = (await this.#log.describeStream(streamName(tenant, target.type)))?.partitions ?? confluentPartitions;
     const registered = await this.#registry.putType(tenant, target.type, definition);
     if (subject !== defaultSubject(tenant, target.type)) {
@@ -100,7 +104,7 @@ export class ConfluentRegistry {
   /** Confluent's `POST /subjects/{s}`: is this schema one of the subject's versions? */
   lookup(tenant: string, subject: string, body: unknown, deleted = false): SubjectVersionBody {
     const doc = this.#existing(tenant, subject, deleted);
-    const candidate = this.#candidate(asRequest(body));
+    const candidate = this.#candidate(tenant, asRequest(body));
     const match = this.#versionsOf(doc, deleted).findLast((v) => this.#matches(v, candidate));
     if (match === undefined) throw schemaNotFound('Schema not found');
     return this.#versionBody(subject, match);
@@ -114,9 +118,11 @@ export class ConfluentRegistry {
       const live = liveVersions(doc);
       if (permanent) {
         if (live.length > 0) throw new ConfluentError(404, 40405, `Subject '${subject}' was not deleted first before being permanently deleted`);
+        for (const v of doc.versions) this.#refuseReferenced(tenant, subject, v.version, true);
         return { doc: null, result: doc.versions.map((v) => v.version) };
       }
       if (live.length === 0) throw new ConfluentError(404, 40404, `Subject '${subject}' was soft deleted. Set permanent=true to delete permanently`);
+      for (const v of live) this.#refuseReferenced(tenant, subject, v.version, false);
       const versions = doc.versions.map((v): TypeVersionDoc => (v.deleted === true ? v : { ...v, deleted: true }));
       return { doc: { ...doc, versions, updatedAt: new Date().toISOString() }, result: live.map((v) => v.version) };
     });
@@ -132,27 +138,55 @@ export class ConfluentRegistry {
       const now = new Date().toISOString();
       if (permanent) {
         if (entry.deleted !== true) throw new ConfluentError(404, 40407, `Subject '${subject}' Version ${entry.version} was not deleted first before being permanently deleted`);
+        this.#refuseReferenced(tenant, subject, entry.version, true);
         const versions = doc.versions.filter((v) => v.version !== entry.version);
         return { doc: versions.length === 0 ? null : { ...doc, versions, updatedAt: now }, result: entry.version };
       }
       if (entry.deleted === true) throw new ConfluentError(404, 40406, `Subject '${subject}' Version ${entry.version} was soft deleted. Set permanent=true to delete permanently`);
+      this.#refuseReferenced(tenant, subject, entry.version, false);
       const versions = doc.versions.map((v): TypeVersionDoc => (v.version === entry.version ? { ...v, deleted: true } : v));
       return { doc: { ...doc, versions, updatedAt: now }, result: entry.version };
     });
   }
 
-  /** We do not implement schema references, so nothing refers to a version. */
+  /** The ids of the schemas, registered as live versions of the tenant's subjects, whose references name this version. */
   referencedBy(tenant: string, subject: string, rawVersion: string): number[] {
     const version = parseVersion(rawVersion);
-    this.#findVersion(this.#existing(tenant, subject, false), subject, version, false);
-    return [];
+    const entry = this.#findVersion(this.#existing(tenant, subject, false), subject, version, false);
+    return this.#referrers(tenant, subject, entry.version, false);
+  }
+
+  /** Schema ids whose references name `subject` `version`: of live versions, or of any version kept (`deleted`). */
+  #referrers(tenant: string, subject: string, version: number, deleted: boolean): number[] {
+    const ids = new Set<number>();
+    for (const { value: doc } of this.#catalog.list('event-type', `${tenant}/`)) {
+      for (const v of this.#versionsOf(doc, deleted)) {
+        if (ids.has(v.schemaId)) continue;
+        const references = this.#schemaDoc(v.schemaId).references ?? [];
+        if (references.some((ref) => ref.subject === subject && ref.version === version)) ids.add(v.schemaId);
+      }
+    }
+    return [...ids].sort((a, b) => a - b);
+  }
+
+  /**
+   * 42206 when schemas still reference the version: a soft delete is refused while a live
+   * version references it, a permanent one while any stored version does (so every kept
+   * schema id can still be resolved and decoded).
+   */
+  #refuseReferenced(tenant: string, subject: string, version: number, permanent: boolean): void {
+    const ids = this.#referrers(tenant, subject, version, permanent);
+    if (ids.length === 0) return;
+    throw new ConfluentError(422, 42206, `One or more references exist to the schema {subject=${subject}, version=${version}}: schema ids ${ids.join(', ')}; delete the referencing versions first`);
   }
 
   // --- schemas by id ---
 
   schemaById(tenant: string, rawId: string): { schemaType?: SchemaFormat; schema: string } {
     const schema = this.#schemaOfTenant(tenant, rawId);
-    return schema.format === 'AVRO' ? { schema: schema.schema } : { schemaType: schema.format, schema: schema.schema };
+    const answer: { schemaType?: SchemaFormat; schema: string; references?: SchemaReference[] } = schema.format === 'AVRO' ? { schema: schema.schema } : { schemaType: schema.format, schema: schema.schema };
+    if (schema.references !== undefined && schema.references.length > 0) answer.references = publicReferences(schema.references);
+    return answer;
   }
 
   subjectVersionsOfSchema(tenant: string, rawId: string, deleted = false): { subject: string; version: number }[] {
@@ -169,7 +203,7 @@ export class ConfluentRegistry {
   testCompatibility(tenant: string, subject: string, rawVersion: string, body: unknown, verbose: boolean): { is_compatible: boolean; messages?: string[] } {
     const version = parseVersion(rawVersion);
     const doc = this.#existing(tenant, subject, false);
-    const candidate = this.#candidate(asRequest(body));
+    const candidate = this.#candidate(tenant, asRequest(body));
     const previous = version === 'latest' ? liveVersions(doc) : [this.#findVersion(doc, subject, version, false)];
     const level = doc.compatibility ?? this.#registry.defaultCompatibility(tenant);
     const schemas = previous.map((v) => this.#schemaDoc(v.schemaId));
@@ -181,8 +215,8 @@ export class ConfluentRegistry {
       const result = checkCompatibility(
         candidate.format,
         level,
-        this.#compiler.structure(candidate.format, candidate.text),
-        schemas.map((s) => this.#compiler.structure(s.format, s.schema)),
+        this.#compiler.structure(candidate.format, candidate.text, this.#registry.dependenciesOf(candidate.references)),
+        schemas.map((s) => this.#registry.structureOf(s)),
         { previousLabels: previous.map((v) => `version ${v.version}`) },
       );
       messages = result.messages.map((m) => `${m.kind} at ${m.path}: ${m.message}`);
@@ -313,19 +347,16 @@ export class ConfluentRegistry {
 
   #versionBody(subject: string, entry: TypeVersionDoc): SubjectVersionBody {
     const schema = this.#schemaDoc(entry.schemaId);
-    const body: SubjectVersionBody = { subject, version: entry.version, id: entry.schemaId, schema: schema.schema };
-    return schema.format === 'AVRO' ? body : { subject, version: entry.version, id: entry.schemaId, schemaType: schema.format, schema: schema.schema };
+    const body: SubjectVersionBody = schema.format === 'AVRO' ? { subject, version: entry.version, id: entry.schemaId, schema: schema.schema } : { subject, version: entry.version, id: entry.schemaId, schemaType: schema.format, schema: schema.schema };
+    if (schema.references !== undefined && schema.references.length > 0) body.references = publicReferences(schema.references);
+    return body;
   }
 
   /** Reads and normalises the schema of a request; 42201 when it is not valid. */
-  #candidate(request: SchemaRequest): Candidate {
+  #candidate(tenant: string, request: SchemaRequest): Candidate {
     const format = request.schemaType ?? 'AVRO';
     if (typeof format !== 'string' || !(schemaFormats as readonly string[]).includes(format)) {
       throw invalidSchema(`Invalid schema type ${JSON.stringify(format)}; use AVRO, JSON or PROTOBUF`);
-    }
-    if (request.references !== undefined && request.references !== null) {
-      if (!Array.isArray(request.references)) throw invalidSchema('references must be an array');
-      if (request.references.length > 0) throw invalidSchema('references are not supported yet: inline the referenced schema');
     }
     if (typeof request.schema !== 'string' || request.schema.trim() === '') throw invalidSchema('Empty schema: send the schema as a string in "schema"');
     let value: unknown = request.schema;
@@ -337,7 +368,8 @@ export class ConfluentRegistry {
       }
     }
     const schemaFormat = format as SchemaFormat;
-    return { format: schemaFormat, text: this.#compiler.normalize(schemaFormat, value) };
+    const references = this.#registry.resolveReferences(tenant, schemaFormat, request.references);
+    return { format: schemaFormat, text: this.#compiler.normalize(schemaFormat, value, this.#registry.dependenciesOf(references)), references };
   }
 
   #schemaValue(candidate: Candidate): unknown {
@@ -346,7 +378,7 @@ export class ConfluentRegistry {
 
   #matches(version: TypeVersionDoc, candidate: Candidate): boolean {
     const schema = this.#schemaDoc(version.schemaId);
-    return schema.format === candidate.format && schema.schema === candidate.text;
+    return schema.format === candidate.format && sameSchema(schema, candidate.text, candidate.references);
   }
 
   #schemaDoc(id: number): SchemaDoc {

@@ -2,6 +2,7 @@ import avro from 'avsc';
 import type { ErrorDetail } from '../../domain/errors.ts';
 import { SluiceError } from '../../domain/errors.ts';
 import type { Validator } from '../../domain/pipeline.ts';
+import type { Dependency } from './references.ts';
 
 const maxDetails = 20;
 
@@ -11,8 +12,8 @@ const maxDetails = 20;
  *
  * @example compileAvro({ type: 'record', name: 'Login', fields: [{ name: 'user_id', type: 'string' }] })
  */
-export function compileAvro(schema: unknown): Validator {
-  const type = parseAvro(schema);
+export function compileAvro(schema: unknown, dependencies: readonly Dependency[] = []): Validator {
+  const type = parseAvro(schema, dependencies);
   return (data) => {
     // The common case, and the cheapest check: every field present and right.
     if (type.isValid(data)) return undefined;
@@ -36,20 +37,30 @@ export function compileAvro(schema: unknown): Validator {
   };
 }
 
-/** The schema as avsc reads it; a JSON string is accepted too (as Confluent clients send it). */
-export function parseAvro(schema: unknown): avro.Type {
-  let definition = schema;
-  if (typeof schema === 'string') {
-    try {
-      definition = JSON.parse(schema) as unknown;
-    } catch {
-      definition = schema; // a bare primitive name such as "string"
-    }
-  }
+/**
+ * The schema as avsc reads it; a JSON string is accepted too (as Confluent clients send it).
+ * `dependencies` (referenced schemas, see references.ts) are read first, so the named types
+ * they define can be used by their full names.
+ */
+export function parseAvro(schema: unknown, dependencies: readonly Dependency[] = []): avro.Type {
+  const definition = avroDefinition(schema);
   try {
-    return avro.Type.forSchema(definition as avro.Schema);
+    // A registry of its own per parse: no named type leaks to another schema or tenant.
+    const registry: Record<string, avro.Type> = {};
+    for (const dependency of dependencies) avro.Type.forSchema(avroDefinition(dependency.text) as avro.Schema, { registry });
+    return avro.Type.forSchema(definition as avro.Schema, { registry });
   } catch (error) {
     throw new SluiceError('invalid_schema', `the Avro schema is not valid: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** The JSON of an Avro schema sent as text, or the text itself when it is a bare name such as `string`. */
+export function avroDefinition(schema: unknown): unknown {
+  if (typeof schema !== 'string') return schema;
+  try {
+    return JSON.parse(schema) as unknown;
+  } catch {
+    return schema;
   }
 }
 

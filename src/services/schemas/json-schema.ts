@@ -6,6 +6,7 @@ import isSafeRegex from 'safe-regex2';
 import type { ErrorDetail } from '../../domain/errors.ts';
 import { SluiceError } from '../../domain/errors.ts';
 import type { Validator } from '../../domain/pipeline.ts';
+import type { Dependency } from './references.ts';
 
 // ajv-formats ships CommonJS with a default export property.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv | Ajv2020) => void;
@@ -18,33 +19,54 @@ const maxDetails = 20;
  * validators that report each error as a JSON pointer and a reason.
  */
 export class JsonSchemaCompiler {
-  readonly #draft2020: Ajv2020;
-  readonly #draft07: Ajv;
+  readonly #draft2020: Ajv | Ajv2020;
+  readonly #draft07: Ajv | Ajv2020;
 
   constructor() {
-    const options = { allErrors: true, strict: false, allowUnionTypes: true, validateSchema: true, addUsedSchema: false, code: { regExp: regExpEngine } } as const;
-    this.#draft2020 = new Ajv2020(options);
-    this.#draft07 = new Ajv(options);
-    addFormats(this.#draft2020);
-    addFormats(this.#draft07);
+    this.#draft2020 = newAjv(true);
+    this.#draft07 = newAjv(false);
   }
 
-  /** @throws SluiceError `invalid_schema` with ajv's reasons */
-  compile(schema: unknown): Validator {
+  /**
+   * `dependencies` are referenced schemas (see references.ts): each is available to `$ref`
+   * under its names. A schema with dependencies gets an ajv instance of its own, so one
+   * tenant's referenced schemas are never visible to another schema.
+   *
+   * @throws SluiceError `invalid_schema` with ajv's reasons
+   */
+  compile(schema: unknown, dependencies: readonly Dependency[] = []): Validator {
     if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) {
       if (typeof schema !== 'boolean') throw new SluiceError('invalid_schema', 'a JSON Schema is an object (or a boolean)');
     }
     checkDepth(schema, '', 0);
     const declared = typeof schema === 'object' && schema !== null ? (schema as { $schema?: unknown }).$schema : undefined;
-    const ajv = typeof declared === 'string' && declared.startsWith(draft07) ? this.#draft07 : this.#draft2020;
+    const is07 = typeof declared === 'string' && declared.startsWith(draft07);
     let validate: ValidateFunction;
     try {
+      let ajv = is07 ? this.#draft07 : this.#draft2020;
+      if (dependencies.length > 0) {
+        ajv = newAjv(!is07);
+        for (const dependency of dependencies) {
+          const parsed = JSON.parse(dependency.text) as object;
+          // The dependency was checked when it was registered; its own `$schema` may be another draft.
+          const [first, ...aliases] = dependency.names;
+          ajv.addSchema(parsed, first, undefined, false);
+          for (const alias of aliases) ajv.addSchema({ $ref: first }, alias, undefined, false);
+        }
+      }
       validate = ajv.compile(schema as object);
     } catch (error) {
       throw new SluiceError('invalid_schema', `the schema does not compile: ${(error as Error).message}`, { cause: error });
     }
     return (data) => (validate(data) ? undefined : toDetails(validate.errors ?? []));
   }
+}
+
+function newAjv(draft2020: boolean): Ajv | Ajv2020 {
+  const options = { allErrors: true, strict: false, allowUnionTypes: true, validateSchema: true, addUsedSchema: false, code: { regExp: regExpEngine } } as const;
+  const ajv = draft2020 ? new Ajv2020(options) : new Ajv(options);
+  addFormats(ajv);
+  return ajv;
 }
 
 function toDetails(errors: readonly ErrorObject[]): ErrorDetail[] {

@@ -2,9 +2,10 @@ import { canonicalJson } from '../../domain/canonical-json.ts';
 import type { SchemaFormat } from '../../domain/catalog-docs.ts';
 import { SluiceError } from '../../domain/errors.ts';
 import type { Validator } from '../../domain/pipeline.ts';
-import { compileAvro, parseAvro } from './avro-schema.ts';
+import { avroDefinition, compileAvro, parseAvro } from './avro-schema.ts';
 import { JsonSchemaCompiler } from './json-schema.ts';
 import { compileProtobuf, protobufDescriptor } from './protobuf-schema.ts';
+import { inlineJsonReferences, type Dependency } from './references.ts';
 
 export const schemaFormats: readonly SchemaFormat[] = ['JSON', 'AVRO', 'PROTOBUF'];
 
@@ -18,28 +19,35 @@ const maxSchemaBytes = 256 * 1024;
 export class SchemaCompiler {
   readonly #json = new JsonSchemaCompiler();
 
-  /** The text stored for a schema; equal schemas give equal text. @throws invalid_schema */
-  normalize(format: SchemaFormat, schema: unknown): string {
+  /**
+   * The text stored for a schema; equal schemas give equal text. `dependencies` are the
+   * schemas its references pull in (references.ts). An Avro schema with references is
+   * stored as sent (canonical JSON): avsc's form would copy the referenced types into it.
+   *
+   * @throws invalid_schema
+   */
+  normalize(format: SchemaFormat, schema: unknown, dependencies: readonly Dependency[] = []): string {
     let text: string;
     if (format === 'PROTOBUF') {
       if (typeof schema !== 'string') throw new SluiceError('invalid_schema', 'a Protobuf schema is the text of a .proto file, sent as a string');
       text = schema.trim();
     } else if (format === 'AVRO') {
       // exportAttrs keeps defaults, aliases and docs, which compatibility and decoding need.
-      text = canonicalJson(parseAvro(schema).schema({ exportAttrs: true }));
+      const type = parseAvro(schema, dependencies);
+      text = canonicalJson(dependencies.length === 0 ? type.schema({ exportAttrs: true }) : avroDefinition(schema));
     } else {
       text = canonicalJson(schema);
     }
     if (Buffer.byteLength(text) > maxSchemaBytes) throw new SluiceError('invalid_schema', `the schema is larger than ${maxSchemaBytes / 1024} KiB`);
-    this.compile(format, text);
+    this.compile(format, text, dependencies);
     return text;
   }
 
   /** A validator for stored schema text. */
-  compile(format: SchemaFormat, text: string): Validator {
-    if (format === 'PROTOBUF') return compileProtobuf(text);
-    if (format === 'AVRO') return compileAvro(text);
-    return this.#json.compile(JSON.parse(text));
+  compile(format: SchemaFormat, text: string, dependencies: readonly Dependency[] = []): Validator {
+    if (format === 'PROTOBUF') return compileProtobuf(text, undefined, dependencies);
+    if (format === 'AVRO') return compileAvro(text, dependencies);
+    return this.#json.compile(JSON.parse(text), dependencies);
   }
 
   /** For pipeline `validate` steps, which always use JSON Schema. */
@@ -48,8 +56,12 @@ export class SchemaCompiler {
   }
 
   /** The form compatibility rules read: JSON for JSON Schema and Avro, a descriptor for Protobuf. */
-  structure(format: SchemaFormat, text: string): unknown {
-    return format === 'PROTOBUF' ? protobufDescriptor(text) : (JSON.parse(text) as unknown);
+  structure(format: SchemaFormat, text: string, dependencies: readonly Dependency[] = []): unknown {
+    if (format === 'PROTOBUF') return protobufDescriptor(text, dependencies);
+    if (dependencies.length === 0) return JSON.parse(text) as unknown;
+    // References resolved: Avro with the referenced named types written out, JSON Schema with `$ref`s inlined.
+    if (format === 'AVRO') return parseAvro(text, dependencies).schema({ exportAttrs: true });
+    return inlineJsonReferences(JSON.parse(text), dependencies);
   }
 
   /** The schema as readers get it back: an object for JSON and Avro, text for Protobuf. */

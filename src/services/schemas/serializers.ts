@@ -5,12 +5,15 @@ import { SluiceError } from '../../domain/errors.ts';
 import type { Validator } from '../../domain/pipeline.ts';
 import { compileAvro, parseAvro } from './avro-schema.ts';
 import { compileProtobuf, parseProtobuf } from './protobuf-schema.ts';
+import type { Dependency } from './references.ts';
 
 /** A schema as the catalog stores it: its language and its text. */
 export interface StoredSchema {
   format: SchemaFormat;
   /** Canonical JSON for JSON Schema and Avro, the `.proto` text for Protobuf. */
   schema: string;
+  /** The schemas its references pull in (references.ts), dependencies first. */
+  dependencies?: readonly Dependency[];
 }
 
 /**
@@ -47,14 +50,15 @@ export interface Serializer {
  * @example createSerializer({ format: 'AVRO', schema: '{"type":"string"}' }).encode('ab') // <04 61 62>
  */
 export function createSerializer(stored: StoredSchema, options: { messageIndexes?: readonly number[] } = {}): Serializer {
-  if (stored.format === 'AVRO') return avroSerializer(stored.schema);
-  if (stored.format === 'PROTOBUF') return protobufSerializer(stored.schema, options.messageIndexes ?? [0]);
+  const dependencies = stored.dependencies ?? [];
+  if (stored.format === 'AVRO') return avroSerializer(stored.schema, dependencies);
+  if (stored.format === 'PROTOBUF') return protobufSerializer(stored.schema, options.messageIndexes ?? [0], dependencies);
   return jsonSerializer();
 }
 
-function avroSerializer(text: string): Serializer {
-  const type = parseAvro(text);
-  const validate = compileAvro(text);
+function avroSerializer(text: string, dependencies: readonly Dependency[]): Serializer {
+  const type = parseAvro(text, dependencies);
+  const validate = compileAvro(text, dependencies);
   return {
     format: 'AVRO',
     messageIndexes: undefined,
@@ -91,10 +95,10 @@ function plainAvro(value: unknown): unknown {
   return value;
 }
 
-function protobufSerializer(text: string, messageIndexes: readonly number[]): Serializer {
-  const first = parseProtobuf(text);
-  const message = messageIndexes.length === 1 && messageIndexes[0] === 0 ? first : messageAt(text, messageIndexes);
-  const validate = message === first ? compileProtobuf(text) : protobufValidator(message);
+function protobufSerializer(text: string, messageIndexes: readonly number[], dependencies: readonly Dependency[]): Serializer {
+  const first = parseProtobuf(text, undefined, dependencies);
+  const message = messageIndexes.length === 1 && messageIndexes[0] === 0 ? first : messageAt(text, messageIndexes, dependencies);
+  const validate = message === first ? compileProtobuf(text, undefined, dependencies) : protobufValidator(message);
   return {
     format: 'PROTOBUF',
     messageIndexes: [...messageIndexes],
@@ -119,9 +123,11 @@ function protobufSerializer(text: string, messageIndexes: readonly number[]): Se
  * messages in the order written (enums and services do not count), each next index the
  * messages nested in the one before.
  */
-function messageAt(text: string, indexes: readonly number[]): protobuf.Type {
+function messageAt(text: string, indexes: readonly number[], dependencies: readonly Dependency[]): protobuf.Type {
   const root = protobuf.parse(text, { keepCase: true }).root;
-  root.resolveAll();
+  // Without references the file resolves alone; with them, the file names the message and
+  // the root with its dependencies (parseProtobuf) resolves it.
+  if (dependencies.length === 0) root.resolveAll();
   let candidates = topLevelMessages(root);
   let found: protobuf.Type | undefined;
   for (const [depth, index] of indexes.entries()) {
@@ -133,7 +139,7 @@ function messageAt(text: string, indexes: readonly number[]): protobuf.Type {
     candidates = found.nestedArray.filter((nested): nested is protobuf.Type => nested instanceof protobuf.Type);
   }
   if (found === undefined) throw new SluiceError('invalid_wire_format', 'message indexes name at least one message');
-  return found;
+  return dependencies.length === 0 ? found : parseProtobuf(text, found.fullName.replace(/^\./, ''), dependencies);
 }
 
 /** The messages a .proto file declares at its top level (inside its package, if it has one). */

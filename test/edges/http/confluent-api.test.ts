@@ -128,7 +128,7 @@ void test('JSON Schema and Protobuf subjects name their schemaType; bad registra
     ['unknown schemaType', { schema: fruitV1, schemaType: 'XML' }],
     ['no schema', { schemaType: 'AVRO' }],
     ['schema not a string', { schema: { type: 'string' } }],
-    ['references', { schema: fruitV1, references: [{ name: 'x', subject: 'acme.x-value', version: 1 }] }],
+    ['a reference to no subject', { schema: fruitV1, references: [{ name: 'x', subject: 'acme.x-value', version: 1 }] }],
     ['explicit id', { schema: fruitV1, id: 7 }],
   ];
   for (const [name, body] of cases) {
@@ -138,7 +138,7 @@ void test('JSON Schema and Protobuf subjects name their schemaType; bad registra
     assert.equal(typeof response.body.message, 'string', name);
   }
   const references = await reg('POST', '/subjects/acme.bad-value/versions', cases[6]![1]);
-  assert.match(references.body.message as string, /references are not supported/);
+  assert.match(references.body.message as string, /subject 'acme\.x-value' not found/);
   assert.deepEqual((await reg('GET', '/subjects')).body, ['acme.orders-value', 'acme.payments-value'], 'failed registrations leave no subject');
 
   const json2 = await reg('POST', '/subjects/acme.orders-value/versions', { schema: fruitV1 });

@@ -5,6 +5,7 @@ import { guardJson } from '../../../domain/json-guard.ts';
 import { decodeFrame, splitMessageIndexes } from '../../../domain/wire-format.ts';
 import type { Services } from '../../../services/index.ts';
 import { createSerializer, type Serializer } from '../../../services/schemas/serializers.ts';
+import type { Dependency } from '../../../services/schemas/references.ts';
 import type { Limits } from '../../config/config.ts';
 import { tenantOf } from '../auth.ts';
 import type { TenantRateLimiter } from '../rate-limit.ts';
@@ -72,7 +73,7 @@ export function wireEventRoutes(app: FastifyInstance, services: Services, limits
         }
         const stored = services.registry.getVersion(tenant, type, version.version);
         const split = stored.schemaType === 'PROTOBUF' ? splitMessageIndexes(afterId, 5) : { messageIndexes: undefined, payload: afterId };
-        const serializer = serializerFor(serializers, schemaId, split.messageIndexes, stored.schemaType, stored.schema);
+        const serializer = serializerFor(serializers, schemaId, split.messageIndexes, stored.schemaType, stored.schema, () => services.registry.schemaDependencies(schemaId));
         const data = serializer.decode(split.payload);
         // Decoded data reaches the same consumers as JSON bodies do: the same depth and key rules.
         guardJson(data, limits.maxDepth);
@@ -108,12 +109,12 @@ function header(request: FastifyRequest, name: string): string | undefined {
   return text === undefined || text === '' ? undefined : text;
 }
 
-function serializerFor(cache: Map<string, Serializer>, schemaId: number, indexes: number[] | undefined, format: Serializer['format'], schema: unknown): Serializer {
+function serializerFor(cache: Map<string, Serializer>, schemaId: number, indexes: number[] | undefined, format: Serializer['format'], schema: unknown, dependencies: () => readonly Dependency[]): Serializer {
   const cacheKey = indexes === undefined ? String(schemaId) : `${schemaId}:${indexes.join('.')}`;
   let serializer = cache.get(cacheKey);
   if (serializer === undefined) {
     const options = indexes === undefined ? {} : { messageIndexes: indexes };
-    serializer = createSerializer({ format, schema: typeof schema === 'string' ? schema : JSON.stringify(schema) }, options);
+    serializer = createSerializer({ format, schema: typeof schema === 'string' ? schema : JSON.stringify(schema), dependencies: dependencies() }, options);
     if (cache.size >= maxCachedSerializers) cache.clear();
     cache.set(cacheKey, serializer);
   }

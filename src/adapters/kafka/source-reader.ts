@@ -1,0 +1,187 @@
+/**
+ * Consumes topics Sluice does not own, in a real Kafka consumer group, for the source service
+ * (docs/kafka.md "Sources"). Offsets are committed per batch, after the handler resolved.
+ */
+import { once } from 'node:events';
+import type { Message, MessagesStream } from '@platformatic/kafka';
+import { Consumer, MessagesStreamFallbackModes, MessagesStreamModes } from '@platformatic/kafka';
+import type { SourceReader, SourceRecord, SourceSubscription, SourceSubscriptionEvents, SourceSubscriptionOptions } from '../../ports/source-reader.ts';
+import type { ResolvedKafkaOptions } from './client-options.ts';
+
+type BufferMessage = Message<Buffer, Buffer, Buffer, Buffer>;
+type BufferStream = MessagesStream<Buffer, Buffer, Buffer, Buffer>;
+
+/** Pause before a failed batch is handed over again; doubles up to the maximum. */
+const retryPauseMs = 250;
+const maxRetryPauseMs = 5_000;
+
+export class KafkaSourceReader implements SourceReader {
+  readonly #options: ResolvedKafkaOptions;
+  readonly #open = new Set<KafkaSourceSubscription>();
+
+  constructor(options: ResolvedKafkaOptions) {
+    this.#options = options;
+  }
+
+  async subscribe(options: SourceSubscriptionOptions, events: SourceSubscriptionEvents): Promise<SourceSubscription> {
+    const consumer = new Consumer({
+      clientId: `${this.#options.clientId}-source`,
+      bootstrapBrokers: this.#options.brokers,
+      // Group ids get the installation's prefix, like every group Sluice creates.
+      groupId: `${this.#options.topicPrefix}${options.group}`,
+      timeout: 10_000,
+      retries: 3,
+      retryDelay: 250,
+      // Brokers refuse sessions shorter than group.min.session.timeout.ms (6 s by default).
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1_000,
+    });
+    let stream: BufferStream;
+    try {
+      stream = await consumer.consume({
+        topics: [options.topic],
+        autocommit: false,
+        mode: MessagesStreamModes.COMMITTED,
+        fallbackMode: MessagesStreamFallbackModes.EARLIEST,
+        maxWaitTime: 500,
+      });
+    } catch (error) {
+      await consumer.close(true).catch(() => undefined);
+      throw error;
+    }
+    const subscription = new KafkaSourceSubscription(consumer, stream, options.maxBatch, events, () => this.#open.delete(subscription));
+    this.#open.add(subscription);
+    return subscription;
+  }
+
+  sluiceName(topic: string): string | undefined {
+    return topic.startsWith(this.#options.topicPrefix) ? topic.slice(this.#options.topicPrefix.length) : undefined;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.#open].map((subscription) => subscription.close()));
+  }
+}
+
+class KafkaSourceSubscription implements SourceSubscription {
+  readonly #consumer: Consumer<Buffer, Buffer, Buffer, Buffer>;
+  readonly #stream: BufferStream;
+  readonly #events: SourceSubscriptionEvents;
+  readonly #maxBatch: number;
+  readonly #stop = new AbortController();
+  readonly #running: Promise<void>;
+  readonly #forget: () => void;
+  #closed: Promise<void> | undefined;
+
+  constructor(consumer: Consumer<Buffer, Buffer, Buffer, Buffer>, stream: BufferStream, maxBatch: number, events: SourceSubscriptionEvents, forget: () => void) {
+    this.#consumer = consumer;
+    this.#stream = stream;
+    this.#maxBatch = maxBatch;
+    this.#events = events;
+    this.#forget = forget;
+    this.#running = this.#run().catch((error: unknown) => {
+      if (!this.#stop.signal.aborted) events.problem(error, 'the source stopped reading its topic');
+    });
+  }
+
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      this.#stop.abort();
+      await this.#running;
+      await this.#stream.close().catch(() => undefined);
+      await this.#consumer.close(true).catch(() => undefined);
+      this.#forget();
+    })();
+    return this.#closed;
+  }
+
+  async #run(): Promise<void> {
+    while (!this.#stop.signal.aborted) {
+      const batch = await this.#nextBatch();
+      if (batch.length === 0) continue;
+      if (!(await this.#deliver(batch.map(toSourceRecord)))) return;
+      await this.#commit(batch);
+    }
+  }
+
+  /** Everything buffered (up to maxBatch), waiting for at least one record. */
+  async #nextBatch(): Promise<BufferMessage[]> {
+    const batch: BufferMessage[] = [];
+    for (;;) {
+      while (batch.length < this.#maxBatch) {
+        const message = this.#stream.read() as BufferMessage | null;
+        if (message === null) break;
+        batch.push(message);
+      }
+      if (batch.length > 0 || this.#stop.signal.aborted) return batch;
+      if (this.#stream.destroyed || this.#stream.readableEnded) throw new Error('the consumer stream ended');
+      try {
+        await once(this.#stream, 'readable', { signal: this.#stop.signal });
+      } catch (error) {
+        if (this.#stop.signal.aborted) return batch;
+        throw error;
+      }
+    }
+  }
+
+  /** Hands the batch over until the handler takes it; false when closed first. */
+  async #deliver(records: SourceRecord[]): Promise<boolean> {
+    let pause = retryPauseMs;
+    for (;;) {
+      try {
+        await this.#events.handle(records);
+        return true;
+      } catch (error) {
+        this.#events.problem(error, 'a batch of source records was not stored; it will be handed over again');
+      }
+      if (!(await sleep(pause, this.#stop.signal))) return false;
+      pause = Math.min(pause * 2, maxRetryPauseMs);
+    }
+  }
+
+  /** Commits the last offset of each partition in the batch. */
+  async #commit(batch: readonly BufferMessage[]): Promise<void> {
+    const last = new Map<string, BufferMessage>();
+    for (const message of batch) last.set(`${message.topic}#${message.partition}`, message);
+    for (const message of last.values()) {
+      try {
+        await message.commit();
+      } catch (error) {
+        // After a rebalance another member owns the partition and reads it again from the
+        // last commit; the producer ids make that redelivery a duplicate, not a second copy.
+        this.#events.problem(error, 'committing source offsets failed');
+      }
+    }
+  }
+}
+
+function toSourceRecord(message: BufferMessage): SourceRecord {
+  const headers = new Map<string, string>();
+  for (const [name, value] of message.headerEntries) headers.set(name.toString('utf8'), value.toString('utf8'));
+  return {
+    topic: message.topic,
+    partition: message.partition,
+    offset: Number(message.offset),
+    // The deserializer gives a missing key as an empty buffer; an empty key carries nothing either.
+    key: message.key === undefined || message.key === null || message.key.length === 0 ? null : message.key,
+    value: message.value ?? null,
+    headers,
+    timestamp: Number(message.timestamp),
+  };
+}
+
+/** Resolves true after `ms`, or false at once when the signal aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
