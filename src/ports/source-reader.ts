@@ -36,6 +36,8 @@ export interface SourceSubscriptionEvents {
 }
 
 export interface SourceSubscription {
+  /** Resolves when reading stops on its own (the consumer failed); the caller may subscribe again. Never rejects. */
+  readonly ended: Promise<void>;
   /** Stops fetching, waits for the batch in hand and leaves the group. */
   close(): Promise<void>;
 }

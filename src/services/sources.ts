@@ -343,7 +343,13 @@ class Runner {
         }
         this.#subscription = subscription;
         this.running = true;
-        return;
+        await Promise.race([subscription.ended, aborted(this.#stop.signal)]);
+        if (this.#stop.signal.aborted) return;
+        // The consumer failed on its own: leave the group and join again after a pause.
+        this.running = false;
+        this.#subscription = undefined;
+        await subscription.close();
+        this.#log?.warn({ ...where, retryInMs: restartPauseMs }, 'the source stopped reading; it joins its group again');
       } catch (error) {
         this.#log?.warn({ ...where, err: error, retryInMs: restartPauseMs }, 'the source could not join its consumer group; retrying');
       }
@@ -360,6 +366,13 @@ class Runner {
       });
     }
   }
+}
+
+function aborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
 }
 
 function sourceKey(tenant: string, name: string): string {

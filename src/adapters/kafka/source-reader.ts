@@ -70,6 +70,8 @@ class KafkaSourceSubscription implements SourceSubscription {
   readonly #maxBatch: number;
   readonly #stop = new AbortController();
   readonly #running: Promise<void>;
+  readonly ended: Promise<void>;
+  #streamError: unknown;
   readonly #forget: () => void;
   #closed: Promise<void> | undefined;
 
@@ -79,9 +81,14 @@ class KafkaSourceSubscription implements SourceSubscription {
     this.#maxBatch = maxBatch;
     this.#events = events;
     this.#forget = forget;
+    // Without a listener, a stream error would be thrown as an uncaught exception.
+    stream.on('error', (error: unknown) => {
+      this.#streamError ??= error;
+    });
     this.#running = this.#run().catch((error: unknown) => {
       if (!this.#stop.signal.aborted) events.problem(error, 'the source stopped reading its topic');
     });
+    this.ended = this.#running;
   }
 
   close(): Promise<void> {
@@ -114,12 +121,18 @@ class KafkaSourceSubscription implements SourceSubscription {
         batch.push(message);
       }
       if (batch.length > 0 || this.#stop.signal.aborted) return batch;
+      if (this.#streamError !== undefined) throw this.#streamError instanceof Error ? this.#streamError : new Error('the consumer stream failed', { cause: this.#streamError });
       if (this.#stream.destroyed || this.#stream.readableEnded) throw new Error('the consumer stream ended');
+      // Both listeners go away after each wait, so waits do not pile listeners on the stream.
+      const waited = new AbortController();
+      const signal = AbortSignal.any([this.#stop.signal, waited.signal]);
       try {
-        await once(this.#stream, 'readable', { signal: this.#stop.signal });
+        await Promise.race([once(this.#stream, 'readable', { signal }), once(this.#stream, 'close', { signal })]);
       } catch (error) {
         if (this.#stop.signal.aborted) return batch;
         throw error;
+      } finally {
+        waited.abort();
       }
     }
   }
