@@ -46,7 +46,7 @@ export const errorCatalogue = {
   // capacity
   rate_limited: { status: 429, fix: 'Slow down and retry after the number of seconds in Retry-After.' },
   overloaded: { status: 503, fix: 'The server is shedding load; retry after the number of seconds in Retry-After.' },
-  store_unavailable: { status: 503, fix: 'The store (the disk, or the Kafka cluster) did not take the events; nothing was stored. Send them again after Retry-After; ids make the retry safe.' },
+  store_unavailable: { status: 503, fix: 'The store (the disk, or the Kafka cluster) did not answer. Retry after Retry-After; an ingest that answered this stored nothing, and event ids make sending it again safe.' },
   shutting_down: { status: 503, fix: 'The server is stopping; retry against another instance or after it restarts.' },
   internal: { status: 500, fix: 'This is a bug in Sluice; the log has the details under the request id.' },
 } as const satisfies Record<string, { status: number; fix: string }>;
