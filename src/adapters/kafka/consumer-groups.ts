@@ -17,35 +17,20 @@
  */
 import type { Admin } from '@platformatic/kafka';
 import type { TopicPartition } from '../../domain/assignment.ts';
-import { assignPartitions, partitionId } from '../../domain/assignment.ts';
-import { SluiceError } from '../../domain/errors.ts';
+import { GroupMembership } from '../group-membership.ts';
 import type { CommittedOffset, ConsumerGroups, MemberAssignment } from '../../ports/consumer-groups.ts';
 import type { ResolvedKafkaOptions } from './client-options.ts';
 import { createAdmin } from './client-options.ts';
 
-interface Member {
-  lastSeen: number;
-  sessionTimeoutMs: number;
-  requested: readonly TopicPartition[];
-  requestedKey: string;
-}
-
-interface GroupState {
-  generation: number;
-  members: Map<string, Member>;
-  assignment: Map<string, TopicPartition[]>;
-}
-
 export class KafkaConsumerGroups implements ConsumerGroups {
   readonly #options: ResolvedKafkaOptions;
   readonly #admin: Admin;
-  readonly #groups = new Map<string, GroupState>();
-  readonly #now: () => number;
+  readonly #members: GroupMembership;
 
   constructor(options: ResolvedKafkaOptions, now: () => number = Date.now) {
     this.#options = options;
     this.#admin = createAdmin(options, 'groups-admin');
-    this.#now = now;
+    this.#members = new GroupMembership(now);
   }
 
   #groupId(group: string): string {
@@ -53,33 +38,16 @@ export class KafkaConsumerGroups implements ConsumerGroups {
   }
 
   heartbeat(group: string, member: string, partitions: readonly TopicPartition[], sessionTimeoutMs: number): Promise<MemberAssignment> {
-    const state = this.#state(group);
-    const now = this.#now();
-    let changed = this.#expire(state, now);
-    const requestedKey = partitions.map(partitionId).sort().join(',');
-    const existing = state.members.get(member);
-    if (existing === undefined || existing.requestedKey !== requestedKey) changed = true;
-    state.members.set(member, { lastSeen: now, sessionTimeoutMs, requested: partitions, requestedKey });
-    if (changed) this.#rebalance(state);
-    return Promise.resolve({ generation: state.generation, members: [...state.members.keys()].sort(), partitions: state.assignment.get(member) ?? [] });
+    return Promise.resolve(this.#members.heartbeat(group, member, partitions, sessionTimeoutMs));
   }
 
   leave(group: string, member: string): Promise<void> {
-    const state = this.#groups.get(group);
-    if (state?.members.delete(member) === true) this.#rebalance(state);
+    this.#members.leave(group, member);
     return Promise.resolve();
   }
 
   async commit(group: string, member: string, offsets: readonly CommittedOffset[]): Promise<void> {
-    const state = this.#groups.get(group);
-    this.#expire(state, this.#now());
-    const owned = new Set((state?.assignment.get(member) ?? []).map(partitionId));
-    const foreign = offsets.filter((offset) => !owned.has(partitionId(offset)));
-    if (foreign.length > 0) {
-      throw new SluiceError('not_assigned', `member "${member}" does not own ${foreign.map((o) => `${o.stream}/${o.partition}`).join(', ')}`, {
-        details: foreign.map((o) => ({ path: `${o.stream}/${o.partition}`, reason: 'not assigned to this member' })),
-      });
-    }
+    this.#members.assertOwns(group, member, offsets);
     if (offsets.length === 0) return;
     const byTopic = new Map<string, { partition: number; offset: bigint }[]>();
     for (const o of offsets) {
@@ -122,43 +90,12 @@ export class KafkaConsumerGroups implements ConsumerGroups {
         }
       }
     }
-    const now = this.#now();
-    for (const [name, state] of this.#groups) {
-      this.#expire(state, now);
-      if (name.startsWith(prefix) && state.members.size > 0) names.add(name);
-    }
+    for (const name of this.#members.liveGroups(prefix)) names.add(name);
     return [...names].sort();
   }
 
   async close(): Promise<void> {
-    this.#groups.clear();
+    this.#members.clear();
     await this.#admin.close();
-  }
-
-  #state(group: string): GroupState {
-    let state = this.#groups.get(group);
-    if (state === undefined) {
-      state = { generation: 0, members: new Map(), assignment: new Map() };
-      this.#groups.set(group, state);
-    }
-    return state;
-  }
-
-  #expire(state: GroupState | undefined, now: number): boolean {
-    if (state === undefined) return false;
-    let expired = false;
-    for (const [name, member] of state.members) {
-      if (now - member.lastSeen > member.sessionTimeoutMs) {
-        state.members.delete(name);
-        expired = true;
-      }
-    }
-    if (expired) this.#rebalance(state);
-    return expired;
-  }
-
-  #rebalance(state: GroupState): void {
-    state.generation++;
-    state.assignment = assignPartitions(new Map([...state.members].map(([name, member]) => [name, member.requested])));
   }
 }
