@@ -14,7 +14,7 @@ export function compileProtobuf(text: unknown, messageName?: string, dependencie
   const message = parseProtobuf(text, messageName, dependencies);
   return (data) => {
     if (typeof data !== 'object' || data === null || Array.isArray(data)) return [{ path: '', reason: `must be a ${message.name} message (an object)` }];
-    const problem = message.verify(data);
+    const problem = message.verify(fromCanonicalJson(message, data as Record<string, unknown>, 0));
     if (problem === null) return undefined;
     const colon = problem.indexOf(':');
     const field = colon > 0 ? problem.slice(0, colon).replaceAll('.', '/') : '';
@@ -82,4 +82,39 @@ function firstMessage(namespace: protobuf.NamespaceBase): protobuf.Type | undefi
 /** The file as protobufjs describes it in JSON (`{nested: {...}}`), for compatibility rules. */
 export function protobufDescriptor(text: string, dependencies: readonly Dependency[] = []): unknown {
   return (dependencies.length === 0 ? protobuf.parse(text, { keepCase: true }).root : protobufRoot(text, dependencies)).toJSON();
+}
+
+const longTypes = new Set(['int64', 'uint64', 'sint64', 'fixed64', 'sfixed64']);
+const decimal = /^-?\d+$/;
+const maxNesting = 64;
+
+/**
+ * Proto3's canonical JSON writes enums by name and 64-bit integers as decimal strings;
+ * protobufjs' verify() wants numbers for both. This reads those forms as numbers (on a
+ * copy) so that events in the canonical mapping validate; anything else is left for
+ * verify() to report.
+ */
+function fromCanonicalJson(type: protobuf.Type, value: Record<string, unknown>, depth: number): Record<string, unknown> {
+  if (depth > maxNesting) return value;
+  let copy: Record<string, unknown> | undefined;
+  for (const field of type.fieldsArray) {
+    const raw = value[field.name];
+    if (raw === undefined || raw === null) continue;
+    const convert = (item: unknown): unknown => {
+      const resolved = field.resolvedType;
+      if (resolved instanceof protobuf.Enum && typeof item === 'string' && Object.hasOwn(resolved.values, item)) return resolved.values[item];
+      if (longTypes.has(field.type) && typeof item === 'string' && decimal.test(item)) return Number(item);
+      if (resolved instanceof protobuf.Type && typeof item === 'object' && item !== null && !Array.isArray(item)) return fromCanonicalJson(resolved, item as Record<string, unknown>, depth + 1);
+      return item;
+    };
+    let converted: unknown;
+    if (field.map && typeof raw === 'object' && !Array.isArray(raw)) converted = Object.fromEntries(Object.entries(raw as Record<string, unknown>).map(([key, item]) => [key, convert(item)]));
+    else if (field.repeated && Array.isArray(raw)) converted = raw.map(convert);
+    else converted = convert(raw);
+    if (converted !== raw) {
+      copy ??= { ...value };
+      copy[field.name] = converted;
+    }
+  }
+  return copy ?? value;
 }

@@ -149,3 +149,23 @@ void test('patterns that could take exponential time run in linear time; schemas
   assert.equal(tooBig.status, 422);
   assert.match(tooBig.body.error.message, /larger than 256 KiB/);
 });
+
+void test('Protobuf events may use the canonical JSON mapping: enum names and 64-bit integers as strings', async (t) => {
+  const s = await startSluice(t);
+  const key = await s.tenantWithKey('acme');
+  const proto = 'syntax = "proto3"; enum Status { UNKNOWN = 0; ACTIVE = 1; } message Account { string id = 1; int64 balance = 2; Status status = 3; repeated Status history = 4; }';
+  assert.equal((await s.call('PUT', '/v1/types/accounts', { token: key, body: { schemaType: 'PROTOBUF', schema: proto } })).status, 201);
+  const answer = await s.call('POST', '/v1/events', {
+    token: key,
+    body: [
+      { type: 'accounts', data: { id: 'a1', balance: '9007199254740000', status: 'ACTIVE', history: ['UNKNOWN', 'ACTIVE'] } },
+      { type: 'accounts', data: { id: 'a2', balance: 12, status: 1 } },
+      { type: 'accounts', data: { id: 'a3', status: 'CLOSED' } },
+      { type: 'accounts', data: { id: 'a4', balance: '12.5' } },
+    ],
+  });
+  assert.equal(answer.status, 207);
+  assert.equal(answer.body.accepted, 2);
+  assert.equal(answer.body.results[2].error.details[0].path, '/status');
+  assert.equal(answer.body.results[3].error.details[0].path, '/balance');
+});
