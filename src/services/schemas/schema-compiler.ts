@@ -11,6 +11,8 @@ export const schemaFormats: readonly SchemaFormat[] = ['JSON', 'AVRO', 'PROTOBUF
 
 /** The most text one schema may have; a tenant's schema must not exhaust the process. */
 const maxSchemaBytes = 256 * 1024;
+/** Schemas remembered as compiling; a bound, not a cache size anyone tunes. */
+const maxRemembered = 10_000;
 
 /**
  * One entry point for the three schema languages: checks a schema, gives its stored text
@@ -18,6 +20,7 @@ const maxSchemaBytes = 256 * 1024;
  */
 export class SchemaCompiler {
   readonly #json = new JsonSchemaCompiler();
+  readonly #compiled = new Set<string>();
 
   /**
    * The text stored for a schema; equal schemas give equal text. `dependencies` are the
@@ -39,7 +42,15 @@ export class SchemaCompiler {
       text = canonicalJson(schema);
     }
     if (Buffer.byteLength(text) > maxSchemaBytes) throw new SluiceError('invalid_schema', `the schema is larger than ${maxSchemaBytes / 1024} KiB`);
-    this.compile(format, text, dependencies);
+    // Re-registering an unchanged schema is common (deploys, sluice.yaml at every start):
+    // a schema that compiled once needs no second compilation to be known good.
+    if (dependencies.length > 0 || !this.#compiled.has(`${format}\u0000${text}`)) {
+      this.compile(format, text, dependencies);
+      if (dependencies.length === 0) {
+        if (this.#compiled.size >= maxRemembered) this.#compiled.clear();
+        this.#compiled.add(`${format}\u0000${text}`);
+      }
+    }
     return text;
   }
 
