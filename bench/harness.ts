@@ -39,7 +39,8 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, minimum
   return value;
 }
 
-export const scenarioIds = ['batch', 'single', 'e2e', 'memory', 'pipeline', 'registry'] as const;
+/** `kafka` (scenarios 7 and 8) runs only when BENCH_ONLY names it: it needs a Kafka broker. */
+export const scenarioIds = ['batch', 'single', 'e2e', 'memory', 'pipeline', 'registry', 'kafka'] as const;
 
 export type ProfileTarget = 'batch' | 'pipeline';
 
@@ -127,6 +128,8 @@ export interface SluiceUnderTest {
   /** Bytes of the data directory (the SQLite file and its WAL). */
   diskBytes(): number;
   rss(): number;
+  /** What the process wrote on stderr so far (its first 20,000 characters). */
+  stderr(): string;
   stop(): Promise<void>;
 }
 
@@ -134,7 +137,7 @@ export interface SluiceUnderTest {
  * Starts a fresh Sluice process on a new data directory and sets up, over the HTTP API,
  * the bench tenant, a key and the `orders` type; checks that sample events are accepted.
  */
-export async function startSluice(bench: Bench, options: { execArgv?: string[]; profileDir?: string; pipeline?: unknown } = {}): Promise<SluiceUnderTest> {
+export async function startSluice(bench: Bench, options: { execArgv?: string[]; profileDir?: string; pipeline?: unknown; env?: Record<string, string>; startTimeoutMs?: number } = {}): Promise<SluiceUnderTest> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sluice-bench-'));
   const removeDataDir = trackTempDir(dataDir);
   let server: Spawned;
@@ -142,9 +145,10 @@ export async function startSluice(bench: Bench, options: { execArgv?: string[]; 
     const execArgv = [...(options.execArgv ?? [])];
     if (options.profileDir !== undefined) execArgv.push('--cpu-prof', `--cpu-prof-dir=${options.profileDir}`);
     server = await spawnServer('sluice', [serverScript, dataDir], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, SLUICE_ADMIN_TOKEN: bench.adminToken },
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, SLUICE_ADMIN_TOKEN: bench.adminToken, ...options.env },
       cwd: dataDir,
       execArgv,
+      timeoutMs: options.startTimeoutMs ?? 30_000,
     });
   } catch (error) {
     removeDataDir();
@@ -182,7 +186,7 @@ export async function startSluice(bench: Bench, options: { execArgv?: string[]; 
       expect('read stream', answer, 200);
       return answer.body.items as { data: unknown }[];
     };
-    return { url: server.url, pid: server.pid, key, dataDir, storedEvents, readEvents, diskBytes: () => directoryBytes(dataDir), rss: () => readRss(server.pid), stop };
+    return { url: server.url, pid: server.pid, key, dataDir, storedEvents, readEvents, diskBytes: () => directoryBytes(dataDir), rss: () => readRss(server.pid), stderr: () => server.stderr(), stop };
   } catch (error) {
     await stop();
     throw error;
