@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import avro from 'avsc';
 import { checkCompatibility } from '../../../src/domain/compatibility/index.ts';
 import { assertRow, type Row } from './table.ts';
+import { Random } from '../../helpers/random.ts';
 
 const record = (name: string, fields: unknown[], extra: Record<string, unknown> = {}): Record<string, unknown> => ({ type: 'record', name, fields, ...extra });
 const field = (name: string, type: unknown, extra: Record<string, unknown> = {}): Record<string, unknown> => ({ name, type, ...extra });
@@ -117,35 +118,6 @@ void test('recursive Avro types resolve without looping', () => {
 
 // ---- Randomised agreement with avsc's own schema resolution ----
 
-/** xorshift32: deterministic, so every run sees the same schema pairs. */
-class Random {
-  private state: number;
-
-  constructor(seed: number) {
-    this.state = seed >>> 0 || 1;
-  }
-
-  next(): number {
-    let x = this.state;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    this.state = x >>> 0;
-    return this.state / 0x1_0000_0000;
-  }
-
-  int(below: number): number {
-    return Math.floor(this.next() * below);
-  }
-
-  chance(probability: number): boolean {
-    return this.next() < probability;
-  }
-
-  pick<T>(items: readonly T[]): T {
-    return items[this.int(items.length)] as T;
-  }
-}
 
 type Schema = any;
 const primitives = ['null', 'boolean', 'int', 'long', 'float', 'double', 'bytes', 'string'];

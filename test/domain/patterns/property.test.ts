@@ -2,36 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { compilePattern, type Pattern } from '../../../src/domain/patterns/index.ts';
 import { interpretPattern } from '../../../src/domain/patterns/interpret.ts';
+import { Random } from '../../helpers/random.ts';
 
-/** xorshift32: a tiny deterministic generator, so every run sees the same cases. */
-class Random {
-  private state: number;
-
-  constructor(seed: number) {
-    this.state = seed >>> 0 || 0x9e3779b9;
-  }
-
-  next(): number {
-    let x = this.state;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    this.state = x >>> 0;
-    return this.state / 0x1_0000_0000;
-  }
-
-  int(below: number): number {
-    return Math.floor(this.next() * below);
-  }
-
-  chance(probability: number): boolean {
-    return this.next() < probability;
-  }
-
-  pick<T>(items: readonly T[]): T {
-    return items[this.int(items.length)]!;
-  }
-}
 
 // Small pools, so that patterns and events often meet.
 const keys = ['a', 'b', 'c'];
