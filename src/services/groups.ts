@@ -6,7 +6,7 @@ import { assertGroupName } from '../domain/names.ts';
 import type { CommittedOffset, ConsumerGroups } from '../ports/consumer-groups.ts';
 import type { EventLog } from '../ports/event-log.ts';
 import type { ReadItem, StreamReader } from './reader.ts';
-import { maxReadLimit, maxWaitMs } from './reader.ts';
+import { maxReadLimit, maxSleepMs, maxWaitMs } from './reader.ts';
 
 export interface PollRequest {
   streams: string[];
@@ -89,7 +89,7 @@ export class GroupService {
       }
       const remaining = deadline - Date.now();
       if (items.length > 0 || remaining <= 0 || signal?.aborted === true || assignment.partitions.length === 0) break;
-      await waitForAny(this.#log, [...new Set(assignment.partitions.map((tp) => tp.stream))], Math.min(remaining, this.#settings.sessionTimeoutMs / 2), signal);
+      await waitForAny(this.#log, [...new Set(assignment.partitions.map((tp) => tp.stream))], Math.min(remaining, this.#settings.sessionTimeoutMs / 2, maxSleepMs), signal);
     }
     return {
       member,

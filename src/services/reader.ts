@@ -17,6 +17,12 @@ export type StartPosition = 'earliest' | 'latest' | number[];
 
 export const maxReadLimit = 1000;
 export const maxWaitMs = 30_000;
+/**
+ * The longest a reader sleeps before looking again, even without a wake-up. A store may
+ * commit between a reader's last empty read and its wait (with the store in its own thread,
+ * or on Kafka, reads cross an event-loop turn), so a missed wake-up costs at most this.
+ */
+export const maxSleepMs = 500;
 
 /**
  * Reading streams: pages by offset with optional long-poll, and live tails. Every call
@@ -53,7 +59,7 @@ export class StreamReader {
       if (records.length > 0 || remaining <= 0 || signal?.aborted === true) {
         return { items: records.map((record) => this.view(record)), next: records.length > 0 ? records.at(-1)!.offset + 1 : from };
       }
-      await this.#log.waitForAppend(stream, remaining, signal);
+      await this.#log.waitForAppend(stream, Math.min(remaining, maxSleepMs), signal);
     }
   }
 
@@ -80,6 +86,7 @@ export class StreamReader {
    */
   async *tail(tenant: string, stream: string, positions: number[], signal: AbortSignal, idleMs = 15_000): AsyncGenerator<LogRecord | 'idle'> {
     await this.describe(tenant, stream);
+    let lastSent = Date.now();
     while (!signal.aborted) {
       let delivered = 0;
       for (let partition = 0; partition < positions.length; partition++) {
@@ -91,9 +98,13 @@ export class StreamReader {
         }
       }
       if (delivered === 0) {
-        const before = Date.now();
-        await this.#log.waitForAppend(stream, idleMs, signal);
-        if (Date.now() - before >= idleMs) yield 'idle';
+        await this.#log.waitForAppend(stream, maxSleepMs, signal);
+        if (Date.now() - lastSent >= idleMs) {
+          lastSent = Date.now();
+          yield 'idle';
+        }
+      } else {
+        lastSent = Date.now();
       }
     }
   }
