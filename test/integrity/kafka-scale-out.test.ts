@@ -21,7 +21,7 @@ import { deleteTestTopics, kafkaBootstrap } from '../helpers/kafka.ts';
 import { spawnSluice } from '../helpers/process.ts';
 import { adminToken, tempDir } from '../helpers/sluice.ts';
 import { kafkaSkip, timedCall, topicPrefix } from './kafka-faults.ts';
-import { callJson, produce, readPartition, type Acknowledged, type SentData, type StoredRecord } from './load.ts';
+import { callJson, produce, verifyStream as verifyStoredStream, type Acknowledged, type SentData, type StoredRecord } from './load.ts';
 
 const tenant = 'scale';
 const type = 'ticks';
@@ -257,29 +257,5 @@ void test('two sluice processes on one Kafka: catalog follows, SIGKILL of one un
 
 /** Reads the whole stream back and checks it; answers every stored record by id. */
 async function verifyStream(url: string, token: string, acknowledged: readonly Acknowledged[], sent: ReadonlyMap<string, SentData>): Promise<Map<string, StoredRecord>> {
-  const info = (await callJson(url, 'GET', `/v1/streams/${stream}`, token, undefined, 200)) as { partitions: number; endOffsets: number[] };
-  assert.equal(info.partitions, partitions);
-  const byId = new Map<string, StoredRecord>();
-  for (let partition = 0; partition < partitions; partition++) {
-    const records = await readPartition(url, token, stream, partition, sent.size);
-    assert.equal(records.length, info.endOffsets[partition], `partition ${partition}: the end offset is not the number of records`);
-    const lastSeq = new Map<string, number>();
-    records.forEach((record, index) => {
-      assert.equal(record.offset, index, `partition ${partition}: offsets are not dense from 0`);
-      assert.equal(byId.has(record.id), false, `event ${record.id} is stored twice`);
-      byId.set(record.id, record);
-      assert.deepEqual(record.data, sent.get(record.id), `event ${record.id} at ${partition}/${record.offset} is not what was sent`);
-      const sequence = `${record.data.p}/${record.data.k}`;
-      const previous = lastSeq.get(sequence) ?? -1;
-      assert.ok(record.data.seq > previous, `${sequence}: seq ${record.data.seq} stored after ${previous}`);
-      lastSeq.set(sequence, record.data.seq);
-    });
-  }
-  const missing = acknowledged.filter((event) => !byId.has(event.id));
-  assert.deepEqual(missing.slice(0, 5), [], `${missing.length} acknowledged events are lost`);
-  for (const event of acknowledged) {
-    const record = byId.get(event.id)!;
-    assert.deepEqual({ partition: record.partition, offset: record.offset }, { partition: event.partition, offset: event.offset }, `event ${event.id} moved`);
-  }
-  return byId;
+  return (await verifyStoredStream(url, token, stream, partitions, acknowledged, sent)).byId;
 }

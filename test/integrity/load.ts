@@ -2,6 +2,7 @@
  * Load and read-back helpers for the integrity tests: producers that remember exactly
  * which events the server acknowledged, and a reader that pulls a whole stream back.
  */
+import assert from 'node:assert/strict';
 
 /** What a producer put in `data`: the key, the producer, and a sequence per (producer, key). */
 export interface SentData {
@@ -138,4 +139,55 @@ export async function callJson(url: string, method: string, path: string, token:
   const text = await response.text();
   if (response.status !== expected) throw new Error(`${method} ${path}: expected ${expected}, got ${response.status} ${text}`);
   return text === '' ? undefined : JSON.parse(text);
+}
+
+/**
+ * Reads every partition of a stream back and checks what must never happen: an acknowledged
+ * event lost, moved or stored twice, something stored that was not sent, offsets with gaps,
+ * and a producer's events for one key out of send order. With `keysStayInPartition`, also
+ * that each key lives in one partition. Answers the end offsets and every record by id.
+ */
+export async function verifyStream(
+  url: string,
+  token: string,
+  stream: string,
+  partitions: number,
+  acknowledged: readonly Acknowledged[],
+  sent: ReadonlyMap<string, SentData>,
+  options: { keysStayInPartition?: boolean } = {},
+): Promise<{ endOffsets: number[]; byId: Map<string, StoredRecord> }> {
+  const info = (await callJson(url, 'GET', `/v1/streams/${stream}`, token, undefined, 200)) as { partitions: number; endOffsets: number[] };
+  assert.equal(info.partitions, partitions);
+  const byId = new Map<string, StoredRecord>();
+  const partitionOfKey = new Map<string, number>();
+  for (let partition = 0; partition < partitions; partition++) {
+    const records = await readPartition(url, token, stream, partition, sent.size);
+    assert.equal(records.length, info.endOffsets[partition], `partition ${partition}: the end offset is not the number of records`);
+    // Order within a partition is the order of the log; per (producer, key) it is the send order.
+    const lastSeq = new Map<string, number>();
+    records.forEach((record, index) => {
+      assert.equal(record.offset, index, `partition ${partition}: offsets are not dense from 0`);
+      assert.equal(record.partition, partition);
+      assert.equal(byId.has(record.id), false, `event ${record.id} is stored twice`);
+      byId.set(record.id, record);
+      assert.deepEqual(record.data, sent.get(record.id), `event ${record.id} at ${partition}/${record.offset} is not what was sent`);
+      if (options.keysStayInPartition === true) {
+        assert.equal(record.key, record.data.k);
+        const keyPartition = partitionOfKey.get(record.data.k) ?? partition;
+        assert.equal(keyPartition, partition, `key ${record.data.k} is in partitions ${keyPartition} and ${partition}`);
+        partitionOfKey.set(record.data.k, partition);
+      }
+      const sequence = `${record.data.p}/${record.data.k}`;
+      const previous = lastSeq.get(sequence) ?? -1;
+      assert.ok(record.data.seq > previous, `${sequence}: seq ${record.data.seq} stored after ${previous}`);
+      lastSeq.set(sequence, record.data.seq);
+    });
+  }
+  const missing = acknowledged.filter((event) => !byId.has(event.id));
+  assert.deepEqual(missing.slice(0, 5), [], `${missing.length} acknowledged events are lost`);
+  for (const event of acknowledged) {
+    const stored = byId.get(event.id)!;
+    assert.deepEqual({ partition: stored.partition, offset: stored.offset }, { partition: event.partition, offset: event.offset }, `event ${event.id} moved`);
+  }
+  return { endOffsets: info.endOffsets, byId };
 }
