@@ -2,7 +2,6 @@
  * Consumes topics Sluice does not own, in a real Kafka consumer group, for the source service
  * (docs/kafka.md "Sources"). Offsets are committed per batch, after the handler resolved.
  */
-import { once } from 'node:events';
 import type { Message, MessagesStream } from '@platformatic/kafka';
 import { Consumer, MessagesStreamFallbackModes, MessagesStreamModes } from '@platformatic/kafka';
 import type { SourceReader, SourceRecord, SourceSubscription, SourceSubscriptionEvents, SourceSubscriptionOptions } from '../../ports/source-reader.ts';
@@ -14,6 +13,12 @@ type BufferStream = MessagesStream<Buffer, Buffer, Buffer, Buffer>;
 /** Pause before a failed batch is handed over again; doubles up to the maximum. */
 const retryPauseMs = 250;
 const maxRetryPauseMs = 5_000;
+/**
+ * Bytes one fetch may bring, in all and per partition: bounds what a source holds in memory
+ * (the client's default is 50 MiB per fetch) while keeping a fetch large enough to batch well.
+ */
+export const sourceFetchMaxBytes = 8 * 1024 * 1024;
+const sourceFetchMaxBytesPerPartition = 2 * 1024 * 1024;
 
 export class KafkaSourceReader implements SourceReader {
   readonly #options: ResolvedKafkaOptions;
@@ -35,6 +40,8 @@ export class KafkaSourceReader implements SourceReader {
       // Brokers refuse sessions shorter than group.min.session.timeout.ms (6 s by default).
       sessionTimeout: 10_000,
       heartbeatInterval: 1_000,
+      maxBytes: sourceFetchMaxBytes,
+      maxBytesPerPartition: sourceFetchMaxBytesPerPartition,
     });
     let stream: BufferStream;
     try {
@@ -74,6 +81,8 @@ class KafkaSourceSubscription implements SourceSubscription {
   #streamError: unknown;
   readonly #forget: () => void;
   #closed: Promise<void> | undefined;
+  /** Resolves the reader's wait when the stream has records, ends or fails. */
+  #wake: (() => void) | undefined;
 
   constructor(consumer: Consumer<Buffer, Buffer, Buffer, Buffer>, stream: BufferStream, maxBatch: number, events: SourceSubscriptionEvents, forget: () => void) {
     this.#consumer = consumer;
@@ -84,7 +93,14 @@ class KafkaSourceSubscription implements SourceSubscription {
     // Without a listener, a stream error would be thrown as an uncaught exception.
     stream.on('error', (error: unknown) => {
       this.#streamError ??= error;
+      this.#wakeUp();
     });
+    // The listener stays for the stream's whole life: without one, the stream counts as
+    // unread (readableFlowing null), and @platformatic/kafka then skips the fetch Node asks
+    // for when the buffer drains, so a partition whose data did not fit one fetch stalls.
+    stream.on('readable', () => this.#wakeUp());
+    stream.on('close', () => this.#wakeUp());
+    this.#stop.signal.addEventListener('abort', () => this.#wakeUp(), { once: true });
     this.#running = this.#run().catch((error: unknown) => {
       if (!this.#stop.signal.aborted) events.problem(error, 'the source stopped reading its topic');
     });
@@ -123,18 +139,14 @@ class KafkaSourceSubscription implements SourceSubscription {
       if (batch.length > 0 || this.#stop.signal.aborted) return batch;
       if (this.#streamError !== undefined) throw this.#streamError instanceof Error ? this.#streamError : new Error('the consumer stream failed', { cause: this.#streamError });
       if (this.#stream.destroyed || this.#stream.readableEnded) throw new Error('the consumer stream ended');
-      // Both listeners go away after each wait, so waits do not pile listeners on the stream.
-      const waited = new AbortController();
-      const signal = AbortSignal.any([this.#stop.signal, waited.signal]);
-      try {
-        await Promise.race([once(this.#stream, 'readable', { signal }), once(this.#stream, 'close', { signal })]);
-      } catch (error) {
-        if (this.#stop.signal.aborted) return batch;
-        throw error;
-      } finally {
-        waited.abort();
-      }
+      await new Promise<void>((resolve) => (this.#wake = resolve));
     }
+  }
+
+  #wakeUp(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
   }
 
   /** Hands the batch over until the handler takes it; false when closed first. */
