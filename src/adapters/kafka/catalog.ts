@@ -28,11 +28,9 @@ import type { Catalog, CatalogChange, CatalogEntry, CatalogKind, CatalogKinds } 
 import { CatalogConflict } from '../../ports/catalog.ts';
 import { CatalogState } from '../catalog-state.ts';
 import type { ResolvedKafkaOptions } from './client-options.ts';
-import { CONTROL_BATCH, createAdmin, createFetcher, createProducer, SerialSender } from './client-options.ts';
+import { createAdmin, createFetcher, createProducer, SerialSender } from './client-options.ts';
+import { endOffset, ensureSingleTopic, TopicTail } from './topic-tail.ts';
 
-/** How long one follower fetch waits at the broker for new records. */
-const FOLLOW_WAIT_MS = 250;
-const FETCH_BYTES = 4 * 1024 * 1024;
 /** Reasserts a refused put may need before the key settles; each retry means the key changed. */
 const MAX_REASSERTS = 20;
 
@@ -72,6 +70,7 @@ export class KafkaCatalog implements Catalog {
   readonly #producer: Producer;
   readonly #sender: SerialSender;
   readonly #follower: Consumer;
+  readonly #tail: TopicTail;
   readonly #state = new CatalogState();
   readonly #origin = randomUUID();
   /** Offset of the last record that changed each `kind/key` (puts, deletes, applied reasserts). */
@@ -80,10 +79,7 @@ export class KafkaCatalog implements Catalog {
   readonly #outcomes = new Map<number, Outcome>();
   readonly #waiters = new Map<number, (() => void)[]>();
   readonly #background = new Set<Promise<void>>();
-  /** The next offset to apply. */
-  #next = 0;
   #closed = false;
-  #following: Promise<void> | undefined;
   #failure: Error | undefined;
 
   private constructor(options: ResolvedKafkaOptions) {
@@ -93,101 +89,33 @@ export class KafkaCatalog implements Catalog {
     this.#producer = createProducer(options, 'catalog-producer');
     this.#sender = new SerialSender(this.#producer);
     this.#follower = createFetcher(options, 'catalog-follow');
+    // When a fetch fails (the cluster is unreachable), waiting writers are failed, and so is
+    // every write until a fetch succeeds again; the tail keeps trying by itself.
+    this.#tail = new TopicTail(this.#follower, this.#topic, {
+      record: (record) => this.#apply(record.offset, record.key, record.value),
+      fetched: () => {
+        this.#failure = undefined;
+        this.#release();
+      },
+      failed: (error) => {
+        this.#failure = error;
+        this.#release();
+      },
+    });
   }
 
   /** Creates the topic if needed and reads it to its end before answering. */
   static async open(options: ResolvedKafkaOptions): Promise<KafkaCatalog> {
     const catalog = new KafkaCatalog(options);
     try {
-      await catalog.#ensureTopic();
-      const end = await catalog.#endOffset();
-      catalog.#following = catalog.#follow();
+      await ensureSingleTopic(catalog.#admin, catalog.#follower, catalog.#topic, options.replicationFactor, [{ name: 'cleanup.policy', value: 'compact' }]);
+      const end = await endOffset(catalog.#admin, catalog.#topic);
+      catalog.#tail.start();
       await catalog.#appliedThrough(end - 1);
       return catalog;
     } catch (error) {
       await catalog.close();
       throw error;
-    }
-  }
-
-  async #ensureTopic(): Promise<void> {
-    if (!(await this.#admin.listTopics()).includes(this.#topic)) {
-      try {
-        await this.#admin.createTopics({
-          topics: [this.#topic],
-          partitions: 1,
-          replicas: this.#options.replicationFactor,
-          configs: [{ name: 'cleanup.policy', value: 'compact' }],
-        });
-      } catch (error) {
-        if (!(await this.#admin.listTopics()).includes(this.#topic)) throw error;
-      }
-    }
-    for (let attempt = 0; attempt < 50; attempt++) {
-      try {
-        const metadata = await this.#follower.metadata({ topics: [this.#topic], forceUpdate: true });
-        if ((metadata.topics.get(this.#topic)?.partitions[0]?.leader ?? -1) >= 0) return;
-      } catch {
-        // Not known to the broker we asked yet.
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    throw new Error(`the catalog topic ${this.#topic} has no leader`);
-  }
-
-  async #endOffset(): Promise<number> {
-    const listed = await this.#admin.listOffsets({ topics: [{ name: this.#topic, partitions: [{ partitionIndex: 0, timestamp: -1n }] }] });
-    return Number(listed[0]?.partitions[0]?.offset ?? 0n);
-  }
-
-  /**
-   * The follower: applies every record of the topic in order, until close. When a fetch
-   * fails (the cluster is unreachable), waiting writers are failed, and so is every write
-   * until a fetch succeeds again; the follower keeps trying, with a growing pause.
-   */
-  async #follow(): Promise<void> {
-    let failures = 0;
-    while (!this.#closed) {
-      try {
-        // After a failure the leader may have moved: ask the cluster, not the cache.
-        const metadata = await this.#follower.metadata({ topics: [this.#topic], forceUpdate: failures > 0 });
-        const info = metadata.topics.get(this.#topic);
-        const leader = info?.partitions[0]?.leader;
-        if (info === undefined || leader === undefined) throw new Error(`the catalog topic ${this.#topic} has no leader`);
-        const response = await this.#follower.fetch({
-          node: leader,
-          maxWaitTime: FOLLOW_WAIT_MS,
-          minBytes: 1,
-          maxBytes: FETCH_BYTES,
-          topics: [{ topicId: info.id, partitions: [{ partition: 0, fetchOffset: BigInt(this.#next), partitionMaxBytes: FETCH_BYTES, currentLeaderEpoch: -1, lastFetchedEpoch: -1 }] }],
-        });
-        for (const t of response.responses) {
-          for (const p of t.partitions) {
-            // Compaction may have removed the records before the log start.
-            if (Number(p.logStartOffset) > this.#next) this.#next = Number(p.logStartOffset);
-            for (const batch of p.records ?? []) {
-              const control = (batch.attributes & CONTROL_BATCH) !== 0;
-              for (const r of control ? [] : batch.records) {
-                const offset = Number(batch.firstOffset) + r.offsetDelta;
-                if (offset < this.#next) continue;
-                this.#apply(offset, r.key?.toString() ?? '', r.value);
-                this.#next = offset + 1;
-              }
-              this.#next = Math.max(this.#next, Number(batch.firstOffset) + batch.lastOffsetDelta + 1);
-            }
-          }
-        }
-        this.#failure = undefined;
-        failures = 0;
-        this.#release();
-      } catch (error) {
-        if (this.#closed) return;
-        // Writers waiting for their records would hang: fail them, and writes until a fetch succeeds.
-        this.#failure = error instanceof Error ? error : new Error(String(error));
-        this.#release();
-        failures++;
-        await new Promise((resolve) => setTimeout(resolve, Math.min(FOLLOW_WAIT_MS * failures, 1000)));
-      }
     }
   }
 
@@ -240,7 +168,7 @@ export class KafkaCatalog implements Catalog {
   /** Wakes writers whose records have been applied (or all of them, after a failure). */
   #release(): void {
     for (const [offset, waiters] of this.#waiters) {
-      if (offset < this.#next || this.#failure !== undefined || this.#closed) {
+      if (offset < this.#tail.next || this.#failure !== undefined || this.#closed) {
         this.#waiters.delete(offset);
         for (const wake of waiters) wake();
       }
@@ -248,7 +176,7 @@ export class KafkaCatalog implements Catalog {
   }
 
   async #appliedThrough(offset: number): Promise<void> {
-    if (offset < this.#next) return;
+    if (offset < this.#tail.next) return;
     await new Promise<void>((resolve) => {
       const waiters = this.#waiters.get(offset) ?? [];
       waiters.push(resolve);
@@ -256,7 +184,7 @@ export class KafkaCatalog implements Catalog {
       this.#release();
     });
     if (this.#failure !== undefined) throw this.#failure;
-    if (offset >= this.#next) throw new Error('the catalog is closed');
+    if (offset >= this.#tail.next) throw new Error('the catalog is closed');
   }
 
   /** Produces one record and waits until this process has applied it. */
@@ -337,7 +265,7 @@ export class KafkaCatalog implements Catalog {
     this.#state.clearListeners();
     this.#release();
     await Promise.allSettled([this.#producer.close(), this.#admin.close()]);
-    await this.#following;
+    await this.#tail.stop();
     await this.#follower.close(true).catch(() => undefined);
   }
 }
