@@ -25,8 +25,10 @@ export interface Settings {
   /** Which scenarios to run (all by default), e.g. BENCH_ONLY=batch,single. */
   only: Set<string> | undefined;
   /**
-   * Record a CPU profile of Sluice during batched ingest instead of the full run: of the
-   * plain `orders` type (`batch`) or of the type with the 5-step pipeline (`pipeline`).
+   * Record a CPU profile of Sluice instead of the full run: during batched ingest of the
+   * plain `orders` type (`batch`), of the type with the 5-step pipeline (`pipeline`), into
+   * Kafka under scenario 7's load (`kafka`), or while a Kafka source drains a pre-filled
+   * topic as in scenario 8 (`kafka-source`).
    */
   profile: ProfileTarget | undefined;
 }
@@ -42,13 +44,13 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, minimum
 /** `kafka` (scenarios 7 and 8) runs only when BENCH_ONLY names it: it needs a Kafka broker. */
 export const scenarioIds = ['batch', 'single', 'e2e', 'memory', 'pipeline', 'registry', 'kafka'] as const;
 
-export type ProfileTarget = 'batch' | 'pipeline';
+export type ProfileTarget = 'batch' | 'pipeline' | 'kafka' | 'kafka-source';
 
 function profileTarget(raw: string | undefined): ProfileTarget | undefined {
   if (raw === undefined || raw === '' || raw === '0' || raw === 'false') return undefined;
   if (raw === '1' || raw === 'true' || raw === 'batch') return 'batch';
-  if (raw === 'pipeline') return 'pipeline';
-  throw new Error(`BENCH_PROFILE=${raw}: expected 1 (or batch) or pipeline`);
+  if (raw === 'pipeline' || raw === 'kafka' || raw === 'kafka-source') return raw;
+  throw new Error(`BENCH_PROFILE=${raw}: expected 1 (or batch), pipeline, kafka or kafka-source`);
 }
 
 export function readSettings(env: NodeJS.ProcessEnv): Settings {

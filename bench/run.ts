@@ -9,7 +9,7 @@ import { markdownReport, textReport } from './report.ts';
 import { endToEndLatency } from './scenarios/e2e-latency.ts';
 import { batchedIngest } from './scenarios/ingest-batch.ts';
 import { singleIngest } from './scenarios/ingest-single.ts';
-import { kafkaScenarios } from './scenarios/kafka.ts';
+import { kafkaScenarios, profileOnKafka } from './scenarios/kafka.ts';
 import { memory } from './scenarios/memory.ts';
 import { pipelineCost } from './scenarios/pipeline.ts';
 import { registryCost } from './scenarios/registry.ts';
@@ -29,6 +29,9 @@ import { orderPipeline } from './workload.ts';
  *   BENCH_KAFKA_SOURCE_RECORDS  records per round of the Kafka source scenario (20,000 quick, 200,000 full)
  *   BENCH_PROFILE=1          record a CPU profile of Sluice under batched ingest and print its hot spots
  *   BENCH_PROFILE=pipeline   the same, with the 5-step pipeline of scenario 5 on the type
+ *   BENCH_PROFILE=kafka      Sluice on a broker of its own under scenario 7's load (batched HTTP ingest into Kafka)
+ *   BENCH_PROFILE=kafka-source  Sluice on a broker of its own while a source drains a topic as in scenario 8
+ *   BENCH_PROFILE_DIR=<dir>  keep the .cpuprofile files in a new folder under <dir> (for DevTools)
  */
 const settings = readSettings(process.env);
 const started = performance.now();
@@ -36,11 +39,21 @@ const docsFile = fileURLToPath(new URL('../docs/BENCHMARKS.md', import.meta.url)
 const log = (message: string): void => void process.stderr.write(`${message}\n`);
 
 /** Where the inclusive time of a profile goes: validation, the pipeline, and their caller. */
-const profileGroups = [
+const pipelineGroups = [
   { name: 'runPipeline and all it calls (src/domain/pipeline.ts)', holds: (area: string) => area === 'src/domain/pipeline.ts' },
   { name: 'schema validation (src/services/schemas/json-schema.ts, ajv)', holds: (area: string) => area === 'src/services/schemas/json-schema.ts' || area === 'ajv' || area === 'ajv-formats' },
   { name: 'transform steps (src/domain/transforms/)', holds: (area: string) => area.startsWith('src/domain/transforms/') },
   { name: 'filter and route (src/domain/pipeline-config.ts, patterns)', holds: (area: string) => area === 'src/domain/pipeline-config.ts' || area.startsWith('src/domain/patterns/') },
+];
+
+/** On Kafka, also the way in (HTTP or a source) and the way out (the event log, the client). */
+const kafkaGroups = [
+  { name: 'Fastify and request parsing (fastify, src/edges/http/)', holds: (area: string) => area === 'fastify' || area.startsWith('src/edges/http/') },
+  { name: 'ingest service (src/services/ingest.ts)', holds: (area: string) => area === 'src/services/ingest.ts' },
+  { name: 'source service (src/services/sources.ts)', holds: (area: string) => area === 'src/services/sources.ts' },
+  ...pipelineGroups.slice(0, 2),
+  { name: 'Kafka adapter (src/adapters/kafka/)', holds: (area: string) => area.startsWith('src/adapters/kafka/') },
+  { name: '@platformatic/kafka', holds: (area: string) => area === '@platformatic/kafka' },
 ];
 
 // Everything is bounded: a run that hangs is killed with all its processes.
@@ -85,7 +98,7 @@ try {
   log(`bench: ${host.nproc} CPUs, Node ${host.node}, events ~${bench.eventBytes} bytes; ${settings.quick ? 'QUICK smoke run' : 'full run'}: ${settings.rounds} × ${settings.seconds} s rounds`);
 
   if (settings.profile !== undefined) {
-    await profileBatchedIngest(bench, settings.profile);
+    await profileSluice(bench, settings.profile);
   } else {
     const scenarios: ScenarioReport[] = [];
     const wanted = (id: string): boolean => settings.only === undefined || settings.only.has(id);
@@ -132,44 +145,52 @@ log(`bench: done in ${Math.round((performance.now() - started) / 1000)} s`);
 process.exit(exitCode);
 
 /**
- * Batched ingest against Sluice only, under --cpu-prof, then the hot spots; with target
- * `pipeline`, the type has the 5-step pipeline of scenario 5.
+ * Sluice alone under --cpu-prof, then its hot spots: batched ingest on the embedded store
+ * (`batch`, or `pipeline` with the 5-step pipeline on the type), or on Kafka (`kafka`,
+ * `kafka-source`; see profileOnKafka).
  */
-async function profileBatchedIngest(bench: Bench, target: ProfileTarget): Promise<void> {
-  const profileDir = mkdtempSync(join(tmpdir(), 'sluice-bench-profile-'));
-  const removeProfileDir = trackTempDir(profileDir);
+async function profileSluice(bench: Bench, target: ProfileTarget): Promise<void> {
+  const keepIn = process.env.BENCH_PROFILE_DIR;
+  const profileDir = keepIn === undefined || keepIn === '' ? mkdtempSync(join(tmpdir(), 'sluice-bench-profile-')) : mkdtempSync(join(keepIn, 'profile-'));
+  const removeProfileDir = keepIn === undefined || keepIn === '' ? trackTempDir(profileDir) : () => log(`bench: profiles kept in ${profileDir}`);
   try {
-    const sluice = await startSluice(bench, target === 'pipeline' ? { profileDir, pipeline: orderPipeline } : { profileDir });
-    let eventsPerSecond = Number.NaN;
-    try {
-      const seconds = settings.seconds * settings.rounds + settings.warmupSeconds;
-      log(`  profiling Sluice under batched ingest (no ids${target === 'pipeline' ? ', 5-step pipeline' : ''}) for ${seconds} s`);
-      const result = await bench.worker.ingest({
-        url: sluice.url,
-        token: sluice.key,
-        connections: settings.batchConnections,
-        durationMs: seconds * 1000,
-        eventsPerRequest: settings.eventsPerRequest,
-        withIds: false,
-        runId: bench.runId('profile'),
-        okStatuses: [200],
-        timeoutMs: seconds * 1000 + 60_000,
-      });
-      eventsPerSecond = (result.ok * settings.eventsPerRequest * 1000) / result.elapsedMs;
-    } finally {
-      await sluice.stop();
-    }
+    const onKafka = target === 'kafka' || target === 'kafka-source';
+    const measured = onKafka ? await profileOnKafka(bench, target, profileDir) : await batchedIngestUnderProfile(bench, target === 'pipeline', profileDir);
     const profiles = profilesIn(profileDir);
     if (profiles.length === 0) throw new Error('Sluice wrote no CPU profile');
-    process.stdout.write(`batched ingest${target === 'pipeline' ? ' with the 5-step pipeline' : ''} under the profiler: ${format.int(eventsPerSecond)} events/s\n`);
+    process.stdout.write(`${measured}\n`);
     for (const { file, thread } of profiles) {
       process.stdout.write(`\n${profileText(summarizeProfile(file, 20), `Sluice, ${thread}`)}\n`);
-      const shares = inclusiveShares(file, profileGroups).filter((share) => share.percent > 0);
+      const shares = inclusiveShares(file, onKafka ? kafkaGroups : pipelineGroups).filter((share) => share.percent > 0);
       if (shares.length === 0) continue;
       process.stdout.write('\ninclusive time (the code and all it calls):\n');
       for (const share of shares) process.stdout.write(`  ${share.percent.toFixed(1).padStart(5)}%  ${share.name}\n`);
     }
   } finally {
     removeProfileDir();
+  }
+}
+
+/** Batched ingest against Sluice on its embedded store; answers the rate as one line. */
+async function batchedIngestUnderProfile(bench: Bench, withPipeline: boolean, profileDir: string): Promise<string> {
+  const sluice = await startSluice(bench, withPipeline ? { profileDir, pipeline: orderPipeline } : { profileDir });
+  try {
+    const seconds = settings.seconds * settings.rounds + settings.warmupSeconds;
+    log(`  profiling Sluice under batched ingest (no ids${withPipeline ? ', 5-step pipeline' : ''}) for ${seconds} s`);
+    const result = await bench.worker.ingest({
+      url: sluice.url,
+      token: sluice.key,
+      connections: settings.batchConnections,
+      durationMs: seconds * 1000,
+      eventsPerRequest: settings.eventsPerRequest,
+      withIds: false,
+      runId: bench.runId('profile'),
+      okStatuses: [200],
+      timeoutMs: seconds * 1000 + 60_000,
+    });
+    const eventsPerSecond = (result.ok * settings.eventsPerRequest * 1000) / result.elapsedMs;
+    return `batched ingest${withPipeline ? ' with the 5-step pipeline' : ''} under the profiler: ${format.int(eventsPerSecond)} events/s`;
+  } finally {
+    await sluice.stop();
   }
 }

@@ -351,11 +351,17 @@ async function sluicePassThrough(sluice: SluiceUnderTest, name: string, topic: s
   );
 }
 
+/** Records per round of scenario 8 (BENCH_KAFKA_SOURCE_RECORDS). */
+function sourceRecords(bench: Bench): number {
+  const count = Number(process.env.BENCH_KAFKA_SOURCE_RECORDS ?? (bench.settings.quick ? 20_000 : 200_000));
+  if (!Number.isInteger(count) || count < 1000) throw new Error(`BENCH_KAFKA_SOURCE_RECORDS=${process.env.BENCH_KAFKA_SOURCE_RECORDS}: expected an integer ≥ 1000`);
+  return count;
+}
+
 /** (8) Kafka source → validate → stream, against a raw consume-and-produce loop. */
 async function kafkaSource(bench: Bench, bootstrap: string): Promise<ScenarioReport> {
   const { settings } = bench;
-  const count = Number(process.env.BENCH_KAFKA_SOURCE_RECORDS ?? (settings.quick ? 20_000 : 200_000));
-  if (!Number.isInteger(count) || count < 1000) throw new Error(`BENCH_KAFKA_SOURCE_RECORDS=${process.env.BENCH_KAFKA_SOURCE_RECORDS}: expected an integer ≥ 1000`);
+  const count = sourceRecords(bench);
   const timeoutMs = 180_000;
   bench.log(`  (8) Kafka source → validate → stream, ${format.int(count)} records per round`);
   const admin = new Admin({ ...common, clientId: 'bench-raw-admin', bootstrapBrokers: [bootstrap] });
@@ -418,6 +424,56 @@ export async function kafkaScenarios(bench: Bench): Promise<ScenarioReport[]> {
   try {
     bench.log(`  Kafka broker at ${broker.bootstrap}`);
     return [await kafkaIngest(bench, broker.bootstrap), await kafkaSource(bench, broker.bootstrap)];
+  } finally {
+    await broker.stop();
+  }
+}
+
+/**
+ * Sluice on a broker of its own under --cpu-prof (profiles written to `profileDir`), with the
+ * load of scenario 7 (`kafka`: batched HTTP ingest for the rounds' total time) or of
+ * scenario 8 (`kafka-source`: one source draining a pre-filled topic). Answers what the load
+ * achieved, as one line.
+ */
+export async function profileOnKafka(bench: Bench, target: 'kafka' | 'kafka-source', profileDir: string): Promise<string> {
+  const broker = await startBroker(bench);
+  if (typeof broker === 'string') throw new Error(`no Kafka broker could be started: ${broker}`);
+  try {
+    const { settings } = bench;
+    const sluice = await startSluice(bench, { ...sluiceOnKafka(broker.bootstrap), profileDir });
+    try {
+      if (target === 'kafka') {
+        const seconds = settings.seconds * settings.rounds + settings.warmupSeconds;
+        bench.log(`  profiling Sluice on Kafka under batched ingest (no ids) for ${seconds} s`);
+        const result = await bench.worker.ingest({
+          url: sluice.url,
+          token: sluice.key,
+          connections: settings.batchConnections,
+          durationMs: seconds * 1000,
+          eventsPerRequest: settings.eventsPerRequest,
+          withIds: false,
+          runId: bench.runId('profile-kafka'),
+          okStatuses: [200],
+          timeoutMs: seconds * 1000 + 60_000,
+        });
+        return `batched HTTP ingest into Kafka under the profiler: ${format.int((result.ok * settings.eventsPerRequest * 1000) / result.elapsedMs)} events/s`;
+      }
+      const count = sourceRecords(bench);
+      const admin = new Admin({ ...common, clientId: 'bench-raw-admin', bootstrapBrokers: [broker.bootstrap] });
+      const producer = rawProducer(broker.bootstrap, 'source');
+      try {
+        const topic = `source-profile-${randomBytes(3).toString('hex')}`;
+        await fillSourceTopic(admin, producer, topic, new EventPool(5000, 7), count);
+        bench.log(`  profiling a Sluice source draining ${format.int(count)} records`);
+        const elapsed = await sluicePassThrough(sluice, 'bench-profile', topic, count, 180_000);
+        return `Kafka source under the profiler: ${format.int(count)} records in ${format.ms(elapsed)} = ${format.int((count * 1000) / elapsed)} events/s`;
+      } finally {
+        await producer.close().catch(() => undefined);
+        await admin.close().catch(() => undefined);
+      }
+    } finally {
+      await sluice.stop();
+    }
   } finally {
     await broker.stop();
   }
