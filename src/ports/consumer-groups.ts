@@ -5,9 +5,13 @@ export interface CommittedOffset extends TopicPartition {
   offset: number;
 }
 
-export interface MemberAssignment {
+export interface GroupMembers {
+  /** Grows each time the members or what they ask for change. */
   generation: number;
   members: string[];
+}
+
+export interface MemberAssignment extends GroupMembers {
   partitions: TopicPartition[];
 }
 
@@ -19,6 +23,8 @@ export interface ConsumerGroups {
   /** Joins or keeps a member alive and answers its current share of `partitions`. */
   heartbeat(group: string, member: string, partitions: readonly TopicPartition[], sessionTimeoutMs: number): Promise<MemberAssignment>;
   leave(group: string, member: string): Promise<void>;
+  /** The group's live members, wherever they poll. */
+  members(group: string): Promise<GroupMembers>;
   /** Commits offsets; rejects a partition the member does not own with `not_assigned`. */
   commit(group: string, member: string, offsets: readonly CommittedOffset[]): Promise<void>;
   committed(group: string): Promise<CommittedOffset[]>;

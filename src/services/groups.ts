@@ -54,7 +54,6 @@ export class GroupService {
   readonly #reader: StreamReader;
   readonly #settings: GroupSettings;
   readonly #positions = new Map<string, Map<string, Position>>();
-  readonly #generations = new Map<string, number>();
 
   constructor(groups: ConsumerGroups, log: EventLog, reader: StreamReader, settings: GroupSettings) {
     this.#groups = groups;
@@ -74,7 +73,6 @@ export class GroupService {
     }
     const groupKey = qualified(tenant, group);
     const assignment = await this.#groups.heartbeat(groupKey, member, wanted, this.#settings.sessionTimeoutMs);
-    this.#generations.set(groupKey, assignment.generation);
     const positions = await this.#claim(groupKey, member, assignment.generation, assignment.partitions, request.from ?? 'earliest');
     const max = Math.min(Math.max(request.max ?? 500, 1), maxReadLimit);
     const deadline = Date.now() + Math.min(request.waitMs ?? 0, maxWaitMs);
@@ -136,9 +134,9 @@ export class GroupService {
       const end = ends.get(offset.stream)![offset.partition] ?? offset.offset;
       offsets.push({ ...offset, end, lag: Math.max(0, end - offset.offset) });
     }
-    const members = new Set([...(this.#positions.get(groupKey)?.values() ?? [])].map((position) => position.member));
-    if (offsets.length === 0 && members.size === 0) throw new SluiceError('not_found', `no consumer group "${group}"`);
-    return { group, members: [...members].sort(), generation: this.#generations.get(groupKey) ?? 0, offsets };
+    const { members, generation } = await this.#groups.members(groupKey);
+    if (offsets.length === 0 && members.length === 0) throw new SluiceError('not_found', `no consumer group "${group}"`);
+    return { group, members, generation, offsets };
   }
 
   async listGroups(tenant: string): Promise<string[]> {

@@ -5,32 +5,46 @@
  *   OffsetCommit for the group id `<prefix><group>` on the topics `<prefix><stream>`, committed
  *   is an OffsetFetch, and listGroups asks the coordinator for its groups. So any process, and
  *   Kafka's own tooling (`kafka-consumer-groups.sh --describe`), sees the same progress.
- * - Membership and assignment are kept in this process's memory with the shared assignment
- *   function (src/domain/assignment.ts), as the SQLite adapter does. Why not Kafka's group
- *   membership: the members are HTTP clients that poll now and then, not connected Kafka
- *   consumers, and the broker refuses session timeouts below group.min.session.timeout.ms
- *   (6 s by default) while Sluice's sessions can be shorter. The limit this brings (see
- *   docs/kafka.md): members of one group must reach the same Sluice process (sticky routing
- *   by group), or two processes each hand out every partition to their own members. Kafka
- *   still keeps the offsets consistent: each commit is a whole-offset write.
+ * - Membership and assignment are computed with the shared assignment function
+ *   (src/domain/assignment.ts) from the members of every process: the members polling this
+ *   process, and those the other processes report through group presence (group-presence.ts,
+ *   the topic `<prefix>_sluice_members`). Why not Kafka's group membership: the members are
+ *   HTTP clients that poll now and then, not connected Kafka consumers, and the broker refuses
+ *   session timeouts below group.min.session.timeout.ms (6 s by default) while Sluice's
+ *   sessions can be shorter.
  * - Sessions expire after their sessionTimeoutMs, checked on every heartbeat and commit.
  */
 import type { Admin } from '@platformatic/kafka';
 import type { TopicPartition } from '../../domain/assignment.ts';
 import { GroupMembership } from '../group-membership.ts';
-import type { CommittedOffset, ConsumerGroups, MemberAssignment } from '../../ports/consumer-groups.ts';
+import type { CommittedOffset, ConsumerGroups, GroupMembers, MemberAssignment } from '../../ports/consumer-groups.ts';
 import type { ResolvedKafkaOptions } from './client-options.ts';
 import { createAdmin } from './client-options.ts';
+import { GroupPresence } from './group-presence.ts';
 
 export class KafkaConsumerGroups implements ConsumerGroups {
   readonly #options: ResolvedKafkaOptions;
   readonly #admin: Admin;
+  readonly #presence: GroupPresence;
   readonly #members: GroupMembership;
 
-  constructor(options: ResolvedKafkaOptions, now: () => number = Date.now) {
+  private constructor(options: ResolvedKafkaOptions) {
     this.#options = options;
     this.#admin = createAdmin(options, 'groups-admin');
-    this.#members = new GroupMembership(now);
+    this.#presence = new GroupPresence(options);
+    this.#members = new GroupMembership({ remote: this.#presence, onLocalChange: () => this.#presence.changed() });
+  }
+
+  /** Resolves once the members the other processes reported have been read. */
+  static async open(options: ResolvedKafkaOptions): Promise<KafkaConsumerGroups> {
+    const groups = new KafkaConsumerGroups(options);
+    try {
+      await groups.#presence.open(() => groups.#members.localReports());
+      return groups;
+    } catch (error) {
+      await groups.close();
+      throw error;
+    }
   }
 
   #groupId(group: string): string {
@@ -44,6 +58,10 @@ export class KafkaConsumerGroups implements ConsumerGroups {
   leave(group: string, member: string): Promise<void> {
     this.#members.leave(group, member);
     return Promise.resolve();
+  }
+
+  members(group: string): Promise<GroupMembers> {
+    return Promise.resolve(this.#members.members(group));
   }
 
   async commit(group: string, member: string, offsets: readonly CommittedOffset[]): Promise<void> {
@@ -95,6 +113,7 @@ export class KafkaConsumerGroups implements ConsumerGroups {
   }
 
   async close(): Promise<void> {
+    await this.#presence.close();
     this.#members.clear();
     await this.#admin.close();
   }

@@ -1,7 +1,8 @@
 /**
  * Every port on one Kafka cluster (docs/kafka.md): streams are topics `<prefix><stream>`, the
  * catalog is the compacted topic `<prefix>_sluice_catalog`, committed offsets live in Kafka's
- * group coordinator under `<prefix><group>`.
+ * group coordinator under `<prefix><group>`, and group members are shared through the topic
+ * `<prefix>_sluice_members`.
  */
 import type { Store } from '../../ports/store.ts';
 import { KafkaCatalog } from './catalog.ts';
@@ -17,8 +18,14 @@ export type { KafkaStoreOptions } from './client-options.ts';
 export async function openKafkaStore(options: KafkaStoreOptions): Promise<Store> {
   const resolved = resolveKafkaOptions(options);
   const catalog = await KafkaCatalog.open(resolved);
+  let groups: KafkaConsumerGroups;
+  try {
+    groups = await KafkaConsumerGroups.open(resolved);
+  } catch (error) {
+    await catalog.close();
+    throw error;
+  }
   const log = new KafkaEventLog(resolved);
-  const groups = new KafkaConsumerGroups(resolved);
   const sources = new KafkaSourceReader(resolved);
   return {
     log,

@@ -1,7 +1,7 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { TopicPartition } from '../../domain/assignment.ts';
 import { GroupMembership } from '../group-membership.ts';
-import type { CommittedOffset, ConsumerGroups, MemberAssignment } from '../../ports/consumer-groups.ts';
+import type { CommittedOffset, ConsumerGroups, GroupMembers, MemberAssignment } from '../../ports/consumer-groups.ts';
 import { inTransaction } from './database.ts';
 
 /**
@@ -18,7 +18,7 @@ export class SqliteConsumerGroups implements ConsumerGroups {
   constructor(db: DatabaseSync, now: () => number = Date.now) {
     this.#db = db;
     this.#now = now;
-    this.#members = new GroupMembership(now);
+    this.#members = new GroupMembership({ now });
     this.#upsertOffset = db.prepare(
       'INSERT INTO group_offsets (grp, stream, partition, offset, updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (grp, stream, partition) DO UPDATE SET offset = excluded.offset, updated_at = excluded.updated_at',
     );
@@ -32,6 +32,10 @@ export class SqliteConsumerGroups implements ConsumerGroups {
   leave(group: string, member: string): Promise<void> {
     this.#members.leave(group, member);
     return Promise.resolve();
+  }
+
+  members(group: string): Promise<GroupMembers> {
+    return Promise.resolve(this.#members.members(group));
   }
 
   commit(group: string, member: string, offsets: readonly CommittedOffset[]): Promise<void> {

@@ -134,6 +134,21 @@ export function consumerGroupsContract(name: string, openPort: OpenPort<Consumer
       await groups.leave(`${prefix}-no-such-group`, 'x');
     });
 
+    void test('members names the live members and the generation of their assignment', async (t) => {
+      const { port: groups } = await open(t);
+      const prefix = uniquePrefix();
+      const group = `${prefix}-g`;
+      const wanted = partitions(`${prefix}.s`, 2);
+      assert.deepEqual((await groups.members(group)).members, []);
+      await groups.heartbeat(group, 'b', wanted, longSession);
+      const joined = await groups.heartbeat(group, 'a', wanted, longSession);
+      assert.deepEqual(await groups.members(group), { generation: joined.generation, members: ['a', 'b'] });
+      await groups.leave(group, 'b');
+      const left = await groups.members(group);
+      assert.deepEqual(left.members, ['a']);
+      assert.ok(left.generation > joined.generation);
+    });
+
     void test('a member that stops heartbeating expires after its session timeout', { timeout: 10_000 }, async (t) => {
       const { port: groups } = await open(t);
       const prefix = uniquePrefix();

@@ -1,7 +1,7 @@
 import type { TopicPartition } from '../../../domain/assignment.ts';
 import type { Catalog, CatalogChange, CatalogEntry, CatalogKind, CatalogKinds } from '../../../ports/catalog.ts';
 import { CatalogConflict } from '../../../ports/catalog.ts';
-import type { CommittedOffset, ConsumerGroups, MemberAssignment } from '../../../ports/consumer-groups.ts';
+import type { CommittedOffset, ConsumerGroups, GroupMembers, MemberAssignment } from '../../../ports/consumer-groups.ts';
 import type { AppendRecord, AppendResult, EventLog, LogRecord, StreamInfo } from '../../../ports/event-log.ts';
 import type { ResultColumns } from '../columns.ts';
 import { fromResultColumns, toColumns } from '../columns.ts';
@@ -141,6 +141,10 @@ export class ThreadedConsumerGroups implements ConsumerGroups {
 
   leave(group: string, member: string): Promise<void> {
     return this.#client.call('groups', 'leave', group, member);
+  }
+
+  members(group: string): Promise<GroupMembers> {
+    return this.#client.call('groups', 'members', group);
   }
 
   commit(group: string, member: string, offsets: readonly CommittedOffset[]): Promise<void> {
