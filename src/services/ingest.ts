@@ -77,6 +77,7 @@ export class IngestService {
     const plan: Planned[] = [];
     const types = new Map<string, CompiledType | undefined>();
     const deadStream = deadLetterStream(tenant);
+    let deadLetters = 0;
 
     items.forEach((item, index) => {
       if (!item.ok) {
@@ -84,6 +85,7 @@ export class IngestService {
         if (item.error.details !== undefined) rejection.details = item.error.details;
         plan.push({ kind: 'rejected', index, type: item.type ?? '', rejection, record: records.length });
         records.push(deadLetterRecord(deadStream, { ...rejection, id: randomUUID(), type: item.type, original: item.original, receivedAt }, receivedAtMs));
+        deadLetters++;
         return;
       }
       const event = item.event;
@@ -114,6 +116,7 @@ export class IngestService {
         if (event.id !== undefined) planned.id = event.id;
         plan.push(planned);
         records.push(deadLetterRecord(deadStream, { ...outcome.rejection, id: event.id ?? randomUUID(), type: event.type, original: event.original(), receivedAt }, receivedAtMs));
+        deadLetters++;
       }
     });
 
@@ -121,7 +124,9 @@ export class IngestService {
     this.#pendingEvents += records.length;
     let positions;
     try {
-      await this.#log.createStream(deadStream, 1);
+      // The tenant's dead-letter stream is made with the tenant; this covers one made before
+      // that, and costs a store round trip, so only a request with dead letters pays it.
+      if (deadLetters > 0) await this.#log.createStream(deadStream, 1);
       positions = await this.#log.append(records);
     } catch (error) {
       // Nothing was acknowledged, so the producer may safely send the same events again.

@@ -85,6 +85,9 @@ export class KafkaEventLog implements EventLog {
 
   async createStream(name: string, partitions: number): Promise<void> {
     const topic = this.#topic(name);
+    // Sluice never deletes a stream's topic, so one this process has seen is still there;
+    // asking the cluster again would cost two round trips on every ingest request.
+    if (this.#partitions.has(topic)) return;
     if ((await this.#partitionCount(name, true)) !== undefined) return;
     try {
       await this.#admin.createTopics({ topics: [topic], partitions, replicas: this.#options.replicationFactor });
@@ -164,10 +167,11 @@ export class KafkaEventLog implements EventLog {
   async append(records: readonly AppendRecord[]): Promise<AppendResult[]> {
     if (this.#closed) throw new Error('the event log is closed');
     if (records.length === 0) return [];
-    // Check every record before anything is sent, so a refused append stores nothing.
+    // Check every record before anything is sent, so a refused append stores nothing. The
+    // partition counts are nearly always cached: only a miss waits for the cluster.
     for (const record of records) {
-      let count = await this.#partitionCount(record.stream);
-      if (count !== undefined && record.partition >= count) count = await this.#partitionCount(record.stream, true);
+      let count = this.#partitions.get(this.#topic(record.stream));
+      if (count === undefined || record.partition >= count) count = await this.#partitionCount(record.stream, count !== undefined);
       if (count === undefined) throw new Error(`stream ${record.stream} does not exist`);
       if (!Number.isInteger(record.partition) || record.partition < 0 || record.partition >= count) {
         throw new Error(`stream ${record.stream} has no partition ${record.partition}`);
@@ -211,6 +215,7 @@ export class KafkaEventLog implements EventLog {
     /** Unique ids first seen in this round: stream → id → index in `records`. */
     const fresh = new Map<string, Map<string, number>>();
     const messages: MessageToProduce[] = [];
+    const values = new HeaderValues();
     records.forEach((record, i) => {
       if (record.unique) {
         const known = this.#indexes.get(record.stream)?.ids.get(record.id);
@@ -224,7 +229,7 @@ export class KafkaEventLog implements EventLog {
         inRound.set(record.id, i);
       }
       sent.push(i);
-      messages.push(toMessage(this.#topic(record.stream), record));
+      messages.push(toMessage(this.#topic(record.stream), record, values));
     });
 
     if (messages.length > 0) {
@@ -401,19 +406,54 @@ export class KafkaEventLog implements EventLog {
   }
 }
 
-function toMessage(topic: string, record: AppendRecord): MessageToProduce {
+/** Header names as bytes, made once: every record carries most of them. */
+const names = {
+  specversion: Buffer.from('ce_specversion'),
+  id: Buffer.from('ce_id'),
+  type: Buffer.from('ce_type'),
+  source: Buffer.from('ce_source'),
+  time: Buffer.from('ce_time'),
+  subject: Buffer.from('ce_subject'),
+  contentType: Buffer.from('content-type'),
+  schemaId: Buffer.from('sluice_schemaid'),
+  receivedAt: Buffer.from('sluice_receivedat'),
+  unique: Buffer.from('sluice_unique'),
+};
+const specversion = Buffer.from('1.0');
+const applicationJson = Buffer.from('application/json');
+const one = Buffer.from('1');
+
+/**
+ * Header values of one writer round as bytes, each distinct text encoded once: the records of
+ * a round mostly share their type, source, time, schema id and receive time. The client only
+ * reads these buffers, so sharing one among records is safe.
+ */
+class HeaderValues {
+  readonly #bytes = new Map<string, Buffer>();
+
+  get(text: string): Buffer {
+    let bytes = this.#bytes.get(text);
+    if (bytes === undefined) {
+      bytes = Buffer.from(text);
+      this.#bytes.set(text, bytes);
+    }
+    return bytes;
+  }
+}
+
+function toMessage(topic: string, record: AppendRecord, values: HeaderValues): MessageToProduce {
+  const { attributes } = record;
   const headers = new Map<Buffer, Buffer>();
-  const add = (name: string, value: string): void => void headers.set(Buffer.from(name), Buffer.from(value));
-  add('ce_specversion', '1.0');
-  add('ce_id', record.id);
-  add('ce_type', record.attributes.type);
-  add('ce_source', record.attributes.source);
-  add('ce_time', record.attributes.time);
-  if (record.attributes.subject !== undefined) add('ce_subject', record.attributes.subject);
-  add('content-type', 'application/json');
-  if (record.attributes.schemaId !== undefined) add('sluice_schemaid', String(record.attributes.schemaId));
-  add('sluice_receivedat', String(record.timestamp));
-  if (record.unique) add('sluice_unique', '1');
+  headers.set(names.specversion, specversion);
+  headers.set(names.id, Buffer.from(record.id));
+  headers.set(names.type, values.get(attributes.type));
+  headers.set(names.source, values.get(attributes.source));
+  headers.set(names.time, values.get(attributes.time));
+  if (attributes.subject !== undefined) headers.set(names.subject, Buffer.from(attributes.subject));
+  headers.set(names.contentType, applicationJson);
+  if (attributes.schemaId !== undefined) headers.set(names.schemaId, values.get(String(attributes.schemaId)));
+  headers.set(names.receivedAt, values.get(String(record.timestamp)));
+  if (record.unique) headers.set(names.unique, one);
   const message: MessageToProduce = { topic, partition: record.partition, value: Buffer.from(record.value), timestamp: BigInt(record.timestamp), headers };
   if (record.key !== null) message.key = Buffer.from(record.key);
   return message;
