@@ -19,6 +19,8 @@ export interface PollRequest {
 
 export interface PollAnswer {
   member: string;
+  /** Every live member of the group, on whichever process it polls. */
+  members: string[];
   generation: number;
   partitions: TopicPartition[];
   items: ReadItem[];
@@ -91,6 +93,7 @@ export class GroupService {
     }
     return {
       member,
+      members: assignment.members,
       generation: assignment.generation,
       partitions: assignment.partitions,
       items,

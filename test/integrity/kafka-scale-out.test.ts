@@ -6,12 +6,10 @@
  *
  * What must hold: every acknowledged event is stored exactly once, where it was acknowledged
  * (the idempotent producer, and producer-chosen ids for the batch cut off by the kill, which
- * is sent again to the survivor); every member receives every event of its partitions, with
- * no gap; committed offsets are shared through Kafka, so a member that moves to the survivor
- * resumes at the group's commit.
- *
- * Group membership is per process today (docs/kafka.md): each process hands every partition
- * to its own members. The test asserts that too, so it will say so when membership is shared.
+ * is sent again to the survivor); the group's members split the partitions across the two
+ * processes, each partition owned by one member; together they receive every event at least
+ * once, with no gap; after the kill, the survivor's member takes over the dead process's
+ * partitions once the dead member's session has expired, resuming at the group's commit.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -29,6 +27,8 @@ const stream = `${tenant}.${type}`;
 const partitions = 4;
 const keys = Array.from({ length: 12 }, (_, i) => `k${i}`);
 const group = 'workers';
+/** Short, so the survivor takes over soon after the kill. */
+const sessionTimeoutMs = 3000;
 
 const schema = {
   type: 'object',
@@ -39,6 +39,7 @@ const schema = {
 
 interface PollAnswer {
   member: string;
+  members: string[];
   generation: number;
   partitions: { stream: string; partition: number }[];
   items: { id: string; partition: number; offset: number }[];
@@ -94,11 +95,11 @@ function assertContiguous(receipts: Receipts, label: string, firstOffsets?: Map<
   }
 }
 
-void test('two sluice processes on one Kafka: catalog follows, SIGKILL of one under load loses nothing, the survivor takes over', { skip: kafkaSkip, timeout: 90_000 }, async (t) => {
+void test('two sluice processes on one Kafka: catalog follows, a group spans both, SIGKILL of one under load loses nothing, the survivor takes over', { skip: kafkaSkip, timeout: 120_000 }, async (t) => {
   const brokers = kafkaBootstrap!;
   const prefix = topicPrefix();
   t.after(() => deleteTestTopics(resolveKafkaOptions({ brokers: brokers.split(','), topicPrefix: prefix })));
-  const env = { SLUICE_ADMIN_TOKEN: adminToken, SLUICE_KAFKA_BROKERS: brokers, SLUICE_KAFKA_TOPIC_PREFIX: prefix };
+  const env = { SLUICE_ADMIN_TOKEN: adminToken, SLUICE_KAFKA_BROKERS: brokers, SLUICE_KAFKA_TOPIC_PREFIX: prefix, SLUICE_GROUP_SESSION_TIMEOUT_MS: String(sessionTimeoutMs) };
   const [a, b] = await Promise.all([
     spawnSluice(t, ['--data-dir', tempDir(t, 'sluice-scale-a-')], env, 40_000),
     spawnSluice(t, ['--data-dir', tempDir(t, 'sluice-scale-b-')], env, 40_000),
@@ -144,11 +145,23 @@ void test('two sluice processes on one Kafka: catalog follows, SIGKILL of one un
     sent.set(event.id, event.data);
   });
 
-  // Membership is per process: a member on each process is given every partition.
+  // Membership spans the processes: once each has heard of the other's member, the two
+  // members split the partitions, and both processes say the same.
   const firstA = await poll(a.url, key, 'member-a', 0);
   const firstB = await poll(b.url, key, 'member-b', 0);
-  assert.deepEqual(firstA.partitions.map((tp) => tp.partition).sort(), [0, 1, 2, 3], 'per-process membership: A gives its member every partition');
-  assert.deepEqual(firstB.partitions.map((tp) => tp.partition).sort(), [0, 1, 2, 3], 'per-process membership: B gives its member every partition');
+  let agreed: { a: PollAnswer; b: PollAnswer } | undefined;
+  const joinedAt = Date.now();
+  for (let attempt = 0; attempt < 250 && agreed === undefined; attempt++) {
+    const [onA, onB] = [await poll(a.url, key, 'member-a', 0), await poll(b.url, key, 'member-b', 0)];
+    firstA.items.push(...onA.items);
+    firstB.items.push(...onB.items);
+    if (onA.members.length === 2 && onB.members.length === 2 && onA.partitions.length === 2 && onB.partitions.length === 2) agreed = { a: onA, b: onB };
+    else await sleep(20);
+  }
+  assert.ok(agreed !== undefined, 'the two processes never agreed on the members of the group');
+  t.diagnostic(`both processes knew both members after ${Date.now() - joinedAt} ms`);
+  assert.deepEqual(agreed.a.members, ['member-a', 'member-b']);
+  assert.deepEqual([...agreed.a.partitions, ...agreed.b.partitions].map((tp) => tp.partition).sort(), [0, 1, 2, 3], 'each partition has one owner');
 
   // Load: three producers on each process; a consumer-group member polling each process.
   const receiptsA = new Receipts();
@@ -211,17 +224,22 @@ void test('two sluice processes on one Kafka: catalog follows, SIGKILL of one un
   const stored = await verifyStream(b.url, key, acknowledged, sent);
   assert.equal(stored.size, sent.size, 'every sent event is acknowledged by now, so the stream holds exactly those');
 
-  // Per-process membership: B alone still has every partition, so its member gets everything.
+  // The takeover: once member-a's session has expired, member-b owns every partition and
+  // reads A's former partitions from member-a's last commit. Together the two members got
+  // every stored event, each partition without a gap.
   const deadline = Date.now() + 30_000;
-  while (receiptsB.ids.size < stored.size && Date.now() < deadline) await sleep(50);
+  const together = (): Set<string> => new Set([...receiptsA.ids, ...receiptsB.ids]);
+  while (together().size < stored.size && Date.now() < deadline) await sleep(50);
   stopConsumerB = true;
   const endedB = await consumerB;
   assert.equal(endedB.stoppedBy, undefined, `the member on B failed: ${endedB.stoppedBy}`);
-  assert.deepEqual([...stored.keys()].filter((id) => !receiptsB.ids.has(id)).slice(0, 5), [], 'member-b missed events');
-  assertContiguous(receiptsB, 'member-b');
-  // What member-a got before the kill has no gap either, and only holds stored events.
-  assert.ok(receiptsA.ids.size > 0, 'member-a got nothing before the kill');
-  assertContiguous(receiptsA, 'member-a');
+  const lastB = endedB.answers.at(-1);
+  assert.deepEqual(lastB?.members, ['member-b'], 'member-a is still a member after its session expired');
+  assert.deepEqual(lastB?.partitions.map((tp) => tp.partition).sort(), [0, 1, 2, 3], 'the survivor did not take over every partition');
+  assert.deepEqual([...stored.keys()].filter((id) => !together().has(id)).slice(0, 5), [], 'the group missed events');
+  const both = new Receipts();
+  for (const receipts of [receiptsA, receiptsB]) for (const [partition, offsets] of receipts.offsets) both.offsets.set(partition, [...(both.offsets.get(partition) ?? []), ...offsets]);
+  assertContiguous(both, 'the group');
   assert.deepEqual([...receiptsA.ids].filter((id) => !stored.has(id)), [], 'member-a got events that are not stored');
 
   // Committed offsets are shared: B's view of the group is the commits in Kafka.
@@ -230,9 +248,8 @@ void test('two sluice processes on one Kafka: catalog follows, SIGKILL of one un
   assert.deepEqual([...committed.keys()].sort(), [0, 1, 2, 3]);
   for (const offset of view.offsets) assert.equal(offset.lag, 0, `partition ${offset.partition} is committed at ${offset.offset} of ${offset.end}`);
 
-  // Takeover: member-a comes back on the survivor. B splits the partitions between its two
-  // members, and member-a resumes at the group's commit: it gets the new events of its
-  // partitions, and nothing older.
+  // member-a comes back, on the survivor: the two members split the partitions again, and
+  // each resumes at the group's commit: they get the new events, and nothing older.
   const fresh = keys.map((k, i) => ({ type, id: `after-${i}`, data: { k, p: 'after', seq: 0 } }));
   const freshAnswer = (await callJson(b.url, 'POST', '/v1/events', key, fresh, 200)) as { results: { id: string; partition: number; offset: number }[] };
   const again = new Receipts();
