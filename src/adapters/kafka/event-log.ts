@@ -247,6 +247,7 @@ export class KafkaEventLog implements EventLog {
         results[i] = { partition: record.partition, offset, duplicate: false };
         if (record.unique) this.#indexes.get(record.stream)?.ids.set(record.id, { partition: record.partition, offset });
       }
+      this.#markScanned(sent.map((i) => records[i]!), bases, next);
       for (const stream of new Set(sent.map((i) => records[i]!.stream))) this.#wake(stream);
     }
     records.forEach((record, i) => {
@@ -255,6 +256,25 @@ export class KafkaEventLog implements EventLog {
       results[i] = { partition: first.partition, offset: first.offset, duplicate: true };
     });
     return results as AppendResult[];
+  }
+
+  /**
+   * Our own records are in the index already: where a partition's scan had reached the base
+   * offset of this round, it moves past the round, so the next catch-up reads only what other
+   * processes wrote. Without this, every round of a source (all of its records carry ids) read
+   * back everything the round before it wrote.
+   */
+  #markScanned(sent: readonly AppendRecord[], bases: ReadonlyMap<string, number>, ends: ReadonlyMap<string, number>): void {
+    for (const stream of new Set(sent.map((record) => record.stream))) {
+      const index = this.#indexes.get(stream);
+      if (index === undefined) continue;
+      const topic = this.#topic(stream);
+      index.scanned.forEach((scanned, partition) => {
+        const slot = `${topic}#${partition}`;
+        const end = ends.get(slot);
+        if (end !== undefined && bases.get(slot) === scanned) index.scanned[partition] = end;
+      });
+    }
   }
 
   /** Reads the unique ids a stream gained since the last scan (all of it, the first time). */
@@ -287,11 +307,11 @@ export class KafkaEventLog implements EventLog {
     const topic = this.#topic(stream);
     const count = await this.#partitionCount(stream);
     if (count === undefined || partition < 0 || partition >= count || limit <= 0) return [];
-    const [start] = await this.#offsets(topic, count, -2n).then((starts) => [starts[partition] ?? 0]);
-    const [end] = await this.#offsets(topic, count, -1n).then((ends) => [ends[partition] ?? 0]);
-    let offset = Math.max(fromOffset, start!);
+    const [starts, ends] = await Promise.all([this.#offsets(topic, count, -2n), this.#offsets(topic, count, -1n)]);
+    const end = ends[partition] ?? 0;
+    let offset = Math.max(fromOffset, starts[partition] ?? 0);
     const out: (LogRecord & { unique: boolean })[] = [];
-    for (let round = 0; round < MAX_FETCHES_PER_READ && out.length < limit && offset < end!; round++) {
+    for (let round = 0; round < MAX_FETCHES_PER_READ && out.length < limit && offset < end; round++) {
       const metadata = await this.#fetcher.metadata({ topics: [topic] });
       const info = metadata.topics.get(topic);
       const leader = info?.partitions[partition]?.leader;
