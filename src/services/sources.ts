@@ -67,6 +67,8 @@ export class SourceService {
   readonly #writes = new KeyedMutex();
   readonly #runners = new Map<string, Runner>();
   readonly #serializers = new Map<string, Serializer>();
+  /** One decoder for every record: without `stream`, decode keeps no state between calls. */
+  readonly #utf8 = new TextDecoder('utf-8', { fatal: true });
   #log: SourceLog | undefined;
   #unsubscribe: (() => void) | undefined;
   #closed = false;
@@ -182,7 +184,7 @@ export class SourceService {
     if (record.value === null || record.value.length === 0) throw new SluiceError('invalid_event', 'the record has no value');
     let value: unknown;
     try {
-      value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(record.value)) as unknown;
+      value = JSON.parse(this.#utf8.decode(record.value)) as unknown;
     } catch (error) {
       throw new SluiceError('malformed_json', `the record's value is not JSON text: ${(error as Error).message}`, { cause: error });
     }
@@ -193,8 +195,8 @@ export class SourceService {
       const envelope: Record<string, unknown> = { ...value };
       envelope.id ??= recordId(record);
       if (!('specversion' in envelope) && envelope.key === undefined && record.key !== null) envelope.key = record.key.toString('utf8');
-      const text = JSON.stringify(envelope);
-      return toEventInput(envelope, () => text);
+      // Only a dead letter needs the text, and nothing changes the envelope meanwhile.
+      return toEventInput(envelope, () => JSON.stringify(envelope));
     }
     return nativeEvent({ type: resolveType(doc, record, value), data: value }, record);
   }
@@ -433,8 +435,8 @@ function nativeEvent(fields: Record<string, unknown>, record: SourceRecord): Eve
   const native: Record<string, unknown> = { ...fields, id: recordId(record), source: `kafka:${record.topic}` };
   if (record.key !== null) native.key = record.key.toString('utf8');
   if (Number.isFinite(record.timestamp) && record.timestamp > 0) native.time = new Date(record.timestamp).toISOString();
-  const text = JSON.stringify(native);
-  return toEventInput(native, () => text);
+  // Only a dead letter needs the text; transforms work on a copy, so `native` stays as it is.
+  return toEventInput(native, () => JSON.stringify(native));
 }
 
 /** What a dead letter keeps of a record that could not be read. */

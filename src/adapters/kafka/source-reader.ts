@@ -119,11 +119,19 @@ class KafkaSourceSubscription implements SourceSubscription {
   }
 
   async #run(): Promise<void> {
-    while (!this.#stop.signal.aborted) {
-      const batch = await this.#nextBatch();
-      if (batch.length === 0) continue;
-      if (!(await this.#deliver(batch.map(toSourceRecord)))) return;
-      await this.#commit(batch);
+    // A batch's commit runs while the next batch is read and handled: it costs a round trip
+    // to the group coordinator that the next batch need not wait for. At most one is pending.
+    let committing: Promise<void> = Promise.resolve();
+    try {
+      while (!this.#stop.signal.aborted) {
+        const batch = await this.#nextBatch();
+        if (batch.length === 0) continue;
+        if (!(await this.#deliver(batch.map(toSourceRecord)))) return;
+        await committing;
+        committing = this.#commit(batch);
+      }
+    } finally {
+      await committing;
     }
   }
 
@@ -164,18 +172,18 @@ class KafkaSourceSubscription implements SourceSubscription {
     }
   }
 
-  /** Commits the last offset of each partition in the batch. */
+  /**
+   * Commits the last offset of each partition in the batch. The stream gathers commits asked
+   * for together into one OffsetCommit, so every partition is asked for at once. Never rejects.
+   */
   async #commit(batch: readonly BufferMessage[]): Promise<void> {
     const last = new Map<string, BufferMessage>();
     for (const message of batch) last.set(`${message.topic}#${message.partition}`, message);
-    for (const message of last.values()) {
-      try {
-        await message.commit();
-      } catch (error) {
-        // After a rebalance another member owns the partition and reads it again from the
-        // last commit; the producer ids make that redelivery a duplicate, not a second copy.
-        this.#events.problem(error, 'committing source offsets failed');
-      }
+    const outcomes = await Promise.allSettled([...last.values()].map((message) => message.commit()));
+    for (const outcome of outcomes) {
+      // After a rebalance another member owns the partition and reads it again from the
+      // last commit; the producer ids make that redelivery a duplicate, not a second copy.
+      if (outcome.status === 'rejected') this.#events.problem(outcome.reason, 'committing source offsets failed');
     }
   }
 }
