@@ -179,7 +179,7 @@ class KafkaSourceSubscription implements SourceSubscription {
   async #commit(batch: readonly BufferMessage[]): Promise<void> {
     const last = new Map<string, BufferMessage>();
     for (const message of batch) last.set(`${message.topic}#${message.partition}`, message);
-    const outcomes = await Promise.allSettled([...last.values()].map((message) => message.commit()));
+    const outcomes = await Promise.allSettled([...last.values()].map(async (message) => message.commit()));
     for (const outcome of outcomes) {
       // After a rebalance another member owns the partition and reads it again from the
       // last commit; the producer ids make that redelivery a duplicate, not a second copy.
