@@ -10,6 +10,7 @@ import { partitionForKey } from '../../src/domain/partitioner.ts';
 import { encodeFrame } from '../../src/domain/wire-format.ts';
 import { loadConfig } from '../../src/edges/config/config.ts';
 import { createSluice } from '../../src/sluice.ts';
+import { runCli } from '../helpers/process.ts';
 import { deleteTestTopics, kafkaBrokers } from '../helpers/kafka.ts';
 import { adminToken, startSluice, tempDir, type TestSluice } from '../helpers/sluice.ts';
 
@@ -270,6 +271,43 @@ void test('sources are managed per tenant over the API, with their definitions c
   assert.equal((await s.call('DELETE', '/v1/sources/feed', { token: key })).status, 204);
   assert.equal((await s.call('GET', '/v1/sources/feed', { token: key })).status, 404);
 });
+
+void test('the CLI creates, shows and deletes a source that reads its topic into the stream', { timeout: 90_000 }, async (t) => {
+  const env = await onKafka(t);
+  if (env === undefined) return;
+  const { s, brokers, prefix } = env;
+  const key = await s.tenantWithKey('acme');
+  await s.call('PUT', '/v1/types/clicks', { token: key, body: { schema: { type: 'object', required: ['page'], properties: { page: { type: 'string' } } } } });
+  const topic = `${prefix}clicks-in`;
+  await createTopic(brokers, topic, 1);
+  await produce(brokers, topic, 1, [{ key: 'u1', value: Buffer.from('{"page":"/home"}') }, { key: 'u1', value: Buffer.from('{"page":"/cart"}') }]);
+  const cli = { SLUICE_URL: s.url, SLUICE_KEY: key, PATH: process.env.PATH ?? '' };
+
+  const set = await runCli(['source', 'set', 'clicks', '--topic', topic, '--type', 'clicks', '--format', 'json'], cli);
+  assert.equal(set.code, 0, set.stderr);
+  assert.deepEqual(pick(JSON.parse(set.stdout) as Record<string, unknown>, ['name', 'topic', 'type', 'format']), { name: 'clicks', topic, type: 'clicks', format: 'json' });
+  const stored = await eventually('the records in the stream', async () => {
+    const items = await readStream(s, key, 'acme.clicks');
+    return items.length === 2 ? items : undefined;
+  });
+  assert.deepEqual(
+    stored.map((item) => item.data.page),
+    ['/home', '/cart'],
+  );
+  const shown = await runCli(['source', 'show', 'clicks'], cli);
+  assert.equal(shown.code, 0, shown.stderr);
+  assert.equal((JSON.parse(shown.stdout) as { running: boolean }).running, true);
+  const bad = await runCli(['source', 'set', 'broken', '--topic', topic, '--type', 'clicks', '--type-from-key'], cli);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /^sluice: invalid_source: /m);
+  const deleted = await runCli(['source', 'delete', 'clicks'], cli);
+  assert.equal(deleted.code, 0, deleted.stderr);
+  assert.equal((await s.call('GET', '/v1/sources/clicks', { token: key })).status, 404);
+});
+
+function pick(value: Record<string, unknown>, keys: string[]): Record<string, unknown> {
+  return Object.fromEntries(keys.map((name) => [name, value[name]]));
+}
 
 void test('a source declared in sluice.yaml runs at start-up and, after a restart, carries on from its committed offsets', { timeout: 90_000 }, async (t) => {
   const brokers = kafkaBrokers(t);

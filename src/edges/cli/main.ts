@@ -4,8 +4,10 @@ import { ConfigError } from '../config/config.ts';
 import { ApiError } from './client.ts';
 import { registerAdmin } from './commands/admin.ts';
 import { registerDeadLetters } from './commands/dead-letters.ts';
+import { registerGroups } from './commands/groups.ts';
 import { registerPipelines } from './commands/pipelines.ts';
 import { registerProduce } from './commands/produce.ts';
+import { registerSources } from './commands/sources.ts';
 import { registerStart } from './commands/start.ts';
 import { registerTail } from './commands/tail.ts';
 import { registerTypes } from './commands/types.ts';
@@ -21,7 +23,9 @@ registerTypes(program);
 registerPipelines(program);
 registerProduce(program);
 registerTail(program);
+registerGroups(program);
 registerDeadLetters(program);
+registerSources(program);
 
 try {
   await program.parseAsync(process.argv);

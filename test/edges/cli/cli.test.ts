@@ -45,7 +45,7 @@ function parseJson(output: { code: number; stdout: string; stderr: string }, wha
 void test('sluice --help and --version answer without a server', async () => {
   const [help, version] = await Promise.all([runCli(['--help'], clean), runCli(['--version'], clean)]);
   assert.equal(help.code, 0, help.stderr);
-  for (const command of ['start', 'tenant', 'key', 'type', 'produce', 'tail', 'dead-letters']) {
+  for (const command of ['start', 'tenant', 'key', 'type', 'pipeline', 'produce', 'tail', 'group', 'dead-letters', 'source']) {
     assert.match(help.stdout, new RegExp(`^\\s+${command}\\b`, 'm'), `--help does not list ${command}`);
   }
   const packageVersion = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -189,6 +189,37 @@ void test('the CLI drives a server from first start to graceful shutdown', { tim
     assert.equal(dead.stage, 'ingest');
     assert.equal(dead.type, 'fruits');
     assert.deepEqual(JSON.parse(dead.original), { type: 'fruits', data: { name: 'kiwi', color: 42 } });
+  });
+
+  await t.test('group poll reads the stream as a member and commits; group show and list see the group without lag', async () => {
+    const polled = await runCli(['group', 'poll', 'billing', 'acme.fruits', '--member', 'worker-1', '--max', '100', '--commit'], asTenant());
+    assert.equal(polled.code, 0, polled.stderr);
+    const [answerText, committedText] = polled.stdout.trim().split(/\n(?=\{)/);
+    const answer = JSON.parse(answerText!) as { member: string; members: string[]; partitions: unknown[]; items: { id: string }[] };
+    assert.equal(answer.member, 'worker-1');
+    assert.deepEqual(answer.members, ['worker-1']);
+    assert.equal(answer.partitions.length, 4);
+    assert.deepEqual(answer.items.map((item) => item.id).sort(), [...produced.keys()].sort());
+    assert.ok(Array.isArray((JSON.parse(committedText!) as { committed: unknown[] }).committed));
+    const shown = await runCli(['group', 'show', 'billing'], asTenant());
+    assert.equal(shown.code, 0, shown.stderr);
+    const view = parseJson(shown, 'group show');
+    assert.deepEqual(view.members, ['worker-1']);
+    for (const offset of view.offsets) assert.equal(offset.lag, 0, `partition ${offset.partition} lags`);
+    const listed = await runCli(['group', 'list'], asTenant());
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.ok(JSON.stringify(parseJson(listed, 'group list')).includes('billing'));
+    const left = await runCli(['group', 'leave', 'billing', '--member', 'worker-1'], asTenant());
+    assert.equal(left.code, 0, left.stderr);
+  });
+
+  await t.test('source set on the embedded store is refused with sources_need_kafka and a fix', async () => {
+    const result = await runCli(['source', 'set', 'logins', '--topic', 'user-logins', '--type', 'fruits'], asTenant());
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /^sluice: sources_need_kafka: /m);
+    assert.match(result.stderr, /^fix: \S/m);
+    const listed = await runCli(['source', 'list'], asTenant());
+    assert.equal(listed.code, 0, listed.stderr);
   });
 
   await t.test('type list shows the registered type', async () => {

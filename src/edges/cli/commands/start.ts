@@ -15,7 +15,7 @@ interface StartOptions {
 export function registerStart(program: Command): void {
   program
     .command('start')
-    .description('run the server: HTTP API, registry and workers, on the embedded store')
+    .description('run the server: HTTP API, registry and workers, on the embedded store or, with --kafka, on a Kafka cluster')
     .option('-p, --port <port>', 'port to listen on (SLUICE_PORT, default 8080)')
     .option('--host <host>', 'address to listen on (SLUICE_HOST, default 127.0.0.1)')
     .option('-d, --data-dir <dir>', 'where the embedded store lives (SLUICE_DATA_DIR, default ./.sluice)')
