@@ -9,6 +9,7 @@ import { registerPipelines } from './commands/pipelines.ts';
 import { registerProduce } from './commands/produce.ts';
 import { registerSources } from './commands/sources.ts';
 import { registerStart } from './commands/start.ts';
+import { registerStreams } from './commands/streams.ts';
 import { registerTail } from './commands/tail.ts';
 import { registerTypes } from './commands/types.ts';
 
@@ -22,6 +23,7 @@ registerAdmin(program);
 registerTypes(program);
 registerPipelines(program);
 registerProduce(program);
+registerStreams(program);
 registerTail(program);
 registerGroups(program);
 registerDeadLetters(program);

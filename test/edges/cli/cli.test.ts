@@ -45,7 +45,7 @@ function parseJson(output: { code: number; stdout: string; stderr: string }, wha
 void test('sluice --help and --version answer without a server', async () => {
   const [help, version] = await Promise.all([runCli(['--help'], clean), runCli(['--version'], clean)]);
   assert.equal(help.code, 0, help.stderr);
-  for (const command of ['start', 'tenant', 'key', 'type', 'pipeline', 'produce', 'tail', 'group', 'dead-letters', 'source']) {
+  for (const command of ['start', 'tenant', 'key', 'type', 'pipeline', 'produce', 'stream', 'tail', 'group', 'dead-letters', 'source']) {
     assert.match(help.stdout, new RegExp(`^\\s+${command}\\b`, 'm'), `--help does not list ${command}`);
   }
   const packageVersion = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -189,6 +189,25 @@ void test('the CLI drives a server from first start to graceful shutdown', { tim
     assert.equal(dead.stage, 'ingest');
     assert.equal(dead.type, 'fruits');
     assert.deepEqual(JSON.parse(dead.original), { type: 'fruits', data: { name: 'kiwi', color: 42 } });
+  });
+
+  await t.test('stream show and stream read answer the partitions and their records by offset', async () => {
+    const shown = await runCli(['stream', 'show', 'acme.fruits'], asTenant());
+    assert.equal(shown.code, 0, shown.stderr);
+    const info = parseJson(shown, 'stream show');
+    assert.equal(info.partitions, 4);
+    const ids: string[] = [];
+    for (let partition = 0; partition < 4; partition++) {
+      const read = await runCli(['stream', 'read', 'acme.fruits', '--partition', String(partition), '--from', 'earliest'], asTenant());
+      assert.equal(read.code, 0, read.stderr);
+      const page = parseJson(read, 'stream read');
+      for (const item of page.items) {
+        assert.equal(item.partition, partition);
+        assert.equal(produced.get(item.id)?.offset, item.offset);
+        ids.push(item.id);
+      }
+    }
+    assert.deepEqual(ids.sort(), [...produced.keys()].sort());
   });
 
   await t.test('group poll reads the stream as a member and commits; group show and list see the group without lag', async () => {
