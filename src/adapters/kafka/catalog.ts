@@ -65,7 +65,6 @@ type Outcome = { applied: true; entry: AnyEntry | undefined } | { applied: false
 
 export class KafkaCatalog implements Catalog {
   readonly #topic: string;
-  readonly #options: ResolvedKafkaOptions;
   readonly #admin: Admin;
   readonly #producer: Producer;
   readonly #sender: SerialSender;
@@ -83,7 +82,6 @@ export class KafkaCatalog implements Catalog {
   #failure: Error | undefined;
 
   private constructor(options: ResolvedKafkaOptions) {
-    this.#options = options;
     this.#topic = `${options.topicPrefix}_sluice_catalog`;
     this.#admin = createAdmin(options, 'catalog-admin');
     this.#producer = createProducer(options, 'catalog-producer');
