@@ -6,10 +6,12 @@
  *   ListOffsets: start offsets are the log start offsets, end offsets the high watermarks.
  * - `append` goes through one writer per EventLog: appends queue up and each round sends every
  *   queued record in one `send` of the idempotent producer (acks=all), so offsets are answered
- *   from the per-partition base offsets the broker assigned, in input order. A record's key is
- *   the record key, its value the data JSON text, its timestamp the receive time, and its
- *   headers the CloudEvents Kafka binding (`ce_specversion`, `ce_id`, `ce_type`, `ce_source`,
- *   `ce_time`, `ce_subject`, `content-type`) plus `sluice_schemaid` and `sluice_unique`.
+ *   from the per-partition base offsets the broker assigned, in input order. The producer runs
+ *   in a thread of its own (producer-client.ts), which also builds the messages
+ *   (produce-columns.ts): a record's key is the record key, its value the data JSON text, its
+ *   timestamp the receive time, and its headers the CloudEvents Kafka binding
+ *   (`ce_specversion`, `ce_id`, `ce_type`, `ce_source`, `ce_time`, `ce_subject`,
+ *   `content-type`) plus `sluice_schemaid`, `sluice_receivedat` and `sluice_unique`.
  * - Dedupe of `unique` ids: per stream, an index id → first position, built on first use by
  *   reading the topic from the log start (records whose `sluice_unique` header is set), and
  *   brought up to the high watermark before every writer round, so records written by other
@@ -23,11 +25,13 @@
  *   otherwise by a poll of the high watermarks (one timer per watched stream, only while
  *   somebody waits, stopped on close).
  */
-import type { Admin, Consumer, MessageToProduce, Producer } from '@platformatic/kafka';
+import type { Admin, Consumer } from '@platformatic/kafka';
 import type { RecordAttributes } from '../../domain/event.ts';
 import type { AppendRecord, AppendResult, EventLog, LogRecord, StreamInfo } from '../../ports/event-log.ts';
 import type { ResolvedKafkaOptions } from './client-options.ts';
-import { CONTROL_BATCH, createAdmin, createFetcher, createProducer, header } from './client-options.ts';
+import { CONTROL_BATCH, createAdmin, createFetcher, header } from './client-options.ts';
+import { toProduceColumns } from './produce-columns.ts';
+import { ProducerThread } from './producer-client.ts';
 
 /** How often a watched stream's high watermarks are polled for appends by other processes. */
 const WATCH_INTERVAL_MS = 100;
@@ -63,7 +67,7 @@ interface Watch {
 export class KafkaEventLog implements EventLog {
   readonly #options: ResolvedKafkaOptions;
   readonly #admin: Admin;
-  readonly #producer: Producer;
+  readonly #producer: ProducerThread;
   readonly #fetcher: Consumer;
   readonly #partitions = new Map<string, number>();
   readonly #indexes = new Map<string, IdIndex>();
@@ -75,7 +79,7 @@ export class KafkaEventLog implements EventLog {
   constructor(options: ResolvedKafkaOptions) {
     this.#options = options;
     this.#admin = createAdmin(options, 'log-admin');
-    this.#producer = createProducer(options, 'log-producer');
+    this.#producer = new ProducerThread(options, 'log-producer');
     this.#fetcher = createFetcher(options, 'log-fetch');
   }
 
@@ -214,8 +218,6 @@ export class KafkaEventLog implements EventLog {
     const sent: number[] = [];
     /** Unique ids first seen in this round: stream → id → index in `records`. */
     const fresh = new Map<string, Map<string, number>>();
-    const messages: MessageToProduce[] = [];
-    const values = new HeaderValues();
     records.forEach((record, i) => {
       if (record.unique) {
         const known = this.#indexes.get(record.stream)?.ids.get(record.id);
@@ -229,13 +231,12 @@ export class KafkaEventLog implements EventLog {
         inRound.set(record.id, i);
       }
       sent.push(i);
-      messages.push(toMessage(this.#topic(record.stream), record, values));
     });
 
-    if (messages.length > 0) {
-      const produced = await this.#producer.send({ messages });
+    if (sent.length > 0) {
+      const produced = await this.#producer.send(toProduceColumns(sent.map((i) => records[i]!), (stream) => this.#topic(stream)));
       const bases = new Map<string, number>();
-      for (const o of produced.offsets ?? []) bases.set(`${o.topic}#${o.partition}`, Number(o.offset));
+      for (const [topic, partition, offset] of produced) bases.set(`${topic}#${partition}`, offset);
       const next = new Map<string, number>();
       for (const i of sent) {
         const record = records[i]!;
@@ -424,59 +425,6 @@ export class KafkaEventLog implements EventLog {
     await this.#writing;
     await Promise.allSettled([this.#producer.close(), this.#fetcher.close(), this.#admin.close()]);
   }
-}
-
-/** Header names as bytes, made once: every record carries most of them. */
-const names = {
-  specversion: Buffer.from('ce_specversion'),
-  id: Buffer.from('ce_id'),
-  type: Buffer.from('ce_type'),
-  source: Buffer.from('ce_source'),
-  time: Buffer.from('ce_time'),
-  subject: Buffer.from('ce_subject'),
-  contentType: Buffer.from('content-type'),
-  schemaId: Buffer.from('sluice_schemaid'),
-  receivedAt: Buffer.from('sluice_receivedat'),
-  unique: Buffer.from('sluice_unique'),
-};
-const specversion = Buffer.from('1.0');
-const applicationJson = Buffer.from('application/json');
-const one = Buffer.from('1');
-
-/**
- * Header values of one writer round as bytes, each distinct text encoded once: the records of
- * a round mostly share their type, source, time, schema id and receive time. The client only
- * reads these buffers, so sharing one among records is safe.
- */
-class HeaderValues {
-  readonly #bytes = new Map<string, Buffer>();
-
-  get(text: string): Buffer {
-    let bytes = this.#bytes.get(text);
-    if (bytes === undefined) {
-      bytes = Buffer.from(text);
-      this.#bytes.set(text, bytes);
-    }
-    return bytes;
-  }
-}
-
-function toMessage(topic: string, record: AppendRecord, values: HeaderValues): MessageToProduce {
-  const { attributes } = record;
-  const headers = new Map<Buffer, Buffer>();
-  headers.set(names.specversion, specversion);
-  headers.set(names.id, Buffer.from(record.id));
-  headers.set(names.type, values.get(attributes.type));
-  headers.set(names.source, values.get(attributes.source));
-  headers.set(names.time, values.get(attributes.time));
-  if (attributes.subject !== undefined) headers.set(names.subject, Buffer.from(attributes.subject));
-  headers.set(names.contentType, applicationJson);
-  if (attributes.schemaId !== undefined) headers.set(names.schemaId, values.get(String(attributes.schemaId)));
-  headers.set(names.receivedAt, values.get(String(record.timestamp)));
-  if (record.unique) headers.set(names.unique, one);
-  const message: MessageToProduce = { topic, partition: record.partition, value: Buffer.from(record.value), timestamp: BigInt(record.timestamp), headers };
-  if (record.key !== null) message.key = Buffer.from(record.key);
-  return message;
 }
 
 function fromKafka(
