@@ -234,22 +234,16 @@ export class KafkaEventLog implements EventLog {
     });
 
     if (sent.length > 0) {
-      const produced = await this.#producer.send(toProduceColumns(sent.map((i) => records[i]!), (stream) => this.#topic(stream)));
-      const bases = new Map<string, number>();
-      for (const [topic, partition, offset] of produced) bases.set(`${topic}#${partition}`, offset);
-      const next = new Map<string, number>();
-      for (const i of sent) {
+      const sentRecords = sent.map((i) => records[i]!);
+      const offsets = await this.#producer.send(toProduceColumns(sentRecords, (stream) => this.#topic(stream)));
+      sent.forEach((i, at) => {
         const record = records[i]!;
-        const slot = `${this.#topic(record.stream)}#${record.partition}`;
-        const base = bases.get(slot);
-        if (base === undefined) throw new Error(`the broker did not answer an offset for ${record.stream}/${record.partition}`);
-        const offset = next.get(slot) ?? base;
-        next.set(slot, offset + 1);
+        const offset = offsets[at]!;
         results[i] = { partition: record.partition, offset, duplicate: false };
         if (record.unique) this.#indexes.get(record.stream)?.ids.set(record.id, { partition: record.partition, offset });
-      }
-      this.#markScanned(sent.map((i) => records[i]!), bases, next);
-      for (const stream of new Set(sent.map((i) => records[i]!.stream))) this.#wake(stream);
+      });
+      this.#markScanned(sentRecords, offsets);
+      for (const stream of new Set(sentRecords.map((record) => record.stream))) this.#wake(stream);
     }
     records.forEach((record, i) => {
       if (results[i] !== undefined) return;
@@ -260,21 +254,31 @@ export class KafkaEventLog implements EventLog {
   }
 
   /**
-   * Our own records are in the index already: where a partition's scan had reached the base
-   * offset of this round, it moves past the round, so the next catch-up reads only what other
-   * processes wrote. Without this, every round of a source (all of its records carry ids) read
-   * back everything the round before it wrote.
+   * Our own records are in the index already: where a partition's scan had reached the first
+   * offset this round wrote there, and the round's records there are one unbroken run (a round
+   * sent in several requests may have records of other processes in between), the scan moves
+   * past them, so the next catch-up reads only what other processes wrote. Without this, every
+   * round of a source (all of its records carry ids) read back everything the round before it
+   * wrote.
    */
-  #markScanned(sent: readonly AppendRecord[], bases: ReadonlyMap<string, number>, ends: ReadonlyMap<string, number>): void {
-    for (const stream of new Set(sent.map((record) => record.stream))) {
-      const index = this.#indexes.get(stream);
-      if (index === undefined) continue;
-      const topic = this.#topic(stream);
-      index.scanned.forEach((scanned, partition) => {
-        const slot = `${topic}#${partition}`;
-        const end = ends.get(slot);
-        if (end !== undefined && bases.get(slot) === scanned) index.scanned[partition] = end;
-      });
+  #markScanned(sent: readonly AppendRecord[], offsets: Float64Array): void {
+    const runs = new Map<string, { first: number; last: number; count: number }>();
+    sent.forEach((record, at) => {
+      if (!this.#indexes.has(record.stream)) return;
+      const slot = `${record.stream}#${record.partition}`;
+      const offset = offsets[at]!;
+      const run = runs.get(slot);
+      if (run === undefined) runs.set(slot, { first: offset, last: offset, count: 1 });
+      else {
+        run.last = offset;
+        run.count++;
+      }
+    });
+    for (const [slot, run] of runs) {
+      const cut = slot.lastIndexOf('#');
+      const index = this.#indexes.get(slot.slice(0, cut))!;
+      const partition = Number(slot.slice(cut + 1));
+      if (index.scanned[partition] === run.first && run.last - run.first + 1 === run.count) index.scanned[partition] = run.last + 1;
     }
   }
 

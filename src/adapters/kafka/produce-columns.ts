@@ -24,9 +24,6 @@ export interface ProduceColumns {
   value: string[];
 }
 
-/** The first offset the broker gave each partition in one send, as `[topic, partition, offset]`. */
-export type BaseOffsets = [string, number, number][];
-
 export function toProduceColumns(records: readonly AppendRecord[], topicOf: (stream: string) => string): ProduceColumns {
   const count = records.length;
   const columns: ProduceColumns = {

@@ -6,14 +6,14 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { ResolvedKafkaOptions } from './client-options.ts';
-import type { BaseOffsets, ProduceColumns } from './produce-columns.ts';
+import type { ProduceColumns } from './produce-columns.ts';
 import type { ProducerReply, ProducerRequest, ProducerThreadData } from './producer-protocol.ts';
 
 // In a checkout Node runs the .ts sources; a published package runs the built .js files.
 const threadFile = new URL(import.meta.url.endsWith('.ts') ? './producer-thread.ts' : './producer-thread.js', import.meta.url);
 
 interface Pending {
-  resolve: (bases: BaseOffsets) => void;
+  resolve: (offsets: Float64Array) => void;
   reject: (error: Error) => void;
 }
 
@@ -30,12 +30,12 @@ export class ProducerThread {
     this.#worker = this.#start();
   }
 
-  /** Sends one round; answers the base offset the broker gave each partition. */
-  send(columns: ProduceColumns): Promise<BaseOffsets> {
+  /** Sends one round; answers the offset the broker gave each record. */
+  send(columns: ProduceColumns): Promise<Float64Array> {
     if (this.#closed !== undefined) return Promise.reject(new Error('the producer thread is closed'));
     const worker = (this.#worker ??= this.#start());
     const id = this.#nextId++;
-    return new Promise<BaseOffsets>((resolve, reject) => {
+    return new Promise<Float64Array>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
       const request: ProducerRequest = { id, columns };
       worker.postMessage(request);
@@ -70,7 +70,7 @@ export class ProducerThread {
     if (pending === undefined) return;
     this.#pending.delete(reply.id);
     if (reply.ok) {
-      pending.resolve(reply.bases);
+      pending.resolve(reply.offsets);
     } else {
       const error = new Error(reply.error.message);
       error.name = reply.error.name;

@@ -1,6 +1,6 @@
 /** The messages between the Kafka event log and its producer thread. */
 import type { ResolvedKafkaOptions } from './client-options.ts';
-import type { BaseOffsets, ProduceColumns } from './produce-columns.ts';
+import type { ProduceColumns } from './produce-columns.ts';
 
 export interface ProducerThreadData {
   options: ResolvedKafkaOptions;
@@ -10,4 +10,5 @@ export interface ProducerThreadData {
 
 export type ProducerRequest = { id: number; columns: ProduceColumns } | { close: true };
 
-export type ProducerReply = { id: number; ok: true; bases: BaseOffsets } | { id: number; ok: false; error: { name: string; message: string } };
+/** `offsets[i]` is the offset the broker gave the round's record i. */
+export type ProducerReply = { id: number; ok: true; offsets: Float64Array } | { id: number; ok: false; error: { name: string; message: string } };
