@@ -10,11 +10,16 @@ import type { AppendRecord, EventLog } from '../ports/event-log.ts';
 import type { Telemetry } from '../ports/telemetry.ts';
 import type { TypeRegistry } from './registry.ts';
 
-/** An event as parsed from a request, or the reason it could not even be parsed. */
+/**
+ * An event as parsed from a request, or the reason it could not even be parsed. `origin`, when
+ * set, names the item's place in its source, unique for good (a Kafka source record's
+ * coordinates): an item delivered again, after a crash or a rebalance, then makes no second
+ * dead letter.
+ */
 export type IngestItem =
-  | { ok: true; event: EventInput }
+  | { ok: true; event: EventInput; origin?: string }
   /** `stage` is where the parse failed: `ingest` (the default) for requests, `source` for Kafka source records. */
-  | { ok: false; type: string | null; original: string; error: SluiceError; stage?: 'ingest' | 'source' };
+  | { ok: false; type: string | null; original: string; error: SluiceError; stage?: 'ingest' | 'source'; origin?: string };
 
 /** Where one stored copy of an event went. */
 export interface StoredPosition {
@@ -84,7 +89,7 @@ export class IngestService {
         const rejection: Rejection = { stage: item.stage ?? 'ingest', code: item.error.code, message: item.error.message };
         if (item.error.details !== undefined) rejection.details = item.error.details;
         plan.push({ kind: 'rejected', index, type: item.type ?? '', rejection, record: records.length });
-        records.push(deadLetterRecord(deadStream, { ...rejection, id: randomUUID(), type: item.type, original: item.original, receivedAt }, receivedAtMs));
+        records.push(deadLetterRecord(deadStream, { ...rejection, id: randomUUID(), type: item.type, original: item.original, receivedAt }, receivedAtMs, item.origin));
         deadLetters++;
         return;
       }
@@ -115,7 +120,7 @@ export class IngestService {
         const planned: Planned = { kind: 'rejected', index, type: event.type, rejection: outcome.rejection, record: records.length };
         if (event.id !== undefined) planned.id = event.id;
         plan.push(planned);
-        records.push(deadLetterRecord(deadStream, { ...outcome.rejection, id: event.id ?? randomUUID(), type: event.type, original: event.original(), receivedAt }, receivedAtMs));
+        records.push(deadLetterRecord(deadStream, { ...outcome.rejection, id: event.id ?? randomUUID(), type: event.type, original: event.original(), receivedAt }, receivedAtMs, item.origin));
         deadLetters++;
       }
     });
@@ -191,13 +196,13 @@ export class IngestService {
   }
 }
 
-/** A dead letter as a record of the tenant's `_dead` stream. */
-export function deadLetterRecord(stream: string, deadLetter: DeadLetter, timestamp: number): AppendRecord {
+/** A dead letter as a record of the tenant's `_dead` stream; one per origin, when it has one. */
+export function deadLetterRecord(stream: string, deadLetter: DeadLetter, timestamp: number, origin?: string): AppendRecord {
   return {
     stream,
     partition: 0,
-    id: randomUUID(),
-    unique: false,
+    id: origin ?? randomUUID(),
+    unique: origin !== undefined,
     key: deadLetter.type,
     timestamp,
     attributes: { type: deadLetter.type ?? '', source: `sluice/${deadLetter.stage}`, time: deadLetter.receivedAt },

@@ -173,10 +173,10 @@ export class SourceService {
     let type: string | null = doc.type ?? null;
     try {
       const event = doc.format === 'json' ? this.#fromJson(doc, record) : this.#fromConfluent(doc, record, (resolved) => (type = resolved));
-      return { ok: true, event };
+      return { ok: true, event, origin: recordId(record) };
     } catch (error) {
       const sluiceError = error instanceof SluiceError ? error : new SluiceError('invalid_event', `the record could not be read: ${(error as Error).message}`, { cause: error });
-      return { ok: false, stage: 'source', type, original: rawOriginal(doc, record), error: sluiceError };
+      return { ok: false, stage: 'source', type, original: rawOriginal(doc, record), error: sluiceError, origin: recordId(record) };
     }
   }
 

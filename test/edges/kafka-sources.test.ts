@@ -223,7 +223,7 @@ void test('a JSON topic of user logins is validated against its JSON Schema: val
   assert.equal(malformed.stage, 'source');
 
   // A second group reads the topic again from the start: the record coordinates are the ids,
-  // so the redelivered logins are recognised as duplicates and stored once.
+  // so the redelivered logins, and the dead letters of the refused ones, are stored once.
   const replay = await s.call('PUT', '/v1/sources/logins', { token: key, body: { topic, type: 'user-login', format: 'json', group: `replay-${prefix}` } });
   assert.equal(replay.status, 200, JSON.stringify(replay.body));
   // One new record per input partition, after the old ones: once all three are stored, every
@@ -234,7 +234,9 @@ void test('a JSON topic of user logins is validated against its JSON Schema: val
     return ['ada', 'bob', 'zed'].every((user) => items.some((e) => e.data.user === user && e.data.seq === (user === 'zed' ? 1 : 6))) ? items : undefined;
   });
   assert.equal(replayed.length, 14, 'a redelivery is deduplicated by the record coordinates');
-  assert.equal((await deadLetters(s, key)).length, 4, 'dead letters are not deduplicated: a replay stores them again');
+  const afterReplay = await deadLetters(s, key);
+  assert.equal(afterReplay.length, 2, 'a redelivered record that fails again makes no second dead letter');
+  assert.deepEqual(afterReplay.map((letter) => letter.offset).sort(), dead.map((letter) => letter.offset).sort());
 });
 
 void test('sources are managed per tenant over the API, with their definitions checked', { timeout: 60_000 }, async (t) => {
