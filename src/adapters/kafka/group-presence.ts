@@ -186,6 +186,16 @@ export class GroupPresence implements RemoteMembers {
       list.push({ group: member.group, member: member.member, requested, sessionTimeoutMs: member.sessionTimeoutMs, lastSeen: receivedAt - member.idleMs });
       byProcess.set(record.key, list);
     }
-    for (const [group, byProcess] of this.#reports) if (byProcess.size === 0) this.#reports.delete(group);
+    this.#forgetStale(receivedAt);
+  }
+
+  /** Drops what processes reported whose members have all been gone for a while (killed processes). */
+  #forgetStale(now: number): void {
+    for (const [group, byProcess] of this.#reports) {
+      for (const [process, members] of byProcess) {
+        if (members.every((member) => now - member.lastSeen > member.sessionTimeoutMs + this.graceMs + RETENTION_MS)) byProcess.delete(process);
+      }
+      if (byProcess.size === 0) this.#reports.delete(group);
+    }
   }
 }
