@@ -1,7 +1,7 @@
 /**
  * Reading topics Sluice does not own (Kafka sources, docs/kafka.md "Sources"). The port keeps
  * the source service free of Kafka: an adapter delivers batches of foreign records and commits
- * a batch's offsets only after the handler has resolved, so delivery is at-least-once.
+ * a batch's offsets only after the batch has been stored, so delivery is at-least-once.
  */
 
 /** One record of a foreign topic, as the broker stored it. */
@@ -27,10 +27,14 @@ export interface SourceSubscriptionOptions {
 
 export interface SourceSubscriptionEvents {
   /**
-   * Called with each batch, one call at a time; its offsets are committed once the promise
-   * resolves. A rejected batch is handed over again after a pause, never skipped.
+   * Turns a batch into what will be stored (decoding, validation, the pipeline: the CPU part)
+   * and returns the function that stores it. Batches are prepared in record order, and the
+   * next one is prepared while the one before is being stored. Stores run one at a time, in
+   * the same order; a batch's offsets are committed once its store resolved, after those of
+   * the batch before. A rejected store is called again after a pause, never skipped, and no
+   * later batch is stored meanwhile.
    */
-  handle(records: readonly SourceRecord[]): Promise<void>;
+  prepare(records: readonly SourceRecord[]): () => Promise<void>;
   /** Problems that do not stop the subscription (a failed batch, a failed commit). */
   problem(error: unknown, context: string): void;
 }
@@ -38,12 +42,12 @@ export interface SourceSubscriptionEvents {
 export interface SourceSubscription {
   /** Resolves when reading stops on its own (the consumer failed); the caller may subscribe again. Never rejects. */
   readonly ended: Promise<void>;
-  /** Stops fetching, waits for the batch in hand and leaves the group. */
+  /** Stops fetching, stores and commits the batches in hand, and leaves the group. */
   close(): Promise<void>;
 }
 
 export interface SourceReader {
-  /** Joins the group and starts handing batches to `events.handle`. */
+  /** Joins the group and starts handing batches to `events.prepare`. */
   subscribe(options: SourceSubscriptionOptions, events: SourceSubscriptionEvents): Promise<SourceSubscription>;
   /**
    * The name Sluice would give the topic if it were one of its own (the topic without the

@@ -47,10 +47,20 @@ export interface IngestLimits {
   maxPendingEvents: number;
 }
 
-type Planned =
+/** What became of one item, kept from `prepare` until the append answers. */
+export type Planned =
   | { kind: 'accepted'; id: string; type: string; streams: string[]; first: number }
   | { kind: 'filtered'; id: string; type: string }
   | { kind: 'rejected'; index: number; id?: string; type: string; rejection: Rejection; record: number };
+
+/** A batch that went through the pipeline and waits to be appended (`IngestService.prepare`). */
+export interface PreparedIngest {
+  readonly tenant: string;
+  readonly plan: readonly Planned[];
+  readonly records: readonly AppendRecord[];
+  readonly deadLetters: number;
+  readonly deadStream: string;
+}
 
 /**
  * Runs events through the pipeline and appends them, accepted and dead-lettered alike,
@@ -72,9 +82,20 @@ export class IngestService {
   }
 
   async ingest(tenant: string, items: readonly IngestItem[]): Promise<IngestOutcome> {
-    if (this.#pendingEvents + items.length > this.#limits.maxPendingEvents && this.#pendingEvents > 0) {
-      throw new SluiceError('overloaded', `${this.#pendingEvents} events are waiting to be written`, { retryAfter: 1 });
-    }
+    // Checked before the pipeline runs, so a refused request costs no validation.
+    this.#admit(items.length);
+    return this.#append(this.prepare(tenant, items));
+  }
+
+  /**
+   * The CPU half of `ingest`: runs the pipeline and builds the records, storing nothing. A
+   * Kafka source prepares its next batch while the one before is being appended.
+   *
+   * @example
+   * const prepared = ingest.prepare('acme', items);
+   * const outcome = await ingest.store(prepared);
+   */
+  prepare(tenant: string, items: readonly IngestItem[]): PreparedIngest {
     const receivedAtMs = Date.now();
     const receivedAt = new Date(receivedAtMs).toISOString();
     const context = { tenant, receivedAt, newId: randomUUID };
@@ -125,6 +146,27 @@ export class IngestService {
       }
     });
 
+    return { tenant, plan, records, deadLetters, deadStream };
+  }
+
+  /**
+   * The I/O half of `ingest`: appends what `prepare` built in one durable append. After a
+   * failure the same prepared batch may be stored again; its unique ids keep what did reach
+   * the log from being stored twice.
+   */
+  async store(prepared: PreparedIngest): Promise<IngestOutcome> {
+    this.#admit(prepared.records.length);
+    return this.#append(prepared);
+  }
+
+  #admit(events: number): void {
+    if (this.#pendingEvents + events > this.#limits.maxPendingEvents && this.#pendingEvents > 0) {
+      throw new SluiceError('overloaded', `${this.#pendingEvents} events are waiting to be written`, { retryAfter: 1 });
+    }
+  }
+
+  async #append(prepared: PreparedIngest): Promise<IngestOutcome> {
+    const { tenant, plan, records, deadLetters, deadStream } = prepared;
     const started = performance.now();
     this.#pendingEvents += records.length;
     let positions;

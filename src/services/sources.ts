@@ -130,7 +130,7 @@ export class SourceService {
     for (const entry of this.#catalog.list('source')) void this.#reconcile(entry.key);
   }
 
-  /** Stops every consumer; the batch in hand is stored and committed first. */
+  /** Stops every consumer; the batches in hand are stored and committed first. */
   async close(): Promise<void> {
     this.#closed = true;
     this.#unsubscribe?.();
@@ -155,7 +155,7 @@ export class SourceService {
         await current.stop();
       }
       if (entry === undefined || this.#reader === undefined) return;
-      const runner = new Runner(entry.revision, entry.value, this.#reader, this.#settings.maxBatch, this.#log, (records) => this.#store(entry.value, records));
+      const runner = new Runner(entry.revision, entry.value, this.#reader, this.#settings.maxBatch, this.#log, (records) => this.#prepare(entry.value, records));
       this.#runners.set(key, runner);
       runner.start();
     });
@@ -163,9 +163,12 @@ export class SourceService {
     return done.catch((error: unknown) => this.#log?.warn({ source: key, err: error }, 'the source could not be started or stopped'));
   }
 
-  async #store(doc: SourceDoc, records: readonly SourceRecord[]): Promise<void> {
-    const items = records.map((record) => this.#toItem(doc, record));
-    await this.#ingest.ingest(doc.tenant, items);
+  /** Decodes and validates the batch now; the returned function appends it. */
+  #prepare(doc: SourceDoc, records: readonly SourceRecord[]): () => Promise<void> {
+    const prepared = this.#ingest.prepare(doc.tenant, records.map((record) => this.#toItem(doc, record)));
+    return async () => {
+      await this.#ingest.store(prepared);
+    };
   }
 
   /** One record as an event for the pipeline, or a dead letter of stage `source`. */
@@ -306,18 +309,18 @@ class Runner {
   readonly #reader: SourceReader;
   readonly #maxBatch: number;
   readonly #log: SourceLog | undefined;
-  readonly #handle: (records: readonly SourceRecord[]) => Promise<void>;
+  readonly #prepare: (records: readonly SourceRecord[]) => () => Promise<void>;
   readonly #stop = new AbortController();
   #loop: Promise<void> | undefined;
   #subscription: SourceSubscription | undefined;
 
-  constructor(revision: number, doc: SourceDoc, reader: SourceReader, maxBatch: number, log: SourceLog | undefined, handle: (records: readonly SourceRecord[]) => Promise<void>) {
+  constructor(revision: number, doc: SourceDoc, reader: SourceReader, maxBatch: number, log: SourceLog | undefined, prepare: (records: readonly SourceRecord[]) => () => Promise<void>) {
     this.revision = revision;
     this.#doc = doc;
     this.#reader = reader;
     this.#maxBatch = maxBatch;
     this.#log = log;
-    this.#handle = handle;
+    this.#prepare = prepare;
   }
 
   start(): void {
@@ -337,7 +340,7 @@ class Runner {
       try {
         const subscription = await this.#reader.subscribe(
           { topic: this.#doc.topic, group: this.#doc.group, maxBatch: this.#maxBatch },
-          { handle: this.#handle, problem: (error, context) => this.#log?.warn({ ...where, err: error }, context) },
+          { prepare: this.#prepare, problem: (error, context) => this.#log?.warn({ ...where, err: error }, context) },
         );
         if (this.#stop.signal.aborted) {
           await subscription.close();

@@ -1,6 +1,6 @@
 /**
  * Consumes topics Sluice does not own, in a real Kafka consumer group, for the source service
- * (docs/kafka.md "Sources"). Offsets are committed per batch, after the handler resolved.
+ * (docs/kafka.md "Sources"). Offsets are committed per batch, in order, after the batch was stored.
  */
 import type { Message, MessagesStream } from '@platformatic/kafka';
 import { Consumer, MessagesStreamFallbackModes, MessagesStreamModes } from '@platformatic/kafka';
@@ -119,20 +119,46 @@ class KafkaSourceSubscription implements SourceSubscription {
   }
 
   async #run(): Promise<void> {
-    // A batch's commit runs while the next batch is read and handled: it costs a round trip
-    // to the group coordinator that the next batch need not wait for. At most one is pending.
+    // The next batch is read and prepared (the CPU part) while the one before is stored.
+    // Stores form a chain, one at a time in record order, so a batch that fails holds back
+    // every later one until it is stored; resolves false when closing ended a retry.
+    let storing: Promise<boolean> = Promise.resolve(true);
+    // A batch's commit costs a round trip to the group coordinator that the next store need
+    // not wait for; commits still go one after the other, in order.
     let committing: Promise<void> = Promise.resolve();
     try {
       while (!this.#stop.signal.aborted) {
         const batch = await this.#nextBatch();
         if (batch.length === 0) continue;
-        if (!(await this.#deliver(batch.map(toSourceRecord)))) return;
-        await committing;
-        committing = this.#commit(batch);
+        const store = this.#prepare(batch.map(toSourceRecord));
+        // One batch waits prepared, no more: the previous store must end before this one is queued.
+        if (!(await storing)) return;
+        storing = (async () => {
+          if (!(await this.#deliver(store))) return false;
+          await committing;
+          committing = this.#commit(batch);
+          return true;
+        })();
       }
     } finally {
+      await storing;
       await committing;
     }
+  }
+
+  /** Prepares the batch now; every attempt to store it stores that same preparation. */
+  #prepare(records: readonly SourceRecord[]): () => Promise<void> {
+    let store: (() => Promise<void>) | undefined;
+    try {
+      store = this.#events.prepare(records);
+    } catch (error) {
+      // Nothing was stored: the first attempt to store prepares the batch again.
+      this.#events.problem(error, 'a batch of source records could not be prepared; it will be prepared again');
+    }
+    return async () => {
+      store ??= this.#events.prepare(records);
+      await store();
+    };
   }
 
   /** Everything buffered (up to maxBatch), waiting for at least one record. */
@@ -157,15 +183,15 @@ class KafkaSourceSubscription implements SourceSubscription {
     wake?.();
   }
 
-  /** Hands the batch over until the handler takes it; false when closed first. */
-  async #deliver(records: SourceRecord[]): Promise<boolean> {
+  /** Stores the batch, again and again after failures; false when closed first. */
+  async #deliver(store: () => Promise<void>): Promise<boolean> {
     let pause = retryPauseMs;
     for (;;) {
       try {
-        await this.#events.handle(records);
+        await store();
         return true;
       } catch (error) {
-        this.#events.problem(error, 'a batch of source records was not stored; it will be handed over again');
+        this.#events.problem(error, 'a batch of source records was not stored; it will be stored again');
       }
       if (!(await sleep(pause, this.#stop.signal))) return false;
       pause = Math.min(pause * 2, maxRetryPauseMs);
