@@ -28,13 +28,13 @@ export interface SourceSubscriptionOptions {
 export interface SourceSubscriptionEvents {
   /**
    * Turns a batch into what will be stored (decoding, validation, the pipeline: the CPU part)
-   * and returns the function that stores it. Batches are prepared in record order, and the
+   * and resolves to the function that stores it. Batches are prepared in record order, and the
    * next one is prepared while the one before is being stored. Stores run one at a time, in
    * the same order; a batch's offsets are committed once its store resolved, after those of
    * the batch before. A rejected store is called again after a pause, never skipped, and no
    * later batch is stored meanwhile.
    */
-  prepare(records: readonly SourceRecord[]): () => Promise<void>;
+  prepare(records: readonly SourceRecord[]): Promise<() => Promise<void>>;
   /** Problems that do not stop the subscription (a failed batch, a failed commit). */
   problem(error: unknown, context: string): void;
 }

@@ -32,6 +32,15 @@ export interface ServiceSettings {
   maxDepth?: number;
 }
 
+/**
+ * Records a Kafka source appends at once. Each append waits for a round trip to catch up the
+ * id index and one to the broker whatever its size, so larger batches pass more records per
+ * second (bench scenario 8: 2000 beat 500). Safe for large records too: the event log splits
+ * a round per partition at 768 KiB, and a source's fetches (8 MiB) bound what it holds in
+ * memory long before the count does. A constant, as it changes speed and not behaviour.
+ */
+const sourceMaxBatch = 2000;
+
 /** Wires the use cases over the ports of one store. */
 export function createServices(store: Store, telemetry: Telemetry, settings: ServiceSettings): Services {
   const tenants = new TenantService(store.catalog, store.log, settings.adminToken);
@@ -47,6 +56,6 @@ export function createServices(store: Store, telemetry: Telemetry, settings: Ser
     groups: new GroupService(store.groups, store.log, reader, { sessionTimeoutMs: settings.sessionTimeoutMs }),
     deadLetters: new DeadLetterService(store.log, store.catalog, registry),
     pipelines: new PipelineTester(registry),
-    sources: new SourceService(store.catalog, ingest, registry, store.sources, { maxDepth: settings.maxDepth ?? 32, maxBatch: 500 }),
+    sources: new SourceService(store.catalog, ingest, registry, store.sources, { maxDepth: settings.maxDepth ?? 32, maxBatch: sourceMaxBatch }),
   };
 }

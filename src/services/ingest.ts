@@ -84,7 +84,8 @@ export class IngestService {
   async ingest(tenant: string, items: readonly IngestItem[]): Promise<IngestOutcome> {
     // Checked before the pipeline runs, so a refused request costs no validation.
     this.#admit(items.length);
-    return this.#append(this.prepare(tenant, items));
+    const [outcome] = await this.#append([this.prepare(tenant, items)]);
+    return outcome!;
   }
 
   /**
@@ -150,13 +151,16 @@ export class IngestService {
   }
 
   /**
-   * The I/O half of `ingest`: appends what `prepare` built in one durable append. After a
-   * failure the same prepared batch may be stored again; its unique ids keep what did reach
-   * the log from being stored twice.
+   * The I/O half of `ingest`: appends what `prepare` built, all parts in one durable append,
+   * and answers each part. After a failure the same parts may be stored again; their unique
+   * ids keep what did reach the log from being stored twice.
+   *
+   * @example
+   * const [outcome] = await ingest.store([ingest.prepare('acme', items)]);
    */
-  async store(prepared: PreparedIngest): Promise<IngestOutcome> {
-    this.#admit(prepared.records.length);
-    return this.#append(prepared);
+  async store(parts: readonly PreparedIngest[]): Promise<IngestOutcome[]> {
+    this.#admit(parts.reduce((sum, part) => sum + part.records.length, 0));
+    return this.#append(parts);
   }
 
   #admit(events: number): void {
@@ -165,15 +169,16 @@ export class IngestService {
     }
   }
 
-  async #append(prepared: PreparedIngest): Promise<IngestOutcome> {
-    const { tenant, plan, records, deadLetters, deadStream } = prepared;
+  async #append(parts: readonly PreparedIngest[]): Promise<IngestOutcome[]> {
+    const records = parts.length === 1 ? parts[0]!.records : parts.flatMap((part) => part.records);
+    const deadStreams = new Set(parts.filter((part) => part.deadLetters > 0).map((part) => part.deadStream));
     const started = performance.now();
     this.#pendingEvents += records.length;
     let positions;
     try {
       // The tenant's dead-letter stream is made with the tenant; this covers one made before
       // that, and costs a store round trip, so only a request with dead letters pays it.
-      if (deadLetters > 0) await this.#log.createStream(deadStream, 1);
+      for (const deadStream of deadStreams) await this.#log.createStream(deadStream, 1);
       positions = await this.#log.append(records);
     } catch (error) {
       // Nothing was acknowledged, so the producer may safely send the same events again.
@@ -183,7 +188,12 @@ export class IngestService {
       this.#pendingEvents -= records.length;
     }
     this.#telemetry.appendLatency((performance.now() - started) / 1000);
-    return this.#answer(tenant, plan, positions, deadStream);
+    let at = 0;
+    return parts.map((part) => {
+      const answered = this.#answer(part.tenant, part.plan, parts.length === 1 ? positions : positions.slice(at, at + part.records.length), part.deadStream);
+      at += part.records.length;
+      return answered;
+    });
   }
 
   #answer(tenant: string, plan: readonly Planned[], positions: readonly { partition: number; offset: number; duplicate: boolean }[], deadStream: string): IngestOutcome {

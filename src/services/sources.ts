@@ -4,6 +4,7 @@
  * per source in the catalog, in every process, and Kafka's group protocol shares the topic's
  * partitions among them. Kafka itself stays behind the SourceReader port.
  */
+import { setImmediate } from 'node:timers/promises';
 import type { SchemaFormat, SourceDoc, SourceTypeFrom } from '../domain/catalog-docs.ts';
 import type { ErrorDetail } from '../domain/errors.ts';
 import { SluiceError } from '../domain/errors.ts';
@@ -15,7 +16,7 @@ import type { EventInput } from '../domain/event.ts';
 import { toEventInput } from '../domain/event-input.ts';
 import type { Catalog } from '../ports/catalog.ts';
 import type { SourceReader, SourceRecord, SourceSubscription } from '../ports/source-reader.ts';
-import type { IngestItem, IngestService } from './ingest.ts';
+import type { IngestItem, IngestService, PreparedIngest } from './ingest.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
 import type { TypeRegistry } from './registry.ts';
 import { createSerializer, type Serializer } from './schemas/serializers.ts';
@@ -53,6 +54,8 @@ const sourceNamePattern = /^[a-z0-9][a-z0-9._-]{0,127}$/;
 const kafkaNamePattern = /^[A-Za-z0-9._-]{1,249}$/;
 const restartPauseMs = 5_000;
 const maxCachedSerializers = 1000;
+/** Records validated in one go when a batch is prepared (see SourceService.#prepare). */
+const prepareSlice = 250;
 
 /**
  * @example
@@ -163,11 +166,20 @@ export class SourceService {
     return done.catch((error: unknown) => this.#log?.warn({ source: key, err: error }, 'the source could not be started or stopped'));
   }
 
-  /** Decodes and validates the batch now; the returned function appends it. */
-  #prepare(doc: SourceDoc, records: readonly SourceRecord[]): () => Promise<void> {
-    const prepared = this.#ingest.prepare(doc.tenant, records.map((record) => this.#toItem(doc, record)));
+  /**
+   * Decodes and validates the batch now; the function it resolves to appends it. The work is
+   * cut into slices with a turn of the event loop between them: it runs while the batch before
+   * is appended, and that append's replies must not wait for a whole batch's validation.
+   */
+  async #prepare(doc: SourceDoc, records: readonly SourceRecord[]): Promise<() => Promise<void>> {
+    const parts: PreparedIngest[] = [];
+    for (let at = 0; at < records.length; at += prepareSlice) {
+      if (at > 0) await setImmediate();
+      const slice = records.slice(at, at + prepareSlice);
+      parts.push(this.#ingest.prepare(doc.tenant, slice.map((record) => this.#toItem(doc, record))));
+    }
     return async () => {
-      await this.#ingest.store(prepared);
+      await this.#ingest.store(parts);
     };
   }
 
@@ -309,12 +321,12 @@ class Runner {
   readonly #reader: SourceReader;
   readonly #maxBatch: number;
   readonly #log: SourceLog | undefined;
-  readonly #prepare: (records: readonly SourceRecord[]) => () => Promise<void>;
+  readonly #prepare: (records: readonly SourceRecord[]) => Promise<() => Promise<void>>;
   readonly #stop = new AbortController();
   #loop: Promise<void> | undefined;
   #subscription: SourceSubscription | undefined;
 
-  constructor(revision: number, doc: SourceDoc, reader: SourceReader, maxBatch: number, log: SourceLog | undefined, prepare: (records: readonly SourceRecord[]) => () => Promise<void>) {
+  constructor(revision: number, doc: SourceDoc, reader: SourceReader, maxBatch: number, log: SourceLog | undefined, prepare: (records: readonly SourceRecord[]) => Promise<() => Promise<void>>) {
     this.revision = revision;
     this.#doc = doc;
     this.#reader = reader;

@@ -130,7 +130,7 @@ class KafkaSourceSubscription implements SourceSubscription {
       while (!this.#stop.signal.aborted) {
         const batch = await this.#nextBatch();
         if (batch.length === 0) continue;
-        const store = this.#prepare(batch.map(toSourceRecord));
+        const store = await this.#prepare(batch.map(toSourceRecord));
         // One batch waits prepared, no more: the previous store must end before this one is queued.
         if (!(await storing)) return;
         storing = (async () => {
@@ -147,16 +147,16 @@ class KafkaSourceSubscription implements SourceSubscription {
   }
 
   /** Prepares the batch now; every attempt to store it stores that same preparation. */
-  #prepare(records: readonly SourceRecord[]): () => Promise<void> {
+  async #prepare(records: readonly SourceRecord[]): Promise<() => Promise<void>> {
     let store: (() => Promise<void>) | undefined;
     try {
-      store = this.#events.prepare(records);
+      store = await this.#events.prepare(records);
     } catch (error) {
       // Nothing was stored: the first attempt to store prepares the batch again.
       this.#events.problem(error, 'a batch of source records could not be prepared; it will be prepared again');
     }
     return async () => {
-      store ??= this.#events.prepare(records);
+      store ??= await this.#events.prepare(records);
       await store();
     };
   }

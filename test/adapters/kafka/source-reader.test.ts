@@ -43,12 +43,12 @@ void test('a source reads a topic that takes many fetches, record by record, whi
           assert.equal(record.offset, next[record.partition], `partition ${record.partition} in order without gaps`);
           next[record.partition]!++;
         }
-        return async () => {
+        return Promise.resolve(async () => {
           delivered += records.length;
           // A slow store lets the consumer's buffer drain while no one waits on it.
           await new Promise((resolve) => setTimeout(resolve, 2));
           if (delivered >= count) allIn();
-        };
+        });
       },
       problem(error, context) {
         problems.push(`${context}: ${String(error)}`);
@@ -109,7 +109,7 @@ void test('a source prepares the next batch while one is stored, yet stores and 
         prepared++;
         mostAhead = Math.max(mostAhead, prepared - storedBatches);
         const batch = prepared;
-        return async () => {
+        return Promise.resolve(async () => {
           if (batch === 1) {
             if (firstBatch !== undefined) retriedWithSameRecords = firstBatch === records;
             firstBatch = records;
@@ -125,7 +125,7 @@ void test('a source prepares the next batch while one is stored, yet stores and 
           for (const record of records) stored[record.partition]!.push(record.offset);
           storedBatches++;
           if (storedBatches === 4) closeNow();
-        };
+        });
       },
       problem(error, context) {
         problems.push(`${context}: ${String(error)}`);
@@ -150,12 +150,12 @@ void test('a source prepares the next batch while one is stored, yet stores and 
     { topic, group, maxBatch: 500 },
     {
       prepare(records: readonly SourceRecord[]) {
-        return () => {
+        return Promise.resolve(() => {
           for (const record of records) stored[record.partition]!.push(record.offset);
           rest += records.length;
           if (stored.every((offsets) => offsets.length >= count / partitions)) allIn();
           return Promise.resolve();
-        };
+        });
       },
       problem(error, context) {
         problems.push(`${context}: ${String(error)}`);
