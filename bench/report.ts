@@ -74,14 +74,15 @@ export function markdownReport(info: RunInfo, scenarios: readonly ScenarioReport
     '- The same load generator (bench/http-load.ts: keep-alive HTTP/1.1 on raw sockets, closed loop, one request in flight per connection) sends the same bodies to both. Every 500th answer is parsed and must accept every event of its request; after each scenario the events stored in the stream must equal the events acknowledged.',
     '- Server and load-generator CPU are read from /proc: a server near 100% is CPU-bound; a load generator near 100% means the client, not the server, is the limit.',
     '- The pipeline cost (scenario 5) compares Sluice with itself rather than with the floor: two Sluice processes identical but for a 5-step pipeline on the `orders` type, measured in alternation; after the run, the stored events of each are read back to check that one holds the transformed shape and the other the events as sent.',
+    '- On Kafka (scenarios 7 and 8) the broker is one more process on the same 2 cores, and the raw client loops Sluice is compared with run in the coordinator process with the same client library (@platformatic/kafka) and the same idempotent acks=all producer settings; they do not validate or deduplicate anything, so they are what moving the same records through that client costs at least.',
     '',
   );
   out.push('## Running it', '');
   out.push(
-    '- `npm run bench`: the full run (about 4 minutes); run it on a quiet machine, since anything else running shifts both the floor and Sluice.',
+    '- `npm run bench`: the full run (about 10 minutes, half of it on Kafka); run it on a quiet machine, since anything else running shifts both the floor and Sluice. Scenarios 7 and 8 start a Kafka broker of their own with scripts/kafka.sh (Apache Kafka from Maven Central, cached in ~/.cache); without Java or the cached Kafka and no network, they are reported as skipped.',
     '- `BENCH_QUICK=1 npm run bench`: a smoke run of every scenario in seconds (100,000 events for the memory check); prints to stdout only.',
     '- `BENCH_SECONDS`, `BENCH_ROUNDS`, `BENCH_WARMUP_SECONDS`: round length (5), number of rounds (3), warm-up (2). `BENCH_BATCH_CONNECTIONS` (16), `BENCH_E2E_BATCH` (50), `BENCH_RSS_EVENTS` (1,000,000).',
-    '- `BENCH_ONLY=batch,single,e2e,memory,pipeline`: some scenarios only (stdout only). `BENCH_PROFILE=1`: runs batched ingest under `--cpu-prof` and prints the top self-time functions of each Sluice thread, and the inclusive share of validation and of the pipeline steps; `BENCH_PROFILE=pipeline` does the same with the 5-step pipeline on the type.',
+    '- `BENCH_ONLY=batch,single,e2e,memory,pipeline,registry,kafka`: some scenarios only (stdout only). `BENCH_KAFKA_SOURCE_RECORDS` (200,000): records per round of scenario 8. `BENCH_PROFILE=1`: runs batched ingest under `--cpu-prof` and prints the top self-time functions of each Sluice thread, and the inclusive share of validation and of the pipeline steps; `BENCH_PROFILE=pipeline` does the same with the 5-step pipeline on the type; `BENCH_PROFILE=kafka` and `BENCH_PROFILE=kafka-source` profile Sluice on Kafka under the loads of scenarios 7 and 8 (`BENCH_PROFILE_DIR` keeps the profiles).',
     '',
   );
   for (const scenario of scenarios) {

@@ -25,7 +25,7 @@ import { orderPipeline } from './workload.ts';
  *   BENCH_E2E_BATCH          events per request in the end-to-end scenario (50, i.e. every 10 ms)
  *   BENCH_RSS_EVENTS         events stored by the memory check (1,000,000)
  *   BENCH_ONLY=batch,single,e2e,memory,pipeline,registry,kafka   run some scenarios only (stdout only);
- *                            kafka (scenarios 7 and 8) runs only when named, on a broker it starts itself
+ *                            kafka (scenarios 7 and 8) runs on a broker it starts itself (scripts/kafka.sh)
  *   BENCH_KAFKA_SOURCE_RECORDS  records per round of the Kafka source scenario (20,000 quick, 200,000 full)
  *   BENCH_PROFILE=1          record a CPU profile of Sluice under batched ingest and print its hot spots
  *   BENCH_PROFILE=pipeline   the same, with the 5-step pipeline of scenario 5 on the type
@@ -109,7 +109,7 @@ try {
     if (wanted('pipeline')) scenarios.push(await pipelineCost(bench));
     if (wanted('registry')) scenarios.push(await registryCost(bench));
     // Only on request: the Kafka scenarios start a broker of their own.
-    if (settings.only?.has('kafka') === true) scenarios.push(...(await kafkaScenarios(bench)));
+    if (wanted('kafka')) scenarios.push(...(await kafkaScenarios(bench)));
     process.stdout.write(`${textReport(scenarios)}\n`);
     if (!settings.quick && settings.only === undefined) {
       const markdown = markdownReport(
