@@ -38,20 +38,20 @@ export function resolveKafkaOptions(options: KafkaStoreOptions): ResolvedKafkaOp
 }
 
 /** Bounded client timeouts, so a lost broker surfaces as an error rather than a hang. */
-const common: Partial<ConnectionOptions> & { timeout: number; retries: number; retryDelay: number } = {
+export const clientTimeouts: Partial<ConnectionOptions> & { timeout: number; retries: number; retryDelay: number } = {
   timeout: 10_000,
   retries: 3,
   retryDelay: 250,
 };
 
 export function createAdmin(options: ResolvedKafkaOptions, role: string): Admin {
-  return new Admin({ ...common, clientId: `${options.clientId}-${role}`, bootstrapBrokers: options.brokers });
+  return new Admin({ ...clientTimeouts, clientId: `${options.clientId}-${role}`, bootstrapBrokers: options.brokers });
 }
 
 /** An idempotent producer with acks=all: acknowledged means stored on every in-sync replica. */
 export function createProducer(options: ResolvedKafkaOptions, role: string): Producer {
   return new Producer({
-    ...common,
+    ...clientTimeouts,
     clientId: `${options.clientId}-${role}`,
     bootstrapBrokers: options.brokers,
     idempotent: true,
@@ -63,7 +63,7 @@ export function createProducer(options: ResolvedKafkaOptions, role: string): Pro
 /** A consumer used only for group-less fetches and offset lookups; it never joins a group. */
 export function createFetcher(options: ResolvedKafkaOptions, role: string): Consumer {
   return new Consumer({
-    ...common,
+    ...clientTimeouts,
     clientId: `${options.clientId}-${role}`,
     bootstrapBrokers: options.brokers,
     groupId: `${options.topicPrefix}_sluice_fetch_${role}`,
