@@ -49,7 +49,8 @@ interface Slice {
   batch?: Buffer;
 }
 
-interface TopicData {
+/** The record batches of one Produce request, by topic and partition. */
+export interface TopicData {
   name: string;
   partitions: { index: number; records: Buffer }[];
 }
@@ -72,7 +73,15 @@ function createProduceRequest(acks: number, timeoutMs: number, topics: TopicData
 
 const produce = createAPI(0, 11, createProduceRequest, produceV11.parseResponse);
 
-interface PartitionAnswer {
+/**
+ * One Produce request (v11, acks=all) of ready record batches on `connection`; rejects with the
+ * client's ResponseError, which holds the answer, when a partition answered an error.
+ */
+export function sendBatches(connection: Connection, timeoutMs: number, topics: TopicData[]): Promise<{ responses: { name: string; partitionResponses: PartitionAnswer[] }[] }> {
+  return produce.async(connection, ProduceAcks.ALL, timeoutMs, topics);
+}
+
+export interface PartitionAnswer {
   index: number;
   errorCode: number;
   baseOffset: bigint;
@@ -157,7 +166,7 @@ export class BatchProducer {
       [...byConnection].map(async ([connection, group]) => {
         let answers: Map<string, PartitionAnswer>;
         try {
-          answers = answersOf(await produce.async(connection, ProduceAcks.ALL, this.#options.timeoutMs, topicData(group)));
+          answers = answersOf(await sendBatches(connection, this.#options.timeoutMs, topicData(group)));
         } catch (error) {
           firstError ??= error;
           if (!(error instanceof ResponseError) || error.response === undefined) {
