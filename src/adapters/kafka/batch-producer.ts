@@ -77,7 +77,7 @@ const produce = createAPI(0, 11, createProduceRequest, produceV11.parseResponse)
  * One Produce request (v11, acks=all) of ready record batches on `connection`; rejects with the
  * client's ResponseError, which holds the answer, when a partition answered an error.
  */
-export function sendBatches(connection: Connection, timeoutMs: number, topics: TopicData[]): Promise<{ responses: { name: string; partitionResponses: PartitionAnswer[] }[] }> {
+export function sendBatches(connection: Connection, timeoutMs: number, topics: TopicData[]): Promise<ProduceAnswer> {
   return produce.async(connection, ProduceAcks.ALL, timeoutMs, topics);
 }
 
@@ -85,6 +85,11 @@ export interface PartitionAnswer {
   index: number;
   errorCode: number;
   baseOffset: bigint;
+}
+
+/** The part of a Produce answer the batch producer reads. */
+export interface ProduceAnswer {
+  responses: { name: string; partitionResponses: PartitionAnswer[] }[];
 }
 
 export interface BatchProducerOptions {
@@ -175,7 +180,7 @@ export class BatchProducer {
             failed.push(...group);
             return;
           }
-          answers = answersOf(error.response as { responses: { name: string; partitionResponses: PartitionAnswer[] }[] });
+          answers = answersOf(error.response as ProduceAnswer);
         }
         for (const slice of group) {
           const answer = answers.get(`${slice.topic}:${slice.partition}`);
@@ -206,7 +211,7 @@ function topicData(slices: readonly Slice[]): TopicData[] {
   return [...topics.values()];
 }
 
-function answersOf(response: { responses: { name: string; partitionResponses: PartitionAnswer[] }[] }): Map<string, PartitionAnswer> {
+function answersOf(response: ProduceAnswer): Map<string, PartitionAnswer> {
   const answers = new Map<string, PartitionAnswer>();
   for (const topic of response.responses) for (const partition of topic.partitionResponses) answers.set(`${topic.name}:${partition.index}`, partition);
   return answers;

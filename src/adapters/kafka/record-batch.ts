@@ -66,13 +66,40 @@ function writeVarint(buffer: Buffer, value: number, at: number): number {
   return at;
 }
 
-/** A header or a key or value: its zig-zag varint length and its bytes. */
+/** A key, a value, a header name or value: its zig-zag varint length and its bytes. */
 function fieldBytes(length: number): number {
   return varintBytes(zigzag(length)) + Math.max(length, 0);
 }
 
-function headerBytes(name: Buffer, valueLength: number): number {
-  return fieldBytes(name.length) + fieldBytes(valueLength);
+/**
+ * The headers of record `i`, in the order they are written (the CloudEvents Kafka binding and
+ * Sluice's own, docs/kafka.md); answers how many there are. Both passes of the encoder read
+ * them from here, so the size measured is the size written.
+ */
+function visitHeaders(columns: ProduceColumns, i: number, visit: (name: Buffer, value: string) => void): number {
+  let count = 7;
+  visit(names.specversion, specversion);
+  visit(names.id, columns.id[i]!);
+  visit(names.type, columns.type[i]!);
+  visit(names.source, columns.source[i]!);
+  visit(names.time, columns.time[i]!);
+  const subject = columns.subject[i];
+  if (subject !== null && subject !== undefined) {
+    visit(names.subject, subject);
+    count++;
+  }
+  visit(names.contentType, applicationJson);
+  const schemaId = columns.schemaId[i]!;
+  if (!Number.isNaN(schemaId)) {
+    visit(names.schemaId, String(schemaId));
+    count++;
+  }
+  visit(names.receivedAt, String(columns.timestamp[i]!));
+  if (columns.unique[i] === 1) {
+    visit(names.unique, '1');
+    count++;
+  }
+  return count;
 }
 
 /**
@@ -89,43 +116,25 @@ export function encodeRecordBatch(columns: ProduceColumns, indexes: readonly num
   let maxTimestamp = baseTimestamp;
   // First pass: every record's size, so the batch is one allocation and lengths precede bytes.
   const sizes = new Int32Array(count);
+  const headerCounts = new Uint8Array(count);
   const keyLengths = new Int32Array(count);
   const valueLengths = new Int32Array(count);
+  let size = 0;
+  const measure = (name: Buffer, value: string): void => void (size += fieldBytes(name.length) + fieldBytes(Buffer.byteLength(value)));
   let total = BATCH_HEADER_BYTES;
   for (let n = 0; n < count; n++) {
     const i = indexes[n]!;
     const timestamp = columns.timestamp[i]!;
     if (timestamp > maxTimestamp) maxTimestamp = timestamp;
     const key = columns.key[i];
-    const keyLength = key === null || key === undefined ? -1 : Buffer.byteLength(key);
-    const valueLength = Buffer.byteLength(columns.value[i]!);
-    keyLengths[n] = keyLength;
-    valueLengths[n] = valueLength;
-    let size = 1 + varintBytes(zigzag(timestamp - baseTimestamp)) + varintBytes(zigzag(n)) + fieldBytes(keyLength) + fieldBytes(valueLength);
-    let headers = 7;
-    size += headerBytes(names.specversion, specversion.length);
-    size += headerBytes(names.id, Buffer.byteLength(columns.id[i]!));
-    size += headerBytes(names.type, Buffer.byteLength(columns.type[i]!));
-    size += headerBytes(names.source, Buffer.byteLength(columns.source[i]!));
-    size += headerBytes(names.time, Buffer.byteLength(columns.time[i]!));
-    const subject = columns.subject[i];
-    if (subject !== null && subject !== undefined) {
-      size += headerBytes(names.subject, Buffer.byteLength(subject));
-      headers++;
-    }
-    size += headerBytes(names.contentType, applicationJson.length);
-    const schemaId = columns.schemaId[i]!;
-    if (!Number.isNaN(schemaId)) {
-      size += headerBytes(names.schemaId, String(schemaId).length);
-      headers++;
-    }
-    size += headerBytes(names.receivedAt, String(timestamp).length);
-    if (columns.unique[i] === 1) {
-      size += headerBytes(names.unique, 1);
-      headers++;
-    }
+    size = 1 + varintBytes(zigzag(timestamp - baseTimestamp)) + varintBytes(zigzag(n));
+    keyLengths[n] = key === null || key === undefined ? -1 : Buffer.byteLength(key);
+    valueLengths[n] = Buffer.byteLength(columns.value[i]!);
+    size += fieldBytes(keyLengths[n]!) + fieldBytes(valueLengths[n]!);
+    const headers = visitHeaders(columns, i, measure);
     size += varintBytes(zigzag(headers));
     sizes[n] = size;
+    headerCounts[n] = headers;
     total += varintBytes(zigzag(size)) + size;
   }
 
@@ -144,59 +153,27 @@ export function encodeRecordBatch(columns: ProduceColumns, indexes: readonly num
   batch.writeInt32BE(count, 57);
 
   let at = BATCH_HEADER_BYTES;
-  const text = (value: string, length: number): void => {
+  const text = (value: string, length = Buffer.byteLength(value)): void => {
     at = writeVarint(batch, zigzag(length), at);
     at += batch.write(value, at);
   };
-  const bytes = (value: Buffer): void => {
-    at = writeVarint(batch, zigzag(value.length), at);
-    at += value.copy(batch, at);
+  const header = (name: Buffer, value: string): void => {
+    at = writeVarint(batch, zigzag(name.length), at);
+    at += name.copy(batch, at);
+    text(value);
   };
   for (let n = 0; n < count; n++) {
     const i = indexes[n]!;
-    const timestamp = columns.timestamp[i]!;
     at = writeVarint(batch, zigzag(sizes[n]!), at);
     batch[at++] = 0; // record attributes: none are defined
-    at = writeVarint(batch, zigzag(timestamp - baseTimestamp), at);
+    at = writeVarint(batch, zigzag(columns.timestamp[i]! - baseTimestamp), at);
     at = writeVarint(batch, zigzag(n), at);
     const key = columns.key[i];
     if (key === null || key === undefined) at = writeVarint(batch, zigzag(-1), at);
-    else text(key, keyLengths[n]!);
-    text(columns.value[i]!, valueLengths[n]!);
-
-    const subject = columns.subject[i];
-    const schemaId = columns.schemaId[i]!;
-    const unique = columns.unique[i] === 1;
-    const hasSubject = subject !== null && subject !== undefined;
-    at = writeVarint(batch, zigzag(7 + (hasSubject ? 1 : 0) + (Number.isNaN(schemaId) ? 0 : 1) + (unique ? 1 : 0)), at);
-    bytes(names.specversion);
-    text(specversion, specversion.length);
-    bytes(names.id);
-    text(columns.id[i]!, Buffer.byteLength(columns.id[i]!));
-    bytes(names.type);
-    text(columns.type[i]!, Buffer.byteLength(columns.type[i]!));
-    bytes(names.source);
-    text(columns.source[i]!, Buffer.byteLength(columns.source[i]!));
-    bytes(names.time);
-    text(columns.time[i]!, Buffer.byteLength(columns.time[i]!));
-    if (hasSubject) {
-      bytes(names.subject);
-      text(subject, Buffer.byteLength(subject));
-    }
-    bytes(names.contentType);
-    text(applicationJson, applicationJson.length);
-    if (!Number.isNaN(schemaId)) {
-      const id = String(schemaId);
-      bytes(names.schemaId);
-      text(id, id.length);
-    }
-    const receivedAt = String(timestamp);
-    bytes(names.receivedAt);
-    text(receivedAt, receivedAt.length);
-    if (unique) {
-      bytes(names.unique);
-      text('1', 1);
-    }
+    else text(key, keyLengths[n]);
+    text(columns.value[i]!, valueLengths[n]);
+    at = writeVarint(batch, zigzag(headerCounts[n]!), at);
+    visitHeaders(columns, i, header);
   }
   if (at !== total) throw new Error(`record batch size mismatch: wrote ${at} of ${total} bytes`);
   batch.writeUInt32BE(crc32c(batch.subarray(CRC_FROM)), 17);
