@@ -378,6 +378,10 @@ class DiscardingEventLog implements EventLog {
     return Promise.resolve(0);
   }
 
+  appendVersion(): number {
+    return 0;
+  }
+
   waitForAppend(): Promise<void> {
     return Promise.resolve();
   }

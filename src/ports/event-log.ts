@@ -57,7 +57,16 @@ export interface EventLog {
   read(stream: string, partition: number, fromOffset: number, limit: number): Promise<LogRecord[]>;
   /** The first offset whose timestamp is at or after `timestamp` (the end offset if none). */
   offsetForTime(stream: string, partition: number, timestamp: number): Promise<number>;
-  /** Resolves when a record is appended to the stream, when `timeoutMs` passes, or on abort. */
-  waitForAppend(stream: string, timeoutMs: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * A number that grows each time this process learns that the stream grew. A reader notes
+   * it before reading and passes it to `waitForAppend` as `since`, so an append that lands
+   * while the read is under way answers the wait at once instead of being missed.
+   */
+  appendVersion(stream: string): number;
+  /**
+   * Resolves when a record is appended to the stream, when `timeoutMs` passes, or on abort;
+   * at once when `since` is given and the stream's append version has moved past it.
+   */
+  waitForAppend(stream: string, timeoutMs: number, signal?: AbortSignal, since?: number): Promise<void>;
   close(): Promise<void>;
 }

@@ -6,6 +6,7 @@ import { assertGroupName } from '../domain/names.ts';
 import type { CommittedOffset, ConsumerGroups } from '../ports/consumer-groups.ts';
 import type { EventLog } from '../ports/event-log.ts';
 import type { ReadItem, StreamReader } from './reader.ts';
+import { waitForAnyAppend } from './wait-for-append.ts';
 import { maxReadLimit, maxSleepMs, maxWaitMs } from './reader.ts';
 
 export interface PollRequest {
@@ -79,7 +80,9 @@ export class GroupService {
     const max = Math.min(Math.max(request.max ?? 500, 1), maxReadLimit);
     const deadline = Date.now() + Math.min(request.waitMs ?? 0, maxWaitMs);
     const items: ReadItem[] = [];
+    const streams = [...new Set(assignment.partitions.map((tp) => tp.stream))];
     for (;;) {
+      const versions = streams.map((stream) => this.#log.appendVersion(stream));
       for (const tp of assignment.partitions) {
         if (items.length >= max) break;
         const position = positions.get(partitionId(tp))!;
@@ -89,7 +92,7 @@ export class GroupService {
       }
       const remaining = deadline - Date.now();
       if (items.length > 0 || remaining <= 0 || signal?.aborted === true || assignment.partitions.length === 0) break;
-      await waitForAny(this.#log, [...new Set(assignment.partitions.map((tp) => tp.stream))], Math.min(remaining, this.#settings.sessionTimeoutMs / 2, maxSleepMs), signal);
+      await waitForAnyAppend(this.#log, streams, versions, Math.min(remaining, this.#settings.sessionTimeoutMs / 2, maxSleepMs), signal);
     }
     return {
       member,
@@ -176,16 +179,4 @@ function qualified(tenant: string, group: string): string {
 function fromPartitionId(id: string): TopicPartition {
   const hash = id.lastIndexOf('#');
   return { stream: id.slice(0, hash), partition: Number(id.slice(hash + 1)) };
-}
-
-async function waitForAny(log: EventLog, streams: readonly string[], timeoutMs: number, signal?: AbortSignal): Promise<void> {
-  const controller = new AbortController();
-  const forward = (): void => controller.abort();
-  signal?.addEventListener('abort', forward, { once: true });
-  try {
-    await Promise.race(streams.map((stream) => log.waitForAppend(stream, timeoutMs, controller.signal)));
-  } finally {
-    controller.abort();
-    signal?.removeEventListener('abort', forward);
-  }
 }

@@ -1,6 +1,7 @@
 import type { EventRecord } from '../domain/event.ts';
 import { SluiceError } from '../domain/errors.ts';
 import { deadLetterType, parseStreamName } from '../domain/names.ts';
+import type { StartFrom } from '../domain/positions.ts';
 import type { EventLog, LogRecord, StreamInfo } from '../ports/event-log.ts';
 import type { DeadLetterView } from './records.ts';
 import { toDeadLetterView, toEventRecord } from './records.ts';
@@ -13,7 +14,8 @@ export interface ReadPage {
   next: number;
 }
 
-export type StartPosition = 'earliest' | 'latest' | number[];
+/** A start position, or the next offset of every partition. */
+export type StartPosition = StartFrom | number[];
 
 export const maxReadLimit = 1000;
 export const maxWaitMs = 30_000;
@@ -54,12 +56,13 @@ export class StreamReader {
     }
     const deadline = Date.now() + Math.min(waitMs, maxWaitMs);
     for (;;) {
+      const version = this.#log.appendVersion(stream);
       const records = await this.#log.read(stream, partition, from, Math.min(limit, maxReadLimit));
       const remaining = deadline - Date.now();
       if (records.length > 0 || remaining <= 0 || signal?.aborted === true) {
         return { items: records.map((record) => this.view(record)), next: records.length > 0 ? records.at(-1)!.offset + 1 : from };
       }
-      await this.#log.waitForAppend(stream, Math.min(remaining, maxSleepMs), signal);
+      await this.#log.waitForAppend(stream, Math.min(remaining, maxSleepMs), signal, version);
     }
   }
 
@@ -67,10 +70,12 @@ export class StreamReader {
     return parseStreamName(record.stream)?.type === deadLetterType ? toDeadLetterView(record) : toEventRecord(record);
   }
 
+  /** The next offset of every partition for a start position; every reader resolves them here. */
   async startPositions(tenant: string, stream: string, from: StartPosition): Promise<number[]> {
     const info = await this.describe(tenant, stream);
     if (from === 'earliest') return [...info.startOffsets];
     if (from === 'latest') return [...info.endOffsets];
+    if (!Array.isArray(from)) return this.offsetsForTime(tenant, stream, from.time);
     if (from.length !== info.partitions) throw new SluiceError('invalid_position', `stream ${stream} has ${info.partitions} partitions`);
     return from;
   }
@@ -89,6 +94,7 @@ export class StreamReader {
     let lastSent = Date.now();
     while (!signal.aborted) {
       let delivered = 0;
+      const version = this.#log.appendVersion(stream);
       for (let partition = 0; partition < positions.length; partition++) {
         const records = await this.#log.read(stream, partition, positions[partition]!, 500);
         for (const record of records) {
@@ -98,7 +104,7 @@ export class StreamReader {
         }
       }
       if (delivered === 0) {
-        await this.#log.waitForAppend(stream, maxSleepMs, signal);
+        await this.#log.waitForAppend(stream, maxSleepMs, signal, version);
         if (Date.now() - lastSent >= idleMs) {
           lastSent = Date.now();
           yield 'idle';

@@ -72,6 +72,8 @@ export class KafkaEventLog implements EventLog {
   readonly #partitions = new Map<string, number>();
   readonly #indexes = new Map<string, IdIndex>();
   readonly #watches = new Map<string, Watch>();
+  /** Grows on each wake-up of a stream (see EventLog.appendVersion). */
+  readonly #versions = new Map<string, number>();
   #queue: Pending[] = [];
   #writing: Promise<void> | undefined;
   #closed = false;
@@ -364,8 +366,13 @@ export class KafkaEventLog implements EventLog {
     return (await this.#offsets(topic, count, -1n))[partition] ?? 0;
   }
 
-  waitForAppend(stream: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+  appendVersion(stream: string): number {
+    return this.#versions.get(stream) ?? 0;
+  }
+
+  waitForAppend(stream: string, timeoutMs: number, signal?: AbortSignal, since?: number): Promise<void> {
     if (this.#closed || signal?.aborted === true || timeoutMs <= 0) return Promise.resolve();
+    if (since !== undefined && since !== this.appendVersion(stream)) return Promise.resolve();
     return new Promise<void>((resolve) => {
       const watch = this.#watch(stream);
       const done = (): void => {
@@ -416,6 +423,7 @@ export class KafkaEventLog implements EventLog {
   }
 
   #wake(stream: string): void {
+    this.#versions.set(stream, this.appendVersion(stream) + 1);
     const watch = this.#watches.get(stream);
     if (watch === undefined) return;
     for (const waiter of [...watch.waiters]) waiter();

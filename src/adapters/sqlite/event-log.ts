@@ -223,8 +223,12 @@ export class SqliteEventLog implements EventLog {
     return () => this.#appendListeners.delete(listener);
   }
 
-  waitForAppend(stream: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
-    return this.#waiters.wait(stream, timeoutMs, signal);
+  appendVersion(stream: string): number {
+    return this.#waiters.version(stream);
+  }
+
+  waitForAppend(stream: string, timeoutMs: number, signal?: AbortSignal, since?: number): Promise<void> {
+    return this.#waiters.wait(stream, timeoutMs, signal, since);
   }
 
   async close(): Promise<void> {

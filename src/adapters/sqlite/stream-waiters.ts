@@ -1,11 +1,20 @@
 /**
- * Readers parked until a stream grows: long-polls, live tails and consumer groups.
+ * Readers parked until a stream grows: long-polls, live tails, consumer groups and
+ * subscriptions. Each stream has a version that grows on every wake-up, so a reader that
+ * noted the version before reading and passes it to `wait` is answered at once when an
+ * append landed in between: no wake-up is lost across the read's event-loop turns.
  */
 export class StreamWaiters {
   readonly #waiting = new Map<string, Set<() => void>>();
+  readonly #versions = new Map<string, number>();
 
-  wait(stream: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+  version(stream: string): number {
+    return this.#versions.get(stream) ?? 0;
+  }
+
+  wait(stream: string, timeoutMs: number, signal?: AbortSignal, since?: number): Promise<void> {
     if (signal?.aborted === true || timeoutMs <= 0) return Promise.resolve();
+    if (since !== undefined && since !== this.version(stream)) return Promise.resolve();
     return new Promise((resolve) => {
       let set = this.#waiting.get(stream);
       if (set === undefined) {
@@ -27,6 +36,7 @@ export class StreamWaiters {
   }
 
   wake(stream: string): void {
+    this.#versions.set(stream, this.version(stream) + 1);
     const waiters = this.#waiting.get(stream);
     if (waiters === undefined) return;
     for (const done of [...waiters]) done();

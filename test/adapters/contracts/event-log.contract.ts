@@ -225,6 +225,18 @@ export function eventLogContract(name: string, open: OpenPort<EventLog>): void {
       assert.equal(woke, true);
     });
 
+    void test('an append between noting the append version and waiting answers the wait at once', { timeout: 10_000 }, async (t) => {
+      const { port: log } = await open(t);
+      const stream = `${uniquePrefix()}.since`;
+      await log.createStream(stream, 1);
+      const before = log.appendVersion(stream);
+      await log.append([record(stream, 0, 'between')]);
+      assert.notEqual(log.appendVersion(stream), before, 'an append by this process moves the version');
+      const started = Date.now();
+      await log.waitForAppend(stream, 60_000, undefined, before);
+      assert.ok(Date.now() - started < 1000, 'the wait did not sleep');
+    });
+
     void test('waitForAppend ignores appends to other streams', { timeout: 10_000 }, async (t) => {
       const { port: log } = await open(t);
       const prefix = uniquePrefix();

@@ -70,8 +70,12 @@ export class ThreadedEventLog implements EventLog {
     return this.#client.call('log', 'offsetForTime', stream, partition, timestamp);
   }
 
-  waitForAppend(stream: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
-    return this.#waiters.wait(stream, timeoutMs, signal);
+  appendVersion(stream: string): number {
+    return this.#waiters.version(stream);
+  }
+
+  waitForAppend(stream: string, timeoutMs: number, signal?: AbortSignal, since?: number): Promise<void> {
+    return this.#waiters.wait(stream, timeoutMs, signal, since);
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { once } from 'node:events';
 import { SluiceError } from '../../../domain/errors.ts';
-import { formatPositions, parsePositions } from '../../../domain/positions.ts';
+import { formatPositions, parsePositions, parseStartFrom } from '../../../domain/positions.ts';
 import type { Services } from '../../../services/index.ts';
 import { tenantOf } from '../auth.ts';
 import { requestSignal } from '../request-signal.ts';
@@ -71,9 +71,7 @@ export function streamRoutes(app: FastifyInstance, services: Services, shutdown:
         if (parsed === undefined) throw new SluiceError('invalid_position', `Last-Event-ID "${lastEventId}" is not a position of ${stream}`);
         positions = parsed;
       } else {
-        const from = request.query.from ?? 'latest';
-        if (from === 'earliest' || from === 'latest') positions = await reader.startPositions(tenant, stream, from);
-        else positions = await reader.offsetsForTime(tenant, stream, parseTime(from));
+        positions = await reader.startPositions(tenant, stream, parseStartFrom(request.query.from ?? 'latest'));
       }
       const signal = requestSignal(reply, shutdown);
       reply.hijack();
@@ -99,13 +97,5 @@ export function streamRoutes(app: FastifyInstance, services: Services, shutdown:
 async function startOffset(services: Services, tenant: string, stream: string, partition: number, from: string | undefined): Promise<number> {
   if (from === undefined || from === 'earliest') return 0;
   if (/^\d{1,15}$/.test(from)) return Number(from);
-  if (from === 'latest') return (await services.reader.startPositions(tenant, stream, 'latest'))[partition] ?? 0;
-  return (await services.reader.offsetsForTime(tenant, stream, parseTime(from)))[partition] ?? 0;
-}
-
-function parseTime(text: string): number {
-  // Date.parse alone would take "-1" or "1.5" for dates.
-  const time = /^\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:\d{2})?)?$/.test(text) ? Date.parse(text) : Number.NaN;
-  if (Number.isNaN(time)) throw new SluiceError('invalid_position', `"${text}" is not an offset, "earliest", "latest" or an RFC 3339 time`);
-  return time;
+  return (await services.reader.startPositions(tenant, stream, parseStartFrom(from)))[partition] ?? 0;
 }
