@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { openSqliteStore } from './adapters/sqlite/store.ts';
 import { openKafkaStoreWhenReachable } from './adapters/kafka/open-when-reachable.ts';
+import { createWebhookClient } from './adapters/http/webhook-client.ts';
 import { resolveAdminToken } from './edges/config/admin-token.ts';
 import { applyDeclarations } from './edges/config/apply-declarations.ts';
 import type { SluiceConfig } from './edges/config/config.ts';
@@ -23,7 +24,7 @@ export interface Sluice {
   logger: Logger;
   /** Listens on the configured host and port; answers the address. */
   listen(): Promise<string>;
-  /** Stops accepting requests, ends live tails, finishes in-flight appends, closes the store. */
+  /** Stops accepting requests, ends live tails, drains background workers (sources, deliveries), closes the store. */
   close(): Promise<void>;
 }
 
@@ -41,21 +42,31 @@ export async function createSluice(config: Readonly<SluiceConfig>, options: { lo
   const admin = resolveAdminToken(config.dataDir, config.adminToken);
   const store = config.kafka === undefined ? await openSqliteStore(config.dataDir) : await openKafkaStoreWhenReachable(config.kafka, logger);
   const metrics = createMetrics();
-  const services = createServices(store, metrics.telemetry, {
+  const webhooks = createWebhookClient({ allowPrivateNetworks: config.delivery.allowPrivateNetworks });
+  const services = createServices(store, metrics.telemetry, webhooks, {
     adminToken: admin.token,
     maxPendingEvents: config.limits.maxPendingEvents,
     sessionTimeoutMs: config.groups.sessionTimeoutMs,
     maxDepth: config.limits.maxDepth,
+    subscriptions: {
+      allowPrivateNetworks: config.delivery.allowPrivateNetworks,
+      maxInFlight: config.delivery.maxInFlight,
+      maxInFlightPerTenant: config.delivery.maxInFlightPerTenant,
+      sessionTimeoutMs: config.delivery.sessionTimeoutMs,
+      rotationGraceMs: 24 * 3_600_000,
+    },
   });
   if (config.declarations !== undefined) {
     const applied = await applyDeclarations(services, config.declarations).catch(async (error: unknown) => {
+      await webhooks.close();
       await store.close();
       throw error;
     });
     logger.info({ file: config.declarations.file, ...applied }, 'applied the config file');
   }
-  // Sources start once the declared types exist, so their first records meet their schemas.
-  services.sources.start(logger);
+  // Workers start once the declared types exist, so sources' first records meet their schemas
+  // and subscriptions find their streams.
+  services.workers.start(logger);
   const shutdown = new AbortController();
   let ready = false;
   const app = await createHttpApp({ config, services, metrics, logger, shutdown: shutdown.signal, isReady: () => ready, version });
@@ -81,7 +92,7 @@ export async function createSluice(config: Readonly<SluiceConfig>, options: { lo
     close() {
       closed ??= (async () => {
         await app.close();
-        await services.sources.close();
+        await services.workers.close();
         await store.close();
       })();
       return closed;

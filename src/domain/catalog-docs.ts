@@ -110,3 +110,67 @@ export interface SourceDoc {
   createdAt: string;
   updatedAt: string;
 }
+
+/** Where a push subscription delivers: an HTTP(S) endpoint. */
+export interface WebhookDestination {
+  kind: 'webhook';
+  url: string;
+  /** Extra request headers (names in lower case), e.g. an authorization the endpoint expects. */
+  headers?: Record<string, string>;
+  /** `structured`: the CloudEvent as JSON (default); `binary`: the data as body, attributes as `ce-` headers. */
+  mode: 'structured' | 'binary';
+}
+
+/** A signing secret; the first of a subscription's list is current, older ones sign until they expire. */
+export interface SigningSecret {
+  /** `whsec_` followed by base64 of the key bytes (Standard Webhooks). */
+  secret: string;
+  createdAt: string;
+  /** Epoch milliseconds after which this secret no longer signs (set when rotated away). */
+  expiresAt?: number;
+}
+
+export interface DeliverySettings {
+  /** Records per request: 1 sends each record alone; more sends a CloudEvents batch. */
+  batchSize: number;
+  /** Requests in flight at once per partition. */
+  maxInFlight: number;
+  /** How long one attempt may take, milliseconds. */
+  timeoutMs: number;
+  /** Delays before each retry, milliseconds; after the last, the record becomes a dead letter. */
+  retrySchedule: number[];
+  /** The subscription is disabled when every attempt failed for this long, milliseconds. */
+  disableAfterMs: number;
+}
+
+export type SubscriptionState = 'active' | 'paused' | 'disabled';
+
+/** A named reader of a tenant's streams that pushes each record to an endpoint (docs/subscriptions.md). */
+export interface SubscriptionDoc {
+  tenant: string;
+  name: string;
+  /** Event type names; `_dead` stands for the tenant's dead letters. */
+  types: string[];
+  filter?: unknown;
+  start: StartFromDoc;
+  destination: WebhookDestination;
+  delivery: DeliverySettings;
+  secrets: SigningSecret[];
+  state: SubscriptionState;
+  /** Why the subscription was disabled (410 Gone, or failing for `disableAfterMs`). */
+  disabledReason?: string;
+  stateChangedAt: string;
+  /**
+   * Changes when the subscription is created or replayed. Progress is committed under a
+   * consumer group of this incarnation, so a replay or a re-created subscription starts
+   * afresh from `startOffsets`.
+   */
+  incarnation: string;
+  /** Where each stream's partitions start in this incarnation: stream → next offset per partition. */
+  startOffsets: Record<string, number[]>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Start positions as stored: a time is epoch milliseconds. */
+export type StartFromDoc = 'earliest' | 'latest' | { time: number };

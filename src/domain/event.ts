@@ -64,4 +64,24 @@ export interface DeadLetter extends Rejection {
   type: string | null;
   original: string;
   receivedAt: string;
+  /** For stage `delivery`: which subscription gave up on which record, and its attempts. */
+  delivery?: DeliveryFailure;
+}
+
+/** Why a subscription gave up on a record (a dead letter of stage `delivery`). */
+export interface DeliveryFailure {
+  subscription: string;
+  stream: string;
+  partition: number;
+  offset: number;
+  attempts: DeliveryAttemptSummary[];
+}
+
+export interface DeliveryAttemptSummary {
+  at: string;
+  /** The HTTP status, or absent when there was no answer. */
+  status?: number;
+  /** The failure without an answer (`timeout`, `connection`, …) or the start of the answer's body. */
+  error?: string;
+  latencyMs: number;
 }

@@ -1,4 +1,4 @@
-import type { ApiKeyDoc, EventTypeDoc, RedriveDoc, SchemaDoc, SourceDoc, TenantDoc, TenantSecretDoc } from '../domain/catalog-docs.ts';
+import type { ApiKeyDoc, EventTypeDoc, RedriveDoc, SchemaDoc, SourceDoc, SubscriptionDoc, TenantDoc, TenantSecretDoc } from '../domain/catalog-docs.ts';
 
 /** What each kind of catalog entry holds. Keys are strings chosen by the services. */
 export interface CatalogKinds {
@@ -11,6 +11,8 @@ export interface CatalogKinds {
   'tenant-secret': TenantSecretDoc;
   /** Keyed `<tenant>/<name>`. */
   source: SourceDoc;
+  /** Keyed `<tenant>/<name>`. */
+  subscription: SubscriptionDoc;
 }
 
 export type CatalogKind = keyof CatalogKinds;

@@ -6,7 +6,15 @@ export interface Telemetry {
   rejected(tenant: string, type: string, code: string, count: number): void;
   deadLettered(tenant: string, type: string, count: number): void;
   appendLatency(seconds: number): void;
+  /**
+   * One delivery attempt of a subscription: `delivered` (2xx), `failed` (will be retried),
+   * `dead_lettered` (given up), `gone` (410, the subscription was disabled); `seconds` is
+   * the attempt's latency, `records` how many records it carried.
+   */
+  deliveryAttempt(tenant: string, subscription: string, outcome: DeliveryOutcome, records: number, seconds: number): void;
 }
+
+export type DeliveryOutcome = 'delivered' | 'failed' | 'dead_lettered' | 'gone';
 
 export const silentTelemetry: Telemetry = {
   accepted: () => undefined,
@@ -14,4 +22,5 @@ export const silentTelemetry: Telemetry = {
   rejected: () => undefined,
   deadLettered: () => undefined,
   appendLatency: () => undefined,
+  deliveryAttempt: () => undefined,
 };

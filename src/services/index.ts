@@ -8,7 +8,11 @@ import { PipelineTester } from './pipeline-tester.ts';
 import { StreamReader } from './reader.ts';
 import { TypeRegistry } from './registry.ts';
 import { SourceService } from './sources.ts';
+import type { SubscriptionSettings } from './subscriptions/service.ts';
+import { SubscriptionService } from './subscriptions/service.ts';
 import { TenantService } from './tenants.ts';
+import type { WebhookClient } from '../ports/webhook-client.ts';
+import { Workers } from './workers.ts';
 
 export interface Services {
   tenants: TenantService;
@@ -22,6 +26,10 @@ export interface Services {
   pipelines: PipelineTester;
   /** Kafka topics consumed into streams; they run only on a Kafka store. */
   sources: SourceService;
+  /** Push subscriptions: webhooks fed from streams. */
+  subscriptions: SubscriptionService;
+  /** Everything that runs in the background: sources, then subscriptions. */
+  workers: Workers;
 }
 
 export interface ServiceSettings {
@@ -30,6 +38,7 @@ export interface ServiceSettings {
   sessionTimeoutMs: number;
   /** Deepest nesting of decoded source records (`limits.maxDepth`); default 32. */
   maxDepth?: number;
+  subscriptions: SubscriptionSettings;
 }
 
 /**
@@ -42,11 +51,13 @@ export interface ServiceSettings {
 const sourceMaxBatch = 2000;
 
 /** Wires the use cases over the ports of one store. */
-export function createServices(store: Store, telemetry: Telemetry, settings: ServiceSettings): Services {
+export function createServices(store: Store, telemetry: Telemetry, webhooks: WebhookClient, settings: ServiceSettings): Services {
   const tenants = new TenantService(store.catalog, store.log, settings.adminToken);
   const registry = new TypeRegistry(store.catalog, store.log);
   const reader = new StreamReader(store.log);
   const ingest = new IngestService(registry, store.log, telemetry, { maxPendingEvents: settings.maxPendingEvents });
+  const sources = new SourceService(store.catalog, ingest, registry, store.sources, { maxDepth: settings.maxDepth ?? 32, maxBatch: sourceMaxBatch });
+  const subscriptions = new SubscriptionService(store.catalog, store.log, store.groups, reader, webhooks, telemetry, settings.subscriptions);
   return {
     tenants,
     registry,
@@ -56,6 +67,11 @@ export function createServices(store: Store, telemetry: Telemetry, settings: Ser
     groups: new GroupService(store.groups, store.log, reader, { sessionTimeoutMs: settings.sessionTimeoutMs }),
     deadLetters: new DeadLetterService(store.log, store.catalog, registry),
     pipelines: new PipelineTester(registry),
-    sources: new SourceService(store.catalog, ingest, registry, store.sources, { maxDepth: settings.maxDepth ?? 32, maxBatch: sourceMaxBatch }),
+    sources,
+    subscriptions,
+    workers: new Workers([
+      { name: 'sources', start: (logger) => sources.start(logger), close: () => sources.close() },
+      { name: 'subscriptions', start: (logger) => subscriptions.start(logger), close: () => subscriptions.close() },
+    ]),
   };
 }

@@ -18,6 +18,18 @@ export interface Limits {
   tenantRequestsPerSecond: number;
 }
 
+/** Push delivery of subscriptions (docs/subscriptions.md). */
+export interface DeliveryConfig {
+  /** Deliver to loopback, private and link-local addresses too; off by default (SSRF). */
+  allowPrivateNetworks: boolean;
+  /** Requests in flight at once in this process, every subscription together. */
+  maxInFlight: number;
+  /** Requests in flight at once for one tenant in this process. */
+  maxInFlightPerTenant: number;
+  /** How long a process may be silent before its share of each subscription moves to the others. */
+  sessionTimeoutMs: number;
+}
+
 export interface SluiceConfig {
   host: string;
   port: number;
@@ -30,6 +42,7 @@ export interface SluiceConfig {
   declarations?: Declarations;
   limits: Limits;
   groups: { sessionTimeoutMs: number };
+  delivery: DeliveryConfig;
   /** When set, every port runs on this Kafka cluster instead of the embedded store. */
   kafka?: { brokers: string[]; topicPrefix: string; replicationFactor: number };
 }
@@ -42,6 +55,7 @@ export type ConfigInput = {
   adminToken?: string;
   limits?: Partial<Limits>;
   groups?: Partial<SluiceConfig['groups']>;
+  delivery?: Partial<DeliveryConfig>;
   kafka?: Partial<NonNullable<SluiceConfig['kafka']>>;
 };
 
@@ -52,6 +66,7 @@ export const defaults: Omit<SluiceConfig, 'adminToken' | 'configFile'> = {
   logLevel: 'info',
   limits: { maxBodyBytes: 5 * 1024 * 1024, maxEventsPerRequest: 5000, maxDepth: 32, maxPendingEvents: 200_000, tenantRequestsPerSecond: 100_000 },
   groups: { sessionTimeoutMs: 30_000 },
+  delivery: { allowPrivateNetworks: false, maxInFlight: 256, maxInFlightPerTenant: 64, sessionTimeoutMs: 10_000 },
 };
 
 const integer = (minimum: number, maximum: number) => ({ type: 'integer', minimum, maximum });
@@ -79,6 +94,16 @@ const configSchema = {
       },
     },
     groups: { type: 'object', additionalProperties: false, properties: { sessionTimeoutMs: integer(1000, 3_600_000) } },
+    delivery: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        allowPrivateNetworks: { type: 'boolean' },
+        maxInFlight: integer(1, 10_000),
+        maxInFlightPerTenant: integer(1, 10_000),
+        sessionTimeoutMs: integer(1000, 600_000),
+      },
+    },
     kafka: {
       type: 'object',
       additionalProperties: false,
@@ -93,7 +118,7 @@ const configSchema = {
 } as const;
 
 /** The environment variables Sluice reads, and where each lands in the config. */
-export const environment: Record<string, { path: string[]; type: 'string' | 'integer' | 'list' }> = {
+export const environment: Record<string, { path: string[]; type: 'string' | 'integer' | 'list' | 'boolean' }> = {
   SLUICE_HOST: { path: ['host'], type: 'string' },
   SLUICE_PORT: { path: ['port'], type: 'integer' },
   SLUICE_DATA_DIR: { path: ['dataDir'], type: 'string' },
@@ -105,6 +130,10 @@ export const environment: Record<string, { path: string[]; type: 'string' | 'int
   SLUICE_MAX_PENDING_EVENTS: { path: ['limits', 'maxPendingEvents'], type: 'integer' },
   SLUICE_TENANT_REQUESTS_PER_SECOND: { path: ['limits', 'tenantRequestsPerSecond'], type: 'integer' },
   SLUICE_GROUP_SESSION_TIMEOUT_MS: { path: ['groups', 'sessionTimeoutMs'], type: 'integer' },
+  SLUICE_DELIVERY_ALLOW_PRIVATE_NETWORKS: { path: ['delivery', 'allowPrivateNetworks'], type: 'boolean' },
+  SLUICE_DELIVERY_MAX_IN_FLIGHT: { path: ['delivery', 'maxInFlight'], type: 'integer' },
+  SLUICE_DELIVERY_MAX_IN_FLIGHT_PER_TENANT: { path: ['delivery', 'maxInFlightPerTenant'], type: 'integer' },
+  SLUICE_DELIVERY_SESSION_TIMEOUT_MS: { path: ['delivery', 'sessionTimeoutMs'], type: 'integer' },
   SLUICE_KAFKA_BROKERS: { path: ['kafka', 'brokers'], type: 'list' },
   SLUICE_KAFKA_TOPIC_PREFIX: { path: ['kafka', 'topicPrefix'], type: 'string' },
   SLUICE_KAFKA_REPLICATION_FACTOR: { path: ['kafka', 'replicationFactor'], type: 'integer' },
@@ -153,15 +182,16 @@ function readConfigFile(fileName: string): Record<string, unknown> {
     throw new ConfigError(`config file ${fileName} is not valid YAML: ${(error as Error).message}`);
   }
   if (typeof document !== 'object' || document === null || Array.isArray(document)) throw new ConfigError(`config file ${fileName} must hold a mapping`);
-  const { server, limits, groups, tenants, sources, kafka, ...rest } = document as Record<string, unknown>;
+  const { server, limits, groups, delivery, tenants, sources, kafka, ...rest } = document as Record<string, unknown>;
   const unknown = Object.keys(rest);
-  if (unknown.length > 0) throw new ConfigError(`config file ${fileName}: unknown top-level key ${unknown.map((k) => `"${k}"`).join(', ')}; expected server, limits, groups, kafka, tenants, sources`);
+  if (unknown.length > 0) throw new ConfigError(`config file ${fileName}: unknown top-level key ${unknown.map((k) => `"${k}"`).join(', ')}; expected server, limits, groups, delivery, kafka, tenants, sources`);
   if (server !== undefined && (typeof server !== 'object' || server === null)) throw new ConfigError(`config file ${fileName}: "server" must be a mapping`);
   const serverSettings = (server ?? {}) as Record<string, unknown>;
   if ('adminToken' in serverSettings) throw new ConfigError(`config file ${fileName}: server.adminToken is a secret; set SLUICE_ADMIN_TOKEN in the environment instead`);
   const result: Record<string, unknown> = { ...serverSettings };
   if (limits !== undefined) result.limits = limits;
   if (groups !== undefined) result.groups = groups;
+  if (delivery !== undefined) result.delivery = delivery;
   if (kafka !== undefined) result.kafka = kafka;
   result.declarations = { ...readDeclarations(resolve(fileName), tenants), sources: readSourceDeclarations(resolve(fileName), sources) };
   return result;
@@ -176,6 +206,9 @@ function readEnvironment(env: NodeJS.ProcessEnv): Record<string, unknown> {
     if (type === 'integer') {
       if (!/^\d+$/.test(raw)) throw new ConfigError(`${name}=${raw} is not a whole number`);
       value = Number(raw);
+    } else if (type === 'boolean') {
+      if (raw !== 'true' && raw !== 'false') throw new ConfigError(`${name}=${raw} must be true or false`);
+      value = raw === 'true';
     } else if (type === 'list') {
       value = raw.split(',').map((item) => item.trim()).filter((item) => item !== '');
     }

@@ -21,6 +21,15 @@ export function createMetrics(): Metrics {
     buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
     registers: [registry],
   });
+  const deliveries = new Counter({ name: 'sluice_deliveries_total', help: 'Delivery attempts of subscriptions by outcome (delivered, failed, dead_lettered, gone).', labelNames: ['tenant', 'subscription', 'outcome'], registers: [registry] });
+  const deliveredRecords = new Counter({ name: 'sluice_delivered_records_total', help: 'Records delivered by subscriptions (2xx answers).', labelNames: ['tenant', 'subscription'], registers: [registry] });
+  const deliveryLatency = new Histogram({
+    name: 'sluice_delivery_duration_seconds',
+    help: 'Time of one delivery attempt, request to answer.',
+    labelNames: ['tenant', 'subscription'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
   const requests = new Histogram({
     name: 'sluice_http_request_duration_seconds',
     help: 'HTTP requests by route and status.',
@@ -36,6 +45,11 @@ export function createMetrics(): Metrics {
       rejected: (tenant, type, code, count) => rejected.inc({ tenant, type, code }, count),
       deadLettered: (tenant, type, count) => deadLettered.inc({ tenant, type }, count),
       appendLatency: (seconds) => appendLatency.observe(seconds),
+      deliveryAttempt: (tenant, subscription, outcome, records, seconds) => {
+        deliveries.inc({ tenant, subscription, outcome });
+        if (outcome === 'delivered') deliveredRecords.inc({ tenant, subscription }, records);
+        deliveryLatency.observe({ tenant, subscription }, seconds);
+      },
     },
     observeRequest: (method, route, status, seconds) => requests.observe({ method, route, status: String(status) }, seconds),
   };

@@ -1,0 +1,230 @@
+import type { DeliverySettings, StartFromDoc, WebhookDestination } from '../catalog-docs.ts';
+import type { ErrorDetail } from '../errors.ts';
+import { SluiceError } from '../errors.ts';
+import { deadLetterType, isTypeName } from '../names.ts';
+import { compilePattern } from '../patterns/index.ts';
+import type { CompiledPattern } from '../patterns/index.ts';
+import { parseStartFrom } from '../positions.ts';
+import { parseDuration } from './durations.ts';
+
+/** What a caller sends to create or replace a subscription (`PUT /v1/subscriptions/{name}`, sluice.yaml). */
+export interface SubscriptionDefinition {
+  types?: unknown;
+  filter?: unknown;
+  start?: unknown;
+  destination?: unknown;
+  delivery?: unknown;
+  secret?: unknown;
+}
+
+/** A definition checked and filled with defaults; `secret` only when the caller chose one. */
+export interface ParsedSubscription {
+  types: string[];
+  filter?: unknown;
+  start: StartFromDoc;
+  destination: WebhookDestination;
+  delivery: DeliverySettings;
+  secret?: string;
+}
+
+/**
+ * Retries after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h: eight attempts over about a
+ * day, so an endpoint that is down overnight still gets its records.
+ */
+export const defaultRetrySchedule: readonly number[] = [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000];
+
+export const deliveryDefaults: Readonly<DeliverySettings> = {
+  batchSize: 1,
+  maxInFlight: 10,
+  timeoutMs: 10_000,
+  retrySchedule: [...defaultRetrySchedule],
+  disableAfterMs: 5 * 86_400_000,
+};
+
+export const deliveryLimits = {
+  batchSize: [1, 1000],
+  maxInFlight: [1, 100],
+  timeoutMs: [100, 60_000],
+  retries: [0, 30],
+  retryDelayMs: [0, 7 * 86_400_000],
+  disableAfterMs: [60_000, 30 * 86_400_000],
+} as const;
+
+const subscriptionNamePattern = /^[a-z0-9][a-z0-9._-]{0,127}$/;
+const definitionKeys = new Set(['types', 'filter', 'start', 'destination', 'delivery', 'secret']);
+const destinationKeys = new Set(['kind', 'url', 'headers', 'mode']);
+const deliveryKeys = new Set(['batchSize', 'maxInFlight', 'timeoutMs', 'retrySchedule', 'disableAfter']);
+/** Headers Sluice sets itself; a subscription may not replace them. */
+const reservedHeaders = /^(content-type|content-length|host|connection|transfer-encoding|webhook-.*|ce-.*)$/;
+const headerNamePattern = /^[!#$%&'*+.^_`|~0-9a-z-]{1,100}$/;
+const secretPattern = /^whsec_[A-Za-z0-9+/]{32,88}={0,2}$/;
+
+export function assertSubscriptionName(name: string): void {
+  if (!subscriptionNamePattern.test(name)) {
+    throw new SluiceError('invalid_name', `"${name}" is not a valid subscription name: use lower-case letters, digits, ".", "_" and "-" (at most 128, starting with a letter or digit)`);
+  }
+}
+
+/** @throws SluiceError `invalid_subscription` with one detail per problem */
+export function parseSubscriptionDefinition(input: unknown): ParsedSubscription {
+  const problems: ErrorDetail[] = [];
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new SluiceError('invalid_subscription', 'a subscription is an object with types, destination and optional filter, start, delivery, secret', { details: [{ path: '', reason: 'not an object' }] });
+  }
+  const definition = input as Record<string, unknown>;
+  for (const key of Object.keys(definition)) if (!definitionKeys.has(key)) problems.push({ path: `/${key}`, reason: `unknown key (expected ${[...definitionKeys].join(', ')})` });
+
+  const types = parseTypes(definition.types, problems);
+  if (definition.filter !== undefined) compileFilter(definition.filter, problems);
+  const start = parseStart(definition.start, problems);
+  const destination = parseDestination(definition.destination, problems);
+  const delivery = parseDelivery(definition.delivery, problems);
+  let secret: string | undefined;
+  if (definition.secret !== undefined) {
+    if (typeof definition.secret !== 'string' || !secretPattern.test(definition.secret) || !validBase64Key(definition.secret)) {
+      problems.push({ path: '/secret', reason: 'a signing secret is "whsec_" followed by base64 of 24 to 64 random bytes; leave it out and Sluice generates one' });
+    } else {
+      secret = definition.secret;
+    }
+  }
+  if (problems.length > 0 || destination === undefined) {
+    throw new SluiceError('invalid_subscription', `the subscription has ${problems.length === 1 ? 'a problem' : `${problems.length} problems`}: ${problems.map((p) => `${p.path} ${p.reason}`).join('; ')}`, { details: problems });
+  }
+  const parsed: ParsedSubscription = { types, start, destination, delivery };
+  if (definition.filter !== undefined) parsed.filter = definition.filter;
+  if (secret !== undefined) parsed.secret = secret;
+  return parsed;
+}
+
+/** The filter's matcher; `undefined` matches everything. */
+export function compileFilter(filter: unknown, problems?: ErrorDetail[]): CompiledPattern | undefined {
+  if (filter === undefined) return undefined;
+  try {
+    return compilePattern(filter);
+  } catch (error) {
+    if (!(error instanceof SluiceError) || problems === undefined) throw error;
+    if (error.details === undefined || error.details.length === 0) problems.push({ path: '/filter', reason: error.message });
+    else for (const detail of error.details) problems.push({ path: `/filter${detail.path}`, reason: detail.reason });
+    return undefined;
+  }
+}
+
+function parseTypes(value: unknown, problems: ErrorDetail[]): string[] {
+  if (!Array.isArray(value) || value.length === 0) {
+    problems.push({ path: '/types', reason: `name one or more of the tenant's event types, or "${deadLetterType}" for its dead letters` });
+    return [];
+  }
+  const types: string[] = [];
+  value.forEach((type, i) => {
+    if (typeof type !== 'string' || (type !== deadLetterType && !isTypeName(type))) problems.push({ path: `/types/${i}`, reason: 'not an event type name' });
+    else if (types.includes(type)) problems.push({ path: `/types/${i}`, reason: `"${type}" is listed twice` });
+    else types.push(type);
+  });
+  if (value.length > 50) problems.push({ path: '/types', reason: 'at most 50 types' });
+  return types;
+}
+
+function parseStart(value: unknown, problems: ErrorDetail[]): StartFromDoc {
+  if (value === undefined) return 'latest';
+  if (typeof value === 'string') {
+    try {
+      return parseStartFrom(value);
+    } catch {
+      // reported below
+    }
+  }
+  problems.push({ path: '/start', reason: 'use "earliest", "latest" (the default) or an RFC 3339 time' });
+  return 'latest';
+}
+
+function parseDestination(value: unknown, problems: ErrorDetail[]): WebhookDestination | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    problems.push({ path: '/destination', reason: 'give {kind: "webhook", url, headers?, mode?}' });
+    return undefined;
+  }
+  const destination = value as Record<string, unknown>;
+  for (const key of Object.keys(destination)) if (!destinationKeys.has(key)) problems.push({ path: `/destination/${key}`, reason: `unknown key (expected ${[...destinationKeys].join(', ')})` });
+  if ((destination.kind ?? 'webhook') !== 'webhook') problems.push({ path: '/destination/kind', reason: 'the only kind is "webhook"' });
+  const url = destination.url;
+  let parsedUrl: URL | undefined;
+  if (typeof url === 'string' && url.length <= 2048) {
+    try {
+      parsedUrl = new URL(url);
+    } catch {
+      // reported below
+    }
+  }
+  if (parsedUrl === undefined) problems.push({ path: '/destination/url', reason: 'give an absolute http:// or https:// URL' });
+  else if (parsedUrl.protocol !== 'http:' && parsedUrl.protocol !== 'https:') problems.push({ path: '/destination/url', reason: `the scheme must be http or https, not ${parsedUrl.protocol.slice(0, -1)}` });
+  else if (parsedUrl.username !== '' || parsedUrl.password !== '') problems.push({ path: '/destination/url', reason: 'credentials in the URL are not sent; put them in destination.headers (e.g. authorization)' });
+  const mode = destination.mode ?? 'structured';
+  if (mode !== 'structured' && mode !== 'binary') problems.push({ path: '/destination/mode', reason: 'use "structured" (the default) or "binary"' });
+  let headers: Record<string, string> | undefined;
+  if (destination.headers !== undefined) {
+    if (typeof destination.headers !== 'object' || destination.headers === null || Array.isArray(destination.headers)) {
+      problems.push({ path: '/destination/headers', reason: 'a mapping of header names to string values' });
+    } else {
+      headers = {};
+      const entries = Object.entries(destination.headers as Record<string, unknown>);
+      if (entries.length > 20) problems.push({ path: '/destination/headers', reason: 'at most 20 headers' });
+      for (const [name, headerValue] of entries) {
+        const lower = name.toLowerCase();
+        if (!headerNamePattern.test(lower)) problems.push({ path: `/destination/headers/${name}`, reason: 'not a valid header name' });
+        else if (reservedHeaders.test(lower)) problems.push({ path: `/destination/headers/${name}`, reason: 'Sluice sets this header itself' });
+        else if (typeof headerValue !== 'string' || headerValue.length > 4096 || /[\r\n\0]/.test(headerValue)) problems.push({ path: `/destination/headers/${name}`, reason: 'a string of at most 4096 characters without line breaks' });
+        else headers[lower] = headerValue;
+      }
+    }
+  }
+  if (parsedUrl === undefined || typeof url !== 'string') return undefined;
+  const parsed: WebhookDestination = { kind: 'webhook', url, mode: mode === 'binary' ? 'binary' : 'structured' };
+  if (headers !== undefined && Object.keys(headers).length > 0) parsed.headers = headers;
+  return parsed;
+}
+
+function parseDelivery(value: unknown, problems: ErrorDetail[]): DeliverySettings {
+  const delivery: DeliverySettings = { ...deliveryDefaults, retrySchedule: [...deliveryDefaults.retrySchedule] };
+  if (value === undefined) return delivery;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    problems.push({ path: '/delivery', reason: 'a mapping with batchSize, maxInFlight, timeoutMs, retrySchedule, disableAfter' });
+    return delivery;
+  }
+  const given = value as Record<string, unknown>;
+  for (const key of Object.keys(given)) if (!deliveryKeys.has(key)) problems.push({ path: `/delivery/${key}`, reason: `unknown key (expected ${[...deliveryKeys].join(', ')})` });
+  const integer = (key: 'batchSize' | 'maxInFlight' | 'timeoutMs', [min, max]: readonly [number, number]): void => {
+    const raw = given[key];
+    if (raw === undefined) return;
+    const n = key === 'timeoutMs' ? parseDuration(raw) : raw;
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < min || n > max) problems.push({ path: `/delivery/${key}`, reason: `an integer from ${min} to ${max}` });
+    else delivery[key] = n;
+  };
+  integer('batchSize', deliveryLimits.batchSize);
+  integer('maxInFlight', deliveryLimits.maxInFlight);
+  integer('timeoutMs', deliveryLimits.timeoutMs);
+  if (given.retrySchedule !== undefined) {
+    const schedule = given.retrySchedule;
+    if (!Array.isArray(schedule) || schedule.length > deliveryLimits.retries[1]) {
+      problems.push({ path: '/delivery/retrySchedule', reason: `a list of at most ${deliveryLimits.retries[1]} delays (milliseconds, or text such as "5s", "10m", "2h")` });
+    } else {
+      const delays: number[] = [];
+      schedule.forEach((item, i) => {
+        const ms = parseDuration(item);
+        if (ms === undefined || ms > deliveryLimits.retryDelayMs[1]) problems.push({ path: `/delivery/retrySchedule/${i}`, reason: 'a delay such as 5000, "5s", "10m" or "2h", at most 7 days' });
+        else delays.push(ms);
+      });
+      delivery.retrySchedule = delays;
+    }
+  }
+  if (given.disableAfter !== undefined) {
+    const ms = parseDuration(given.disableAfter);
+    const [min, max] = deliveryLimits.disableAfterMs;
+    if (ms === undefined || ms < min || ms > max) problems.push({ path: '/delivery/disableAfter', reason: 'a duration from "1m" to "30d", such as "5d"' });
+    else delivery.disableAfterMs = ms;
+  }
+  return delivery;
+}
+
+function validBase64Key(secret: string): boolean {
+  const bytes = Buffer.from(secret.slice('whsec_'.length), 'base64');
+  return bytes.length >= 24 && bytes.length <= 64;
+}

@@ -1,0 +1,29 @@
+/** A flag a loop sleeps on: `notify` ends the current (or the next) `wait` early. */
+export class Wakeup {
+  #notified = false;
+  #resolve: (() => void) | undefined;
+
+  notify(): void {
+    this.#notified = true;
+    this.#resolve?.();
+  }
+
+  /** Resolves on `notify` (at once if notified since the last `clear`) or after `timeoutMs`. */
+  wait(timeoutMs: number): Promise<void> {
+    if (this.#notified || timeoutMs <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, timeoutMs);
+      const self = this;
+      function done(): void {
+        clearTimeout(timer);
+        if (self.#resolve === done) self.#resolve = undefined;
+        resolve();
+      }
+      this.#resolve = done;
+    });
+  }
+
+  clear(): void {
+    this.#notified = false;
+  }
+}
