@@ -85,6 +85,8 @@ export interface RedriveDoc {
   at: string;
   /** The current pipeline's filter dropped the event on redrive: it left the dead letters without a stream. */
   filtered?: true;
+  /** A delivery dead letter sent again to this subscription (stream/partition/offset name the record). */
+  subscription?: string;
 }
 
 /** A tenant's secrets that never leave the server: the salt of `hash` pipeline steps. */

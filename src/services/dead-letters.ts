@@ -1,4 +1,5 @@
 import type { ErrorDetail } from '../domain/errors.ts';
+import type { DeliveryFailure } from '../domain/event.ts';
 import { SluiceError } from '../domain/errors.ts';
 import { toEventInput } from '../domain/event-input.ts';
 import { deadLetterStream } from '../domain/names.ts';
@@ -20,7 +21,7 @@ export interface DeadLetterFilter {
   status?: 'pending' | 'redriven' | 'all';
 }
 
-export type ListedDeadLetter = DeadLetterView & { redriven?: { stream: string; partition: number; offset: number; at: string } };
+export type ListedDeadLetter = DeadLetterView & { redriven?: { stream: string; partition: number; offset: number; at: string; subscription?: string } };
 
 export interface RedriveRequest {
   offsets?: number[];
@@ -30,7 +31,7 @@ export interface RedriveRequest {
 }
 
 export type RedriveResult =
-  | { offset: number; status: 'redriven'; stream: string; partition: number; recordOffset: number; routes?: { stream: string; partition: number; offset: number }[] }
+  | { offset: number; status: 'redriven'; stream: string; partition: number; recordOffset: number; routes?: { stream: string; partition: number; offset: number }[]; subscription?: string }
   | { offset: number; status: 'failed'; error: { code: string; message: string; details?: ErrorDetail[] } }
   | { offset: number; status: 'skipped'; reason: string }
   | { offset: number; status: 'filtered' };
@@ -47,10 +48,13 @@ export class DeadLetterService {
   readonly #registry: TypeRegistry;
   readonly #redriving = new Set<string>();
 
-  constructor(log: EventLog, catalog: Catalog, registry: TypeRegistry) {
+  readonly #redeliver: Redeliver | undefined;
+
+  constructor(log: EventLog, catalog: Catalog, registry: TypeRegistry, redeliver?: Redeliver) {
     this.#log = log;
     this.#catalog = catalog;
     this.#registry = registry;
+    this.#redeliver = redeliver;
   }
 
   async list(tenant: string, filter: DeadLetterFilter): Promise<{ items: ListedDeadLetter[]; next: number }> {
@@ -110,8 +114,28 @@ export class DeadLetterService {
     return found;
   }
 
+  /** A dead letter of stage `delivery` goes back to its subscription, not through the pipeline. */
+  async #redeliverOne(tenant: string, deadLetter: ListedDeadLetter, failure: DeliveryFailure): Promise<RedriveResult> {
+    if (this.#redeliver === undefined) return { offset: deadLetter.offset, status: 'skipped', reason: 'subscriptions do not run here' };
+    let answer;
+    try {
+      answer = await this.#redeliver(tenant, failure.subscription, failure.stream, failure.partition, failure.offset);
+    } catch (error) {
+      if (error instanceof SluiceError) return failed(deadLetter.offset, error);
+      throw error;
+    }
+    if (!answer.delivered) {
+      const why = answer.status !== undefined ? `the endpoint answered ${answer.status}` : `no answer (${answer.error ?? 'unknown'})`;
+      return failed(deadLetter.offset, new SluiceError('delivery_failed', `subscription "${failure.subscription}" could not deliver it again: ${why}`));
+    }
+    const at = new Date().toISOString();
+    await this.#catalog.put('redrive', `${tenant}/${deadLetter.offset}`, { tenant, deadLetterOffset: deadLetter.offset, stream: failure.stream, partition: failure.partition, offset: failure.offset, at, subscription: failure.subscription });
+    return { offset: deadLetter.offset, status: 'redriven', stream: failure.stream, partition: failure.partition, recordOffset: failure.offset, subscription: failure.subscription };
+  }
+
   async #redriveOne(tenant: string, deadLetter: ListedDeadLetter): Promise<RedriveResult> {
     if (deadLetter.redriven !== undefined) return { offset: deadLetter.offset, status: 'skipped', reason: `already redriven to ${deadLetter.redriven.stream}` };
+    if (deadLetter.stage === 'delivery' && deadLetter.delivery !== undefined) return this.#redeliverOne(tenant, deadLetter, deadLetter.delivery);
     let parsed: unknown;
     try {
       parsed = JSON.parse(deadLetter.original);
@@ -159,6 +183,9 @@ export class DeadLetterService {
     return result;
   }
 }
+
+/** Sends a stored record again to the subscription that gave up on it; one attempt, now. */
+export type Redeliver = (tenant: string, subscription: string, stream: string, partition: number, offset: number) => Promise<{ delivered: boolean; status?: number; error?: string }>;
 
 function matches(item: ListedDeadLetter, filter: DeadLetterFilter, status: 'pending' | 'redriven' | 'all'): boolean {
   if (filter.type !== undefined && item.type !== filter.type) return false;

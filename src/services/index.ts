@@ -65,7 +65,7 @@ export function createServices(store: Store, telemetry: Telemetry, webhooks: Web
     reader,
     ingest,
     groups: new GroupService(store.groups, store.log, reader, { sessionTimeoutMs: settings.sessionTimeoutMs }),
-    deadLetters: new DeadLetterService(store.log, store.catalog, registry),
+    deadLetters: new DeadLetterService(store.log, store.catalog, registry, (tenant, name, stream, partition, offset) => subscriptions.redeliver(tenant, name, stream, partition, offset)),
     pipelines: new PipelineTester(registry),
     sources,
     subscriptions,

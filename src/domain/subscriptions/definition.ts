@@ -47,7 +47,7 @@ export const deliveryLimits = {
   timeoutMs: [100, 60_000],
   retries: [0, 30],
   retryDelayMs: [0, 7 * 86_400_000],
-  disableAfterMs: [60_000, 30 * 86_400_000],
+  disableAfterMs: [1_000, 30 * 86_400_000],
 } as const;
 
 const subscriptionNamePattern = /^[a-z0-9][a-z0-9._-]{0,127}$/;
@@ -218,7 +218,7 @@ function parseDelivery(value: unknown, problems: ErrorDetail[]): DeliverySetting
   if (given.disableAfter !== undefined) {
     const ms = parseDuration(given.disableAfter);
     const [min, max] = deliveryLimits.disableAfterMs;
-    if (ms === undefined || ms < min || ms > max) problems.push({ path: '/delivery/disableAfter', reason: 'a duration from "1m" to "30d", such as "5d"' });
+    if (ms === undefined || ms < min || ms > max) problems.push({ path: '/delivery/disableAfter', reason: 'a duration from "1s" to "30d", such as "5d"' });
     else delivery.disableAfterMs = ms;
   }
   return delivery;
