@@ -147,7 +147,8 @@ export class GroupService {
 
   async listGroups(tenant: string): Promise<string[]> {
     const prefix = `${tenant}.`;
-    return (await this.#groups.listGroups(prefix)).map((name) => name.slice(prefix.length));
+    // Groups named `_…` are Sluice's own (a subscription's progress); users cannot name one so.
+    return (await this.#groups.listGroups(prefix)).map((name) => name.slice(prefix.length)).filter((name) => !name.startsWith('_'));
   }
 
   /** Positions for the member's partitions; a partition that changed hands restarts from the commit. */

@@ -32,6 +32,8 @@ export class PartitionWindow<R extends WindowRecord> {
   /** Units handed out and not finished: in flight, or waiting for their retry. */
   readonly #open = new Set<DeliveryUnit<R>>();
   readonly #waiting = new Set<DeliveryUnit<R>>();
+  /** The slots of each open unit, so finishing one does not scan the window. */
+  readonly #unitSlots = new Map<DeliveryUnit<R>, Slot<R>[]>();
   /** The offset after the last record added. */
   #end: number;
   /** The first offset not finished. */
@@ -113,6 +115,7 @@ export class PartitionWindow<R extends WindowRecord> {
     const unit: DeliveryUnit<R> = { records, attempts: 0, retryAt: 0, firstAttemptAt: now };
     for (const slot of slots) slot.unit = unit;
     this.#open.add(unit);
+    this.#unitSlots.set(unit, slots);
     return unit;
   }
 
@@ -127,7 +130,8 @@ export class PartitionWindow<R extends WindowRecord> {
   finish(unit: DeliveryUnit<R>): void {
     if (!this.#open.delete(unit)) return;
     this.#waiting.delete(unit);
-    for (const slot of this.#slots) if (slot.unit === unit) slot.done = true;
+    for (const slot of this.#unitSlots.get(unit) ?? []) slot.done = true;
+    this.#unitSlots.delete(unit);
     this.#advance();
   }
 

@@ -208,11 +208,17 @@ export class SubscriptionRunner implements RunnerContext {
   async deadLetter(records: readonly LogRecord[], attempts: readonly DeliveryAttemptSummary[]): Promise<void> {
     const now = new Date();
     const stream = deadLetterStream(this.tenant);
+    if (records.every((record) => record.stream === stream)) {
+      // A dead letter that could not be pushed stays where it is; writing it to the dead
+      // letters again would feed this subscription a new record for every one it gives up on.
+      this.#deps.logger.warn({ tenant: this.tenant, subscription: this.name, offsets: records.map((r) => r.offset), attempts: attempts.length }, 'gave up pushing dead letters; they stay in the dead-letter stream');
+      return;
+    }
     await this.#deps.log.createStream(stream, 1);
     const last = attempts.at(-1);
     const why = last === undefined ? 'no attempt' : last.status !== undefined ? `HTTP ${last.status}` : (last.error ?? 'no answer');
     await this.#deps.log.append(
-      records.map((record) =>
+      records.filter((record) => record.stream !== stream).map((record) =>
         deadLetterRecord(
           stream,
           {
