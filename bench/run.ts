@@ -6,6 +6,7 @@ import { format, newAdminToken, readSettings, startSluice, type Bench, type Prof
 import { killAll, loadAverage, machine, spawnServer, stopProcess, trackTempDir, type Spawned } from './processes.ts';
 import { inclusiveShares, profilesIn, profileText, summarizeProfile } from './profile.ts';
 import { markdownReport, textReport } from './report.ts';
+import { deliveryScenario } from './scenarios/delivery.ts';
 import { endToEndLatency } from './scenarios/e2e-latency.ts';
 import { batchedIngest } from './scenarios/ingest-batch.ts';
 import { singleIngest } from './scenarios/ingest-single.ts';
@@ -24,7 +25,7 @@ import { orderPipeline } from './workload.ts';
  *   BENCH_BATCH_CONNECTIONS  connections for batched ingest (16)
  *   BENCH_E2E_BATCH          events per request in the end-to-end scenario (50, i.e. every 10 ms)
  *   BENCH_RSS_EVENTS         events stored by the memory check (1,000,000)
- *   BENCH_ONLY=batch,single,e2e,memory,pipeline,registry,kafka   run some scenarios only (stdout only);
+ *   BENCH_ONLY=batch,single,e2e,memory,pipeline,registry,kafka,delivery   run some scenarios only (stdout only);
  *                            kafka (scenarios 7 and 8) runs on a broker it starts itself (scripts/kafka.sh)
  *   BENCH_KAFKA_SOURCE_RECORDS  records per round of the Kafka source scenario (20,000 quick, 200,000 full)
  *   BENCH_PROFILE=1          record a CPU profile of Sluice under batched ingest and print its hot spots
@@ -108,7 +109,8 @@ try {
     if (wanted('memory')) scenarios.push(await memory(bench));
     if (wanted('pipeline')) scenarios.push(await pipelineCost(bench));
     if (wanted('registry')) scenarios.push(await registryCost(bench));
-    // Only on request: the Kafka scenarios start a broker of their own.
+    if (wanted('delivery')) scenarios.push(await deliveryScenario(bench));
+    // The Kafka scenarios start a broker of their own.
     if (wanted('kafka')) scenarios.push(...(await kafkaScenarios(bench)));
     process.stdout.write(`${textReport(scenarios)}\n`);
     if (!settings.quick && settings.only === undefined) {
