@@ -76,6 +76,5 @@ export function messageId(records: readonly DeliverableRecord[]): string {
 
 /** Percent-encodes what may not stand in an HTTP header, as the CloudEvents HTTP binding asks. */
 function headerValue(text: string): string {
-  // eslint-disable-next-line no-control-regex
   return /^[\x20-\x24\x26-\x7e]*$/.test(text) ? text : text.replace(/[^\x20-\x24\x26-\x7e]/gu, (c) => encodeURIComponent(c));
 }

@@ -39,6 +39,9 @@ export class PartitionDelivery {
   #lastCommitAt = 0;
   #loop: Promise<void> | undefined;
   #lost = false;
+  /** The stream's append version when a read last came back short (everything was read). */
+  #readUpTo = -1;
+  #readAt = 0;
 
   constructor(context: RunnerContext, stream: string, partition: number, start: number) {
     this.#context = context;
@@ -85,14 +88,21 @@ export class PartitionDelivery {
       const doc = this.#context.doc;
       const version = log.appendVersion(this.stream);
       let caughtUp = true;
-      if (this.#window.size < maxBuffered) {
-        const records = await log.read(this.stream, this.partition, this.#window.end, Math.min(500, maxBuffered - this.#window.size));
+      // Reading costs a round trip to the store: skip it while nothing was appended since the
+      // last read came back short, but look anyway now and then (appends by other processes
+      // on Kafka move the version only while this loop waits).
+      const mayHaveMore = version !== this.#readUpTo || Date.now() - this.#readAt >= maxSleepMs;
+      if (this.#window.size < maxBuffered && mayHaveMore) {
+        const limit = Math.min(500, maxBuffered - this.#window.size);
+        this.#readAt = Date.now();
+        const records = await log.read(this.stream, this.partition, this.#window.end, limit);
         if (records.length > 0) {
           const filter = this.#context.filter;
           this.#window.add(filter === undefined ? records : records.filter((record) => matches(filter, record)));
           this.#window.skipTo(records.at(-1)!.offset + 1);
-          caughtUp = false;
         }
+        if (records.length === limit) caughtUp = false;
+        else this.#readUpTo = version;
       }
       const now = Date.now();
       while (this.#window.inFlight < doc.delivery.maxInFlight && !signal.aborted) {

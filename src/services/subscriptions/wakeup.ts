@@ -12,13 +12,12 @@ export class Wakeup {
   wait(timeoutMs: number): Promise<void> {
     if (this.#notified || timeoutMs <= 0) return Promise.resolve();
     return new Promise((resolve) => {
-      const timer = setTimeout(done, timeoutMs);
-      const self = this;
-      function done(): void {
+      const done = (): void => {
         clearTimeout(timer);
-        if (self.#resolve === done) self.#resolve = undefined;
+        if (this.#resolve === done) this.#resolve = undefined;
         resolve();
-      }
+      };
+      const timer = setTimeout(done, timeoutMs);
       this.#resolve = done;
     });
   }
