@@ -14,6 +14,7 @@ import { groupRoutes } from './routes/groups.ts';
 import { operationRoutes } from './routes/operations.ts';
 import { sourceRoutes } from './routes/sources.ts';
 import { streamRoutes } from './routes/streams.ts';
+import { subscriptionRoutes } from './routes/subscriptions.ts';
 import { tenantRoutes } from './routes/tenants.ts';
 import { typeRoutes } from './routes/types.ts';
 import { wireEventRoutes } from './routes/wire-events.ts';
@@ -78,6 +79,7 @@ export async function createHttpApp(deps: HttpDependencies): Promise<FastifyInst
   streamRoutes(app, services, deps.shutdown);
   groupRoutes(app, services, deps.shutdown);
   deadLetterRoutes(app, services);
+  subscriptionRoutes(app, services);
   confluentRoutes(app, services);
   sourceRoutes(app, services);
   return app;
