@@ -51,7 +51,7 @@ void test('two processes share a subscription\'s partitions; killing one moves t
   assert.deepEqual(owners, [0, 1, 2, 3], 'each partition is delivered by one process');
 
   const send = async (url: string, from: number, count: number): Promise<void> => {
-    const events = Array.from({ length: count }, (_, i) => ({ type: 'ticks', key: `k${(from + i) % 8}`, data: { n: from + i } }));
+    const events = Array.from({ length: count }, (_, i) => ({ type: 'ticks', key: `k${(from + i) % 64}`, data: { n: from + i } }));
     await callJson(url, 'POST', '/v1/events', key, events, 200);
   };
   await send(a.url, 0, 400);
