@@ -97,8 +97,11 @@ interface Api {
 function apiOf(url: string, key: string): Api {
   return {
     async call(method, path, body) {
-      const init: RequestInit = { method, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, signal: AbortSignal.timeout(60_000) };
-      if (body !== undefined) init.body = typeof body === 'string' ? body : JSON.stringify(body);
+      const init: RequestInit = { method, headers: { authorization: `Bearer ${key}` }, signal: AbortSignal.timeout(60_000) };
+      if (body !== undefined) {
+        init.headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+        init.body = typeof body === 'string' ? body : JSON.stringify(body);
+      }
       const response = await fetch(`${url}${path}`, init);
       const text = await response.text();
       return { status: response.status, body: text === '' ? undefined : (JSON.parse(text) as unknown) };

@@ -70,17 +70,20 @@ export function createWebhookClient(options: WebhookClientOptions): WebhookClien
       const refusal = isIP(host) === 0 ? undefined : refusedAddress(host);
       if (refusal !== undefined) return { kind: 'failure', reason: 'refused_address', message: refusal, latencyMs: 0 };
     }
-    const timeout = AbortSignal.timeout(webhook.timeoutMs);
-    const combined = signal === undefined ? timeout : AbortSignal.any([timeout, signal]);
+    // undici's own timers bound the attempt (no answer, then no body progress, within the
+    // limit): a timer and a combined AbortSignal per request cost more than the request's own work.
+    const timeouts = { headersTimeout: webhook.timeoutMs, bodyTimeout: webhook.timeoutMs };
     try {
-      const answer = await request(url, { method: 'POST', headers: webhook.headers, body: webhook.body, dispatcher: agent, signal: combined });
-      const excerpt = await readCapped(answer.body, excerptBytes, maxResponseBytes);
+      const answer = await request(url, { method: 'POST', headers: webhook.headers, body: webhook.body, dispatcher: agent, ...timeouts, ...(signal === undefined ? {} : { signal }) });
+      const excerpt = await readCapped(answer.body, excerptBytes, maxResponseBytes, started + webhook.timeoutMs);
       const outcome: WebhookOutcome = { kind: 'answer', status: answer.statusCode, excerpt, latencyMs: elapsed() };
       const retryAfter = parseRetryAfter(answer.headers['retry-after']);
       if (retryAfter !== undefined) outcome.retryAfterMs = retryAfter;
       return outcome;
     } catch (error) {
-      if (timeout.aborted) return { kind: 'failure', reason: 'timeout', message: `no answer within ${webhook.timeoutMs} ms`, latencyMs: elapsed() };
+      if (error instanceof errors.HeadersTimeoutError || error instanceof errors.BodyTimeoutError) {
+        return { kind: 'failure', reason: 'timeout', message: `no answer within ${webhook.timeoutMs} ms`, latencyMs: elapsed() };
+      }
       return { kind: 'failure', ...describe(error), latencyMs: elapsed() };
     }
   }
@@ -108,8 +111,8 @@ export function createWebhookClient(options: WebhookClientOptions): WebhookClien
   return { post, refusal, close: () => agent.close() };
 }
 
-/** The start of a body as text, reading at most `maxBytes` of it; a longer body is cut off. */
-async function readCapped(body: AsyncIterable<Buffer> & { destroy(): unknown }, excerptBytes: number, maxBytes: number): Promise<string> {
+/** The start of a body as text, reading at most `maxBytes` of it until `deadline`; the rest is cut off. */
+async function readCapped(body: AsyncIterable<Buffer> & { destroy(): unknown }, excerptBytes: number, maxBytes: number, deadline: number): Promise<string> {
   const kept: Buffer[] = [];
   let keptBytes = 0;
   let read = 0;
@@ -120,7 +123,8 @@ async function readCapped(body: AsyncIterable<Buffer> & { destroy(): unknown }, 
       kept.push(part);
       keptBytes += part.length;
     }
-    if (read >= maxBytes) {
+    // A body that trickles in is cut off at the attempt's time limit.
+    if (read >= maxBytes || performance.now() > deadline) {
       body.destroy();
       break;
     }
@@ -146,7 +150,6 @@ function describe(error: unknown): { reason: WebhookFailureReason; message: stri
     const code = (current as NodeJS.ErrnoException).code ?? '';
     if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME') return { reason: 'dns', message: current.message };
     if (/^(ERR_TLS|ERR_SSL|CERT_|UNABLE_TO_|DEPTH_ZERO|SELF_SIGNED)/.test(code) || code.includes('CERT')) return { reason: 'tls', message: current.message };
-    if (current instanceof errors.HeadersTimeoutError || current instanceof errors.BodyTimeoutError) return { reason: 'timeout', message: current.message };
   }
   return { reason: 'connection', message: error instanceof Error ? error.message : String(error) };
 }

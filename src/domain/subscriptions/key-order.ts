@@ -28,7 +28,9 @@ interface Slot<R extends WindowRecord> {
 }
 
 export class PartitionWindow<R extends WindowRecord> {
-  readonly #slots: Slot<R>[] = [];
+  #slots: Slot<R>[] = [];
+  /** Slots before this index are finished; they are dropped in bulk, not one shift at a time. */
+  #head = 0;
   /** Units handed out and not finished: in flight, or waiting for their retry. */
   readonly #open = new Set<DeliveryUnit<R>>();
   readonly #waiting = new Set<DeliveryUnit<R>>();
@@ -46,7 +48,7 @@ export class PartitionWindow<R extends WindowRecord> {
 
   /** Records held, finished or not. */
   get size(): number {
-    return this.#slots.length;
+    return this.#slots.length - this.#head;
   }
 
   /** The next offset to read into the window. */
@@ -94,7 +96,8 @@ export class PartitionWindow<R extends WindowRecord> {
     const taken = new Set<string>();
     const records: R[] = [];
     const slots: Slot<R>[] = [];
-    for (const slot of this.#slots) {
+    for (let i = this.#head; i < this.#slots.length; i++) {
+      const slot = this.#slots[i]!;
       if (records.length >= maxRecords) break;
       if (slot.done) continue;
       const key = slot.record.key;
@@ -148,9 +151,11 @@ export class PartitionWindow<R extends WindowRecord> {
   }
 
   #advance(): void {
-    let drop = 0;
-    while (drop < this.#slots.length && this.#slots[drop]!.done) drop++;
-    if (drop > 0) this.#slots.splice(0, drop);
-    this.#progress = this.#slots[0]?.record.offset ?? this.#end;
+    while (this.#head < this.#slots.length && this.#slots[this.#head]!.done) this.#head++;
+    if (this.#head > 1024 && this.#head * 2 > this.#slots.length) {
+      this.#slots = this.#slots.slice(this.#head);
+      this.#head = 0;
+    }
+    this.#progress = this.#slots[this.#head]?.record.offset ?? this.#end;
   }
 }
