@@ -36,9 +36,19 @@ for (const [network, prefix] of [
 export function refusedAddress(address: string): string | undefined {
   const family = isIP(address);
   if (family === 0) return `"${address}" is not an IP address`;
-  const mapped = family === 6 ? /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1] : undefined;
+  const mapped = family === 6 ? mappedIpv4(address) : undefined;
   if (mapped !== undefined) return refusedAddress(mapped);
-  if (family === 6 && /^::ffff:/i.test(address)) return `${address} is an IPv4-mapped address`;
   if (refused.check(address, family === 4 ? 'ipv4' : 'ipv6')) return `${address} is a loopback, private, link-local or otherwise non-public address`;
   return undefined;
+}
+
+/** The IPv4 address inside an IPv4-mapped IPv6 address, dotted (`::ffff:7f00:1` → `127.0.0.1`). */
+function mappedIpv4(address: string): string | undefined {
+  const dotted = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
+  if (dotted !== undefined) return dotted;
+  const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(address);
+  if (hex === null) return undefined;
+  const high = parseInt(hex[1]!, 16);
+  const low = parseInt(hex[2]!, 16);
+  return `${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`;
 }
