@@ -34,7 +34,7 @@ export const errorCatalogue = {
   sources_need_kafka: { status: 409, fix: 'Sources read Kafka topics: start Sluice on Kafka (`sluice start --kafka <brokers>` or SLUICE_KAFKA_BROKERS).' },
   invalid_subscription: { status: 400, fix: 'A subscription is `{types: [..], destination: {kind: "webhook", url, headers?, mode?}, filter?, start?, delivery?, secret?}`; `details` names each bad field (docs/subscriptions.md).' },
   destination_refused: { status: 400, fix: 'Deliver to a public http(s) endpoint. Loopback, private and link-local addresses are refused unless the server allows them (`delivery.allowPrivateNetworks`, SLUICE_DELIVERY_ALLOW_PRIVATE_NETWORKS=true).' },
-  delivery_failed: { status: 502, fix: 'The endpoint did not accept the record within the retry schedule (`delivery.attempts` has each answer). Fix the endpoint, then redrive the dead letter: it is sent again to the same subscription.' },
+  delivery_failed: { status: 409, fix: 'The endpoint did not accept the record within the retry schedule (`delivery.attempts` has each answer). Fix the endpoint, then redrive the dead letter: it is sent again to the same subscription.' },
   unknown_schema: { status: 400, fix: 'Register the schema the producer uses in this tenant (the Confluent API under /registry, or `PUT /v1/types/{type}`), then redrive the dead letters.' },
   // pipeline
   invalid_pipeline: { status: 400, fix: 'Fix the pipeline step at each `details[].path` (`/steps/<index>/<step>/...`); the steps and their options are described in docs/pipelines.md.' },

@@ -31,7 +31,7 @@ void test('a bad setting names the file, the key and what is wrong', (t) => {
   const cases: [string, RegExp][] = [
     ['server:\n  port: 99999\n', /sluice\.yaml.*port must be <= 65535/],
     ['server:\n  prot: 8080\n', /prot is not a setting/],
-    ['colour: blue\n', /unknown top-level key "colour"; expected server, limits, groups, kafka, tenants/],
+    ['colour: blue\n', /unknown top-level key "colour"; expected server, limits, groups, delivery, kafka, tenants/],
     ['server:\n  adminToken: abcdefghijklmnopq\n', /secret; set SLUICE_ADMIN_TOKEN/],
     ['server: [1\n', /not valid YAML/],
     ['tenants:\n  Acme: {}\n', /tenants\.Acme is not a tenant id/],
