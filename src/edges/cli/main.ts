@@ -8,6 +8,7 @@ import { registerGroups } from './commands/groups.ts';
 import { registerPipelines } from './commands/pipelines.ts';
 import { registerProduce } from './commands/produce.ts';
 import { registerSources } from './commands/sources.ts';
+import { registerSubscriptions } from './commands/subscriptions.ts';
 import { registerStart } from './commands/start.ts';
 import { registerStreams } from './commands/streams.ts';
 import { registerTail } from './commands/tail.ts';
@@ -28,6 +29,7 @@ registerTail(program);
 registerGroups(program);
 registerDeadLetters(program);
 registerSources(program);
+registerSubscriptions(program);
 
 try {
   await program.parseAsync(process.argv);

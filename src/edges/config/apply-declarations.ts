@@ -9,15 +9,17 @@ export interface AppliedDeclarations {
   pipelinesChanged: string[];
   /** `<tenant>/<name>` of each source created or changed. */
   sourcesChanged: string[];
+  /** `<tenant>/<name>` of each subscription created or changed. */
+  subscriptionsChanged: string[];
 }
 
 /**
  * Makes the store match what sluice.yaml declares, idempotently: a second run changes
  * nothing. Types are registered first and pipelines second, so a route may name any type
- * the file declares. A mistake stops start-up with the file, the key and the fix.
+ * the file declares; subscriptions come last, once their types exist. A mistake stops start-up with the file, the key and the fix.
  */
 export async function applyDeclarations(services: Services, declarations: Declarations): Promise<AppliedDeclarations> {
-  const applied: AppliedDeclarations = { tenantsCreated: [], typesChanged: [], pipelinesChanged: [], sourcesChanged: [] };
+  const applied: AppliedDeclarations = { tenantsCreated: [], typesChanged: [], pipelinesChanged: [], sourcesChanged: [], subscriptionsChanged: [] };
   const fail = (key: string, error: unknown): never => {
     if (!(error instanceof SluiceError)) throw error;
     const details = error.details?.map((detail) => `${detail.path || '(root)'}: ${detail.reason}`).join('; ');
@@ -48,6 +50,13 @@ export async function applyDeclarations(services: Services, declarations: Declar
   for (const [index, source] of (declarations.sources ?? []).entries()) {
     const result = await services.sources.put(source.tenant, source.name, source.definition).catch((error: unknown) => fail(`sources[${index}]`, error));
     if (result.changed) applied.sourcesChanged.push(`${source.tenant}/${source.name}`);
+  }
+  // Last: a subscription names types, which must exist by now.
+  for (const tenant of declarations.tenants) {
+    for (const [name, subscription] of tenant.subscriptions) {
+      const result = await services.subscriptions.put(tenant.id, name, subscription.definition).catch((error: unknown) => fail(`tenants.${tenant.id}.subscriptions.${name}`, error));
+      if (result.changed) applied.subscriptionsChanged.push(`${tenant.id}/${name}`);
+    }
   }
   return applied;
 }

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { Ajv } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from './config-error.ts';
-import { readDeclarations, readSourceDeclarations, type Declarations } from './declarations.ts';
+import { readDeclarations, readSourceDeclarations, resolveSubscriptionSecrets, type Declarations } from './declarations.ts';
 
 export interface Limits {
   /** Largest request body, bytes. */
@@ -151,6 +151,7 @@ export function loadConfig(options: { flags?: ConfigInput; env?: NodeJS.ProcessE
   const env = options.env ?? {};
   const fileName = options.configFile ?? env.SLUICE_CONFIG ?? (existsSync('sluice.yaml') ? 'sluice.yaml' : undefined);
   const fromFile = fileName === undefined ? {} : readConfigFile(fileName);
+  if (fromFile.declarations !== undefined) resolveSubscriptionSecrets(fromFile.declarations as Declarations, env);
   const fromEnv = readEnvironment(env);
   const merged = merge(merge(merge(structuredClone(defaults), fromFile), fromEnv), (options.flags ?? {}));
   if (fileName !== undefined) merged.configFile = resolve(fileName);

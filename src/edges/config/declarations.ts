@@ -19,6 +19,14 @@ export interface DeclaredTenant {
   id: string;
   name?: string;
   types: Map<string, DeclaredType>;
+  subscriptions: Map<string, DeclaredSubscription>;
+}
+
+/** A push subscription as declared in sluice.yaml: the definition the API takes, its secret from the environment. */
+export interface DeclaredSubscription {
+  definition: Record<string, unknown>;
+  /** The environment variable holding the signing secret; resolved by {@link resolveSubscriptionSecrets}. */
+  secretEnv?: string;
 }
 
 /** What sluice.yaml declares beyond server settings: tenants, their types, schemas and pipelines. */
@@ -66,7 +74,8 @@ export function readSourceDeclarations(file: string, section: unknown): Declared
   });
 }
 
-const tenantKeys = new Set(['name', 'types']);
+const tenantKeys = new Set(['name', 'types', 'subscriptions']);
+const subscriptionKeys = new Set(['types', 'filter', 'start', 'destination', 'delivery', 'secretEnv']);
 const typeKeys = new Set(['schema', 'schemaFile', 'schemaType', 'partitions', 'partitionKey', 'pipeline']);
 
 /**
@@ -91,8 +100,8 @@ export function readDeclarations(file: string, section: unknown): Declarations {
     if (!isTenantId(id)) fail(where, 'is not a tenant id: use lower-case letters, digits and dashes, at most 63');
     if (settings !== null && !isMapping(settings)) fail(where, 'must be a mapping with name and types');
     const tenantSettings = (settings ?? {}) as Record<string, unknown>;
-    for (const key of Object.keys(tenantSettings)) if (!tenantKeys.has(key)) fail(`${where}.${key}`, 'is not a setting (expected name, types)');
-    const tenant: DeclaredTenant = { id, types: new Map() };
+    for (const key of Object.keys(tenantSettings)) if (!tenantKeys.has(key)) fail(`${where}.${key}`, 'is not a setting (expected name, types, subscriptions)');
+    const tenant: DeclaredTenant = { id, types: new Map(), subscriptions: new Map() };
     if (tenantSettings.name !== undefined) {
       if (typeof tenantSettings.name !== 'string') fail(`${where}.name`, 'must be a string');
       tenant.name = tenantSettings.name as string;
@@ -101,6 +110,11 @@ export function readDeclarations(file: string, section: unknown): Declarations {
     if (!isMapping(types)) fail(`${where}.types`, 'must map event type names to their settings');
     for (const [name, declared] of Object.entries(types as Record<string, unknown>)) {
       tenant.types.set(name, readType(file, `${where}.types.${name}`, name, declared, fail));
+    }
+    const subscriptions = tenantSettings.subscriptions ?? {};
+    if (!isMapping(subscriptions)) fail(`${where}.subscriptions`, 'must map subscription names to their settings');
+    for (const [name, declared] of Object.entries(subscriptions as Record<string, unknown>)) {
+      tenant.subscriptions.set(name, readSubscription(`${where}.subscriptions.${name}`, declared, fail));
     }
     tenants.push(tenant);
   }
@@ -147,6 +161,33 @@ function readType(file: string, where: string, name: string, declared: unknown, 
     type.pipeline = declared.pipeline;
   }
   return type;
+}
+
+function readSubscription(where: string, declared: unknown, fail: (key: string, problem: string) => never): DeclaredSubscription {
+  if (!isMapping(declared)) return fail(where, 'must be a mapping with types, destination and optional filter, start, delivery, secretEnv');
+  if ('secret' in declared) fail(`${where}.secret`, 'is a secret and does not belong in the file: put it in an environment variable and name that with secretEnv');
+  for (const key of Object.keys(declared)) if (!subscriptionKeys.has(key)) fail(`${where}.${key}`, `is not a setting (expected ${[...subscriptionKeys].join(', ')})`);
+  const { secretEnv, ...definition } = declared;
+  const subscription: DeclaredSubscription = { definition };
+  if (secretEnv !== undefined) {
+    if (typeof secretEnv !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(secretEnv)) fail(`${where}.secretEnv`, 'must name an environment variable, such as WEBHOOK_SECRET');
+    subscription.secretEnv = secretEnv;
+  }
+  return subscription;
+}
+
+/** Puts each declared subscription's secret from the environment into its definition. */
+export function resolveSubscriptionSecrets(declarations: Declarations, env: NodeJS.ProcessEnv): void {
+  for (const tenant of declarations.tenants) {
+    for (const [name, subscription] of tenant.subscriptions) {
+      if (subscription.secretEnv === undefined) continue;
+      const secret = env[subscription.secretEnv];
+      if (secret === undefined || secret === '') {
+        throw new ConfigError(`config file ${declarations.file}: tenants.${tenant.id}.subscriptions.${name}.secretEnv names ${subscription.secretEnv}, which is not set: export ${subscription.secretEnv}=whsec_… before starting`);
+      }
+      subscription.definition.secret = secret;
+    }
+  }
 }
 
 function isMapping(value: unknown): value is Record<string, unknown> {

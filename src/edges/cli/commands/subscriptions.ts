@@ -1,0 +1,130 @@
+import type { Command } from 'commander';
+import { clientFor, print, withConnection, type ConnectionOptions } from '../connection.ts';
+import { readDocument } from '../read-document.ts';
+
+interface SubscriptionFlags extends ConnectionOptions {
+  file?: string;
+  types?: string;
+  url?: string;
+  header?: string[];
+  mode?: string;
+  filter?: string;
+  start?: string;
+  batchSize?: string;
+  maxInFlight?: string;
+  timeout?: string;
+  retrySchedule?: string;
+  disableAfter?: string;
+  secret?: string;
+}
+
+const path = (name: string, rest = ''): string => `/v1/subscriptions/${encodeURIComponent(name)}${rest}`;
+
+/** `sluice subscription …`: push delivery of streams to webhooks (docs/subscriptions.md). */
+export function registerSubscriptions(program: Command): void {
+  const subscription = program.command('subscription').description('push subscriptions: deliver streams to a webhook, signed and retried');
+  withConnection(subscription.command('list').description("list the tenant's subscriptions"), 'key').action(async (options: ConnectionOptions) => {
+    print((await clientFor(options, 'key').request('GET', '/v1/subscriptions')).body);
+  });
+  withConnection(subscription.command('show <name>').description('print a subscription with its state, progress and lag per partition'), 'key').action(async (name: string, options: ConnectionOptions) => {
+    print((await clientFor(options, 'key').request('GET', path(name))).body);
+  });
+  withConnection(
+    subscription
+      .command('set <name>')
+      .description('create or replace a subscription, from flags or a YAML or JSON file')
+      .option('-f, --file <file>', 'the definition: {types, destination, filter?, start?, delivery?, secret?} (- for stdin)')
+      .option('--types <types>', 'event types to deliver, comma-separated ("_dead" for the dead letters)')
+      .option('--url <url>', 'the endpoint: an http(s) URL')
+      .option('--header <name=value>', 'a header sent with every request (repeatable)', (value: string, all: string[] = []) => [...all, value])
+      .option('--mode <mode>', 'structured (the default: the CloudEvent as JSON) or binary (ce- headers)')
+      .option('--filter <json>', 'a content pattern, as JSON (docs/patterns.md)')
+      .option('--start <start>', 'earliest, latest (the default) or an RFC 3339 time')
+      .option('--batch-size <n>', 'records per request (1 to 1000)')
+      .option('--max-in-flight <n>', 'requests in flight per partition')
+      .option('--timeout <duration>', 'time limit of one attempt, e.g. 10s')
+      .option('--retry-schedule <durations>', 'waits before each retry, comma-separated, e.g. 5s,1m,10m,1h')
+      .option('--disable-after <duration>', 'disable when everything has failed this long, e.g. 5d')
+      .option('--secret <whsec>', 'the signing secret (generated and shown once when left out)'),
+    'key',
+  ).action(async (name: string, options: SubscriptionFlags) => {
+    const answer = (await clientFor(options, 'key').request('PUT', path(name), definitionOf(options))).body as { secret?: string };
+    print(answer);
+    if (answer.secret !== undefined) process.stderr.write(`The signing secret is shown only now; keep it where your endpoint can read it.\n`);
+  });
+  withConnection(subscription.command('delete <name>').description('stop delivering and delete the subscription'), 'key').action(async (name: string, options: ConnectionOptions) => {
+    await clientFor(options, 'key').request('DELETE', path(name));
+    print({ deleted: name });
+  });
+  for (const [verb, description] of [
+    ['pause', 'pause delivery (requests in flight finish; progress is kept)'],
+    ['resume', 'resume a paused or disabled subscription'],
+  ] as const) {
+    withConnection(subscription.command(`${verb} <name>`).description(description), 'key').action(async (name: string, options: ConnectionOptions) => {
+      print((await clientFor(options, 'key').request('POST', path(name, `/${verb}`))).body);
+    });
+  }
+  withConnection(subscription.command('replay <name>').description('deliver again from a point').requiredOption('--from <from>', 'earliest, latest, an RFC 3339 time, or an offset'), 'key').action(
+    async (name: string, options: ConnectionOptions & { from: string }) => {
+      const from = /^\d+$/.test(options.from) ? Number(options.from) : options.from;
+      print((await clientFor(options, 'key').request('POST', path(name, '/replay'), { from })).body);
+    },
+  );
+  withConnection(
+    subscription
+      .command('rotate-secret <name>')
+      .description('a new signing secret, shown once; the old one keeps signing for the grace period')
+      .option('--secret <whsec>', 'the new secret (generated when left out)')
+      .option('--grace <seconds>', 'how long the old secret keeps signing, seconds (default 86400)'),
+    'key',
+  ).action(async (name: string, options: ConnectionOptions & { secret?: string; grace?: string }) => {
+    const body: Record<string, unknown> = {};
+    if (options.secret !== undefined) body.secret = options.secret;
+    if (options.grace !== undefined) body.graceSeconds = Number(options.grace);
+    print((await clientFor(options, 'key').request('POST', path(name, '/rotate-secret'), body)).body);
+    process.stderr.write('The new secret is shown only now.\n');
+  });
+  withConnection(subscription.command('deliveries <name>').description("this server's recent delivery attempts, newest first").option('--limit <n>', 'how many (1 to 200)', '50'), 'key').action(
+    async (name: string, options: ConnectionOptions & { limit: string }) => {
+      print((await clientFor(options, 'key').request('GET', path(name, `/deliveries?limit=${encodeURIComponent(options.limit)}`))).body);
+    },
+  );
+}
+
+/** The file's definition with the flags laid over it; the server checks the result. */
+function definitionOf(options: SubscriptionFlags): Record<string, unknown> {
+  const base = options.file === undefined ? {} : readDocument(options.file);
+  const definition: Record<string, unknown> = typeof base === 'object' && base !== null && !Array.isArray(base) ? { ...(base as Record<string, unknown>) } : {};
+  if (options.types !== undefined) definition.types = options.types.split(',').map((type) => type.trim()).filter((type) => type !== '');
+  const destination = typeof definition.destination === 'object' && definition.destination !== null ? { ...(definition.destination as Record<string, unknown>) } : {};
+  if (options.url !== undefined) destination.url = options.url;
+  if (options.mode !== undefined) destination.mode = options.mode;
+  if (options.header !== undefined) {
+    const headers: Record<string, string> = { ...(destination.headers as Record<string, string> | undefined) };
+    for (const pair of options.header) {
+      const at = pair.indexOf('=');
+      headers[at < 0 ? pair : pair.slice(0, at)] = at < 0 ? '' : pair.slice(at + 1);
+    }
+    destination.headers = headers;
+  }
+  if (Object.keys(destination).length > 0) definition.destination = { kind: 'webhook', ...destination };
+  if (options.filter !== undefined) definition.filter = parseJson(options.filter, '--filter');
+  if (options.start !== undefined) definition.start = options.start;
+  if (options.secret !== undefined) definition.secret = options.secret;
+  const delivery: Record<string, unknown> = typeof definition.delivery === 'object' && definition.delivery !== null ? { ...(definition.delivery as Record<string, unknown>) } : {};
+  if (options.batchSize !== undefined) delivery.batchSize = Number(options.batchSize);
+  if (options.maxInFlight !== undefined) delivery.maxInFlight = Number(options.maxInFlight);
+  if (options.timeout !== undefined) delivery.timeoutMs = options.timeout;
+  if (options.retrySchedule !== undefined) delivery.retrySchedule = options.retrySchedule.split(',').map((item) => item.trim());
+  if (options.disableAfter !== undefined) delivery.disableAfter = options.disableAfter;
+  if (Object.keys(delivery).length > 0) definition.delivery = delivery;
+  return definition;
+}
+
+function parseJson(text: string, flag: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new Error(`${flag} is not JSON: ${text}`);
+  }
+}
