@@ -45,7 +45,7 @@ function parseJson(output: { code: number; stdout: string; stderr: string }, wha
 void test('sluice --help and --version answer without a server', async () => {
   const [help, version] = await Promise.all([runCli(['--help'], clean), runCli(['--version'], clean)]);
   assert.equal(help.code, 0, help.stderr);
-  for (const command of ['start', 'tenant', 'key', 'type', 'pipeline', 'produce', 'stream', 'tail', 'group', 'dead-letters', 'source']) {
+  for (const command of ['start', 'tenant', 'key', 'type', 'pipeline', 'produce', 'stream', 'tail', 'group', 'dead-letters', 'source', 'subscription']) {
     assert.match(help.stdout, new RegExp(`^\\s+${command}\\b`, 'm'), `--help does not list ${command}`);
   }
   const packageVersion = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;

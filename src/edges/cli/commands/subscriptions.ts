@@ -5,7 +5,7 @@ import { readDocument } from '../read-document.ts';
 interface SubscriptionFlags extends ConnectionOptions {
   file?: string;
   types?: string;
-  url?: string;
+  endpoint?: string;
   header?: string[];
   mode?: string;
   filter?: string;
@@ -35,7 +35,7 @@ export function registerSubscriptions(program: Command): void {
       .description('create or replace a subscription, from flags or a YAML or JSON file')
       .option('-f, --file <file>', 'the definition: {types, destination, filter?, start?, delivery?, secret?} (- for stdin)')
       .option('--types <types>', 'event types to deliver, comma-separated ("_dead" for the dead letters)')
-      .option('--url <url>', 'the endpoint: an http(s) URL')
+      .option('--endpoint <url>', 'the webhook: an http(s) URL')
       .option('--header <name=value>', 'a header sent with every request (repeatable)', (value: string, all: string[] = []) => [...all, value])
       .option('--mode <mode>', 'structured (the default: the CloudEvent as JSON) or binary (ce- headers)')
       .option('--filter <json>', 'a content pattern, as JSON (docs/patterns.md)')
@@ -97,7 +97,7 @@ function definitionOf(options: SubscriptionFlags): Record<string, unknown> {
   const definition: Record<string, unknown> = typeof base === 'object' && base !== null && !Array.isArray(base) ? { ...(base as Record<string, unknown>) } : {};
   if (options.types !== undefined) definition.types = options.types.split(',').map((type) => type.trim()).filter((type) => type !== '');
   const destination = typeof definition.destination === 'object' && definition.destination !== null ? { ...(definition.destination as Record<string, unknown>) } : {};
-  if (options.url !== undefined) destination.url = options.url;
+  if (options.endpoint !== undefined) destination.url = options.endpoint;
   if (options.mode !== undefined) destination.mode = options.mode;
   if (options.header !== undefined) {
     const headers: Record<string, string> = { ...(destination.headers as Record<string, string> | undefined) };

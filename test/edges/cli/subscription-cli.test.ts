@@ -1,0 +1,60 @@
+/**
+ * `sluice subscription …` against a real `sluice start`: set, show, list, pause, resume,
+ * replay, rotate-secret, deliveries and delete, and the error a typo gets.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Webhook } from 'standardwebhooks';
+import { startReceiver } from '../../helpers/receiver.ts';
+import { runCli, spawnSluice } from '../../helpers/process.ts';
+import { adminToken, tempDir } from '../../helpers/sluice.ts';
+import { callJson } from '../../integrity/load.ts';
+
+const clean = { SLUICE_ADMIN_TOKEN: adminToken, SLUICE_KEY: undefined, SLUICE_URL: undefined, SLUICE_DATA_DIR: undefined, SLUICE_CONFIG: undefined, SLUICE_DELIVERY_ALLOW_PRIVATE_NETWORKS: 'true' };
+
+void test('the subscription commands manage a webhook from set to delete', { timeout: 60_000 }, async (t) => {
+  const server = await spawnSluice(t, ['--data-dir', tempDir(t)], clean);
+  await callJson(server.url, 'POST', '/v1/tenants', adminToken, { id: 'acme' }, 201);
+  const { key } = (await callJson(server.url, 'POST', '/v1/tenants/acme/keys', adminToken, { scopes: ['produce', 'consume', 'manage'] }, 201)) as { key: string };
+  await callJson(server.url, 'PUT', '/v1/types/fruits', key, { schema: { type: 'object' } }, 201);
+  const env = { ...clean, SLUICE_URL: server.url, SLUICE_KEY: key };
+  const receiver = await startReceiver(t);
+  const run = async (args: string[]): Promise<any> => {
+    const result = await runCli(['subscription', ...args], env);
+    assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
+    return result.stdout.trim() === '' ? undefined : JSON.parse(result.stdout);
+  };
+
+  const created = await run(['set', 'hook', '--types', 'fruits', '--endpoint', receiver.url, '--header', 'authorization=Bearer abc', '--retry-schedule', '1s,1m', '--start', 'earliest']);
+  assert.match(created.secret, /^whsec_/);
+  assert.deepEqual(created.delivery.retrySchedule, [1000, 60_000]);
+  assert.deepEqual(created.destination.headers, { authorization: 'Bearer abc' });
+
+  await callJson(server.url, 'POST', '/v1/events', key, { type: 'fruits', data: { name: 'apple' } }, 200);
+  await receiver.until((r) => r.length === 1);
+  new Webhook(created.secret as string).verify(receiver.requests[0]!.body, receiver.requests[0]!.headers as Record<string, string>);
+  assert.equal(receiver.requests[0]!.headers.authorization, 'Bearer abc');
+
+  const shown = await run(['show', 'hook']);
+  assert.equal(shown.state, 'active');
+  assert.equal(shown.secret, undefined);
+  assert.deepEqual((await run(['list'])).items.map((item: { name: string }) => item.name), ['hook']);
+  assert.equal((await run(['pause', 'hook'])).state, 'paused');
+  assert.equal((await run(['resume', 'hook'])).state, 'active');
+  const deliveries = await run(['deliveries', 'hook']);
+  assert.equal(deliveries.items[0].outcome, 'delivered');
+  await run(['replay', 'hook', '--from', 'earliest']);
+  await receiver.until((r) => r.length === 2);
+  const rotated = await run(['rotate-secret', 'hook']);
+  assert.match(rotated.secret, /^whsec_/);
+
+  const typo = await runCli(['subscription', 'set', 'other', '--types', 'fruts', '--endpoint', receiver.url], env);
+  assert.equal(typo.code, 1);
+  assert.match(typo.stderr, /invalid_subscription: .*"fruts"/);
+  assert.match(typo.stderr, /^fix: \S/m);
+
+  assert.deepEqual(await run(['delete', 'hook']), { deleted: 'hook' });
+  const missing = await runCli(['subscription', 'show', 'hook'], env);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /not_found/);
+});
