@@ -112,9 +112,14 @@ export class SubscriptionRunner implements RunnerContext {
   /** A new version of the same incarnation (settings, state, secrets). */
   update(doc: SubscriptionDoc): void {
     const filterChanged = JSON.stringify(doc.filter) !== JSON.stringify(this.#doc.filter);
+    const resumed = doc.state === 'active' && this.#doc.state !== 'active';
     this.#doc = doc;
     if (filterChanged) this.#filter = compileFilter(doc.filter);
-    if (doc.state === 'active') this.#disabling = false;
+    if (resumed) {
+      // A resumed subscription gets the whole disableAfter again before it is disabled.
+      this.#disabling = false;
+      this.#failingSince = undefined;
+    }
     this.#wakeup.notify();
   }
 

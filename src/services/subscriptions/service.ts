@@ -44,7 +44,8 @@ export interface SubscriptionView {
   filter?: unknown;
   start: string;
   destination: SubscriptionDoc['destination'];
-  delivery: SubscriptionDoc['delivery'];
+  /** As a definition takes it (durations in milliseconds), so a view can be sent back. */
+  delivery: Omit<SubscriptionDoc['delivery'], 'disableAfterMs'> & { disableAfter: number };
   state: SubscriptionState;
   disabledReason?: string;
   stateChangedAt: string;
@@ -403,7 +404,7 @@ function view(doc: SubscriptionDoc): SubscriptionView {
     types: doc.types,
     start: typeof doc.start === 'string' ? doc.start : new Date(doc.start.time).toISOString(),
     destination: doc.destination,
-    delivery: doc.delivery,
+    delivery: { batchSize: doc.delivery.batchSize, maxInFlight: doc.delivery.maxInFlight, timeoutMs: doc.delivery.timeoutMs, retrySchedule: doc.delivery.retrySchedule, disableAfter: doc.delivery.disableAfterMs },
     state: doc.state,
     stateChangedAt: doc.stateChangedAt,
     secrets: doc.secrets.map((s) => {

@@ -138,6 +138,10 @@ void test('an endpoint failing everything for disableAfter is disabled automatic
   const count = receiver.requests.length;
   await sleep(600);
   assert.equal(receiver.requests.length, count, 'a disabled subscription sends nothing');
+  receiver.respond((_, res) => res.end());
+  assert.equal((await s.call('POST', '/v1/subscriptions/broken/resume', { token: key })).body.state, 'active');
+  await receiver.until((r) => r.length === count + 1);
+  assert.equal((await s.call('GET', '/v1/subscriptions/broken', { token: key })).body.state, 'active');
 });
 
 void test('after the last attempt the record becomes a delivery dead letter; redrive sends it again to the same subscription', async (t) => {
