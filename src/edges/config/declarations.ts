@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { SluiceError } from '../../domain/errors.ts';
 import { isTenantId, isTypeName } from '../../domain/names.ts';
 import type { PipelineConfig } from '../../domain/pipeline-config.ts';
 import type { SchemaFormat } from '../../domain/catalog-docs.ts';
+import { assertSubscriptionName, parseSubscriptionDefinition } from '../../domain/subscriptions/definition.ts';
 import { ConfigError } from './config-error.ts';
 
 /** An event type as declared in sluice.yaml. */
@@ -114,7 +116,7 @@ export function readDeclarations(file: string, section: unknown): Declarations {
     const subscriptions = tenantSettings.subscriptions ?? {};
     if (!isMapping(subscriptions)) fail(`${where}.subscriptions`, 'must map subscription names to their settings');
     for (const [name, declared] of Object.entries(subscriptions as Record<string, unknown>)) {
-      tenant.subscriptions.set(name, readSubscription(`${where}.subscriptions.${name}`, declared, fail));
+      tenant.subscriptions.set(name, readSubscription(`${where}.subscriptions.${name}`, name, declared, fail));
     }
     tenants.push(tenant);
   }
@@ -163,11 +165,25 @@ function readType(file: string, where: string, name: string, declared: unknown, 
   return type;
 }
 
-function readSubscription(where: string, declared: unknown, fail: (key: string, problem: string) => never): DeclaredSubscription {
+function readSubscription(where: string, name: string, declared: unknown, fail: (key: string, problem: string) => never): DeclaredSubscription {
+  try {
+    assertSubscriptionName(name);
+  } catch {
+    fail(where, 'is not a subscription name: lower-case letters, digits, ".", "_" and "-", at most 128, starting with a letter or digit');
+  }
   if (!isMapping(declared)) return fail(where, 'must be a mapping with types, destination and optional filter, start, delivery, secretEnv');
-  if ('secret' in declared) fail(`${where}.secret`, 'is a secret and does not belong in the file: put it in an environment variable and name that with secretEnv');
+  if ('secret' in declared) fail(`${where}.secret`, 'is a secret and does not belong in the file: put it in an environment variable and name that variable with secretEnv (e.g. secretEnv: WEBHOOK_SECRET)');
   for (const key of Object.keys(declared)) if (!subscriptionKeys.has(key)) fail(`${where}.${key}`, `is not a setting (expected ${[...subscriptionKeys].join(', ')})`);
   const { secretEnv, ...definition } = declared;
+  // The whole definition is checked now, so a mistake stops start-up before the store opens;
+  // whether its types exist and its URL may be called is checked when it is applied.
+  try {
+    parseSubscriptionDefinition(definition);
+  } catch (error) {
+    if (!(error instanceof SluiceError)) throw error;
+    const problems = error.details?.map((detail) => `${where}${detail.path.replaceAll('/', '.')} ${detail.reason}`) ?? [`${where} ${error.message}`];
+    fail(where, `is not a valid subscription: ${problems.join('; ')} (docs/subscriptions.md)`);
+  }
   const subscription: DeclaredSubscription = { definition };
   if (secretEnv !== undefined) {
     if (typeof secretEnv !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(secretEnv)) fail(`${where}.secretEnv`, 'must name an environment variable, such as WEBHOOK_SECRET');
@@ -176,16 +192,25 @@ function readSubscription(where: string, declared: unknown, fail: (key: string, 
   return subscription;
 }
 
-/** Puts each declared subscription's secret from the environment into its definition. */
+/** Puts each declared subscription's secret from the environment into its definition; never prints the secret. */
 export function resolveSubscriptionSecrets(declarations: Declarations, env: NodeJS.ProcessEnv): void {
   for (const tenant of declarations.tenants) {
     for (const [name, subscription] of tenant.subscriptions) {
       if (subscription.secretEnv === undefined) continue;
+      const where = `config file ${declarations.file}: tenants.${tenant.id}.subscriptions.${name}.secretEnv names ${subscription.secretEnv}`;
       const secret = env[subscription.secretEnv];
       if (secret === undefined || secret === '') {
-        throw new ConfigError(`config file ${declarations.file}: tenants.${tenant.id}.subscriptions.${name}.secretEnv names ${subscription.secretEnv}, which is not set: export ${subscription.secretEnv}=whsec_… before starting`);
+        throw new ConfigError(`${where}, which is not set: export ${subscription.secretEnv}=whsec_… before starting (or leave secretEnv out and Sluice generates a secret)`);
       }
-      subscription.definition.secret = secret;
+      const definition = { ...subscription.definition, secret };
+      try {
+        parseSubscriptionDefinition(definition);
+      } catch (error) {
+        const problem = error instanceof SluiceError ? error.details?.find((detail) => detail.path === '/secret') : undefined;
+        if (problem === undefined) throw error;
+        throw new ConfigError(`${where}, whose value is not a signing secret: ${problem.reason}`);
+      }
+      subscription.definition = definition;
     }
   }
 }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { parseDuration } from '../../../domain/subscriptions/durations.ts';
 import { clientFor, print, withConnection, type ConnectionOptions } from '../connection.ts';
 import { readDocument } from '../read-document.ts';
 
@@ -50,7 +51,7 @@ export function registerSubscriptions(program: Command): void {
   ).action(async (name: string, options: SubscriptionFlags) => {
     const answer = (await clientFor(options, 'key').request('PUT', path(name), definitionOf(options))).body as { secret?: string };
     print(answer);
-    if (answer.secret !== undefined) process.stderr.write(`The signing secret is shown only now; keep it where your endpoint can read it.\n`);
+    if (answer.secret !== undefined) showSecretOnce(answer.secret);
   });
   withConnection(subscription.command('delete <name>').description('stop delivering and delete the subscription'), 'key').action(async (name: string, options: ConnectionOptions) => {
     await clientFor(options, 'key').request('DELETE', path(name));
@@ -75,14 +76,15 @@ export function registerSubscriptions(program: Command): void {
       .command('rotate-secret <name>')
       .description('a new signing secret, shown once; the old one keeps signing for the grace period')
       .option('--secret <whsec>', 'the new secret (generated when left out)')
-      .option('--grace <seconds>', 'how long the old secret keeps signing, seconds (default 86400)'),
+      .option('--grace <duration>', 'how long the old secret keeps signing, e.g. 24h (the default), 30m, 0s; at most 7d'),
     'key',
   ).action(async (name: string, options: ConnectionOptions & { secret?: string; grace?: string }) => {
     const body: Record<string, unknown> = {};
     if (options.secret !== undefined) body.secret = options.secret;
-    if (options.grace !== undefined) body.graceSeconds = Number(options.grace);
-    print((await clientFor(options, 'key').request('POST', path(name, '/rotate-secret'), body)).body);
-    process.stderr.write('The new secret is shown only now.\n');
+    if (options.grace !== undefined) body.graceSeconds = graceSeconds(options.grace);
+    const answer = (await clientFor(options, 'key').request('POST', path(name, '/rotate-secret'), body)).body as { secret?: string };
+    print(answer);
+    if (answer.secret !== undefined) showSecretOnce(answer.secret);
   });
   withConnection(subscription.command('deliveries <name>').description("this server's recent delivery attempts, newest first").option('--limit <n>', 'how many (1 to 200)', '50'), 'key').action(
     async (name: string, options: ConnectionOptions & { limit: string }) => {
@@ -103,7 +105,8 @@ function definitionOf(options: SubscriptionFlags): Record<string, unknown> {
     const headers: Record<string, string> = { ...(destination.headers as Record<string, string> | undefined) };
     for (const pair of options.header) {
       const at = pair.indexOf('=');
-      headers[at < 0 ? pair : pair.slice(0, at)] = at < 0 ? '' : pair.slice(at + 1);
+      if (at <= 0) throw new Error(`--header ${pair}: write name=value, e.g. --header "authorization=Bearer abc"`);
+      headers[pair.slice(0, at).trim()] = pair.slice(at + 1);
     }
     destination.headers = headers;
   }
@@ -112,13 +115,30 @@ function definitionOf(options: SubscriptionFlags): Record<string, unknown> {
   if (options.start !== undefined) definition.start = options.start;
   if (options.secret !== undefined) definition.secret = options.secret;
   const delivery: Record<string, unknown> = typeof definition.delivery === 'object' && definition.delivery !== null ? { ...(definition.delivery as Record<string, unknown>) } : {};
-  if (options.batchSize !== undefined) delivery.batchSize = Number(options.batchSize);
-  if (options.maxInFlight !== undefined) delivery.maxInFlight = Number(options.maxInFlight);
+  if (options.batchSize !== undefined) delivery.batchSize = wholeNumber(options.batchSize);
+  if (options.maxInFlight !== undefined) delivery.maxInFlight = wholeNumber(options.maxInFlight);
   if (options.timeout !== undefined) delivery.timeoutMs = options.timeout;
   if (options.retrySchedule !== undefined) delivery.retrySchedule = options.retrySchedule.split(',').map((item) => item.trim());
   if (options.disableAfter !== undefined) delivery.disableAfter = options.disableAfter;
   if (Object.keys(delivery).length > 0) definition.delivery = delivery;
   return definition;
+}
+
+/** Prints a signing secret where a person sees it even when stdout goes to a file or a pipe. */
+function showSecretOnce(secret: string): void {
+  process.stderr.write(`\nSigning secret: ${secret}\nIt is shown only now (later answers show its first characters): keep it where your endpoint verifies signatures.\n`);
+}
+
+/** A flag's number as a number; anything else as typed, for the server to name. */
+function wholeNumber(text: string): number | string {
+  return /^\d{1,15}$/.test(text.trim()) ? Number(text) : text;
+}
+
+/** `--grace 24h` (or a number of seconds) as the seconds the API takes. */
+function graceSeconds(text: string): number {
+  const ms = /^\d{1,9}$/.test(text.trim()) ? Number(text) * 1000 : parseDuration(text);
+  if (ms === undefined) throw new Error(`--grace ${text}: give a duration such as 24h, 30m or 0s (at most 7d)`);
+  return Math.round(ms / 1000);
 }
 
 function parseJson(text: string, flag: string): unknown {
