@@ -65,8 +65,20 @@ export function assertSubscriptionName(name: string): void {
   }
 }
 
-/** @throws SluiceError `invalid_subscription` with one detail per problem */
-export function parseSubscriptionDefinition(input: unknown): ParsedSubscription {
+const secretReason = 'a signing secret is "whsec_" followed by base64 of 24 to 64 random bytes; leave it out and Sluice generates one';
+
+/** True for a Standard Webhooks secret Sluice accepts: `whsec_` and base64 of 24 to 64 bytes. */
+export function isSigningSecret(value: unknown): value is string {
+  return typeof value === 'string' && secretPattern.test(value) && validBase64Key(value);
+}
+
+/**
+ * Checks a definition and fills in defaults. `typeExists`, when given, is asked about each
+ * named type, so an unknown type is reported in the same answer as every other problem.
+ *
+ * @throws SluiceError `invalid_subscription` with one detail per problem
+ */
+export function parseSubscriptionDefinition(input: unknown, typeExists?: (type: string) => boolean): ParsedSubscription {
   const problems: ErrorDetail[] = [];
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new SluiceError('invalid_subscription', 'a subscription is an object with types, destination and optional filter, start, delivery, secret', { details: [{ path: '', reason: 'not an object' }] });
@@ -75,14 +87,20 @@ export function parseSubscriptionDefinition(input: unknown): ParsedSubscription 
   for (const key of Object.keys(definition)) if (!definitionKeys.has(key)) problems.push({ path: `/${key}`, reason: `unknown key (expected ${[...definitionKeys].join(', ')})` });
 
   const types = parseTypes(definition.types, problems);
+  if (typeExists !== undefined) {
+    types.forEach((type, i) => {
+      if (type !== deadLetterType && !typeExists(type)) problems.push({ path: `/types/${i}`, reason: `no event type "${type}": register it first, or use "${deadLetterType}" for dead letters` });
+    });
+  }
   if (definition.filter !== undefined) compileFilter(definition.filter, problems);
   const start = parseStart(definition.start, problems);
   const destination = parseDestination(definition.destination, problems);
   const delivery = parseDelivery(definition.delivery, problems);
+  if (destination?.mode === 'binary' && delivery.batchSize > 1) problems.push({ path: '/destination/mode', reason: 'binary mode carries one record per request; use "structured" for batches (delivery.batchSize > 1)' });
   let secret: string | undefined;
   if (definition.secret !== undefined) {
-    if (typeof definition.secret !== 'string' || !secretPattern.test(definition.secret) || !validBase64Key(definition.secret)) {
-      problems.push({ path: '/secret', reason: 'a signing secret is "whsec_" followed by base64 of 24 to 64 random bytes; leave it out and Sluice generates one' });
+    if (!isSigningSecret(definition.secret)) {
+      problems.push({ path: '/secret', reason: secretReason });
     } else {
       secret = definition.secret;
     }

@@ -6,9 +6,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { SigningSecret, StartFromDoc, SubscriptionDoc, SubscriptionState } from '../../domain/catalog-docs.ts';
 import { SluiceError } from '../../domain/errors.ts';
-import { deadLetterStream, deadLetterType } from '../../domain/names.ts';
+import { deadLetterStream } from '../../domain/names.ts';
 import { parseStartFrom } from '../../domain/positions.ts';
-import { assertSubscriptionName, parseSubscriptionDefinition } from '../../domain/subscriptions/definition.ts';
+import { assertSubscriptionName, isSigningSecret, parseSubscriptionDefinition } from '../../domain/subscriptions/definition.ts';
 import type { ParsedSubscription } from '../../domain/subscriptions/definition.ts';
 import type { Catalog } from '../../ports/catalog.ts';
 import type { ConsumerGroups } from '../../ports/consumer-groups.ts';
@@ -130,11 +130,7 @@ export class SubscriptionService {
   async put(tenant: string, name: string, definition: unknown): Promise<PutResult> {
     assertSubscriptionName(name);
     if (this.#catalog.get('tenant', tenant) === undefined) throw new SluiceError('not_found', `tenant "${tenant}" does not exist`);
-    const parsed = parseSubscriptionDefinition(definition);
-    if (parsed.delivery.batchSize > 1 && parsed.destination.mode === 'binary') {
-      throw new SluiceError('invalid_subscription', 'binary mode carries one record per request; use mode "structured" for batches', { details: [{ path: '/destination/mode', reason: 'binary with batchSize > 1' }] });
-    }
-    this.#assertTypes(tenant, parsed.types);
+    const parsed = parseSubscriptionDefinition(definition, (type) => this.#catalog.get('event-type', `${tenant}/${type}`) !== undefined);
     await this.#assertDestination(parsed.destination.url);
     return this.#writes.run(key(tenant, name), async () => {
       const existing = this.#catalog.get('subscription', key(tenant, name))?.value;
@@ -210,9 +206,14 @@ export class SubscriptionService {
 
   /** A new signing secret (generated unless given); the old one signs too until the grace period ends. */
   async rotateSecret(tenant: string, name: string, given?: unknown, graceMs?: number): Promise<{ secret: string; subscription: SubscriptionView }> {
-    let secret: string;
-    if (given === undefined) secret = generateSecret();
-    else secret = parseSubscriptionDefinition({ types: ['x'], destination: { url: 'https://example.com/' }, secret: given }).secret!;
+    this.#doc(tenant, name);
+    if (given !== undefined && !isSigningSecret(given)) {
+      throw new SluiceError('invalid_subscription', 'the new secret is not a signing secret', { details: [{ path: '/secret', reason: 'use "whsec_" followed by base64 of 24 to 64 random bytes, or leave it out and Sluice generates one' }] });
+    }
+    if (graceMs !== undefined && !(Number.isSafeInteger(graceMs) && graceMs >= 0 && graceMs <= 7 * 86_400_000)) {
+      throw new SluiceError('invalid_request', 'the grace period is from 0 to 7 days', { details: [{ path: '/graceSeconds', reason: `got ${graceMs / 1000}` }] });
+    }
+    const secret = given ?? generateSecret();
     return this.#writes.run(key(tenant, name), async () => {
       const doc = this.#doc(tenant, name);
       const now = new Date();
@@ -319,7 +320,8 @@ export class SubscriptionService {
       if (doc.state === state) return view(doc);
       const now = new Date().toISOString();
       const next: SubscriptionDoc = { ...doc, state, stateChangedAt: now, updatedAt: now };
-      if (state === 'active') delete next.disabledReason;
+      // The reason belongs to the disabled state; paused or resumed, it no longer applies.
+      delete next.disabledReason;
       await this.#catalog.put('subscription', key(tenant, name), next);
       this.#logger?.info({ tenant, subscription: name, state }, `subscription ${state === 'active' ? 'resumed' : state}`);
       return view(next);
@@ -330,15 +332,6 @@ export class SubscriptionService {
     const doc = this.#catalog.get('subscription', key(tenant, name))?.value;
     if (doc === undefined) throw new SluiceError('not_found', `tenant "${tenant}" has no subscription "${name}"`);
     return doc;
-  }
-
-  #assertTypes(tenant: string, types: readonly string[]): void {
-    const unknown = types.filter((type) => type !== deadLetterType && this.#catalog.get('event-type', `${tenant}/${type}`) === undefined);
-    if (unknown.length > 0) {
-      throw new SluiceError('invalid_subscription', `tenant "${tenant}" has no event type ${unknown.map((t) => `"${t}"`).join(', ')}: register it first, or use "${deadLetterType}" for dead letters`, {
-        details: unknown.map((type) => ({ path: `/types/${types.indexOf(type)}`, reason: 'no such event type' })),
-      });
-    }
   }
 
   async #assertDestination(url: string): Promise<void> {
@@ -352,6 +345,7 @@ export class SubscriptionService {
   }
 
   async #replayStart(tenant: string, stream: string, from: unknown): Promise<number[]> {
+    if (typeof from === 'string' && /^\d{1,15}$/.test(from)) from = Number(from);
     if (typeof from === 'number' && Number.isSafeInteger(from) && from >= 0) {
       const info = await this.#reader.describe(tenant, stream);
       return info.endOffsets.map((end, partition) => Math.max(info.startOffsets[partition] ?? 0, Math.min(from, end)));

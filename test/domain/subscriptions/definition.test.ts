@@ -54,3 +54,13 @@ void test('every problem is named in one invalid_subscription error', () => {
 void test('URLs with credentials are refused with a hint', () => {
   assert.throws(() => parseSubscriptionDefinition({ ...base, destination: { url: 'https://user:pw@hooks.example.com/' } }), /destination\.headers/);
 });
+
+void test('an unknown type and binary batches are named in the same answer as a typo', () => {
+  try {
+    parseSubscriptionDefinition({ types: ['orders', 'ordres'], destinaton: {}, destination: { url: 'https://h.example.com/', mode: 'binary' }, delivery: { batchSize: 10 } }, (type) => type === 'orders');
+    assert.fail('expected an error');
+  } catch (error) {
+    assert.ok(error instanceof SluiceError);
+    assert.deepEqual((error.details ?? []).map((d) => d.path).sort(), ['/destination/mode', '/destinaton', '/types/1']);
+  }
+});

@@ -207,3 +207,19 @@ void test('delivery metrics are on /metrics', async (t) => {
   assert.match(metrics.body, /sluice_deliveries_total\{tenant="acme",subscription="hook",outcome="delivered"\} 1/);
   assert.match(metrics.body, /sluice_delivery_duration_seconds_bucket\{le="[^"]+",tenant="acme",subscription="hook"\}/);
 });
+
+void test('rotate-secret on an unknown name is not_found whatever the body; replay takes an offset as text too', async (t) => {
+  const s = await startSluice(t, { delivery: { allowPrivateNetworks: true } });
+  const key = await s.tenantWithKey('acme');
+  await s.call('PUT', '/v1/types/orders', { token: key, body: { schema: true } });
+  const missing = await s.call('POST', '/v1/subscriptions/nope/rotate-secret', { token: key, body: { secret: 'bad' } });
+  assert.equal(missing.body.error.code, 'not_found');
+  const receiver = await startReceiver(t);
+  await s.call('PUT', '/v1/subscriptions/hook', { token: key, body: { ...definition(receiver.url), start: 'earliest' } });
+  await s.call('POST', '/v1/events', { token: key, body: [{ type: 'orders', key: 'a', data: { n: 0 } }, { type: 'orders', key: 'a', data: { n: 1 } }] });
+  await receiver.until((r) => r.length === 2);
+  const replay = await s.call('POST', '/v1/subscriptions/hook/replay', { token: key, body: { from: '1' } });
+  assert.equal(replay.status, 200, JSON.stringify(replay.body));
+  await receiver.until((r) => r.length === 3);
+  assert.equal((JSON.parse(receiver.requests[2]!.body) as { data: { n: number } }).data.n, 1, 'the replay started at offset 1');
+});
