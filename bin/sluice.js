@@ -3,8 +3,8 @@
 import { existsSync } from 'node:fs';
 
 const [major, minor] = process.versions.node.split('.').map(Number);
-if (major < 22 || (major === 22 && minor < 18)) {
-  process.stderr.write(`sluice needs Node.js 22.18 or newer (found ${process.versions.node}).\n`);
+if (major < 22 || (major === 22 && minor < 22)) {
+  process.stderr.write(`sluice needs Node.js 22.22 or newer (found ${process.versions.node}).\n`);
   process.exit(1);
 }
 const source = new URL('../src/edges/cli/main.ts', import.meta.url);

@@ -161,8 +161,10 @@ export function loadConfig(options: { flags?: ConfigInput; env?: NodeJS.ProcessE
   if (!validate(merged)) {
     const problems = (validate.errors ?? []).map((error) => {
       const where = error.instancePath.slice(1).replaceAll('/', '.') || '(top level)';
-      const extra = (error.params as { additionalProperty?: string }).additionalProperty;
-      return extra === undefined ? `${where} ${error.message ?? ''}` : `${where === '(top level)' ? '' : `${where}.`}${extra} is not a setting`;
+      const { additionalProperty: extra, allowedValues } = error.params as { additionalProperty?: string; allowedValues?: unknown[] };
+      if (extra !== undefined) return `${where === '(top level)' ? '' : `${where}.`}${extra} is not a setting`;
+      if (allowedValues !== undefined) return `${where} must be one of ${allowedValues.map(String).join(', ')}`;
+      return `${where} ${error.message ?? ''}`;
     });
     throw new ConfigError(`invalid configuration${fileName === undefined ? '' : ` (file ${fileName})`}: ${problems.join('; ')}. See the configuration table in README.md.`);
   }

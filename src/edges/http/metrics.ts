@@ -10,7 +10,8 @@ export interface Metrics {
 /** Prometheus series for one Sluice instance, on a registry of its own. */
 export function createMetrics(): Metrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'sluice_process_' });
+  // prom-client's default names already start with process_ or nodejs_.
+  collectDefaultMetrics({ register: registry, prefix: 'sluice_' });
   const accepted = new Counter({ name: 'sluice_events_accepted_total', help: 'Events appended to their stream.', labelNames: ['tenant', 'type'], registers: [registry] });
   const filtered = new Counter({ name: 'sluice_events_filtered_total', help: 'Events a pipeline filter dropped on purpose.', labelNames: ['tenant', 'type'], registers: [registry] });
   const rejected = new Counter({ name: 'sluice_events_rejected_total', help: 'Events refused, by error code.', labelNames: ['tenant', 'type', 'code'], registers: [registry] });

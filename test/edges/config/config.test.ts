@@ -45,6 +45,7 @@ void test('a bad setting names the file, the key and what is wrong', (t) => {
     assert.throws(() => loadConfig({ configFile: file, env: {} }), (error: unknown) => error instanceof ConfigError && expected.test(error.message), text);
   }
   assert.throws(() => loadConfig({ env: { SLUICE_PORT: 'eighty' } }), /SLUICE_PORT=eighty is not a whole number/);
+  assert.throws(() => loadConfig({ env: { SLUICE_LOG_LEVEL: 'verbose' } }), /logLevel must be one of fatal, error, warn, info, debug, trace, silent/);
 });
 
 void test('declared tenants, types and pipelines are applied at start, and a second start changes nothing', async (t) => {

@@ -33,7 +33,8 @@ void test('/metrics counts accepted and rejected events by tenant and type', asy
   assert.match(text, /^sluice_events_rejected_total\{tenant="acme",type="fruits",code="schema_validation_failed"\} 1$/m);
   assert.match(text, /^sluice_events_dead_lettered_total\{tenant="acme",type="fruits"\} 1$/m);
   assert.match(text, /^sluice_http_request_duration_seconds_count\{method="POST",route="\/v1\/events",status="207"\} 1$/m);
-  assert.match(text, /^sluice_process_/m);
+  assert.match(text, /^sluice_process_cpu_seconds_total/m);
+  assert.doesNotMatch(text, /sluice_process_process_/, 'process metrics are not named twice');
 });
 
 // The series carry tenant and type names; tenants must not learn each other's (DESIGN: tenants are walls).
