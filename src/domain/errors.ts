@@ -9,7 +9,7 @@ export const errorCatalogue = {
   malformed_json: { status: 400, fix: 'Send valid JSON (UTF-8, no trailing commas). For many events use a JSON array or NDJSON.' },
   invalid_utf8: { status: 400, fix: 'Encode the body as UTF-8.' },
   unsupported_media_type: { status: 415, fix: 'Use application/json, application/x-ndjson, application/cloudevents+json, application/cloudevents-batch+json, or a CloudEvents binary request with ce-* headers and a JSON body.' },
-  payload_too_large: { status: 413, fix: 'Split the request; the limit is `limits.maxBodyBytes`.' },
+  payload_too_large: { status: 413, fix: 'Split the request. Ingest takes up to `limits.maxBodyBytes` (SLUICE_MAX_BODY_BYTES, 5 MiB by default); other routes up to 1 MiB.' },
   too_many_events: { status: 413, fix: 'Send at most `limits.maxEventsPerRequest` events per request.' },
   nesting_too_deep: { status: 400, fix: 'Flatten the event; objects and arrays may nest at most `limits.maxDepth` levels.' },
   forbidden_key: { status: 400, fix: 'Rename the property: `__proto__`, `constructor` and `prototype` are not accepted as keys.' },

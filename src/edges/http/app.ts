@@ -33,16 +33,17 @@ export interface HttpDependencies {
 /** Builds the HTTP API; it does not listen. */
 export async function createHttpApp(deps: HttpDependencies): Promise<FastifyInstance> {
   const { config, services, metrics } = deps;
+  const bodyLimits = { ingestBytes: config.limits.maxBodyBytes, otherBytes: 1024 * 1024 };
   const app = Fastify({
     loggerInstance: deps.logger,
     // Per-request logs would cost more than the request at ingest rates; /metrics counts them.
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: 1024 * 1024,
+    bodyLimit: bodyLimits.otherBytes,
     // Stream names (`<tenant>.<type>`) reach 192 characters; Fastify's default cap is 100.
     routerOptions: { maxParamLength: 256 },
     // Bad URL encodings and over-long parameters answer in the one error shape too.
     frameworkErrors: (error, request, reply) => {
-      void handleError(error, request, reply);
+      void handleError(error, request, reply, bodyLimits);
     },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
@@ -59,7 +60,7 @@ export async function createHttpApp(deps: HttpDependencies): Promise<FastifyInst
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  app.setErrorHandler((error, request, reply) => handleError(error as Error, request, reply));
+  app.setErrorHandler((error, request, reply) => handleError(error as Error, request, reply, bodyLimits));
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send({ error: { code: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}`, fix: 'See /docs or /openapi.json for the routes.' } }),
   );

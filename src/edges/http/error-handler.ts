@@ -5,11 +5,25 @@ import { SluiceError } from '../../domain/errors.ts';
  * Turns anything thrown in a route into the one error shape,
  * `{"error":{"code","message","fix","details"?}}`, and never leaks a stack trace.
  */
-export function handleError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  const sluiceError = toSluiceError(error);
+export function handleError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply, limits?: BodyLimits): FastifyReply {
+  const sluiceError = (error as FastifyError).code === 'FST_ERR_CTP_BODY_TOO_LARGE' && limits !== undefined ? tooLarge(request, limits) : toSluiceError(error);
   if (sluiceError.status >= 500 && sluiceError.code === 'internal') request.log.error({ err: error }, 'request failed');
   if (sluiceError.retryAfter !== undefined) void reply.header('retry-after', String(sluiceError.retryAfter));
   return reply.code(sluiceError.status).type('application/json').send({ error: sluiceError.toBody() });
+}
+
+/** The body limits of the API: ingest's (a setting) and every other route's. */
+export interface BodyLimits {
+  ingestBytes: number;
+  otherBytes: number;
+}
+
+/** A 413 that names the limit, and the setting that changes it where there is one. */
+function tooLarge(request: FastifyRequest, limits: BodyLimits): SluiceError {
+  if (request.routeOptions.url === '/v1/events') {
+    return new SluiceError('payload_too_large', `the request body is larger than ${limits.ingestBytes} bytes, the ingest limit (limits.maxBodyBytes, SLUICE_MAX_BODY_BYTES): split it into several requests, or raise the limit`);
+  }
+  return new SluiceError('payload_too_large', `the request body is larger than ${limits.otherBytes} bytes, the limit of ${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`);
 }
 
 export function toSluiceError(error: FastifyError | Error): SluiceError {

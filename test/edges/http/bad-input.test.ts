@@ -87,6 +87,7 @@ void test('a body over limits.maxBodyBytes is refused with 413 payload_too_large
   const response = await h.send(big);
   assert.equal(response.status, 413);
   assert.equal(response.body.error.code, 'payload_too_large');
+  assert.match(response.body.error.message, /larger than 2048 bytes, the ingest limit \(limits\.maxBodyBytes, SLUICE_MAX_BODY_BYTES\)/);
   const ndjson = await h.send(`${big}\n`, 'application/x-ndjson');
   assert.equal(ndjson.status, 413);
   // Just under the limit is fine.
