@@ -34,15 +34,23 @@ export function principalFrom(request: FastifyRequest, tenants: TenantService): 
   return undefined;
 }
 
-export function authorize(access: Access, principal: Principal | undefined): void {
+export function authorize(access: Access, principal: Principal | undefined, authorization?: string): void {
   if (access === 'public') return;
-  if (principal === undefined) throw new SluiceError('unauthorized', 'this route needs an API key or the admin token');
+  if (principal === undefined) throw new SluiceError('unauthorized', whyUnauthenticated(authorization));
   if (access === 'admin') {
     if (principal.kind !== 'admin') throw new SluiceError('forbidden', 'this route needs the admin token');
     return;
   }
   if (principal.kind !== 'key') throw new SluiceError('forbidden', `this route needs a tenant key with scope "${access}"; the admin token manages tenants and keys only`);
   if (!principal.scopes.includes(access)) throw new SluiceError('forbidden', `this key lacks the "${access}" scope`);
+}
+
+/** What was wrong with the credentials, without saying whether a key ever existed. */
+function whyUnauthenticated(authorization: string | undefined): string {
+  if (authorization === undefined || authorization.trim() === '') return 'this route needs an API key or the admin token, and the request has no Authorization header (send `Authorization: Bearer <key>`; the CLI reads SLUICE_KEY)';
+  const scheme = authorization.trim().split(/\s+/)[0]!.toLowerCase();
+  if (scheme !== 'bearer' && scheme !== 'basic') return `the Authorization header uses the "${scheme}" scheme; send \`Bearer <key>\` or \`Basic base64(keyId:secret)\``;
+  return 'the key or token is not valid: it is mistyped, revoked, or from another Sluice (create one with `sluice key create`)';
 }
 
 /** The tenant the calling key belongs to; only for routes whose access is a scope. */
@@ -67,7 +75,7 @@ export function makeAuthHook(tenants: TenantService) {
     try {
       const principal = principalFrom(request, tenants);
       request.principal = principal;
-      authorize(request.routeOptions.config.access ?? 'public', principal);
+      authorize(request.routeOptions.config.access ?? 'public', principal, request.headers.authorization);
       done();
     } catch (error) {
       done(error as Error);

@@ -47,9 +47,13 @@ void test('tenant admin routes need the admin token: 401 without a token, 403 wi
   const anonymous = await s.call('POST', '/v1/tenants', { token: null, body: { id: 'other' } });
   assert.equal(anonymous.status, 401);
   assert.equal(anonymous.body.error.code, 'unauthorized');
+  assert.match(anonymous.body.error.message, /no Authorization header/);
 
   const wrongToken = await s.call('POST', '/v1/tenants', { token: 'not-the-admin-token-at-all', body: { id: 'other' } });
   assert.equal(wrongToken.status, 401);
+  assert.match(wrongToken.body.error.message, /not valid: it is mistyped, revoked/);
+  const wrongScheme = await s.call('POST', '/v1/tenants', { token: null, headers: { authorization: 'Token abc' }, body: { id: 'other' } });
+  assert.match(wrongScheme.body.error.message, /"token" scheme; send `Bearer <key>`/);
 
   const byKey = await s.call('POST', '/v1/tenants', { token: key, body: { id: 'other' } });
   assert.equal(byKey.status, 403);
@@ -109,6 +113,7 @@ void test('revoking a key takes effect on the very next request', async (t) => {
   const after = await s.call('GET', '/v1/streams', { token: key });
   assert.equal(after.status, 401);
   assert.equal(after.body.error.code, 'unauthorized');
+  assert.match(after.body.error.message, /revoked/);
   const produce = await s.call('POST', '/v1/events', { token: key, body: { type: 'x', data: {} } });
   assert.equal(produce.status, 401);
 
