@@ -32,7 +32,16 @@ export function registerStart(program: Command): void {
       const config = loadConfig(options.config === undefined ? { flags, env: process.env } : { flags, env: process.env, configFile: options.config });
       const logger = pino({ level: config.logLevel });
       const sluice = await createSluice(config, { logger });
-      const address = await sluice.listen();
+      let address: string;
+      try {
+        address = await sluice.listen();
+      } catch (error) {
+        await sluice.close().catch(() => undefined);
+        if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+          throw new Error(`port ${config.port} on ${config.host} is already in use: stop what listens there, or choose another port with --port or SLUICE_PORT`);
+        }
+        throw error;
+      }
       logger.info({ address, dataDir: config.dataDir, configFile: config.configFile }, 'sluice is listening');
       if (sluice.adminTokenGenerated) {
         process.stderr.write(
