@@ -14,6 +14,12 @@ import { registerStreams } from './commands/streams.ts';
 import { registerTail } from './commands/tail.ts';
 import { registerTypes } from './commands/types.ts';
 
+// A reader that stops early (`sluice stream read … | head`) is not an error: stop quietly.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
 const program = new Command('sluice')
   .description('Sluice: a multi-tenant event processor')
   .version(version)

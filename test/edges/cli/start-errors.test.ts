@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { test } from 'node:test';
-import { runCli } from '../../helpers/process.ts';
+import { spawn } from 'node:child_process';
+import { binPath, runCli, spawnSluice } from '../../helpers/process.ts';
+import { callJson } from '../../integrity/load.ts';
 import { adminToken, tempDir } from '../../helpers/sluice.ts';
 
 void test('start on a port in use says so and how to choose another', async (t) => {
@@ -12,4 +14,23 @@ void test('start on a port in use says so and how to choose another', async (t) 
   const result = await runCli(['start', '--port', String(port), '--host', '127.0.0.1', '--data-dir', tempDir(t), '--log-level', 'silent'], { SLUICE_ADMIN_TOKEN: adminToken });
   assert.notEqual(result.code, 0);
   assert.match(result.stderr, new RegExp(`port ${port} on 127\\.0\\.0\\.1 is already in use: .*--port or SLUICE_PORT`));
+});
+
+void test('output into a pipe that closes early ends quietly, without a stack trace', async (t) => {
+  const server = await spawnSluice(t, ['--data-dir', tempDir(t)], { SLUICE_ADMIN_TOKEN: adminToken });
+  await callJson(server.url, 'POST', '/v1/tenants', adminToken, { id: 'acme' }, 201);
+  const { key } = (await callJson(server.url, 'POST', '/v1/tenants/acme/keys', adminToken, { scopes: ['produce', 'consume', 'manage'] }, 201)) as { key: string };
+  await callJson(server.url, 'PUT', '/v1/types/big', key, { schema: { type: 'object' }, partitions: 1 }, 201);
+  await callJson(server.url, 'POST', '/v1/events', key, Array.from({ length: 500 }, (_, n) => ({ type: 'big', data: { n, text: 'x'.repeat(2000) } })), 200);
+  // `sluice stream read … | head -c 100`: the reader goes away while sluice still writes ~1 MB.
+  const child = spawn(process.execPath, [binPath, 'stream', 'read', 'acme.big', '--partition', '0', '--from', 'earliest', '--limit', '500'], {
+    env: { ...process.env, SLUICE_URL: server.url, SLUICE_KEY: key },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  child.stdout.once('data', () => child.stdout.destroy());
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  assert.doesNotMatch(stderr, /EPIPE|\n\s+at /, stderr);
+  assert.equal(code, 0);
 });
