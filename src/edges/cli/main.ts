@@ -1,6 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { version } from '../../sluice.ts';
-import { ConfigError } from '../config/config.ts';
+import { readFileSync } from 'node:fs';
 import { ApiError } from './client.ts';
 import { registerAdmin } from './commands/admin.ts';
 import { registerDeadLetters } from './commands/dead-letters.ts';
@@ -19,6 +18,8 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   if (error.code === 'EPIPE') process.exit(0);
   throw error;
 });
+
+const version = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 const program = new Command('sluice')
   .description('Sluice: a multi-tenant event processor')
@@ -41,7 +42,7 @@ try {
   await program.parseAsync(process.argv);
 } catch (error) {
   if (error instanceof CommanderError) process.exit(error.exitCode);
-  const known = error instanceof ApiError || error instanceof ConfigError || error instanceof Error;
+  const known = error instanceof ApiError || error instanceof Error;
   process.stderr.write(`sluice: ${known ? error.message : String(error)}\n`);
   process.exit(error instanceof ApiError && error.status < 500 ? 1 : 2);
 }

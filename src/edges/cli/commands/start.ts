@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
-import { pino } from 'pino';
-import { loadConfig, type ConfigInput } from '../../config/config.ts';
-import { createSluice } from '../../../sluice.ts';
+import type { ConfigInput } from '../../config/config.ts';
 
 interface StartOptions {
   port?: string;
@@ -23,6 +21,8 @@ export function registerStart(program: Command): void {
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent (SLUICE_LOG_LEVEL)')
     .option('--kafka <brokers>', 'run every port on this Kafka cluster, e.g. 127.0.0.1:9092 (SLUICE_KAFKA_BROKERS)')
     .action(async (options: StartOptions) => {
+      // The server is loaded only to start it, so the client commands start fast.
+      const [{ pino }, { loadConfig }, { createSluice }] = await Promise.all([import('pino'), import('../../config/config.ts'), import('../../../sluice.ts')]);
       const flags: ConfigInput = {};
       if (options.port !== undefined) flags.port = Number(options.port);
       if (options.host !== undefined) flags.host = options.host;
