@@ -175,6 +175,26 @@ async function bareLoop(agent: Agent, receiverUrl: string, pool: EventPool, n: n
   return { records: requests * size, seconds };
 }
 
+const now = (): number => performance.timeOrigin + performance.now();
+
+/** Calls `send` for each 10 ms tick, on the tick (open loop), and waits for everything it started. */
+async function paced(ticks: number, send: (tick: number) => Promise<void>[]): Promise<void> {
+  const start = now();
+  const started: Promise<void>[] = [];
+  for (let tick = 0; tick < ticks; tick++) {
+    const wait = start + tick * 10 - now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    started.push(...send(tick));
+  }
+  await Promise.all(started);
+}
+
+/** Each id's arrival at the receiver minus its time in `from`, ms. */
+async function latencies(receiverUrl: string, from: ReadonlyMap<string, number>): Promise<number[]> {
+  const arrivals = (await (await fetch(`${receiverUrl}/arrivals`)).json()) as Record<string, number>;
+  return [...from].map(([id, at]) => (arrivals[id] ?? Number.NaN) - at).filter(Number.isFinite);
+}
+
 /** Paced events through Sluice, then the same pace of bare posts; latency samples in ms. */
 async function latencyRounds(bench: Bench, api: Api, agent: Agent, receiverUrl: string, pool: EventPool): Promise<{ sluice: number[]; floor: number[] }> {
   const seconds = bench.settings.seconds * bench.settings.rounds;
@@ -183,47 +203,32 @@ async function latencyRounds(bench: Bench, api: Api, agent: Agent, receiverUrl: 
   await new Promise((resolve) => setTimeout(resolve, 1500)); // the subscription's partitions are assigned
   await resetReceiver(receiverUrl);
   const answered = new Map<string, number>();
-  const now = (): number => performance.timeOrigin + performance.now();
-  const start = now();
-  const inFlight: Promise<void>[] = [];
-  for (let tick = 0; tick < ticks; tick++) {
-    const due = start + tick * 10;
-    const wait = due - now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  await paced(ticks, (tick) => {
     const ids = Array.from({ length: 10 }, (_, j) => `lat-s${tick * 10 + j}`);
     const body = `[${ids.map((id, j) => `{"id":"${id}",${pool.tails[(tick * 10 + j) % pool.tails.length]!}`).join(',')}]`;
-    inFlight.push(
+    return [
       api.call('POST', '/v1/events', body).then(({ status }) => {
         if (status !== 200) throw new Error(`latency ingest answered ${status}`);
         const at = now();
         for (const id of ids) answered.set(id, at);
       }),
-    );
-  }
-  await Promise.all(inFlight);
+    ];
+  });
   await waitForRecords(receiverUrl, ticks * 10, 30_000);
-  const sluiceArrivals = (await (await fetch(`${receiverUrl}/arrivals`)).json()) as Record<string, number>;
-  const sluice = [...answered].map(([id, at]) => (sluiceArrivals[id] ?? Number.NaN) - at).filter(Number.isFinite);
+  const sluice = await latencies(receiverUrl, answered);
   await expectOk('delete subscription', api.call('DELETE', '/v1/subscriptions/latency'));
 
   await resetReceiver(receiverUrl);
   const sent = new Map<string, number>();
-  const bareStart = now();
-  const posts: Promise<void>[] = [];
-  for (let tick = 0; tick < ticks; tick++) {
-    const due = bareStart + tick * 10;
-    const wait = due - now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    for (let j = 0; j < 10; j++) {
+  await paced(ticks, (tick) =>
+    Array.from({ length: 10 }, (_, j) => {
       const id = `lat-f${tick * 10 + j}`;
       const body = cloudEventBody(pool, tick * 10 + j, id);
       sent.set(id, now());
-      posts.push(request(`${receiverUrl}/hook`, { method: 'POST', dispatcher: agent, headers: { 'content-type': 'application/cloudevents+json' }, body }).then((answer) => answer.body.dump()));
-    }
-  }
-  await Promise.all(posts);
-  const bareArrivals = (await (await fetch(`${receiverUrl}/arrivals`)).json()) as Record<string, number>;
-  const floor = [...sent].map(([id, at]) => (bareArrivals[id] ?? Number.NaN) - at).filter(Number.isFinite);
+      return request(`${receiverUrl}/hook`, { method: 'POST', dispatcher: agent, headers: { 'content-type': 'application/cloudevents+json' }, body }).then((answer) => answer.body.dump());
+    }),
+  );
+  const floor = await latencies(receiverUrl, sent);
   bench.log(`    latency: Sluice p99 ${format.ms(distribution(sluice).p99)}, bare p99 ${format.ms(distribution(floor).p99)}`);
   return { sluice, floor };
 }

@@ -37,6 +37,23 @@ export interface RecordAttributes {
   schemaId?: number;
 }
 
+/**
+ * A record as the event log stores it: its position, id, key, receive time, the CloudEvents
+ * attributes, and the data as JSON text (the port's `LogRecord`).
+ */
+export interface StoredRecord {
+  stream: string;
+  partition: number;
+  offset: number;
+  id: string;
+  key: string | null;
+  /** When the record was received, epoch milliseconds. */
+  timestamp: number;
+  attributes: RecordAttributes;
+  /** The data as JSON text. */
+  value: string;
+}
+
 /** A record as readers see it. */
 export interface EventRecord extends RecordAttributes {
   id: string;

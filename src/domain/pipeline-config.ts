@@ -143,7 +143,7 @@ function compileRoute(config: unknown, problems: ErrorDetail[]): { route: (view:
 }
 
 /** Runs a compiler and folds its `SluiceError` details, re-rooted at `prefix`, into `problems`. */
-function nested<T>(problems: ErrorDetail[], prefix: string, compile: () => T): T | undefined {
+export function nested<T>(problems: ErrorDetail[], prefix: string, compile: () => T): T | undefined {
   try {
     return compile();
   } catch (error) {

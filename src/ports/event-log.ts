@@ -1,4 +1,4 @@
-import type { RecordAttributes } from '../domain/event.ts';
+import type { RecordAttributes, StoredRecord } from '../domain/event.ts';
 
 export interface AppendRecord {
   stream: string;
@@ -21,16 +21,7 @@ export interface AppendResult {
   duplicate: boolean;
 }
 
-export interface LogRecord {
-  stream: string;
-  partition: number;
-  offset: number;
-  id: string;
-  key: string | null;
-  timestamp: number;
-  attributes: RecordAttributes;
-  value: string;
-}
+export type LogRecord = StoredRecord;
 
 export interface StreamInfo {
   name: string;

@@ -1,17 +1,4 @@
-import type { RecordAttributes } from '../event.ts';
-
-/** A stored record as delivery needs it (the event log's record, without importing the port). */
-export interface DeliverableRecord {
-  stream: string;
-  partition: number;
-  offset: number;
-  id: string;
-  key: string | null;
-  timestamp: number;
-  attributes: RecordAttributes;
-  /** The data as JSON text. */
-  value: string;
-}
+import type { StoredRecord } from '../event.ts';
 
 /** What one delivery request carries. */
 export interface DeliveryBody {
@@ -25,7 +12,7 @@ export interface DeliveryBody {
  * CloudEvents extensions: `partitionkey` (the record's key), `sluicestream`,
  * `sluicepartition`, `sluiceoffset` and `sluiceschemaid`.
  */
-export function structuredCloudEvent(record: DeliverableRecord): string {
+export function structuredCloudEvent(record: StoredRecord): string {
   const a = record.attributes;
   let text = `{"specversion":"1.0","id":${JSON.stringify(record.id)},"source":${JSON.stringify(a.source)},"type":${JSON.stringify(a.type)},"time":${JSON.stringify(a.time)}`;
   if (a.subject !== undefined) text += `,"subject":${JSON.stringify(a.subject)}`;
@@ -37,14 +24,14 @@ export function structuredCloudEvent(record: DeliverableRecord): string {
 }
 
 /** One record (structured or binary mode) or several (a CloudEvents JSON batch). */
-export function deliveryBody(records: readonly DeliverableRecord[], mode: 'structured' | 'binary'): DeliveryBody {
+export function deliveryBody(records: readonly StoredRecord[], mode: 'structured' | 'binary'): DeliveryBody {
   if (records.length === 1 && mode === 'binary') return binaryCloudEvent(records[0]!);
   if (records.length === 1) return { body: structuredCloudEvent(records[0]!), headers: { 'content-type': 'application/cloudevents+json' } };
   return { body: `[${records.map(structuredCloudEvent).join(',')}]`, headers: { 'content-type': 'application/cloudevents-batch+json' } };
 }
 
 /** The CloudEvents HTTP binary mode: the data is the body, attributes are `ce-` headers. */
-export function binaryCloudEvent(record: DeliverableRecord): DeliveryBody {
+export function binaryCloudEvent(record: StoredRecord): DeliveryBody {
   const a = record.attributes;
   const headers: Record<string, string> = {
     'content-type': 'application/json',
@@ -67,7 +54,7 @@ export function binaryCloudEvent(record: DeliverableRecord): DeliveryBody {
  * The message id Standard Webhooks receivers deduplicate by: the record's position, which
  * stays the same across retries, and a batch's first and last positions.
  */
-export function messageId(records: readonly DeliverableRecord[]): string {
+export function messageId(records: readonly StoredRecord[]): string {
   const first = records[0]!;
   const last = records.at(-1)!;
   const base = `${first.stream}:${first.partition}:${first.offset}`;

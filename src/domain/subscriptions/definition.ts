@@ -2,6 +2,7 @@ import type { DeliverySettings, StartFromDoc, WebhookDestination } from '../cata
 import type { ErrorDetail } from '../errors.ts';
 import { SluiceError } from '../errors.ts';
 import { deadLetterType, isTypeName } from '../names.ts';
+import { nested } from '../pipeline-config.ts';
 import { compilePattern } from '../patterns/index.ts';
 import type { CompiledPattern } from '../patterns/index.ts';
 import { parseStartFrom } from '../positions.ts';
@@ -92,7 +93,7 @@ export function parseSubscriptionDefinition(input: unknown, typeExists?: (type: 
       if (type !== deadLetterType && !typeExists(type)) problems.push({ path: `/types/${i}`, reason: `no event type "${type}": register it first, or use "${deadLetterType}" for dead letters` });
     });
   }
-  if (definition.filter !== undefined) compileFilter(definition.filter, problems);
+  if (definition.filter !== undefined) nested(problems, '/filter', () => compilePattern(definition.filter));
   const start = parseStart(definition.start, problems);
   const destination = parseDestination(definition.destination, problems);
   const delivery = parseDelivery(definition.delivery, problems);
@@ -115,16 +116,8 @@ export function parseSubscriptionDefinition(input: unknown, typeExists?: (type: 
 }
 
 /** The filter's matcher; `undefined` matches everything. */
-export function compileFilter(filter: unknown, problems?: ErrorDetail[]): CompiledPattern | undefined {
-  if (filter === undefined) return undefined;
-  try {
-    return compilePattern(filter);
-  } catch (error) {
-    if (!(error instanceof SluiceError) || problems === undefined) throw error;
-    if (error.details === undefined || error.details.length === 0) problems.push({ path: '/filter', reason: error.message });
-    else for (const detail of error.details) problems.push({ path: `/filter${detail.path}`, reason: detail.reason });
-    return undefined;
-  }
+export function compileFilter(filter: unknown): CompiledPattern | undefined {
+  return filter === undefined ? undefined : compilePattern(filter);
 }
 
 function parseTypes(value: unknown, problems: ErrorDetail[]): string[] {

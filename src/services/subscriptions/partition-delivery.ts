@@ -3,6 +3,7 @@ import type { CompiledPattern } from '../../domain/patterns/index.ts';
 import type { DeliveryUnit } from '../../domain/subscriptions/key-order.ts';
 import { PartitionWindow } from '../../domain/subscriptions/key-order.ts';
 import type { LogRecord } from '../../ports/event-log.ts';
+import { maxSleepMs } from '../reader.ts';
 import type { AttemptResult } from './send.ts';
 import { retryDelay } from './send.ts';
 import type { RunnerContext } from './runner-context.ts';
@@ -12,8 +13,6 @@ import { Wakeup } from './wakeup.ts';
 const maxBuffered = 2000;
 /** Progress is committed at most this often while delivering (and always when stopping). */
 const commitIntervalMs = 200;
-/** The longest a partition sleeps without looking at its stream (see reader.ts, maxSleepMs). */
-const maxSleepMs = 500;
 /** A dead letter that could not be written is tried again after this long. */
 const deadLetterRetryMs = 5_000;
 

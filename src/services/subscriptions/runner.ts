@@ -242,7 +242,7 @@ export class SubscriptionRunner implements RunnerContext {
         ),
       ),
     );
-    this.#deps.telemetry.deadLettered(this.tenant, '_delivery', records.length);
+    for (const record of records) this.#deps.telemetry.deadLettered(this.tenant, record.attributes.type, 1);
   }
 
   async disable(reason: string): Promise<void> {

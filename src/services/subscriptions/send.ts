@@ -1,7 +1,7 @@
 import type { SubscriptionDoc } from '../../domain/catalog-docs.ts';
-import type { DeliverableRecord } from '../../domain/subscriptions/cloudevent.ts';
 import { deliveryBody, messageId } from '../../domain/subscriptions/cloudevent.ts';
 import { signWebhook } from '../../domain/subscriptions/signature.ts';
+import type { LogRecord } from '../../ports/event-log.ts';
 import type { WebhookClient } from '../../ports/webhook-client.ts';
 
 /** What one attempt came to: delivered, try again later, or the endpoint is gone for good. */
@@ -20,7 +20,7 @@ export interface AttemptResult {
  * Sends records to a subscription's endpoint once, signed with every live secret, and says
  * what the answer means: 2xx delivered, 410 gone, anything else (or no answer) retry.
  */
-export async function sendOnce(client: WebhookClient, doc: SubscriptionDoc, records: readonly DeliverableRecord[], signal?: AbortSignal): Promise<AttemptResult> {
+export async function sendOnce(client: WebhookClient, doc: SubscriptionDoc, records: readonly LogRecord[], signal?: AbortSignal): Promise<AttemptResult> {
   const now = Date.now();
   const { body, headers } = deliveryBody(records, records.length === 1 ? doc.destination.mode : 'structured');
   const id = messageId(records);
