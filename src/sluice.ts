@@ -1,9 +1,12 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
 import { openSqliteStore } from './adapters/sqlite/store.ts';
 import { openKafkaStoreWhenReachable } from './adapters/kafka/open-when-reachable.ts';
 import { createWebhookClient } from './adapters/http/webhook-client.ts';
+import { LocalArchiveFiles } from './adapters/file/archive-files.ts';
+import { KafkaSinkProducer } from './adapters/kafka/sink-producer.ts';
 import { resolveAdminToken } from './edges/config/admin-token.ts';
 import { applyDeclarations } from './edges/config/apply-declarations.ts';
 import type { SluiceConfig } from './edges/config/config.ts';
@@ -43,7 +46,9 @@ export async function createSluice(config: Readonly<SluiceConfig>, options: { lo
   const store = config.kafka === undefined ? await openSqliteStore(config.dataDir) : await openKafkaStoreWhenReachable(config.kafka, logger);
   const metrics = createMetrics();
   const webhooks = createWebhookClient({ allowPrivateNetworks: config.delivery.allowPrivateNetworks });
-  const services = createServices(store, metrics.telemetry, webhooks, {
+  const sinkProducer = new KafkaSinkProducer({ allowPrivateNetworks: config.delivery.allowPrivateNetworks, ...(config.kafka === undefined ? {} : { homeBrokers: config.kafka.brokers }) });
+  const archive = new LocalArchiveFiles(config.delivery.archiveDir ?? join(config.dataDir, 'archive'));
+  const services = createServices(store, metrics.telemetry, { webhooks, sinkProducer, archive }, {
     adminToken: admin.token,
     maxPendingEvents: config.limits.maxPendingEvents,
     sessionTimeoutMs: config.groups.sessionTimeoutMs,
@@ -59,6 +64,7 @@ export async function createSluice(config: Readonly<SluiceConfig>, options: { lo
   if (config.declarations !== undefined) {
     const applied = await applyDeclarations(services, config.declarations).catch(async (error: unknown) => {
       await webhooks.close();
+      await sinkProducer.close();
       await store.close();
       throw error;
     });

@@ -123,6 +123,43 @@ export interface WebhookDestination {
   mode: 'structured' | 'binary';
 }
 
+/** What a Kafka sink writes as each record's value. */
+export type KafkaSinkFormat = 'json' | 'cloudevents' | 'avro' | 'protobuf' | 'json-schema';
+
+/** How a sink writes a dead letter: the error beside the original, or the original's fields plus `error`. */
+export type ErrorShape = 'envelope' | 'inline';
+
+/** A sink that writes each record to a Kafka topic of any name (docs/sinks.md). */
+export interface KafkaDestination {
+  kind: 'kafka';
+  topic: string;
+  format: KafkaSinkFormat;
+  /** A JSON Pointer into the data whose value becomes the Kafka key; absent: the record's key. */
+  key?: string;
+  /** `cloudevents`: the CloudEvents Kafka binding's `ce_` headers on each message; `none` (default). */
+  headers: 'none' | 'cloudevents';
+  /** Another cluster's bootstrap addresses; absent: the cluster Sluice runs on. */
+  brokers?: string[];
+  /** For the schema formats: the event type whose latest schema writes every record (default: each record's own). */
+  schemaType?: string;
+  /** How dead letters (type `_dead`) are written. */
+  errorShape: ErrorShape;
+}
+
+/** A sink that archives records to files on the server, rotated by size and age (docs/sinks.md). */
+export interface FileDestination {
+  kind: 'file';
+  /** Relative to the installation's archive directory and the tenant's folder in it. */
+  dir: string;
+  format: 'ndjson' | 'ndjson.gz';
+  /** `cloudevents`: each line a structured CloudEvent (default); `data`: the event data only. */
+  content: 'cloudevents' | 'data';
+  rotate: { bytes: number; seconds: number };
+  errorShape: ErrorShape;
+}
+
+export type SubscriptionDestination = WebhookDestination | KafkaDestination | FileDestination;
+
 /** A signing secret; the first of a subscription's list is current, older ones sign until they expire. */
 export interface SigningSecret {
   /** `whsec_` followed by base64 of the key bytes (Standard Webhooks). */
@@ -147,7 +184,7 @@ export interface DeliverySettings {
 
 export type SubscriptionState = 'active' | 'paused' | 'disabled';
 
-/** A named reader of a tenant's streams that pushes each record to an endpoint (docs/subscriptions.md). */
+/** A named reader of a tenant's streams that pushes each record to an endpoint, a Kafka topic or files (docs/subscriptions.md, docs/sinks.md). */
 export interface SubscriptionDoc {
   tenant: string;
   name: string;
@@ -155,8 +192,9 @@ export interface SubscriptionDoc {
   types: string[];
   filter?: unknown;
   start: StartFromDoc;
-  destination: WebhookDestination;
+  destination: SubscriptionDestination;
   delivery: DeliverySettings;
+  /** Webhooks only; sinks have none. */
   secrets: SigningSecret[];
   state: SubscriptionState;
   /** Why the subscription was disabled (410 Gone, or failing for `disableAfterMs`). */

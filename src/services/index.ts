@@ -11,7 +11,10 @@ import { SourceService } from './sources.ts';
 import type { SubscriptionSettings } from './subscriptions/service.ts';
 import { SubscriptionService } from './subscriptions/service.ts';
 import { TenantService } from './tenants.ts';
+import type { ArchiveFiles } from '../ports/archive-files.ts';
+import type { SinkProducer } from '../ports/sink-producer.ts';
 import type { WebhookClient } from '../ports/webhook-client.ts';
+import type { SinkSchemas } from './subscriptions/kafka-sink.ts';
 import { Workers } from './workers.ts';
 
 export interface Services {
@@ -51,13 +54,28 @@ export interface ServiceSettings {
 const sourceMaxBatch = 2000;
 
 /** Wires the use cases over the ports of one store. */
-export function createServices(store: Store, telemetry: Telemetry, webhooks: WebhookClient, settings: ServiceSettings): Services {
+/** Outbound clients: webhooks over HTTP, Kafka sinks' producers, file sinks' files. */
+export interface Outbound {
+  webhooks: WebhookClient;
+  sinkProducer: SinkProducer;
+  archive: ArchiveFiles;
+}
+
+export function createServices(store: Store, telemetry: Telemetry, outbound: Outbound, settings: ServiceSettings): Services {
   const tenants = new TenantService(store.catalog, store.log, settings.adminToken);
   const registry = new TypeRegistry(store.catalog, store.log);
   const reader = new StreamReader(store.log);
   const ingest = new IngestService(registry, store.log, telemetry, { maxPendingEvents: settings.maxPendingEvents });
   const sources = new SourceService(store.catalog, ingest, registry, store.sources, { maxDepth: settings.maxDepth ?? 32, maxBatch: sourceMaxBatch });
-  const subscriptions = new SubscriptionService(store.catalog, store.log, store.groups, reader, webhooks, telemetry, settings.subscriptions);
+  const schemas: SinkSchemas = {
+    latestId: (tenant, type) => registry.compiled(tenant, type)?.latest.schemaId,
+    stored: (id) => {
+      const doc = store.catalog.get('schema', String(id))?.value;
+      return doc === undefined ? undefined : { format: doc.format, schema: doc.schema, dependencies: registry.dependenciesOf(doc.references) };
+    },
+  };
+  const sinks = { producer: outbound.sinkProducer, files: outbound.archive, schemas };
+  const subscriptions = new SubscriptionService(store.catalog, store.log, store.groups, reader, outbound.webhooks, sinks, telemetry, settings.subscriptions);
   return {
     tenants,
     registry,

@@ -1,4 +1,4 @@
-import type { DeliverySettings, StartFromDoc, WebhookDestination } from '../catalog-docs.ts';
+import type { DeliverySettings, StartFromDoc, SubscriptionDestination, WebhookDestination } from '../catalog-docs.ts';
 import type { ErrorDetail } from '../errors.ts';
 import { SluiceError } from '../errors.ts';
 import { deadLetterType, isTypeName } from '../names.ts';
@@ -7,6 +7,7 @@ import { compilePattern } from '../patterns/index.ts';
 import type { CompiledPattern } from '../patterns/index.ts';
 import { parseStartFrom } from '../positions.ts';
 import { parseDuration } from './durations.ts';
+import { parseFileDestination, parseKafkaDestination } from './sink-destinations.ts';
 
 /** What a caller sends to create or replace a subscription (`PUT /v1/subscriptions/{name}`, sluice.yaml). */
 export interface SubscriptionDefinition {
@@ -23,7 +24,7 @@ export interface ParsedSubscription {
   types: string[];
   filter?: unknown;
   start: StartFromDoc;
-  destination: WebhookDestination;
+  destination: SubscriptionDestination;
   delivery: DeliverySettings;
   secret?: string;
 }
@@ -41,6 +42,12 @@ export const deliveryDefaults: Readonly<DeliverySettings> = {
   retrySchedule: [...defaultRetrySchedule],
   disableAfterMs: 5 * 86_400_000,
 };
+
+/**
+ * A Kafka sink writes a batch per produce request and keeps a few in flight: one record per
+ * request would cost a broker round trip each.
+ */
+export const kafkaDeliveryDefaults: Readonly<Pick<DeliverySettings, 'batchSize' | 'maxInFlight' | 'timeoutMs'>> = { batchSize: 500, maxInFlight: 4, timeoutMs: 30_000 };
 
 export const deliveryLimits = {
   batchSize: [1, 1000],
@@ -96,10 +103,12 @@ export function parseSubscriptionDefinition(input: unknown, typeExists?: (type: 
   if (definition.filter !== undefined) nested(problems, '/filter', () => compilePattern(definition.filter));
   const start = parseStart(definition.start, problems);
   const destination = parseDestination(definition.destination, problems);
-  const delivery = parseDelivery(definition.delivery, problems);
-  if (destination?.mode === 'binary' && delivery.batchSize > 1) problems.push({ path: '/destination/mode', reason: 'binary mode carries one record per request; use "structured" for batches (delivery.batchSize > 1)' });
+  const delivery = parseDelivery(definition.delivery, problems, destination?.kind === 'kafka' ? kafkaDeliveryDefaults : {});
+  if (destination?.kind === 'webhook' && destination.mode === 'binary' && delivery.batchSize > 1) problems.push({ path: '/destination/mode', reason: 'binary mode carries one record per request; use "structured" for batches (delivery.batchSize > 1)' });
   let secret: string | undefined;
-  if (definition.secret !== undefined) {
+  if (definition.secret !== undefined && destination !== undefined && destination.kind !== 'webhook') {
+    problems.push({ path: '/secret', reason: `only webhooks are signed; a ${destination.kind} sink has no secret` });
+  } else if (definition.secret !== undefined) {
     if (!isSigningSecret(definition.secret)) {
       problems.push({ path: '/secret', reason: secretReason });
     } else {
@@ -148,14 +157,24 @@ function parseStart(value: unknown, problems: ErrorDetail[]): StartFromDoc {
   return 'latest';
 }
 
-function parseDestination(value: unknown, problems: ErrorDetail[]): WebhookDestination | undefined {
+function parseDestination(value: unknown, problems: ErrorDetail[]): SubscriptionDestination | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    problems.push({ path: '/destination', reason: 'give {kind: "webhook", url, headers?, mode?}' });
+    problems.push({ path: '/destination', reason: 'give {kind: "webhook", url, …}, {kind: "kafka", topic, format, …} or {kind: "file", dir, …}' });
     return undefined;
   }
   const destination = value as Record<string, unknown>;
+  const kind = destination.kind ?? 'webhook';
+  if (kind === 'kafka') return parseKafkaDestination(destination, problems);
+  if (kind === 'file') return parseFileDestination(destination, problems);
+  if (kind !== 'webhook') {
+    problems.push({ path: '/destination/kind', reason: 'use "webhook" (the default), "kafka" or "file"' });
+    return undefined;
+  }
+  return parseWebhookDestination(destination, problems);
+}
+
+function parseWebhookDestination(destination: Record<string, unknown>, problems: ErrorDetail[]): WebhookDestination | undefined {
   for (const key of Object.keys(destination)) if (!destinationKeys.has(key)) problems.push({ path: `/destination/${key}`, reason: `unknown key (expected ${[...destinationKeys].join(', ')})` });
-  if ((destination.kind ?? 'webhook') !== 'webhook') problems.push({ path: '/destination/kind', reason: 'the only kind is "webhook"' });
   const url = destination.url;
   let parsedUrl: URL | undefined;
   if (typeof url === 'string' && url.length <= 2048) {
@@ -193,8 +212,8 @@ function parseDestination(value: unknown, problems: ErrorDetail[]): WebhookDesti
   return parsed;
 }
 
-function parseDelivery(value: unknown, problems: ErrorDetail[]): DeliverySettings {
-  const delivery: DeliverySettings = { ...deliveryDefaults, retrySchedule: [...deliveryDefaults.retrySchedule] };
+function parseDelivery(value: unknown, problems: ErrorDetail[], kindDefaults: Partial<DeliverySettings>): DeliverySettings {
+  const delivery: DeliverySettings = { ...deliveryDefaults, ...kindDefaults, retrySchedule: [...deliveryDefaults.retrySchedule] };
   if (value === undefined) return delivery;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     problems.push({ path: '/delivery', reason: 'a mapping with batchSize, maxInFlight, timeoutMs, retrySchedule, disableAfter' });

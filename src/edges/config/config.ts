@@ -28,6 +28,8 @@ export interface DeliveryConfig {
   maxInFlightPerTenant: number;
   /** How long a process may be silent before its share of each subscription moves to the others. */
   sessionTimeoutMs: number;
+  /** Where file sinks write, each tenant in a folder of its own; default `<dataDir>/archive`. */
+  archiveDir?: string;
 }
 
 export interface SluiceConfig {
@@ -102,6 +104,7 @@ const configSchema = {
         maxInFlight: integer(1, 10_000),
         maxInFlightPerTenant: integer(1, 10_000),
         sessionTimeoutMs: integer(1000, 600_000),
+        archiveDir: { type: 'string', minLength: 1 },
       },
     },
     kafka: {
@@ -134,6 +137,7 @@ export const environment: Record<string, { path: string[]; type: 'string' | 'int
   SLUICE_DELIVERY_MAX_IN_FLIGHT: { path: ['delivery', 'maxInFlight'], type: 'integer' },
   SLUICE_DELIVERY_MAX_IN_FLIGHT_PER_TENANT: { path: ['delivery', 'maxInFlightPerTenant'], type: 'integer' },
   SLUICE_DELIVERY_SESSION_TIMEOUT_MS: { path: ['delivery', 'sessionTimeoutMs'], type: 'integer' },
+  SLUICE_DELIVERY_ARCHIVE_DIR: { path: ['delivery', 'archiveDir'], type: 'string' },
   SLUICE_KAFKA_BROKERS: { path: ['kafka', 'brokers'], type: 'list' },
   SLUICE_KAFKA_TOPIC_PREFIX: { path: ['kafka', 'topicPrefix'], type: 'string' },
   SLUICE_KAFKA_REPLICATION_FACTOR: { path: ['kafka', 'replicationFactor'], type: 'integer' },

@@ -6,7 +6,7 @@ import type { LogRecord } from '../../ports/event-log.ts';
 import { maxSleepMs } from '../reader.ts';
 import type { AttemptResult } from './send.ts';
 import { retryDelay } from './send.ts';
-import type { RunnerContext } from './runner-context.ts';
+import type { PartitionWorker, RunnerContext } from './runner-context.ts';
 import { Wakeup } from './wakeup.ts';
 
 /** Records read into a partition's window ahead of delivery, at most. */
@@ -22,7 +22,7 @@ const deadLetterRetryMs = 5_000;
  * its own, retries by the schedule, dead-letters what runs out of attempts, and commits the
  * offset before which everything is finished.
  */
-export class PartitionDelivery {
+export class PartitionDelivery implements PartitionWorker {
   readonly stream: string;
   readonly partition: number;
   readonly #context: RunnerContext;
@@ -97,7 +97,7 @@ export class PartitionDelivery {
         const records = await log.read(this.stream, this.partition, this.#window.end, limit);
         if (records.length > 0) {
           const filter = this.#context.filter;
-          this.#window.add(filter === undefined ? records : records.filter((record) => matches(filter, record)));
+          this.#window.add(filter === undefined ? records : records.filter((record) => recordMatches(filter, record)));
           this.#window.skipTo(records.at(-1)!.offset + 1);
         }
         if (records.length === limit) caughtUp = false;
@@ -206,7 +206,8 @@ export class PartitionDelivery {
   }
 }
 
-function matches(filter: CompiledPattern, record: LogRecord): boolean {
+/** Whether a record passes a subscription's filter (its attributes, key and parsed data). */
+export function recordMatches(filter: CompiledPattern, record: LogRecord): boolean {
   const view: Record<string, unknown> = { type: record.attributes.type, source: record.attributes.source, key: record.key, time: record.attributes.time, data: JSON.parse(record.value) as unknown };
   if (record.attributes.subject !== undefined) view.subject = record.attributes.subject;
   return filter(view);

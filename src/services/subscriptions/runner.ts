@@ -10,12 +10,15 @@ import type { DeliveryUnit } from '../../domain/subscriptions/key-order.ts';
 import type { ConsumerGroups } from '../../ports/consumer-groups.ts';
 import type { EventLog, LogRecord } from '../../ports/event-log.ts';
 import type { Telemetry } from '../../ports/telemetry.ts';
+import type { ArchiveFiles } from '../../ports/archive-files.ts';
 import type { WebhookClient } from '../../ports/webhook-client.ts';
 import { deadLetterRecord } from '../ingest.ts';
 import type { DeliveryLog } from './delivery-log.ts';
 import type { FairShare } from './fair-share.ts';
+import type { KafkaSink } from './kafka-sink.ts';
+import { PartitionArchiver } from './partition-archive.ts';
 import { PartitionDelivery } from './partition-delivery.ts';
-import type { RunnerContext, SubscriptionLogger } from './runner-context.ts';
+import type { PartitionWorker, RunnerContext, SubscriptionLogger } from './runner-context.ts';
 import type { AttemptResult } from './send.ts';
 import { sendOnce } from './send.ts';
 import { Wakeup } from './wakeup.ts';
@@ -25,6 +28,10 @@ export interface SubscriptionDeps {
   log: EventLog;
   groups: ConsumerGroups;
   client: WebhookClient;
+  /** Writes Kafka sinks' records. */
+  kafka: KafkaSink;
+  /** File sinks' files. */
+  files: ArchiveFiles;
   share: FairShare;
   deliveries: DeliveryLog;
   telemetry: Telemetry;
@@ -55,7 +62,7 @@ export function subscriptionStreams(doc: Pick<SubscriptionDoc, 'tenant' | 'types
  */
 export class SubscriptionRunner implements RunnerContext {
   readonly #deps: SubscriptionDeps;
-  readonly #partitions = new Map<string, PartitionDelivery>();
+  readonly #partitions = new Map<string, PartitionWorker>();
   readonly #wakeup = new Wakeup();
   readonly #group: string;
   #doc: SubscriptionDoc;
@@ -178,7 +185,7 @@ export class SubscriptionRunner implements RunnerContext {
     const committed = new Map((await this.#deps.groups.committed(this.#group)).map((o) => [partitionId(o), o.offset]));
     for (const tp of missing) {
       const start = committed.get(partitionId(tp)) ?? (await this.#startOffset(tp));
-      const delivery = new PartitionDelivery(this, tp.stream, tp.partition, start);
+      const delivery = this.#doc.destination.kind === 'file' ? new PartitionArchiver(this, this.#deps.files, tp.stream, tp.partition, start) : new PartitionDelivery(this, tp.stream, tp.partition, start);
       this.#partitions.set(partitionId(tp), delivery);
       delivery.start();
     }
@@ -202,15 +209,22 @@ export class SubscriptionRunner implements RunnerContext {
 
   // RunnerContext
 
-  send(doc: SubscriptionDoc, records: readonly LogRecord[], signal: AbortSignal): Promise<AttemptResult> {
-    return sendOnce(this.#deps.client, doc, records, signal);
+  async send(doc: SubscriptionDoc, records: readonly LogRecord[], signal: AbortSignal): Promise<AttemptResult> {
+    const destination = doc.destination;
+    if (destination.kind !== 'kafka') return sendOnce(this.#deps.client, doc, records, signal);
+    const { result, unwritable } = await this.#deps.kafka.send(this.tenant, destination, records, doc.delivery.timeoutMs);
+    for (const { record, reason } of unwritable) {
+      this.#deps.logger.warn({ tenant: this.tenant, subscription: this.name, stream: record.stream, partition: record.partition, offset: record.offset, reason }, 'a record cannot be written to the sink; it becomes a dead letter');
+      await this.deadLetter([record], [], reason);
+    }
+    return result;
   }
 
   commit(stream: string, partition: number, offset: number): Promise<void> {
     return this.#deps.groups.commit(this.#group, this.#deps.member, [{ stream, partition, offset }]);
   }
 
-  async deadLetter(records: readonly LogRecord[], attempts: readonly DeliveryAttemptSummary[]): Promise<void> {
+  async deadLetter(records: readonly LogRecord[], attempts: readonly DeliveryAttemptSummary[], reason?: string): Promise<void> {
     const now = new Date();
     const stream = deadLetterStream(this.tenant);
     if (records.every((record) => record.stream === stream)) {
@@ -229,7 +243,10 @@ export class SubscriptionRunner implements RunnerContext {
           {
             stage: 'delivery',
             code: 'delivery_failed',
-            message: `subscription "${this.name}" gave up on ${record.stream}/${record.partition}/${record.offset} after ${attempts.length} attempts (last: ${why})`,
+            message:
+              reason === undefined
+                ? `subscription "${this.name}" gave up on ${record.stream}/${record.partition}/${record.offset} after ${attempts.length} attempts (last: ${why})`
+                : `subscription "${this.name}" cannot write ${record.stream}/${record.partition}/${record.offset}: ${reason}`,
             id: record.id,
             type: record.attributes.type,
             original: structuredCloudEvent(record),
@@ -267,6 +284,11 @@ export class SubscriptionRunner implements RunnerContext {
     if (result.excerpt !== '') entry.response = result.excerpt;
     if (nextAttemptAt !== undefined) entry.nextAttemptAt = new Date(nextAttemptAt).toISOString();
     this.#deps.deliveries.add(`${this.tenant}/${this.name}`, entry);
+  }
+
+  archived(records: number, path: string): void {
+    this.#deps.telemetry.deliveryAttempt(this.tenant, this.name, 'delivered', records, 0);
+    this.#deps.deliveries.add(`${this.tenant}/${this.name}`, { at: new Date().toISOString(), records: [], recordCount: records, attempt: 1, outcome: 'delivered', latencyMs: 0, response: `wrote ${path}` });
   }
 
   succeeded(): void {

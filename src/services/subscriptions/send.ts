@@ -21,16 +21,18 @@ export interface AttemptResult {
  * what the answer means: 2xx delivered, 410 gone, anything else (or no answer) retry.
  */
 export async function sendOnce(client: WebhookClient, doc: SubscriptionDoc, records: readonly LogRecord[], signal?: AbortSignal): Promise<AttemptResult> {
+  const destination = doc.destination;
+  if (destination.kind !== 'webhook') throw new Error(`subscription "${doc.name}" is a ${destination.kind} sink, not a webhook`);
   const now = Date.now();
-  const { body, headers } = deliveryBody(records, records.length === 1 ? doc.destination.mode : 'structured');
+  const { body, headers } = deliveryBody(records, records.length === 1 ? destination.mode : 'structured');
   const id = messageId(records);
   const timestamp = Math.floor(now / 1000);
   const secrets = doc.secrets.filter((s) => s.expiresAt === undefined || s.expiresAt > now).map((s) => s.secret);
   const outcome = await client.post(
     {
-      url: doc.destination.url,
+      url: destination.url,
       headers: {
-        ...doc.destination.headers,
+        ...destination.headers,
         ...headers,
         'user-agent': 'Sluice-Webhooks',
         'webhook-id': id,

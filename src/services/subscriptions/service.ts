@@ -6,20 +6,26 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { SigningSecret, StartFromDoc, SubscriptionDoc, SubscriptionState } from '../../domain/catalog-docs.ts';
 import { SluiceError } from '../../domain/errors.ts';
-import { deadLetterStream } from '../../domain/names.ts';
+import { deadLetterStream, deadLetterType } from '../../domain/names.ts';
 import { parseStartFrom } from '../../domain/positions.ts';
 import { assertSubscriptionName, isSigningSecret, parseSubscriptionDefinition } from '../../domain/subscriptions/definition.ts';
+import { schemaFormatOf } from '../../domain/subscriptions/sink-destinations.ts';
+import type { ErrorDetail } from '../../domain/errors.ts';
 import type { ParsedSubscription } from '../../domain/subscriptions/definition.ts';
 import type { Catalog } from '../../ports/catalog.ts';
 import type { ConsumerGroups } from '../../ports/consumer-groups.ts';
 import type { EventLog } from '../../ports/event-log.ts';
 import type { Telemetry } from '../../ports/telemetry.ts';
+import type { ArchiveFiles } from '../../ports/archive-files.ts';
+import type { SinkProducer } from '../../ports/sink-producer.ts';
 import type { WebhookClient } from '../../ports/webhook-client.ts';
 import { KeyedMutex } from '../keyed-mutex.ts';
 import type { StreamReader } from '../reader.ts';
 import type { DeliveryAttemptView } from './delivery-log.ts';
 import { DeliveryLog } from './delivery-log.ts';
 import { FairShare } from './fair-share.ts';
+import type { SinkSchemas } from './kafka-sink.ts';
+import { KafkaSink } from './kafka-sink.ts';
 import type { SubscriptionLogger } from './runner-context.ts';
 import { SubscriptionRunner, subscriptionGroup, subscriptionStreams } from './runner.ts';
 import { sendOnce } from './send.ts';
@@ -77,12 +83,21 @@ export interface PutResult {
   secret?: string;
 }
 
+/** What sinks write with: Kafka clients, the archive's files, and the registry's schemas. */
+export interface SinkDeps {
+  producer: SinkProducer;
+  files: ArchiveFiles;
+  schemas: SinkSchemas;
+}
+
 export class SubscriptionService {
   readonly #catalog: Catalog;
   readonly #log: EventLog;
   readonly #groups: ConsumerGroups;
   readonly #reader: StreamReader;
   readonly #client: WebhookClient;
+  readonly #sinks: SinkDeps;
+  readonly #kafka: KafkaSink;
   readonly #telemetry: Telemetry;
   readonly #settings: SubscriptionSettings;
   readonly #writes = new KeyedMutex();
@@ -95,12 +110,14 @@ export class SubscriptionService {
   #reconciling = Promise.resolve();
   #closed = false;
 
-  constructor(catalog: Catalog, log: EventLog, groups: ConsumerGroups, reader: StreamReader, client: WebhookClient, telemetry: Telemetry, settings: SubscriptionSettings) {
+  constructor(catalog: Catalog, log: EventLog, groups: ConsumerGroups, reader: StreamReader, client: WebhookClient, sinks: SinkDeps, telemetry: Telemetry, settings: SubscriptionSettings) {
     this.#catalog = catalog;
     this.#log = log;
     this.#groups = groups;
     this.#reader = reader;
     this.#client = client;
+    this.#sinks = sinks;
+    this.#kafka = new KafkaSink(sinks.producer, sinks.schemas);
     this.#telemetry = telemetry;
     this.#settings = settings;
     this.#share = new FairShare(settings.maxInFlight, settings.maxInFlightPerTenant);
@@ -131,7 +148,7 @@ export class SubscriptionService {
     assertSubscriptionName(name);
     if (this.#catalog.get('tenant', tenant) === undefined) throw new SluiceError('not_found', `tenant "${tenant}" does not exist`);
     const parsed = parseSubscriptionDefinition(definition, (type) => this.#catalog.get('event-type', `${tenant}/${type}`) !== undefined);
-    await this.#assertDestination(parsed.destination.url);
+    await this.#assertDestination(tenant, parsed);
     return this.#writes.run(key(tenant, name), async () => {
       const existing = this.#catalog.get('subscription', key(tenant, name))?.value;
       const now = new Date();
@@ -144,7 +161,7 @@ export class SubscriptionService {
       if (parsed.secret !== undefined && parsed.secret !== currentSecret(existing)) {
         secret = parsed.secret;
         secrets = rotate(secrets, secret, now, this.#settings.rotationGraceMs);
-      } else if (existing === undefined) {
+      } else if (existing === undefined && parsed.destination.kind === 'webhook') {
         secret = generateSecret();
         secrets = [{ secret, createdAt: now.toISOString() }];
       }
@@ -237,7 +254,16 @@ export class SubscriptionService {
     const doc = this.#doc(tenant, subscription);
     const [record] = await this.#log.read(stream, partition, offset, 1);
     if (record?.offset !== offset) throw new SluiceError('not_found', `record ${stream}/${partition}/${offset} is no longer stored`);
-    const result = await sendOnce(this.#client, doc, [record]);
+    let result;
+    if (doc.destination.kind === 'kafka') {
+      const sent = await this.#kafka.send(tenant, doc.destination, [record], doc.delivery.timeoutMs);
+      const unwritable = sent.unwritable[0];
+      result = unwritable === undefined ? sent.result : { ...sent.result, outcome: 'retry' as const, error: unwritable.reason };
+    } else if (doc.destination.kind === 'webhook') {
+      result = await sendOnce(this.#client, doc, [record]);
+    } else {
+      throw new SluiceError('invalid_request', `subscription "${subscription}" archives to files; replay it instead of redriving one record`);
+    }
     this.#telemetry.deliveryAttempt(tenant, subscription, result.outcome === 'delivered' ? 'delivered' : 'failed', 1, result.latencyMs / 1000);
     const answer: { delivered: boolean; status?: number; error?: string } = { delivered: result.outcome === 'delivered' };
     if (result.status !== undefined) answer.status = result.status;
@@ -265,6 +291,7 @@ export class SubscriptionService {
     this.#runners.clear();
     await Promise.all(runners.map((runner) => runner.close()));
     await this.#client.close();
+    await this.#sinks.producer.close();
   }
 
   #schedule(catalogKey: string): void {
@@ -291,6 +318,8 @@ export class SubscriptionService {
         log: this.#log,
         groups: this.#groups,
         client: this.#client,
+        kafka: this.#kafka,
+        files: this.#sinks.files,
         share: this.#share,
         deliveries: this.#deliveries,
         telemetry: this.#telemetry,
@@ -334,9 +363,37 @@ export class SubscriptionService {
     return doc;
   }
 
-  async #assertDestination(url: string): Promise<void> {
-    const refusal = await this.#client.refusal(url);
-    if (refusal !== undefined) throw new SluiceError('destination_refused', `Sluice will not deliver to ${url}: ${refusal}`, { details: [{ path: '/destination/url', reason: refusal }] });
+  async #assertDestination(tenant: string, parsed: ParsedSubscription): Promise<void> {
+    const destination = parsed.destination;
+    if (destination.kind === 'webhook') {
+      const refusal = await this.#client.refusal(destination.url);
+      if (refusal !== undefined) throw new SluiceError('destination_refused', `Sluice will not deliver to ${destination.url}: ${refusal}`, { details: [{ path: '/destination/url', reason: refusal }] });
+      return;
+    }
+    if (destination.kind !== 'kafka') return;
+    const problems: ErrorDetail[] = [];
+    if (destination.brokers === undefined && !this.#sinks.producer.hasHomeCluster) {
+      problems.push({ path: '/destination/brokers', reason: 'Sluice runs on its embedded store, so there is no cluster of its own to write to: name the bootstrap brokers of the Kafka cluster' });
+    }
+    const want = schemaFormatOf(destination.format);
+    if (want !== undefined) {
+      parsed.types.forEach((type, i) => {
+        if (type === deadLetterType) problems.push({ path: `/types/${i}`, reason: `dead letters have no ${destination.format} schema: write them as json or cloudevents in a sink of their own` });
+      });
+      const types = destination.schemaType === undefined ? parsed.types.filter((type) => type !== deadLetterType) : [destination.schemaType];
+      for (const type of types) {
+        const where = destination.schemaType === undefined ? `/types/${parsed.types.indexOf(type)}` : '/destination/schemaType';
+        const id = this.#sinks.schemas.latestId(tenant, type);
+        const format = id === undefined ? undefined : this.#sinks.schemas.stored(id)?.format;
+        if (format === undefined) problems.push({ path: where, reason: `event type "${type}" has no schema` });
+        else if (format !== want) problems.push({ path: where, reason: `event type "${type}" has a ${format} schema; format ${destination.format} writes ${want}: register a ${want} version or name an output type with destination.schemaType` });
+      }
+    }
+    if (problems.length > 0) throw new SluiceError('invalid_subscription', `the sink has ${problems.length === 1 ? 'a problem' : `${problems.length} problems`}: ${problems.map((p) => `${p.path} ${p.reason}`).join('; ')}`, { details: problems });
+    if (destination.brokers !== undefined) {
+      const refusal = await this.#sinks.producer.refusal(destination.brokers);
+      if (refusal !== undefined) throw new SluiceError('destination_refused', `Sluice will not connect to ${refusal}`, { details: [{ path: '/destination/brokers', reason: refusal }] });
+    }
   }
 
   async #resolveStart(tenant: string, stream: string, start: StartFromDoc): Promise<number[]> {

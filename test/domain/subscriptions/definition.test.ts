@@ -8,7 +8,7 @@ const base = { types: ['orders'], destination: { url: 'https://hooks.example.com
 void test('defaults: structured mode, one record per request, start latest, the default schedule', () => {
   const parsed = parseSubscriptionDefinition(base);
   assert.equal(parsed.start, 'latest');
-  assert.equal(parsed.destination.mode, 'structured');
+  assert.equal(parsed.destination.kind === 'webhook' && parsed.destination.mode, 'structured');
   assert.equal(parsed.delivery.batchSize, 1);
   assert.deepEqual(parsed.delivery.retrySchedule, defaultRetrySchedule);
   const total = defaultRetrySchedule.reduce((a, b) => a + b, 0);
@@ -23,7 +23,7 @@ void test('durations as text, header names in lower case, time starts', () => {
     delivery: { timeoutMs: '2s', retrySchedule: ['1s', 500, '1m'], disableAfter: '1h', maxInFlight: 4 },
   });
   assert.deepEqual(parsed.start, { time: Date.parse('2026-01-01T00:00:00Z') });
-  assert.deepEqual(parsed.destination.headers, { authorization: 'Bearer x' });
+  assert.deepEqual(parsed.destination.kind === 'webhook' && parsed.destination.headers, { authorization: 'Bearer x' });
   assert.deepEqual(parsed.delivery.retrySchedule, [1000, 500, 60_000]);
   assert.equal(parsed.delivery.timeoutMs, 2000);
   assert.equal(parsed.delivery.disableAfterMs, 3_600_000);

@@ -1,0 +1,137 @@
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import type { Admin, MessageToProduce, Producer } from '@platformatic/kafka';
+import type { SinkCluster, SinkMessage, SinkProducer } from '../../ports/sink-producer.ts';
+import { refusedAddress } from '../http/address-guard.ts';
+import { createAdmin, createProducer, resolveKafkaOptions, SerialSender } from './client-options.ts';
+
+interface ClusterClients {
+  admin: Admin;
+  producer: Producer;
+  sender: SerialSender;
+  partitions: Map<string, number>;
+}
+
+/**
+ * Kafka sinks' clients: one idempotent acks=all producer per cluster, shared by every sink
+ * writing there, sending one round at a time with everything queued meanwhile (a round
+ * carries many sinks' batches, as the event log's writer does).
+ */
+export class KafkaSinkProducer implements SinkProducer {
+  readonly #home: string[] | undefined;
+  readonly #allowPrivateNetworks: boolean;
+  readonly #clients = new Map<string, ClusterClients>();
+  #closed = false;
+
+  constructor(options: { homeBrokers?: string[]; allowPrivateNetworks: boolean }) {
+    this.#home = options.homeBrokers;
+    this.#allowPrivateNetworks = options.allowPrivateNetworks;
+  }
+
+  get hasHomeCluster(): boolean {
+    return this.#home !== undefined;
+  }
+
+  async partitions(cluster: SinkCluster, topic: string, refresh = false): Promise<number> {
+    const clients = this.#clientsOf(cluster);
+    const cached = clients.partitions.get(topic);
+    if (cached !== undefined && !refresh) return cached;
+    let count = await this.#count(clients, topic);
+    if (count === undefined) {
+      try {
+        // -1: the cluster's own num.partitions and default.replication.factor, as a producer's auto-creation would use.
+        await clients.admin.createTopics({ topics: [topic], partitions: -1, replicas: -1 });
+      } catch (error) {
+        if ((await this.#count(clients, topic)) === undefined) throw error;
+      }
+      count = await this.#waitForLeaders(clients, topic);
+    }
+    clients.partitions.set(topic, count);
+    return count;
+  }
+
+  async produce(cluster: SinkCluster, messages: readonly SinkMessage[], timeoutMs: number): Promise<void> {
+    if (messages.length === 0) return;
+    const clients = this.#clientsOf(cluster);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no acknowledgement from the cluster within ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      const toSend = messages.map((m) => {
+        const message: MessageToProduce = { topic: m.topic, partition: m.partition, value: m.value };
+        if (m.key !== null) message.key = m.key;
+        if (m.headers !== undefined) message.headers = m.headers;
+        return message;
+      });
+      await Promise.race([clients.sender.send(toSend), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async refusal(brokers: readonly string[]): Promise<string | undefined> {
+    if (this.#allowPrivateNetworks) return undefined;
+    // Only the bootstrap addresses are checked: the brokers a cluster advertises come later, from the cluster itself.
+    for (const broker of brokers) {
+      const host = broker.slice(0, broker.lastIndexOf(':')).replace(/^\[|\]$/g, '');
+      let addresses: string[];
+      try {
+        addresses = isIP(host) === 0 ? (await lookup(host, { all: true })).map((a) => a.address) : [host];
+      } catch (error) {
+        return `${broker}: ${(error as Error).message}`;
+      }
+      for (const address of addresses) {
+        const refused = refusedAddress(address);
+        if (refused !== undefined) return `${broker}: ${refused}`;
+      }
+    }
+    return undefined;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    const all = [...this.#clients.values()];
+    this.#clients.clear();
+    await Promise.allSettled(all.map(async (c) => {
+      await c.sender.idle();
+      await c.producer.close();
+      await c.admin.close();
+    }));
+  }
+
+  #clientsOf(cluster: SinkCluster): ClusterClients {
+    if (this.#closed) throw new Error('the sink producer is closed');
+    const brokers = cluster ?? this.#home;
+    if (brokers === undefined) throw new Error('Sluice runs on its embedded store: a Kafka sink must name its cluster (destination.brokers)');
+    const id = brokers.join(',');
+    let clients = this.#clients.get(id);
+    if (clients === undefined) {
+      const options = resolveKafkaOptions({ brokers: [...brokers], clientId: 'sluice-sink' });
+      const producer = createProducer(options, 'producer');
+      clients = { admin: createAdmin(options, 'admin'), producer, sender: new SerialSender(producer), partitions: new Map() };
+      this.#clients.set(id, clients);
+    }
+    return clients;
+  }
+
+  async #count(clients: ClusterClients, topic: string): Promise<number | undefined> {
+    const topics = await clients.admin.listTopics();
+    if (!topics.includes(topic)) return undefined;
+    const metadata = await clients.admin.metadata({ topics: [topic], forceUpdate: true });
+    return metadata.topics.get(topic)?.partitionsCount;
+  }
+
+  async #waitForLeaders(clients: ClusterClients, topic: string): Promise<number> {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      try {
+        const info = (await clients.admin.metadata({ topics: [topic], forceUpdate: true })).topics.get(topic);
+        if (info !== undefined && info.partitions.every((p) => p.leader >= 0)) return info.partitionsCount;
+      } catch {
+        // Not known to the broker we asked yet.
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`topic ${topic} has no leaders after creation`);
+  }
+}
