@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { TestContext } from 'node:test';
 import type { ResolvedKafkaOptions } from '../../src/adapters/kafka/client-options.ts';
+import { Consumer, MessagesStreamModes } from '@platformatic/kafka';
 import { createAdmin, resolveKafkaOptions } from '../../src/adapters/kafka/client-options.ts';
 import type { Opened, OpenPort } from '../adapters/contracts/harness.ts';
 
@@ -64,4 +65,40 @@ export function kafkaPort<P extends { close(): Promise<void> }>(brokers: string[
     };
     return opened;
   };
+}
+
+/** A message as a test reads it back from a topic. */
+export interface ReadMessage {
+  partition: number;
+  offset: number;
+  key: Buffer | null;
+  value: Buffer;
+  headers: Map<string, string>;
+}
+
+/**
+ * Reads a topic from its beginning with a fresh consumer group until `count` messages came
+ * or `timeoutMs` passed; answers what came (a test then asserts on it).
+ */
+export async function readTopic(brokers: string[], topic: string, count: number, timeoutMs = 20_000): Promise<ReadMessage[]> {
+  const consumer = new Consumer({ clientId: 'sluice-test-reader', bootstrapBrokers: brokers, groupId: `sluicetest-reader-${randomBytes(4).toString('hex')}`, timeout: 10_000, sessionTimeout: 10_000, heartbeatInterval: 1_000 });
+  const messages: ReadMessage[] = [];
+  try {
+    const stream = await consumer.consume({ topics: [topic], autocommit: false, mode: MessagesStreamModes.EARLIEST, maxWaitTime: 200 });
+    const timer = setTimeout(() => void stream.close(), timeoutMs);
+    try {
+      for await (const message of stream) {
+        const headers = new Map<string, string>();
+        for (const [name, value] of message.headers) headers.set(name.toString(), value.toString());
+        messages.push({ partition: message.partition, offset: Number(message.offset), key: message.key ?? null, value: message.value, headers });
+        if (messages.length >= count) break;
+      }
+    } finally {
+      clearTimeout(timer);
+      await stream.close().catch(() => undefined);
+    }
+  } finally {
+    await consumer.close(true).catch(() => undefined);
+  }
+  return messages;
 }

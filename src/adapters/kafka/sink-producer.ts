@@ -61,7 +61,8 @@ export class KafkaSinkProducer implements SinkProducer {
       const toSend = messages.map((m) => {
         const message: MessageToProduce = { topic: m.topic, partition: m.partition, value: m.value };
         if (m.key !== null) message.key = m.key;
-        if (m.headers !== undefined) message.headers = m.headers;
+        // The client writes header names as given: they must be bytes like the values.
+        if (m.headers !== undefined) message.headers = new Map(Object.entries(m.headers).map(([name, value]) => [Buffer.from(name), value]));
         return message;
       });
       await Promise.race([clients.sender.send(toSend), timeout]);

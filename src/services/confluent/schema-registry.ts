@@ -8,7 +8,7 @@ import { liveVersions, sameSchema, type TypeRegistry } from '../registry.ts';
 import { publicReferences, type SchemaReference } from '../schemas/references.ts';
 import { SchemaCompiler, schemaFormats } from '../schemas/schema-compiler.ts';
 import { ConfluentError, invalidSchema, invalidVersion, schemaNotFound, subjectNotFound, versionNotFound } from './errors.ts';
-import { defaultSubject, subjectOfType, typeOfSubject } from './subjects.ts';
+import { defaultSubject, subjectOfType, topicSubjectType, typeOfSubject } from './subjects.ts';
 
 /** Types created through the Confluent API get this many partitions (Kafka's common default for a new topic here). */
 export const confluentPartitions = 4;
@@ -40,6 +40,8 @@ interface Candidate {
 interface Target {
   type: string;
   doc: EventTypeDoc | undefined;
+  /** The subject is a source or sink topic's, another name for the type's own subject. */
+  alias?: true;
 }
 
 /**
@@ -95,7 +97,7 @@ export class ConfluentRegistry {
     if (candidate.references.length > 0) definition.references = publicReferences(candidate.references);
     if (target.doc === undefined) definition.partitions = (await this.#log.describeStream(streamName(tenant, target.type)))?.partitions ?? confluentPartitions;
     const registered = await this.#registry.putType(tenant, target.type, definition);
-    if (subject !== defaultSubject(tenant, target.type)) {
+    if (target.alias !== true && subject !== defaultSubject(tenant, target.type)) {
       await this.#registry.updateType(tenant, target.type, (doc) => ({ doc: doc === undefined || doc.subject === subject ? undefined : { ...doc, subject }, result: undefined }));
     }
     return { id: registered.schemaId };
@@ -307,10 +309,20 @@ export class ConfluentRegistry {
   /** The subject's type and document; `undefined` when the subject is not the tenant's or is another name of a type. */
   #target(tenant: string, subject: string): Target | undefined {
     const type = typeOfSubject(tenant, subject);
-    if (type === undefined) return undefined;
+    if (type === undefined) {
+      const aliased = this.#topicType(tenant, subject);
+      if (aliased === undefined) return undefined;
+      return { type: aliased, doc: this.#catalog.get('event-type', `${tenant}/${aliased}`)?.value, alias: true };
+    }
     const doc = this.#catalog.get('event-type', `${tenant}/${type}`)?.value;
     if (doc !== undefined && subjectOfType(doc) !== subject) return undefined;
     return { type, doc };
+  }
+
+  #topicType(tenant: string, subject: string): string | undefined {
+    const sources = this.#catalog.list('source', `${tenant}/`).map((entry) => entry.value);
+    const sinks = this.#catalog.list('subscription', `${tenant}/`).map((entry) => entry.value);
+    return topicSubjectType(subject, sources, sinks);
   }
 
   /** The subject's document when it has versions (live ones unless `deleted`); 40401 otherwise. */

@@ -1,5 +1,5 @@
-import type { EventTypeDoc } from '../../domain/catalog-docs.ts';
-import { isTypeName } from '../../domain/names.ts';
+import type { EventTypeDoc, SourceDoc, SubscriptionDoc } from '../../domain/catalog-docs.ts';
+import { deadLetterType, isTypeName } from '../../domain/names.ts';
 
 const valueSuffix = '-value';
 
@@ -32,4 +32,25 @@ export function subjectOfType(doc: Pick<EventTypeDoc, 'tenant' | 'name' | 'subje
 
 export function defaultSubject(tenant: string, type: string): string {
   return `${tenant}.${type}${valueSuffix}`;
+}
+
+/**
+ * The event type behind a Kafka topic's value subject (TopicNameStrategy, `<topic>-value`)
+ * when the topic is one of the tenant's source topics bound to one type, or one of its
+ * Kafka sinks' topics (the type the sink writes as). Stock serializers with default settings
+ * use these subjects, so they work unchanged on those topics.
+ *
+ * @example topicSubjectType('producer.to.processor-value', [{ topic: 'producer.to.processor', type: 'orders', … }], []) // 'orders'
+ */
+export function topicSubjectType(subject: string, sources: readonly SourceDoc[], sinks: readonly SubscriptionDoc[]): string | undefined {
+  if (!subject.endsWith(valueSuffix)) return undefined;
+  const topic = subject.slice(0, -valueSuffix.length);
+  for (const source of sources) if (source.topic === topic && source.type !== undefined) return source.type;
+  for (const sink of sinks) {
+    const destination = sink.destination;
+    if (destination.kind !== 'kafka' || destination.topic !== topic) continue;
+    const type = destination.schemaType ?? sink.types.find((t) => t !== deadLetterType);
+    if (type !== undefined) return type;
+  }
+  return undefined;
 }

@@ -19,7 +19,10 @@ const definitionBody = {
     types: { description: 'event types to deliver (a list of names); "_dead" for the dead letters' },
     filter: { description: 'a content pattern (docs/patterns.md)' },
     start: { description: '"earliest", "latest" (the default) or an RFC 3339 time' },
-    destination: { description: '{kind: "webhook", url, headers?, mode?: "structured" | "binary"}' },
+    destination: {
+      description:
+        'a webhook {kind: "webhook", url, headers?, mode?: "structured" | "binary"}, a Kafka sink {kind: "kafka", topic, format?: "json" | "cloudevents" | "avro" | "protobuf" | "json-schema", key?, headers?: "none" | "cloudevents", brokers?, schemaType?, errorShape?} or a file sink {kind: "file", dir, format?: "ndjson" | "ndjson.gz", content?: "cloudevents" | "data", rotate?: {bytes?, seconds?}, errorShape?} (docs/sinks.md)',
+    },
     delivery: { description: '{batchSize?, maxInFlight?, timeoutMs?, retrySchedule?, disableAfter?}; durations in milliseconds or text such as "5s"' },
     secret: { description: 'a whsec_ signing secret; generated (and answered once) when left out' },
   },
@@ -41,7 +44,8 @@ const subscriptionView = {
     destination: {
       type: 'object',
       additionalProperties: true,
-      properties: { kind: string, url: string, headers: { type: 'object', additionalProperties: string }, mode: { type: 'string', enum: ['structured', 'binary'] } },
+      description: 'as defined; see the request body',
+      properties: { kind: { type: 'string', enum: ['webhook', 'kafka', 'file'] }, headers: { description: 'webhook: extra request headers; kafka: "none" or "cloudevents"' } },
     },
     delivery: {
       type: 'object',
