@@ -154,6 +154,7 @@ export interface FileDestination {
   format: 'ndjson' | 'ndjson.gz';
   /** `cloudevents`: each line a structured CloudEvent (default); `data`: the event data only. */
   content: 'cloudevents' | 'data';
+  /** A file is completed when its lines reach `bytes` (before compression) or it is `seconds` old. */
   rotate: { bytes: number; seconds: number };
   errorShape: ErrorShape;
 }

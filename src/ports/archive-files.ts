@@ -4,8 +4,6 @@
  * never sees half a file. Paths are relative to the installation's archive directory.
  */
 export interface ArchiveFile {
-  /** Bytes written so far, as stored (compressed for gzip). */
-  readonly bytes: number;
   /** Appends text (whole lines); gzip files compress each write as a gzip member of its own. */
   write(text: string): Promise<void>;
   /** Flushes and fsyncs the file, renames it to its final name and fsyncs the folder. */

@@ -64,7 +64,6 @@ class LocalArchiveFile implements ArchiveFile {
   readonly #temporary: string;
   readonly #final: string;
   readonly #gzip: boolean;
-  #bytes = 0;
   #closed = false;
 
   constructor(handle: FileHandle, temporary: string, final: string, gzip: boolean) {
@@ -74,15 +73,10 @@ class LocalArchiveFile implements ArchiveFile {
     this.#gzip = gzip;
   }
 
-  get bytes(): number {
-    return this.#bytes;
-  }
-
   async write(text: string): Promise<void> {
     // Concatenated gzip members are one valid gzip stream (RFC 1952); gunzip, zcat and the usual libraries read them whole.
     const bytes = this.#gzip ? await gzipAsync(text) : Buffer.from(text);
     await this.#handle.write(bytes);
-    this.#bytes += bytes.length;
   }
 
   async complete(): Promise<void> {

@@ -19,6 +19,8 @@ interface OpenFile {
   firstOffset: number;
   openedAt: number;
   lines: number;
+  /** Bytes of the lines before compression. */
+  size: number;
   /** A complete file of the same name from before a restart held this many lines: rotate no earlier. */
   atLeast: number;
 }
@@ -114,23 +116,34 @@ export class PartitionArchiver implements PartitionWorker {
     }
   }
 
+  /** Appends the records that pass the filter; completes the file whenever it reaches its size. */
   async #write(destination: FileDestination, records: readonly StoredRecord[]): Promise<void> {
-    if (records.length === 0) return;
     const filter = this.#context.filter;
     const deadLetters = parseStreamName(this.stream)?.type === deadLetterType;
     let text = '';
     let count = 0;
     for (const record of records) {
-      if (filter !== undefined && !recordMatches(filter, record)) continue;
-      if (this.#open === undefined) this.#open = await this.#create(destination, record);
-      text += `${line(destination, record, deadLetters)}\n`;
-      count++;
+      if (filter === undefined || recordMatches(filter, record)) {
+        this.#open ??= await this.#create(destination, record);
+        const next = `${line(destination, record, deadLetters)}\n`;
+        text += next;
+        count++;
+        this.#open.size += Buffer.byteLength(next);
+      }
+      if (this.#open !== undefined && this.#open.size >= destination.rotate.bytes && this.#open.lines + count >= this.#open.atLeast) {
+        await this.#open.file.write(text);
+        this.#open.lines += count;
+        text = '';
+        count = 0;
+        this.#position = record.offset + 1;
+        await this.#complete();
+      }
     }
     if (count > 0) {
       await this.#open!.file.write(text);
       this.#open!.lines += count;
     }
-    this.#position = records.at(-1)!.offset + 1;
+    if (records.length > 0) this.#position = records.at(-1)!.offset + 1;
   }
 
   async #create(destination: FileDestination, first: StoredRecord): Promise<OpenFile> {
@@ -141,13 +154,13 @@ export class PartitionArchiver implements PartitionWorker {
     const gzip = destination.format === 'ndjson.gz';
     const atLeast = (await this.#files.lines(path, gzip)) ?? 0;
     const file = await this.#files.create(path, `${this.#partialDir()}/${name}`, gzip);
-    return { file, path, firstOffset: first.offset, openedAt: Date.now(), lines: 0, atLeast };
+    return { file, path, firstOffset: first.offset, openedAt: Date.now(), lines: 0, size: 0, atLeast };
   }
 
   #due(destination: FileDestination): boolean {
     const open = this.#open!;
     if (open.lines < open.atLeast) return false;
-    return open.file.bytes >= destination.rotate.bytes || Date.now() - open.openedAt >= destination.rotate.seconds * 1000;
+    return open.size >= destination.rotate.bytes || Date.now() - open.openedAt >= destination.rotate.seconds * 1000;
   }
 
   async #complete(): Promise<void> {
