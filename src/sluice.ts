@@ -46,7 +46,7 @@ export async function createSluice(config: Readonly<SluiceConfig>, options: { lo
   const store = config.kafka === undefined ? await openSqliteStore(config.dataDir) : await openKafkaStoreWhenReachable(config.kafka, logger);
   const metrics = createMetrics();
   const webhooks = createWebhookClient({ allowPrivateNetworks: config.delivery.allowPrivateNetworks });
-  const sinkProducer = new KafkaSinkProducer({ allowPrivateNetworks: config.delivery.allowPrivateNetworks, ...(config.kafka === undefined ? {} : { homeBrokers: config.kafka.brokers }) });
+  const sinkProducer = new KafkaSinkProducer({ allowPrivateNetworks: config.delivery.allowPrivateNetworks, ...(config.kafka === undefined ? {} : { home: { brokers: config.kafka.brokers, topicPrefix: config.kafka.topicPrefix } }) });
   const archive = new LocalArchiveFiles(config.delivery.archiveDir ?? join(config.dataDir, 'archive'));
   const services = createServices(store, metrics.telemetry, { webhooks, sinkProducer, archive }, {
     adminToken: admin.token,

@@ -144,6 +144,11 @@ export interface KafkaDestination {
   schemaType?: string;
   /** How dead letters (type `_dead`) are written. */
   errorShape: ErrorShape;
+  /**
+   * Output and input progress in one Kafka transaction, so a `read_committed` consumer sees
+   * each record once even across crashes; the cluster Sluice runs on only.
+   */
+  exactlyOnce?: true;
 }
 
 /** A sink that archives records to files on the server, rotated by size and age (docs/sinks.md). */

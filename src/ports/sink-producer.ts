@@ -16,6 +16,14 @@ export interface SinkMessage {
 /** A cluster: bootstrap addresses, or `undefined` for the one Sluice runs on. */
 export type SinkCluster = readonly string[] | undefined;
 
+/** An exactly-once sink's input progress, in Sluice's names (stream, consumer group). */
+export interface SinkInputProgress {
+  group: string;
+  stream: string;
+  partition: number;
+  offset: number;
+}
+
 export interface SinkProducer {
   /** True when Sluice runs on Kafka, so a sink may leave its cluster out. */
   readonly hasHomeCluster: boolean;
@@ -26,6 +34,19 @@ export interface SinkProducer {
   partitions(cluster: SinkCluster, topic: string, refresh?: boolean): Promise<number>;
   /** Resolves once every message is acknowledged by all in-sync replicas. */
   produce(cluster: SinkCluster, messages: readonly SinkMessage[], timeoutMs: number): Promise<void>;
+  /**
+   * Makes the transactional producer `transactionalId` on the cluster Sluice runs on ready,
+   * fencing any earlier one of the same id: its open transaction is aborted, or finished if it
+   * was committing. Call before reading the progress an exactly-once sink resumes from.
+   */
+  prepareExactlyOnce(transactionalId: string): Promise<void>;
+  /**
+   * Writes the messages and commits `commit` (the offset before which the input is done) for
+   * the consumer group in one transaction on the cluster Sluice runs on.
+   */
+  produceExactlyOnce(transactionalId: string, messages: readonly SinkMessage[], commit: SinkInputProgress, timeoutMs: number): Promise<void>;
+  /** Closes a transactional producer (its partition moved elsewhere or stopped). */
+  releaseExactlyOnce(transactionalId: string): Promise<void>;
   /** Why Sluice may not connect to these brokers (a non-public address while private networks are not allowed), or `undefined`. */
   refusal(brokers: readonly string[]): Promise<string | undefined>;
   close(): Promise<void>;

@@ -1,9 +1,10 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import type { Admin, MessageToProduce, Producer } from '@platformatic/kafka';
-import type { SinkCluster, SinkMessage, SinkProducer } from '../../ports/sink-producer.ts';
+import type { Admin, Consumer, Message, MessageToProduce } from '@platformatic/kafka';
+import { FindCoordinatorKeyTypes, ProduceAcks, Producer } from '@platformatic/kafka';
+import type { SinkCluster, SinkInputProgress, SinkMessage, SinkProducer } from '../../ports/sink-producer.ts';
 import { refusedAddress } from '../http/address-guard.ts';
-import { createAdmin, createProducer, resolveKafkaOptions, SerialSender } from './client-options.ts';
+import { clientTimeouts, createAdmin, createProducer, resolveKafkaOptions, SerialSender } from './client-options.ts';
 
 interface ClusterClients {
   admin: Admin;
@@ -18,13 +19,16 @@ interface ClusterClients {
  * carries many sinks' batches, as the event log's writer does).
  */
 export class KafkaSinkProducer implements SinkProducer {
-  readonly #home: string[] | undefined;
+  readonly #home: { brokers: string[]; topicPrefix: string } | undefined;
   readonly #allowPrivateNetworks: boolean;
   readonly #clients = new Map<string, ClusterClients>();
+  /** Exactly-once sinks' transactional producers, one per input partition (by transactional id). */
+  readonly #transactional = new Map<string, Producer>();
+  readonly #coordinators = new Map<string, number>();
   #closed = false;
 
-  constructor(options: { homeBrokers?: string[]; allowPrivateNetworks: boolean }) {
-    this.#home = options.homeBrokers;
+  constructor(options: { home?: { brokers: string[]; topicPrefix: string }; allowPrivateNetworks: boolean }) {
+    this.#home = options.home;
     this.#allowPrivateNetworks = options.allowPrivateNetworks;
   }
 
@@ -58,17 +62,66 @@ export class KafkaSinkProducer implements SinkProducer {
       timer = setTimeout(() => reject(new Error(`no acknowledgement from the cluster within ${timeoutMs} ms`)), timeoutMs);
     });
     try {
-      const toSend = messages.map((m) => {
-        const message: MessageToProduce = { topic: m.topic, partition: m.partition, value: m.value };
-        if (m.key !== null) message.key = m.key;
-        // The client writes header names as given: they must be bytes like the values.
-        if (m.headers !== undefined) message.headers = new Map(Object.entries(m.headers).map(([name, value]) => [Buffer.from(name), value]));
-        return message;
-      });
-      await Promise.race([clients.sender.send(toSend), timeout]);
+      await Promise.race([clients.sender.send(messages.map(toMessage)), timeout]);
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  async prepareExactlyOnce(transactionalId: string): Promise<void> {
+    const producer = this.#transactionalProducer(transactionalId);
+    // The first transaction initialises the producer id, which fences an earlier producer of
+    // this id and settles its open transaction; nothing is sent in it.
+    try {
+      const transaction = await producer.beginTransaction();
+      await transaction.cancel();
+    } catch (error) {
+      await this.releaseExactlyOnce(transactionalId);
+      throw error;
+    }
+  }
+
+  async produceExactlyOnce(transactionalId: string, messages: readonly SinkMessage[], commit: SinkInputProgress, timeoutMs: number): Promise<void> {
+    const home = this.#home;
+    if (home === undefined) throw new Error('exactly-once sinks need Sluice to run on Kafka');
+    const producer = this.#transactionalProducer(transactionalId);
+    const groupId = `${home.topicPrefix}${commit.group}`;
+    const run = async (): Promise<void> => {
+      const coordinatorId = await this.#coordinator(groupId);
+      const transaction = await producer.beginTransaction();
+      try {
+        if (messages.length > 0) await transaction.send({ messages: messages.map(toMessage) });
+        // The client asks only for the group id of the consumer and the coordinates of the last
+        // message consumed; Sluice's groups have no Kafka generation or member (-1, '').
+        await transaction.addConsumer({ groupId } as unknown as Consumer);
+        const consumed = { topic: `${home.topicPrefix}${commit.stream}`, partition: commit.partition, offset: BigInt(commit.offset - 1), metadata: { consumer: { groupId, generationId: -1, memberId: '', coordinatorId } } };
+        await transaction.addOffset(consumed as unknown as Message);
+        await transaction.commit();
+      } catch (error) {
+        await transaction.abort().catch(() => transaction.cancel());
+        throw error;
+      }
+    };
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`the transaction did not complete within ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      await Promise.race([run(), timeout]);
+    } catch (error) {
+      // A producer whose transaction failed may be fenced or half-way: the next attempt starts afresh, fencing this one.
+      this.#coordinators.delete(groupId);
+      await this.releaseExactlyOnce(transactionalId);
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async releaseExactlyOnce(transactionalId: string): Promise<void> {
+    const producer = this.#transactional.get(transactionalId);
+    this.#transactional.delete(transactionalId);
+    await producer?.close(true).catch(() => undefined);
   }
 
   async refusal(brokers: readonly string[]): Promise<string | undefined> {
@@ -94,6 +147,7 @@ export class KafkaSinkProducer implements SinkProducer {
     this.#closed = true;
     const all = [...this.#clients.values()];
     this.#clients.clear();
+    await Promise.allSettled([...this.#transactional.keys()].map((id) => this.releaseExactlyOnce(id)));
     await Promise.allSettled(all.map(async (c) => {
       await c.sender.idle();
       await c.producer.close();
@@ -103,7 +157,7 @@ export class KafkaSinkProducer implements SinkProducer {
 
   #clientsOf(cluster: SinkCluster): ClusterClients {
     if (this.#closed) throw new Error('the sink producer is closed');
-    const brokers = cluster ?? this.#home;
+    const brokers = cluster ?? this.#home?.brokers;
     if (brokers === undefined) throw new Error('Sluice runs on its embedded store: a Kafka sink must name its cluster (destination.brokers)');
     const id = brokers.join(',');
     let clients = this.#clients.get(id);
@@ -114,6 +168,30 @@ export class KafkaSinkProducer implements SinkProducer {
       this.#clients.set(id, clients);
     }
     return clients;
+  }
+
+  #transactionalProducer(transactionalId: string): Producer {
+    if (this.#closed) throw new Error('the sink producer is closed');
+    const home = this.#home;
+    if (home === undefined) throw new Error('exactly-once sinks need Sluice to run on Kafka');
+    let producer = this.#transactional.get(transactionalId);
+    if (producer === undefined) {
+      // No producer id or epoch of our own (-1): the coordinator then gives a new epoch of the id's producer, fencing the previous one, instead of refusing a mismatched id.
+      producer = new Producer({ ...clientTimeouts, clientId: 'sluice-sink-tx', bootstrapBrokers: home.brokers, idempotent: true, acks: ProduceAcks.ALL, transactionalId, producerId: -1n, producerEpoch: -1, autocreateTopics: false });
+      this.#transactional.set(transactionalId, producer);
+    }
+    return producer;
+  }
+
+  async #coordinator(groupId: string): Promise<number> {
+    let nodeId = this.#coordinators.get(groupId);
+    if (nodeId === undefined) {
+      const [found] = await this.#clientsOf(undefined).admin.findCoordinator({ keyType: FindCoordinatorKeyTypes.GROUP, keys: [groupId] });
+      if (found === undefined) throw new Error(`no coordinator for group ${groupId}`);
+      nodeId = found.nodeId;
+      this.#coordinators.set(groupId, nodeId);
+    }
+    return nodeId;
   }
 
   async #count(clients: ClusterClients, topic: string): Promise<number | undefined> {
@@ -135,4 +213,12 @@ export class KafkaSinkProducer implements SinkProducer {
     }
     throw new Error(`topic ${topic} has no leaders after creation`);
   }
+}
+
+function toMessage(m: SinkMessage): MessageToProduce {
+  const message: MessageToProduce = { topic: m.topic, partition: m.partition, value: m.value };
+  if (m.key !== null) message.key = m.key;
+  // The client writes header names as given: they must be bytes like the values.
+  if (m.headers !== undefined) message.headers = new Map(Object.entries(m.headers).map(([name, value]) => [Buffer.from(name), value]));
+  return message;
 }

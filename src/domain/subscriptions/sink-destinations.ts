@@ -4,7 +4,7 @@ import { isJsonPointer } from '../json-pointer.ts';
 import { isTypeName } from '../names.ts';
 import { parseDuration } from './durations.ts';
 
-const kafkaKeys = new Set(['kind', 'topic', 'format', 'key', 'headers', 'brokers', 'schemaType', 'errorShape']);
+const kafkaKeys = new Set(['kind', 'topic', 'format', 'key', 'headers', 'brokers', 'schemaType', 'errorShape', 'exactlyOnce']);
 const fileKeys = new Set(['kind', 'dir', 'format', 'content', 'rotate', 'errorShape']);
 const kafkaFormats: readonly KafkaSinkFormat[] = ['json', 'cloudevents', 'avro', 'protobuf', 'json-schema'];
 /** Kafka's own rule for topic names. */
@@ -46,12 +46,16 @@ export function parseKafkaDestination(destination: Record<string, unknown>, prob
     if (typeof schemaType !== 'string' || !isTypeName(schemaType)) problems.push({ path: '/destination/schemaType', reason: 'the name of one of the tenant\'s event types' });
     else if (typeof format === 'string' && schemaFormatOf(format as KafkaSinkFormat) === undefined) problems.push({ path: '/destination/schemaType', reason: 'only the schema formats (avro, protobuf, json-schema) write with a schema' });
   }
+  const { exactlyOnce = false } = destination;
+  if (typeof exactlyOnce !== 'boolean') problems.push({ path: '/destination/exactlyOnce', reason: 'true or false (the default)' });
+  else if (exactlyOnce && brokers !== undefined) problems.push({ path: '/destination/exactlyOnce', reason: 'a transaction spans one cluster: exactly-once writes only to the cluster Sluice runs on, so leave brokers out' });
   const errorShape = parseErrorShape(destination.errorShape, problems);
   if (problems.length > before) return undefined;
   const parsed: KafkaDestination = { kind: 'kafka', topic: topic as string, format: format as KafkaSinkFormat, headers: headers as 'none' | 'cloudevents', errorShape };
   if (key !== undefined) parsed.key = key as string;
   if (brokers !== undefined) parsed.brokers = brokers as string[];
   if (schemaType !== undefined) parsed.schemaType = schemaType as string;
+  if (exactlyOnce === true) parsed.exactlyOnce = true;
   return parsed;
 }
 

@@ -6,7 +6,7 @@ import { structuredCloudEvent } from '../../domain/subscriptions/cloudevent.ts';
 import { schemaFormatOf } from '../../domain/subscriptions/sink-destinations.ts';
 import { cloudEventHeaders, errorShaped, sinkKeyReader } from '../../domain/subscriptions/sink-values.ts';
 import { encodeFrame } from '../../domain/wire-format.ts';
-import type { SinkMessage, SinkProducer } from '../../ports/sink-producer.ts';
+import type { SinkInputProgress, SinkMessage, SinkProducer } from '../../ports/sink-producer.ts';
 import type { Serializer, StoredSchema } from '../schemas/serializers.ts';
 import { createSerializer } from '../schemas/serializers.ts';
 import type { AttemptResult } from './send.ts';
@@ -44,8 +44,11 @@ export class KafkaSink {
     this.#schemas = schemas;
   }
 
-  /** One attempt at writing `records`; those that can never be written come back to be dead-lettered. */
-  async send(tenant: string, destination: KafkaDestination, records: readonly StoredRecord[], timeoutMs: number): Promise<{ result: AttemptResult; unwritable: Unwritable[] }> {
+  /**
+   * One attempt at writing `records`; those that can never be written come back to be
+   * dead-lettered. `transaction`: write them and the input's progress in one transaction.
+   */
+  async send(tenant: string, destination: KafkaDestination, records: readonly StoredRecord[], timeoutMs: number, transaction?: { id: string; commit: SinkInputProgress }): Promise<{ result: AttemptResult; unwritable: Unwritable[] }> {
     const started = performance.now();
     const unwritable: Unwritable[] = [];
     try {
@@ -62,13 +65,22 @@ export class KafkaSink {
         }
         messages.push(message);
       }
-      await this.#producer.produce(destination.brokers, messages, timeoutMs);
+      if (transaction === undefined) await this.#producer.produce(destination.brokers, messages, timeoutMs);
+      else await this.#producer.produceExactlyOnce(transaction.id, messages, transaction.commit, timeoutMs);
       return { result: { outcome: 'delivered', excerpt: '', latencyMs: performance.now() - started }, unwritable };
     } catch (error) {
       // The topic may have gained partitions or moved: look again before the next attempt.
       await this.#producer.partitions(destination.brokers, destination.topic, true).catch(() => undefined);
       return { result: { outcome: 'retry', error: `kafka: ${(error as Error).message}`, excerpt: '', latencyMs: performance.now() - started }, unwritable: [] };
     }
+  }
+
+  prepare(transactionalId: string): Promise<void> {
+    return this.#producer.prepareExactlyOnce(transactionalId);
+  }
+
+  release(transactionalId: string): Promise<void> {
+    return this.#producer.releaseExactlyOnce(transactionalId);
   }
 
   #message(tenant: string, destination: KafkaDestination, record: StoredRecord, keyOf: ReturnType<typeof sinkKeyReader>, partitions: number): SinkMessage {

@@ -104,7 +104,10 @@ export class PartitionDelivery implements PartitionWorker {
         else this.#readUpTo = version;
       }
       const now = Date.now();
-      while (this.#window.inFlight < doc.delivery.maxInFlight && !signal.aborted) {
+      const strict = this.#context.strictOrder;
+      while (this.#window.inFlight < (strict ? 1 : doc.delivery.maxInFlight) && !signal.aborted) {
+        // In strict order a later unit must not go while an earlier one waits for its retry.
+        if (strict && (this.#window.nextRetryAt() ?? 0) > now) break;
         const unit = this.#window.next(doc.delivery.batchSize, now);
         if (unit === undefined) break;
         this.#launch(unit);

@@ -32,6 +32,8 @@ export interface RunnerContext {
   /** The subscription as currently stored (settings may change while it runs). */
   readonly doc: SubscriptionDoc;
   readonly filter: CompiledPattern | undefined;
+  /** One unit at a time, and none while an earlier one waits for its retry (exactly-once sinks). */
+  readonly strictOrder: boolean;
   readonly log: EventLog;
   readonly share: FairShare;
   readonly logger: SubscriptionLogger;

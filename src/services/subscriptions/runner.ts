@@ -8,6 +8,7 @@ import { messageId, structuredCloudEvent } from '../../domain/subscriptions/clou
 import { compileFilter } from '../../domain/subscriptions/definition.ts';
 import type { DeliveryUnit } from '../../domain/subscriptions/key-order.ts';
 import type { ConsumerGroups } from '../../ports/consumer-groups.ts';
+import type { SinkInputProgress } from '../../ports/sink-producer.ts';
 import type { EventLog, LogRecord } from '../../ports/event-log.ts';
 import type { Telemetry } from '../../ports/telemetry.ts';
 import type { ArchiveFiles } from '../../ports/archive-files.ts';
@@ -178,10 +179,13 @@ export class SubscriptionRunner implements RunnerContext {
       if (!ids.has(id) || delivery.ended) {
         this.#partitions.delete(id);
         await delivery.stop(false);
+        if (this.#exactlyOnce) await this.#deps.kafka.release(this.#transactionalId(delivery.stream, delivery.partition));
       }
     }
     const missing = assigned.filter((tp) => !this.#partitions.has(partitionId(tp)));
     if (missing.length === 0) return;
+    // Fence an earlier owner's producer first: its last transaction is then settled, and the committed progress read below is final.
+    if (this.#exactlyOnce) for (const tp of missing) await this.#deps.kafka.prepare(this.#transactionalId(tp.stream, tp.partition));
     const committed = new Map((await this.#deps.groups.committed(this.#group)).map((o) => [partitionId(o), o.offset]));
     for (const tp of missing) {
       const start = committed.get(partitionId(tp)) ?? (await this.#startOffset(tp));
@@ -205,6 +209,21 @@ export class SubscriptionRunner implements RunnerContext {
     const all = [...this.#partitions.values()];
     this.#partitions.clear();
     await Promise.all(all.map((delivery) => delivery.stop(drain)));
+    if (this.#exactlyOnce) await Promise.all(all.map((delivery) => this.#deps.kafka.release(this.#transactionalId(delivery.stream, delivery.partition))));
+  }
+
+  /** Kafka sinks with exactly-once: output and input progress commit together, one unit at a time. */
+  get #exactlyOnce(): boolean {
+    return this.#doc.destination.kind === 'kafka' && this.#doc.destination.exactlyOnce === true;
+  }
+
+  get strictOrder(): boolean {
+    return this.#exactlyOnce;
+  }
+
+  /** One per input partition and incarnation, so a new owner of the partition fences the old one. */
+  #transactionalId(stream: string, partition: number): string {
+    return `sluice-sink.${this.#group}.${stream}.${partition}`;
   }
 
   // RunnerContext
@@ -212,7 +231,12 @@ export class SubscriptionRunner implements RunnerContext {
   async send(doc: SubscriptionDoc, records: readonly LogRecord[], signal: AbortSignal): Promise<AttemptResult> {
     const destination = doc.destination;
     if (destination.kind !== 'kafka') return sendOnce(this.#deps.client, doc, records, signal);
-    const { result, unwritable } = await this.#deps.kafka.send(this.tenant, destination, records, doc.delivery.timeoutMs);
+    let transaction: { id: string; commit: SinkInputProgress } | undefined;
+    if (destination.exactlyOnce === true) {
+      const last = records.at(-1)!;
+      transaction = { id: this.#transactionalId(last.stream, last.partition), commit: { group: this.#group, stream: last.stream, partition: last.partition, offset: last.offset + 1 } };
+    }
+    const { result, unwritable } = await this.#deps.kafka.send(this.tenant, destination, records, doc.delivery.timeoutMs, transaction);
     for (const { record, reason } of unwritable) {
       this.#deps.logger.warn({ tenant: this.tenant, subscription: this.name, stream: record.stream, partition: record.partition, offset: record.offset, reason }, 'a record cannot be written to the sink; it becomes a dead letter');
       await this.deadLetter([record], [], reason);
@@ -221,6 +245,8 @@ export class SubscriptionRunner implements RunnerContext {
   }
 
   commit(stream: string, partition: number, offset: number): Promise<void> {
+    // Exactly-once progress is committed inside each transaction; a plain commit landing after a later transaction would move it back.
+    if (this.#exactlyOnce) return Promise.resolve();
     return this.#deps.groups.commit(this.#group, this.#deps.member, [{ stream, partition, offset }]);
   }
 

@@ -375,6 +375,9 @@ export class SubscriptionService {
     if (destination.brokers === undefined && !this.#sinks.producer.hasHomeCluster) {
       problems.push({ path: '/destination/brokers', reason: 'Sluice runs on its embedded store, so there is no cluster of its own to write to: name the bootstrap brokers of the Kafka cluster' });
     }
+    if (destination.exactlyOnce === true && !this.#sinks.producer.hasHomeCluster) {
+      problems.push({ path: '/destination/exactlyOnce', reason: 'exactly-once uses Kafka transactions on the cluster Sluice runs on; on the embedded store a sink writes at least once' });
+    }
     const want = schemaFormatOf(destination.format);
     if (want !== undefined) {
       parsed.types.forEach((type, i) => {
