@@ -25,8 +25,9 @@ import { orderPipeline } from './workload.ts';
  *   BENCH_BATCH_CONNECTIONS  connections for batched ingest (16)
  *   BENCH_E2E_BATCH          events per request in the end-to-end scenario (50, i.e. every 10 ms)
  *   BENCH_RSS_EVENTS         events stored by the memory check (1,000,000)
- *   BENCH_ONLY=batch,single,e2e,memory,pipeline,registry,kafka,delivery   run some scenarios only (stdout only);
- *                            kafka (scenarios 7 and 8) runs on a broker it starts itself (scripts/kafka.sh)
+ *   BENCH_ONLY=batch,single,e2e,memory,pipeline,registry,kafka,delivery,sink   run some scenarios only (stdout only);
+ *                            kafka (scenarios 7 and 8) and sink (10) run on a broker they start (scripts/kafka.sh)
+ *   BENCH_KAFKA_SINK_RECORDS records per round of the Kafka sink scenario (20,000 quick, 200,000 full)
  *   BENCH_KAFKA_SOURCE_RECORDS  records per round of the Kafka source scenario (20,000 quick, 200,000 full)
  *   BENCH_PROFILE=1          record a CPU profile of Sluice under batched ingest and print its hot spots
  *   BENCH_PROFILE=pipeline   the same, with the 5-step pipeline of scenario 5 on the type
@@ -111,7 +112,7 @@ try {
     if (wanted('registry')) scenarios.push(await registryCost(bench));
     if (wanted('delivery')) scenarios.push(await deliveryScenario(bench));
     // The Kafka scenarios start a broker of their own.
-    if (wanted('kafka')) scenarios.push(...(await kafkaScenarios(bench)));
+    if (wanted('kafka') || wanted('sink')) scenarios.push(...(await kafkaScenarios(bench, wanted)));
     process.stdout.write(`${textReport(scenarios)}\n`);
     if (!settings.quick && settings.only === undefined) {
       const markdown = markdownReport(

@@ -9,6 +9,7 @@ import type { LoadResult } from '../http-load.ts';
 import { median, Samples, distribution } from '../stats.ts';
 import { benchPartitions, benchStream, benchType, EventPool } from '../workload.ts';
 import { alternate, failuresOf, requestsPerSecond, roundDetails, type System } from './compare.ts';
+import { kafkaSink } from './kafka-sink.ts';
 
 /** Sluice's share of the raw client's rate that each scenario aims for. */
 export const kafkaIngestTarget = 0.8;
@@ -26,7 +27,7 @@ interface Broker {
  * or answers why it could not. The broker is stopped (and its state deleted) by `stop`, and
  * on process exit if the run is cut short.
  */
-async function startBroker(bench: Bench): Promise<Broker | string> {
+export async function startBroker(bench: Bench): Promise<Broker | string> {
   const name = `bench-${randomBytes(4).toString('hex')}`;
   const stopSync = (): void => {
     try {
@@ -60,13 +61,13 @@ async function startBroker(bench: Bench): Promise<Broker | string> {
 }
 
 /** The raw client's settings: the same bounded timeouts as Sluice's Kafka adapter. */
-const common = { timeout: 10_000, retries: 3, retryDelay: 250 };
+export const common = { timeout: 10_000, retries: 3, retryDelay: 250 };
 
-function rawProducer(bootstrap: string, role: string): Producer {
+export function rawProducer(bootstrap: string, role: string): Producer {
   return new Producer({ ...common, clientId: `bench-raw-${role}`, bootstrapBrokers: [bootstrap], idempotent: true, acks: ProduceAcks.ALL, autocreateTopics: false });
 }
 
-async function createTopic(admin: Admin, probe: Producer, topic: string, partitions: number): Promise<void> {
+export async function createTopic(admin: Admin, probe: Producer, topic: string, partitions: number): Promise<void> {
   await admin.createTopics({ topics: [topic], partitions, replicas: 1 });
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
@@ -235,7 +236,7 @@ async function kafkaIngest(bench: Bench, bootstrap: string): Promise<ScenarioRep
  * Start options for a Sluice on the broker; each gets a topic prefix of its own, since the
  * catalog (tenants, types) lives in Kafka and would outlive the process.
  */
-function sluiceOnKafka(bootstrap: string): { env: Record<string, string>; startTimeoutMs: number } {
+export function sluiceOnKafka(bootstrap: string): { env: Record<string, string>; startTimeoutMs: number } {
   return { env: { SLUICE_KAFKA_BROKERS: bootstrap, SLUICE_KAFKA_TOPIC_PREFIX: `sluice-${randomBytes(3).toString('hex')}-` }, startTimeoutMs: 120_000 };
 }
 
@@ -262,10 +263,13 @@ async function fillSourceTopic(admin: Admin, producer: Producer, topic: string, 
  * The raw side of scenario 8: a consumer in a fresh group reads the topic from the start,
  * a producer (idempotent, acks=all) writes each batch of at most 500 to another topic with
  * the same key, value and partition, then the batch's offsets are committed. Answers the
- * milliseconds from the first fetch to the last acknowledged record.
+ * milliseconds from the first fetch to the last acknowledged record. `out` names the topic
+ * written (created here); `convert` turns each value into what is written (scenario 10's Avro
+ * loop encodes it).
  */
-async function rawPassThrough(bootstrap: string, admin: Admin, producer: Producer, topic: string, count: number, timeoutMs: number): Promise<number> {
-  const out = `${topic}-out`;
+export async function rawPassThrough(bootstrap: string, admin: Admin, producer: Producer, topic: string, count: number, timeoutMs: number, options: { out?: string; convert?: (value: Buffer) => Buffer } = {}): Promise<number> {
+  const out = options.out ?? `${topic}-out`;
+  const convert = options.convert ?? ((value: Buffer) => value);
   await createTopic(admin, producer, out, benchPartitions);
   const consumer = new Consumer({ ...common, clientId: 'bench-raw-source', groupId: `${topic}-raw`, bootstrapBrokers: [bootstrap], sessionTimeout: 10_000, heartbeatInterval: 1_000 });
   const started = performance.now();
@@ -287,7 +291,7 @@ async function rawPassThrough(bootstrap: string, admin: Admin, producer: Produce
             const batch = queue.slice(0, 500);
             queue = queue.slice(batch.length);
             if (queue.length < 2000 && stream.isPaused()) stream.resume();
-            await producer.send({ messages: batch.map((m) => ({ topic: out, key: m.key, value: m.value, partition: m.partition })) });
+            await producer.send({ messages: batch.map((m) => ({ topic: out, key: m.key, value: convert(m.value), partition: m.partition })) });
             const last = new Map<number, Message<Buffer, Buffer, Buffer, Buffer>>();
             for (const message of batch) last.set(message.partition, message);
             for (const message of last.values()) await message.commit();
@@ -413,7 +417,7 @@ async function kafkaSource(bench: Bench, bootstrap: string): Promise<ScenarioRep
  * Scenarios 7 and 8 on a broker of their own. Without a broker (no Java, no cached Kafka
  * and no network), both are reported as skipped with the reason.
  */
-export async function kafkaScenarios(bench: Bench): Promise<ScenarioReport[]> {
+export async function kafkaScenarios(bench: Bench, wanted: (id: string) => boolean): Promise<ScenarioReport[]> {
   const broker = await startBroker(bench);
   if (typeof broker === 'string') {
     const line = `skipped: no Kafka broker could be started (${broker}); see docs/kafka-dev.md`;
@@ -423,7 +427,10 @@ export async function kafkaScenarios(bench: Bench): Promise<ScenarioReport[]> {
   }
   try {
     bench.log(`  Kafka broker at ${broker.bootstrap}`);
-    return [await kafkaIngest(bench, broker.bootstrap), await kafkaSource(bench, broker.bootstrap)];
+    const reports = [];
+    if (wanted('kafka')) reports.push(await kafkaIngest(bench, broker.bootstrap), await kafkaSource(bench, broker.bootstrap));
+    if (wanted('sink')) reports.push(await kafkaSink(bench, broker.bootstrap));
+    return reports;
   } finally {
     await broker.stop();
   }
