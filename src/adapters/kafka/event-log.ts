@@ -35,8 +35,10 @@ import { ProducerThread } from './producer-client.ts';
 
 /** How often a watched stream's high watermarks are polled for appends by other processes. */
 const WATCH_INTERVAL_MS = 100;
-/** Bytes asked for per fetch of one partition. */
+/** Bytes asked for per fetch of one partition, at most. */
 const FETCH_BYTES = 4 * 1024 * 1024;
+/** At least: a fetch returns whole batches, and the first one even when it is larger. */
+const MIN_FETCH_BYTES = 16 * 1024;
 /** Upper bound on fetch round trips for one read, so a read always ends. */
 const MAX_FETCHES_PER_READ = 64;
 
@@ -70,6 +72,8 @@ export class KafkaEventLog implements EventLog {
   readonly #producer: ProducerThread;
   readonly #fetcher: Consumer;
   readonly #partitions = new Map<string, number>();
+  /** Average bytes per record of each topic, from its latest fetch (sizes the next fetch). */
+  readonly #recordBytes = new Map<string, number>();
   readonly #indexes = new Map<string, IdIndex>();
   readonly #watches = new Map<string, Watch>();
   /** Grows on each wake-up of a stream (see EventLog.appendVersion). */
@@ -310,6 +314,16 @@ export class KafkaEventLog implements EventLog {
     return (await this.#read(stream, partition, fromOffset, limit)).map(({ unique: _unique, ...record }) => record);
   }
 
+  /**
+   * Bytes to fetch for `wanted` records of a topic: a 4 MiB fetch for a read of 500 would
+   * decode some 13,000 records of 300 bytes to keep 500, so fetches are sized by the bytes
+   * per record seen in the topic's earlier fetches (a fifth more, for variation).
+   */
+  #fetchBytes(topic: string, wanted: number): number {
+    const perRecord = this.#recordBytes.get(topic) ?? 1024;
+    return Math.max(MIN_FETCH_BYTES, Math.min(FETCH_BYTES, Math.ceil(wanted * perRecord * 1.2)));
+  }
+
   async #read(stream: string, partition: number, fromOffset: number, limit: number): Promise<(LogRecord & { unique: boolean })[]> {
     const topic = this.#topic(stream);
     const count = await this.#partitionCount(stream);
@@ -323,14 +337,17 @@ export class KafkaEventLog implements EventLog {
       const info = metadata.topics.get(topic);
       const leader = info?.partitions[partition]?.leader;
       if (info === undefined || leader === undefined) throw new Error(`no leader for ${stream}/${partition}`);
+      const bytes = this.#fetchBytes(topic, limit - out.length);
       const response = await this.#fetcher.fetch({
         node: leader,
         maxWaitTime: 0,
         minBytes: 1,
-        maxBytes: FETCH_BYTES,
-        topics: [{ topicId: info.id, partitions: [{ partition, fetchOffset: BigInt(offset), partitionMaxBytes: FETCH_BYTES, currentLeaderEpoch: -1, lastFetchedEpoch: -1 }] }],
+        maxBytes: bytes,
+        topics: [{ topicId: info.id, partitions: [{ partition, fetchOffset: BigInt(offset), partitionMaxBytes: bytes, currentLeaderEpoch: -1, lastFetchedEpoch: -1 }] }],
       });
       let progressed = false;
+      let batchBytes = 0;
+      let batchRecords = 0;
       for (const t of response.responses) {
         for (const p of t.partitions) {
           if (p.partitionIndex !== partition) continue;
@@ -343,6 +360,8 @@ export class KafkaEventLog implements EventLog {
               offset = Math.max(offset, next);
               continue;
             }
+            batchBytes += batch.length;
+            batchRecords += batch.records.length;
             for (const r of batch.records) {
               const at = Number(batch.firstOffset) + r.offsetDelta;
               if (at < offset || out.length >= limit) continue;
@@ -352,6 +371,7 @@ export class KafkaEventLog implements EventLog {
           }
         }
       }
+      if (batchRecords > 0) this.#recordBytes.set(topic, batchBytes / batchRecords);
       if (!progressed) break;
     }
     return out.slice(0, limit);
