@@ -116,9 +116,12 @@ export class KafkaSink {
   /** Confluent's wire format: magic byte, schema id, (Protobuf: message indexes,) payload. */
   #wireFormat(tenant: string, destination: KafkaDestination, record: StoredRecord, data: unknown): Buffer {
     const want = schemaFormatOf(destination.format)!;
-    const type = destination.schemaType ?? record.attributes.type;
-    // The version the record was validated against, unless the sink names the type to write as.
-    const schemaId = (destination.schemaType === undefined ? record.attributes.schemaId : undefined) ?? this.#schemas.latestId(tenant, type);
+    // A routed record keeps its own type in a stream of another: the stream's type is what the sink writes.
+    const streamType = parseStreamName(record.stream)?.type ?? record.attributes.type;
+    const type = destination.schemaType ?? streamType;
+    // The version the record was validated against when that is the type written, else the type's latest.
+    const own = destination.schemaType === undefined && record.attributes.type === streamType ? record.attributes.schemaId : undefined;
+    const schemaId = own ?? this.#schemas.latestId(tenant, type);
     if (schemaId === undefined) throw new Error(`event type "${type}" has no schema to write ${destination.format} with`);
     const serializer = this.#serializer(schemaId, type, want);
     return encodeFrame(schemaId, serializer.messageIndexes, serializer.encode(data));
