@@ -95,3 +95,29 @@ void test('the subscription commands manage a webhook from set to delete', { tim
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /not_found/);
 });
+
+void test('sluice subscription set makes file and Kafka sinks from flags; a sink on the embedded store without brokers says what to add', { timeout: 60_000 }, async (t) => {
+  const dataDir = tempDir(t);
+  const server = await spawnSluice(t, ['--data-dir', dataDir], clean);
+  await callJson(server.url, 'POST', '/v1/tenants', adminToken, { id: 'acme' }, 201);
+  const { key } = (await callJson(server.url, 'POST', '/v1/tenants/acme/keys', adminToken, { scopes: ['produce', 'consume', 'manage'] }, 201)) as { key: string };
+  await callJson(server.url, 'PUT', '/v1/types/fruits', key, { schema: { type: 'object' } }, 201);
+  const env = { ...clean, SLUICE_URL: server.url, SLUICE_KEY: key };
+
+  const file = await runCli(['subscription', 'set', 'archive', '--types', 'fruits', '--archive-dir', 'fruit-archive', '--format', 'ndjson.gz', '--start', 'earliest'], env);
+  assert.equal(file.code, 0, file.stderr);
+  const created = JSON.parse(file.stdout);
+  assert.deepEqual(created.destination, { kind: 'file', dir: 'fruit-archive', format: 'ndjson.gz', content: 'cloudevents', rotate: { bytes: 67_108_864, seconds: 300 }, errorShape: 'envelope' });
+  assert.equal(created.secret, undefined);
+  assert.doesNotMatch(file.stderr, /Signing secret/);
+
+  const kafka = await runCli(['subscription', 'set', 'out', '--types', 'fruits', '--kafka-topic', 'fruits-out'], env);
+  assert.equal(kafka.code, 1, kafka.stderr);
+  assert.match(kafka.stderr, /invalid_subscription/);
+  assert.match(kafka.stderr, /\/destination\/brokers/);
+  assert.match(kafka.stderr, /embedded store/);
+
+  const both = await runCli(['subscription', 'set', 'out', '--types', 'fruits', '--kafka-topic', 'x', '--endpoint', 'https://example.com/'], env);
+  assert.equal(both.code, 2, both.stderr);
+  assert.match(both.stderr, /give one destination/);
+});

@@ -17,13 +17,18 @@ interface SubscriptionFlags extends ConnectionOptions {
   retrySchedule?: string;
   disableAfter?: string;
   secret?: string;
+  kafkaTopic?: string;
+  format?: string;
+  brokers?: string;
+  exactlyOnce?: boolean;
+  archiveDir?: string;
 }
 
 const path = (name: string, rest = ''): string => `/v1/subscriptions/${encodeURIComponent(name)}${rest}`;
 
-/** `sluice subscription …`: push delivery of streams to webhooks (docs/subscriptions.md). */
+/** `sluice subscription …`: push delivery of streams to webhooks, Kafka topics and files (docs/subscriptions.md, docs/sinks.md). */
 export function registerSubscriptions(program: Command): void {
-  const subscription = program.command('subscription').description('push subscriptions: deliver streams to a webhook, signed and retried');
+  const subscription = program.command('subscription').description('subscriptions and sinks: deliver streams to a webhook (signed), a Kafka topic or files, retried, in order per key');
   withConnection(subscription.command('list').description("list the tenant's subscriptions"), 'key').action(async (options: ConnectionOptions) => {
     print((await clientFor(options, 'key').request('GET', '/v1/subscriptions')).body);
   });
@@ -39,6 +44,11 @@ export function registerSubscriptions(program: Command): void {
       .option('--endpoint <url>', 'the webhook: an http(s) URL')
       .option('--header <name=value>', 'a header sent with every request (repeatable)', (value: string, all: string[] = []) => [...all, value])
       .option('--mode <mode>', 'structured (the default: the CloudEvent as JSON) or binary (ce- headers)')
+      .option('--kafka-topic <topic>', 'a Kafka sink: the topic to write (docs/sinks.md)')
+      .option('--format <format>', 'Kafka sink: json (the default), cloudevents, avro, protobuf, json-schema; file sink: ndjson (the default), ndjson.gz')
+      .option('--brokers <addresses>', "Kafka sink: another cluster's bootstrap addresses, comma-separated (required on the embedded store)")
+      .option('--exactly-once', 'Kafka sink: output and progress in one Kafka transaction (Sluice on Kafka)')
+      .option('--archive-dir <dir>', "a file sink: the folder inside the tenant's archive")
       .option('--filter <json>', 'a content pattern, as JSON (docs/patterns.md)')
       .option('--start <start>', 'earliest, latest (the default) or an RFC 3339 time')
       .option('--batch-size <n>', 'records per request (1 to 1000)')
@@ -110,7 +120,20 @@ function definitionOf(options: SubscriptionFlags): Record<string, unknown> {
     }
     destination.headers = headers;
   }
-  if (Object.keys(destination).length > 0) definition.destination = { kind: 'webhook', ...destination };
+  const sinks = [options.endpoint, options.kafkaTopic, options.archiveDir].filter((given) => given !== undefined);
+  if (sinks.length > 1) throw new Error('give one destination: --endpoint (a webhook), --kafka-topic (a Kafka sink) or --archive-dir (a file sink)');
+  let kind = (destination.kind as string | undefined) ?? 'webhook';
+  if (options.kafkaTopic !== undefined) {
+    kind = 'kafka';
+    destination.topic = options.kafkaTopic;
+  } else if (options.archiveDir !== undefined) {
+    kind = 'file';
+    destination.dir = options.archiveDir;
+  }
+  if (options.format !== undefined) destination.format = options.format;
+  if (options.brokers !== undefined) destination.brokers = options.brokers.split(',').map((broker) => broker.trim()).filter((broker) => broker !== '');
+  if (options.exactlyOnce === true) destination.exactlyOnce = true;
+  if (Object.keys(destination).length > 0) definition.destination = { ...destination, kind };
   if (options.filter !== undefined) definition.filter = parseJson(options.filter, '--filter');
   if (options.start !== undefined) definition.start = options.start;
   if (options.secret !== undefined) definition.secret = options.secret;
