@@ -2,7 +2,8 @@
  * Every port on one Kafka cluster (docs/kafka.md): streams are topics `<prefix><stream>`, the
  * catalog is the compacted topic `<prefix>_sluice_catalog`, committed offsets live in Kafka's
  * group coordinator under `<prefix><group>`, and group members are shared through the topic
- * `<prefix>_sluice_members`.
+ * `<prefix>_sluice_members`; keyed state (correlations) is a compacted changelog topic per
+ * processor, `<prefix>_sluice_state.<namespace>`.
  */
 import type { Store } from '../../ports/store.ts';
 import { KafkaCatalog } from './catalog.ts';
@@ -11,6 +12,7 @@ import { resolveKafkaOptions } from './client-options.ts';
 import { KafkaConsumerGroups } from './consumer-groups.ts';
 import { KafkaEventLog } from './event-log.ts';
 import { KafkaSourceReader } from './source-reader.ts';
+import { KafkaStateStore } from './state-store.ts';
 
 export type { KafkaStoreOptions } from './client-options.ts';
 
@@ -27,12 +29,15 @@ export async function openKafkaStore(options: KafkaStoreOptions): Promise<Store>
   }
   const log = new KafkaEventLog(resolved);
   const sources = new KafkaSourceReader(resolved);
+  const state = new KafkaStateStore(resolved);
   return {
     log,
     groups,
     catalog,
     sources,
+    state,
     async close() {
+      await state.close();
       await sources.close();
       await log.close();
       await groups.close();

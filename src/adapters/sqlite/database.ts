@@ -38,6 +38,21 @@ CREATE TABLE IF NOT EXISTS sequences (
   name TEXT PRIMARY KEY,
   value INTEGER NOT NULL
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS state (
+  namespace TEXT NOT NULL,
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  deadline INTEGER,
+  PRIMARY KEY (namespace, key)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS state_deadlines ON state (namespace, deadline) WHERE deadline IS NOT NULL;
+CREATE TABLE IF NOT EXISTS state_progress (
+  namespace TEXT NOT NULL,
+  stream TEXT NOT NULL,
+  partition INTEGER NOT NULL,
+  offset INTEGER NOT NULL,
+  PRIMARY KEY (namespace, stream, partition)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS group_offsets (
   grp TEXT NOT NULL,
   stream TEXT NOT NULL,

@@ -3,8 +3,9 @@ import { SqliteCatalog } from './catalog.ts';
 import { SqliteConsumerGroups } from './consumer-groups.ts';
 import { openDatabase } from './database.ts';
 import { SqliteEventLog } from './event-log.ts';
+import { SqliteStateStore } from './state-store.ts';
 import { StoreClient } from './thread/store-client.ts';
-import { ThreadedCatalog, ThreadedConsumerGroups, ThreadedEventLog } from './thread/threaded-ports.ts';
+import { ThreadedCatalog, ThreadedConsumerGroups, ThreadedEventLog, ThreadedStateStore } from './thread/threaded-ports.ts';
 
 /**
  * Every port on one embedded SQLite file in `dataDir`, served by a thread of its own so
@@ -19,6 +20,7 @@ export async function openSqliteStore(dataDir: string): Promise<Store> {
     log,
     groups,
     catalog,
+    state: new ThreadedStateStore(client),
     async close() {
       await log.close();
       await catalog.close();
@@ -28,7 +30,7 @@ export async function openSqliteStore(dataDir: string): Promise<Store> {
 }
 
 /** The same ports on the calling thread: used inside the store thread, and by tests. */
-export function openInProcessStore(dataDir: string): Store & { log: SqliteEventLog; catalog: SqliteCatalog; groups: SqliteConsumerGroups } {
+export function openInProcessStore(dataDir: string): Store & { log: SqliteEventLog; catalog: SqliteCatalog; groups: SqliteConsumerGroups; state: SqliteStateStore } {
   const db = openDatabase(dataDir);
   const log = new SqliteEventLog(db);
   const groups = new SqliteConsumerGroups(db);
@@ -37,6 +39,7 @@ export function openInProcessStore(dataDir: string): Store & { log: SqliteEventL
     log,
     groups,
     catalog,
+    state: new SqliteStateStore(db),
     async close() {
       await log.close();
       await groups.close();

@@ -3,7 +3,7 @@ import { CatalogConflict } from '../../../ports/catalog.ts';
 import { SluiceError, type ErrorCode, type ErrorDetail } from '../../../domain/errors.ts';
 
 /** The messages between the main thread and the store thread. */
-export type Target = 'log' | 'catalog' | 'groups';
+export type Target = 'log' | 'catalog' | 'groups' | 'state';
 
 export interface Call {
   id: number;

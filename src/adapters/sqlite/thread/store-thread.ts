@@ -21,7 +21,7 @@ try {
   process.exit(1);
 }
 store.log.onAppended((streams) => post({ notice: 'appended', streams }));
-const targets = { log: store.log, catalog: store.catalog, groups: store.groups } as const;
+const targets = { log: store.log, catalog: store.catalog, groups: store.groups, state: store.state } as const;
 
 port.on('message', (message: Call | { close: true }) => {
   if ('close' in message) {

@@ -3,6 +3,7 @@ import type { Catalog, CatalogChange, CatalogEntry, CatalogKind, CatalogKinds } 
 import { CatalogConflict } from '../../../ports/catalog.ts';
 import type { CommittedOffset, ConsumerGroups, GroupMembers, MemberAssignment } from '../../../ports/consumer-groups.ts';
 import type { AppendRecord, AppendResult, EventLog, LogRecord, StreamInfo } from '../../../ports/event-log.ts';
+import type { StateEntry, StateProgress, StateStore, StateWrite } from '../../../ports/state-store.ts';
 import type { ResultColumns } from '../columns.ts';
 import { fromResultColumns, toColumns } from '../columns.ts';
 import { CatalogState } from '../../catalog-state.ts';
@@ -161,6 +162,56 @@ export class ThreadedConsumerGroups implements ConsumerGroups {
 
   listGroups(prefix: string): Promise<string[]> {
     return this.#client.call('groups', 'listGroups', prefix);
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/** Keyed state and timers, answered by the store thread. */
+export class ThreadedStateStore implements StateStore {
+  readonly #client: StoreClient;
+
+  constructor(client: StoreClient) {
+    this.#client = client;
+  }
+
+  /** A call the compiler checks against StateStore's own signatures. */
+  #call<M extends Exclude<keyof StateStore, 'close'>>(method: M, ...args: Parameters<StateStore[M]>): ReturnType<StateStore[M]> {
+    return this.#client.call('state', method, ...args) as ReturnType<StateStore[M]>;
+  }
+
+  get(namespace: string, keys: readonly string[]): Promise<StateEntry[]> {
+    return this.#call('get', namespace, keys);
+  }
+
+  apply(namespace: string, writes: readonly StateWrite[], progress: readonly StateProgress[]): Promise<void> {
+    return this.#call('apply', namespace, writes, progress);
+  }
+
+  due(namespace: string, now: number, limit: number): Promise<StateEntry[]> {
+    return this.#call('due', namespace, now, limit);
+  }
+
+  nextDeadline(namespace: string): Promise<number | undefined> {
+    return this.#call('nextDeadline', namespace);
+  }
+
+  progress(namespace: string): Promise<StateProgress[]> {
+    return this.#call('progress', namespace);
+  }
+
+  list(namespace: string, limit: number, after?: string): Promise<StateEntry[]> {
+    return after === undefined ? this.#call('list', namespace, limit) : this.#call('list', namespace, limit, after);
+  }
+
+  size(namespace: string): Promise<number> {
+    return this.#call('size', namespace);
+  }
+
+  drop(namespace: string): Promise<void> {
+    return this.#call('drop', namespace);
   }
 
   close(): Promise<void> {
