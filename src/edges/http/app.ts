@@ -40,7 +40,8 @@ export async function createHttpApp(deps: HttpDependencies): Promise<FastifyInst
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: bodyLimits.otherBytes,
     // Stream names (`<tenant>.<type>`) reach 192 characters; Fastify's default cap is 100.
-    routerOptions: { maxParamLength: 256 },
+    // `/registry/config/{s}/` and `…/versions/`: Confluent's own Java client sends trailing slashes.
+    routerOptions: { maxParamLength: 256, ignoreTrailingSlash: true },
     // Bad URL encodings and over-long parameters answer in the one error shape too.
     frameworkErrors: (error, request, reply) => {
       void handleError(error, request, reply, bodyLimits);

@@ -64,18 +64,25 @@ export class ConfluentRegistry {
 
   // --- subjects and versions ---
 
-  listSubjects(tenant: string, options: { deleted?: boolean; prefix?: string } = {}): string[] {
+  /** `deleted`: soft-deleted subjects too; `deletedOnly`: only those. */
+  listSubjects(tenant: string, options: { deleted?: boolean; deletedOnly?: boolean; prefix?: string } = {}): string[] {
     return this.#catalog
       .list('event-type', `${tenant}/`)
       .map((entry) => entry.value)
-      .filter((doc) => (options.deleted === true ? doc.versions.length > 0 : liveVersions(doc).length > 0))
+      .filter((doc) => {
+        const live = liveVersions(doc).length > 0;
+        if (options.deletedOnly === true) return !live && doc.versions.length > 0;
+        return options.deleted === true ? doc.versions.length > 0 : live;
+      })
       .map((doc) => subjectOfType(doc))
       .filter((subject) => options.prefix === undefined || subject.startsWith(options.prefix))
       .sort();
   }
 
-  listVersions(tenant: string, subject: string, deleted = false): number[] {
-    return this.#versionsOf(this.#existing(tenant, subject, deleted), deleted).map((v) => v.version);
+  /** `deleted`: soft-deleted versions too; `deletedOnly`: only those. */
+  listVersions(tenant: string, subject: string, deleted = false, deletedOnly = false): number[] {
+    const versions = this.#versionsOf(this.#existing(tenant, subject, deleted || deletedOnly), deleted || deletedOnly);
+    return (deletedOnly ? versions.filter((v) => v.deleted === true) : versions).map((v) => v.version);
   }
 
   getVersion(tenant: string, subject: string, rawVersion: string, deleted = false): SubjectVersionBody {
@@ -204,8 +211,11 @@ export class ConfluentRegistry {
 
   testCompatibility(tenant: string, subject: string, rawVersion: string, body: unknown, verbose: boolean): { is_compatible: boolean; messages?: string[] } {
     const version = parseVersion(rawVersion);
-    const doc = this.#existing(tenant, subject, false);
     const candidate = this.#candidate(tenant, asRequest(body));
+    // Before the first registration anything is compatible: CI and build plugins ask then.
+    const target = this.#target(tenant, subject);
+    if (version === 'latest' && target !== undefined && liveVersions(target.doc).length === 0) return verbose ? { is_compatible: true, messages: [] } : { is_compatible: true };
+    const doc = this.#existing(tenant, subject, false);
     const previous = version === 'latest' ? liveVersions(doc) : [this.#findVersion(doc, subject, version, false)];
     const level = doc.compatibility ?? this.#registry.defaultCompatibility(tenant);
     const schemas = previous.map((v) => this.#schemaDoc(v.schemaId));

@@ -43,19 +43,27 @@ export function confluentRoutes(app: FastifyInstance, services: Services): void 
       });
       scope.setErrorHandler((error, request, reply) => sendError(toConfluentError(error), request, reply, error));
       scope.setNotFoundHandler((request, reply) => sendError(new ConfluentError(404, 404, `HTTP 404 Not Found: no route ${request.method} ${request.url.split('?')[0]}`), request, reply));
-      scope.addHook('onRequest', (_request, reply, hookDone) => {
-        void reply.type(confluentContentType);
+      scope.addHook('onRequest', (request, reply, hookDone) => {
+        const type = answerType(request.headers.accept);
+        if (type === undefined) {
+          void sendError(new ConfluentError(406, 406, `HTTP 406 Not Acceptable: the registry answers ${confluentContentType} or application/json, not ${request.headers.accept ?? ''}`), request, reply);
+          return;
+        }
+        void reply.type(type);
         hookDone();
       });
 
       const read = { config: { access: 'consume' as const }, schema: { tags: ['registry (Confluent)'] } };
       const write = { config: { access: 'manage' as const }, schema: { tags: ['registry (Confluent)'] } };
 
+      // Confluent's root answers an empty object; clients use it to check the registry is there.
+      scope.get('/', read, () => ({}));
       scope.get('/schemas/types', read, () => ['JSON', 'PROTOBUF', 'AVRO']);
 
       scope.get('/subjects', read, (request) => {
         const prefix = (request.query as Query).subjectPrefix;
-        return registry.listSubjects(tenantOf(request), prefix === undefined ? { deleted: flag(request, 'deleted') } : { deleted: flag(request, 'deleted'), prefix });
+        const options = { deleted: flag(request, 'deleted'), deletedOnly: flag(request, 'deletedOnly') };
+        return registry.listSubjects(tenantOf(request), prefix === undefined ? options : { ...options, prefix });
       });
       // Not in Confluent's API: a short way to read the latest version.
       scope.get<{ Params: SubjectParams }>('/subjects/:subject', read, (request) =>
@@ -68,7 +76,7 @@ export function confluentRoutes(app: FastifyInstance, services: Services): void 
         registry.deleteSubject(tenantOf(request), request.params.subject, flag(request, 'permanent')),
       );
       scope.get<{ Params: SubjectParams }>('/subjects/:subject/versions', read, (request) =>
-        registry.listVersions(tenantOf(request), request.params.subject, flag(request, 'deleted')),
+        registry.listVersions(tenantOf(request), request.params.subject, flag(request, 'deleted'), flag(request, 'deletedOnly')),
       );
       scope.post<{ Params: SubjectParams }>('/subjects/:subject/versions', write, (request) =>
         registry.register(tenantOf(request), request.params.subject, request.body),
@@ -98,6 +106,10 @@ export function confluentRoutes(app: FastifyInstance, services: Services): void 
       scope.post<{ Params: VersionParams }>('/compatibility/subjects/:subject/versions/:version', read, (request) =>
         registry.testCompatibility(tenantOf(request), request.params.subject, request.params.version, request.body, flag(request, 'verbose')),
       );
+      // Without a version: against the versions the subject's level names, as a registration would be.
+      scope.post<{ Params: SubjectParams }>('/compatibility/subjects/:subject/versions', read, (request) =>
+        registry.testCompatibility(tenantOf(request), request.params.subject, 'latest', request.body, flag(request, 'verbose')),
+      );
 
       scope.get('/config', read, (request) => registry.globalConfig(tenantOf(request)));
       scope.put('/config', write, (request) => registry.setGlobalConfig(tenantOf(request), request.body));
@@ -124,5 +136,27 @@ export function confluentRoutes(app: FastifyInstance, services: Services): void 
 
 function sendError(error: ConfluentError, request: FastifyRequest, reply: FastifyReply, cause?: unknown): FastifyReply {
   if (error.status >= 500) request.log.error({ err: cause ?? error }, 'registry request failed');
-  return reply.code(error.status).type(confluentContentType).send(error.toBody());
+  return reply.code(error.status).type(answerType(request.headers.accept) ?? confluentContentType).send(error.toBody());
+}
+
+/**
+ * The content type to answer with for an Accept header, as Confluent negotiates it: its own
+ * type unless the client prefers plain JSON; `undefined` when the client accepts neither.
+ */
+export function answerType(accept: string | undefined): string | undefined {
+  if (accept === undefined || accept.trim() === '') return confluentContentType;
+  const ranges = accept
+    .split(',')
+    .map((part, order) => {
+      const [range = '', ...params] = part.split(';').map((piece) => piece.trim().toLowerCase());
+      const q = params.find((p) => p.startsWith('q='));
+      return { range, q: q === undefined ? 1 : Number(q.slice(2)), order };
+    })
+    .filter((entry) => entry.range !== '' && entry.q > 0)
+    .sort((a, b) => b.q - a.q || a.order - b.order);
+  for (const { range } of ranges) {
+    if (range === confluentContentType || range === 'application/vnd.schemaregistry+json' || range === '*/*' || range === 'application/*') return confluentContentType;
+    if (range === 'application/json') return 'application/json';
+  }
+  return undefined;
 }

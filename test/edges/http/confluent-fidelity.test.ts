@@ -1,0 +1,69 @@
+/**
+ * Details of Confluent Schema Registry's API that stock clients and build tools rely on:
+ * the root, trailing slashes, compatibility before the first registration and without a
+ * version, content negotiation, and listing only soft-deleted subjects or versions.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { answerType } from '../../../src/edges/http/routes/confluent.ts';
+import { startSluice } from '../../helpers/sluice.ts';
+
+const avro = (fields: object[]) => ({ schema: JSON.stringify({ type: 'record', name: 'Fruit', fields }) });
+const name = { name: 'name', type: 'string' };
+const weight = { name: 'weight', type: 'int' };
+
+void test('the registry root, trailing slashes, and compatibility of a subject with no versions yet', async (t) => {
+  const s = await startSluice(t);
+  const key = await s.tenantWithKey('acme');
+  const root = await s.call('GET', '/registry/', { token: key });
+  assert.equal(root.status, 200);
+  assert.deepEqual(root.body, {});
+  assert.deepEqual((await s.call('GET', '/registry', { token: key })).body, {});
+
+  const before = await s.call('POST', '/registry/compatibility/subjects/acme.fruits-value/versions/latest?verbose=true', { token: key, body: avro([name]) });
+  assert.equal(before.status, 200, JSON.stringify(before.body));
+  assert.deepEqual(before.body, { is_compatible: true, messages: [] });
+
+  assert.equal((await s.call('POST', '/registry/subjects/acme.fruits-value/versions/', { token: key, body: avro([name]) })).status, 200);
+  assert.equal((await s.call('GET', '/registry/config/acme.fruits-value/?defaultToGlobal=true', { token: key })).status, 200);
+  assert.deepEqual((await s.call('GET', '/registry/subjects/acme.fruits-value/versions/', { token: key })).body, [1]);
+
+  // Without a version: the check a registration makes (BACKWARD: a new field needs a default).
+  const added = await s.call('POST', '/registry/compatibility/subjects/acme.fruits-value/versions', { token: key, body: avro([name, weight]) });
+  assert.equal(added.status, 200, JSON.stringify(added.body));
+  assert.equal(added.body.is_compatible, false);
+  const withDefault = await s.call('POST', '/registry/compatibility/subjects/acme.fruits-value/versions', { token: key, body: avro([name, { ...weight, default: 0 }]) });
+  assert.equal(withDefault.body.is_compatible, true);
+  // A version that does not exist is still an error.
+  assert.equal((await s.call('POST', '/registry/compatibility/subjects/acme.fruits-value/versions/7', { token: key, body: avro([name]) })).body.error_code, 40402);
+});
+
+void test('Accept: the vnd type by default, application/json when preferred, 406 for neither', async (t) => {
+  const s = await startSluice(t);
+  const key = await s.tenantWithKey('acme');
+  const types = async (accept?: string) => {
+    const answer = await s.call('GET', '/registry/schemas/types', { token: key, headers: accept === undefined ? {} : { accept } });
+    return { status: answer.status, type: answer.headers.get('content-type'), body: answer.body };
+  };
+  assert.match((await types()).type!, /^application\/vnd\.schemaregistry\.v1\+json/);
+  assert.match((await types('application/json')).type!, /^application\/json/);
+  assert.match((await types('application/vnd.schemaregistry.v1+json, application/json;q=0.5')).type!, /vnd\.schemaregistry/);
+  const refused = await types('text/html');
+  assert.equal(refused.status, 406);
+  assert.equal(refused.body.error_code, 406);
+  assert.equal(answerType('application/json;q=0, */*;q=0.1'), 'application/vnd.schemaregistry.v1+json');
+  assert.equal(answerType('text/plain;q=1, application/json;q=0.2'), 'application/json');
+});
+
+void test('deletedOnly lists only soft-deleted subjects and versions', async (t) => {
+  const s = await startSluice(t);
+  const key = await s.tenantWithKey('acme');
+  for (const subject of ['acme.a-value', 'acme.b-value']) assert.equal((await s.call('POST', `/registry/subjects/${subject}/versions`, { token: key, body: avro([name]) })).status, 200);
+  assert.equal((await s.call('POST', '/registry/subjects/acme.b-value/versions', { token: key, body: avro([name, { ...weight, default: 0 }]) })).status, 200);
+  assert.equal((await s.call('DELETE', '/registry/subjects/acme.a-value', { token: key })).status, 200);
+  assert.equal((await s.call('DELETE', '/registry/subjects/acme.b-value/versions/1', { token: key })).status, 200);
+  assert.deepEqual((await s.call('GET', '/registry/subjects?deletedOnly=true', { token: key })).body, ['acme.a-value']);
+  assert.deepEqual((await s.call('GET', '/registry/subjects', { token: key })).body, ['acme.b-value']);
+  assert.deepEqual((await s.call('GET', '/registry/subjects/acme.b-value/versions?deletedOnly=true', { token: key })).body, [1]);
+  assert.deepEqual((await s.call('GET', '/registry/subjects/acme.b-value/versions', { token: key })).body, [2]);
+});
