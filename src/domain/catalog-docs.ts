@@ -220,3 +220,19 @@ export interface SubscriptionDoc {
 
 /** Start positions as stored: a time is epoch milliseconds. */
 export type StartFromDoc = 'earliest' | 'latest' | { time: number };
+
+/** A correlation: events of several types joined by a key into one aggregate (docs/correlations.md). */
+export interface CorrelationDoc {
+  tenant: string;
+  name: string;
+  /** As given (checked when stored and again when run). */
+  definition: unknown;
+  /** `earliest`, `latest` or an RFC 3339 time: where the incarnation began reading. */
+  start: string;
+  /** Changes with every new definition: the state of an incarnation is its own. */
+  incarnation: string;
+  /** Where each input stream's partitions start in this incarnation. */
+  startOffsets: Record<string, number[]>;
+  createdAt: string;
+  updatedAt: string;
+}

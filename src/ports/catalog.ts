@@ -1,4 +1,4 @@
-import type { ApiKeyDoc, EventTypeDoc, RedriveDoc, SchemaDoc, SourceDoc, SubscriptionDoc, TenantDoc, TenantSecretDoc } from '../domain/catalog-docs.ts';
+import type { ApiKeyDoc, CorrelationDoc, EventTypeDoc, RedriveDoc, SchemaDoc, SourceDoc, SubscriptionDoc, TenantDoc, TenantSecretDoc } from '../domain/catalog-docs.ts';
 
 /** What each kind of catalog entry holds. Keys are strings chosen by the services. */
 export interface CatalogKinds {
@@ -13,6 +13,8 @@ export interface CatalogKinds {
   source: SourceDoc;
   /** Keyed `<tenant>/<name>`. */
   subscription: SubscriptionDoc;
+  /** Keyed `<tenant>/<name>`. */
+  correlation: CorrelationDoc;
 }
 
 export type CatalogKind = keyof CatalogKinds;

@@ -12,6 +12,8 @@ export interface Telemetry {
    * the attempt's latency, `records` how many records it carried.
    */
   deliveryAttempt(tenant: string, subscription: string, outcome: DeliveryOutcome, records: number, seconds: number): void;
+  /** A correlation stored an aggregate: `complete`, or `expired` at its timeout. */
+  correlationOutcome(tenant: string, correlation: string, kind: 'complete' | 'expired'): void;
 }
 
 export type DeliveryOutcome = 'delivered' | 'failed' | 'dead_lettered' | 'gone';
@@ -23,4 +25,5 @@ export const silentTelemetry: Telemetry = {
   deadLettered: () => undefined,
   appendLatency: () => undefined,
   deliveryAttempt: () => undefined,
+  correlationOutcome: () => undefined,
 };

@@ -10,6 +10,7 @@ import { TypeRegistry } from './registry.ts';
 import { SourceService } from './sources.ts';
 import type { SubscriptionSettings } from './subscriptions/service.ts';
 import { SubscriptionService } from './subscriptions/service.ts';
+import { CorrelationService } from './correlations/service.ts';
 import { TenantService } from './tenants.ts';
 import type { ArchiveFiles } from '../ports/archive-files.ts';
 import type { SinkProducer } from '../ports/sink-producer.ts';
@@ -31,6 +32,8 @@ export interface Services {
   sources: SourceService;
   /** Push subscriptions: webhooks fed from streams. */
   subscriptions: SubscriptionService;
+  /** Correlations: events of several types joined by a key into one aggregate. */
+  correlations: CorrelationService;
   /** Everything that runs in the background: sources, then subscriptions. */
   workers: Workers;
 }
@@ -76,6 +79,8 @@ export function createServices(store: Store, telemetry: Telemetry, outbound: Out
   };
   const sinks = { producer: outbound.sinkProducer, files: outbound.archive, schemas };
   const subscriptions = new SubscriptionService(store.catalog, store.log, store.groups, reader, outbound.webhooks, sinks, telemetry, settings.subscriptions);
+  const correlations = new CorrelationService(store.catalog, store.log, store.groups, store.state, reader, ingest, { sessionTimeoutMs: settings.subscriptions.sessionTimeoutMs });
+  correlations.onOutcome((tenant, name, kind) => telemetry.correlationOutcome(tenant, name, kind));
   return {
     tenants,
     registry,
@@ -87,9 +92,11 @@ export function createServices(store: Store, telemetry: Telemetry, outbound: Out
     pipelines: new PipelineTester(registry),
     sources,
     subscriptions,
+    correlations,
     workers: new Workers([
       { name: 'sources', start: (logger) => sources.start(logger), close: () => sources.close() },
       { name: 'subscriptions', start: (logger) => subscriptions.start(logger), close: () => subscriptions.close() },
+      { name: 'correlations', start: (logger) => correlations.start(logger), close: () => correlations.close() },
     ]),
   };
 }

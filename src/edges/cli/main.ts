@@ -8,6 +8,7 @@ import { registerPipelines } from './commands/pipelines.ts';
 import { registerProduce } from './commands/produce.ts';
 import { registerSources } from './commands/sources.ts';
 import { registerSubscriptions } from './commands/subscriptions.ts';
+import { registerCorrelations } from './commands/correlations.ts';
 import { registerStart } from './commands/start.ts';
 import { registerStreams } from './commands/streams.ts';
 import { registerTail } from './commands/tail.ts';
@@ -37,6 +38,7 @@ registerGroups(program);
 registerDeadLetters(program);
 registerSources(program);
 registerSubscriptions(program);
+registerCorrelations(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -11,6 +11,7 @@ export interface AppliedDeclarations {
   sourcesChanged: string[];
   /** `<tenant>/<name>` of each subscription created or changed. */
   subscriptionsChanged: string[];
+  correlationsChanged: string[];
 }
 
 /**
@@ -19,7 +20,7 @@ export interface AppliedDeclarations {
  * the file declares; subscriptions come last, once their types exist. A mistake stops start-up with the file, the key and the fix.
  */
 export async function applyDeclarations(services: Services, declarations: Declarations): Promise<AppliedDeclarations> {
-  const applied: AppliedDeclarations = { tenantsCreated: [], typesChanged: [], pipelinesChanged: [], sourcesChanged: [], subscriptionsChanged: [] };
+  const applied: AppliedDeclarations = { tenantsCreated: [], typesChanged: [], pipelinesChanged: [], sourcesChanged: [], subscriptionsChanged: [], correlationsChanged: [] };
   const fail = (key: string, error: unknown): never => {
     if (!(error instanceof SluiceError)) throw error;
     const details = error.details?.map((detail) => `${detail.path || '(root)'}: ${detail.reason}`).join('; ');
@@ -56,6 +57,10 @@ export async function applyDeclarations(services: Services, declarations: Declar
     for (const [name, subscription] of tenant.subscriptions) {
       const result = await services.subscriptions.put(tenant.id, name, subscription.definition).catch((error: unknown) => fail(`tenants.${tenant.id}.subscriptions.${name}`, error));
       if (result.changed) applied.subscriptionsChanged.push(`${tenant.id}/${name}`);
+    }
+    for (const [name, definition] of tenant.correlations) {
+      const result = await services.correlations.put(tenant.id, name, definition).catch((error: unknown) => fail(`tenants.${tenant.id}.correlations.${name}`, error));
+      if (result.changed) applied.correlationsChanged.push(`${tenant.id}/${name}`);
     }
   }
   return applied;

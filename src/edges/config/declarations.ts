@@ -22,6 +22,8 @@ export interface DeclaredTenant {
   name?: string;
   types: Map<string, DeclaredType>;
   subscriptions: Map<string, DeclaredSubscription>;
+  /** Correlation definitions by name, as the API takes them; checked when applied. */
+  correlations: Map<string, Record<string, unknown>>;
 }
 
 /** A push subscription as declared in sluice.yaml: the definition the API takes, its secret from the environment. */
@@ -76,7 +78,7 @@ export function readSourceDeclarations(file: string, section: unknown): Declared
   });
 }
 
-const tenantKeys = new Set(['name', 'types', 'subscriptions']);
+const tenantKeys = new Set(['name', 'types', 'subscriptions', 'correlations']);
 const subscriptionKeys = new Set(['types', 'filter', 'start', 'destination', 'delivery', 'secretEnv']);
 const typeKeys = new Set(['schema', 'schemaFile', 'schemaType', 'partitions', 'partitionKey', 'pipeline']);
 
@@ -102,8 +104,8 @@ export function readDeclarations(file: string, section: unknown): Declarations {
     if (!isTenantId(id)) fail(where, 'is not a tenant id: use lower-case letters, digits and dashes, at most 63');
     if (settings !== null && !isMapping(settings)) fail(where, 'must be a mapping with name and types');
     const tenantSettings = (settings ?? {}) as Record<string, unknown>;
-    for (const key of Object.keys(tenantSettings)) if (!tenantKeys.has(key)) fail(`${where}.${key}`, 'is not a setting (expected name, types, subscriptions)');
-    const tenant: DeclaredTenant = { id, types: new Map(), subscriptions: new Map() };
+    for (const key of Object.keys(tenantSettings)) if (!tenantKeys.has(key)) fail(`${where}.${key}`, 'is not a setting (expected name, types, subscriptions, correlations)');
+    const tenant: DeclaredTenant = { id, types: new Map(), subscriptions: new Map(), correlations: new Map() };
     if (tenantSettings.name !== undefined) {
       if (typeof tenantSettings.name !== 'string') fail(`${where}.name`, 'must be a string');
       tenant.name = tenantSettings.name as string;
@@ -117,6 +119,12 @@ export function readDeclarations(file: string, section: unknown): Declarations {
     if (!isMapping(subscriptions)) fail(`${where}.subscriptions`, 'must map subscription names to their settings');
     for (const [name, declared] of Object.entries(subscriptions as Record<string, unknown>)) {
       tenant.subscriptions.set(name, readSubscription(`${where}.subscriptions.${name}`, name, declared, fail));
+    }
+    const correlations = tenantSettings.correlations ?? {};
+    if (!isMapping(correlations)) fail(`${where}.correlations`, 'must map correlation names to their definitions');
+    for (const [name, declared] of Object.entries(correlations as Record<string, unknown>)) {
+      if (!isMapping(declared)) fail(`${where}.correlations.${name}`, 'must be a mapping with types, key, timeout and emit (docs/correlations.md)');
+      tenant.correlations.set(name, declared as Record<string, unknown>);
     }
     tenants.push(tenant);
   }

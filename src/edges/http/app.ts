@@ -15,6 +15,7 @@ import { operationRoutes } from './routes/operations.ts';
 import { sourceRoutes } from './routes/sources.ts';
 import { streamRoutes } from './routes/streams.ts';
 import { subscriptionRoutes } from './routes/subscriptions.ts';
+import { correlationRoutes } from './routes/correlations.ts';
 import { tenantRoutes } from './routes/tenants.ts';
 import { typeRoutes } from './routes/types.ts';
 import { wireEventRoutes } from './routes/wire-events.ts';
@@ -82,6 +83,7 @@ export async function createHttpApp(deps: HttpDependencies): Promise<FastifyInst
   groupRoutes(app, services, deps.shutdown);
   deadLetterRoutes(app, services);
   subscriptionRoutes(app, services);
+  correlationRoutes(app, services);
   confluentRoutes(app, services);
   sourceRoutes(app, services);
   return app;

@@ -23,6 +23,7 @@ export function createMetrics(): Metrics {
     registers: [registry],
   });
   const deliveries = new Counter({ name: 'sluice_deliveries_total', help: 'Delivery attempts of subscriptions by outcome (delivered, failed, dead_lettered, gone).', labelNames: ['tenant', 'subscription', 'outcome'], registers: [registry] });
+  const correlationOutcomes = new Counter({ name: 'sluice_correlation_outcomes_total', help: 'Aggregates stored by correlations, complete or expired.', labelNames: ['tenant', 'correlation', 'kind'], registers: [registry] });
   const deliveredRecords = new Counter({ name: 'sluice_delivered_records_total', help: 'Records delivered by subscriptions (2xx answers).', labelNames: ['tenant', 'subscription'], registers: [registry] });
   const deliveryLatency = new Histogram({
     name: 'sluice_delivery_duration_seconds',
@@ -46,6 +47,7 @@ export function createMetrics(): Metrics {
       rejected: (tenant, type, code, count) => rejected.inc({ tenant, type, code }, count),
       deadLettered: (tenant, type, count) => deadLettered.inc({ tenant, type }, count),
       appendLatency: (seconds) => appendLatency.observe(seconds),
+      correlationOutcome: (tenant, correlation, kind) => correlationOutcomes.inc({ tenant, correlation, kind }),
       deliveryAttempt: (tenant, subscription, outcome, records, seconds) => {
         deliveries.inc({ tenant, subscription, outcome });
         if (outcome === 'delivered') deliveredRecords.inc({ tenant, subscription }, records);
