@@ -42,6 +42,11 @@ export interface StateStore {
   list(namespace: string, limit: number, after?: string): Promise<StateEntry[]>;
   /** How many keys the namespace holds. */
   size(namespace: string): Promise<number>;
+  /**
+   * Drops what this process holds of the namespace in memory, so that the next read sees what
+   * another process wrote (a processor taking a namespace over calls it first).
+   */
+  refresh(namespace: string): Promise<void>;
   /** Deletes the namespace: state, timers and progress. */
   drop(namespace: string): Promise<void>;
   close(): Promise<void>;

@@ -1,7 +1,8 @@
 /**
- * SIGKILL of Sluice while a correlation runs: after a restart on the same data directory,
- * every transaction has exactly one outcome (complete or expired, never both, never twice),
- * none is lost, and timers that fell due during the outage fire after it.
+ * SIGKILL of Sluice while a correlation works through its input: after a restart on the same
+ * data directory (later than every incomplete transaction's deadline), every transaction has
+ * exactly one outcome (complete or expired, never both, never twice), none is lost, and the
+ * timers that fell due during the outage fire after it.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -39,11 +40,10 @@ void test('SIGKILL during a correlation: after restart every transaction has exa
   for (const type of types) await callJson(first.url, 'PUT', `/v1/types/${type}`, key, { schema: { type: 'object', required: ['transaction'] }, partitionKey: '/transaction', partitions: 2 }, 201);
   const schema = aggregateSchema({ types });
   for (const type of ['Events_Aggregated', 'Events_Expired']) await callJson(first.url, 'PUT', `/v1/types/${type}`, key, { schema }, 201);
-  await callJson(first.url, 'PUT', '/v1/correlations/tx', key, { types, key: '/transaction', timeout: '10s', emit: { complete: 'Events_Aggregated', expired: 'Events_Expired' }, start: 'earliest' }, 201);
+  await callJson(first.url, 'PUT', '/v1/correlations/tx', key, { types, key: '/transaction', timeout: '5s', emit: { complete: 'Events_Aggregated', expired: 'Events_Expired' }, start: 'earliest' }, 201);
 
-  // The timeout outlasts the restart, so a transaction split by the kill still completes.
-  // Two in three transactions get all five types, the others two to four; sent in batches
-  // with the types of one transaction spread over several of them.
+  // Two in three transactions get all five types, the others two; sent in batches with the
+  // types of one transaction spread over several of them, all before the kill.
   const events: { type: string; data: { transaction: string } }[] = [];
   const expectedComplete = new Set<string>();
   for (let tx = 0; tx < transactions; tx++) {
@@ -52,13 +52,16 @@ void test('SIGKILL during a correlation: after restart every transaction has exa
     for (const type of types.slice(0, count)) events.push({ type, data: { transaction: `tx-${tx}` } });
   }
   const shuffled = events.map((event, i) => ({ event, at: (i * 7919) % events.length })).sort((a, b) => a.at - b.at).map((e) => e.event);
-  let sent = 0;
-  for (; sent < shuffled.length / 2; sent += 500) await callJson(first.url, 'POST', '/v1/events', key, shuffled.slice(sent, sent + 500), 200);
+  for (let sent = 0; sent < shuffled.length; sent += 500) await callJson(first.url, 'POST', '/v1/events', key, shuffled.slice(sent, sent + 500), 200);
+  const before = (await callJson(first.url, 'GET', '/v1/correlations/tx', key, undefined, 200)) as { counts: { complete: number; expired: number } };
   first.child.kill('SIGKILL');
   assert.equal(await first.exited, 'SIGKILL');
+  t.diagnostic(`killed with ${before.counts.complete} complete and ${before.counts.expired} expired of ${transactions}`);
+  assert.ok(before.counts.expired === 0, 'no timer fell due before the kill');
 
+  // The outage outlasts every deadline: those timers fire once the restarted process has caught up.
+  await sleep(6_000);
   const second = await spawnSluice(t, ['--data-dir', dataDir], env);
-  for (; sent < shuffled.length; sent += 500) await callJson(second.url, 'POST', '/v1/events', key, shuffled.slice(sent, sent + 500), 200);
   const deadline = Date.now() + 60_000;
   let complete: Stored[] = [];
   let expired: Stored[] = [];

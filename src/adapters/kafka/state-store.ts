@@ -102,9 +102,9 @@ export class KafkaStateStore implements StateStore {
     if ((await this.#admin.listTopics()).includes(topic)) await this.#admin.deleteTopics({ topics: [topic] });
   }
 
-  /** Forgets what was read, so the next use reads the changelog again (a namespace that moved to another process and back). */
-  forget(namespace: string): void {
+  refresh(namespace: string): Promise<void> {
     this.#loaded.delete(namespace);
+    return Promise.resolve();
   }
 
   async close(): Promise<void> {

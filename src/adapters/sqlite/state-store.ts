@@ -75,6 +75,11 @@ export class SqliteStateStore implements StateStore {
     return Promise.resolve(Number((this.#size.get(namespace) as { n: number }).n));
   }
 
+  refresh(): Promise<void> {
+    // Every read goes to the file: nothing is held in memory.
+    return Promise.resolve();
+  }
+
   drop(namespace: string): Promise<void> {
     inTransaction(this.#db, () => {
       this.#db.prepare('DELETE FROM state WHERE namespace = ?').run(namespace);

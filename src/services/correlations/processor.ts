@@ -120,6 +120,8 @@ export class CorrelationProcessor {
 
   /** Where each partition goes on: the state's progress, else the incarnation's start. */
   async #resume(): Promise<void> {
+    // Another process may have run the correlation since this one last read its state.
+    await this.#deps.state.refresh(this.#namespace);
     const progress = new Map((await this.#deps.state.progress(this.#namespace)).map((p) => [`${p.stream}#${p.partition}`, p.offset]));
     for (const { stream, partition } of this.#partitions()) {
       const id = `${stream}#${partition}`;

@@ -210,6 +210,10 @@ export class ThreadedStateStore implements StateStore {
     return this.#call('size', namespace);
   }
 
+  refresh(namespace: string): Promise<void> {
+    return this.#call('refresh', namespace);
+  }
+
   drop(namespace: string): Promise<void> {
     return this.#call('drop', namespace);
   }
