@@ -20,6 +20,12 @@ export interface MemberAssignment extends GroupMembers {
  * group's progress is its committed offsets.
  */
 export interface ConsumerGroups {
+  /**
+   * True when other processes share these groups (Kafka): a process learns of the others'
+   * members only after a round of reports, so for a moment two may both think a partition
+   * is theirs.
+   */
+  readonly shared: boolean;
   /** Joins or keeps a member alive and answers its current share of `partitions`. */
   heartbeat(group: string, member: string, partitions: readonly TopicPartition[], sessionTimeoutMs: number): Promise<MemberAssignment>;
   leave(group: string, member: string): Promise<void>;

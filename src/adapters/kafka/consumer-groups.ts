@@ -23,6 +23,7 @@ import { createAdmin } from './client-options.ts';
 import { GroupPresence } from './group-presence.ts';
 
 export class KafkaConsumerGroups implements ConsumerGroups {
+  readonly shared = true;
   readonly #options: ResolvedKafkaOptions;
   readonly #admin: Admin;
   readonly #presence: GroupPresence;

@@ -9,6 +9,7 @@ import { inTransaction } from './database.ts';
  * that poll), committed offsets in SQLite.
  */
 export class SqliteConsumerGroups implements ConsumerGroups {
+  readonly shared = false;
   readonly #db: DatabaseSync;
   readonly #members: GroupMembership;
   readonly #now: () => number;

@@ -65,11 +65,17 @@ export class CorrelationRunner {
     const { groups, member, sessionTimeoutMs, logger } = this.#deps;
     const slot = { stream: `${this.#doc.tenant}._corr.${this.#doc.name}`, partition: 0 };
     const heartbeatMs = Math.max(100, Math.min(1000, Math.floor(sessionTimeoutMs / 3)));
+    // Processes sharing the group learn of each other within a round of reports; until then
+    // two may both hold the slot. Owning it for a session timeout first means the others
+    // have been heard from, so two processors never run the same state at once.
+    const settleMs = groups.shared ? sessionTimeoutMs : 0;
+    let ownedSince: number | undefined;
     while (!this.#closed) {
       try {
         const assignment = await groups.heartbeat(this.#group, member, [slot], sessionTimeoutMs);
         const owns = assignment.partitions.length > 0;
-        if (owns && this.#processor === undefined) {
+        ownedSince = owns ? (ownedSince ?? Date.now()) : undefined;
+        if (owns && this.#processor === undefined && Date.now() - ownedSince! >= settleMs) {
           this.#processor = new CorrelationProcessor(this.#deps, this.#doc, this.#spec);
           this.#processor.start();
           logger.info({ tenant: this.#doc.tenant, correlation: this.#doc.name }, 'correlation runs in this process');

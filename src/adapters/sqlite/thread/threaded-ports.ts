@@ -134,6 +134,7 @@ export class ThreadedCatalog implements Catalog {
 }
 
 export class ThreadedConsumerGroups implements ConsumerGroups {
+  readonly shared = false;
   readonly #client: StoreClient;
 
   constructor(client: StoreClient) {
