@@ -74,3 +74,23 @@ void test('examples/routing: each destination has its stream, urgent events are 
   assert.equal(dead.length, 1);
   assert.equal(dead[0].stage, 'transform');
 });
+
+void test('examples/correlation: complete transactions are aggregated once; an incomplete one waits, open, with what is missing', async (t) => {
+  const example = await startExample(t, 'correlation', 'payments');
+  const body = readFileSync(`${examples}correlation/events.ndjson`, 'utf8');
+  const answer = await example.call('POST', '/v1/events', example.key, body, 'application/x-ndjson');
+  assert.equal(answer.status, 200);
+  assert.equal(answer.body.accepted, 13);
+  let aggregated: any[] = [];
+  for (let i = 0; i < 100 && aggregated.length < 2; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    aggregated = await example.readAll('payments.Events_Aggregated');
+  }
+  assert.deepEqual(aggregated.map((record) => record.data.key).sort(), ['tx-1', 'tx-3']);
+  for (const record of aggregated) assert.deepEqual(Object.keys(record.data.events).sort(), ['Events-TypeA', 'Events-TypeB', 'Events-TypeC', 'Events-TypeD', 'Events-TypeE']);
+  const open = (await example.call('GET', '/v1/correlations/transactions/instances/tx-2', example.key)).body;
+  assert.deepEqual(Object.keys(open.open.events).sort(), ['Events-TypeA', 'Events-TypeB', 'Events-TypeC']);
+  const status = (await example.call('GET', '/v1/correlations/transactions', example.key)).body;
+  assert.equal(status.open, 1);
+  assert.equal(status.counts.complete, 2);
+});
