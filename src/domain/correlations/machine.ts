@@ -3,7 +3,10 @@ import type { CorrelationSpec } from './spec.ts';
 /** An event as a correlation sees it: its type, id, data and when it was stored. */
 export interface CorrelationEvent {
   type: string;
+  /** The event's id: a second event with the same id is a duplicate. */
   id: string;
+  /** Where the record is stored (stream, partition, offset): unique, and the same on every replay. */
+  ref: string;
   data: unknown;
   /** Epoch milliseconds. */
   at: number;
@@ -19,7 +22,7 @@ interface HeldEvent {
 export interface OpenInstance {
   /** 1, 2, … while the key's markers last; for reading, not identity. */
   number: number;
-  /** The id of the instance's first event: what identifies the instance (and its outcome). */
+  /** Where the instance's first record is stored: what identifies the instance (and its outcome). */
   first: string;
   events: Record<string, HeldEvent>;
   /** Ids of every event the instance took, so a duplicate is recognised. */
@@ -62,7 +65,7 @@ export interface Outcome {
   kind: 'complete' | 'expired';
   key: string;
   instance: number;
-  /** The id of the instance's first event; with the correlation's name, the outcome's identity. */
+  /** Where the instance's first record is stored; with the correlation's name, the outcome's identity. */
   first: string;
   aggregate: Aggregate;
 }
@@ -101,7 +104,7 @@ export function onEvent(spec: CorrelationSpec, current: KeyState | undefined, ke
     const finished = state.finished;
     if (finished?.ids.includes(event.id) === true) return { state: keep(state), outcomes, ignored: 'duplicate' };
     if (finished !== undefined && spec.late === 'drop') return { state: keep(state), outcomes, ignored: 'late' };
-    open = { number: (finished?.number ?? 0) + 1, first: event.id, events: {}, ids: [], count: 0, firstAt: event.at, lastAt: event.at, deadline: event.at + spec.timeoutMs };
+    open = { number: (finished?.number ?? 0) + 1, first: event.ref, events: {}, ids: [], count: 0, firstAt: event.at, lastAt: event.at, deadline: event.at + spec.timeoutMs };
   } else {
     if (open.ids.includes(event.id)) return { state: keep(state), outcomes, ignored: 'duplicate' };
     if (open.count >= spec.limits.maxEventsPerInstance) return { state: keep(state), outcomes, ignored: 'too_many_events' };

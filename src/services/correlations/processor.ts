@@ -168,7 +168,7 @@ export class CorrelationProcessor {
         continue;
       }
       const before = states.get(key);
-      const result = onEvent(this.#spec, before, key, { type: record.attributes.type, id: record.id, data: JSON.parse(record.value) as unknown, at: record.timestamp });
+      const result = onEvent(this.#spec, before, key, { type: record.attributes.type, id: record.id, ref: `${record.stream}/${record.partition}/${record.offset}`, data: JSON.parse(record.value) as unknown, at: record.timestamp });
       this.#count(stats, result.ignored);
       stats.open += openDelta(before, result.state);
       outcomes.push(...result.outcomes);
