@@ -42,7 +42,7 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, minimum
 }
 
 /** `kafka` (scenarios 7 and 8) starts a Kafka broker of its own, and reports itself skipped when it cannot. */
-export const scenarioIds = ['batch', 'single', 'e2e', 'memory', 'pipeline', 'registry', 'kafka', 'delivery', 'sink'] as const;
+export const scenarioIds = ['batch', 'single', 'e2e', 'memory', 'pipeline', 'registry', 'kafka', 'delivery', 'sink', 'correlation'] as const;
 
 export type ProfileTarget = 'batch' | 'pipeline' | 'kafka' | 'kafka-source';
 

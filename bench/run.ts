@@ -6,6 +6,7 @@ import { format, newAdminToken, readSettings, startSluice, type Bench, type Prof
 import { killAll, loadAverage, machine, spawnServer, stopProcess, trackTempDir, type Spawned } from './processes.ts';
 import { inclusiveShares, profilesIn, profileText, summarizeProfile } from './profile.ts';
 import { markdownReport, textReport } from './report.ts';
+import { correlationScenario } from './scenarios/correlation.ts';
 import { deliveryScenario } from './scenarios/delivery.ts';
 import { endToEndLatency } from './scenarios/e2e-latency.ts';
 import { batchedIngest } from './scenarios/ingest-batch.ts';
@@ -25,9 +26,10 @@ import { orderPipeline } from './workload.ts';
  *   BENCH_BATCH_CONNECTIONS  connections for batched ingest (16)
  *   BENCH_E2E_BATCH          events per request in the end-to-end scenario (50, i.e. every 10 ms)
  *   BENCH_RSS_EVENTS         events stored by the memory check (1,000,000)
- *   BENCH_ONLY=batch,single,e2e,memory,pipeline,registry,kafka,delivery,sink   run some scenarios only (stdout only);
+ *   BENCH_ONLY=batch,single,e2e,memory,pipeline,registry,kafka,delivery,sink,correlation   run some scenarios only (stdout only);
  *                            kafka (scenarios 7 and 8) and sink (10) run on a broker they start (scripts/kafka.sh)
  *   BENCH_KAFKA_SINK_RECORDS records per round of the Kafka sink scenario (20,000 quick, 200,000 full)
+ *   BENCH_CORRELATION_EVENTS events joined by the correlation scenario, on each engine (50,000 quick, 1,000,000 full)
  *   BENCH_KAFKA_SOURCE_RECORDS  records per round of the Kafka source scenario (20,000 quick, 200,000 full)
  *   BENCH_PROFILE=1          record a CPU profile of Sluice under batched ingest and print its hot spots
  *   BENCH_PROFILE=pipeline   the same, with the 5-step pipeline of scenario 5 on the type
@@ -113,6 +115,7 @@ try {
     if (wanted('delivery')) scenarios.push(await deliveryScenario(bench));
     // The Kafka scenarios start a broker of their own.
     if (wanted('kafka') || wanted('sink')) scenarios.push(...(await kafkaScenarios(bench, wanted)));
+    if (wanted('correlation')) scenarios.push(await correlationScenario(bench));
     process.stdout.write(`${textReport(scenarios)}\n`);
     if (!settings.quick && settings.only === undefined) {
       const markdown = markdownReport(

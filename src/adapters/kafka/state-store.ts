@@ -5,8 +5,9 @@
  * `p/<stream>/<partition>` (progress); a deleted key is a tombstone.
  *
  * An apply is one produce of one partition, which the broker appends as one record batch:
- * all of it or none, so a crash never leaves state without the progress written with it
- * (applies are kept under the broker's batch size, see `maxApplyBytes`). One process owns
+ * all of it or none, so a crash never leaves state without the progress written with it. An
+ * apply larger than a batch may hold (`maxApplyBytes`) is written as several, progress last.
+ * One process owns
  * a namespace at a time (the correlation's consumer group decides which); a process that
  * takes one over reads the changelog to its end first.
  */
@@ -57,9 +58,22 @@ export class KafkaStateStore implements StateStore {
       messages.push(message);
     }
     for (const p of progress) messages.push({ topic: ns.topic, partition: 0, key: Buffer.from(`p/${p.stream}/${p.partition}`), value: Buffer.from(String(p.offset)) });
-    const bytes = messages.reduce((sum, m) => sum + (m.key?.length ?? 0) + (m.value?.length ?? 0) + 16, 0);
-    if (bytes > maxApplyBytes) throw new Error(`a state change of ${bytes} bytes does not fit one record batch (${maxApplyBytes}); apply fewer keys at once`);
-    if (messages.length > 0) await this.#sender.send(messages);
+    // Progress goes last, in the last batch: a crash before it leaves some keys written ahead of
+    // their progress, and the processor recognises those records as duplicates when it reads
+    // them again (every instance keeps the ids of its events).
+    let chunk: MessageToProduce[] = [];
+    let bytes = 0;
+    for (const message of messages) {
+      const size = (message.key?.length ?? 0) + (message.value?.length ?? 0) + 32;
+      if (chunk.length > 0 && bytes + size > maxApplyBytes) {
+        await this.#sender.send(chunk);
+        chunk = [];
+        bytes = 0;
+      }
+      chunk.push(message);
+      bytes += size;
+    }
+    if (chunk.length > 0) await this.#sender.send(chunk);
     for (const write of writes) {
       if (write.value === null) ns.entries.delete(write.key);
       else ns.entries.set(write.key, { key: write.key, value: write.value, deadline: write.deadline });

@@ -48,6 +48,18 @@ export function stateStoreContract(name: string, open: OpenPort<StateStore>): vo
       assert.equal(await port.nextDeadline(ns), 200);
     });
 
+    void test('a large apply (several MB) is read back whole, after a restart too', async (t) => {
+      const opened = await open(t);
+      const ns = uniquePrefix();
+      const value = JSON.stringify({ padding: 'x'.repeat(2000) });
+      const writes = Array.from({ length: 2000 }, (_, i) => ({ key: `k${String(i).padStart(4, '0')}`, value, deadline: i }));
+      await opened.port.apply(ns, writes, [{ stream: 's', partition: 0, offset: 2000 }]);
+      const reopened = await opened.reopen();
+      assert.equal(await reopened.size(ns), 2000);
+      assert.deepEqual(await reopened.progress(ns), [{ stream: 's', partition: 0, offset: 2000 }]);
+      assert.deepEqual((await reopened.due(ns, 2, 10)).map((e) => e.key), ['k0000', 'k0001', 'k0002']);
+    });
+
     void test('namespaces are apart; list pages in key order; drop removes everything', async (t) => {
       const { port } = await open(t);
       const one = uniquePrefix();

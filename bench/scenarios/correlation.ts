@@ -1,0 +1,153 @@
+import { randomBytes } from 'node:crypto';
+import type { Bench, Row, ScenarioReport, SluiceUnderTest } from '../harness.ts';
+import { format, startSluice } from '../harness.ts';
+import { readRss } from '../processes.ts';
+import { distribution } from '../stats.ts';
+import { sluiceOnKafka, startBroker } from './kafka.ts';
+
+const types = ['Events-TypeA', 'Events-TypeB', 'Events-TypeC', 'Events-TypeD', 'Events-TypeE'];
+/** A type no event has: a correlation that also waits for it keeps every instance open. */
+const never = 'Events-TypeF';
+const lateTimeoutMs = 2000;
+
+async function call(sluice: SluiceUnderTest, method: string, path: string, body: unknown, expected: number): Promise<any> {
+  const init: RequestInit = { method, headers: { authorization: `Bearer ${sluice.key}` }, signal: AbortSignal.timeout(120_000) };
+  if (body !== undefined) {
+    init.body = typeof body === 'string' ? body : JSON.stringify(body);
+    init.headers = { authorization: `Bearer ${sluice.key}`, 'content-type': typeof body === 'string' ? 'application/x-ndjson' : 'application/json' };
+  }
+  const response = await fetch(`${sluice.url}${path}`, init);
+  const text = await response.text();
+  if (response.status !== expected) throw new Error(`${method} ${path}: expected HTTP ${expected}, got ${response.status} ${text.slice(0, 400)}`);
+  return text === '' ? undefined : JSON.parse(text);
+}
+
+function counts(bench: Bench): { events: number; keys: number } {
+  const events = Number(process.env.BENCH_CORRELATION_EVENTS ?? (bench.settings.quick ? 50_000 : 1_000_000));
+  if (!Number.isInteger(events) || events < 5000) throw new Error(`BENCH_CORRELATION_EVENTS=${process.env.BENCH_CORRELATION_EVENTS}: expected an integer ≥ 5000`);
+  return { events, keys: Math.floor(events / types.length) };
+}
+
+async function setUp(sluice: SluiceUnderTest): Promise<void> {
+  const schema = { type: 'object', required: ['transaction'], properties: { transaction: { type: 'string' }, amount: { type: 'number' } } };
+  for (const type of [...types, never]) await call(sluice, 'PUT', `/v1/types/${type}`, { schema, partitionKey: '/transaction', partitions: 4 }, 201);
+  for (const type of ['Events_Aggregated', 'Events_Expired']) await call(sluice, 'PUT', `/v1/types/${type}`, { schema: { type: 'object' }, partitionKey: '/key' }, 201);
+}
+
+/** Stores every type of `keys` transactions, shuffled, in NDJSON batches of 2,000 (not timed). */
+async function fill(sluice: SluiceUnderTest, keys: number, prefix: string): Promise<void> {
+  const total = keys * types.length;
+  const batch: string[] = [];
+  for (let i = 0; i < total; i++) {
+    // A fixed permutation: transactions' events are spread over the whole load.
+    const n = (i * 7_919) % total;
+    const tx = n % keys;
+    batch.push(`{"type":"${types[Math.floor(n / keys)]}","data":{"transaction":"${prefix}${tx}","amount":${tx % 100}}}`);
+    if (batch.length === 2000 || i === total - 1) {
+      await call(sluice, 'POST', '/v1/events', batch.join('\n'), 200);
+      batch.length = 0;
+    }
+  }
+}
+
+/** Creates a correlation from the earliest record and waits until `done` says so; answers the seconds it took. */
+async function drain(sluice: SluiceUnderTest, name: string, definition: object, done: (status: { open: number; counts: { complete: number } }) => boolean, timeoutMs: number): Promise<number> {
+  const started = performance.now();
+  await call(sluice, 'PUT', `/v1/correlations/${name}`, { ...definition, start: 'earliest', emit: { complete: 'Events_Aggregated', expired: 'Events_Expired' } }, 201);
+  for (;;) {
+    const status = await call(sluice, 'GET', `/v1/correlations/${name}`, undefined, 200);
+    if (done(status)) return (performance.now() - started) / 1000;
+    if (performance.now() - started > timeoutMs) throw new Error(`correlation ${name} did not finish in ${timeoutMs / 1000} s: ${JSON.stringify(status).slice(0, 300)}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** Timer lateness: transactions left incomplete, each expiring 2 s after its last event; how late the expired aggregate is stored. */
+async function lateness(sluice: SluiceUnderTest, samples: number): Promise<number[]> {
+  await call(sluice, 'PUT', '/v1/correlations/timers', { types, key: '/transaction', timeout: `${lateTimeoutMs / 1000}s`, start: 'latest', emit: { complete: 'Events_Aggregated', expired: 'Events_Expired' } }, 201);
+  // Let the correlation start (its process reads from the end) before the events come.
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  const prefix = `late-${randomBytes(3).toString('hex')}-`;
+  for (let sent = 0; sent < samples; sent += 100) {
+    const lines = Array.from({ length: Math.min(100, samples - sent) }, (_, i) => `{"type":"${types[0]}","data":{"transaction":"${prefix}${sent + i}"}}`);
+    await call(sluice, 'POST', '/v1/events', lines.join('\n'), 200);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  await new Promise((resolve) => setTimeout(resolve, lateTimeoutMs + 2000));
+  const late: number[] = [];
+  const info = await call(sluice, 'GET', '/v1/streams/bench.Events_Expired', undefined, 200);
+  for (let partition = 0; partition < info.partitions; partition++) {
+    for (let from = info.startOffsets[partition] as number; from < (info.endOffsets[partition] as number); from += 1000) {
+      const page = await call(sluice, 'GET', `/v1/streams/bench.Events_Expired/events?partition=${partition}&from=${from}&limit=1000`, undefined, 200);
+      for (const item of page.items as { receivedAt: string; data: { key: string; lastAt: string } }[]) {
+        if (!item.data.key.startsWith(prefix)) continue;
+        late.push(Date.parse(item.receivedAt) - (Date.parse(item.data.lastAt) + lateTimeoutMs));
+      }
+    }
+  }
+  return late;
+}
+
+async function onEngine(bench: Bench, engine: 'SQLite' | 'Kafka', sluice: SluiceUnderTest, details: string[]): Promise<Row[]> {
+  const { events, keys } = counts(bench);
+  await setUp(sluice);
+  bench.log(`    ${engine}: storing ${format.int(events)} events of ${format.int(keys)} transactions`);
+  await fill(sluice, keys, 'tx-');
+  const seconds = await drain(sluice, 'joined', { types, key: '/transaction', timeout: '10m' }, (s) => s.counts.complete >= keys, 600_000);
+  const rate = events / seconds;
+  details.push(`${engine}: ${format.int(events)} events joined into ${format.int(keys)} complete aggregates in ${seconds.toFixed(1)} s = ${format.int(rate)} events/s`);
+  const rssBefore = readRss(sluice.pid);
+  const openSeconds = await drain(sluice, 'waiting', { types: [...types, never], key: '/transaction', timeout: '1h' }, (s) => s.open >= keys, 600_000);
+  const rssAfter = readRss(sluice.pid);
+  details.push(`${engine}: ${format.int(keys)} instances left open (waiting for ${never}) in ${openSeconds.toFixed(1)} s; RSS ${format.mb(rssBefore)} before, ${format.mb(rssAfter)} with them open`);
+  const late = distribution(await lateness(sluice, bench.settings.quick ? 500 : 2000));
+  details.push(`${engine}: timer lateness over ${late.count} expirations: p50 ${format.ms(late.p50)}, p99 ${format.ms(late.p99)}, max ${format.ms(late.max)}`);
+  bench.log(`    ${details.slice(-3).join('\n    ')}`);
+  return [
+    { metric: `${engine}: events/s joined (5 types, ${format.int(keys)} keys)`, floor: '', sluice: format.int(rate), ratio: '', target: 'reported', verdict: '' },
+    { metric: `${engine}: RSS with ${format.int(keys)} open instances`, floor: format.mb(rssBefore), sluice: format.mb(rssAfter), ratio: '', target: 'reported', verdict: '' },
+    { metric: `${engine}: timer lateness p99 (timeout 2 s)`, floor: '', sluice: format.ms(late.p99), ratio: '', target: '≤ 1000 ms', verdict: late.p99 <= 1000 ? 'met' : 'missed' },
+  ];
+}
+
+/** (11) Correlations: five types joined by transaction on both engines; memory with every instance open; how late timers fire. */
+export async function correlationScenario(bench: Bench): Promise<ScenarioReport> {
+  bench.log('  (11) correlations: events/s joined, memory of open instances, timer lateness');
+  const details: string[] = [];
+  const rows: Row[] = [];
+  const misses: string[] = [];
+  const embedded = await startSluice(bench);
+  try {
+    rows.push(...(await onEngine(bench, 'SQLite', embedded, details)));
+  } finally {
+    await embedded.stop();
+  }
+  const broker = await startBroker(bench);
+  if (typeof broker === 'string') {
+    details.push(`Kafka: skipped, no broker could be started (${broker})`);
+  } else {
+    try {
+      const onKafka = await startSluice(bench, sluiceOnKafka(broker.bootstrap));
+      try {
+        rows.push(...(await onEngine(bench, 'Kafka', onKafka, details)));
+      } finally {
+        await onKafka.stop();
+      }
+    } finally {
+      await broker.stop();
+    }
+  }
+  for (const row of rows) if (row.verdict === 'missed') misses.push(`${row.metric}: ${row.sluice} (target ${row.target})`);
+  const { events, keys } = counts(bench);
+  return {
+    title: '11. Correlations: five types joined by a key',
+    columns: { floor: 'before', sluice: 'Sluice' },
+    setup:
+      `${format.int(events)} events of five types (${format.int(keys)} transactions, every type once, spread over the load) stored first; timed from creating the correlation (start earliest) until every transaction is aggregated (GET /v1/correlations polled every 200 ms). ` +
+      `Then a second correlation that also waits for a sixth type, so all ${format.int(keys)} instances stay open: RSS of the Sluice process before and after. ` +
+      `Then timer lateness: transactions with one event each, a 2 s timeout, and the expired aggregate's stored time minus the deadline (its last event's stored time + 2 s).`,
+    rows,
+    details,
+    misses,
+  };
+}
