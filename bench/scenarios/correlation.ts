@@ -64,13 +64,15 @@ async function running(sluice: SluiceUnderTest, name: string): Promise<void> {
  * seconds from when it started running (on Kafka, after its session-timeout wait) to done.
  */
 async function drain(sluice: SluiceUnderTest, name: string, definition: object, done: (status: { open: number; counts: { complete: number } }) => boolean, timeoutMs: number): Promise<number> {
-  await call(sluice, 'PUT', `/v1/correlations/${name}`, { ...definition, start: 'earliest', emit: { complete: 'Events_Aggregated', expired: 'Events_Expired' } }, 201);
+  // Every transaction stays open until its last type arrives: room for all of them (the default limit is 100,000).
+  const limits = { maxOpenInstances: 10_000_000 };
+  await call(sluice, 'PUT', `/v1/correlations/${name}`, { ...definition, limits, start: 'earliest', emit: { complete: 'Events_Aggregated', expired: 'Events_Expired' } }, 201);
   await running(sluice, name);
   const started = performance.now();
   for (;;) {
     const status = await call(sluice, 'GET', `/v1/correlations/${name}`, undefined, 200);
     if (done(status)) return (performance.now() - started) / 1000;
-    if (performance.now() - started > timeoutMs) throw new Error(`correlation ${name} did not finish in ${timeoutMs / 1000} s: ${JSON.stringify(status).slice(0, 300)}`);
+    if (performance.now() - started > timeoutMs) throw new Error(`correlation ${name} did not finish in ${timeoutMs / 1000} s: open ${status.open}, counts ${JSON.stringify(status.counts)}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
@@ -131,9 +133,15 @@ export async function correlationScenario(bench: Bench): Promise<ScenarioReport>
   const details: string[] = [];
   const rows: Row[] = [];
   const misses: string[] = [];
+  const failed = (engine: string, error: unknown): void => {
+    details.push(`${engine}: failed: ${(error as Error).message}`);
+    rows.push({ metric: `${engine}: correlations`, floor: '', sluice: 'failed', ratio: '', target: 'finishes', verdict: 'missed' });
+  };
   const embedded = await startSluice(bench);
   try {
     rows.push(...(await onEngine(bench, 'SQLite', embedded, details)));
+  } catch (error) {
+    failed('SQLite', error);
   } finally {
     await embedded.stop();
   }
@@ -145,6 +153,8 @@ export async function correlationScenario(bench: Bench): Promise<ScenarioReport>
       const onKafka = await startSluice(bench, sluiceOnKafka(broker.bootstrap));
       try {
         rows.push(...(await onEngine(bench, 'Kafka', onKafka, details)));
+      } catch (error) {
+        failed('Kafka', error);
       } finally {
         await onKafka.stop();
       }
