@@ -39,7 +39,7 @@ export const errorCatalogue = {
   unknown_schema: { status: 400, fix: 'Register the schema the producer uses in this tenant (the Confluent API under /registry, or `PUT /v1/types/{type}`), then redrive the dead letters.' },
   // pipeline
   invalid_pipeline: { status: 400, fix: 'Fix the pipeline step at each `details[].path` (`/steps/<index>/<step>/...`); the steps and their options are described in docs/pipelines.md.' },
-  schema_validation_failed: { status: 400, fix: 'Make `data` match the type\'s schema; `details` lists each failing path and why.' },
+  schema_validation_failed: { status: 400, fix: 'Make `data` match the type\'s schema; `details` lists each failing path and why. At stage `route`, the pipeline\'s output does not match the schema of the type it is routed to (named in the message): fix the pipeline or that schema, then redrive.' },
   invalid_key: { status: 400, fix: '`key` must be a string of at most 1024 characters, and the type\'s partition key must point at a string or number.' },
   transform_failed: { status: 400, fix: 'A pipeline step could not apply to this event (`details` names the field and why): fix the event, or the pipeline (`PUT /v1/types/{type}/pipeline`), then redrive the dead letters.' },
   no_route: { status: 400, fix: 'Add a route for this value, or a `default` event type, to the type\'s pipeline; then redrive the dead letters.' },

@@ -66,7 +66,8 @@ export interface EventRecord extends RecordAttributes {
   data: unknown;
 }
 
-export type FailedStage = 'ingest' | 'transform' | 'delivery' | 'source';
+/** Where an event failed: `route` is a routed record that does not match its target type's schema. */
+export type FailedStage = 'ingest' | 'transform' | 'route' | 'delivery' | 'source';
 
 /** Why an event could not be accepted; stored in the tenant's dead-letter stream. */
 export interface Rejection {

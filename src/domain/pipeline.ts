@@ -1,6 +1,5 @@
 import type { AcceptedEvent, EventInput, FailedStage, Rejection } from './event.ts';
 import type { ErrorDetail } from './errors.ts';
-import { streamName } from './names.ts';
 import type { CompiledPipeline, PatternView } from './pipeline-config.ts';
 
 const maxKeyLength = 1024;
@@ -26,8 +25,15 @@ export interface CompiledType {
   version(version: number): SchemaVersion | undefined;
   /** Transform, filter and route, when the type has a pipeline. */
   pipeline: CompiledPipeline | undefined;
-  /** Partitions of another event type of the tenant (a route target), if it exists. */
-  partitionsOf(type: string): number | undefined;
+  /** Another event type of the tenant that a route names, if it exists. */
+  routeTarget(type: string): RouteTarget | undefined;
+}
+
+/** What a route needs of its target type: where its records go, and the schema they must match. */
+export interface RouteTarget {
+  stream: string;
+  partitions: number;
+  latest: SchemaVersion;
 }
 
 export interface PipelineContext {
@@ -107,11 +113,19 @@ export function runPipeline(input: EventInput, compiled: CompiledType | undefine
       if (chosen === undefined) return reject('no_route', `no route of "${compiled.type}" matches this event, and the route has no default`, undefined, 'transform');
       targets = pipeline.keepOriginal ? [...targets] : [];
       for (const type of chosen) {
-        const partitions = compiled.partitionsOf(type);
-        if (partitions === undefined) return reject('no_route', `the route names event type "${type}", which tenant "${context.tenant}" does not have`, [{ path: '/route', reason: `register "${type}"` }], 'transform');
-        const stream = streamName(context.tenant, type);
+        const target: RouteTarget | undefined = type === compiled.type ? compiled : compiled.routeTarget(type);
+        if (target === undefined) return reject('no_route', `the route names event type "${type}", which tenant "${context.tenant}" does not have`, [{ path: '/route', reason: `register "${type}"` }], 'transform');
         // keepOriginal plus a route back to the own type must not store the event twice.
-        if (!targets.some((target) => target.stream === stream)) targets.push({ stream, partitions });
+        if (targets.some((known) => known.stream === target.stream)) continue;
+        // Another type's stream takes only records its schema allows. The own stream holds
+        // what the pipeline made of a valid event, routed there or not.
+        if (target !== compiled) {
+          const problems = target.latest.validate(data);
+          if (problems !== undefined) {
+            return reject('schema_validation_failed', `the record routed to event type "${type}" does not match its schema version ${target.latest.version}`, problems, 'route');
+          }
+        }
+        targets.push({ stream: target.stream, partitions: target.partitions });
       }
     }
   }

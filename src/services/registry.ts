@@ -3,7 +3,7 @@ import type { EventTypeDoc, SchemaDoc, SchemaFormat, SchemaReferenceDoc, TypeVer
 import { SluiceError } from '../domain/errors.ts';
 import { compilePointer, isJsonPointer } from '../domain/json-pointer.ts';
 import { assertTypeName, streamName } from '../domain/names.ts';
-import type { CompiledType, SchemaVersion, Validator } from '../domain/pipeline.ts';
+import type { CompiledType, RouteTarget, SchemaVersion, Validator } from '../domain/pipeline.ts';
 import { compilePipeline, type PipelineConfig } from '../domain/pipeline-config.ts';
 import { checkCompatibility, defaultCompatibilityLevel, type CompatibilityLevel } from '../domain/compatibility/index.ts';
 import type { TransformDeps } from '../domain/transforms/index.ts';
@@ -82,7 +82,13 @@ export class TypeRegistry {
     this.#catalog = catalog;
     this.#log = log;
     catalog.onChange((change) => {
-      if (change.kind === 'event-type') this.#compiled.delete(change.key);
+      if (change.kind !== 'event-type') return;
+      this.#compiled.delete(change.key);
+      // A compiled type keeps its route targets' schemas: a change to a target recompiles it.
+      const [tenant, type] = splitTypeKey(change.key);
+      for (const [key, compiled] of this.#compiled) {
+        if (compiled.tenant === tenant && compiled.pipeline?.targets.includes(type) === true) this.#compiled.delete(key);
+      }
     });
   }
 
@@ -279,6 +285,9 @@ export class TypeRegistry {
 
   #compile(tenant: string, type: string, doc: EventTypeDoc): CompiledType {
     const versions = liveVersions(doc).map((v): SchemaVersion => ({ version: v.version, schemaId: v.schemaId, validate: this.#validator(v.schemaId) }));
+    // Looked up on the first record routed to each target, then kept with the compiled type
+    // (which a change to the target drops, see the constructor).
+    const targets = new Map<string, RouteTarget | undefined>();
     return {
       tenant,
       type,
@@ -289,8 +298,19 @@ export class TypeRegistry {
       latest: versions.at(-1)!,
       version: (n) => versions.find((v) => v.version === n),
       pipeline: doc.pipeline === undefined ? undefined : compilePipeline(doc.pipeline, this.#transformDeps(tenant)),
-      partitionsOf: (target) => this.#catalog.get('event-type', typeKey(tenant, target))?.value.partitions,
+      routeTarget: (target) => {
+        if (!targets.has(target)) targets.set(target, this.#routeTarget(tenant, target));
+        return targets.get(target);
+      },
     };
+  }
+
+  /** The stream, partitions and latest schema a routed record must match; not the target's own pipeline. */
+  #routeTarget(tenant: string, type: string): RouteTarget | undefined {
+    const doc = this.#catalog.get('event-type', typeKey(tenant, type))?.value;
+    const latest = liveVersions(doc).at(-1);
+    if (doc === undefined || latest === undefined) return undefined;
+    return { stream: doc.stream, partitions: doc.partitions, latest: { version: latest.version, schemaId: latest.schemaId, validate: this.#validator(latest.schemaId) } };
   }
 
   #validator(schemaId: number): Validator {
@@ -383,6 +403,11 @@ export function sameSchema(doc: SchemaDoc, text: string, references: readonly Sc
 
 function typeKey(tenant: string, type: string): string {
   return `${tenant}/${type}`;
+}
+
+function splitTypeKey(key: string): [tenant: string, type: string] {
+  const slash = key.indexOf('/');
+  return [key.slice(0, slash), key.slice(slash + 1)];
 }
 
 function checkPartitions(requested: number | undefined, existing: EventTypeDoc | undefined): number {

@@ -33,7 +33,8 @@ function pathsOf(config: unknown): string[] {
   return problemsOf(config).map((problem) => problem.path);
 }
 
-function orders(pipeline: unknown, options: { partitionKey?: string; validate?: Validator; types?: Record<string, number> } = {}): CompiledType {
+/** `schemas` gives route targets a latest schema (version 3); the others take anything. */
+function orders(pipeline: unknown, options: { partitionKey?: string; validate?: Validator; types?: Record<string, number>; schemas?: Record<string, Validator> } = {}): CompiledType {
   const types = options.types ?? acmeTypes;
   const compiled: CompiledPipeline | undefined = pipeline === undefined ? undefined : compilePipeline(pipeline, deps());
   const latest = { version: 1, schemaId: 7, validate: options.validate ?? anything };
@@ -47,7 +48,10 @@ function orders(pipeline: unknown, options: { partitionKey?: string; validate?: 
     latest,
     version: (n) => (n === 1 ? latest : undefined),
     pipeline: compiled,
-    partitionsOf: (type) => (Object.hasOwn(types, type) ? types[type] : undefined),
+    routeTarget: (type) =>
+      Object.hasOwn(types, type)
+        ? { stream: `acme.${type}`, partitions: types[type]!, latest: { version: 3, schemaId: 30, validate: options.schemas?.[type] ?? anything } }
+        : undefined,
   };
 }
 
@@ -386,6 +390,38 @@ void test('a routed record is placed by the key it had before routing', () => {
       ['acme.logistics', 1, 'u-9'],
     ],
   );
+});
+
+void test('a routed record must match its target type\'s latest schema: schema_validation_failed at stage route, naming the target', () => {
+  const needsAmount: Validator = (data) => (typeof data === 'object' && data !== null && 'amount' in data ? undefined : [{ path: '', reason: "must have required property 'amount'" }]);
+  const pipeline = { steps: [{ remove: ['amount'] }], route: { field: 'd', map: { A: 'finance', B: 'marketing', C: ['marketing', 'finance'] } } };
+  const options = { schemas: { finance: needsAmount } };
+  assert.deepEqual(streams(run(pipeline, event({ d: 'B', amount: 5 }), options)), ['acme.marketing'], 'a target without the requirement takes it');
+  for (const d of ['A', 'C']) {
+    const rejected = rejection(run(pipeline, event({ d, amount: 5 }), options));
+    assert.deepEqual(rejected, {
+      stage: 'route',
+      code: 'schema_validation_failed',
+      message: 'the record routed to event type "finance" does not match its schema version 3',
+      details: [{ path: '', reason: "must have required property 'amount'" }],
+    });
+  }
+  // The default and keepOriginal routes are checked the same way; the own stream is not.
+  const rejected = rejection(run({ ...pipeline, route: { ...pipeline.route, default: 'finance', keepOriginal: true } }, event({ d: 'X', amount: 5 }), options));
+  assert.equal(rejected.stage, 'route');
+  const own = { steps: [{ remove: ['amount'] }], route: { field: 'd', map: { A: 'orders' } } };
+  assert.deepEqual(streams(run(own, event({ d: 'A', amount: 5 }), { validate: needsAmount, schemas: { finance: needsAmount } })), ['acme.orders']);
+});
+
+void test('routed records are validated as transformed, once per target', () => {
+  const seen: unknown[] = [];
+  const counting: Validator = (data) => {
+    seen.push(data);
+    return undefined;
+  };
+  const pipeline = { steps: [{ rename: { a: 'b' } }], route: { field: 'd', map: { A: ['finance', 'audit'] }, rules: [{ pattern: { data: { d: ['A'] } }, to: 'finance' }] } };
+  assert.deepEqual(streams(run(pipeline, event({ d: 'A', a: 1 }), { schemas: { finance: counting } })), ['acme.finance', 'acme.audit']);
+  assert.deepEqual(seen, [{ d: 'A', b: 1 }]);
 });
 
 // ---- transform, then filter, then route ----

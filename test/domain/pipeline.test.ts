@@ -28,7 +28,7 @@ function compiledType(options: { partitionKey?: string; versions?: SchemaVersion
     latest: versions.at(-1)!,
     version: (n) => versions.find((v) => v.version === n),
     pipeline: undefined,
-    partitionsOf: () => undefined,
+    routeTarget: () => undefined,
   };
 }
 

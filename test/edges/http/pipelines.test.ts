@@ -310,6 +310,119 @@ void test('keepOriginal with a route back to the own type stores the event in it
   assert.equal((await readStream(s, key, 'acme.orders')).length, 1);
 });
 
+// ---- routed records are checked against their target's schema ----
+
+const paymentSchema = {
+  type: 'object',
+  required: ['amount_cents', 'currency'],
+  properties: { amount_cents: { type: 'integer' }, currency: { type: 'string', minLength: 3 } },
+};
+const dropsCurrency = { steps: [{ remove: ['currency'] }], route: { field: 'dest', map: { PAY: 'payments', AUDIT: 'audit' } } };
+
+void test('a record routed without a field its target requires is a schema_validation_failed dead letter at stage route; the dry-run says the same; fixed, it redrives', async (t) => {
+  const s = await startSluice(t);
+  const key = await s.tenantWithKey('acme');
+  await putType(s, key, 'payments', { schema: paymentSchema });
+  await putType(s, key, 'audit');
+  await putType(s, key, 'orders', { schema: anyObject, pipeline: dropsCurrency });
+  const samples = [
+    { id: 'o-1', data: { dest: 'PAY', amount_cents: 100, currency: 'EUR' } },
+    { id: 'o-2', data: { dest: 'AUDIT', amount_cents: 100, currency: 'EUR' } },
+  ];
+
+  const sent = await s.call('POST', '/v1/events', { token: key, body: samples.map((sample) => ({ type: 'orders', ...sample })) });
+  assert.equal(sent.status, 207, JSON.stringify(sent.body));
+  const [refused, audited] = sent.body.results;
+  assert.equal(refused.error.code, 'schema_validation_failed');
+  assert.equal(refused.error.message, 'the record routed to event type "payments" does not match its schema version 1');
+  assert.equal(audited.stream, 'acme.audit', 'a target without the requirement takes the same record');
+  assert.deepEqual(await readStream(s, key, 'acme.payments'), [], 'nothing reached the target');
+  assert.deepEqual(await readStream(s, key, 'acme.orders'), []);
+
+  // The details are those ingest gives the same data sent to the target type itself.
+  const direct = await s.call('POST', '/v1/events', { token: key, body: { type: 'payments', data: { dest: 'PAY', amount_cents: 100 } } });
+  assert.equal(direct.body.results[0].error.code, 'schema_validation_failed');
+  assert.deepEqual(refused.error.details, direct.body.results[0].error.details);
+  assert.ok(refused.error.details.length > 0);
+
+  const dead = await s.call('GET', '/v1/dead-letters?type=orders', { token: key });
+  assert.equal(dead.body.items.length, 1);
+  const [letter] = dead.body.items;
+  assert.deepEqual(
+    [letter.id, letter.stage, letter.code, letter.message, letter.details],
+    ['o-1', 'route', 'schema_validation_failed', refused.error.message, refused.error.details],
+  );
+  assert.deepEqual(JSON.parse(letter.original).data, samples[0]!.data, 'the dead letter keeps the event as sent');
+
+  // The dry-run gives the same outcome for the same samples, stored or drafted.
+  const tested = await s.call('POST', '/v1/types/orders/pipeline/test', { token: key, body: { events: samples } });
+  assert.equal(tested.status, 200, JSON.stringify(tested.body));
+  assert.deepEqual(tested.body.results[0], { index: 0, outcome: 'dead-letter', error: { stage: 'route', code: 'schema_validation_failed', message: refused.error.message, details: refused.error.details } });
+  assert.deepEqual(tested.body.results[1].outputs, [{ stream: 'acme.audit', key: null, data: { dest: 'AUDIT', amount_cents: 100 } }]);
+  const fixed = { route: dropsCurrency.route };
+  const drafted = await s.call('POST', '/v1/types/orders/pipeline/test', { token: key, body: { events: samples, pipeline: fixed } });
+  assert.deepEqual(
+    drafted.body.results.map((r: any) => [r.outcome, r.outputs?.[0]?.stream]),
+    [
+      ['accepted', 'acme.payments'],
+      ['accepted', 'acme.audit'],
+    ],
+  );
+
+  await putPipeline(s, key, 'orders', fixed);
+  const redrive = await s.call('POST', '/v1/dead-letters/redrive', { token: key, body: { offsets: [refused.deadLetter.offset] } });
+  assert.equal(redrive.body.redriven, 1, JSON.stringify(redrive.body));
+  assert.deepEqual(
+    (await readStream(s, key, 'acme.payments')).map((r) => [r.id, r.type, r.data]),
+    [['o-1', 'orders', samples[0]!.data]],
+  );
+});
+
+void test('routed records meet the target\'s latest schema, also after it changes, and a default route and keepOriginal are checked alike', async (t) => {
+  const s = await startSluice(t);
+  const key = await s.tenantWithKey('acme');
+  await putType(s, key, 'payments');
+  await putType(s, key, 'orders', { schema: anyObject, pipeline: { steps: [{ remove: ['currency'] }], route: { field: 'dest', map: {}, default: 'payments', keepOriginal: true } } });
+  const send = (id: string) => s.call('POST', '/v1/events', { token: key, body: { type: 'orders', id, data: { dest: 'X', amount_cents: 5, currency: 'EUR' } } });
+
+  const first = await send('o-1');
+  assert.equal(first.status, 200, JSON.stringify(first.body));
+  assert.deepEqual(first.body.results[0].routes.map((r: any) => r.stream), ['acme.orders', 'acme.payments']);
+
+  // A new version of the target requires currency: the next routed record is refused, and
+  // neither copy is stored (keepOriginal does not keep half an event).
+  const next = await s.call('PUT', '/v1/types/payments', { token: key, body: { schema: paymentSchema, compatibility: 'NONE' } });
+  assert.equal(next.status, 201, JSON.stringify(next.body));
+  const second = await send('o-2');
+  assert.equal(second.status, 400, JSON.stringify(second.body));
+  assert.equal(second.body.results[0].error.message, 'the record routed to event type "payments" does not match its schema version 2');
+  assert.deepEqual((await readStream(s, key, 'acme.orders')).map((r) => r.id), ['o-1']);
+  assert.deepEqual((await readStream(s, key, 'acme.payments')).map((r) => r.id), ['o-1']);
+});
+
+void test('a record routed to an Avro type is checked as JSON the way ingest checks that type\'s events', async (t) => {
+  const s = await startSluice(t);
+  const key = await s.tenantWithKey('acme');
+  const avro = { type: 'record', name: 'Payment', fields: [{ name: 'amount_cents', type: 'long' }, { name: 'currency', type: 'string' }] };
+  const put = await s.call('PUT', '/v1/types/payments', { token: key, body: { schemaType: 'AVRO', schema: avro } });
+  assert.equal(put.status, 201, JSON.stringify(put.body));
+  await putType(s, key, 'orders', { schema: anyObject, pipeline: { steps: [{ remove: ['dest'] }], route: { field: 'dest', map: {}, default: 'payments' } } });
+
+  const sent = await s.call('POST', '/v1/events', {
+    token: key,
+    body: [
+      { type: 'orders', id: 'ok', data: { dest: 'PAY', amount_cents: 100, currency: 'EUR' } },
+      { type: 'orders', id: 'bad', data: { dest: 'PAY', amount_cents: 'lots', currency: 'EUR' } },
+    ],
+  });
+  assert.equal(sent.status, 207, JSON.stringify(sent.body));
+  assert.equal(sent.body.results[0].stream, 'acme.payments');
+  const direct = await s.call('POST', '/v1/events', { token: key, body: { type: 'payments', data: { amount_cents: 'lots', currency: 'EUR' } } });
+  assert.equal(direct.body.results[0].error.code, 'schema_validation_failed');
+  assert.deepEqual(sent.body.results[1].error, { ...direct.body.results[0].error, message: 'the record routed to event type "payments" does not match its schema version 1' });
+  assert.deepEqual((await readStream(s, key, 'acme.payments')).map((r) => [r.id, r.data]), [['ok', { amount_cents: 100, currency: 'EUR' }]]);
+});
+
 // ---- 3. hashing and masking leave no trace of the raw values ----
 
 const rawIp = '203.0.113.77';
