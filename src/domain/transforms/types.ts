@@ -9,6 +9,19 @@ export type ValueSpec = JsonValue | { now: true } | { copy: string; optional?: b
 
 export type TimeFormat = 'epoch-seconds' | 'epoch-millis' | 'iso8601';
 export type ConvertFormat = TimeFormat | 'string' | 'number';
+/** How much of the second `to: iso8601` writes. */
+export type IsoPrecision = 'millis' | 'seconds';
+
+/** One conversion of `convert`; `precision` and `zone` only with `to: iso8601`. */
+export interface ConvertOptions {
+  from: ConvertFormat;
+  to: ConvertFormat;
+  optional?: boolean;
+  /** `millis` (the default): `…:51.000`; `seconds`: `…:51`, the fraction truncated. */
+  precision?: IsoPrecision;
+  /** `utc` (the default) writes `Z`; `none`, UTC wall time without a zone; `+02:00`, the wall time at that offset, with it. */
+  zone?: 'utc' | 'none' | `${'+' | '-'}${string}`;
+}
 
 export interface MaskOptions {
   keepFirst?: number;
@@ -24,7 +37,7 @@ export type StepConfig =
   | { keep: string[] }
   | { hash: string[] }
   | { mask: Record<string, MaskOptions> }
-  | { convert: Record<string, { from: ConvertFormat; to: ConvertFormat; optional?: boolean }> }
+  | { convert: Record<string, ConvertOptions> }
   | { validate: { schema: unknown } };
 
 export type StepName = 'rename' | 'set' | 'remove' | 'default' | 'keep' | 'hash' | 'mask' | 'convert' | 'validate';

@@ -69,5 +69,54 @@ void test('convert config mistakes are refused', () => {
   assert.match(configProblems(conv('t', 'string', 'iso8601'))[0]!.reason, /cannot convert string to iso8601/);
   assert.equal(configProblems(conv('t', 'number', 'number'))[0]!.reason, 'converts number to itself');
   assert.equal(configProblems([{ convert: { t: { from: 'string' } } }])[0]!.path, '/steps/0/convert/t/to');
-  assert.match(configProblems([{ convert: { t: 'iso8601' } }])[0]!.reason, /must be a mapping \{from, to, optional\}/);
+  assert.match(configProblems([{ convert: { t: 'iso8601' } }])[0]!.reason, /must be a mapping \{from, to, optional, precision, zone\}/);
+});
+
+const iso = (options: Record<string, unknown>, from = 'epoch-seconds') => [{ convert: { t: { from, to: 'iso8601', ...options } } }];
+
+void test('iso8601 can be written to the second, truncated, and without the milliseconds', () => {
+  assert.deepEqual(output(iso({ precision: 'seconds' }), { t: 1694479551 }), { t: '2023-09-12T00:45:51Z' });
+  assert.deepEqual(output(iso({ precision: 'seconds' }), { t: 1694479551.999 }), { t: '2023-09-12T00:45:51Z' }, 'truncated, not rounded up');
+  assert.deepEqual(output(iso({ precision: 'seconds' }), { t: -0.5 }), { t: '1969-12-31T23:59:59Z' }, 'truncated toward the earlier second');
+  assert.deepEqual(output(iso({ precision: 'millis' }), { t: 1694479551 }), { t: '2023-09-12T00:45:51.000Z' }, 'millis is the default, said out loud');
+  assert.deepEqual(output(iso({ precision: 'seconds' }, 'iso8601'), { t: '2023-09-12T02:45:51.750+02:00' }), { t: '2023-09-12T00:45:51Z' });
+});
+
+void test('zone none writes UTC wall time without a designator; utc is the default', () => {
+  assert.deepEqual(output(iso({ zone: 'none' }), { t: 1694479551 }), { t: '2023-09-12T00:45:51.000' });
+  assert.deepEqual(output(iso({ zone: 'none', precision: 'seconds' }), { t: 1694479551 }), { t: '2023-09-12T00:45:51' });
+  assert.deepEqual(output(iso({ zone: 'none', precision: 'seconds' }, 'iso8601'), { t: '2023-09-11T19:45:51-05:00' }), { t: '2023-09-12T00:45:51' }, 'moved to UTC first');
+  assert.deepEqual(output(iso({ zone: 'utc' }, 'epoch-millis'), { t: 1694479551123 }), { t: '2023-09-12T00:45:51.123Z' });
+});
+
+void test('a fixed offset writes the wall time at that offset, with the offset, and reads back as the same instant', () => {
+  assert.deepEqual(output(iso({ zone: '+02:00', precision: 'seconds' }), { t: 1694479551 }), { t: '2023-09-12T02:45:51+02:00' });
+  assert.deepEqual(output(iso({ zone: '-05:30' }), { t: 1694479551 }), { t: '2023-09-11T19:15:51.000-05:30' });
+  assert.deepEqual(output(iso({ zone: '+00:00' }), { t: 0 }), { t: '1970-01-01T00:00:00.000+00:00' });
+  const written = output(iso({ zone: '+05:45' }), { t: 1694479551.25 }) as { t: string };
+  assert.deepEqual(output(conv('t', 'iso8601', 'epoch-seconds'), written), { t: 1694479551.25 });
+  // The wall time must still be a year from 0000 to 9999.
+  assert.equal(failure(iso({ zone: '+01:00' }, 'epoch-millis'), { t: 253402300799999 }).reason, 'is outside the years 0000 to 9999 at offset +01:00');
+  assert.equal(failure(iso({ zone: '-01:00' }, 'epoch-millis'), { t: -62167219200000 }).reason, 'is outside the years 0000 to 9999 at offset -01:00');
+  assert.deepEqual(output(iso({ zone: '-01:00' }, 'epoch-millis'), { t: 253402300799999 }), { t: '9999-12-31T22:59:59.999-01:00' });
+});
+
+void test('bad precision and zone values are refused, each at its path, and only iso8601 output takes them', () => {
+  assert.deepEqual(configProblems(iso({ precision: 'nanos', zone: 'Europe/Amsterdam' })), [
+    { path: '/steps/0/convert/t/precision', reason: 'must be millis or seconds' },
+    { path: '/steps/0/convert/t/zone', reason: 'must be utc, none, or a fixed offset such as +02:00 or -05:30' },
+  ]);
+  for (const zone of ['Z', 'UTC', '+2', '+02', '+0200', '+24:00', '02:00', '+02:60', 2, null, true]) {
+    assert.deepEqual(configProblems(iso({ zone })).map((p) => p.path), ['/steps/0/convert/t/zone'], JSON.stringify(zone));
+  }
+  for (const precision of ['second', 'SECONDS', 0, null]) {
+    assert.deepEqual(configProblems(iso({ precision })).map((p) => p.path), ['/steps/0/convert/t/precision'], JSON.stringify(precision));
+  }
+  assert.deepEqual(configProblems([{ convert: { t: { from: 'iso8601', to: 'epoch-seconds', precision: 'seconds', zone: 'none' } } }]), [
+    { path: '/steps/0/convert/t/precision', reason: 'applies only to `to: iso8601`, not to epoch-seconds' },
+    { path: '/steps/0/convert/t/zone', reason: 'applies only to `to: iso8601`, not to epoch-seconds' },
+  ]);
+  assert.deepEqual(configProblems([{ convert: { t: { from: 'epoch-seconds', to: 'iso8601', precision: 'seconds', offset: '+02:00' } } }]), [
+    { path: '/steps/0/convert/t/offset', reason: 'unknown option "offset"; the options are "from", "to", "optional", "precision", "zone"' },
+  ]);
 });
