@@ -28,6 +28,28 @@ export interface StateProgress {
   offset: number;
 }
 
+/** One shard of a namespace whose keys are split by the input partition they hash to. */
+export interface NamespaceShard {
+  base: string;
+  shard: number;
+  shards: number;
+}
+
+/**
+ * The namespace of one shard: `<base>#<shard>/<shards>`, or the base alone when there is one
+ * shard. Adapters may keep the shards of a base together (on Kafka, one changelog topic with a
+ * partition per shard).
+ */
+export function shardNamespace(base: string, shard: number, shards: number): string {
+  return shards === 1 ? base : `${base}#${shard}/${shards}`;
+}
+
+export function namespaceShard(namespace: string): NamespaceShard {
+  const match = /^(.*)#(\d+)\/(\d+)$/.exec(namespace);
+  if (match === null) return { base: namespace, shard: 0, shards: 1 };
+  return { base: match[1]!, shard: Number(match[2]), shards: Number(match[3]) };
+}
+
 export interface StateStore {
   /** The entries of those keys that exist. */
   get(namespace: string, keys: readonly string[]): Promise<StateEntry[]>;
@@ -44,10 +66,17 @@ export interface StateStore {
   size(namespace: string): Promise<number>;
   /**
    * Drops what this process holds of the namespace in memory, so that the next read sees what
-   * another process wrote (a processor taking a namespace over calls it first).
+   * another process wrote.
    */
   refresh(namespace: string): Promise<void>;
-  /** Deletes the namespace: state, timers and progress. */
+  /**
+   * Makes this process the namespace's only writer, then reads it afresh (a processor taking a
+   * namespace over calls it first). Where several processes share the store, an `apply` by a
+   * process that claimed the namespace earlier fails from then on, so a stalled owner that
+   * wakes up cannot overwrite its successor's state.
+   */
+  claim(namespace: string): Promise<void>;
+  /** Deletes the namespace: state, timers and progress (on Kafka, every shard of its base). */
   drop(namespace: string): Promise<void>;
   close(): Promise<void>;
 }

@@ -29,7 +29,7 @@ import { CatalogConflict } from '../../ports/catalog.ts';
 import { CatalogState } from '../catalog-state.ts';
 import type { ResolvedKafkaOptions } from './client-options.ts';
 import { createAdmin, createFetcher, createProducer, SerialSender } from './client-options.ts';
-import { endOffset, ensureSingleTopic, TopicTail } from './topic-tail.ts';
+import { endOffset, ensureOwnTopic, TopicTail } from './topic-tail.ts';
 
 /** Reasserts a refused put may need before the key settles; each retry means the key changed. */
 const MAX_REASSERTS = 20;
@@ -106,7 +106,7 @@ export class KafkaCatalog implements Catalog {
   static async open(options: ResolvedKafkaOptions): Promise<KafkaCatalog> {
     const catalog = new KafkaCatalog(options);
     try {
-      await ensureSingleTopic(catalog.#admin, catalog.#follower, catalog.#topic, options.replicationFactor, [{ name: 'cleanup.policy', value: 'compact' }]);
+      await ensureOwnTopic(catalog.#admin, catalog.#follower, catalog.#topic, options.replicationFactor, [{ name: 'cleanup.policy', value: 'compact' }]);
       const end = await endOffset(catalog.#admin, catalog.#topic);
       catalog.#tail.start();
       await catalog.#appliedThrough(end - 1);

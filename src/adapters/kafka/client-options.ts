@@ -60,6 +60,25 @@ export function createProducer(options: ResolvedKafkaOptions, role: string): Pro
   });
 }
 
+/**
+ * A transactional producer: its first transaction gives the id a new epoch, which fences every
+ * earlier producer of the same id. No producer id or epoch of its own (-1), so the coordinator
+ * hands out the next epoch instead of refusing a mismatch.
+ */
+export function createTransactionalProducer(options: ResolvedKafkaOptions, role: string, transactionalId: string): Producer {
+  return new Producer({
+    ...clientTimeouts,
+    clientId: `${options.clientId}-${role}`,
+    bootstrapBrokers: options.brokers,
+    idempotent: true,
+    acks: ProduceAcks.ALL,
+    transactionalId,
+    producerId: -1n,
+    producerEpoch: -1,
+    autocreateTopics: false,
+  });
+}
+
 /** A consumer used only for group-less fetches and offset lookups; it never joins a group. */
 export function createFetcher(options: ResolvedKafkaOptions, role: string): Consumer {
   return new Consumer({

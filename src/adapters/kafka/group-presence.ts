@@ -20,7 +20,7 @@ import type { TopicPartition } from '../../domain/assignment.ts';
 import type { MemberReport, RemoteMembers } from '../group-membership.ts';
 import type { ResolvedKafkaOptions } from './client-options.ts';
 import { createAdmin, createFetcher, createProducer } from './client-options.ts';
-import { endOffset, ensureSingleTopic, TopicTail, type TailedRecord } from './topic-tail.ts';
+import { endOffset, ensureOwnTopic, TopicTail, type TailedRecord } from './topic-tail.ts';
 
 const PUBLISH_INTERVAL_MS = 1000;
 const MIN_PUBLISH_INTERVAL_MS = 100;
@@ -82,7 +82,7 @@ export class GroupPresence implements RemoteMembers {
    */
   async open(localReports: () => MemberReport[]): Promise<void> {
     this.#localReports = localReports;
-    await ensureSingleTopic(this.#admin, this.#follower, this.#topic, this.#options.replicationFactor, [
+    await ensureOwnTopic(this.#admin, this.#follower, this.#topic, this.#options.replicationFactor, [
       { name: 'cleanup.policy', value: 'delete' },
       { name: 'retention.ms', value: String(RETENTION_MS) },
       { name: 'segment.ms', value: String(RETENTION_MS / 10) },

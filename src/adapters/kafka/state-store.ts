@@ -1,45 +1,47 @@
 /**
- * StateStore on Kafka: each namespace is a compacted single-partition changelog topic
- * `<prefix>_sluice_state.<namespace>`, read into memory the first time the namespace is used
- * in this process and written through. Keys are `s/<key>` (the entry) and
- * `p/<stream>/<partition>` (progress); a deleted key is a tombstone.
+ * StateStore on Kafka: the shards of a namespace share one compacted changelog topic
+ * `<prefix>_sluice_state.<base>` with a partition per shard (a correlation's shard is the
+ * input partition its keys hash to), read into memory the first time the shard is used in this
+ * process and written through. Keys are `s/<key>` (the entry) and `p/<stream>/<partition>`
+ * (progress); a deleted key is a tombstone.
  *
- * An apply is one produce of one partition, which the broker appends as one record batch:
- * all of it or none, so a crash never leaves state without the progress written with it. An
- * apply larger than a batch may hold (`maxApplyBytes`) is written as several, progress last.
- * One process owns
- * a namespace at a time (the correlation's consumer group decides which); a process that
- * takes one over reads the changelog to its end first.
+ * Each shard is written by a transactional producer whose id belongs to the shard: an apply is
+ * one transaction, all of it or none, however many batches it takes, and a process that
+ * claims the shard gives that id a new epoch, so the previous owner's writes fail from then
+ * on (a stalled owner that wakes up cannot overwrite its successor's state). The changelog is
+ * read committed: an aborted apply is never seen.
  */
 import { createHash } from 'node:crypto';
 import type { Admin, Consumer, MessageToProduce, Producer } from '@platformatic/kafka';
 import type { StateEntry, StateProgress, StateStore, StateWrite } from '../../ports/state-store.ts';
+import { namespaceShard } from '../../ports/state-store.ts';
 import type { ResolvedKafkaOptions } from './client-options.ts';
-import { createAdmin, createFetcher, createProducer, SerialSender } from './client-options.ts';
-import { endOffset, ensureSingleTopic, TopicTail } from './topic-tail.ts';
+import { createAdmin, createFetcher, createTransactionalProducer } from './client-options.ts';
+import { endOffset, ensureOwnTopic, TopicTail } from './topic-tail.ts';
 
-/** Below Kafka's default max.message.bytes (1 MiB), so an apply stays one batch. */
-const maxApplyBytes = 900 * 1024;
+/** Below Kafka's default max.message.bytes (1 MiB): one produce request of an apply. */
+const maxSendBytes = 900 * 1024;
 
 interface Namespace {
   topic: string;
+  partition: number;
   entries: Map<string, StateEntry>;
   progress: Map<string, StateProgress>;
 }
 
+/** A shard's writer, or the mark that another process fenced this one off. */
+type Writer = Producer | 'fenced';
+
 export class KafkaStateStore implements StateStore {
   readonly #options: ResolvedKafkaOptions;
   readonly #admin: Admin;
-  readonly #producer: Producer;
-  readonly #sender: SerialSender;
   readonly #fetcher: Consumer;
   readonly #loaded = new Map<string, Promise<Namespace>>();
+  readonly #writers = new Map<string, Writer>();
 
   constructor(options: ResolvedKafkaOptions) {
     this.#options = options;
     this.#admin = createAdmin(options, 'state-admin');
-    this.#producer = createProducer(options, 'state-producer');
-    this.#sender = new SerialSender(this.#producer);
     this.#fetcher = createFetcher(options, 'state-load');
   }
 
@@ -50,30 +52,41 @@ export class KafkaStateStore implements StateStore {
 
   async apply(namespace: string, writes: readonly StateWrite[], progress: readonly StateProgress[]): Promise<void> {
     const ns = await this.#namespace(namespace);
+    const writer = this.#writers.get(namespace) ?? (await this.#claimWriter(namespace));
+    if (writer === 'fenced') throw new Error(`another process has claimed the state ${namespace}; this one no longer writes it`);
     const messages: MessageToProduce[] = [];
     for (const write of writes) {
-      const message: MessageToProduce = { topic: ns.topic, partition: 0, key: Buffer.from(`s/${write.key}`) };
+      const message: MessageToProduce = { topic: ns.topic, partition: ns.partition, key: Buffer.from(`s/${write.key}`) };
       // A deleted key is a tombstone (no value), which compaction removes.
       if (write.value !== null) message.value = Buffer.from(JSON.stringify({ value: write.value, deadline: write.deadline }));
       messages.push(message);
     }
-    for (const p of progress) messages.push({ topic: ns.topic, partition: 0, key: Buffer.from(`p/${p.stream}/${p.partition}`), value: Buffer.from(String(p.offset)) });
-    // Progress goes last, in the last batch: a crash before it leaves some keys written ahead of
-    // their progress, and the processor recognises those records as duplicates when it reads
-    // them again (every instance keeps the ids of its events).
-    let chunk: MessageToProduce[] = [];
-    let bytes = 0;
-    for (const message of messages) {
-      const size = (message.key?.length ?? 0) + (message.value?.length ?? 0) + 32;
-      if (chunk.length > 0 && bytes + size > maxApplyBytes) {
-        await this.#sender.send(chunk);
-        chunk = [];
-        bytes = 0;
+    for (const p of progress) messages.push({ topic: ns.topic, partition: ns.partition, key: Buffer.from(`p/${p.stream}/${p.partition}`), value: Buffer.from(String(p.offset)) });
+    const transaction = await writer.beginTransaction();
+    try {
+      let chunk: MessageToProduce[] = [];
+      let bytes = 0;
+      for (const message of messages) {
+        const size = (message.key?.length ?? 0) + (message.value?.length ?? 0) + 32;
+        if (chunk.length > 0 && bytes + size > maxSendBytes) {
+          await transaction.send({ messages: chunk });
+          chunk = [];
+          bytes = 0;
+        }
+        chunk.push(message);
+        bytes += size;
       }
-      chunk.push(message);
-      bytes += size;
+      if (chunk.length > 0) await transaction.send({ messages: chunk });
+      await transaction.commit();
+    } catch (error) {
+      await transaction.abort().catch(() => transaction.cancel());
+      // Fenced, or unsure whether the transaction committed: only a new claim, which reads the
+      // changelog afresh, may write this shard again.
+      this.#writers.set(namespace, 'fenced');
+      this.#loaded.delete(namespace);
+      await writer.close(true).catch(() => undefined);
+      throw error;
     }
-    if (chunk.length > 0) await this.#sender.send(chunk);
     for (const write of writes) {
       if (write.value === null) ns.entries.delete(write.key);
       else ns.entries.set(write.key, { key: write.key, value: write.value, deadline: write.deadline });
@@ -111,8 +124,14 @@ export class KafkaStateStore implements StateStore {
   }
 
   async drop(namespace: string): Promise<void> {
-    const topic = this.#topicOf(namespace);
-    this.#loaded.delete(namespace);
+    const { base } = namespaceShard(namespace);
+    const topic = this.#topicOf(base);
+    for (const loaded of [...this.#loaded.keys()]) if (namespaceShard(loaded).base === base) this.#loaded.delete(loaded);
+    for (const [written, writer] of [...this.#writers]) {
+      if (namespaceShard(written).base !== base) continue;
+      this.#writers.delete(written);
+      if (writer !== 'fenced') await writer.close(true).catch(() => undefined);
+    }
     if ((await this.#admin.listTopics()).includes(topic)) await this.#admin.deleteTopics({ topics: [topic] });
   }
 
@@ -121,9 +140,38 @@ export class KafkaStateStore implements StateStore {
     return Promise.resolve();
   }
 
+  async claim(namespace: string): Promise<void> {
+    this.#loaded.delete(namespace);
+    await this.#claimWriter(namespace);
+    await this.#namespace(namespace);
+  }
+
   async close(): Promise<void> {
-    await this.#sender.idle();
-    await Promise.allSettled([this.#producer.close(), this.#admin.close(), this.#fetcher.close(true)]);
+    const writers = [...this.#writers.values()];
+    this.#writers.clear();
+    await Promise.allSettled([...writers.map((writer) => (writer === 'fenced' ? undefined : writer.close(true))), this.#admin.close(), this.#fetcher.close(true)]);
+  }
+
+  /**
+   * A new writer for the shard: its first transaction (empty) gives the shard's transactional
+   * id a new epoch, fencing the previous writer and settling its open transaction, so the
+   * changelog read after this holds everything that writer committed.
+   */
+  async #claimWriter(namespace: string): Promise<Producer> {
+    const previous = this.#writers.get(namespace);
+    this.#writers.delete(namespace);
+    if (previous !== undefined && previous !== 'fenced') await previous.close(true).catch(() => undefined);
+    const id = `${this.#options.topicPrefix}_sluice_state.${createHash('sha256').update(namespace).digest('hex').slice(0, 24)}`;
+    const producer = createTransactionalProducer(this.#options, 'state-writer', id);
+    try {
+      const transaction = await producer.beginTransaction();
+      await transaction.cancel();
+    } catch (error) {
+      await producer.close(true).catch(() => undefined);
+      throw error;
+    }
+    this.#writers.set(namespace, producer);
+    return producer;
   }
 
   #namespace(namespace: string): Promise<Namespace> {
@@ -136,12 +184,13 @@ export class KafkaStateStore implements StateStore {
     return loading;
   }
 
-  /** Reads the changelog to its end. */
+  /** Reads the shard's partition of the changelog to its end. */
   async #load(namespace: string): Promise<Namespace> {
-    const topic = this.#topicOf(namespace);
-    await ensureSingleTopic(this.#admin, this.#fetcher, topic, this.#options.replicationFactor, [{ name: 'cleanup.policy', value: 'compact' }]);
-    const end = await endOffset(this.#admin, topic);
-    const ns: Namespace = { topic, entries: new Map(), progress: new Map() };
+    const { base, shard, shards } = namespaceShard(namespace);
+    const topic = this.#topicOf(base);
+    await ensureOwnTopic(this.#admin, this.#fetcher, topic, this.#options.replicationFactor, [{ name: 'cleanup.policy', value: 'compact' }], shards);
+    const end = await endOffset(this.#admin, topic, shard);
+    const ns: Namespace = { topic, partition: shard, entries: new Map(), progress: new Map() };
     if (end === 0) return ns;
     const done = new Promise<void>((resolve, reject) => {
       const tail = new TopicTail(this.#fetcher, topic, {
@@ -166,7 +215,7 @@ export class KafkaStateStore implements StateStore {
         failed: (error) => {
           void tail.stop().then(() => reject(error));
         },
-      });
+      }, 0, shard);
       tail.start();
     });
     await done;
@@ -174,9 +223,9 @@ export class KafkaStateStore implements StateStore {
   }
 
   /** Topic names allow letters, digits, `.`, `_`, `-`: other characters become `_`, with a hash to keep names apart. */
-  #topicOf(namespace: string): string {
-    const safe = namespace.replace(/[^A-Za-z0-9._-]/g, '_');
-    const hash = createHash('sha256').update(namespace).digest('hex').slice(0, 8);
+  #topicOf(base: string): string {
+    const safe = base.replace(/[^A-Za-z0-9._-]/g, '_');
+    const hash = createHash('sha256').update(base).digest('hex').slice(0, 8);
     return `${this.#options.topicPrefix}_sluice_state.${safe.slice(0, 180)}.${hash}`;
   }
 }

@@ -1,6 +1,6 @@
 /**
- * Follows partition 0 of one of Sluice's own single-partition topics (the catalog, group
- * presence): long-poll fetches from the partition leader on a connection of its own, every
+ * Follows one partition of one of Sluice's own topics (the catalog and group presence have
+ * one partition, correlations' changelogs one per shard): long-poll fetches from the partition leader on a connection of its own, every
  * record handed over in offset order, until stopped. A failed fetch is reported and tried
  * again after a growing pause, asking the cluster for the leader anew.
  */
@@ -33,15 +33,17 @@ export class TopicTail {
   readonly #fetcher: Consumer;
   readonly #topic: string;
   readonly #events: TopicTailEvents;
+  readonly #partition: number;
   #next: number;
   #stopped = false;
   #running: Promise<void> | undefined;
 
-  constructor(fetcher: Consumer, topic: string, events: TopicTailEvents, from = 0) {
+  constructor(fetcher: Consumer, topic: string, events: TopicTailEvents, from = 0, partition = 0) {
     this.#fetcher = fetcher;
     this.#topic = topic;
     this.#events = events;
     this.#next = from;
+    this.#partition = partition;
   }
 
   /** The next offset to hand over. */
@@ -66,14 +68,14 @@ export class TopicTail {
         // After a failure the leader may have moved: ask the cluster, not the cache.
         const metadata = await this.#fetcher.metadata({ topics: [this.#topic], forceUpdate: failures > 0 });
         const info = metadata.topics.get(this.#topic);
-        const leader = info?.partitions[0]?.leader;
+        const leader = info?.partitions[this.#partition]?.leader;
         if (info === undefined || leader === undefined) throw new Error(`the topic ${this.#topic} has no leader`);
         const response = await this.#fetcher.fetch({
           node: leader,
           maxWaitTime: FOLLOW_WAIT_MS,
           minBytes: 1,
           maxBytes: FETCH_BYTES,
-          topics: [{ topicId: info.id, partitions: [{ partition: 0, fetchOffset: BigInt(this.#next), partitionMaxBytes: FETCH_BYTES, currentLeaderEpoch: -1, lastFetchedEpoch: -1 }] }],
+          topics: [{ topicId: info.id, partitions: [{ partition: this.#partition, fetchOffset: BigInt(this.#next), partitionMaxBytes: FETCH_BYTES, currentLeaderEpoch: -1, lastFetchedEpoch: -1 }] }],
         });
         if (this.#stopped) return;
         for (const t of response.responses) {
@@ -105,13 +107,13 @@ export class TopicTail {
 }
 
 /**
- * Creates a single-partition topic of Sluice's own if it does not exist (another process may
- * create it at the same moment) and waits until it has a leader.
+ * Creates a topic of Sluice's own if it does not exist (another process may create it at the
+ * same moment) and waits until each of its partitions has a leader.
  */
-export async function ensureSingleTopic(admin: Admin, fetcher: Consumer, topic: string, replicas: number, configs: { name: string; value: string }[]): Promise<void> {
+export async function ensureOwnTopic(admin: Admin, fetcher: Consumer, topic: string, replicas: number, configs: { name: string; value: string }[], partitions = 1): Promise<void> {
   if (!(await admin.listTopics()).includes(topic)) {
     try {
-      await admin.createTopics({ topics: [topic], partitions: 1, replicas, configs });
+      await admin.createTopics({ topics: [topic], partitions, replicas, configs });
     } catch (error) {
       if (!(await admin.listTopics()).includes(topic)) throw error;
     }
@@ -119,7 +121,8 @@ export async function ensureSingleTopic(admin: Admin, fetcher: Consumer, topic: 
   for (let attempt = 0; attempt < 50; attempt++) {
     try {
       const metadata = await fetcher.metadata({ topics: [topic], forceUpdate: true });
-      if ((metadata.topics.get(topic)?.partitions[0]?.leader ?? -1) >= 0) return;
+      const known = metadata.topics.get(topic)?.partitions ?? [];
+      if (known.length >= partitions && known.every((p) => (p?.leader ?? -1) >= 0)) return;
     } catch {
       // Not known to the broker we asked yet.
     }
@@ -128,8 +131,8 @@ export async function ensureSingleTopic(admin: Admin, fetcher: Consumer, topic: 
   throw new Error(`the topic ${topic} has no leader`);
 }
 
-/** The offset the next record of the topic's partition 0 will get. */
-export async function endOffset(admin: Admin, topic: string): Promise<number> {
-  const listed = await admin.listOffsets({ topics: [{ name: topic, partitions: [{ partitionIndex: 0, timestamp: -1n }] }] });
+/** The offset the next record of the topic's partition will get. */
+export async function endOffset(admin: Admin, topic: string, partition = 0): Promise<number> {
+  const listed = await admin.listOffsets({ topics: [{ name: topic, partitions: [{ partitionIndex: partition, timestamp: -1n }] }] });
   return Number(listed[0]?.partitions[0]?.offset ?? 0n);
 }

@@ -80,6 +80,11 @@ export class SqliteStateStore implements StateStore {
     return Promise.resolve();
   }
 
+  claim(): Promise<void> {
+    // One process holds the file (locking_mode=EXCLUSIVE): there is no other writer to fence.
+    return Promise.resolve();
+  }
+
   drop(namespace: string): Promise<void> {
     inTransaction(this.#db, () => {
       this.#db.prepare('DELETE FROM state WHERE namespace = ?').run(namespace);

@@ -19,7 +19,7 @@ import { KeyedMutex } from '../keyed-mutex.ts';
 import type { StreamReader } from '../reader.ts';
 import type { SubscriptionLogger } from '../subscriptions/runner-context.ts';
 import type { CorrelationStats } from './processor.ts';
-import { correlationNamespace, statsKey } from './processor.ts';
+import { correlationNamespace, emptyStats, shardCount, shardOfKey, statsKey } from './processor.ts';
 import { CorrelationRunner } from './runner.ts';
 
 export interface CorrelationSettings {
@@ -44,7 +44,11 @@ export interface CorrelationStatus extends CorrelationView {
   /** When the open instance that has waited longest got its first event, if any is open. */
   oldestOpenSince?: string;
   counts: CorrelationStats;
-  /** True when this process runs the correlation (the others answer from the shared state). */
+  /** How many shards the correlation's keys are split into (its widest input's partitions). */
+  shards: number;
+  /** The shards this process runs (the others answer from the shared state). */
+  shardsHere: number[];
+  /** True when this process runs at least one shard. */
   runningHere: boolean;
 }
 
@@ -85,27 +89,32 @@ export class CorrelationService {
 
   async get(tenant: string, name: string): Promise<CorrelationStatus> {
     const doc = this.#doc(tenant, name);
-    const namespace = correlationNamespace(doc);
-    const [stats] = await this.#state.get(namespace, [statsKey]);
-    const counts: CorrelationStats = stats === undefined ? { open: 0, complete: 0, expired: 0, evicted: 0, duplicates: 0, late: 0, ignored: 0 } : (JSON.parse(stats.value) as CorrelationStats);
-    const status: CorrelationStatus = {
-      ...view(doc),
-      open: counts.open,
-      counts,
-      runningHere: this.#runners.get(key(tenant, name))?.owner ?? false,
-    };
-    const [soonest] = await this.#state.due(namespace, Number.MAX_SAFE_INTEGER, 1);
-    if (soonest !== undefined) {
-      const firstAt = (JSON.parse(soonest.value) as KeyState).open?.firstAt;
-      if (firstAt !== undefined) status.oldestOpenSince = new Date(firstAt).toISOString();
+    const shards = shardCount(doc);
+    const here = this.#runners.get(key(tenant, name))?.shards ?? [];
+    const counts = emptyStats();
+    let oldest: number | undefined;
+    for (let shard = 0; shard < shards; shard++) {
+      const namespace = correlationNamespace(doc, shard);
+      // Another process writes the shards this one does not run: read them afresh.
+      if (!here.includes(shard)) await this.#state.refresh(namespace);
+      const [stats] = await this.#state.get(namespace, [statsKey]);
+      if (stats !== undefined) for (const [field, value] of Object.entries(JSON.parse(stats.value) as CorrelationStats)) counts[field as keyof CorrelationStats] += value;
+      const [soonest] = await this.#state.due(namespace, Number.MAX_SAFE_INTEGER, 1);
+      const firstAt = soonest === undefined ? undefined : (JSON.parse(soonest.value) as KeyState).open?.firstAt;
+      if (firstAt !== undefined && (oldest === undefined || firstAt < oldest)) oldest = firstAt;
     }
+    const status: CorrelationStatus = { ...view(doc), open: counts.open, counts, shards, shardsHere: here, runningHere: here.length > 0 };
+    if (oldest !== undefined) status.oldestOpenSince = new Date(oldest).toISOString();
     return status;
   }
 
   /** One key's state: its open instance (events so far, deadline), or how its last one ended. */
   async instance(tenant: string, name: string, instanceKey: string): Promise<KeyState> {
     const doc = this.#doc(tenant, name);
-    const [entry] = await this.#state.get(correlationNamespace(doc), [instanceKey]);
+    const shard = shardOfKey(instanceKey, shardCount(doc));
+    const namespace = correlationNamespace(doc, shard);
+    if (!(this.#runners.get(key(tenant, name))?.shards ?? []).includes(shard)) await this.#state.refresh(namespace);
+    const [entry] = await this.#state.get(namespace, [instanceKey]);
     if (entry === undefined || instanceKey === statsKey) throw new SluiceError('not_found', `correlation "${name}" has no instance for key "${instanceKey}"`);
     return JSON.parse(entry.value) as KeyState;
   }
@@ -127,7 +136,7 @@ export class CorrelationService {
       }
       const doc: CorrelationDoc = { tenant, name, definition, start, incarnation: randomUUID().slice(0, 8), startOffsets, createdAt: existing?.createdAt ?? now, updatedAt: now };
       await this.#catalog.put('correlation', key(tenant, name), doc);
-      if (existing !== undefined) await this.#state.drop(correlationNamespace(existing)).catch(() => undefined);
+      if (existing !== undefined) await this.#drop(existing);
       this.#logger?.info({ tenant, correlation: name, created: existing === undefined }, existing === undefined ? 'correlation created' : 'correlation changed; its state starts afresh');
       return { correlation: view(doc), created: existing === undefined, changed: true };
     });
@@ -137,7 +146,7 @@ export class CorrelationService {
     await this.#writes.run(key(tenant, name), async () => {
       const doc = this.#doc(tenant, name);
       await this.#catalog.delete('correlation', key(tenant, name));
-      await this.#state.drop(correlationNamespace(doc)).catch(() => undefined);
+      await this.#drop(doc);
       this.#logger?.info({ tenant, correlation: name }, 'correlation deleted');
     });
   }
@@ -200,6 +209,11 @@ export class CorrelationService {
     );
     this.#runners.set(catalogKey, created);
     created.start();
+  }
+
+  /** Deletes every shard's state of an incarnation. */
+  async #drop(doc: CorrelationDoc): Promise<void> {
+    for (let shard = 0; shard < shardCount(doc); shard++) await this.#state.drop(correlationNamespace(doc, shard)).catch(() => undefined);
   }
 
   #doc(tenant: string, name: string): CorrelationDoc {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { StateStore } from '../../../src/ports/state-store.ts';
+import { shardNamespace } from '../../../src/ports/state-store.ts';
 import { uniquePrefix, type OpenPort } from './harness.ts';
 
 /** What every StateStore adapter must do. Each test uses a namespace of its own. */
@@ -74,6 +75,22 @@ export function stateStoreContract(name: string, open: OpenPort<StateStore>): vo
       assert.equal(await port.size(one), 0);
       assert.deepEqual(await port.progress(one), []);
       assert.equal(await port.size(two), 1);
+    });
+
+    void test('shards of one base are apart, each read back after a restart and a claim', async (t) => {
+      const opened = await open(t);
+      const base = uniquePrefix();
+      const shards = [0, 1, 2].map((shard) => shardNamespace(base, shard, 3));
+      for (const [i, ns] of shards.entries()) await opened.port.apply(ns, [{ key: 'k', value: String(i), deadline: i }], [{ stream: 's', partition: i, offset: 10 + i }]);
+      const reopened = await opened.reopen();
+      for (const [i, ns] of shards.entries()) {
+        await reopened.claim(ns);
+        assert.deepEqual(await reopened.get(ns, ['k']), [{ key: 'k', value: String(i), deadline: i }]);
+        assert.deepEqual(await reopened.progress(ns), [{ stream: 's', partition: i, offset: 10 + i }]);
+      }
+      await reopened.apply(shards[1]!, [{ key: 'k', value: null, deadline: null }], []);
+      assert.equal(await reopened.size(shards[1]!), 0);
+      assert.equal(await reopened.size(shards[2]!), 1);
     });
   });
 }

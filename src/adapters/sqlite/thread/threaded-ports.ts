@@ -215,6 +215,10 @@ export class ThreadedStateStore implements StateStore {
     return this.#call('refresh', namespace);
   }
 
+  claim(namespace: string): Promise<void> {
+    return this.#call('claim', namespace);
+  }
+
   drop(namespace: string): Promise<void> {
     return this.#call('drop', namespace);
   }

@@ -40,6 +40,8 @@ const correlationStatus = {
     open: integer,
     oldestOpenSince: string,
     counts: { type: 'object', additionalProperties: true, properties: { complete: integer, expired: integer, evicted: integer, duplicates: integer, late: integer, ignored: integer } },
+    shards: integer,
+    shardsHere: { type: 'array', items: integer },
     runningHere: { type: 'boolean' },
   },
 } as const;
