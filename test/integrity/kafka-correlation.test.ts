@@ -141,7 +141,7 @@ void test('the Faust scenario on two Kafka processes: sources in, shards shared,
     readTopic(brokers, topicOf('Events_Aggregated'), expectedComplete.size + 1, 15_000, { readCommitted: true }),
     readTopic(brokers, topicOf('Events_Expired'), transactions - expectedComplete.size + 1, 15_000, { readCommitted: true }),
   ]);
-  const keysOf = (messages: typeof aggregated): string[] => messages.map((m) => (JSON.parse(m.value!.toString()) as { key: string }).key);
+  const keysOf = (messages: typeof aggregated): string[] => messages.map((m) => (JSON.parse(m.value.toString()) as { key: string }).key);
   assert.deepEqual(keysOf(aggregated).sort(), [...expectedComplete].sort(), 'Events_Aggregated holds every complete transaction once');
   assert.equal(new Set(keysOf(expiredOut)).size, transactions - expectedComplete.size);
   assert.equal(expiredOut.length, transactions - expectedComplete.size, 'Events_Expired holds every incomplete transaction once');
