@@ -30,6 +30,7 @@ import { orderPipeline } from './workload.ts';
  *                            kafka (scenarios 7 and 8) and sink (10) run on a broker they start (scripts/kafka.sh)
  *   BENCH_KAFKA_SINK_RECORDS records per round of the Kafka sink scenario (20,000 quick, 200,000 full)
  *   BENCH_CORRELATION_EVENTS events joined by the correlation scenario, on each engine (50,000 quick, 1,000,000 full)
+ *   BENCH_CORRELATION_OPEN   instances left open for the memory figure, on each engine (50,000 quick, 1,000,000 full)
  *   BENCH_KAFKA_SOURCE_RECORDS  records per round of the Kafka source scenario (20,000 quick, 200,000 full)
  *   BENCH_PROFILE=1          record a CPU profile of Sluice under batched ingest and print its hot spots
  *   BENCH_PROFILE=pipeline   the same, with the 5-step pipeline of scenario 5 on the type

@@ -22,16 +22,27 @@ async function call(sluice: SluiceUnderTest, method: string, path: string, body:
   return text === '' ? undefined : JSON.parse(text);
 }
 
-function counts(bench: Bench): { events: number; keys: number } {
+function counts(bench: Bench): { events: number; keys: number; open: number } {
   const events = Number(process.env.BENCH_CORRELATION_EVENTS ?? (bench.settings.quick ? 50_000 : 1_000_000));
   if (!Number.isInteger(events) || events < 5000) throw new Error(`BENCH_CORRELATION_EVENTS=${process.env.BENCH_CORRELATION_EVENTS}: expected an integer ≥ 5000`);
-  return { events, keys: Math.floor(events / types.length) };
+  const keys = Math.floor(events / types.length);
+  const open = Number(process.env.BENCH_CORRELATION_OPEN ?? (bench.settings.quick ? 50_000 : 1_000_000));
+  if (!Number.isInteger(open) || open < keys) throw new Error(`BENCH_CORRELATION_OPEN=${process.env.BENCH_CORRELATION_OPEN}: expected an integer ≥ ${keys} (the transactions of the join)`);
+  return { events, keys, open };
 }
 
 async function setUp(sluice: SluiceUnderTest): Promise<void> {
   const schema = { type: 'object', required: ['transaction'], properties: { transaction: { type: 'string' }, amount: { type: 'number' } } };
   for (const type of [...types, never]) await call(sluice, 'PUT', `/v1/types/${type}`, { schema, partitionKey: '/transaction', partitions: 4 }, 201);
   for (const type of ['Events_Aggregated', 'Events_Expired']) await call(sluice, 'PUT', `/v1/types/${type}`, { schema: { type: 'object' }, partitionKey: '/key' }, 201);
+}
+
+/** Stores one event of the first type for each of `count` more transactions (not timed). */
+async function fillFirstType(sluice: SluiceUnderTest, count: number, prefix: string): Promise<void> {
+  for (let sent = 0; sent < count; sent += 2000) {
+    const lines = Array.from({ length: Math.min(2000, count - sent) }, (_, i) => `{"type":"${types[0]}","data":{"transaction":"${prefix}${sent + i}","amount":${i % 100}}}`);
+    await call(sluice, 'POST', '/v1/events', lines.join('\n'), 200);
+  }
 }
 
 /** Stores every type of `keys` transactions, shuffled, in NDJSON batches of 2,000 (not timed). */
@@ -106,23 +117,25 @@ async function lateness(sluice: SluiceUnderTest, samples: number): Promise<numbe
 }
 
 async function onEngine(bench: Bench, engine: 'SQLite' | 'Kafka', sluice: SluiceUnderTest, details: string[]): Promise<Row[]> {
-  const { events, keys } = counts(bench);
+  const { events, keys, open } = counts(bench);
   await setUp(sluice);
   bench.log(`    ${engine}: storing ${format.int(events)} events of ${format.int(keys)} transactions`);
   await fill(sluice, keys, 'tx-');
   const seconds = await drain(sluice, 'joined', { types, key: '/transaction', timeout: '10m' }, (s) => s.counts.complete >= keys, 600_000);
   const rate = events / seconds;
   details.push(`${engine}: ${format.int(events)} events joined into ${format.int(keys)} complete aggregates in ${seconds.toFixed(1)} s = ${format.int(rate)} events/s`);
+  // The first type's events of the join's transactions and of more, each waiting for a type no event has.
+  await fillFirstType(sluice, open - keys, 'open-');
   const rssBefore = readRss(sluice.pid);
-  const openSeconds = await drain(sluice, 'waiting', { types: [...types, never], key: '/transaction', timeout: '1h' }, (s) => s.open >= keys, 600_000);
+  const openSeconds = await drain(sluice, 'waiting', { types: [types[0], never], key: '/transaction', timeout: '1h' }, (s) => s.open >= open, 900_000);
   const rssAfter = readRss(sluice.pid);
-  details.push(`${engine}: ${format.int(keys)} instances left open (waiting for ${never}) in ${openSeconds.toFixed(1)} s; RSS ${format.mb(rssBefore)} before, ${format.mb(rssAfter)} with them open`);
+  details.push(`${engine}: ${format.int(open)} instances of one event each left open (waiting for ${never}) in ${openSeconds.toFixed(1)} s; RSS ${format.mb(rssBefore)} before, ${format.mb(rssAfter)} with them open (${format.int(((rssAfter - rssBefore) / open) | 0)} bytes per instance)`);
   const late = distribution(await lateness(sluice, bench.settings.quick ? 500 : 2000));
   details.push(`${engine}: timer lateness over ${late.count} expirations: p50 ${format.ms(late.p50)}, p99 ${format.ms(late.p99)}, max ${format.ms(late.max)}`);
   bench.log(`    ${details.slice(-3).join('\n    ')}`);
   return [
     { metric: `${engine}: events/s joined (5 types, ${format.int(keys)} keys)`, floor: '', sluice: format.int(rate), ratio: '', target: 'reported', verdict: '' },
-    { metric: `${engine}: RSS with ${format.int(keys)} open instances`, floor: format.mb(rssBefore), sluice: format.mb(rssAfter), ratio: '', target: 'reported', verdict: '' },
+    { metric: `${engine}: RSS with ${format.int(open)} open instances`, floor: format.mb(rssBefore), sluice: format.mb(rssAfter), ratio: '', target: 'reported', verdict: '' },
     { metric: `${engine}: timer lateness p99 (timeout 2 s)`, floor: '', sluice: format.ms(late.p99), ratio: '', target: '≤ 1000 ms', verdict: late.p99 <= 1000 ? 'met' : 'missed' },
   ];
 }
@@ -163,13 +176,13 @@ export async function correlationScenario(bench: Bench): Promise<ScenarioReport>
     }
   }
   for (const row of rows) if (row.verdict === 'missed') misses.push(`${row.metric}: ${row.sluice} (target ${row.target})`);
-  const { events, keys } = counts(bench);
+  const { events, keys, open } = counts(bench);
   return {
     title: '11. Correlations: five types joined by a key',
     columns: { floor: 'before', sluice: 'Sluice' },
     setup:
-      `${format.int(events)} events of five types (${format.int(keys)} transactions, every type once, spread over the load) stored first; timed from when the correlation (start earliest) runs in the process (on Kafka a process first holds its slot for a session timeout, 10 s) until every transaction is aggregated (GET /v1/correlations polled every 100 ms). ` +
-      `Then a second correlation that also waits for a sixth type, so all ${format.int(keys)} instances stay open: RSS of the Sluice process before and after. ` +
+      `${format.int(events)} events of five types (${format.int(keys)} transactions, every type once, spread over the load) stored first; timed from when the correlation (start earliest) runs in the process (on Kafka a process first holds its shards' slots for a session timeout, 10 s) until every transaction is aggregated (GET /v1/correlations polled every 100 ms). ` +
+      `Then ${format.int(open - keys)} more events of the first type (new transactions), and a second correlation of the first type and a sixth one no event has, so ${format.int(open)} instances of one event each stay open: RSS of the Sluice process before and after it reads them. ` +
       `Then timer lateness: transactions with one event each, a 2 s timeout, and the expired aggregate's stored time minus the deadline (its last event's stored time + 2 s).`,
     rows,
     details,
