@@ -12,6 +12,7 @@ export const errorCatalogue = {
   payload_too_large: { status: 413, fix: 'Split the request. Ingest takes up to `limits.maxBodyBytes` (SLUICE_MAX_BODY_BYTES, 5 MiB by default); other routes up to 1 MiB.' },
   too_many_events: { status: 413, fix: 'Send at most `limits.maxEventsPerRequest` events per request.' },
   nesting_too_deep: { status: 400, fix: 'Flatten the event; objects and arrays may nest at most `limits.maxDepth` levels.' },
+  inexact_number: { status: 400, fix: 'Send numbers a 64-bit float holds exactly: integers within ±9007199254740991 (larger ones, such as 64-bit ids, as strings), no overflow such as 1e400, and 0 rather than -0. `details` names the path.' },
   forbidden_key: { status: 400, fix: 'Rename the property: `__proto__`, `constructor` and `prototype` are not accepted as keys.' },
   empty_batch: { status: 400, fix: 'Send at least one event.' },
   invalid_event: { status: 400, fix: 'An event is an object with `type` (string) and `data`; optional `id`, `key`, `time` (RFC 3339), `source`, `subject`, `schemaVersion`.' },

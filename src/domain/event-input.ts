@@ -1,3 +1,4 @@
+import { parseExactJson } from './exact-json.ts';
 import type { EventInput } from './event.ts';
 import type { ErrorDetail } from './errors.ts';
 import { SluiceError } from './errors.ts';
@@ -90,7 +91,7 @@ function cloudEventData(object: Record<string, unknown>, problems: ErrorDetail[]
     return undefined;
   }
   try {
-    return JSON.parse(Buffer.from(object.data_base64, 'base64').toString('utf8')) as unknown;
+    return parseExactJson(Buffer.from(object.data_base64, 'base64').toString('utf8'));
   } catch {
     problems.push({ path: '/data_base64', reason: 'does not decode to JSON' });
     return undefined;

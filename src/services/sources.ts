@@ -8,6 +8,7 @@ import { setImmediate } from 'node:timers/promises';
 import type { SchemaFormat, SourceDoc, SourceTypeFrom } from '../domain/catalog-docs.ts';
 import type { ErrorDetail } from '../domain/errors.ts';
 import { SluiceError } from '../domain/errors.ts';
+import { parseExactJson } from '../domain/exact-json.ts';
 import { guardJson } from '../domain/json-guard.ts';
 import { compilePointer, isJsonPointer } from '../domain/json-pointer.ts';
 import { isTypeName, parseStreamName } from '../domain/names.ts';
@@ -199,7 +200,7 @@ export class SourceService {
     if (record.value === null || record.value.length === 0) throw new SluiceError('invalid_event', 'the record has no value');
     let value: unknown;
     try {
-      value = JSON.parse(this.#utf8.decode(record.value)) as unknown;
+      value = parseExactJson(this.#utf8.decode(record.value));
     } catch (error) {
       throw new SluiceError('malformed_json', `the record's value is not JSON text: ${(error as Error).message}`, { cause: error });
     }
@@ -211,7 +212,10 @@ export class SourceService {
       envelope.id ??= recordId(record);
       if (!('specversion' in envelope) && envelope.key === undefined && record.key !== null) envelope.key = record.key.toString('utf8');
       // Only a dead letter needs the text, and nothing changes the envelope meanwhile.
-      return toEventInput(envelope, () => JSON.stringify(envelope));
+      const event = toEventInput(envelope, () => JSON.stringify(envelope));
+      // Data sent as base64 was parsed only now.
+      if ('data_base64' in envelope) guardJson(event.data, this.#settings.maxDepth);
+      return event;
     }
     return nativeEvent({ type: resolveType(doc, record, value), data: value }, record);
   }

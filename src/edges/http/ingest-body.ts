@@ -2,6 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import type { IncomingHttpHeaders } from 'node:http';
 import { SluiceError } from '../../domain/errors.ts';
 import { fromBinaryCloudEvent, isJsonContentType, toEventInput } from '../../domain/event-input.ts';
+import { parseExactJson } from '../../domain/exact-json.ts';
 import { guardJson } from '../../domain/json-guard.ts';
 import type { IngestItem } from '../../services/ingest.ts';
 
@@ -39,7 +40,7 @@ export function parseIngestBody(headers: IncomingHttpHeaders, body: Buffer, limi
 function parseWhole(text: string): unknown {
   if (text.trim() === '') throw new SluiceError('empty_batch', 'the body is empty');
   try {
-    return JSON.parse(text) as unknown;
+    return parseExactJson(text);
   } catch (error) {
     throw new SluiceError('malformed_json', `the body is not valid JSON: ${(error as Error).message}`);
   }
@@ -56,7 +57,7 @@ function ndjson(text: string, limits: BodyLimits): IngestItem[] {
   return lines.map((line) => {
     let value: unknown;
     try {
-      value = JSON.parse(line) as unknown;
+      value = parseExactJson(line);
     } catch (error) {
       return { ok: false, type: null, original: line, error: new SluiceError('malformed_json', `the line is not valid JSON: ${(error as Error).message}`) };
     }
@@ -68,7 +69,10 @@ function fromValue(value: unknown, line: string | undefined, limits: BodyLimits)
   const original = line === undefined ? () => JSON.stringify(value) : () => line;
   try {
     guardJson(value, limits.maxDepth);
-    return { ok: true, event: toEventInput(value, original) };
+    const event = toEventInput(value, original);
+    // Data sent as base64 was parsed only now.
+    if (typeof value === 'object' && value !== null && 'data_base64' in value) guardJson(event.data, limits.maxDepth);
+    return { ok: true, event };
   } catch (error) {
     if (!(error instanceof SluiceError)) throw error;
     return { ok: false, type: typeOf(value), original: originalOrRefuse(original, error), error };

@@ -1,3 +1,4 @@
+import { parseExactJson } from '../../domain/exact-json.ts';
 import protobuf from 'protobufjs';
 import type { SchemaFormat } from '../../domain/catalog-docs.ts';
 import type { ErrorDetail } from '../../domain/errors.ts';
@@ -179,7 +180,8 @@ function jsonSerializer(): Serializer {
         throw new SluiceError('invalid_utf8', 'the JSON payload is not valid UTF-8', { cause: error });
       }
       try {
-        return JSON.parse(text) as unknown;
+        // Numbers that cannot be kept exactly are marked; the caller's guardJson refuses them.
+        return parseExactJson(text);
       } catch (error) {
         throw new SluiceError('malformed_json', `the JSON payload does not parse: ${(error as Error).message}`, { cause: error });
       }

@@ -369,3 +369,49 @@ void test('bad query strings, names and bodies on other routes answer 4xx, never
   }
   await assertStillHealthy(h);
 });
+
+void test('a number a 64-bit float cannot keep exactly is refused per event with inexact_number, never stored changed', async (t) => {
+  const h = await harness(t);
+  const cases: [string, string][] = [
+    ['{"type":"fruits","data":{"qty":1e400}}', '/data/qty'],
+    ['{"type":"fruits","data":{"qty":-1E+400}}', '/data/qty'],
+    ['{"type":"fruits","data":{"id":12345678901234567890123}}', '/data/id'],
+    ['{"type":"fruits","data":{"list":[1,9007199254740993]}}', '/data/list/1'],
+    ['{"type":"fruits","data":{"zero":-0}}', '/data/zero'],
+    ['{"type":"fruits","data":{"tiny":1e-400}}', '/data/tiny'],
+    ['{"type":"fruits","key":"k","data":{"n":-0.0}}', '/data/n'],
+  ];
+  for (const [raw, path] of cases) {
+    const response = await h.send(raw);
+    assert.equal(response.status, 400, raw);
+    const error = response.body.results[0].error;
+    assert.equal(error.code, 'inexact_number', raw);
+    assert.equal(error.details[0].path, path, raw);
+    assert.ok(response.body.results[0].deadLetter, 'kept as a dead letter');
+  }
+  // The dead letter keeps the number as it was sent.
+  const dead = await h.call('GET', '/v1/dead-letters?code=inexact_number', { token: h.key });
+  assert.equal(dead.body.items.length, cases.length);
+  assert.ok(dead.body.items.some((item: { original: string }) => item.original.includes('12345678901234567890123')), JSON.stringify(dead.body.items.map((i: { original: string }) => i.original)));
+
+  // One bad event in a batch: the others are stored. NDJSON, arrays and base64 data alike.
+  const ndjson = await h.send('{"type":"fruits","data":{"name":"ok"}}\n{"type":"fruits","data":{"big":18446744073709551615}}', 'application/x-ndjson');
+  assert.equal(ndjson.status, 207);
+  assert.equal(ndjson.body.results[0].error, undefined);
+  assert.equal(typeof ndjson.body.results[0].offset, 'number');
+  assert.equal(ndjson.body.results[1].error.code, 'inexact_number');
+  const array = await h.send('[{"type":"fruits","data":{"qty":1e400}},{"type":"fruits","data":{"name":"fine"}}]');
+  assert.equal(array.status, 207);
+  assert.equal(array.body.results[0].error.code, 'inexact_number');
+  const base64 = await h.send(JSON.stringify({ specversion: '1.0', id: 'b64', source: '/s', type: 'fruits', datacontenttype: 'application/json', data_base64: Buffer.from('{"id":9007199254740993}').toString('base64') }), 'application/cloudevents+json');
+  assert.equal(base64.body.results[0].error.code, 'inexact_number');
+
+  // What is exact is stored exactly: the largest safe integer, big numbers in strings, dates, exponents in range.
+  const exact = '{"type":"fruits","data":{"max":9007199254740991,"min":-9007199254740991,"id":"12345678901234567890123","day":"2026-05-01","x":-0.5,"e":1.5e300,"small":2.5e-300,"zero":0}}';
+  const stored = await h.send(exact);
+  assert.equal(stored.status, 200, JSON.stringify(stored.body));
+  const { partition, offset } = stored.body.results[0];
+  const read = await h.call('GET', `/v1/streams/acme.fruits/events?partition=${partition}&from=${offset}&limit=1`, { token: h.key });
+  assert.deepEqual(read.body.items[0].data, JSON.parse(exact).data);
+  await assertStillHealthy(h);
+});
