@@ -10,8 +10,12 @@
  * slower parse that looks at each number's source text.
  */
 
-/** Sixteen digits in a row, a three-digit exponent, or a negative zero standing alone. */
-const mayBeInexact = /\d{16}|[eE][+-]?\d{3}|(?<![\w.])-0(?:\.0*)?(?:[eE][+-]?\d+)?(?![\w.])/;
+/**
+ * Where a JSON number may start (after `:`, `,`, `[`, white space or at the very start; never
+ * after a quote or a letter): sixteen digits or more, a three-digit exponent, or a negative
+ * zero. Text inside strings rarely looks like that, and then costs only the slower parse.
+ */
+const mayBeInexact = /(?:^|[:,[\s])(?:-?\d{16}|-?\d+(?:\.\d+)?[eE][+-]?\d{3}|-0(?![1-9]))/;
 
 /** Where a number was that cannot be kept exactly; written back as the text it was sent as. */
 export class InexactNumber {
