@@ -113,8 +113,9 @@ export class TenantService {
    */
   authenticate(token: string): Principal | undefined {
     if (token.startsWith(`${keyPrefix}.`)) {
-      const [, keyId, secret] = token.split('.');
-      return keyId === undefined || secret === undefined ? undefined : this.authenticateKey(keyId, secret);
+      // Exactly `sk.<id>.<secret>`: a token with more segments is not a key, whatever it starts with.
+      const parts = token.split('.');
+      return parts.length === 3 ? this.authenticateKey(parts[1]!, parts[2]!) : undefined;
     }
     return timingSafeEqual(sha256(token), this.#adminTokenHash) ? { kind: 'admin' } : undefined;
   }

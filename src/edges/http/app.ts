@@ -3,7 +3,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Services } from '../../services/index.ts';
 import type { SluiceConfig } from '../config/config.ts';
-import { makeAuthHook } from './auth.ts';
+import { checkRouteAccess, makeAuthHook } from './auth.ts';
 import { handleError } from './error-handler.ts';
 import type { Metrics } from './metrics.ts';
 import { TenantRateLimiter } from './rate-limit.ts';
@@ -52,6 +52,7 @@ export async function createHttpApp(deps: HttpDependencies): Promise<FastifyInst
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
   });
 
+  app.addHook('onRoute', checkRouteAccess('/docs'));
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -74,7 +75,7 @@ export async function createHttpApp(deps: HttpDependencies): Promise<FastifyInst
 
   const limiter = new TenantRateLimiter(config.limits.tenantRequestsPerSecond);
   operationRoutes(app, metrics, deps.isReady);
-  app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
+  app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, () => app.swagger());
   tenantRoutes(app, services);
   typeRoutes(app, services);
   wireEventRoutes(app, services, config.limits, limiter);

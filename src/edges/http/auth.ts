@@ -3,11 +3,15 @@ import type { Scope } from '../../domain/catalog-docs.ts';
 import { SluiceError } from '../../domain/errors.ts';
 import type { Principal, TenantService } from '../../services/tenants.ts';
 
-/** Who may call a route: nobody in particular, the admin, or a tenant key with a scope. */
-export type Access = 'public' | 'admin' | Scope;
+/**
+ * Who may call a route: nobody in particular, the admin, a tenant key with a scope, or
+ * (`admin-or-manager`) the admin or a `manage` key of the tenant the route's `:id` names.
+ */
+export type Access = 'public' | 'admin' | 'admin-or-manager' | Scope;
 
 declare module 'fastify' {
   interface FastifyContextConfig {
+    /** Required on every route: `checkRouteAccess` refuses to register a route without it. */
     access?: Access;
   }
   interface FastifyRequest {
@@ -34,11 +38,18 @@ export function principalFrom(request: FastifyRequest, tenants: TenantService): 
   return undefined;
 }
 
-export function authorize(access: Access, principal: Principal | undefined, authorization?: string): void {
+export function authorize(access: Access, principal: Principal | undefined, authorization?: string, tenant?: string): void {
   if (access === 'public') return;
   if (principal === undefined) throw new SluiceError('unauthorized', whyUnauthenticated(authorization));
   if (access === 'admin') {
     if (principal.kind !== 'admin') throw new SluiceError('forbidden', 'this route needs the admin token');
+    return;
+  }
+  if (access === 'admin-or-manager') {
+    if (principal.kind === 'admin') return;
+    // A key of another tenant learns nothing: the tenant is "not found" for it.
+    if (tenant === undefined || principal.tenant !== tenant) throw new SluiceError('not_found', `no tenant "${tenant ?? ''}"`);
+    if (!principal.scopes.includes('manage')) throw new SluiceError('forbidden', 'this key lacks the "manage" scope');
     return;
   }
   if (principal.kind !== 'key') throw new SluiceError('forbidden', `this route needs a tenant key with scope "${access}"; the admin token manages tenants and keys only`);
@@ -60,14 +71,26 @@ export function tenantOf(request: FastifyRequest): string {
   return principal.tenant;
 }
 
-/** The admin, or a key of `tenant` with the `manage` scope. */
-export function requireAdminOrManager(request: FastifyRequest, tenant: string): void {
-  const principal = request.principal;
-  if (principal === undefined) throw new SluiceError('unauthorized', 'this route needs the admin token or a key with the "manage" scope');
-  if (principal.kind === 'admin') return;
-  // A key of another tenant learns nothing: the tenant is "not found" for it.
-  if (principal.tenant !== tenant) throw new SluiceError('not_found', `no tenant "${tenant}"`);
-  if (!principal.scopes.includes('manage')) throw new SluiceError('forbidden', 'this key lacks the "manage" scope');
+/** Route options' part that `checkRouteAccess` reads. */
+interface RouteAccess {
+  method: string | string[];
+  url: string;
+  config?: { access?: Access };
+}
+
+/**
+ * An `onRoute` hook: a route that does not say who may call it stops the server from starting,
+ * so no route is ever public by omission. Swagger UI's own pages (under `docsPrefix`) are public.
+ */
+export function checkRouteAccess(docsPrefix: string) {
+  return (route: RouteAccess): void => {
+    if (route.config?.access !== undefined) return;
+    if (route.url === docsPrefix || route.url.startsWith(`${docsPrefix}/`)) {
+      route.config = { ...route.config, access: 'public' };
+      return;
+    }
+    throw new Error(`route ${String(route.method)} ${route.url} does not say who may call it: set config.access`);
+  };
 }
 
 export function makeAuthHook(tenants: TenantService) {
@@ -75,7 +98,10 @@ export function makeAuthHook(tenants: TenantService) {
     try {
       const principal = principalFrom(request, tenants);
       request.principal = principal;
-      authorize(request.routeOptions.config.access ?? 'public', principal, request.headers.authorization);
+      // Every route has its access (checkRouteAccess); only the not-found answer has none.
+      const access = request.routeOptions.config.access ?? (request.is404 ? 'public' : 'admin');
+      const tenant = (request.params as { id?: unknown } | undefined)?.id;
+      authorize(access, principal, request.headers.authorization, typeof tenant === 'string' ? tenant : undefined);
       done();
     } catch (error) {
       done(error as Error);

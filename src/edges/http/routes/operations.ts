@@ -2,9 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import type { Metrics } from '../metrics.ts';
 
 export function operationRoutes(app: FastifyInstance, metrics: Metrics, isReady: () => boolean): void {
-  app.get('/healthz', { schema: { tags: ['operations'], summary: 'The process is alive' } }, () => ({ status: 'ok' }));
+  app.get('/healthz', { config: { access: 'public' }, schema: { tags: ['operations'], summary: 'The process is alive' } }, () => ({ status: 'ok' }));
 
-  app.get('/readyz', { schema: { tags: ['operations'], summary: 'The process accepts traffic' } }, (_request, reply) =>
+  app.get('/readyz', { config: { access: 'public' }, schema: { tags: ['operations'], summary: 'The process accepts traffic' } }, (_request, reply) =>
     isReady() ? reply.send({ status: 'ready' }) : reply.code(503).header('retry-after', '1').send({ status: 'not ready' }),
   );
 

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { requireAdminOrManager } from '../auth.ts';
 import type { Services } from '../../../services/index.ts';
 
+/** The admin, or a `manage` key of the tenant `:id` names (another tenant's key gets 404). */
+const adminOrManager = { access: 'admin-or-manager' } as const;
 const tenantParams = { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] } as const;
 
 export function tenantRoutes(app: FastifyInstance, services: Services): void {
@@ -22,14 +23,12 @@ export function tenantRoutes(app: FastifyInstance, services: Services): void {
 
   app.get('/v1/tenants', { config: { access: 'admin' }, schema: { tags: ['tenants'], summary: 'List tenants (admin)' } }, () => ({ items: tenants.listTenants(), next: null }));
 
-  app.get<{ Params: { id: string } }>('/v1/tenants/:id', { schema: { tags: ['tenants'], summary: 'Show a tenant', params: tenantParams } }, (request) => {
-    requireAdminOrManager(request, request.params.id);
-    return tenants.getTenant(request.params.id);
-  });
+  app.get<{ Params: { id: string } }>('/v1/tenants/:id', { config: adminOrManager, schema: { tags: ['tenants'], summary: 'Show a tenant', params: tenantParams } }, (request) => tenants.getTenant(request.params.id));
 
   app.post<{ Params: { id: string }; Body: { scopes: string[]; description?: string } }>(
     '/v1/tenants/:id/keys',
     {
+      config: adminOrManager,
       schema: {
         tags: ['keys'],
         summary: 'Create an API key; the secret is in `key` and is shown only this once',
@@ -42,22 +41,15 @@ export function tenantRoutes(app: FastifyInstance, services: Services): void {
         },
       },
     },
-    async (request, reply) => {
-      requireAdminOrManager(request, request.params.id);
-      return reply.code(201).send(await tenants.createKey(request.params.id, request.body.scopes, request.body.description));
-    },
+    async (request, reply) => reply.code(201).send(await tenants.createKey(request.params.id, request.body.scopes, request.body.description)),
   );
 
-  app.get<{ Params: { id: string } }>('/v1/tenants/:id/keys', { schema: { tags: ['keys'], summary: 'List keys (never their secrets)', params: tenantParams } }, (request) => {
-    requireAdminOrManager(request, request.params.id);
-    return { items: tenants.listKeys(request.params.id), next: null };
-  });
+  app.get<{ Params: { id: string } }>('/v1/tenants/:id/keys', { config: adminOrManager, schema: { tags: ['keys'], summary: 'List keys (never their secrets)', params: tenantParams } }, (request) => ({ items: tenants.listKeys(request.params.id), next: null }));
 
   app.delete<{ Params: { id: string; keyId: string } }>(
     '/v1/tenants/:id/keys/:keyId',
-    { schema: { tags: ['keys'], summary: 'Revoke a key at once', params: { type: 'object', properties: { id: { type: 'string' }, keyId: { type: 'string' } }, required: ['id', 'keyId'] } } },
+    { config: adminOrManager, schema: { tags: ['keys'], summary: 'Revoke a key at once', params: { type: 'object', properties: { id: { type: 'string' }, keyId: { type: 'string' } }, required: ['id', 'keyId'] } } },
     async (request, reply) => {
-      requireAdminOrManager(request, request.params.id);
       await tenants.revokeKey(request.params.id, request.params.keyId);
       return reply.code(204).send();
     },
