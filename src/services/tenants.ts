@@ -38,6 +38,8 @@ export class TenantService {
   readonly #adminTokenHash: Buffer;
   /** Tokens already verified, so a busy producer does not pay a hash per request. */
   readonly #verified = new Map<string, Principal>();
+  /** Open streams and long-polls, by the key they were opened with. */
+  readonly #watchers = new Map<string, Set<AbortController>>();
 
   constructor(catalog: Catalog, log: EventLog, adminToken: string) {
     this.#catalog = catalog;
@@ -45,8 +47,50 @@ export class TenantService {
     this.#adminTokenHash = sha256(adminToken);
     // Any change to a key (revocation above all) must take effect on the next request.
     catalog.onChange((change) => {
-      if (change.kind === 'api-key') this.#verified.clear();
+      if (change.kind === 'api-key') {
+        this.#verified.clear();
+        this.#endWatchers((keyId) => keyId === change.key);
+      } else if (change.kind === 'tenant' && change.deleted) {
+        this.#endWatchers((keyId) => this.#catalog.get('api-key', keyId)?.value.tenant === change.key);
+      }
     });
+  }
+
+  /**
+   * A signal that aborts when the credentials a stream or long-poll was opened with stop
+   * being what they were: the key revoked or changed (its scopes), or its tenant deleted. It
+   * follows the catalog, so on Kafka a revocation in any process ends the streams of every
+   * process. The admin token never changes while the process runs. Watching stops when `until`
+   * aborts (the request ended).
+   */
+  credentialSignal(principal: Principal | undefined, until: AbortSignal): AbortSignal {
+    const controller = new AbortController();
+    if (principal?.kind !== 'key' || until.aborted) return controller.signal;
+    // Revoked between authentication and now: end at once.
+    if (this.#catalog.get('api-key', principal.keyId) === undefined) {
+      controller.abort();
+      return controller.signal;
+    }
+    let open = this.#watchers.get(principal.keyId);
+    if (open === undefined) this.#watchers.set(principal.keyId, (open = new Set()));
+    open.add(controller);
+    until.addEventListener(
+      'abort',
+      () => {
+        open.delete(controller);
+        if (open.size === 0 && this.#watchers.get(principal.keyId) === open) this.#watchers.delete(principal.keyId);
+      },
+      { once: true },
+    );
+    return controller.signal;
+  }
+
+  #endWatchers(matches: (keyId: string) => boolean): void {
+    for (const [keyId, open] of [...this.#watchers]) {
+      if (!matches(keyId)) continue;
+      this.#watchers.delete(keyId);
+      for (const controller of open) controller.abort();
+    }
   }
 
   async createTenant(id: string, name: string | undefined): Promise<TenantDoc> {

@@ -1,4 +1,6 @@
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { SluiceError } from '../../domain/errors.ts';
+import type { TenantService } from '../../services/tenants.ts';
 
 /**
  * Aborts when the client goes away or the server shuts down, whichever comes first.
@@ -21,4 +23,25 @@ export function requestSignal(reply: FastifyReply, shutdown: AbortSignal): Abort
     { once: true },
   );
   return controller.signal;
+}
+
+/** A long-poll's or stream's signals: `signal` ends the wait for any reason, `revoked` says the credentials ended it. */
+export interface WaitSignals {
+  signal: AbortSignal;
+  revoked: AbortSignal;
+}
+
+/**
+ * Like `requestSignal`, and also aborts when the key the request authenticated with is
+ * revoked or changed (`TenantService.credentialSignal`), so nothing more is sent on it.
+ */
+export function waitSignals(request: FastifyRequest, reply: FastifyReply, shutdown: AbortSignal, tenants: TenantService): WaitSignals {
+  const ended = requestSignal(reply, shutdown);
+  const revoked = tenants.credentialSignal(request.principal, ended);
+  return { signal: AbortSignal.any([ended, revoked]), revoked };
+}
+
+/** After a wait: what was read while the key was revoked is not answered. */
+export function refuseIfRevoked(revoked: AbortSignal): void {
+  if (revoked.aborted) throw new SluiceError('unauthorized', 'the key this request used was revoked or changed while it waited; create a new key with `sluice key create`');
 }

@@ -201,3 +201,31 @@ void test('closing the server ends open tails, and the client sees the stream en
   const health = await fetch(`${s.url}/healthz`).catch((error: unknown) => error);
   assert.ok(health instanceof Error, 'the server no longer answers');
 });
+
+void test('revoking a key ends its open tails and long-polls within a second; other keys go on', async (t) => {
+  const { s, key } = await setup(t);
+  const { key: doomed, id } = (await s.call<{ key: string; id: string }>('POST', '/v1/tenants/acme/keys', { body: { scopes: ['consume', 'produce'] } })).body;
+  const doomedTail = await openTail(t, s, doomed);
+  const keptTail = await openTail(t, s, key);
+  await doomedTail.next();
+  await keptTail.next();
+  const longPoll = s.call('GET', '/v1/streams/acme.clicks/events?partition=0&from=latest&waitMs=20000', { token: doomed });
+  const groupPoll = s.call('POST', '/v1/groups/g1/poll', { token: doomed, body: { streams: ['acme.clicks'], member: 'm1', waitMs: 20000, from: 'latest' } });
+  await new Promise((resolve) => setTimeout(resolve, 300));
+
+  const revokedAt = performance.now();
+  assert.equal((await s.call('DELETE', `/v1/tenants/acme/keys/${id}`)).status, 204);
+  const ending = await doomedTail.next();
+  assert.equal(ending.event, 'error');
+  assert.equal((JSON.parse(ending.data!) as { error: { code: string } }).error.code, 'unauthorized');
+  await assert.rejects(doomedTail.next(), /the SSE stream ended/);
+  const [read, polled] = await Promise.all([longPoll, groupPoll]);
+  assert.ok(performance.now() - revokedAt < 1000, 'every wait ended within a second');
+  assert.equal(read.status, 401);
+  assert.equal(polled.status, 401);
+  assert.equal((await s.call('GET', '/v1/streams/acme.clicks/tail', { token: doomed })).status, 401, 'and it cannot reconnect');
+
+  // The other key's tail still follows the stream.
+  await produce(s, key, 0, 2);
+  assert.equal((await keptTail.records(2)).length, 2);
+});

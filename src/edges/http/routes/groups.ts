@@ -3,7 +3,7 @@ import type { CommittedOffset } from '../../../ports/consumer-groups.ts';
 import type { PollRequest } from '../../../services/groups.ts';
 import type { Services } from '../../../services/index.ts';
 import { tenantOf } from '../auth.ts';
-import { requestSignal } from '../request-signal.ts';
+import { refuseIfRevoked, waitSignals } from '../request-signal.ts';
 
 const groupParams = { type: 'object', properties: { group: { type: 'string' } }, required: ['group'] } as const;
 
@@ -32,7 +32,12 @@ export function groupRoutes(app: FastifyInstance, services: Services, shutdown: 
         },
       },
     },
-    (request, reply) => groups.poll(tenantOf(request), request.params.group, request.body, requestSignal(reply, shutdown)),
+    async (request, reply) => {
+      const { signal, revoked } = waitSignals(request, reply, shutdown, services.tenants);
+      const polled = await groups.poll(tenantOf(request), request.params.group, request.body, signal);
+      refuseIfRevoked(revoked);
+      return polled;
+    },
   );
 
   app.post<{ Params: { group: string }; Body: { member: string; offsets?: CommittedOffset[] } }>(

@@ -4,7 +4,7 @@ import { SluiceError } from '../../../domain/errors.ts';
 import { formatPositions, parsePositions, parseStartFrom } from '../../../domain/positions.ts';
 import type { Services } from '../../../services/index.ts';
 import { tenantOf } from '../auth.ts';
-import { requestSignal } from '../request-signal.ts';
+import { refuseIfRevoked, waitSignals } from '../request-signal.ts';
 
 const streamParams = { type: 'object', properties: { stream: { type: 'string' } }, required: ['stream'] } as const;
 
@@ -45,7 +45,10 @@ export function streamRoutes(app: FastifyInstance, services: Services, shutdown:
       const { stream } = request.params;
       const { partition, limit, waitMs } = request.query;
       const from = await startOffset(services, tenant, stream, partition, request.query.from);
-      return reader.read(tenant, stream, partition, from, limit, waitMs, requestSignal(reply, shutdown));
+      const { signal, revoked } = waitSignals(request, reply, shutdown, services.tenants);
+      const page = await reader.read(tenant, stream, partition, from, limit, waitMs, signal);
+      refuseIfRevoked(revoked);
+      return page;
     },
   );
 
@@ -73,7 +76,7 @@ export function streamRoutes(app: FastifyInstance, services: Services, shutdown:
       } else {
         positions = await reader.startPositions(tenant, stream, parseStartFrom(request.query.from ?? 'latest'));
       }
-      const signal = requestSignal(reply, shutdown);
+      const { signal, revoked } = waitSignals(request, reply, shutdown, services.tenants);
       reply.hijack();
       const raw = reply.raw;
       raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
@@ -86,8 +89,10 @@ export function streamRoutes(app: FastifyInstance, services: Services, shutdown:
       } catch (error) {
         if (!signal.aborted) request.log.warn({ err: error }, 'live tail ended');
       } finally {
-        // On shutdown the connection must not stay open as keep-alive: close() would wait for it.
-        if (shutdown.aborted) raw.end(() => raw.destroy());
+        // The browser's EventSource reconnects after an end; with the key revoked it then gets 401 and stops.
+        if (revoked.aborted && !raw.destroyed) raw.write(`event: error\ndata: ${JSON.stringify({ error: { code: 'unauthorized', message: 'the key this stream was opened with was revoked or changed' } })}\n\n`);
+        // On shutdown or revocation the connection must not stay open as keep-alive.
+        if (shutdown.aborted || revoked.aborted) raw.end(() => raw.destroy());
         else raw.end();
       }
     },
