@@ -16,6 +16,14 @@ export interface Limits {
   maxPendingEvents: number;
   /** Requests per second per tenant before 429; 0 turns the limit off. */
   tenantRequestsPerSecond: number;
+  /** How long a client may take to send a whole request (headers and body), ms. */
+  requestTimeoutMs: number;
+  /** How long a connection may stay silent both ways before it is closed, ms (live tails send a keep-alive every 15 s). */
+  idleTimeoutMs: number;
+  /** Open connections at once, all clients together. */
+  maxConnections: number;
+  /** Open connections at once from one client address. */
+  maxConnectionsPerClient: number;
 }
 
 /** Push delivery of subscriptions (docs/subscriptions.md). */
@@ -66,7 +74,7 @@ export const defaults: Omit<SluiceConfig, 'adminToken' | 'configFile'> = {
   port: 8080,
   dataDir: './.sluice',
   logLevel: 'info',
-  limits: { maxBodyBytes: 5 * 1024 * 1024, maxEventsPerRequest: 5000, maxDepth: 32, maxPendingEvents: 200_000, tenantRequestsPerSecond: 100_000 },
+  limits: { maxBodyBytes: 5 * 1024 * 1024, maxEventsPerRequest: 5000, maxDepth: 32, maxPendingEvents: 200_000, tenantRequestsPerSecond: 100_000, requestTimeoutMs: 30_000, idleTimeoutMs: 60_000, maxConnections: 10_000, maxConnectionsPerClient: 1_000 },
   groups: { sessionTimeoutMs: 30_000 },
   delivery: { allowPrivateNetworks: false, maxInFlight: 256, maxInFlightPerTenant: 64, sessionTimeoutMs: 10_000 },
 };
@@ -93,6 +101,10 @@ const configSchema = {
         maxDepth: integer(2, 1000),
         maxPendingEvents: integer(1, 100_000_000),
         tenantRequestsPerSecond: integer(0, 100_000_000),
+        requestTimeoutMs: integer(1000, 3_600_000),
+        idleTimeoutMs: integer(35_000, 3_600_000),
+        maxConnections: integer(1, 1_000_000),
+        maxConnectionsPerClient: integer(1, 1_000_000),
       },
     },
     groups: { type: 'object', additionalProperties: false, properties: { sessionTimeoutMs: integer(1000, 3_600_000) } },
@@ -132,6 +144,10 @@ export const environment: Record<string, { path: string[]; type: 'string' | 'int
   SLUICE_MAX_DEPTH: { path: ['limits', 'maxDepth'], type: 'integer' },
   SLUICE_MAX_PENDING_EVENTS: { path: ['limits', 'maxPendingEvents'], type: 'integer' },
   SLUICE_TENANT_REQUESTS_PER_SECOND: { path: ['limits', 'tenantRequestsPerSecond'], type: 'integer' },
+  SLUICE_REQUEST_TIMEOUT_MS: { path: ['limits', 'requestTimeoutMs'], type: 'integer' },
+  SLUICE_IDLE_TIMEOUT_MS: { path: ['limits', 'idleTimeoutMs'], type: 'integer' },
+  SLUICE_MAX_CONNECTIONS: { path: ['limits', 'maxConnections'], type: 'integer' },
+  SLUICE_MAX_CONNECTIONS_PER_CLIENT: { path: ['limits', 'maxConnectionsPerClient'], type: 'integer' },
   SLUICE_GROUP_SESSION_TIMEOUT_MS: { path: ['groups', 'sessionTimeoutMs'], type: 'integer' },
   SLUICE_DELIVERY_ALLOW_PRIVATE_NETWORKS: { path: ['delivery', 'allowPrivateNetworks'], type: 'boolean' },
   SLUICE_DELIVERY_MAX_IN_FLIGHT: { path: ['delivery', 'maxInFlight'], type: 'integer' },

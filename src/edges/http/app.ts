@@ -4,6 +4,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Services } from '../../services/index.ts';
 import type { SluiceConfig } from '../config/config.ts';
 import { checkRouteAccess, makeAuthHook } from './auth.ts';
+import { limitConnections } from './connection-limits.ts';
 import { handleError } from './error-handler.ts';
 import type { Metrics } from './metrics.ts';
 import { TenantRateLimiter } from './rate-limit.ts';
@@ -48,10 +49,18 @@ export async function createHttpApp(deps: HttpDependencies): Promise<FastifyInst
       void handleError(error, request, reply, bodyLimits);
     },
     return503OnClosing: true,
+    // A client that sends its request slowly (a byte every few seconds) or goes silent holds a
+    // connection; both end after a bound. Node counts requestTimeout until the request is read,
+    // so live tails and long-polls answered for longer are not cut.
+    requestTimeout: config.limits.requestTimeoutMs,
+    connectionTimeout: config.limits.idleTimeoutMs,
+    // Node looks for requests past their time only this often (30 s by default).
+    http: { headersTimeout: config.limits.requestTimeoutMs, connectionsCheckingInterval: Math.min(5000, Math.max(250, Math.floor(config.limits.requestTimeoutMs / 4))) },
     forceCloseConnections: 'idle',
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
   });
 
+  limitConnections(app.server, config.limits);
   app.addHook('onRoute', checkRouteAccess('/docs'));
   await app.register(swagger, {
     openapi: {

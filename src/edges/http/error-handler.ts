@@ -9,6 +9,8 @@ export function handleError(error: FastifyError | Error, request: FastifyRequest
   const sluiceError = (error as FastifyError).code === 'FST_ERR_CTP_BODY_TOO_LARGE' && limits !== undefined ? tooLarge(request, limits) : toSluiceError(error);
   if (sluiceError.status >= 500 && sluiceError.code === 'internal') request.log.error({ err: error }, 'request failed');
   if (sluiceError.retryAfter !== undefined) void reply.header('retry-after', String(sluiceError.retryAfter));
+  // A caller without valid credentials gets its answer and nothing more: the connection is not kept for it.
+  if (sluiceError.code === 'unauthorized') void reply.header('connection', 'close');
   return reply.code(sluiceError.status).type('application/json').send({ error: sluiceError.toBody() });
 }
 
