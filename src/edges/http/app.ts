@@ -5,6 +5,8 @@ import type { Services } from '../../services/index.ts';
 import type { SluiceConfig } from '../config/config.ts';
 import { checkRouteAccess, makeAuthHook } from './auth.ts';
 import { limitConnections } from './connection-limits.ts';
+import { exceedsDepth } from '../../domain/json-depth.ts';
+import { SluiceError } from '../../domain/errors.ts';
 import { handleError } from './error-handler.ts';
 import type { Metrics } from './metrics.ts';
 import { TenantRateLimiter } from './rate-limit.ts';
@@ -31,6 +33,9 @@ export interface HttpDependencies {
   isReady: () => boolean;
   version: string;
 }
+
+/** Deepest nesting of a JSON request body outside ingest (schemas are bounded at 64 levels on their own). */
+const maxRequestDepth = 128;
 
 /** Builds the HTTP API; it does not listen. */
 export async function createHttpApp(deps: HttpDependencies): Promise<FastifyInstance> {
@@ -77,6 +82,16 @@ export async function createHttpApp(deps: HttpDependencies): Promise<FastifyInst
     reply.code(404).send({ error: { code: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}`, fix: 'See /docs or /openapi.json for the routes.' } }),
   );
   app.addHook('onRequest', makeAuthHook(services.tenants));
+  // Every JSON body of the API's own routes, before any handler walks it (ingest bodies are
+  // bytes, guarded per event by json-guard.ts).
+  app.addHook('preValidation', (request, _reply, done) => {
+    const body = request.body;
+    if (typeof body === 'object' && body !== null && !Buffer.isBuffer(body) && exceedsDepth(body, maxRequestDepth)) {
+      done(new SluiceError('nesting_too_deep', `the request body nests deeper than ${maxRequestDepth} levels`, { details: [{ path: '', reason: 'too deep' }] }));
+      return;
+    }
+    done();
+  });
   app.addHook('onResponse', (request, reply, done) => {
     metrics.observeRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
     done();

@@ -82,7 +82,7 @@ function toDetails(errors: readonly ErrorObject[]): ErrorDetail[] {
   });
 }
 
-const maxSchemaDepth = 64;
+export const maxSchemaDepth = 64;
 
 /** Bounds how deep a schema may nest, so checking and compiling it stay cheap. */
 function checkDepth(node: unknown, path: string, depth: number): void {

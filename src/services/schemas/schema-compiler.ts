@@ -1,9 +1,10 @@
 import { canonicalJson } from '../../domain/canonical-json.ts';
+import { exceedsDepth, textExceedsDepth } from '../../domain/json-depth.ts';
 import type { SchemaFormat } from '../../domain/catalog-docs.ts';
 import { SluiceError } from '../../domain/errors.ts';
 import type { Validator } from '../../domain/pipeline.ts';
 import { avroDefinition, compileAvro, parseAvro } from './avro-schema.ts';
-import { JsonSchemaCompiler } from './json-schema.ts';
+import { JsonSchemaCompiler, maxSchemaDepth } from './json-schema.ts';
 import { compileProtobuf, protobufDescriptor } from './protobuf-schema.ts';
 import { inlineJsonReferences, type Dependency } from './references.ts';
 
@@ -30,6 +31,10 @@ export class SchemaCompiler {
    * @throws invalid_schema
    */
   normalize(format: SchemaFormat, schema: unknown, dependencies: readonly Dependency[] = []): string {
+    // Before anything recurses into the schema (avsc, ajv, canonical JSON).
+    if (format !== 'PROTOBUF' && (typeof schema === 'string' ? textExceedsDepth(schema, maxSchemaDepth + 1) : exceedsDepth(schema, maxSchemaDepth + 1))) {
+      throw new SluiceError('invalid_schema', `the schema nests deeper than ${maxSchemaDepth} levels`, { details: [{ path: '', reason: 'too deep' }] });
+    }
     let text: string;
     if (format === 'PROTOBUF') {
       if (typeof schema !== 'string') throw new SluiceError('invalid_schema', 'a Protobuf schema is the text of a .proto file, sent as a string');

@@ -415,3 +415,25 @@ void test('a number a 64-bit float cannot keep exactly is refused per event with
   assert.deepEqual(read.body.items[0].data, JSON.parse(exact).data);
   await assertStillHealthy(h);
 });
+
+void test('deep nesting in schemas, the registry, pipelines, subscriptions and correlations answers 4xx, never 500', async (t) => {
+  const h = await harness(t);
+  const deepObject = (n: number): string => `${'{"a":'.repeat(n)}1${'}'.repeat(n)}`;
+  const deepArray = (n: number): string => `${'['.repeat(n)}${']'.repeat(n)}`;
+  for (const n of [100, 5000, 60_000]) {
+    const probes: [string, string, string, string?][] = [
+      ['PUT', '/v1/types/deep', `{"schema":${deepObject(n)}}`],
+      ['PUT', '/v1/types/deep', `{"schema":{"type":"object","properties":{"x":${deepObject(n)}}}}`],
+      ['PUT', '/v1/types/fruits', `{"schema":{"type":"object"},"pipeline":${deepObject(n)}}`],
+      ['PUT', '/v1/subscriptions/deep', `{"types":["fruits"],"filter":${deepObject(n)},"destination":{"kind":"webhook","url":"https://example.com"}}`],
+      ['PUT', '/v1/correlations/deep', `{"types":["fruits","fruits"],"key":"/a","timeout":"1s","emit":{"complete":"fruits","expired":"fruits"},"completion":${deepObject(n)}}`],
+      ['POST', '/registry/subjects/acme.deep-value/versions', JSON.stringify({ schema: deepObject(n) }), 'application/vnd.schemaregistry.v1+json'],
+      ['POST', '/registry/subjects/acme.deep-value/versions', JSON.stringify({ schema: deepArray(n) }), 'application/vnd.schemaregistry.v1+json'],
+    ];
+    for (const [method, path, raw, contentType] of probes) {
+      const response = await h.s.call(method, path, { token: h.key, raw, contentType: contentType ?? 'application/json' });
+      assert.ok(response.status >= 400 && response.status < 500, `${n} levels, ${method} ${path}: ${response.status} ${JSON.stringify(response.body).slice(0, 200)}`);
+    }
+  }
+  await assertStillHealthy(h);
+});
