@@ -17,6 +17,7 @@ import type { SinkProducer } from '../ports/sink-producer.ts';
 import type { WebhookClient } from '../ports/webhook-client.ts';
 import type { SinkSchemas } from './subscriptions/kafka-sink.ts';
 import { Workers } from './workers.ts';
+import { WireDecoder } from './schemas/wire-decoder.ts';
 
 export interface Services {
   tenants: TenantService;
@@ -24,6 +25,8 @@ export interface Services {
   /** The Confluent Schema Registry API over `registry`. */
   confluent: ConfluentRegistry;
   ingest: IngestService;
+  /** Confluent's wire format decoded with the registry's schemas, for every intake of framed records. */
+  wire: WireDecoder;
   reader: StreamReader;
   groups: GroupService;
   deadLetters: DeadLetterService;
@@ -69,7 +72,11 @@ export function createServices(store: Store, telemetry: Telemetry, outbound: Out
   const registry = new TypeRegistry(store.catalog, store.log);
   const reader = new StreamReader(store.log);
   const ingest = new IngestService(registry, store.log, telemetry, { maxPendingEvents: settings.maxPendingEvents });
-  const sources = new SourceService(store.catalog, ingest, registry, store.sources, { maxDepth: settings.maxDepth ?? 32, maxBatch: sourceMaxBatch });
+  const wire = new WireDecoder((id) => {
+    const doc = store.catalog.get('schema', String(id))?.value;
+    return doc === undefined ? undefined : { tenant: doc.tenant, format: doc.format, schema: doc.schema, dependencies: () => registry.dependenciesOf(doc.references) };
+  });
+  const sources = new SourceService(store.catalog, ingest, registry, wire, store.sources, { maxDepth: settings.maxDepth ?? 32, maxBatch: sourceMaxBatch });
   const schemas: SinkSchemas = {
     latestId: (tenant, type) => registry.compiled(tenant, type)?.latest.schemaId,
     stored: (id) => {
@@ -87,6 +94,7 @@ export function createServices(store: Store, telemetry: Telemetry, outbound: Out
     confluent: new ConfluentRegistry(store.catalog, store.log, registry),
     reader,
     ingest,
+    wire,
     groups: new GroupService(store.groups, store.log, reader, { sessionTimeoutMs: settings.sessionTimeoutMs }),
     deadLetters: new DeadLetterService(store.log, store.catalog, registry, (tenant, name, stream, partition, offset) => subscriptions.redeliver(tenant, name, stream, partition, offset)),
     pipelines: new PipelineTester(registry),

@@ -5,14 +5,13 @@
  * partitions among them. Kafka itself stays behind the SourceReader port.
  */
 import { setImmediate } from 'node:timers/promises';
-import type { SchemaFormat, SourceDoc, SourceTypeFrom } from '../domain/catalog-docs.ts';
+import type { SourceDoc, SourceTypeFrom } from '../domain/catalog-docs.ts';
 import type { ErrorDetail } from '../domain/errors.ts';
 import { SluiceError } from '../domain/errors.ts';
 import { parseExactJson } from '../domain/exact-json.ts';
 import { guardJson } from '../domain/json-guard.ts';
 import { compilePointer, isJsonPointer } from '../domain/json-pointer.ts';
 import { isTypeName, parseStreamName } from '../domain/names.ts';
-import { decodeFrame, splitMessageIndexes } from '../domain/wire-format.ts';
 import type { EventInput } from '../domain/event.ts';
 import { toEventInput } from '../domain/event-input.ts';
 import type { Catalog } from '../ports/catalog.ts';
@@ -20,7 +19,7 @@ import type { SourceReader, SourceRecord, SourceSubscription } from '../ports/so
 import type { IngestItem, IngestService, PreparedIngest } from './ingest.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
 import type { TypeRegistry } from './registry.ts';
-import { createSerializer, type Serializer } from './schemas/serializers.ts';
+import type { WireDecoder } from './schemas/wire-decoder.ts';
 
 /** What a caller sends to create or replace a source (`PUT /v1/sources/{name}`, sluice.yaml). */
 export interface SourceDefinition {
@@ -54,7 +53,6 @@ const sourceNamePattern = /^[a-z0-9][a-z0-9._-]{0,127}$/;
 // Kafka's own rule for topic and group names.
 const kafkaNamePattern = /^[A-Za-z0-9._-]{1,249}$/;
 const restartPauseMs = 5_000;
-const maxCachedSerializers = 1000;
 /** Records validated in one go when a batch is prepared (see SourceService.#prepare). */
 const prepareSlice = 250;
 
@@ -70,15 +68,16 @@ export class SourceService {
   readonly #settings: SourceSettings;
   readonly #writes = new KeyedMutex();
   readonly #runners = new Map<string, Runner>();
-  readonly #serializers = new Map<string, Serializer>();
+  readonly #wire: WireDecoder;
   /** One decoder for every record: without `stream`, decode keeps no state between calls. */
   readonly #utf8 = new TextDecoder('utf-8', { fatal: true });
   #log: SourceLog | undefined;
   #unsubscribe: (() => void) | undefined;
   #closed = false;
 
-  constructor(catalog: Catalog, ingest: IngestService, registry: TypeRegistry, reader: SourceReader | undefined, settings: SourceSettings) {
+  constructor(catalog: Catalog, ingest: IngestService, registry: TypeRegistry, wire: WireDecoder, reader: SourceReader | undefined, settings: SourceSettings) {
     this.#catalog = catalog;
+    this.#wire = wire;
     this.#ingest = ingest;
     this.#registry = registry;
     this.#reader = reader;
@@ -222,14 +221,7 @@ export class SourceService {
 
   #fromConfluent(doc: SourceDoc, record: SourceRecord, typeFound: (type: string) => void): EventInput {
     if (record.value === null) throw new SluiceError('invalid_wire_format', 'the record has no value');
-    const { schemaId, payload: afterId } = decodeFrame(record.value);
-    const schema = this.#catalog.get('schema', String(schemaId))?.value;
-    if (schema === undefined || schema.tenant !== doc.tenant) {
-      throw new SluiceError('unknown_schema', `schema id ${schemaId} is not a schema of tenant "${doc.tenant}"`, { details: [{ path: '', reason: `unknown schema id ${schemaId}` }] });
-    }
-    const split = schema.format === 'PROTOBUF' ? splitMessageIndexes(afterId, 5) : { messageIndexes: undefined, payload: afterId };
-    const data = this.#serializer(schemaId, split.messageIndexes, schema.format, schema.schema).decode(split.payload);
-    guardJson(data, this.#settings.maxDepth);
+    const { schemaId, data } = this.#wire.decode(doc.tenant, record.value, this.#settings.maxDepth);
     const type = resolveType(doc, record, data);
     typeFound(type);
     const fields: Record<string, unknown> = { type, data };
@@ -254,17 +246,6 @@ export class SourceService {
       if (error instanceof SluiceError && error.code === 'not_found') return undefined;
       throw error;
     }
-  }
-
-  #serializer(schemaId: number, indexes: number[] | undefined, format: SchemaFormat, schema: string): Serializer {
-    const cacheKey = indexes === undefined ? String(schemaId) : `${schemaId}:${indexes.join('.')}`;
-    let serializer = this.#serializers.get(cacheKey);
-    if (serializer === undefined) {
-      serializer = createSerializer({ format, schema }, indexes === undefined ? {} : { messageIndexes: indexes });
-      if (this.#serializers.size >= maxCachedSerializers) this.#serializers.clear();
-      this.#serializers.set(cacheKey, serializer);
-    }
-    return serializer;
   }
 
   /** Checks a definition; throws `invalid_source` naming every bad field. */

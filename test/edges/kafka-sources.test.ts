@@ -369,3 +369,36 @@ void test('a source declared in sluice.yaml runs at start-up and, after a restar
   const dead = (await get(second.url, '/v1/dead-letters')) as { items: { code: string }[] };
   assert.deepEqual(dead.items.map((letter) => letter.code), ['schema_validation_failed'], 'records before the commit are not read again');
 });
+
+void test('a Confluent/Avro source decodes records whose schema has references, as HTTP wire ingest does', { timeout: 90_000 }, async (t) => {
+  const env = await onKafka(t);
+  if (env === undefined) return;
+  const { s, brokers, prefix } = env;
+  const key = await s.tenantWithKey('shop');
+  const productAvro = { type: 'record', name: 'Product', namespace: 'shop', fields: [{ name: 'sku', type: 'string' }] };
+  const orderAvro = { type: 'record', name: 'Order', namespace: 'shop', fields: [{ name: 'id', type: 'string' }, { name: 'product', type: 'shop.Product' }] };
+  const reg = (path: string, body: unknown) => s.call('POST', `/registry${path}`, { token: key, body, contentType: 'application/vnd.schemaregistry.v1+json' });
+  assert.equal((await reg('/subjects/shop.products-value/versions', { schema: JSON.stringify(productAvro) })).status, 200);
+  const order = await reg('/subjects/shop.orders-value/versions', { schema: JSON.stringify(orderAvro), references: [{ name: 'shop.Product', subject: 'shop.products-value', version: 1 }] });
+  assert.equal(order.status, 200, JSON.stringify(order.body));
+  // What a stock serializer writes: the order's id, then the record encoded with both schemas.
+  const registry = {};
+  avro.Type.forSchema(productAvro as avro.Schema, { registry });
+  const orderType = avro.Type.forSchema(orderAvro as avro.Schema, { registry });
+  const framed = (id: string): Buffer => encodeFrame(order.body.id as number, undefined, orderType.toBuffer({ id, product: { sku: `sku-${id}` } }));
+
+  // The same record over HTTP and through a source.
+  const overHttp = await s.call('POST', '/v1/events?type=orders', { token: key, raw: framed('http-1'), contentType: 'application/vnd.confluent.wire' });
+  assert.equal(overHttp.status, 200, JSON.stringify(overHttp.body));
+  const topic = `${prefix}orders-avro`;
+  await createTopic(brokers, topic, 1);
+  assert.equal((await s.call('PUT', '/v1/sources/orders', { token: key, body: { topic, type: 'orders', format: 'confluent' } })).status, 201);
+  await produce(brokers, topic, 1, [{ value: framed('kafka-1') }, { value: framed('kafka-2') }]);
+
+  const orders = await eventually('three orders', async () => {
+    const items = await readStream(s, key, 'shop.orders');
+    return items.length >= 3 ? items : undefined;
+  });
+  assert.deepEqual(orders.map((e) => `${e.data.id}:${e.data.product.sku}`).sort(), ['http-1:sku-http-1', 'kafka-1:sku-kafka-1', 'kafka-2:sku-kafka-2']);
+  assert.deepEqual(await deadLetters(s, key), [], 'no record was dead-lettered');
+});

@@ -1,11 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { toEventInput } from '../../../domain/event-input.ts';
 import { SluiceError } from '../../../domain/errors.ts';
-import { guardJson } from '../../../domain/json-guard.ts';
-import { decodeFrame, splitMessageIndexes } from '../../../domain/wire-format.ts';
 import type { Services } from '../../../services/index.ts';
-import { createSerializer, type Serializer } from '../../../services/schemas/serializers.ts';
-import type { Dependency } from '../../../services/schemas/references.ts';
 import type { Limits } from '../../config/config.ts';
 import { tenantOf } from '../auth.ts';
 import type { TenantRateLimiter } from '../rate-limit.ts';
@@ -14,8 +10,6 @@ import type { TenantRateLimiter } from '../rate-limit.ts';
 export const wireContentType = 'application/vnd.confluent.wire';
 const strategyName = 'wireContentType';
 type ConstraintStorage = ReturnType<Parameters<FastifyInstance['addConstraintStrategy']>[0]['storage']>;
-/** Serializers are cached by schema id and message indexes; schema text never changes under an id. */
-const maxCachedSerializers = 1000;
 
 /**
  * `POST /v1/events` with `Content-Type: application/vnd.confluent.wire`: one record framed as
@@ -45,7 +39,6 @@ export function wireEventRoutes(app: FastifyInstance, services: Services, limits
     },
     mustMatchWhenDerived: false,
   });
-  const serializers = new Map<string, Serializer>();
 
   void app.register((scope, _options, done) => {
     scope.removeAllContentTypeParsers();
@@ -63,7 +56,7 @@ export function wireEventRoutes(app: FastifyInstance, services: Services, limits
         limiter.take(tenant);
         const type = eventType(request);
         const bytes = (request.body as Buffer | undefined) ?? Buffer.alloc(0);
-        const { schemaId, payload: afterId } = decodeFrame(bytes);
+        const schemaId = services.wire.schemaIdOf(bytes);
         const view = services.registry.getType(tenant, type);
         const version = view.versions.find((entry) => entry.schemaId === schemaId);
         if (version === undefined) {
@@ -71,12 +64,7 @@ export function wireEventRoutes(app: FastifyInstance, services: Services, limits
             details: [{ path: '', reason: `the type's schema ids are ${view.versions.map((entry) => entry.schemaId).join(', ')}` }],
           });
         }
-        const stored = services.registry.getVersion(tenant, type, version.version);
-        const split = stored.schemaType === 'PROTOBUF' ? splitMessageIndexes(afterId, 5) : { messageIndexes: undefined, payload: afterId };
-        const serializer = serializerFor(serializers, schemaId, split.messageIndexes, stored.schemaType, stored.schema, () => services.registry.schemaDependencies(schemaId));
-        const data = serializer.decode(split.payload);
-        // Decoded data reaches the same consumers as JSON bodies do: the same depth and key rules.
-        guardJson(data, limits.maxDepth);
+        const { data } = services.wire.decode(tenant, bytes, limits.maxDepth);
         const value: Record<string, unknown> = { type, data, schemaVersion: version.version };
         const id = header(request, 'ce-id');
         if (id !== undefined) value.id = id;
@@ -107,16 +95,4 @@ function header(request: FastifyRequest, name: string): string | undefined {
   const value = request.headers[name];
   const text = Array.isArray(value) ? value[0] : value;
   return text === undefined || text === '' ? undefined : text;
-}
-
-function serializerFor(cache: Map<string, Serializer>, schemaId: number, indexes: number[] | undefined, format: Serializer['format'], schema: unknown, dependencies: () => readonly Dependency[]): Serializer {
-  const cacheKey = indexes === undefined ? String(schemaId) : `${schemaId}:${indexes.join('.')}`;
-  let serializer = cache.get(cacheKey);
-  if (serializer === undefined) {
-    const options = indexes === undefined ? {} : { messageIndexes: indexes };
-    serializer = createSerializer({ format, schema: typeof schema === 'string' ? schema : JSON.stringify(schema), dependencies: dependencies() }, options);
-    if (cache.size >= maxCachedSerializers) cache.clear();
-    cache.set(cacheKey, serializer);
-  }
-  return serializer;
 }
