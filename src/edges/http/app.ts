@@ -34,8 +34,8 @@ export interface HttpDependencies {
   version: string;
 }
 
-/** Deepest nesting of a JSON request body outside ingest (schemas are bounded at 64 levels on their own). */
-const maxRequestDepth = 128;
+/** Deepest nesting of a JSON request body outside ingest: far past any real one, well within what recursive walkers survive (schemas are bounded at 64 levels on their own, with invalid_schema). */
+const maxRequestDepth = 512;
 
 /** Builds the HTTP API; it does not listen. */
 export async function createHttpApp(deps: HttpDependencies): Promise<FastifyInstance> {
