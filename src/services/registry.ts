@@ -13,7 +13,7 @@ import type { EventLog } from '../ports/event-log.ts';
 import { canonicalJson } from '../domain/canonical-json.ts';
 import { SchemaCompiler } from './schemas/schema-compiler.ts';
 import { collectDependencies, parseReferences, publicReferences, type Dependency } from './schemas/references.ts';
-import { subjectOfType, typeOfSubject } from './confluent/subjects.ts';
+import { bindSubject, catalogSubjectScope } from './confluent/subjects.ts';
 import { KeyedMutex } from './keyed-mutex.ts';
 
 export interface TypeDefinition {
@@ -342,9 +342,8 @@ export class TypeRegistry {
    */
   resolveReferences(tenant: string, format: SchemaFormat, raw: unknown): SchemaReferenceDoc[] {
     return parseReferences(raw).map((ref) => {
-      const type = typeOfSubject(tenant, ref.subject);
-      const doc = type === undefined ? undefined : this.#catalog.get('event-type', typeKey(tenant, type))?.value;
-      if (doc === undefined || subjectOfType(doc) !== ref.subject) {
+      const doc = bindSubject(tenant, ref.subject, catalogSubjectScope(this.#catalog, tenant))?.doc;
+      if (doc === undefined) {
         throw new SluiceError('invalid_schema', `reference "${ref.name}": subject '${ref.subject}' not found`, { details: [{ path: '/references', reason: `register ${ref.subject} first` }] });
       }
       const live = liveVersions(doc);

@@ -8,7 +8,7 @@ import { liveVersions, sameSchema, type TypeRegistry } from '../registry.ts';
 import { publicReferences, type SchemaReference } from '../schemas/references.ts';
 import { SchemaCompiler, schemaFormats } from '../schemas/schema-compiler.ts';
 import { ConfluentError, invalidSchema, invalidVersion, schemaNotFound, subjectNotFound, versionNotFound } from './errors.ts';
-import { defaultSubject, subjectOfType, topicSubjectType, typeOfSubject } from './subjects.ts';
+import { bindSubject, catalogSubjectScope, defaultSubject, subjectOfType, type SubjectBinding } from './subjects.ts';
 
 /** Types created through the Confluent API get this many partitions (Kafka's common default for a new topic here). */
 export const confluentPartitions = 4;
@@ -37,12 +37,7 @@ interface Candidate {
   references: SchemaReferenceDoc[];
 }
 
-interface Target {
-  type: string;
-  doc: EventTypeDoc | undefined;
-  /** The subject is a source or sink topic's, another name for the type's own subject. */
-  alias?: true;
-}
+type Target = SubjectBinding;
 
 /**
  * Confluent Schema Registry's use cases over the one type registry: a subject is an event
@@ -316,23 +311,9 @@ export class ConfluentRegistry {
 
   // --- helpers ---
 
-  /** The subject's type and document; `undefined` when the subject is not the tenant's or is another name of a type. */
+  /** The subject's type and document (bindSubject); `undefined` for a name Confluent would not accept. */
   #target(tenant: string, subject: string): Target | undefined {
-    const type = typeOfSubject(tenant, subject);
-    if (type === undefined) {
-      const aliased = this.#topicType(tenant, subject);
-      if (aliased === undefined) return undefined;
-      return { type: aliased, doc: this.#catalog.get('event-type', `${tenant}/${aliased}`)?.value, alias: true };
-    }
-    const doc = this.#catalog.get('event-type', `${tenant}/${type}`)?.value;
-    if (doc !== undefined && subjectOfType(doc) !== subject) return undefined;
-    return { type, doc };
-  }
-
-  #topicType(tenant: string, subject: string): string | undefined {
-    const sources = this.#catalog.list('source', `${tenant}/`).map((entry) => entry.value);
-    const sinks = this.#catalog.list('subscription', `${tenant}/`).map((entry) => entry.value);
-    return topicSubjectType(subject, sources, sinks);
+    return bindSubject(tenant, subject, catalogSubjectScope(this.#catalog, tenant));
   }
 
   /** The subject's document when it has versions (live ones unless `deleted`); 40401 otherwise. */
@@ -345,12 +326,7 @@ export class ConfluentRegistry {
   /** A target schema writes may change: the tenant's, a valid type name, and not read-only. */
   #writable(tenant: string, subject: string): Target {
     const target = this.#target(tenant, subject);
-    if (target === undefined) {
-      if (subject.startsWith(`${tenant}.`) && typeOfSubject(tenant, subject) === undefined) {
-        throw invalidSchema(`subject '${subject}' does not name a valid event type: after '${tenant}.' use [A-Za-z0-9][A-Za-z0-9._-]{0,127}`);
-      }
-      throw subjectNotFound(subject);
-    }
+    if (target === undefined) throw invalidSchema(`subject '${subject}' is not a valid subject name: 1 to 255 characters, no control characters`);
     const mode = target.doc?.mode ?? this.globalMode(tenant).mode;
     if (mode === 'READONLY') throw new ConfluentError(422, 42205, `Subject '${subject}' is in read-only mode`);
     return target;
@@ -428,10 +404,7 @@ export class ConfluentRegistry {
   /** Changes a subject's config or mode, creating an event type without versions when the subject is new (as Confluent allows). */
   async #updateSubjectSettings(tenant: string, subject: string, change: (doc: EventTypeDoc) => EventTypeDoc): Promise<void> {
     const target = this.#target(tenant, subject);
-    if (target === undefined) {
-      if (subject.startsWith(`${tenant}.`)) throw invalidSchema(`subject '${subject}' does not name a valid event type, or names a type whose subject is another`);
-      throw subjectNotFound(subject);
-    }
+    if (target === undefined) throw invalidSchema(`subject '${subject}' is not a valid subject name: 1 to 255 characters, no control characters`);
     await this.#registry.updateType(tenant, target.type, (current) => {
       if (current !== undefined && subjectOfType(current) !== subject) throw subjectNotFound(subject);
       const now = new Date().toISOString();
