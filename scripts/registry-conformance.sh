@@ -26,6 +26,12 @@ mkdir -p "${work}"
 if [ ! -d "${work}/node_modules/jest" ]; then
   (cd "${work}" && npm install --no-audit --no-fund --ignore-scripts >/dev/null)
 fi
+# The suite declares protobufjs ^7.4.0 and ships no lockfile. From 7.5 on, protobufjs's verify()
+# no longer reports a missing proto2 `required` field, which one of the suite's own tests relies
+# on (whatever the registry): install the version its tests were written against.
+if [ "$(cd "${work}" && node -p 'require("protobufjs/package.json").version')" != "7.4.0" ]; then
+  (cd "${work}" && npm install --no-save --no-audit --no-fund --ignore-scripts protobufjs@7.4.0 >/dev/null)
+fi
 
 jar="${cache}/avro-tools-1.12.0.jar"
 if [ ! -s "${jar}" ]; then
