@@ -115,6 +115,7 @@ export class TypeRegistry {
     const format = definition.schemaType ?? 'JSON';
     const references = this.resolveReferences(tenant, format, definition.references);
     const text = this.#compiler.normalize(format, definition.schema, this.dependenciesOf(references));
+    const former = this.#compiler.formerText(format, definition.schema, this.dependenciesOf(references));
     // Soft-deleted versions (Confluent API) neither constrain nor answer for new schemas.
     const live = liveVersions(existing);
     const latestFormat = live.at(-1) === undefined ? undefined : this.#schemaDoc(live.at(-1)!.schemaId).format;
@@ -124,9 +125,11 @@ export class TypeRegistry {
       });
     }
     const compatibility = definition.compatibility ?? existing?.compatibility;
-    const isNewSchema = existing !== undefined && !live.some((v) => sameSchema(this.#schemaDoc(v.schemaId), text, references));
+    const matching = live.findLast((v) => sameSchema(this.#schemaDoc(v.schemaId), text, references, former));
+    const isNewSchema = existing !== undefined && matching === undefined;
     if (isNewSchema) this.#checkCompatibility(type, format, text, references, live, compatibility ?? this.defaultCompatibility(tenant));
-    const schemaId = await this.#schemaId(tenant, format, text, references);
+    // A version stored by an earlier release in another form keeps its id.
+    const schemaId = matching?.schemaId ?? (await this.#schemaId(tenant, format, text, references));
     const latest = live.at(-1);
     const now = new Date().toISOString();
     const stream = streamName(tenant, type);
@@ -396,8 +399,9 @@ export class TypeRegistry {
 }
 
 /** The stored schema is this text with these references. */
-export function sameSchema(doc: SchemaDoc, text: string, references: readonly SchemaReferenceDoc[]): boolean {
-  return doc.schema === text && canonicalJson(publicReferences(doc.references)) === canonicalJson(publicReferences(references));
+/** True when `doc` is the schema `text` with `references`; `former` is the text an earlier release stored for it (SchemaCompiler.formerText). */
+export function sameSchema(doc: SchemaDoc, text: string, references: readonly SchemaReferenceDoc[], former?: string): boolean {
+  return (doc.schema === text || (former !== undefined && doc.schema === former)) && canonicalJson(publicReferences(doc.references)) === canonicalJson(publicReferences(references));
 }
 
 function typeKey(tenant: string, type: string): string {

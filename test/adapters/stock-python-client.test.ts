@@ -139,7 +139,7 @@ const eventSchema = {
 // Known gap: Sluice stores an Avro schema as avsc re-exports it, which drops `logicalType`
 // (src/services/schemas/schema-compiler.ts), so a stock deserializer fetching the writer
 // schema by id decodes a timestamp-millis as a plain long. Confluent keeps the attributes.
-void test('Avro logical types survive the registry round trip (timestamp-millis decodes as a timestamp)', { todo: 'Sluice drops logicalType from stored Avro schemas' }, async (t) => {
+void test('Avro logical types survive the registry round trip (timestamp-millis decodes as a timestamp)', async (t) => {
   const ready = await setup(t);
   if (ready === undefined) return;
   const { brokers, python } = ready;

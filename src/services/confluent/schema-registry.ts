@@ -35,6 +35,8 @@ interface Candidate {
   format: SchemaFormat;
   text: string;
   references: SchemaReferenceDoc[];
+  /** The text an earlier release stored for it (SchemaCompiler.formerText). */
+  former?: string;
 }
 
 type Target = SubjectBinding;
@@ -367,7 +369,11 @@ export class ConfluentRegistry {
     }
     const schemaFormat = format as SchemaFormat;
     const references = this.#registry.resolveReferences(tenant, schemaFormat, request.references);
-    return { format: schemaFormat, text: this.#compiler.normalize(schemaFormat, value, this.#registry.dependenciesOf(references)), references };
+    const dependencies = this.#registry.dependenciesOf(references);
+    const candidate: Candidate = { format: schemaFormat, text: this.#compiler.normalize(schemaFormat, value, dependencies), references };
+    const former = this.#compiler.formerText(schemaFormat, value, dependencies);
+    if (former !== undefined) candidate.former = former;
+    return candidate;
   }
 
   #schemaValue(candidate: Candidate): unknown {
@@ -376,7 +382,7 @@ export class ConfluentRegistry {
 
   #matches(version: TypeVersionDoc, candidate: Candidate): boolean {
     const schema = this.#schemaDoc(version.schemaId);
-    return schema.format === candidate.format && sameSchema(schema, candidate.text, candidate.references);
+    return schema.format === candidate.format && sameSchema(schema, candidate.text, candidate.references, candidate.former);
   }
 
   #schemaDoc(id: number): SchemaDoc {

@@ -40,9 +40,10 @@ export class SchemaCompiler {
       if (typeof schema !== 'string') throw new SluiceError('invalid_schema', 'a Protobuf schema is the text of a .proto file, sent as a string');
       text = schema.trim();
     } else if (format === 'AVRO') {
-      // exportAttrs keeps defaults, aliases and docs, which compatibility and decoding need.
-      const type = parseAvro(schema, dependencies);
-      text = canonicalJson(dependencies.length === 0 ? type.schema({ exportAttrs: true }) : avroDefinition(schema));
+      // Checked by avsc, stored as written: avsc's own form drops logical types, their
+      // precision and scale, enum defaults and custom properties (`connect.name`).
+      parseAvro(schema, dependencies);
+      text = canonicalJson(avroDefinition(schema));
     } else {
       text = canonicalJson(schema);
     }
@@ -57,6 +58,20 @@ export class SchemaCompiler {
       }
     }
     return text;
+  }
+
+  /**
+   * The text an earlier release stored for this schema, where it differs: Avro schemas without
+   * references were stored in avsc's form. A schema registered again matches a version stored
+   * that way (same id, no new version), so upgrading changes no ids.
+   */
+  formerText(format: SchemaFormat, schema: unknown, dependencies: readonly Dependency[] = []): string | undefined {
+    if (format !== 'AVRO' || dependencies.length > 0) return undefined;
+    try {
+      return canonicalJson(parseAvro(schema).schema({ exportAttrs: true }));
+    } catch {
+      return undefined;
+    }
   }
 
   /** A validator for stored schema text. */

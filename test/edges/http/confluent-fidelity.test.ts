@@ -67,3 +67,31 @@ void test('deletedOnly lists only soft-deleted subjects and versions', async (t)
   assert.deepEqual((await s.call('GET', '/registry/subjects/acme.b-value/versions?deletedOnly=true', { token: key })).body, [1]);
   assert.deepEqual((await s.call('GET', '/registry/subjects/acme.b-value/versions', { token: key })).body, [2]);
 });
+
+void test('an Avro schema is stored as written: logical types, decimal scale, enum defaults and custom properties read back, and a changed scale is another schema', async (t) => {
+  const s = await startSluice(t);
+  const key = await s.tenantWithKey('acme');
+  const reg = (method: string, path: string, body?: unknown) => s.call(method, `/registry${path}`, body === undefined ? { token: key } : { token: key, body, contentType: 'application/vnd.schemaregistry.v1+json' });
+  const payment = (scale: number) => ({
+    type: 'record',
+    name: 'Payment',
+    namespace: 'com.example',
+    'connect.name': 'com.example.Payment',
+    fields: [
+      { name: 'at', type: { type: 'long', logicalType: 'timestamp-millis' } },
+      { name: 'amount', type: { type: 'bytes', logicalType: 'decimal', precision: 10, scale } },
+      { name: 'id', type: { type: 'string', logicalType: 'uuid' } },
+      { name: 'status', type: { type: 'enum', name: 'Status', symbols: ['NEW', 'PAID'], default: 'NEW' } },
+    ],
+  });
+  const first = await reg('POST', '/subjects/payments-value/versions', { schema: JSON.stringify(payment(2)) });
+  assert.equal(first.status, 200, JSON.stringify(first.body));
+  const byId = await reg('GET', `/schemas/ids/${first.body.id}`);
+  assert.deepEqual(JSON.parse(byId.body.schema as string), payment(2), 'read back equal, as JSON, to the one registered');
+  const latest = await reg('GET', '/subjects/payments-value/versions/latest');
+  assert.deepEqual(JSON.parse(latest.body.schema as string), payment(2));
+  // The same schema again is the same id; another scale is another schema.
+  assert.equal((await reg('POST', '/subjects/payments-value/versions', { schema: JSON.stringify(payment(2)) })).body.id, first.body.id);
+  assert.equal((await reg('POST', '/subjects/payments-value', { schema: JSON.stringify(payment(4)) })).body.error_code, 40403, 'scale 4 is not a version of the subject');
+  assert.notEqual((await reg('POST', '/subjects/other-payments-value/versions', { schema: JSON.stringify(payment(4)) })).body.id, first.body.id);
+});
