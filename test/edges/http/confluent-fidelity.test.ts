@@ -95,3 +95,18 @@ void test('an Avro schema is stored as written: logical types, decimal scale, en
   assert.equal((await reg('POST', '/subjects/payments-value', { schema: JSON.stringify(payment(4)) })).body.error_code, 40403, 'scale 4 is not a version of the subject');
   assert.notEqual((await reg('POST', '/subjects/other-payments-value/versions', { schema: JSON.stringify(payment(4)) })).body.id, first.body.id);
 });
+
+void test('FORWARD: a symbol may be added once the enum has a default, as Confluent documents', async (t) => {
+  const s = await startSluice(t);
+  const key = await s.tenantWithKey('acme');
+  const reg = (method: string, path: string, body?: unknown) => s.call(method, `/registry${path}`, body === undefined ? { token: key } : { token: key, body, contentType: 'application/vnd.schemaregistry.v1+json' });
+  const card = (symbols: string[], withDefault: boolean) => JSON.stringify({ type: 'record', name: 'Card', fields: [{ name: 'suit', type: { type: 'enum', name: 'Suit', symbols, ...(withDefault ? { default: symbols[0] } : {}) } }] });
+  assert.equal((await reg('PUT', '/config/cards-value', { compatibility: 'FORWARD' })).status, 200);
+  assert.equal((await reg('POST', '/subjects/cards-value/versions', { schema: card(['SPADES', 'HEARTS'], true) })).status, 200);
+  const added = await reg('POST', '/subjects/cards-value/versions', { schema: card(['SPADES', 'HEARTS', 'CLUBS'], true) });
+  assert.equal(added.status, 200, JSON.stringify(added.body));
+  // Without the default, the same addition breaks FORWARD.
+  assert.equal((await reg('PUT', '/config/plain-value', { compatibility: 'FORWARD' })).status, 200);
+  assert.equal((await reg('POST', '/subjects/plain-value/versions', { schema: card(['SPADES', 'HEARTS'], false) })).status, 200);
+  assert.equal((await reg('POST', '/subjects/plain-value/versions', { schema: card(['SPADES', 'HEARTS', 'CLUBS'], false) })).body.error_code, 409);
+});
