@@ -15,7 +15,8 @@ const draft07 = 'http://json-schema.org/draft-07/schema';
 const maxDetails = 20;
 
 /**
- * Compiles JSON Schemas (draft 2020-12 by default, draft-07 when `$schema` says so) into
+ * Compiles JSON Schemas (draft 2020-12 by default, draft-07 when `$schema` says so or the
+ * schema is written for it: writtenForDraft07) into
  * validators that report each error as a JSON pointer and a reason.
  */
 export class JsonSchemaCompiler {
@@ -40,7 +41,7 @@ export class JsonSchemaCompiler {
     }
     checkDepth(schema, '', 0);
     const declared = typeof schema === 'object' && schema !== null ? (schema as { $schema?: unknown }).$schema : undefined;
-    const is07 = typeof declared === 'string' && declared.startsWith(draft07);
+    const is07 = typeof declared === 'string' ? declared.startsWith(draft07) : writtenForDraft07(schema);
     let validate: ValidateFunction;
     try {
       let ajv = is07 ? this.#draft07 : this.#draft2020;
@@ -60,6 +61,20 @@ export class JsonSchemaCompiler {
     }
     return (data) => (validate(data) ? undefined : toDetails(validate.errors ?? []));
   }
+}
+
+/**
+ * A schema without `$schema` is read as draft 2020-12, unless it is written in a way only
+ * draft-07 allows: `items` as a list (2020-12 says `prefixItems`) or `additionalItems`.
+ * Confluent reads every schema without `$schema` as draft-07; reading only these that way
+ * keeps the meaning of every schema 2020-12 accepts. Called after checkDepth, so the walk is bounded.
+ */
+function writtenForDraft07(node: unknown): boolean {
+  if (typeof node !== 'object' || node === null) return false;
+  if (Array.isArray(node)) return node.some(writtenForDraft07);
+  const record = node as Record<string, unknown>;
+  if (Array.isArray(record.items) || 'additionalItems' in record) return true;
+  return Object.values(record).some(writtenForDraft07);
 }
 
 function newAjv(draft2020: boolean): Ajv | Ajv2020 {

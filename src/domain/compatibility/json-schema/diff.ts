@@ -276,9 +276,11 @@ export class JsonSchemaDiff {
     if (criteria === 'COMBINED_TYPE_CHANGED') return diffs;
     const from = original.subs;
     const to = update.subs;
-    const productLike = update.criterion === 'allOf';
-    if (from.length < to.length) diffs.push(diff([], productLike ? 'PRODUCT_TYPE_EXTENDED' : 'SUM_TYPE_EXTENDED', { was: from.length, now: to.length }));
-    if (from.length > to.length) diffs.push(diff([], productLike ? 'PRODUCT_TYPE_NARROWED' : 'SUM_TYPE_NARROWED', { was: from.length, now: to.length }));
+    // More subschemas are a product's when the new schema is allOf. Fewer are a product's too when
+    // the original was allOf: data it accepted meets every one of its subschemas, so it meets
+    // those the new schema (allOf, anyOf or oneOf) keeps, as Confluent counts it.
+    if (from.length < to.length) diffs.push(diff([], update.criterion === 'allOf' ? 'PRODUCT_TYPE_EXTENDED' : 'SUM_TYPE_EXTENDED', { was: from.length, now: to.length }));
+    if (from.length > to.length) diffs.push(diff([], original.criterion === 'allOf' || update.criterion === 'allOf' ? 'PRODUCT_TYPE_NARROWED' : 'SUM_TYPE_NARROWED', { was: from.length, now: to.length }));
     // Pair each writer subschema with a reader subschema that accepts it (a maximum matching).
     const edges = from.map((sub, i) =>
       to.map((other) => {
@@ -318,6 +320,8 @@ function criteriaChange(original: CombinedNode, update: CombinedNode): string | 
   if (original.criterion === update.criterion) return undefined;
   if (update.criterion === 'anyOf') return 'COMBINED_TYPE_EXTENDED';
   const single = (node: CombinedNode): boolean => node.subs.length === 1;
+  // From allOf to oneOf: what met all of the subschemas meets those kept; the matching decides.
+  if (original.criterion === 'allOf' && update.criterion === 'oneOf') return 'COMBINED_TYPE_EXTENDED';
   if (update.criterion === 'oneOf') return single(original) ? 'COMBINED_TYPE_EXTENDED' : 'COMBINED_TYPE_CHANGED';
   return single(original) && single(update) ? 'COMBINED_TYPE_EXTENDED' : 'COMBINED_TYPE_CHANGED';
 }

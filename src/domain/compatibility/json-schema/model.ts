@@ -87,9 +87,9 @@ const stringKeywords = ['minLength', 'maxLength', 'pattern', 'format'];
 const numberKeywords = ['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf'];
 const objectKeywords = [
   'properties', 'required', 'additionalProperties', 'patternProperties', 'minProperties', 'maxProperties',
-  'dependencies', 'dependentRequired', 'dependentSchemas', 'propertyNames',
+  'dependencies', 'dependentRequired', 'dependentSchemas', 'propertyNames', 'unevaluatedProperties',
 ];
-const arrayKeywords = ['items', 'prefixItems', 'additionalItems', 'minItems', 'maxItems', 'uniqueItems', 'contains'];
+const arrayKeywords = ['items', 'prefixItems', 'additionalItems', 'unevaluatedItems', 'minItems', 'maxItems', 'uniqueItems', 'contains'];
 const typeNames = new Set(['string', 'number', 'integer', 'object', 'array', 'boolean', 'null']);
 
 const EMPTY: JsonNode = { k: 'empty' };
@@ -235,7 +235,10 @@ export class JsonSchemaModel {
       if (this.hasDefault(value)) defaults.add(name);
     }
     const required = Array.isArray(schema.required) ? new Set(schema.required.filter((name) => typeof name === 'string')) : new Set<string>();
-    const additional = schema.additionalProperties;
+    // Without additionalProperties, unevaluatedProperties closes or bounds the model the same way
+    // for the properties this object declares (Confluent reads it so too).
+    const additional = schema.additionalProperties ?? schema.unevaluatedProperties;
+    const additionalPath = schema.additionalProperties === undefined ? 'unevaluatedProperties' : 'additionalProperties';
     const patternProperties = entries(schema.patternProperties, `${path}/patternProperties`).map(([pattern, value]) => ({
       pattern,
       test: regexTest(pattern),
@@ -253,7 +256,7 @@ export class JsonSchemaModel {
       properties,
       defaults,
       required,
-      additional: additional === undefined || additional === true ? true : additional === false ? false : this.load(additional, `${path}/additionalProperties`),
+      additional: additional === undefined || additional === true ? true : additional === false ? false : this.load(additional, `${path}/${additionalPath}`),
       patternProperties,
       minProperties: count(schema.minProperties, `${path}/minProperties`),
       maxProperties: count(schema.maxProperties, `${path}/maxProperties`),
@@ -275,6 +278,8 @@ export class JsonSchemaModel {
     } else if (schema.items !== undefined) {
       items = this.load(schema.items, `${path}/items`);
     }
+    // Items past the tuple that no keyword above covers: unevaluatedItems bounds them.
+    if (additional === undefined && tuple.length > 0) additional = schema.unevaluatedItems;
     const contains = schema.contains !== undefined;
     return {
       k: 'array',
