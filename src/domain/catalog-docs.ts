@@ -66,6 +66,10 @@ export interface SchemaDoc {
   fingerprint: string;
   /** Other schemas of the tenant this one uses (Confluent's references); see docs/registry.md. */
   references?: SchemaReferenceDoc[];
+  /** Confluent's `metadata` (tags, properties, sensitive), kept and answered, not enforced. */
+  metadata?: Record<string, unknown>;
+  /** Confluent's `ruleSet` (domain and migration rules), kept and answered, not run. */
+  ruleSet?: Record<string, unknown>;
 }
 
 /** A schema reference: the name the schema uses, the subject version it names, and that version's schema id. */

@@ -28,6 +28,14 @@ export interface TypeDefinition {
   compatibility?: CompatibilityLevel;
   /** Confluent schema references `[{name, subject, version}]`: other schemas of the tenant this one uses (references.ts). */
   references?: unknown;
+  /** Confluent's `metadata` and `ruleSet`, part of the schema's identity (checked by the Confluent API). */
+  extras?: SchemaExtras;
+}
+
+/** What Confluent keeps with a schema besides its text and references. */
+export interface SchemaExtras {
+  metadata?: Record<string, unknown>;
+  ruleSet?: Record<string, unknown>;
 }
 
 export interface RegisteredType {
@@ -125,11 +133,12 @@ export class TypeRegistry {
       });
     }
     const compatibility = definition.compatibility ?? existing?.compatibility;
-    const matching = live.findLast((v) => sameSchema(this.#schemaDoc(v.schemaId), text, references, former));
+    const extras = definition.extras ?? {};
+    const matching = live.findLast((v) => sameSchema(this.#schemaDoc(v.schemaId), text, references, former, extras));
     const isNewSchema = existing !== undefined && matching === undefined;
     if (isNewSchema) this.#checkCompatibility(type, format, text, references, live, compatibility ?? this.defaultCompatibility(tenant));
     // A version stored by an earlier release in another form keeps its id.
-    const schemaId = matching?.schemaId ?? (await this.#schemaId(tenant, format, text, references));
+    const schemaId = matching?.schemaId ?? (await this.#schemaId(tenant, format, text, references, extras));
     const latest = live.at(-1);
     const now = new Date().toISOString();
     const stream = streamName(tenant, type);
@@ -375,10 +384,12 @@ export class TypeRegistry {
   }
 
   /** The same schema text (and references) within a tenant always gets the same id. */
-  async #schemaId(tenant: string, format: SchemaFormat, text: string, references: readonly SchemaReferenceDoc[] = []): Promise<number> {
-    // JSON Schema fingerprints predate the other formats and stay as they were; so do those without references.
+  async #schemaId(tenant: string, format: SchemaFormat, text: string, references: readonly SchemaReferenceDoc[] = [], extras: SchemaExtras = {}): Promise<number> {
+    // JSON Schema fingerprints predate the other formats and stay as they were; so do those without references, metadata or rules.
     const hash = format === 'JSON' ? createHash('sha256') : createHash('sha256').update(format).update('\u0000');
     if (references.length > 0) hash.update('references\u0000').update(canonicalJson(publicReferences(references))).update('\u0000');
+    if (extras.metadata !== undefined) hash.update('metadata\u0000').update(canonicalJson(extras.metadata)).update('\u0000');
+    if (extras.ruleSet !== undefined) hash.update('ruleSet\u0000').update(canonicalJson(extras.ruleSet)).update('\u0000');
     const fingerprint = hash.update(text).digest('hex');
     const fingerprintKey = `${tenant}/${fingerprint}`;
     const known = this.#catalog.get('schema-fingerprint', fingerprintKey);
@@ -386,6 +397,8 @@ export class TypeRegistry {
     const id = await this.#catalog.nextSequence('schema-id');
     const doc: SchemaDoc = { id, tenant, format, schema: text, fingerprint };
     if (references.length > 0) doc.references = [...references];
+    if (extras.metadata !== undefined) doc.metadata = extras.metadata;
+    if (extras.ruleSet !== undefined) doc.ruleSet = extras.ruleSet;
     await this.#catalog.put('schema', String(id), doc);
     try {
       await this.#catalog.put('schema-fingerprint', fingerprintKey, { id }, { ifAbsent: true });
@@ -398,10 +411,17 @@ export class TypeRegistry {
 
 }
 
-/** The stored schema is this text with these references. */
-/** True when `doc` is the schema `text` with `references`; `former` is the text an earlier release stored for it (SchemaCompiler.formerText). */
-export function sameSchema(doc: SchemaDoc, text: string, references: readonly SchemaReferenceDoc[], former?: string): boolean {
-  return (doc.schema === text || (former !== undefined && doc.schema === former)) && canonicalJson(publicReferences(doc.references)) === canonicalJson(publicReferences(references));
+/**
+ * True when `doc` is the schema `text` with `references` (and Confluent's metadata and rules);
+ * `former` is the text an earlier release stored for it (SchemaCompiler.formerText).
+ */
+export function sameSchema(doc: SchemaDoc, text: string, references: readonly SchemaReferenceDoc[], former?: string, extras: SchemaExtras = {}): boolean {
+  return (
+    (doc.schema === text || (former !== undefined && doc.schema === former)) &&
+    canonicalJson(publicReferences(doc.references)) === canonicalJson(publicReferences(references)) &&
+    canonicalJson(doc.metadata ?? null) === canonicalJson(extras.metadata ?? null) &&
+    canonicalJson(doc.ruleSet ?? null) === canonicalJson(extras.ruleSet ?? null)
+  );
 }
 
 function typeKey(tenant: string, type: string): string {

@@ -4,7 +4,7 @@ import { streamName } from '../../domain/names.ts';
 import type { Catalog } from '../../ports/catalog.ts';
 import type { EventLog } from '../../ports/event-log.ts';
 import { KeyedMutex } from '../keyed-mutex.ts';
-import { liveVersions, sameSchema, type TypeRegistry } from '../registry.ts';
+import { liveVersions, sameSchema, type SchemaExtras, type TypeRegistry } from '../registry.ts';
 import { publicReferences, type SchemaReference } from '../schemas/references.ts';
 import { SchemaCompiler, schemaFormats } from '../schemas/schema-compiler.ts';
 import { ConfluentError, invalidSchema, invalidVersion, schemaNotFound, subjectNotFound, versionNotFound } from './errors.ts';
@@ -18,6 +18,8 @@ export interface SchemaRequest {
   schema?: unknown;
   schemaType?: unknown;
   references?: unknown;
+  metadata?: unknown;
+  ruleSet?: unknown;
   id?: unknown;
   version?: unknown;
 }
@@ -29,6 +31,8 @@ export interface SubjectVersionBody {
   schemaType?: SchemaFormat;
   schema: string;
   references?: SchemaReference[];
+  metadata?: Record<string, unknown>;
+  ruleSet?: Record<string, unknown>;
 }
 
 interface Candidate {
@@ -37,6 +41,7 @@ interface Candidate {
   references: SchemaReferenceDoc[];
   /** The text an earlier release stored for it (SchemaCompiler.formerText). */
   former?: string;
+  extras: SchemaExtras;
 }
 
 type Target = SubjectBinding;
@@ -97,7 +102,7 @@ export class ConfluentRegistry {
     const candidate = this.#candidate(tenant, request);
     const known = liveVersions(target.doc).findLast((v) => this.#matches(v, candidate));
     if (known !== undefined) return { id: known.schemaId };
-    const definition: Parameters<TypeRegistry['putType']>[2] = { schema: this.#schemaValue(candidate), schemaType: candidate.format };
+    const definition: Parameters<TypeRegistry['putType']>[2] = { schema: this.#schemaValue(candidate), schemaType: candidate.format, extras: candidate.extras };
     if (candidate.references.length > 0) definition.references = publicReferences(candidate.references);
     if (target.doc === undefined) definition.partitions = (await this.#log.describeStream(streamName(tenant, target.type)))?.partitions ?? confluentPartitions;
     const registered = await this.#registry.putType(tenant, target.type, definition);
@@ -188,11 +193,31 @@ export class ConfluentRegistry {
 
   // --- schemas by id ---
 
-  schemaById(tenant: string, rawId: string): { schemaType?: SchemaFormat; schema: string } {
+  schemaById(tenant: string, rawId: string): Omit<SubjectVersionBody, 'subject' | 'version' | 'id'> {
     const schema = this.#schemaOfTenant(tenant, rawId);
-    const answer: { schemaType?: SchemaFormat; schema: string; references?: SchemaReference[] } = schema.format === 'AVRO' ? { schema: schema.schema } : { schemaType: schema.format, schema: schema.schema };
+    const answer: Omit<SubjectVersionBody, 'subject' | 'version' | 'id'> = schema.format === 'AVRO' ? { schema: schema.schema } : { schemaType: schema.format, schema: schema.schema };
     if (schema.references !== undefined && schema.references.length > 0) answer.references = publicReferences(schema.references);
+    if (schema.metadata !== undefined) answer.metadata = schema.metadata;
+    if (schema.ruleSet !== undefined) answer.ruleSet = schema.ruleSet;
     return answer;
+  }
+
+  /**
+   * Confluent's `GET /schemas`: every version of the tenant's subjects (only the latest of each
+   * with `latestOnly`), by subject and version, a page from `offset` of at most `limit` (-1: all).
+   */
+  listSchemas(tenant: string, options: { prefix?: string; deleted?: boolean; latestOnly?: boolean; offset?: number; limit?: number }): SubjectVersionBody[] {
+    const all: SubjectVersionBody[] = [];
+    for (const { value: doc } of this.#catalog.list('event-type', `${tenant}/`)) {
+      const subject = subjectOfType(doc);
+      if (options.prefix !== undefined && !subject.startsWith(options.prefix)) continue;
+      const versions = this.#versionsOf(doc, options.deleted === true);
+      for (const entry of options.latestOnly === true ? versions.slice(-1) : versions) all.push(this.#versionBody(subject, entry));
+    }
+    all.sort((a, b) => (a.subject === b.subject ? a.version - b.version : a.subject < b.subject ? -1 : 1));
+    const offset = options.offset ?? 0;
+    const limit = options.limit === undefined || options.limit < 0 ? all.length : options.limit;
+    return all.slice(offset, offset + limit);
   }
 
   subjectVersionsOfSchema(tenant: string, rawId: string, deleted = false): { subject: string; version: number }[] {
@@ -349,6 +374,8 @@ export class ConfluentRegistry {
     const schema = this.#schemaDoc(entry.schemaId);
     const body: SubjectVersionBody = schema.format === 'AVRO' ? { subject, version: entry.version, id: entry.schemaId, schema: schema.schema } : { subject, version: entry.version, id: entry.schemaId, schemaType: schema.format, schema: schema.schema };
     if (schema.references !== undefined && schema.references.length > 0) body.references = publicReferences(schema.references);
+    if (schema.metadata !== undefined) body.metadata = schema.metadata;
+    if (schema.ruleSet !== undefined) body.ruleSet = schema.ruleSet;
     return body;
   }
 
@@ -370,7 +397,7 @@ export class ConfluentRegistry {
     const schemaFormat = format as SchemaFormat;
     const references = this.#registry.resolveReferences(tenant, schemaFormat, request.references);
     const dependencies = this.#registry.dependenciesOf(references);
-    const candidate: Candidate = { format: schemaFormat, text: this.#compiler.normalize(schemaFormat, value, dependencies), references };
+    const candidate: Candidate = { format: schemaFormat, text: this.#compiler.normalize(schemaFormat, value, dependencies), references, extras: schemaExtras(request) };
     const former = this.#compiler.formerText(schemaFormat, value, dependencies);
     if (former !== undefined) candidate.former = former;
     return candidate;
@@ -382,7 +409,7 @@ export class ConfluentRegistry {
 
   #matches(version: TypeVersionDoc, candidate: Candidate): boolean {
     const schema = this.#schemaDoc(version.schemaId);
-    return schema.format === candidate.format && sameSchema(schema, candidate.text, candidate.references, candidate.former);
+    return schema.format === candidate.format && sameSchema(schema, candidate.text, candidate.references, candidate.former, candidate.extras);
   }
 
   #schemaDoc(id: number): SchemaDoc {
@@ -422,6 +449,23 @@ export class ConfluentRegistry {
 }
 
 type TenantDocSettings = { compatibility?: CompatibilityLevel; mode?: RegistryMode };
+
+/** Largest `metadata` or `ruleSet`, as JSON text. */
+const maxExtrasBytes = 64 * 1024;
+
+/** Confluent's `metadata` and `ruleSet` of a request: objects (or null for none), kept as sent. */
+function schemaExtras(request: SchemaRequest): SchemaExtras {
+  const extras: SchemaExtras = {};
+  for (const field of ['metadata', 'ruleSet'] as const) {
+    const value = request[field];
+    if (value === undefined || value === null) continue;
+    if (typeof value !== 'object' || Array.isArray(value)) throw invalidSchema(`"${field}" must be an object, as Confluent defines it`);
+    if (Buffer.byteLength(JSON.stringify(value)) > maxExtrasBytes) throw invalidSchema(`"${field}" is larger than ${maxExtrasBytes / 1024} KiB`);
+    // Confluent answers an empty metadata or rule set as none.
+    if (Object.keys(value).length > 0) extras[field] = value as Record<string, unknown>;
+  }
+  return extras;
+}
 
 function asRequest(body: unknown): SchemaRequest {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidSchema('the body must be a JSON object such as {"schema": "..."}');

@@ -110,3 +110,33 @@ void test('FORWARD: a symbol may be added once the enum has a default, as Conflu
   assert.equal((await reg('POST', '/subjects/plain-value/versions', { schema: card(['SPADES', 'HEARTS'], false) })).status, 200);
   assert.equal((await reg('POST', '/subjects/plain-value/versions', { schema: card(['SPADES', 'HEARTS', 'CLUBS'], false) })).body.error_code, 409);
 });
+
+void test('metadata and ruleSet are kept with the schema and answered; GET /schemas lists versions; /v1/metadata/id answers', async (t) => {
+  const s = await startSluice(t);
+  const key = await s.tenantWithKey('acme');
+  const reg = (method: string, path: string, body?: unknown) => s.call(method, `/registry${path}`, body === undefined ? { token: key } : { token: key, body, contentType: 'application/vnd.schemaregistry.v1+json' });
+  const metadata = { tags: { '**.ssn': ['PII'] }, properties: { owner: 'payments' }, sensitive: ['ssn'] };
+  const ruleSet = { domainRules: [{ name: 'checkSsn', kind: 'CONDITION', type: 'CEL', mode: 'WRITE', expr: "size(message.ssn) == 9" }] };
+  const plain = avro([name]);
+  const first = await reg('POST', '/subjects/people-value/versions', { ...plain, metadata, ruleSet });
+  assert.equal(first.status, 200, JSON.stringify(first.body));
+  const byId = await reg('GET', `/schemas/ids/${first.body.id}`);
+  assert.deepEqual(byId.body.metadata, metadata);
+  assert.deepEqual(byId.body.ruleSet, ruleSet);
+  const version = await reg('GET', '/subjects/people-value/versions/1');
+  assert.deepEqual({ metadata: version.body.metadata, ruleSet: version.body.ruleSet }, { metadata, ruleSet });
+  // The same schema with the same metadata is the same id; other metadata is another schema.
+  assert.equal((await reg('POST', '/subjects/people-value/versions', { ...plain, metadata, ruleSet })).body.id, first.body.id);
+  const other = await reg('POST', '/subjects/people-value/versions', { ...plain, metadata: { properties: { owner: 'risk' } } });
+  assert.notEqual(other.body.id, first.body.id);
+  assert.equal((await reg('POST', '/subjects/people-value/versions', { ...plain, metadata: ['not', 'an', 'object'] })).body.error_code, 42201);
+
+  assert.equal((await reg('POST', '/subjects/animals-value/versions', avro([name, { ...weight, default: 0 }]))).status, 200);
+  const schemas = await reg('GET', '/schemas');
+  assert.deepEqual(schemas.body.map((e: { subject: string; version: number }) => `${e.subject}@${e.version}`), ['animals-value@1', 'people-value@1', 'people-value@2']);
+  assert.deepEqual((await reg('GET', '/schemas?latestOnly=true&subjectPrefix=people')).body.map((e: { version: number }) => e.version), [2]);
+  assert.equal((await reg('GET', '/schemas?offset=1&limit=1')).body.length, 1);
+  const cluster = await reg('GET', '/v1/metadata/id');
+  assert.equal(cluster.status, 200);
+  assert.equal(typeof cluster.body.scope.clusters['schema-registry-cluster'], 'string');
+});

@@ -94,6 +94,16 @@ export function confluentRoutes(app: FastifyInstance, services: Services): void 
         registry.referencedBy(tenantOf(request), request.params.subject, request.params.version),
       );
 
+      scope.get('/schemas', read, (request) => {
+        const query = request.query as Query & { offset?: string; limit?: string };
+        const options: Parameters<typeof registry.listSchemas>[1] = { deleted: flag(request, 'deleted'), latestOnly: flag(request, 'latestOnly') };
+        if (query.subjectPrefix !== undefined) options.prefix = query.subjectPrefix;
+        if (query.offset !== undefined) options.offset = whole(query.offset, 'offset');
+        if (query.limit !== undefined) options.limit = query.limit === '-1' ? -1 : whole(query.limit, 'limit');
+        return registry.listSchemas(tenantOf(request), options);
+      });
+      // Confluent's cluster id, which clients ask for when they start; one registry per Sluice.
+      scope.get('/v1/metadata/id', read, () => ({ scope: { path: [], clusters: { 'schema-registry-cluster': 'sluice' } } }));
       scope.get<{ Params: { id: string } }>('/schemas/ids/:id', read, (request) => registry.schemaById(tenantOf(request), request.params.id));
       scope.get<{ Params: { id: string } }>('/schemas/ids/:id/schema', read, (request) => registry.schemaById(tenantOf(request), request.params.id).schema);
       scope.get<{ Params: { id: string } }>('/schemas/ids/:id/subjects', read, (request) => [
@@ -132,6 +142,12 @@ export function confluentRoutes(app: FastifyInstance, services: Services): void 
     },
     { prefix: '/registry' },
   );
+}
+
+/** A query number Confluent takes (offset, limit): a whole number, 42202-like 400 otherwise. */
+function whole(raw: string, name: string): number {
+  if (!/^\d{1,9}$/.test(raw)) throw new ConfluentError(400, 400, `"${name}" must be a whole number, not "${raw}"`);
+  return Number(raw);
 }
 
 function sendError(error: ConfluentError, request: FastifyRequest, reply: FastifyReply, cause?: unknown): FastifyReply {
