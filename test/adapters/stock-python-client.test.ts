@@ -89,7 +89,7 @@ void test('the stock Python AvroSerializer registers on Sluice and the AvroDeser
   const server = await startSluice(t);
   const key = await server.tenantWithKey('acme');
   const registry = { url: `${server.url}/registry`, auth: registryAuth(key) };
-  // TopicNameStrategy: the subject is "<topic>-value"; Sluice takes subjects "<tenant>.<type>[-value]".
+  // TopicNameStrategy: the subject is "<topic>-value", here the type's own stream's topic.
   const type = `readings-${suffix()}`;
   const topic = `acme.${type}`;
   deleteTopicsAfter(t, brokers, [topic]);
@@ -136,9 +136,8 @@ const eventSchema = {
   ],
 };
 
-// Known gap: Sluice stores an Avro schema as avsc re-exports it, which drops `logicalType`
-// (src/services/schemas/schema-compiler.ts), so a stock deserializer fetching the writer
-// schema by id decodes a timestamp-millis as a plain long. Confluent keeps the attributes.
+// A stock deserializer fetches the writer schema by id: the stored schema must keep
+// `logicalType`, or a timestamp-millis decodes as a plain long (Confluent keeps it too).
 void test('Avro logical types survive the registry round trip (timestamp-millis decodes as a timestamp)', async (t) => {
   const ready = await setup(t);
   if (ready === undefined) return;
