@@ -6,6 +6,7 @@ import isSafeRegex from 'safe-regex2';
 import type { ErrorDetail } from '../../domain/errors.ts';
 import { SluiceError } from '../../domain/errors.ts';
 import type { Validator } from '../../domain/pipeline.ts';
+import { misspelledKeywords } from './keyword-typos.ts';
 import type { Dependency } from './references.ts';
 
 // ajv-formats ships CommonJS with a default export property.
@@ -42,9 +43,17 @@ export class JsonSchemaCompiler {
     checkDepth(schema, '', 0);
     const declared = typeof schema === 'object' && schema !== null ? (schema as { $schema?: unknown }).$schema : undefined;
     const is07 = typeof declared === 'string' ? declared.startsWith(draft07) : writtenForDraft07(schema);
+    const typos = misspelledKeywords(schema);
+    if (typos.length > 0) throw new SluiceError('invalid_schema', `the schema has ${typos.length === 1 ? 'a misspelled keyword' : `${typos.length} misspelled keywords`}: ${typos.map((t) => t.path).join(', ')}`, { details: typos.slice(0, maxDetails) });
+    const base = is07 ? this.#draft07 : this.#draft2020;
+    // Checked against the draft's meta-schema first, so each problem is named with its path.
+    if (base.validateSchema(schema) === false) {
+      const problems = (base.errors ?? []).slice(0, maxDetails).map((error) => ({ path: error.instancePath, reason: metaReason(error) }));
+      throw new SluiceError('invalid_schema', `the schema is not valid ${is07 ? 'draft-07' : 'draft 2020-12'} JSON Schema: ${problems.map((p) => `${p.path || '/'} ${p.reason}`).join('; ')}`, { details: problems });
+    }
     let validate: ValidateFunction;
     try {
-      let ajv = is07 ? this.#draft07 : this.#draft2020;
+      let ajv = base;
       if (dependencies.length > 0) {
         ajv = newAjv(!is07);
         for (const dependency of dependencies) {
@@ -82,6 +91,12 @@ function newAjv(draft2020: boolean): Ajv | Ajv2020 {
   const ajv = draft2020 ? new Ajv2020(options) : new Ajv(options);
   addFormats(ajv);
   return ajv;
+}
+
+/** A meta-schema error in words, with the allowed values where there are some (`"type": "strnig"`). */
+function metaReason(error: ErrorObject): string {
+  const allowed = (error.params as { allowedValues?: unknown }).allowedValues;
+  return Array.isArray(allowed) ? `${error.message ?? error.keyword}: ${allowed.map((v) => JSON.stringify(v)).join(', ')}` : (error.message ?? error.keyword);
 }
 
 function toDetails(errors: readonly ErrorObject[]): ErrorDetail[] {

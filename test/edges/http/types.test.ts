@@ -199,3 +199,21 @@ void test('type names and partition keys are checked', async (t) => {
   assert.equal(read.body.items.length, 1);
   assert.equal((await s.call('GET', `/v1/types/${longest}/versions/latest`, { token: key })).status, 200);
 });
+
+void test('a misspelled keyword or an invalid schema is refused with each problem named, not accepted to check nothing', async (t) => {
+  const s = await startSluice(t);
+  const key = await s.tenantWithKey('acme');
+  const typo = await s.call('PUT', '/v1/types/users', { token: key, body: { schema: { type: 'object', propertes: { name: { type: 'string' } }, required: ['name'] } } });
+  assert.equal(typo.status, 422);
+  assert.equal(typo.body.error.code, 'invalid_schema');
+  assert.deepEqual(typo.body.error.details.map((d: { path: string }) => d.path), ['/propertes']);
+  assert.match(typo.body.error.details[0].reason, /did you mean "properties"/);
+
+  const invalid = await s.call('PUT', '/v1/types/users', { token: key, body: { schema: { type: 'object', properties: { name: { type: 'strnig' } } } } });
+  assert.equal(invalid.status, 422);
+  assert.ok(invalid.body.error.details.some((d: { path: string; reason: string }) => d.path === '/properties/name/type' && d.reason.includes('"string"')), JSON.stringify(invalid.body.error.details));
+
+  // Custom keywords of other vocabularies stay allowed.
+  const custom = await s.call('PUT', '/v1/types/users', { token: key, body: { schema: { type: 'object', properties: { name: { type: 'string', example: 'Ada', 'x-pii': true } } } } });
+  assert.equal(custom.status, 201, JSON.stringify(custom.body));
+});
