@@ -97,7 +97,7 @@ void test('a declaration the store refuses stops start-up naming the file, the k
   const file = join(dir, 'sluice.yaml');
   const dataDir = tempDir(t);
   const cases: [string, RegExp][] = [
-    ['tenants:\n  acme:\n    types:\n      fruits: { schema: { type: 12 } }\n', /tenants\.acme\.types\.fruits: the schema does not compile/],
+    ['tenants:\n  acme:\n    types:\n      fruits: { schema: { type: 12 } }\n', /tenants\.acme\.types\.fruits: the schema is not valid draft 2020-12 JSON Schema: \/type must be equal to one of the allowed values/],
     ['tenants:\n  acme:\n    types:\n      fruits:\n        schema: { type: object }\n        pipeline: { steps: [{ renam: { a: b } }] }\n', /tenants\.acme\.types\.fruits\.pipeline: the pipeline is not valid.*renam/],
     ['tenants:\n  acme:\n    types:\n      fruits:\n        schema: { type: object }\n        pipeline: { route: { field: x, map: { a: nowhere } } }\n', /tenants\.acme\.types\.fruits\.pipeline: .*nowhere/],
   ];
