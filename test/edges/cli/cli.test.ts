@@ -128,7 +128,7 @@ void test('the CLI drives a server from first start to graceful shutdown', { tim
       { name: 'apple', color: 'green' },
     ];
     writeFileSync(file, `${data.map((value) => JSON.stringify(value)).join('\n')}\n`);
-    const result = await runCli(['produce', 'fruits', file], asTenant());
+    const result = await runCli(['produce', 'fruits', file, '--output', 'json'], asTenant());
     assert.equal(result.code, 0, result.stderr);
     const outcome = parseJson(result, 'produce file');
     assert.equal(outcome.accepted, 3);
@@ -145,7 +145,7 @@ void test('the CLI drives a server from first start to graceful shutdown', { tim
 
   await t.test('produce reads a JSON array from stdin; a bad event exits 1 and names the rejection', async () => {
     const data = [{ name: 'cherry', color: 'red' }, { name: 'kiwi', color: 42 }];
-    const result = await runCli(['produce', 'fruits'], asTenant(), JSON.stringify(data));
+    const result = await runCli(['produce', 'fruits', '--output', 'json'], asTenant(), JSON.stringify(data));
     assert.equal(result.code, 1, result.stderr);
     const outcome = parseJson(result, 'produce stdin');
     assert.equal(outcome.accepted, 1);

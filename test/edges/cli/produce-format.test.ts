@@ -40,7 +40,7 @@ void test('produce --format avro and protobuf encode locally, send the wire form
   await t.test('avro: every value is accepted and stored as sent', async () => {
     const file = join(dir, 'logins.ndjson');
     writeFileSync(file, '{"user_id":"u1","attempts":1}\n{"user_id":"u2","attempts":2}\n');
-    const result = await runCli(['produce', 'logins', file, '--format', 'avro'], env);
+    const result = await runCli(['produce', 'logins', file, '--format', 'avro', '--output', 'json'], env);
     assert.equal(result.code, 0, result.stderr);
     const outcome = parse(result);
     assert.equal(outcome.accepted, 2);
@@ -52,14 +52,14 @@ void test('produce --format avro and protobuf encode locally, send the wire form
   });
 
   await t.test('protobuf from stdin', async () => {
-    const result = await runCli(['produce', 'orders', '--format', 'protobuf'], env, '[{"id":"o1","cents":250}]');
+    const result = await runCli(['produce', 'orders', '--format', 'protobuf', '--output', 'json'], env, '[{"id":"o1","cents":250}]');
     assert.equal(result.code, 0, result.stderr);
     assert.equal(parse(result).accepted, 1);
     assert.deepEqual(await stored('acme.orders'), [{ id: 'o1', cents: 250 }]);
   });
 
   await t.test('a value that does not fit the schema is refused locally with its index; the others are sent; exit 1', async () => {
-    const result = await runCli(['produce', 'logins', '--format', 'avro'], env, '{"user_id":"u3","attempts":3}\n{"user_id":4,"attempts":4}\n');
+    const result = await runCli(['produce', 'logins', '--format', 'avro', '--output', 'json'], env, '{"user_id":"u3","attempts":3}\n{"user_id":4,"attempts":4}\n');
     assert.equal(result.code, 1, result.stderr);
     const outcome = parse(result);
     assert.equal(outcome.accepted, 1);

@@ -3,7 +3,6 @@ import type { Command } from 'commander';
 import type { SchemaFormat } from '../../../domain/catalog-docs.ts';
 import { isSluiceError } from '../../../domain/errors.ts';
 import { encodeFrame } from '../../../domain/wire-format.ts';
-import { createSerializer } from '../../../services/schemas/serializers.ts';
 import { ApiError, type Client } from '../client.ts';
 import { clientFor, print, withConnection, type ConnectionOptions } from '../connection.ts';
 import { readValues } from '../read-document.ts';
@@ -12,6 +11,8 @@ const wireFormats = { avro: 'AVRO', protobuf: 'PROTOBUF' } as const satisfies Re
 
 interface ProduceOptions extends ConnectionOptions {
   batch: string;
+  maxBytes: string;
+  output: string;
   envelope?: boolean;
   key?: string;
   format: string;
@@ -24,6 +25,10 @@ interface Outcome {
   results: ({ index: number; error: unknown } | { id: string })[];
 }
 
+const outputs = ['summary', 'json', 'quiet'] as const;
+/** Rejections the summary lists one per line; `--output json` has them all. */
+const listedRejections = 20;
+
 /**
  * `sluice produce <type> [file]`: each JSON value read (a JSON array, one object, or NDJSON)
  * is the data of one event, unless --envelope says the values are whole events.
@@ -34,11 +39,14 @@ export function registerProduce(program: Command): void {
       .command('produce <type> [file]')
       .description('send events of a type from a file or stdin (JSON, a JSON array, or NDJSON)')
       .option('--envelope', 'the input values are whole events ({"type","data","id"?,...}), not just data')
-      .option('--batch <n>', 'events per request', '500')
+      .option('--batch <n>', 'most events per request', '500')
+      .option('--max-bytes <n>', 'most bytes per request (below the server\'s limits.maxBodyBytes, 5 MiB by default)', String(4 * 1024 * 1024))
+      .option('--output <mode>', 'summary: one line, then a line per rejected event; json: the whole outcome as one JSON line; quiet: nothing (the exit code says it)', 'summary')
       .option('--format <format>', 'json sends JSON; avro or protobuf encode each value with the type\'s latest schema in Confluent\'s wire format and send one record per request', 'json')
       .option('--dry-run', 'with --format avro|protobuf: print the framed records as base64 instead of sending them'),
     'key',
   ).action(async (type: string, file: string | undefined, options: ProduceOptions) => {
+    if (!(outputs as readonly string[]).includes(options.output)) throw new Error(`--output ${options.output}: expected ${outputs.join(', ')}`);
     const values = readValues(readFileSync(file === undefined || file === '-' ? 0 : file, 'utf8'));
     if (options.format !== 'json') {
       await produceWire(type, values, options);
@@ -47,20 +55,59 @@ export function registerProduce(program: Command): void {
     const events = values.map((value) => (options.envelope === true ? value : { type, data: value }));
     const client = clientFor(options, 'key');
     const batchSize = Math.max(1, Number(options.batch));
+    const maxBytes = Math.max(1024, Number(options.maxBytes));
     const total: Outcome = { accepted: 0, rejected: 0, results: [] };
-    for (let start = 0; start < events.length; start += batchSize) {
-      const chunk = events.slice(start, start + batchSize);
-      const ndjson = chunk.map((event) => JSON.stringify(event)).join('\n');
-      const { body } = await client.request('POST', '/v1/events', ndjson, { contentType: 'application/x-ndjson', acceptStatuses: [400] });
+    for (const { start, lines } of batches(events.map((event) => JSON.stringify(event)), batchSize, maxBytes)) {
+      const { body } = await client.request('POST', '/v1/events', lines.join('\n'), { contentType: 'application/x-ndjson', acceptStatuses: [400] });
       const outcome = body as Outcome;
       if (outcome.results === undefined) throw new Error(JSON.stringify(body));
       total.accepted += outcome.accepted;
       total.rejected += outcome.rejected;
       for (const result of outcome.results) total.results.push('index' in result ? { ...result, index: result.index + start } : result);
     }
-    print(total);
-    if (total.rejected > 0) process.exitCode = 1;
+    report(type, total, options.output);
   });
+}
+
+/**
+ * Requests of at most `count` events and `maxBytes` bytes each, in order; an event larger than
+ * `maxBytes` goes alone (the server then says why it is refused).
+ */
+export function* batches(lines: readonly string[], count: number, maxBytes: number): Generator<{ start: number; lines: string[] }> {
+  let start = 0;
+  let current: string[] = [];
+  let bytes = 0;
+  for (const [index, line] of lines.entries()) {
+    const size = Buffer.byteLength(line) + 1;
+    if (current.length > 0 && (current.length >= count || bytes + size > maxBytes)) {
+      yield { start, lines: current };
+      start = index;
+      current = [];
+      bytes = 0;
+    }
+    current.push(line);
+    bytes += size;
+  }
+  if (current.length > 0) yield { start, lines: current };
+}
+
+/** What `sluice produce` prints: a summary line and the rejected events, the whole outcome, or nothing. */
+function report(type: string, total: Outcome, output: string): void {
+  if (total.rejected > 0) process.exitCode = 1;
+  if (output === 'quiet') return;
+  if (output === 'json') {
+    process.stdout.write(`${JSON.stringify(total)}\n`);
+    return;
+  }
+  const sent = total.accepted + total.rejected;
+  const lines = [`${sent} ${sent === 1 ? 'event' : 'events'} of ${type}: ${total.accepted} accepted, ${total.rejected} rejected`];
+  const rejected = total.results.filter((result): result is { index: number; error: { code?: string; message?: string; details?: { path: string; reason: string }[] } } => 'index' in result);
+  for (const result of rejected.slice(0, listedRejections)) {
+    const detail = result.error.details?.[0];
+    lines.push(`  #${result.index}: ${result.error.code ?? 'rejected'}: ${detail === undefined ? (result.error.message ?? '') : `${detail.path} ${detail.reason}`}`);
+  }
+  if (rejected.length > listedRejections) lines.push(`  … and ${rejected.length - listedRejections} more (--output json lists them all)`);
+  process.stdout.write(`${lines.join('\n')}\n`);
 }
 
 /**
@@ -77,6 +124,8 @@ async function produceWire(type: string, values: readonly unknown[], options: Pr
   const { body } = await client.request('GET', `/v1/types/${encodeURIComponent(type)}/versions/latest`);
   const latest = body as { schemaId: number; version: number; schemaType: SchemaFormat; schema: unknown };
   if (latest.schemaType !== format) throw new Error(`event type "${type}" has ${latest.schemaType} schemas, not ${format}: use --format ${latest.schemaType === 'JSON' ? 'json' : latest.schemaType.toLowerCase()}`);
+  // Loaded only here: avsc and protobufjs would slow every other command's start.
+  const { createSerializer } = await import('../../../services/schemas/serializers.ts');
   const serializer = createSerializer({ format, schema: typeof latest.schema === 'string' ? latest.schema : JSON.stringify(latest.schema) });
   const total: Outcome = { accepted: 0, rejected: 0, results: [] };
   const frames: { index: number; frame: string }[] = [];
@@ -99,9 +148,10 @@ async function produceWire(type: string, values: readonly unknown[], options: Pr
     total.rejected += outcome.rejected;
     for (const result of outcome.results) total.results.push('index' in result ? { ...result, index } : result);
   }
-  if (options.dryRun === true) print({ schemaId: latest.schemaId, version: latest.version, frames, rejected: total.rejected, results: total.results });
-  else print(total);
-  if (total.rejected > 0) process.exitCode = 1;
+  if (options.dryRun === true) {
+    print({ schemaId: latest.schemaId, version: latest.version, frames, rejected: total.rejected, results: total.results });
+    if (total.rejected > 0) process.exitCode = 1;
+  } else report(type, total, options.output);
 }
 
 async function sendFrame(client: Client, type: string, frame: Buffer): Promise<Outcome> {
