@@ -265,6 +265,17 @@ void test('the CLI drives a server from first start to graceful shutdown', { tim
     assert.match(result.stderr, /^fix: \S/m);
   });
 
+  await t.test('without a key, or with no admin token to be found, the CLI says which is missing and where it comes from', async () => {
+    const noKey = await runCli(['type', 'list'], env);
+    assert.equal(noKey.code, 2);
+    assert.match(noKey.stderr, /^sluice: no API key: set SLUICE_KEY or pass --key/m);
+    const elsewhere = tempDir(t, 'sluice-cli-elsewhere-');
+    const noToken = await runCli(['tenant', 'list', '--data-dir', elsewhere], env);
+    assert.notEqual(noToken.code, 0);
+    assert.match(noToken.stderr, /no admin token: set SLUICE_ADMIN_TOKEN, pass --admin-token/);
+    assert.ok(noToken.stderr.includes(join(elsewhere, 'admin-token')), noToken.stderr);
+  });
+
   await t.test('a key without the manage scope cannot register a type, and is told why', async () => {
     const created = await runCli(['key', 'create', '--tenant', 'acme', '--scopes', 'produce', '--data-dir', dataDir], env);
     assert.equal(created.code, 0, created.stderr);
