@@ -1,5 +1,6 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import { isUtf8 } from 'node:buffer';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Services } from '../../services/index.ts';
 import type { SluiceConfig } from '../config/config.ts';
@@ -78,6 +79,19 @@ export async function createHttpApp(deps: HttpDependencies): Promise<FastifyInst
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   app.setErrorHandler((error, request, reply) => handleError(error as Error, request, reply, bodyLimits));
+  // JSON bodies of every route are read as bytes first: bytes that are not UTF-8 are refused
+  // (decoding them would silently put U+FFFD in their place), then Fastify's own parser runs,
+  // with its guard against prototype poisoning.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    const bytes = body as Buffer;
+    if (!isUtf8(bytes)) {
+      done(new SluiceError('invalid_utf8', 'the body is not valid UTF-8'), undefined);
+      return;
+    }
+    void parseJson(request, bytes.toString('utf8'), done);
+  });
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send({ error: { code: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}`, fix: 'See /docs or /openapi.json for the routes.' } }),
   );

@@ -51,8 +51,13 @@ function fromArray(values: unknown[], limits: BodyLimits): IngestItem[] {
   return values.map((value) => fromValue(value, undefined, limits));
 }
 
+// eslint-disable-next-line no-control-regex -- the record separator is a control character by definition
+const recordEnds = /[\n\u001e]/;
+
 function ndjson(text: string, limits: BodyLimits): IngestItem[] {
-  const lines = text.split('\n').filter((line) => line.trim() !== '');
+  // NDJSON and JSON Lines end records with a line feed; JSON text sequences (RFC 7464,
+  // application/json-seq) begin each with a record separator (U+001E).
+  const lines = text.split(recordEnds).filter((line) => line.trim() !== '');
   checkCount(lines.length, limits);
   return lines.map((line) => {
     let value: unknown;

@@ -78,7 +78,26 @@ void test('bytes that are not UTF-8 are refused with 400 invalid_utf8', async (t
   // Gzip is not decoded: compressed bytes are just bytes that are not UTF-8.
   const gzipped = await h.send(Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0xff]), 'application/json', { 'content-encoding': 'gzip' });
   assert.equal(gzipped.status, 400);
+  // Every route's JSON body, not only ingest: no U+FFFD stored in place of the bytes sent.
+  const badName = Buffer.concat([Buffer.from('{"id":"ac'), Buffer.from([0xff]), Buffer.from('me"}')]);
+  const tenant = await h.call('POST', '/v1/tenants', { raw: badName, contentType: 'application/json' });
+  assert.equal(tenant.status, 400);
+  assert.equal(tenant.body.error.code, 'invalid_utf8');
+  const schema = Buffer.concat([Buffer.from('{"schema":{"type":"object","description":"caf'), Buffer.from([0xc3, 0x28]), Buffer.from('"}}')]);
+  const type = await h.call('PUT', '/v1/types/cafe', { token: h.key, raw: schema, contentType: 'application/json' });
+  assert.equal(type.status, 400);
+  assert.equal(type.body.error.code, 'invalid_utf8');
+  const registry = await h.s.call('POST', '/registry/subjects/cafe-value/versions', { token: h.key, raw: Buffer.concat([Buffer.from('{"schema":"\\"str'), Buffer.from([0xff]), Buffer.from('\\""}')]), contentType: 'application/vnd.schemaregistry.v1+json' });
+  assert.equal(registry.status, 400, JSON.stringify(registry.body));
+  assert.match(registry.body.message, /not valid UTF-8/);
   await assertStillHealthy(h);
+});
+
+void test('application/json-seq (RFC 7464) bodies are read record by record', async (t) => {
+  const h = await harness(t);
+  const response = await h.send('\u001e{"type":"fruits","data":{"name":"a"}}\n\u001e{"type":"fruits","data":{"name":"b"}}\n', 'application/json-seq');
+  assert.equal(response.status, 200, JSON.stringify(response.body));
+  assert.equal(response.body.accepted, 2);
 });
 
 void test('a body over limits.maxBodyBytes is refused with 413 payload_too_large', async (t) => {

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { guardJson } from '../../../domain/json-guard.ts';
 import type { Services } from '../../../services/index.ts';
@@ -27,8 +28,12 @@ export function confluentRoutes(app: FastifyInstance, services: Services): void 
     (scope, _options, done) => {
       const registry = services.confluent;
       scope.removeAllContentTypeParsers();
-      scope.addContentTypeParser(acceptedContentTypes, { parseAs: 'string', bodyLimit: maxSchemaRequestBytes }, (_request, body, parsed) => {
-        const text = body as string;
+      scope.addContentTypeParser(acceptedContentTypes, { parseAs: 'buffer', bodyLimit: maxSchemaRequestBytes }, (_request, body, parsed) => {
+        if (!isUtf8(body as Buffer)) {
+          parsed(new ConfluentError(400, 400, 'the body is not valid UTF-8'), undefined);
+          return;
+        }
+        const text = (body as Buffer).toString('utf8');
         if (text.trim() === '') {
           parsed(null, undefined);
           return;
