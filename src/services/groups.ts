@@ -123,6 +123,7 @@ export class GroupService {
   }
 
   async leave(tenant: string, group: string, member: string): Promise<void> {
+    assertGroupName(group);
     const groupKey = qualified(tenant, group);
     await this.#groups.leave(groupKey, member);
     const positions = this.#positions.get(groupKey);

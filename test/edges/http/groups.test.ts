@@ -165,6 +165,10 @@ void test('group requests are checked: unknown streams, bad names and bad bodies
   const badName = await s.call('POST', '/v1/groups/_billing/poll', { token: key, body: { streams: ['acme.jobs'] } });
   assert.equal(badName.status, 400);
   assert.equal(badName.body.error.code, 'invalid_name');
+  // Leaving checks the name as joining does (a subscription's internal group is not a member's to leave).
+  const badLeave = await s.call('POST', '/v1/groups/_billing/leave', { token: key, body: { member: 'm1' } });
+  assert.equal(badLeave.status, 400);
+  assert.equal(badLeave.body.error.code, 'invalid_name');
   const noStreams = await s.call('POST', '/v1/groups/billing/poll', { token: key, body: { streams: [] } });
   assert.equal(noStreams.status, 400);
   assert.equal(noStreams.body.error.code, 'invalid_request');
