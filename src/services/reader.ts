@@ -14,6 +14,13 @@ export interface ReadPage {
   next: number;
 }
 
+/** A page read across every partition of a stream. */
+export interface AcrossPage {
+  items: ReadItem[];
+  /** The next offset of every partition, where the following page starts. */
+  positions: number[];
+}
+
 /** A start position, or the next offset of every partition. */
 export type StartPosition = StartFrom | number[];
 
@@ -62,6 +69,38 @@ export class StreamReader {
       if (records.length > 0 || remaining <= 0 || signal?.aborted === true) {
         return { items: records.map((record) => this.view(record)), next: records.length > 0 ? records.at(-1)!.offset + 1 : from };
       }
+      await this.#log.waitForAppend(stream, Math.min(remaining, maxSleepMs), signal, version);
+    }
+  }
+
+  /**
+   * Up to `limit` records of every partition from `positions`, in the order they were stored
+   * (each partition's in offset order); waits up to `waitMs` for the first.
+   */
+  async readAcross(tenant: string, stream: string, positions: readonly number[], limit: number, waitMs: number, signal?: AbortSignal): Promise<AcrossPage> {
+    await this.describe(tenant, stream);
+    const deadline = Date.now() + Math.min(waitMs, maxWaitMs);
+    const wanted = Math.min(limit, maxReadLimit);
+    for (;;) {
+      const version = this.#log.appendVersion(stream);
+      const reads = await Promise.all(positions.map((from, partition) => this.#log.read(stream, partition, from, wanted)));
+      // A merge by stored time that takes each partition's records in order.
+      const heads = reads.map(() => 0);
+      const next = [...positions];
+      const taken: LogRecord[] = [];
+      while (taken.length < wanted) {
+        let best = -1;
+        for (let partition = 0; partition < reads.length; partition++) {
+          const candidate = reads[partition]![heads[partition]!];
+          if (candidate !== undefined && (best < 0 || candidate.timestamp < reads[best]![heads[best]!]!.timestamp)) best = partition;
+        }
+        if (best < 0) break;
+        const record = reads[best]![heads[best]!++]!;
+        taken.push(record);
+        next[best] = record.offset + 1;
+      }
+      const remaining = deadline - Date.now();
+      if (taken.length > 0 || remaining <= 0 || signal?.aborted === true) return { items: taken.map((record) => this.view(record)), positions: next };
       await this.#log.waitForAppend(stream, Math.min(remaining, maxSleepMs), signal, version);
     }
   }

@@ -148,3 +148,44 @@ void test('from=<RFC 3339 time> starts at the first record received at or after 
   const fromFuture = await s.call('GET', `/v1/streams/acme.logs/events?from=${encodeURIComponent('2999-01-01T00:00:00Z')}`, { token: key });
   assert.deepEqual(fromFuture.body, { items: [], next: 5 });
 });
+
+void test('a read without partition covers every partition, each in offset order, paged by one cursor', async (t) => {
+  const s = await startSluice(t);
+  const key = await s.tenantWithKey('acme');
+  assert.equal((await s.call('PUT', '/v1/types/clicks', { token: key, body: { schema: { type: 'object' }, partitions: 3, partitionKey: '/user' } })).status, 201);
+  const sent = Array.from({ length: 30 }, (_, n) => ({ type: 'clicks', data: { user: `u${n % 7}`, n } }));
+  assert.equal((await s.call('POST', '/v1/events', { token: key, body: sent })).status, 200);
+
+  const seen: { partition: number; offset: number; n: number }[] = [];
+  let cursor: string | undefined;
+  for (let page = 0; page < 20; page++) {
+    const query = cursor === undefined ? 'limit=7' : `limit=7&cursor=${encodeURIComponent(cursor)}`;
+    const read = await s.call('GET', `/v1/streams/acme.clicks/events?${query}`, { token: key });
+    assert.equal(read.status, 200, JSON.stringify(read.body));
+    assert.equal(typeof read.body.next, 'string');
+    if (read.body.items.length === 0) break;
+    assert.ok(read.body.items.length <= 7);
+    for (const item of read.body.items as { partition: number; offset: number; data: { n: number } }[]) seen.push({ partition: item.partition, offset: item.offset, n: item.data.n });
+    cursor = read.body.next as string;
+  }
+  assert.deepEqual(seen.map((item) => item.n).sort((a, b) => a - b), Array.from({ length: 30 }, (_, n) => n), 'every event once');
+  assert.ok(new Set(seen.map((item) => item.partition)).size > 1, 'from more than one partition');
+  for (const partition of [0, 1, 2]) {
+    const offsets = seen.filter((item) => item.partition === partition).map((item) => item.offset);
+    assert.deepEqual(offsets, [...offsets].sort((a, b) => a - b), `partition ${partition} in offset order`);
+  }
+  const info = (await s.call('GET', '/v1/streams/acme.clicks', { token: key })).body as { endOffsets: number[] };
+  assert.equal(cursor, info.endOffsets.map((offset, partition) => `${partition}:${offset}`).join(','), 'the last cursor is the end of every partition');
+
+  const latest = await s.call('GET', '/v1/streams/acme.clicks/events?from=latest', { token: key });
+  assert.deepEqual(latest.body.items, []);
+  const offset = await s.call('GET', '/v1/streams/acme.clicks/events?from=3', { token: key });
+  assert.equal(offset.status, 400);
+  assert.match(offset.body.error.message, /add partition=<0…2>/);
+  const badCursor = await s.call('GET', '/v1/streams/acme.clicks/events?cursor=0:1', { token: key });
+  assert.equal(badCursor.status, 400);
+  assert.equal(badCursor.body.error.code, 'invalid_position');
+  // One partition named still reads that one, with an offset as next.
+  const one = await s.call('GET', '/v1/streams/acme.clicks/events?partition=1&from=0&limit=1', { token: key });
+  assert.equal(typeof one.body.next, 'number');
+});

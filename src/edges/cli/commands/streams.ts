@@ -13,14 +13,18 @@ export function registerStreams(program: Command): void {
   withConnection(
     stream
       .command('read <stream>')
-      .description('records of one partition from an offset or a time')
-      .option('-p, --partition <n>', 'the partition', '0')
-      .option('--from <where>', 'an offset, earliest, latest, or an RFC 3339 time', 'earliest')
+      .description('records of every partition (or of one) from a time, earliest, latest, a cursor, or an offset of one partition')
+      .option('-p, --partition <n>', 'one partition (every partition when left out)')
+      .option('--from <where>', 'earliest, latest, an RFC 3339 time, or an offset with --partition', 'earliest')
+      .option('--cursor <next>', 'the next of an earlier read of every partition')
       .option('-n, --limit <n>', 'most records to answer (up to 1000)', '100')
       .option('--wait <ms>', 'wait up to this long for a record when there is none yet', '0'),
     'key',
-  ).action(async (name: string, options: ConnectionOptions & { partition: string; from: string; limit: string; wait: string }) => {
-    const query = new URLSearchParams({ partition: options.partition, from: options.from, limit: options.limit, waitMs: options.wait });
+  ).action(async (name: string, options: ConnectionOptions & { partition?: string; from: string; cursor?: string; limit: string; wait: string }) => {
+    const query = new URLSearchParams({ limit: options.limit, waitMs: options.wait });
+    if (options.partition !== undefined) query.set('partition', options.partition);
+    if (options.cursor !== undefined) query.set('cursor', options.cursor);
+    else query.set('from', options.from);
     print((await clientFor(options, 'key').request('GET', `/v1/streams/${encodeURIComponent(name)}/events?${query.toString()}`)).body);
   });
 }

@@ -20,20 +20,24 @@ export function streamRoutes(app: FastifyInstance, services: Services, shutdown:
     reader.describe(tenantOf(request), request.params.stream),
   );
 
-  app.get<{ Params: { stream: string }; Querystring: { partition: number; from?: string; limit: number; waitMs: number } }>(
+  app.get<{ Params: { stream: string }; Querystring: { partition?: number; from?: string; cursor?: string; limit: number; waitMs: number } }>(
     '/v1/streams/:stream/events',
     {
       config: { access: 'consume' },
       schema: {
         tags: ['streams'],
-        summary: 'Read a partition from an offset (or a time); waits up to waitMs for new records',
+        summary: 'Read a partition from an offset, or every partition (no partition) from a cursor, a time, earliest or latest; waits up to waitMs for new records',
+        description:
+          'With `partition`, `next` is the offset to read from next. Without it, a stream of several partitions is read across all of them, ' +
+          'each in offset order, and `next` is a cursor (`0:12,1:7,…`, the same as a live tail\'s event id) to pass back as `cursor`.',
         params: streamParams,
         querystring: {
           type: 'object',
           additionalProperties: false,
           properties: {
-            partition: { type: 'integer', minimum: 0, default: 0 },
-            from: { type: 'string', description: 'an offset, "earliest", "latest", or an RFC 3339 time' },
+            partition: { type: 'integer', minimum: 0, description: 'one partition; leave it out to read every partition' },
+            from: { type: 'string', description: 'an offset (with partition), "earliest" (the default), "latest", or an RFC 3339 time' },
+            cursor: { type: 'string', description: 'the `next` of an earlier read across partitions' },
             limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
             waitMs: { type: 'integer', minimum: 0, maximum: 30000, default: 0 },
           },
@@ -43,12 +47,34 @@ export function streamRoutes(app: FastifyInstance, services: Services, shutdown:
     async (request, reply) => {
       const tenant = tenantOf(request);
       const { stream } = request.params;
-      const { partition, limit, waitMs } = request.query;
-      const from = await startOffset(services, tenant, stream, partition, request.query.from);
+      const { limit, waitMs, cursor } = request.query;
+      const info = await reader.describe(tenant, stream);
       const { signal, revoked } = waitSignals(request, reply, shutdown, services.tenants);
-      const page = await reader.read(tenant, stream, partition, from, limit, waitMs, signal);
+      // One partition: named, or the stream has only one (and no cursor was given).
+      if (request.query.partition !== undefined || (info.partitions === 1 && cursor === undefined)) {
+        const partition = request.query.partition ?? 0;
+        const from = await startOffset(services, tenant, stream, partition, request.query.from);
+        const page = await reader.read(tenant, stream, partition, from, limit, waitMs, signal);
+        refuseIfRevoked(revoked);
+        return page;
+      }
+      let positions: number[];
+      if (cursor !== undefined) {
+        const parsed = parsePositions(cursor, info.partitions);
+        if (parsed === undefined) throw new SluiceError('invalid_position', `cursor "${cursor}" is not a position of ${stream}; pass back the next of an earlier read`);
+        positions = parsed;
+      } else {
+        const from = request.query.from ?? 'earliest';
+        if (/^\d+$/.test(from)) {
+          throw new SluiceError('invalid_request', `from=${from} is an offset, and offsets belong to one partition: add partition=<0…${info.partitions - 1}>, or read every partition from earliest, latest, a time or a cursor`, {
+            details: [{ path: 'from', reason: 'an offset needs partition' }],
+          });
+        }
+        positions = await reader.startPositions(tenant, stream, parseStartFrom(from));
+      }
+      const page = await reader.readAcross(tenant, stream, positions, limit, waitMs, signal);
       refuseIfRevoked(revoked);
-      return page;
+      return { items: page.items, next: formatPositions(page.positions) };
     },
   );
 
