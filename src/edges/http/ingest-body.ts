@@ -28,11 +28,13 @@ export function parseIngestBody(headers: IncomingHttpHeaders, body: Buffer, limi
   if (contentType === 'application/cloudevents-batch+json') {
     const parsed = parseWhole(text);
     if (!Array.isArray(parsed)) throw new SluiceError('invalid_request', 'a CloudEvents batch is a JSON array of events');
-    return fromArray(parsed, limits);
+    return fromArray(parsed, limits, true);
   }
   if (contentType === 'application/json' || contentType === 'application/cloudevents+json' || contentType === '') {
     const parsed = parseWhole(text);
-    return Array.isArray(parsed) ? fromArray(parsed, limits) : [fromValue(parsed, undefined, limits)];
+    // Under a CloudEvents media type every value must be a CloudEvent, not Sluice's own shape.
+    const cloudEvents = contentType === 'application/cloudevents+json';
+    return Array.isArray(parsed) ? fromArray(parsed, limits, cloudEvents) : [fromValue(parsed, undefined, limits, cloudEvents)];
   }
   throw new SluiceError('unsupported_media_type', `content type "${contentType}" is not accepted by /v1/events`);
 }
@@ -46,9 +48,9 @@ function parseWhole(text: string): unknown {
   }
 }
 
-function fromArray(values: unknown[], limits: BodyLimits): IngestItem[] {
+function fromArray(values: unknown[], limits: BodyLimits, cloudEvents = false): IngestItem[] {
   checkCount(values.length, limits);
-  return values.map((value) => fromValue(value, undefined, limits));
+  return values.map((value) => fromValue(value, undefined, limits, cloudEvents));
 }
 
 // eslint-disable-next-line no-control-regex -- the record separator is a control character by definition
@@ -70,10 +72,15 @@ function ndjson(text: string, limits: BodyLimits): IngestItem[] {
   });
 }
 
-function fromValue(value: unknown, line: string | undefined, limits: BodyLimits): IngestItem {
+function fromValue(value: unknown, line: string | undefined, limits: BodyLimits, cloudEvents = false): IngestItem {
   const original = line === undefined ? () => JSON.stringify(value) : () => line;
   try {
     guardJson(value, limits.maxDepth);
+    if (cloudEvents && typeof value === 'object' && value !== null && !Array.isArray(value) && !('specversion' in value)) {
+      throw new SluiceError('invalid_event', 'a body sent as a CloudEvents media type holds CloudEvents, and this one has no specversion', {
+        details: [{ path: '/specversion', reason: 'required: send "specversion": "1.0", or send Sluice\'s own event shape as application/json' }],
+      });
+    }
     const event = toEventInput(value, original);
     // Data sent as base64 was parsed only now.
     if (typeof value === 'object' && value !== null && 'data_base64' in value) guardJson(event.data, limits.maxDepth);

@@ -158,3 +158,20 @@ void test('binary mode needs JSON data, and structured data_base64 must decode t
   const [record] = await records(s, key);
   assert.deepEqual(record.data, { sku: 'Z' });
 });
+
+void test('a body sent as application/cloudevents+json or cloudevents-batch+json without specversion is not taken for a Sluice event', async (t) => {
+  const s = await startSluice(t);
+  const key = await s.tenantWithKey('acme');
+  assert.equal((await s.call('PUT', '/v1/types/clicks', { token: key, body: { schema: { type: 'object' } } })).status, 201);
+  const native = { type: 'clicks', data: { x: 1 } };
+  const single = await s.call('POST', '/v1/events', { token: key, raw: JSON.stringify(native), contentType: 'application/cloudevents+json' });
+  assert.equal(single.status, 400);
+  assert.equal(single.body.results[0].error.code, 'invalid_event');
+  assert.equal(single.body.results[0].error.details[0].path, '/specversion');
+  const batch = await s.call('POST', '/v1/events', { token: key, raw: JSON.stringify([native, { specversion: '1.0', id: 'c-1', source: '/web', type: 'clicks', data: { x: 2 } }]), contentType: 'application/cloudevents-batch+json' });
+  assert.equal(batch.status, 207);
+  assert.equal(batch.body.results[0].error.code, 'invalid_event');
+  assert.equal(batch.body.results[1].id, 'c-1');
+  // The same native event as application/json is Sluice's own shape, as before.
+  assert.equal((await s.call('POST', '/v1/events', { token: key, body: native })).status, 200);
+});
