@@ -50,14 +50,7 @@ export function createAdmin(options: ResolvedKafkaOptions, role: string): Admin 
 
 /** An idempotent producer with acks=all: acknowledged means stored on every in-sync replica. */
 export function createProducer(options: ResolvedKafkaOptions, role: string): Producer {
-  return new Producer({
-    ...clientTimeouts,
-    clientId: `${options.clientId}-${role}`,
-    bootstrapBrokers: options.brokers,
-    idempotent: true,
-    acks: ProduceAcks.ALL,
-    autocreateTopics: false,
-  });
+  return new Producer(producerOptions(options, role));
 }
 
 /**
@@ -66,17 +59,11 @@ export function createProducer(options: ResolvedKafkaOptions, role: string): Pro
  * hands out the next epoch instead of refusing a mismatch.
  */
 export function createTransactionalProducer(options: ResolvedKafkaOptions, role: string, transactionalId: string): Producer {
-  return new Producer({
-    ...clientTimeouts,
-    clientId: `${options.clientId}-${role}`,
-    bootstrapBrokers: options.brokers,
-    idempotent: true,
-    acks: ProduceAcks.ALL,
-    transactionalId,
-    producerId: -1n,
-    producerEpoch: -1,
-    autocreateTopics: false,
-  });
+  return new Producer({ ...producerOptions(options, role), transactionalId, producerId: -1n, producerEpoch: -1 });
+}
+
+function producerOptions(options: ResolvedKafkaOptions, role: string) {
+  return { ...clientTimeouts, clientId: `${options.clientId}-${role}`, bootstrapBrokers: options.brokers, idempotent: true, acks: ProduceAcks.ALL, autocreateTopics: false };
 }
 
 /** A consumer used only for group-less fetches and offset lookups; it never joins a group. */

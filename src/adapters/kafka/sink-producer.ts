@@ -1,10 +1,10 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import type { Admin, Consumer, Message, MessageToProduce } from '@platformatic/kafka';
-import { FindCoordinatorKeyTypes, ProduceAcks, Producer } from '@platformatic/kafka';
+import type { Admin, Consumer, Message, MessageToProduce, Producer } from '@platformatic/kafka';
+import { FindCoordinatorKeyTypes } from '@platformatic/kafka';
 import type { SinkCluster, SinkInputProgress, SinkMessage, SinkProducer } from '../../ports/sink-producer.ts';
 import { refusedAddress } from '../http/address-guard.ts';
-import { clientTimeouts, createAdmin, createProducer, resolveKafkaOptions, SerialSender } from './client-options.ts';
+import { createAdmin, createProducer, createTransactionalProducer, resolveKafkaOptions, SerialSender } from './client-options.ts';
 
 interface ClusterClients {
   admin: Admin;
@@ -176,8 +176,7 @@ export class KafkaSinkProducer implements SinkProducer {
     if (home === undefined) throw new Error('exactly-once sinks need Sluice to run on Kafka');
     let producer = this.#transactional.get(transactionalId);
     if (producer === undefined) {
-      // No producer id or epoch of our own (-1): the coordinator then gives a new epoch of the id's producer, fencing the previous one, instead of refusing a mismatched id.
-      producer = new Producer({ ...clientTimeouts, clientId: 'sluice-sink-tx', bootstrapBrokers: home.brokers, idempotent: true, acks: ProduceAcks.ALL, transactionalId, producerId: -1n, producerEpoch: -1, autocreateTopics: false });
+      producer = createTransactionalProducer(resolveKafkaOptions({ brokers: home.brokers, clientId: 'sluice-sink' }), 'tx', transactionalId);
       this.#transactional.set(transactionalId, producer);
     }
     return producer;
