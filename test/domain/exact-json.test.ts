@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { InexactNumber, parseExactJson } from '../../src/domain/exact-json.ts';
+import { Random } from '../helpers/random.ts';
 
 void test('numbers JSON.parse would change are marked, with the text they were sent as', () => {
   for (const text of ['1e400', '-1e400', '12345678901234567890', '9007199254740992', '-0', '-0.0e5', '1e-400']) {
@@ -15,15 +16,14 @@ void test('numbers JSON.parse would change are marked, with the text they were s
 });
 
 void test('a text with no such number parses exactly as JSON.parse does, on either path', () => {
-  let seed = 42;
-  const random = (): number => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+  const random = new Random(42);
   const numbers = [0, 1, -1, 0.5, -0.25, 9007199254740991, -9007199254740991, 1e21, 1.5e300, 2.5e-300, 123.456];
   const strings = ['', 'a', '2026-05-01T00:00:00Z', '12345678901234567890123', 'e400', '-0', 'x-0,y'];
   const value = (depth: number): unknown => {
-    const pick = random();
-    if (depth > 3 || pick < 0.4) return random() < 0.5 ? numbers[Math.floor(random() * numbers.length)] : strings[Math.floor(random() * strings.length)];
-    if (pick < 0.7) return Array.from({ length: Math.floor(random() * 4) }, () => value(depth + 1));
-    return Object.fromEntries(Array.from({ length: Math.floor(random() * 4) }, (_, i) => [`k${i}`, value(depth + 1)]));
+    const pick = random.next();
+    if (depth > 3 || pick < 0.4) return random.chance(0.5) ? random.pick(numbers) : random.pick(strings);
+    if (pick < 0.7) return Array.from({ length: random.int(4) }, () => value(depth + 1));
+    return Object.fromEntries(Array.from({ length: random.int(4) }, (_, i) => [`k${i}`, value(depth + 1)]));
   };
   for (let i = 0; i < 2000; i++) {
     const text = JSON.stringify({ v: value(0) });

@@ -7,20 +7,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { KeyState, Outcome } from '../../../src/domain/correlations/machine.ts';
+import { Random } from '../../helpers/random.ts';
 import { nextDeadline, onEvent, onTimer } from '../../../src/domain/correlations/machine.ts';
 import type { CorrelationSpec } from '../../../src/domain/correlations/spec.ts';
 import { parseCorrelationDefinition } from '../../../src/domain/correlations/spec.ts';
-
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface ModelInstance {
   first: string;
@@ -82,7 +72,7 @@ for (const variant of [
     const types = ['A', 'B', 'C', 'D'];
     const spec = parseCorrelationDefinition({ types, key: '/k', timeout: '10s', timeoutFrom: variant.timeoutFrom, late: variant.late, emit: { complete: 'done', expired: 'gone' }, limits: { maxEventsPerInstance: 6 } });
     for (let seed = 1; seed <= 400; seed++) {
-      const random = seeded(seed);
+      const random = new Random(seed);
       const keys = ['k1', 'k2', 'k3'];
       const states = new Map<string, KeyState | undefined>();
       const models = new Map(keys.map((key) => [key, new Model(spec)]));
@@ -92,21 +82,21 @@ for (const variant of [
       const ids: string[] = [];
       for (let step = 0; step < 120; step++) {
         // Time moves on a little, sometimes past a timeout, now and then by a jump.
-        const roll = random();
-        now += roll < 0.7 ? Math.floor(random() * 2000) : roll < 0.95 ? Math.floor(random() * 15_000) : Math.floor(random() * 120_000);
-        const key = keys[Math.floor(random() * keys.length)]!;
-        if (random() < 0.75) {
+        const roll = random.next();
+        now += roll < 0.7 ? random.int(2000) : roll < 0.95 ? random.int(15_000) : random.int(120_000);
+        const key = random.pick(keys);
+        if (random.chance(0.75)) {
           // A new event, or (one in six) an id seen before: a duplicate.
-          const id = ids.length > 0 && random() < 1 / 6 ? ids[Math.floor(random() * ids.length)]! : `e${step}`;
+          const id = ids.length > 0 && random.chance(1 / 6) ? random.pick(ids) : `e${step}`;
           ids.push(id);
-          const type = types[Math.floor(random() * types.length)]!;
+          const type = random.pick(types);
           const result = onEvent(spec, states.get(key), key, { type, id, ref: `s/0/${step}`, data: { k: key }, at: now });
           states.set(key, result.state);
           got.get(key)!.push(...result.outcomes.map(describe));
           models.get(key)!.event(type, id, `s/0/${step}`, now, want.get(key)!);
         } else {
           // A timer, fired for every key whose deadline passed (possibly late).
-          const firedAt = now + (random() < 0.3 ? Math.floor(random() * 5000) : 0);
+          const firedAt = now + (random.chance(0.3) ? random.int(5000) : 0);
           for (const k of keys) {
             const state = states.get(k);
             if (state === undefined) continue;
