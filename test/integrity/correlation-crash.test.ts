@@ -10,26 +10,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { aggregateSchema } from '../../src/domain/correlations/spec.ts';
 import { spawnSluice } from '../helpers/process.ts';
 import { adminToken, tempDir } from '../helpers/sluice.ts';
+import { assertOneOutcomeEach, awaitOutcomes } from './correlation-outcomes.ts';
 import { callJson } from './load.ts';
 
 const types = ['Events-TypeA', 'Events-TypeB', 'Events-TypeC', 'Events-TypeD', 'Events-TypeE'];
 const transactions = 3000;
-
-interface Stored {
-  data: { key: string; complete: boolean };
-}
-
-async function outcomes(url: string, key: string, stream: string): Promise<Stored[]> {
-  const items: Stored[] = [];
-  const info = (await callJson(url, 'GET', `/v1/streams/${stream}`, key, undefined, 200)) as { partitions: number; endOffsets: number[] };
-  for (let partition = 0; partition < info.partitions; partition++) {
-    for (let from = 0; from < info.endOffsets[partition]!; from += 1000) {
-      const page = (await callJson(url, 'GET', `/v1/streams/${stream}/events?partition=${partition}&from=${from}&limit=1000`, key, undefined, 200)) as { items: Stored[] };
-      items.push(...page.items);
-    }
-  }
-  return items;
-}
 
 void test('SIGKILL during a correlation: after restart every transaction has exactly one outcome', { timeout: 180_000 }, async (t) => {
   const dataDir = tempDir(t, 'sluice-corr-crash-');
@@ -62,22 +47,8 @@ void test('SIGKILL during a correlation: after restart every transaction has exa
   // The outage outlasts every deadline: those timers fire once the restarted process has caught up.
   await sleep(6_000);
   const second = await spawnSluice(t, ['--data-dir', dataDir], env);
-  const deadline = Date.now() + 60_000;
-  let complete: Stored[] = [];
-  let expired: Stored[] = [];
-  while (Date.now() < deadline) {
-    [complete, expired] = await Promise.all([outcomes(second.url, key, 'faust.Events_Aggregated'), outcomes(second.url, key, 'faust.Events_Expired')]);
-    if (complete.length + expired.length >= transactions) break;
-    await sleep(250);
-  }
-  // A little longer: anything extra (a second outcome) would show now.
-  await sleep(4_000);
-  [complete, expired] = await Promise.all([outcomes(second.url, key, 'faust.Events_Aggregated'), outcomes(second.url, key, 'faust.Events_Expired')]);
-  const completeKeys = complete.map((r) => r.data.key);
-  const expiredKeys = expired.map((r) => r.data.key);
-  assert.equal(new Set(completeKeys).size, completeKeys.length, 'no transaction completed twice');
-  assert.equal(new Set(expiredKeys).size, expiredKeys.length, 'no transaction expired twice');
-  assert.deepEqual(expiredKeys.filter((k) => expectedComplete.has(k)), [], 'no complete transaction expired');
-  assert.deepEqual(new Set(completeKeys), expectedComplete, 'every complete transaction aggregated');
-  assert.equal(completeKeys.length + expiredKeys.length, transactions, 'every transaction has exactly one outcome');
+  // A little longer than it takes: anything extra (a second outcome) would show then.
+  const found = await awaitOutcomes(second.url, key, transactions, { timeoutMs: 60_000, pollMs: 250, settleMs: 4_000 });
+  assert.deepEqual(found.expiredKeys.filter((k) => expectedComplete.has(k)), [], 'no complete transaction expired');
+  assertOneOutcomeEach(found, expectedComplete, transactions);
 });

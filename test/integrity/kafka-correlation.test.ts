@@ -17,32 +17,17 @@ import { deleteTestTopics, kafkaBootstrap, readTopic } from '../helpers/kafka.ts
 import { spawnSluice } from '../helpers/process.ts';
 import { adminToken, tempDir } from '../helpers/sluice.ts';
 import { kafkaSkip, topicPrefix } from './kafka-faults.ts';
+import { assertOneOutcomeEach, awaitOutcomes } from './correlation-outcomes.ts';
 import { callJson } from './load.ts';
 
 const types = ['Events-TypeA', 'Events-TypeB', 'Events-TypeC', 'Events-TypeD', 'Events-TypeE'];
 const transactions = 600;
 const partitions = 2;
 
-interface Stored {
-  data: { key: string; complete: boolean };
-}
-
 interface Status {
   shards: number;
   shardsHere: number[];
   counts: { complete: number; expired: number };
-}
-
-async function outcomes(url: string, key: string, stream: string): Promise<Stored[]> {
-  const items: Stored[] = [];
-  const info = (await callJson(url, 'GET', `/v1/streams/${stream}`, key, undefined, 200)) as { partitions: number; endOffsets: number[] };
-  for (let partition = 0; partition < info.partitions; partition++) {
-    for (let from = 0; from < info.endOffsets[partition]!; from += 1000) {
-      const page = (await callJson(url, 'GET', `/v1/streams/${stream}/events?partition=${partition}&from=${from}&limit=1000`, key, undefined, 200)) as { items: Stored[] };
-      items.push(...page.items);
-    }
-  }
-  return items;
 }
 
 async function status(url: string, key: string): Promise<Status> {
@@ -121,22 +106,7 @@ void test('the Faust scenario on two Kafka processes: sources in, shards shared,
   await send((list) => list.slice(list.length / 2));
 
   // The survivor takes the killed process's shard over; the incomplete transactions expire 20 s after their last event.
-  const deadline = Date.now() + 120_000;
-  let complete: Stored[] = [];
-  let expired: Stored[] = [];
-  while (Date.now() < deadline) {
-    [complete, expired] = await Promise.all([outcomes(b.url, key, 'faust.Events_Aggregated'), outcomes(b.url, key, 'faust.Events_Expired')]);
-    if (complete.length + expired.length >= transactions) break;
-    await sleep(500);
-  }
-  await sleep(2_000);
-  [complete, expired] = await Promise.all([outcomes(b.url, key, 'faust.Events_Aggregated'), outcomes(b.url, key, 'faust.Events_Expired')]);
-  const completeKeys = complete.map((r) => r.data.key);
-  const expiredKeys = expired.map((r) => r.data.key);
-  assert.equal(new Set(completeKeys).size, completeKeys.length, 'no transaction completed twice');
-  assert.equal(new Set(expiredKeys).size, expiredKeys.length, 'no transaction expired twice');
-  assert.deepEqual(new Set(completeKeys), expectedComplete, 'every complete transaction aggregated once');
-  assert.equal(completeKeys.length + expiredKeys.length, transactions, 'every transaction has exactly one outcome');
+  assertOneOutcomeEach(await awaitOutcomes(b.url, key, transactions, { timeoutMs: 120_000, pollMs: 500, settleMs: 2_000 }), expectedComplete, transactions);
   const final = await status(b.url, key);
   assert.deepEqual(final.shardsHere, [0, 1], 'the survivor runs both shards now');
   assert.equal(final.counts.complete + final.counts.expired, transactions, 'the counters of both shards add up');
