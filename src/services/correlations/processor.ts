@@ -205,22 +205,36 @@ export class CorrelationProcessor {
     records.sort((a, b) => a.timestamp - b.timestamp || (a.stream < b.stream ? -1 : a.stream > b.stream ? 1 : 0) || a.partition - b.partition || a.offset - b.offset);
     const rounds = new Map<number, ShardRound>();
     for (const shard of this.#shards.values()) rounds.set(shard.shard, { shard, states: new Map(), changed: new Set(), stats: await this.#stats(shard), outcomes: [] });
-    const keyed: { record: LogRecord; key: string; round: ShardRound }[] = [];
+    const keyed: { record: LogRecord; key: string; data: unknown; round: ShardRound }[] = [];
+    const keysOf = new Map<ShardRound, string[]>();
     for (const record of records) {
-      const key = this.#keyOf(record);
+      // Each record's data is parsed once, for its key and, in one of this process's shards, for its instance.
+      let data: unknown;
+      let parsed = false;
+      const dataOf = (): unknown => {
+        if (!parsed) {
+          data = JSON.parse(record.value) as unknown;
+          parsed = true;
+        }
+        return data;
+      };
+      const key = correlationKey(this.#spec, record.attributes.type, dataOf);
       // A record without a key is counted by one shard only: the one its partition number names.
       const round = rounds.get(key === undefined ? record.partition % this.#shardCount : shardOfKey(key, this.#shardCount));
       if (round === undefined || record.offset < (round.shard.positions.get(`${record.stream}#${record.partition}`) ?? 0)) continue;
-      if (key === undefined) round.stats.ignored++;
-      else keyed.push({ record, key, round });
+      if (key === undefined) {
+        round.stats.ignored++;
+        continue;
+      }
+      keyed.push({ record, key, data: dataOf(), round });
+      const keys = keysOf.get(round);
+      if (keys === undefined) keysOf.set(round, [key]);
+      else keys.push(key);
     }
-    for (const round of rounds.values()) {
-      const keys = keyed.filter((item) => item.round === round).map((item) => item.key);
-      if (keys.length > 0) for (const [key, state] of await this.#load(round.shard.namespace, keys)) round.states.set(key, state);
-    }
-    for (const { record, key, round } of keyed) {
+    for (const [round, keys] of keysOf) for (const [key, state] of await this.#load(round.shard.namespace, keys)) round.states.set(key, state);
+    for (const { record, key, data, round } of keyed) {
       const before = round.states.get(key);
-      const result = onEvent(this.#spec, before, key, { type: record.attributes.type, id: record.id, ref: `${record.stream}/${record.partition}/${record.offset}`, data: JSON.parse(record.value) as unknown, at: record.timestamp });
+      const result = onEvent(this.#spec, before, key, { type: record.attributes.type, id: record.id, ref: `${record.stream}/${record.partition}/${record.offset}`, data, at: record.timestamp });
       this.#count(round.stats, result.ignored);
       round.stats.open += openDelta(before, result.state);
       round.outcomes.push(...result.outcomes);
@@ -317,10 +331,6 @@ export class CorrelationProcessor {
   async #stats(shard: Shard): Promise<CorrelationStats> {
     const [entry] = await this.#deps.state.get(shard.namespace, [statsKey]);
     return entry === undefined ? emptyStats() : (JSON.parse(entry.value) as CorrelationStats);
-  }
-
-  #keyOf(record: LogRecord): string | undefined {
-    return correlationKey(this.#spec, record.attributes.type, () => JSON.parse(record.value) as unknown);
   }
 
   #count(stats: CorrelationStats, ignored: string | undefined): void {
