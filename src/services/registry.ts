@@ -122,8 +122,7 @@ export class TypeRegistry {
     }
     const format = definition.schemaType ?? 'JSON';
     const references = this.resolveReferences(tenant, format, definition.references);
-    const text = this.#compiler.normalize(format, definition.schema, this.dependenciesOf(references));
-    const former = this.#compiler.formerText(format, definition.schema, this.dependenciesOf(references));
+    const { text, former } = this.#compiler.stored(format, definition.schema, this.dependenciesOf(references));
     // Soft-deleted versions (Confluent API) neither constrain nor answer for new schemas.
     const live = liveVersions(existing);
     const latestFormat = live.at(-1) === undefined ? undefined : this.#schemaDoc(live.at(-1)!.schemaId).format;

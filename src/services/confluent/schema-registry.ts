@@ -397,8 +397,8 @@ export class ConfluentRegistry {
     const schemaFormat = format as SchemaFormat;
     const references = this.#registry.resolveReferences(tenant, schemaFormat, request.references);
     const dependencies = this.#registry.dependenciesOf(references);
-    const candidate: Candidate = { format: schemaFormat, text: this.#compiler.normalize(schemaFormat, value, dependencies), references, extras: schemaExtras(request) };
-    const former = this.#compiler.formerText(schemaFormat, value, dependencies);
+    const { text, former } = this.#compiler.stored(schemaFormat, value, dependencies);
+    const candidate: Candidate = { format: schemaFormat, text, references, extras: schemaExtras(request) };
     if (former !== undefined) candidate.former = former;
     return candidate;
   }

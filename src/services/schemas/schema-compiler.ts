@@ -25,25 +25,38 @@ export class SchemaCompiler {
 
   /**
    * The text stored for a schema; equal schemas give equal text. `dependencies` are the
-   * schemas its references pull in (references.ts). An Avro schema with references is
-   * stored as sent (canonical JSON): avsc's form would copy the referenced types into it.
+   * schemas its references pull in (references.ts).
    *
    * @throws invalid_schema
    */
   normalize(format: SchemaFormat, schema: unknown, dependencies: readonly Dependency[] = []): string {
+    return this.stored(format, schema, dependencies).text;
+  }
+
+  /**
+   * `normalize`'s text, and the text an earlier release stored for the same schema where it
+   * differs (`former`): Avro schemas without references were stored in avsc's form. A schema
+   * registered again matches a version stored that way (same id, no new version), so upgrading
+   * changes no ids. Both come from one parse.
+   *
+   * @throws invalid_schema
+   */
+  stored(format: SchemaFormat, schema: unknown, dependencies: readonly Dependency[] = []): { text: string; former?: string } {
     // Before anything recurses into the schema (avsc, ajv, canonical JSON).
     if (format !== 'PROTOBUF' && (typeof schema === 'string' ? textExceedsDepth(schema, maxSchemaDepth + 1) : exceedsDepth(schema, maxSchemaDepth + 1))) {
       throw new SluiceError('invalid_schema', `the schema nests deeper than ${maxSchemaDepth} levels`, { details: [{ path: '', reason: 'too deep' }] });
     }
     let text: string;
+    let former: string | undefined;
     if (format === 'PROTOBUF') {
       if (typeof schema !== 'string') throw new SluiceError('invalid_schema', 'a Protobuf schema is the text of a .proto file, sent as a string');
       text = schema.trim();
     } else if (format === 'AVRO') {
       // Checked by avsc, stored as written: avsc's own form drops logical types, their
       // precision and scale, enum defaults and custom properties (`connect.name`).
-      parseAvro(schema, dependencies);
+      const type = parseAvro(schema, dependencies);
       text = canonicalJson(avroDefinition(schema));
+      if (dependencies.length === 0) former = canonicalJson(type.schema({ exportAttrs: true }));
     } else {
       text = canonicalJson(schema);
     }
@@ -57,21 +70,7 @@ export class SchemaCompiler {
         this.#compiled.add(`${format}\u0000${text}`);
       }
     }
-    return text;
-  }
-
-  /**
-   * The text an earlier release stored for this schema, where it differs: Avro schemas without
-   * references were stored in avsc's form. A schema registered again matches a version stored
-   * that way (same id, no new version), so upgrading changes no ids.
-   */
-  formerText(format: SchemaFormat, schema: unknown, dependencies: readonly Dependency[] = []): string | undefined {
-    if (format !== 'AVRO' || dependencies.length > 0) return undefined;
-    try {
-      return canonicalJson(parseAvro(schema).schema({ exportAttrs: true }));
-    } catch {
-      return undefined;
-    }
+    return former === undefined || former === text ? { text } : { text, former };
   }
 
   /** A validator for stored schema text. */
