@@ -47,7 +47,14 @@ export class JsonSchemaCompiler {
     if (typos.length > 0) throw new SluiceError('invalid_schema', `the schema has ${typos.length === 1 ? 'a misspelled keyword' : `${typos.length} misspelled keywords`}: ${typos.map((t) => t.path).join(', ')}`, { details: typos.slice(0, maxDetails) });
     const base = is07 ? this.#draft07 : this.#draft2020;
     // Checked against the draft's meta-schema first, so each problem is named with its path.
-    if (base.validateSchema(schema) === false) {
+    let valid: boolean;
+    try {
+      valid = base.validateSchema(schema) as boolean;
+    } catch (error) {
+      // A `$schema` naming a draft Sluice does not read (draft-04, 2019-09, a URL of one's own).
+      throw new SluiceError('invalid_schema', `the schema does not compile: ${(error as Error).message}`, { details: [{ path: '/$schema', reason: 'Sluice reads draft 2020-12 and draft-07' }], cause: error });
+    }
+    if (!valid) {
       const problems = (base.errors ?? []).slice(0, maxDetails).map((error) => ({ path: error.instancePath, reason: metaReason(error) }));
       throw new SluiceError('invalid_schema', `the schema is not valid ${is07 ? 'draft-07' : 'draft 2020-12'} JSON Schema: ${problems.map((p) => `${p.path || '/'} ${p.reason}`).join('; ')}`, { details: problems });
     }
@@ -87,7 +94,8 @@ function writtenForDraft07(node: unknown): boolean {
 }
 
 function newAjv(draft2020: boolean): Ajv | Ajv2020 {
-  const options = { allErrors: true, strict: false, allowUnionTypes: true, validateSchema: true, addUsedSchema: false, code: { regExp: regExpEngine } } as const;
+  // validateSchema off: compile() checks each schema against its draft's meta-schema first (with paths), once.
+  const options = { allErrors: true, strict: false, allowUnionTypes: true, validateSchema: false, addUsedSchema: false, code: { regExp: regExpEngine } } as const;
   const ajv = draft2020 ? new Ajv2020(options) : new Ajv(options);
   addFormats(ajv);
   return ajv;

@@ -213,6 +213,10 @@ void test('a misspelled keyword or an invalid schema is refused with each proble
   assert.equal(invalid.status, 422);
   assert.ok(invalid.body.error.details.some((d: { path: string; reason: string }) => d.path === '/properties/name/type' && d.reason.includes('"string"')), JSON.stringify(invalid.body.error.details));
 
+  const draft04 = await s.call('PUT', '/v1/types/users', { token: key, body: { schema: { $schema: 'http://json-schema.org/draft-04/schema#', type: 'object' } } });
+  assert.equal(draft04.status, 422, 'a draft Sluice does not read is refused, not a server error');
+  assert.equal(draft04.body.error.details[0].path, '/$schema');
+
   // Custom keywords of other vocabularies stay allowed.
   const custom = await s.call('PUT', '/v1/types/users', { token: key, body: { schema: { type: 'object', properties: { name: { type: 'string', example: 'Ada', 'x-pii': true } } } } });
   assert.equal(custom.status, 201, JSON.stringify(custom.body));
