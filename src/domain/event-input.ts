@@ -1,3 +1,4 @@
+import { guardJson } from './json-guard.ts';
 import { parseExactJson } from './exact-json.ts';
 import type { EventInput } from './event.ts';
 import type { ErrorDetail } from './errors.ts';
@@ -9,17 +10,22 @@ const rfc3339 = /^(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[Tt ]([01]\d|2[0-
 const maxKeyLength = 1024;
 const maxAttributeLength = 1024;
 
+/** `limits.maxDepth`'s default: how deep data decoded from `data_base64` may nest unless the caller says. */
+const defaultMaxDepth = 32;
+
 /**
  * Turns one parsed JSON object into an event: Sluice's own shape
  * (`{"type","data","id"?,"key"?,...}`) or a structured CloudEvent (it has `specversion`).
- * Throws `invalid_event` naming each bad field.
+ * Throws `invalid_event` naming each bad field. Data a CloudEvent carries as `data_base64` is
+ * parsed here, so it passes the same guard (`maxDepth`, keys, exact numbers) the caller gave
+ * the rest of the event.
  */
-export function toEventInput(value: unknown, original: () => string): EventInput {
+export function toEventInput(value: unknown, original: () => string, maxDepth = defaultMaxDepth): EventInput {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new SluiceError('invalid_event', 'an event must be a JSON object', { details: [{ path: '', reason: 'not an object' }] });
   }
   const object = value as Record<string, unknown>;
-  return 'specversion' in object ? fromCloudEvent(object, original) : fromNative(object, original);
+  return 'specversion' in object ? fromCloudEvent(object, original, maxDepth) : fromNative(object, original);
 }
 
 function fromNative(object: Record<string, unknown>, original: () => string): EventInput {
@@ -39,13 +45,13 @@ function fromNative(object: Record<string, unknown>, original: () => string): Ev
   return finish(event, problems);
 }
 
-function fromCloudEvent(object: Record<string, unknown>, original: () => string): EventInput {
+function fromCloudEvent(object: Record<string, unknown>, original: () => string, maxDepth = defaultMaxDepth): EventInput {
   const problems: ErrorDetail[] = [];
   if (object.specversion !== '1.0') problems.push({ path: '/specversion', reason: 'must be "1.0"' });
   const type = requiredString(object, 'type', problems);
   requiredString(object, 'id', problems);
   requiredString(object, 'source', problems);
-  const event: EventInput = { type, data: cloudEventData(object, problems), original };
+  const event: EventInput = { type, data: cloudEventData(object, problems, maxDepth), original };
   copyAttributes(object, event, problems);
   const partitionKey = object.partitionkey;
   if (partitionKey !== undefined) {
@@ -77,7 +83,7 @@ export function fromBinaryCloudEvent(headers: Record<string, string>, data: unkn
   return fromCloudEvent(object, original);
 }
 
-function cloudEventData(object: Record<string, unknown>, problems: ErrorDetail[]): unknown {
+function cloudEventData(object: Record<string, unknown>, problems: ErrorDetail[], maxDepth: number): unknown {
   // A CloudEvent may carry no data; it is stored (and validated) as null, never undefined.
   if (object.data_base64 === undefined) return object.data ?? null;
   if ('data' in object) problems.push({ path: '/data_base64', reason: 'send either data or data_base64, not both' });
@@ -90,12 +96,15 @@ function cloudEventData(object: Record<string, unknown>, problems: ErrorDetail[]
     problems.push({ path: '/datacontenttype', reason: 'Sluice validates JSON data; send datacontenttype application/json' });
     return undefined;
   }
+  let data: unknown;
   try {
-    return parseExactJson(Buffer.from(object.data_base64, 'base64').toString('utf8'));
+    data = parseExactJson(Buffer.from(object.data_base64, 'base64').toString('utf8'));
   } catch {
     problems.push({ path: '/data_base64', reason: 'does not decode to JSON' });
     return undefined;
   }
+  guardJson(data, maxDepth);
+  return data;
 }
 
 export function isJsonContentType(contentType: string): boolean {

@@ -211,10 +211,7 @@ export class SourceService {
       envelope.id ??= recordId(record);
       if (!('specversion' in envelope) && envelope.key === undefined && record.key !== null) envelope.key = record.key.toString('utf8');
       // Only a dead letter needs the text, and nothing changes the envelope meanwhile.
-      const event = toEventInput(envelope, () => JSON.stringify(envelope));
-      // Data sent as base64 was parsed only now.
-      if ('data_base64' in envelope) guardJson(event.data, this.#settings.maxDepth);
-      return event;
+      return toEventInput(envelope, () => JSON.stringify(envelope), this.#settings.maxDepth);
     }
     return nativeEvent({ type: resolveType(doc, record, value), data: value }, record);
   }

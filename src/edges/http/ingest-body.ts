@@ -81,10 +81,7 @@ function fromValue(value: unknown, line: string | undefined, limits: BodyLimits,
         details: [{ path: '/specversion', reason: 'required: send "specversion": "1.0", or send Sluice\'s own event shape as application/json' }],
       });
     }
-    const event = toEventInput(value, original);
-    // Data sent as base64 was parsed only now.
-    if (typeof value === 'object' && value !== null && 'data_base64' in value) guardJson(event.data, limits.maxDepth);
-    return { ok: true, event };
+    return { ok: true, event: toEventInput(value, original, limits.maxDepth) };
   } catch (error) {
     if (!(error instanceof SluiceError)) throw error;
     return { ok: false, type: typeOf(value), original: originalOrRefuse(original, error), error };
