@@ -60,6 +60,7 @@ function fromCloudEvent(object: Record<string, unknown>, original: () => string,
   }
   const schemaVersion = versionFromDataSchema(object.dataschema);
   if (schemaVersion !== undefined) event.schemaVersion = schemaVersion;
+  if (event.id !== undefined && event.source !== undefined) event.dedupKey = cloudEventIdentity(event.source, event.id);
   for (const field of Object.keys(object)) {
     if (!cloudEventsCoreFields.has(field) && !/^[a-z0-9]{1,20}$/.test(field)) {
       problems.push({ path: `/${field}`, reason: 'CloudEvents extension names are lower-case letters and digits, at most 20' });
@@ -81,6 +82,11 @@ export function fromBinaryCloudEvent(headers: Record<string, string>, data: unkn
   );
   for (const [name, value] of Object.entries(headers)) object[name] = value;
   return fromCloudEvent(object, original);
+}
+
+/** CloudEvents: "Producers MUST ensure that source + id is unique for each distinct event." */
+export function cloudEventIdentity(source: string, id: string): string {
+  return JSON.stringify([source, id]);
 }
 
 function cloudEventData(object: Record<string, unknown>, problems: ErrorDetail[], maxDepth: number): unknown {

@@ -10,6 +10,11 @@ export interface EventInput {
   source?: string;
   subject?: string;
   schemaVersion?: number;
+  /**
+   * What a repeat of this event is recognised by, when not its id alone: a CloudEvent is
+   * identified by `source` and `id` together (two sources may use the same id).
+   */
+  dedupKey?: string;
   /** The event's bytes as received, kept for dead letters; computed only when needed. */
   original: () => string;
 }
@@ -19,6 +24,8 @@ export interface AcceptedEvent {
   id: string;
   /** True when the producer chose the id, so a repeat must not be stored twice. */
   producerId: boolean;
+  /** What a repeat is recognised by when it is not the id (see `EventInput.dedupKey`). */
+  dedupKey?: string;
   type: string;
   stream: string;
   /** Partitions of `stream`, to place the event by its key. */

@@ -132,7 +132,11 @@ export function runPipeline(input: EventInput, compiled: CompiledType | undefine
   const text = JSON.stringify(data);
   return {
     kind: 'accepted',
-    events: targets.map(({ stream, partitions }) => ({ id, producerId: input.id !== undefined, type: compiled.type, stream, partitions, key, attributes, data: text })),
+    events: targets.map(({ stream, partitions }): AcceptedEvent => {
+      const event: AcceptedEvent = { id, producerId: input.id !== undefined, type: compiled.type, stream, partitions, key, attributes, data: text };
+      if (input.dedupKey !== undefined) event.dedupKey = input.dedupKey;
+      return event;
+    }),
   };
 }
 

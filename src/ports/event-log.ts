@@ -3,9 +3,11 @@ import type { RecordAttributes, StoredRecord } from '../domain/event.ts';
 export interface AppendRecord {
   stream: string;
   partition: number;
-  /** The event id; when `unique` is set a second record with the same id is not stored. */
+  /** The event id; when `unique` is set a second record with the same id (or `dedupKey`) is not stored. */
   id: string;
   unique: boolean;
+  /** What a repeat is recognised by, when not the id (a CloudEvent's source and id). */
+  dedupKey?: string;
   key: string | null;
   /** When the record was received, epoch milliseconds. */
   timestamp: number;

@@ -35,7 +35,10 @@ export type IngestResult =
   | { index: number; id?: string; error: { code: string; message: string; details?: ErrorDetail[] }; deadLetter: { stream: string; offset: number } };
 
 export interface IngestOutcome {
+  /** Events stored by this request. */
   accepted: number;
+  /** Events whose id (a CloudEvent's source and id) was stored already, by an earlier request or earlier in this one: not stored again; their result gives the first copy's position. */
+  duplicates: number;
   rejected: number;
   /** Events a pipeline filter dropped on purpose: counted, not dead-lettered. */
   filtered: number;
@@ -125,7 +128,7 @@ export class IngestService {
       if (outcome.kind === 'accepted') {
         plan.push({ kind: 'accepted', id: outcome.events[0]!.id, type: event.type, streams: outcome.events.map((accepted) => accepted.stream), first: records.length });
         for (const accepted of outcome.events) {
-          records.push({
+          const record: AppendRecord = {
             stream: accepted.stream,
             partition: accepted.key === null ? this.#nextRoundRobin(accepted.stream, accepted.partitions) : partitionForKey(accepted.key, accepted.partitions),
             id: accepted.id,
@@ -134,7 +137,9 @@ export class IngestService {
             timestamp: receivedAtMs,
             attributes: accepted.attributes,
             value: accepted.data,
-          });
+          };
+          if (accepted.dedupKey !== undefined) record.dedupKey = accepted.dedupKey;
+          records.push(record);
         }
       } else if (outcome.kind === 'filtered') {
         plan.push({ kind: 'filtered', id: outcome.id, type: event.type });
@@ -198,20 +203,25 @@ export class IngestService {
 
   #answer(tenant: string, plan: readonly Planned[], positions: readonly { partition: number; offset: number; duplicate: boolean }[], deadStream: string): IngestOutcome {
     let accepted = 0;
+    let duplicates = 0;
     let filtered = 0;
     const counts = new Map<string, { accepted: number; filtered: number; rejected: Map<string, number> }>();
     const results = plan.map((planned): IngestResult => {
       const count = counts.get(planned.type) ?? { accepted: 0, filtered: 0, rejected: new Map<string, number>() };
       counts.set(planned.type, count);
       if (planned.kind === 'accepted') {
-        accepted++;
-        count.accepted++;
         const stored = planned.streams.map((stream, i): StoredPosition => {
           const position = positions[planned.first + i]!;
           const where: StoredPosition = { stream, partition: position.partition, offset: position.offset };
           if (position.duplicate) where.duplicate = true;
           return where;
         });
+        if (stored[0]!.duplicate === true) {
+          duplicates++;
+        } else {
+          accepted++;
+          count.accepted++;
+        }
         const result: IngestResult = { id: planned.id, ...stored[0]! };
         if (stored.length > 1) result.routes = stored;
         return result;
@@ -238,7 +248,7 @@ export class IngestService {
       }
       if (dead > 0) this.#telemetry.deadLettered(tenant, type, dead);
     }
-    return { accepted, rejected: plan.length - accepted - filtered, filtered, results };
+    return { accepted, duplicates, rejected: plan.length - accepted - duplicates - filtered, filtered, results };
   }
 
   #nextRoundRobin(stream: string, partitions: number): number {

@@ -172,12 +172,12 @@ void describe('CloudEvents structured mode', () => {
   const base = { specversion: '1.0', id: 'ce-1', source: '/shop', type: 'fruits' };
 
   void test('a minimal CloudEvent maps id, source and type', () => {
-    assert.deepEqual(fields({ ...base, data: { name: 'kiwi' } }), { type: 'fruits', id: 'ce-1', source: '/shop', data: { name: 'kiwi' } });
+    assert.deepEqual(fields({ ...base, data: { name: 'kiwi' } }), { type: 'fruits', id: 'ce-1', source: '/shop', dedupKey: '["/shop","ce-1"]', data: { name: 'kiwi' } });
   });
 
   void test('time, subject and partitionkey are used', () => {
     const event = fields({ ...base, data: 1, time: '2026-01-31T12:00:00Z', subject: 'kiwi', partitionkey: 'user-7', datacontenttype: 'application/json' });
-    assert.deepEqual(event, { type: 'fruits', id: 'ce-1', source: '/shop', subject: 'kiwi', time: '2026-01-31T12:00:00Z', key: 'user-7', data: 1 });
+    assert.deepEqual(event, { type: 'fruits', id: 'ce-1', source: '/shop', dedupKey: '["/shop","ce-1"]', subject: 'kiwi', time: '2026-01-31T12:00:00Z', key: 'user-7', data: 1 });
   });
 
   void test('partitionkey must be a string of at most 1024 characters', () => {
@@ -279,7 +279,7 @@ void describe('CloudEvents binary mode', () => {
     const event = fromBinaryCloudEvent({ ...headers, time: '2026-01-31T12:00:00Z', subject: 's', partitionkey: 'store-9', datacontenttype: 'application/json' }, { amount: 3 }, original);
     const { original: thunk, ...rest } = event;
     assert.equal(thunk, original);
-    assert.deepEqual(rest, { type: 'sale', id: 'b-1', source: '/pos', time: '2026-01-31T12:00:00Z', subject: 's', key: 'store-9', data: { amount: 3 } });
+    assert.deepEqual(rest, { type: 'sale', id: 'b-1', source: '/pos', dedupKey: '["/pos","b-1"]', time: '2026-01-31T12:00:00Z', subject: 's', key: 'store-9', data: { amount: 3 } });
   });
 
   void test('dataschema in a header selects the version', () => {

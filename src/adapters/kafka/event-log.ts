@@ -226,15 +226,15 @@ export class KafkaEventLog implements EventLog {
     const fresh = new Map<string, Map<string, number>>();
     records.forEach((record, i) => {
       if (record.unique) {
-        const known = this.#indexes.get(record.stream)?.ids.get(record.id);
+        const known = this.#indexes.get(record.stream)?.ids.get(dedupKeyOf(record));
         if (known !== undefined) {
           results[i] = { partition: known.partition, offset: known.offset, duplicate: true };
           return;
         }
         const inRound = fresh.get(record.stream) ?? new Map<string, number>();
         fresh.set(record.stream, inRound);
-        if (inRound.has(record.id)) return; // answered below from the first copy
-        inRound.set(record.id, i);
+        if (inRound.has(dedupKeyOf(record))) return; // answered below from the first copy
+        inRound.set(dedupKeyOf(record), i);
       }
       sent.push(i);
     });
@@ -246,14 +246,14 @@ export class KafkaEventLog implements EventLog {
         const record = records[i]!;
         const offset = offsets[at]!;
         results[i] = { partition: record.partition, offset, duplicate: false };
-        if (record.unique) this.#indexes.get(record.stream)?.ids.set(record.id, { partition: record.partition, offset });
+        if (record.unique) this.#indexes.get(record.stream)?.ids.set(dedupKeyOf(record), { partition: record.partition, offset });
       });
       this.#markScanned(sentRecords, offsets);
       for (const stream of new Set(sentRecords.map((record) => record.stream))) this.#wake(stream);
     }
     records.forEach((record, i) => {
       if (results[i] !== undefined) return;
-      const first = results[fresh.get(record.stream)!.get(record.id)!]!;
+      const first = results[fresh.get(record.stream)!.get(dedupKeyOf(record))!]!;
       results[i] = { partition: first.partition, offset: first.offset, duplicate: true };
     });
     return results as AppendResult[];
@@ -303,7 +303,7 @@ export class KafkaEventLog implements EventLog {
       while (from < end) {
         const records = await this.#read(stream, partition, from, 10_000);
         if (records.length === 0) break;
-        for (const record of records) if (record.unique && !index.ids.has(record.id)) index.ids.set(record.id, { partition, offset: record.offset });
+        for (const record of records) if (record.unique !== undefined && !index.ids.has(record.unique)) index.ids.set(record.unique, { partition, offset: record.offset });
         from = records[records.length - 1]!.offset + 1;
       }
       index.scanned[partition] = Math.max(from, index.scanned[partition] ?? 0);
@@ -324,14 +324,14 @@ export class KafkaEventLog implements EventLog {
     return Math.max(MIN_FETCH_BYTES, Math.min(FETCH_BYTES, Math.ceil(wanted * perRecord * 1.2)));
   }
 
-  async #read(stream: string, partition: number, fromOffset: number, limit: number): Promise<(LogRecord & { unique: boolean })[]> {
+  async #read(stream: string, partition: number, fromOffset: number, limit: number): Promise<(LogRecord & { unique: string | undefined })[]> {
     const topic = this.#topic(stream);
     const count = await this.#partitionCount(stream);
     if (count === undefined || partition < 0 || partition >= count || limit <= 0) return [];
     const [starts, ends] = await Promise.all([this.#offsets(topic, count, -2n), this.#offsets(topic, count, -1n)]);
     const end = ends[partition] ?? 0;
     let offset = Math.max(fromOffset, starts[partition] ?? 0);
-    const out: (LogRecord & { unique: boolean })[] = [];
+    const out: (LogRecord & { unique: string | undefined })[] = [];
     for (let round = 0; round < MAX_FETCHES_PER_READ && out.length < limit && offset < end; round++) {
       const metadata = await this.#fetcher.metadata({ topics: [topic] });
       const info = metadata.topics.get(topic);
@@ -459,6 +459,10 @@ export class KafkaEventLog implements EventLog {
   }
 }
 
+function dedupKeyOf(record: AppendRecord): string {
+  return record.dedupKey ?? record.id;
+}
+
 function fromKafka(
   stream: string,
   partition: number,
@@ -467,7 +471,7 @@ function fromKafka(
   key: Buffer | null,
   value: Buffer | null,
   headers: [Buffer | null, Buffer | null][],
-): LogRecord & { unique: boolean } {
+): LogRecord & { unique: string | undefined } {
   const attributes: RecordAttributes = {
     type: header(headers, 'ce_type') ?? '',
     source: header(headers, 'ce_source') ?? '',
@@ -478,15 +482,18 @@ function fromKafka(
   const schemaId = header(headers, 'sluice_schemaid');
   if (schemaId !== undefined) attributes.schemaId = Number(schemaId);
   const receivedAt = header(headers, 'sluice_receivedat');
+  const id = header(headers, 'ce_id') ?? '';
+  const unique = header(headers, 'sluice_unique');
   return {
     stream,
     partition,
     offset,
-    id: header(headers, 'ce_id') ?? '',
+    id,
     key: key === null ? null : key.toString(),
     timestamp: receivedAt === undefined ? Number(kafkaTimestamp) : Number(receivedAt),
     attributes,
     value: value === null ? 'null' : value.toString(),
-    unique: header(headers, 'sluice_unique') === '1',
+    // What the record is recognised by when it is unique: '1' stands for its id.
+    unique: unique === undefined ? undefined : unique === '1' ? id : unique,
   };
 }

@@ -10,6 +10,8 @@ export interface ProduceColumns {
   partition: Int32Array;
   id: string[];
   unique: Uint8Array;
+  /** Set where a repeat is recognised by something other than the id (written as the `sluice_unique` header's value). */
+  dedupKey: (string | null)[];
   key: (string | null)[];
   /** Receive time, epoch milliseconds. */
   timestamp: Float64Array;
@@ -30,6 +32,7 @@ export function toProduceColumns(records: readonly AppendRecord[], topicOf: (str
     partition: new Int32Array(count),
     id: new Array<string>(count),
     unique: new Uint8Array(count),
+    dedupKey: new Array<string | null>(count).fill(null),
     key: new Array<string | null>(count),
     timestamp: new Float64Array(count),
     type: new Array<string>(count),
@@ -45,6 +48,7 @@ export function toProduceColumns(records: readonly AppendRecord[], topicOf: (str
     columns.partition[i] = record.partition;
     columns.id[i] = record.id;
     columns.unique[i] = record.unique ? 1 : 0;
+    if (record.dedupKey !== undefined) columns.dedupKey[i] = record.dedupKey;
     columns.key[i] = record.key;
     columns.timestamp[i] = record.timestamp;
     columns.type[i] = attributes.type;

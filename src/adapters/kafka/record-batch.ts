@@ -96,7 +96,8 @@ function visitHeaders(columns: ProduceColumns, i: number, visit: (name: Buffer, 
   }
   visit(names.receivedAt, String(columns.timestamp[i]!));
   if (columns.unique[i] === 1) {
-    visit(names.unique, '1');
+    // '1': the id identifies the record; otherwise the header holds what does (never '1').
+    visit(names.unique, columns.dedupKey[i] ?? '1');
     count++;
   }
   return count;

@@ -9,6 +9,8 @@ export interface AppendColumns {
   partition: Int32Array;
   id: string[];
   unique: Uint8Array;
+  /** Set where a repeat is recognised by something other than the id. */
+  dedupKey: (string | null)[];
   key: (string | null)[];
   timestamp: Float64Array;
   /** The record attributes as JSON text, stored as is. */
@@ -28,6 +30,8 @@ export interface StoredAppend {
   partition: number;
   id: string;
   unique: boolean;
+  /** What the id index holds for a unique record: the id, or the record's `dedupKey`. */
+  dedupKey: string;
   key: string | null;
   timestamp: number;
   attrs: string;
@@ -41,6 +45,7 @@ export function toColumns(records: readonly AppendRecord[]): AppendColumns {
     partition: new Int32Array(count),
     id: new Array<string>(count),
     unique: new Uint8Array(count),
+    dedupKey: new Array<string | null>(count).fill(null),
     key: new Array<string | null>(count),
     timestamp: new Float64Array(count),
     attrs: new Array<string>(count),
@@ -51,6 +56,7 @@ export function toColumns(records: readonly AppendRecord[]): AppendColumns {
     columns.partition[i] = record.partition;
     columns.id[i] = record.id;
     columns.unique[i] = record.unique ? 1 : 0;
+    if (record.dedupKey !== undefined) columns.dedupKey[i] = record.dedupKey;
     columns.key[i] = record.key;
     columns.timestamp[i] = record.timestamp;
     columns.attrs[i] = JSON.stringify(record.attributes);
@@ -65,6 +71,7 @@ export function fromColumns(columns: AppendColumns): StoredAppend[] {
     partition: columns.partition[i]!,
     id: columns.id[i]!,
     unique: columns.unique[i] === 1,
+    dedupKey: columns.dedupKey[i] ?? columns.id[i]!,
     key: columns.key[i] ?? null,
     timestamp: columns.timestamp[i]!,
     attrs: columns.attrs[i]!,

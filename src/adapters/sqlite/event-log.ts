@@ -104,7 +104,7 @@ export class SqliteEventLog implements EventLog {
   }
 
   append(records: readonly AppendRecord[]): Promise<AppendResult[]> {
-    return this.#enqueue(records.map((record) => ({ ...record, attrs: JSON.stringify(record.attributes) })));
+    return this.#enqueue(records.map((record) => ({ ...record, dedupKey: record.dedupKey ?? record.id, attrs: JSON.stringify(record.attributes) })));
   }
 
   /** The same as `append`, for batches that crossed from another thread as columns. */
@@ -160,13 +160,13 @@ export class SqliteEventLog implements EventLog {
     const state = this.#streams.get(record.stream)!;
     if (!touched.has(state)) touched.set(state, { next: [...state.next], lastTimestamp: [...state.lastTimestamp] });
     if (record.unique) {
-      const batchKey = `${state.id}\u0000${record.id}`;
+      const batchKey = `${state.id}\u0000${record.dedupKey}`;
       const earlier = seenInBatch.get(batchKey);
       if (earlier !== undefined) return { partition: earlier.partition, offset: earlier.offset, duplicate: true };
-      const stored = this.#findId.get(state.id, record.id) as { partition: number; offset: number } | undefined;
+      const stored = this.#findId.get(state.id, record.dedupKey) as { partition: number; offset: number } | undefined;
       if (stored !== undefined) return { partition: stored.partition, offset: stored.offset, duplicate: true };
       const offset = this.#insert(state, record);
-      this.#insertId.run(state.id, record.id, record.partition, offset);
+      this.#insertId.run(state.id, record.dedupKey, record.partition, offset);
       const result = { partition: record.partition, offset, duplicate: false };
       seenInBatch.set(batchKey, result);
       return result;

@@ -183,7 +183,8 @@ void test('a repeated event id answers the original position with duplicate:true
 
   const second = await s.call('POST', '/v1/events', { token: key, body: { ...event, data: { name: 'changed' } } });
   assert.equal(second.status, 200);
-  assert.equal(second.body.accepted, 1);
+  assert.equal(second.body.accepted, 0);
+  assert.equal(second.body.duplicates, 1);
   assert.equal(second.body.results[0].duplicate, true);
   assert.equal(second.body.results[0].id, 'order-7');
   assert.equal(second.body.results[0].partition, first.body.results[0].partition);
@@ -200,10 +201,28 @@ void test('a repeated event id answers the original position with duplicate:true
   assert.equal(batch.body.results[0].duplicate, undefined);
   assert.equal(batch.body.results[1].duplicate, true);
   assert.equal(batch.body.results[1].offset, batch.body.results[0].offset);
+  assert.deepEqual([batch.body.accepted, batch.body.duplicates, batch.body.rejected], [1, 1, 0]);
 
   const stored = await readAll(s, key, 'acme.fruits');
   assert.deepEqual(stored.map((r) => r.id).sort(), ['order-7', 'order-8']);
   assert.deepEqual(stored.find((r) => r.id === 'order-7').data, { name: 'apple' });
+});
+
+void test('CloudEvents are deduplicated on source and id: one id from two sources is two events', async (t) => {
+  const s = await startSluice(t);
+  const key = await withFruits(s);
+  const cloudEvent = (source: string, name: string) => ({ specversion: '1.0', type: 'fruits', id: 'ce-1', source, data: { name } });
+  const first = await s.call('POST', '/v1/events', { token: key, body: [cloudEvent('/shop/a', 'apple'), cloudEvent('/shop/b', 'pear'), cloudEvent('/shop/a', 'again')] });
+  assert.equal(first.status, 200);
+  assert.deepEqual([first.body.accepted, first.body.duplicates], [2, 1]);
+  assert.deepEqual(first.body.results.map((r: { duplicate?: true }) => r.duplicate ?? false), [false, false, true]);
+
+  const again = await s.call('POST', '/v1/events', { token: key, body: cloudEvent('/shop/b', 'changed') });
+  assert.deepEqual([again.body.accepted, again.body.duplicates], [0, 1]);
+  assert.equal(again.body.results[0].offset, first.body.results[1].offset);
+
+  const stored = await readAll(s, key, 'acme.fruits');
+  assert.deepEqual(stored.map((r) => `${r.source} ${r.data.name}`).sort(), ['/shop/a apple', '/shop/b pear']);
 });
 
 void test('the partition key picks the partition: the same key always lands together, in order', async (t) => {

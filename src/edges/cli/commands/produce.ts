@@ -21,6 +21,8 @@ interface ProduceOptions extends ConnectionOptions {
 
 interface Outcome {
   accepted: number;
+  /** Absent from servers before duplicates were counted apart. */
+  duplicates?: number;
   rejected: number;
   results: ({ index: number; error: unknown } | { id: string })[];
 }
@@ -56,12 +58,13 @@ export function registerProduce(program: Command): void {
     const client = clientFor(options, 'key');
     const batchSize = Math.max(1, Number(options.batch));
     const maxBytes = Math.max(1024, Number(options.maxBytes));
-    const total: Outcome = { accepted: 0, rejected: 0, results: [] };
+    const total: Outcome = { accepted: 0, duplicates: 0, rejected: 0, results: [] };
     for (const { start, lines } of batches(events.map((event) => JSON.stringify(event)), batchSize, maxBytes)) {
       const { body } = await client.request('POST', '/v1/events', lines.join('\n'), { contentType: 'application/x-ndjson', acceptStatuses: [400] });
       const outcome = body as Outcome;
       if (outcome.results === undefined) throw new Error(JSON.stringify(body));
       total.accepted += outcome.accepted;
+      total.duplicates = (total.duplicates ?? 0) + (outcome.duplicates ?? 0);
       total.rejected += outcome.rejected;
       for (const result of outcome.results) total.results.push('index' in result ? { ...result, index: result.index + start } : result);
     }
@@ -99,8 +102,9 @@ function report(type: string, total: Outcome, output: string): void {
     process.stdout.write(`${JSON.stringify(total)}\n`);
     return;
   }
-  const sent = total.accepted + total.rejected;
-  const lines = [`${sent} ${sent === 1 ? 'event' : 'events'} of ${type}: ${total.accepted} accepted, ${total.rejected} rejected`];
+  const duplicates = total.duplicates ?? 0;
+  const sent = total.accepted + duplicates + total.rejected;
+  const lines = [`${sent} ${sent === 1 ? 'event' : 'events'} of ${type}: ${total.accepted} accepted, ${duplicates > 0 ? `${duplicates} already stored (same id), ` : ''}${total.rejected} rejected`];
   const rejected = total.results.filter((result): result is { index: number; error: { code?: string; message?: string; details?: { path: string; reason: string }[] } } => 'index' in result);
   for (const result of rejected.slice(0, listedRejections)) {
     const detail = result.error.details?.[0];
@@ -127,7 +131,7 @@ async function produceWire(type: string, values: readonly unknown[], options: Pr
   // Loaded only here: avsc and protobufjs would slow every other command's start.
   const { createSerializer } = await import('../../../services/schemas/serializers.ts');
   const serializer = createSerializer({ format, schema: typeof latest.schema === 'string' ? latest.schema : JSON.stringify(latest.schema) });
-  const total: Outcome = { accepted: 0, rejected: 0, results: [] };
+  const total: Outcome = { accepted: 0, duplicates: 0, rejected: 0, results: [] };
   const frames: { index: number; frame: string }[] = [];
   for (const [index, value] of values.entries()) {
     let frame: Buffer;
@@ -145,6 +149,7 @@ async function produceWire(type: string, values: readonly unknown[], options: Pr
     }
     const outcome = await sendFrame(client, type, frame);
     total.accepted += outcome.accepted;
+    total.duplicates = (total.duplicates ?? 0) + (outcome.duplicates ?? 0);
     total.rejected += outcome.rejected;
     for (const result of outcome.results) total.results.push('index' in result ? { ...result, index } : result);
   }

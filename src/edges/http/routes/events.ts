@@ -30,7 +30,7 @@ export function eventRoutes(app: FastifyInstance, services: Services, limits: Li
         limiter.take(tenant);
         const items = parseIngestBody(request.headers, (request.body as Buffer | undefined) ?? Buffer.alloc(0), limits);
         const outcome = await services.ingest.ingest(tenant, items);
-        const status = outcome.rejected === 0 ? 200 : outcome.accepted === 0 ? 400 : 207;
+        const status = outcome.rejected === 0 ? 200 : outcome.accepted + outcome.duplicates === 0 ? 400 : 207;
         return reply.code(status).send(outcome);
       },
     );
