@@ -181,6 +181,26 @@ export function eventLogContract(name: string, open: OpenPort<EventLog>): void {
       assert.deepEqual(await log.append([record(stream, 0, 'same', { unique: true })]), [{ partition: 0, offset: 3, duplicate: false }]);
     });
 
+    void test('a dedupKey, not the id, recognises a repeat, also after reopening', async (t) => {
+      const { port: log, reopen } = await open(t);
+      const stream = `${uniquePrefix()}.dedupe-key`;
+      await log.createStream(stream, 1);
+      const first = await log.append([
+        record(stream, 0, 'ce-1', { unique: true, dedupKey: '["/a","ce-1"]' }),
+        record(stream, 0, 'ce-1', { unique: true, dedupKey: '["/b","ce-1"]' }),
+      ]);
+      assert.deepEqual(first.map((r) => r.duplicate), [false, false]);
+      const again = await reopen();
+      const second = await again.append([
+        record(stream, 0, 'ce-1', { unique: true, dedupKey: '["/b","ce-1"]' }),
+        record(stream, 0, 'ce-1', { unique: true }),
+      ]);
+      assert.deepEqual(second, [
+        { partition: 0, offset: 1, duplicate: true },
+        { partition: 0, offset: 2, duplicate: false },
+      ]);
+    });
+
     void test('the same unique id in two streams is two records', async (t) => {
       const { port: log } = await open(t);
       const prefix = uniquePrefix();
