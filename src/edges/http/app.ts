@@ -4,12 +4,14 @@ import { isUtf8 } from 'node:buffer';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Services } from '../../services/index.ts';
 import type { SluiceConfig } from '../config/config.ts';
+import { AllowedMethods } from './allowed-methods.ts';
 import { checkRouteAccess, makeAuthHook } from './auth.ts';
 import { limitConnections } from './connection-limits.ts';
 import { exceedsDepth } from '../../domain/json-depth.ts';
 import { SluiceError } from '../../domain/errors.ts';
 import { handleError } from './error-handler.ts';
 import type { Metrics } from './metrics.ts';
+import { requestValidators } from './request-validators.ts';
 import { TenantRateLimiter } from './rate-limit.ts';
 import { confluentRoutes } from './routes/confluent.ts';
 import { deadLetterRoutes } from './routes/dead-letters.ts';
@@ -63,11 +65,13 @@ export async function createHttpApp(deps: HttpDependencies): Promise<FastifyInst
     // Node looks for requests past their time only this often (30 s by default).
     http: { headersTimeout: config.limits.requestTimeoutMs, connectionsCheckingInterval: Math.min(5000, Math.max(250, Math.floor(config.limits.requestTimeoutMs / 4))) },
     forceCloseConnections: 'idle',
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
   });
+  app.setValidatorCompiler(requestValidators(app));
 
   limitConnections(app.server, config.limits);
   app.addHook('onRoute', checkRouteAccess('/docs'));
+  const allowedMethods = new AllowedMethods();
+  app.addHook('onRoute', (route) => allowedMethods.add(route.url, route.method));
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -92,9 +96,15 @@ export async function createHttpApp(deps: HttpDependencies): Promise<FastifyInst
     }
     void parseJson(request, bytes.toString('utf8'), done);
   });
-  app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send({ error: { code: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}`, fix: 'See /docs or /openapi.json for the routes.' } }),
-  );
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0]!;
+    const allowed = allowedMethods.for(path);
+    if (allowed.length > 0) {
+      const error = new SluiceError('method_not_allowed', `${path} does not take ${request.method}; it takes ${allowed.join(', ')}`);
+      return reply.code(405).header('allow', allowed.join(', ')).send({ error: error.toBody() });
+    }
+    return reply.code(404).send({ error: { code: 'not_found', message: `no route ${request.method} ${path}`, fix: 'See /docs or /openapi.json for the routes.' } });
+  });
   app.addHook('onRequest', makeAuthHook(services.tenants));
   // Every JSON body of the API's own routes, before any handler walks it (ingest bodies are
   // bytes, guarded per event by json-guard.ts).

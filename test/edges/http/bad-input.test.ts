@@ -266,8 +266,12 @@ void test('unknown routes and bad URLs answer 4xx with the error body', async (t
   assert.equal(unknown.status, 404);
   assert.equal(unknown.body.error.code, 'not_found');
   const wrongMethod = await h.call('DELETE', '/v1/events', { token: h.key });
-  assert.equal(wrongMethod.status, 404);
-  assert.equal(wrongMethod.body.error.code, 'not_found');
+  assert.equal(wrongMethod.status, 405);
+  assert.equal(wrongMethod.body.error.code, 'method_not_allowed');
+  assert.equal(wrongMethod.headers.get('allow'), 'POST');
+  const patchType = await h.call('PATCH', '/v1/types/fruits/', { token: h.key });
+  assert.equal(patchType.status, 405);
+  assert.equal(patchType.headers.get('allow'), 'GET, HEAD, PUT');
   // Regression: a bad percent-encoding and an over-long path parameter were answered by
   // Fastify's own body ({"error":"Bad Request","code":"FST_ERR_BAD_URL",...}), not ours.
   const badEncoding = await h.call('GET', '/v1/streams/%E0%A4%A', { token: h.key });
@@ -277,6 +281,18 @@ void test('unknown routes and bad URLs answer 4xx with the error body', async (t
   assert.equal(overLong.status, 400);
   assert.equal(overLong.body.error.code, 'invalid_request');
   await assertStillHealthy(h);
+});
+
+void test('request bodies are taken as sent, never coerced: {"id":false} is not the tenant "false"', async (t) => {
+  const h = await harness(t);
+  const tenant = await h.call('POST', '/v1/tenants', { body: { id: false, name: 'x' } });
+  assert.equal(tenant.status, 400);
+  assert.deepEqual(tenant.body.error.details, [{ path: 'body/id', reason: 'must be string' }]);
+  assert.equal((await h.call('GET', '/v1/tenants/false')).status, 404);
+  const partitions = await h.call('PUT', '/v1/types/plums', { token: h.key, body: { schema: { type: 'object' }, partitions: '3' } });
+  assert.equal(partitions.status, 400);
+  // Query strings are text, and are still read as the numbers their routes expect.
+  assert.equal((await h.call('GET', '/v1/streams/acme.fruits/events?partition=0&limit=2', { token: h.key })).status, 200);
 });
 
 void test('JSON that is not an event object is refused per event with invalid_event', async (t) => {
