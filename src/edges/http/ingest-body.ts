@@ -3,6 +3,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { SluiceError } from '../../domain/errors.ts';
 import { fromBinaryCloudEvent, isJsonContentType, toEventInput } from '../../domain/event-input.ts';
 import { parseExactJson } from '../../domain/exact-json.ts';
+import { arrayElementTexts } from '../../domain/json-array-elements.ts';
 import { guardJson } from '../../domain/json-guard.ts';
 import type { IngestItem } from '../../services/ingest.ts';
 
@@ -28,13 +29,13 @@ export function parseIngestBody(headers: IncomingHttpHeaders, body: Buffer, limi
   if (contentType === 'application/cloudevents-batch+json') {
     const parsed = parseWhole(text);
     if (!Array.isArray(parsed)) throw new SluiceError('invalid_request', 'a CloudEvents batch is a JSON array of events');
-    return fromArray(parsed, limits, true);
+    return fromArray(parsed, text, limits, true);
   }
   if (contentType === 'application/json' || contentType === 'application/cloudevents+json' || contentType === '') {
     const parsed = parseWhole(text);
     // Under a CloudEvents media type every value must be a CloudEvent, not Sluice's own shape.
     const cloudEvents = contentType === 'application/cloudevents+json';
-    return Array.isArray(parsed) ? fromArray(parsed, limits, cloudEvents) : [fromValue(parsed, undefined, limits, cloudEvents)];
+    return Array.isArray(parsed) ? fromArray(parsed, text, limits, cloudEvents) : [fromValue(parsed, reserialised(parsed, () => text.trim()), limits, cloudEvents)];
   }
   throw new SluiceError('unsupported_media_type', `content type "${contentType}" is not accepted by /v1/events`);
 }
@@ -48,9 +49,34 @@ function parseWhole(text: string): unknown {
   }
 }
 
-function fromArray(values: unknown[], limits: BodyLimits, cloudEvents = false): IngestItem[] {
+function fromArray(values: unknown[], text: string, limits: BodyLimits, cloudEvents = false): IngestItem[] {
   checkCount(values.length, limits);
-  return values.map((value) => fromValue(value, undefined, limits, cloudEvents));
+  let texts: string[] | undefined;
+  return values.map((value, index) =>
+    fromValue(
+      value,
+      reserialised(value, () => {
+        texts ??= arrayElementTexts(text);
+        return texts[index]!;
+      }),
+      limits,
+      cloudEvents,
+    ),
+  );
+}
+
+/**
+ * An event's text for its dead letter, serialised again when needed; one nested too deep for
+ * that keeps its own bytes from the body, so it is dead-lettered like any other.
+ */
+function reserialised(value: unknown, asSent: () => string): () => string {
+  return () => {
+    try {
+      return JSON.stringify(value);
+    } catch {
+      return asSent();
+    }
+  };
 }
 
 // eslint-disable-next-line no-control-regex -- the record separator is a control character by definition
@@ -68,12 +94,11 @@ function ndjson(text: string, limits: BodyLimits): IngestItem[] {
     } catch (error) {
       return { ok: false, type: null, original: line, error: new SluiceError('malformed_json', `the line is not valid JSON: ${(error as Error).message}`) };
     }
-    return fromValue(value, line, limits);
+    return fromValue(value, () => line, limits);
   });
 }
 
-function fromValue(value: unknown, line: string | undefined, limits: BodyLimits, cloudEvents = false): IngestItem {
-  const original = line === undefined ? () => JSON.stringify(value) : () => line;
+function fromValue(value: unknown, original: () => string, limits: BodyLimits, cloudEvents = false): IngestItem {
   try {
     guardJson(value, limits.maxDepth);
     if (cloudEvents && typeof value === 'object' && value !== null && !Array.isArray(value) && !('specversion' in value)) {
@@ -89,8 +114,8 @@ function fromValue(value: unknown, line: string | undefined, limits: BodyLimits,
 }
 
 /**
- * A value nested far deeper than the limit can overflow the stack when serialised again
- * for its dead letter; then the whole request is refused with the event's own error.
+ * A single JSON value nested far deeper than the limit can overflow the stack when
+ * serialised again for its dead letter; then the request is refused with the event's error.
  */
 function originalOrRefuse(original: () => string, error: SluiceError): string {
   try {

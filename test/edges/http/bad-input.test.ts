@@ -155,21 +155,35 @@ void test('nesting deeper than limits.maxDepth is refused with nesting_too_deep,
   assert.equal(dead.body.items.length, 1);
 
   // Regression: a body nested far deeper than the limit made re-serialising it for the dead
-  // letter overflow the stack, and the server answered 500.
+  // letter overflow the stack, and the server answered 500. Its dead letter keeps the bytes sent.
   const hostileObject = `{"type":"fruits","data":${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}}`;
   const object = await h.send(hostileObject);
   assert.equal(object.status, 400);
-  assert.equal(object.body.error.code, 'nesting_too_deep');
+  assert.equal(object.body.results[0].error.code, 'nesting_too_deep');
   const hostileArray = `${'['.repeat(200_000)}${']'.repeat(200_000)}`;
   const array = await h.send(hostileArray);
   assert.equal(array.status, 400);
-  assert.equal(array.body.error.code, 'nesting_too_deep');
+  assert.equal(array.body.results[0].error.code, 'nesting_too_deep');
   const ndjson = await h.send(hostileObject, 'application/x-ndjson');
   assert.equal(ndjson.status, 400);
   assert.equal(ndjson.body.results[0].error.code, 'nesting_too_deep');
   const binary = await h.send(`${'['.repeat(100_000)}${']'.repeat(100_000)}`, 'application/json', { 'ce-specversion': '1.0', 'ce-id': 'deep', 'ce-source': '/s', 'ce-type': 'fruits' });
   assert.equal(binary.status, 400);
   assert.equal(binary.body.results[0].error.code, 'nesting_too_deep');
+  await assertStillHealthy(h);
+});
+
+void test('one event nested too deep in a JSON array does not refuse its siblings; its dead letter keeps the bytes sent', async (t) => {
+  const h = await harness(t);
+  const hostile = `{"type":"fruits","data":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
+  const body = `[{"type":"fruits","data":{"name":"before"}}, ${hostile} ,{"type":"fruits","data":{"name":"after"}}]`;
+  const answer = await h.send(body);
+  assert.equal(answer.status, 207);
+  assert.deepEqual([answer.body.accepted, answer.body.rejected], [2, 1]);
+  assert.equal(answer.body.results[1].error.code, 'nesting_too_deep');
+  const dead = await h.call('GET', '/v1/dead-letters?code=nesting_too_deep', { token: h.key });
+  assert.equal(dead.body.items.length, 1);
+  assert.equal(dead.body.items[0].original, hostile);
   await assertStillHealthy(h);
 });
 
