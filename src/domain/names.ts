@@ -38,6 +38,14 @@ export function deadLetterStream(tenant: string): string {
   return streamName(tenant, deadLetterType);
 }
 
+/**
+ * The stream recording which of a tenant's dead letters were redriven, and where to: kept by
+ * Sluice, not listed or readable as a stream.
+ */
+export function redriveStream(tenant: string): string {
+  return `${tenant}._redriven`;
+}
+
 /** Splits `acme.fruits` into its tenant and type; tenant ids never contain a dot. */
 export function parseStreamName(name: string): { tenant: string; type: string } | undefined {
   const dot = name.indexOf('.');

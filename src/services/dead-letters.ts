@@ -3,10 +3,11 @@ import type { DeliveryFailure } from '../domain/event.ts';
 import { SluiceError } from '../domain/errors.ts';
 import { toEventInput } from '../domain/event-input.ts';
 import { deadLetterStream } from '../domain/names.ts';
-import { partitionForKey } from '../domain/partitioner.ts';
 import { runPipeline } from '../domain/pipeline.ts';
 import type { Catalog } from '../ports/catalog.ts';
 import type { EventLog } from '../ports/event-log.ts';
+import type { IngestService } from './ingest.ts';
+import { RedriveMarkers } from './redrive-markers.ts';
 import type { DeadLetterView } from './records.ts';
 import { toDeadLetterView } from './records.ts';
 import type { TypeRegistry } from './registry.ts';
@@ -44,16 +45,18 @@ const scanBatch = 500;
  */
 export class DeadLetterService {
   readonly #log: EventLog;
-  readonly #catalog: Catalog;
+  readonly #markers: RedriveMarkers;
   readonly #registry: TypeRegistry;
+  readonly #ingest: IngestService;
   readonly #redriving = new Set<string>();
 
   readonly #redeliver: Redeliver | undefined;
 
-  constructor(log: EventLog, catalog: Catalog, registry: TypeRegistry, redeliver?: Redeliver) {
+  constructor(log: EventLog, catalog: Catalog, registry: TypeRegistry, ingest: IngestService, redeliver?: Redeliver) {
     this.#log = log;
-    this.#catalog = catalog;
+    this.#markers = new RedriveMarkers(log, catalog);
     this.#registry = registry;
+    this.#ingest = ingest;
     this.#redeliver = redeliver;
   }
 
@@ -62,6 +65,7 @@ export class DeadLetterService {
     const status = filter.status ?? 'pending';
     const stream = deadLetterStream(tenant);
     const end = (await this.#log.describeStream(stream))?.endOffsets[0] ?? 0;
+    await this.#markers.refresh(tenant);
     const items: ListedDeadLetter[] = [];
     let next = filter.from ?? 0;
     while (items.length < limit && next < end) {
@@ -69,9 +73,7 @@ export class DeadLetterService {
       if (records.length === 0) break;
       for (const record of records) {
         next = record.offset + 1;
-        const item: ListedDeadLetter = toDeadLetterView(record);
-        const redriven = this.#catalog.get('redrive', `${tenant}/${record.offset}`)?.value;
-        if (redriven !== undefined) item.redriven = { stream: redriven.stream, partition: redriven.partition, offset: redriven.offset, at: redriven.at };
+        const item = this.#withMarker(tenant, toDeadLetterView(record));
         if (!matches(item, filter, status)) continue;
         items.push(item);
         if (items.length >= limit) break;
@@ -102,16 +104,21 @@ export class DeadLetterService {
       return (await this.list(tenant, filter)).items;
     }
     const stream = deadLetterStream(tenant);
+    await this.#markers.refresh(tenant);
     const found: ListedDeadLetter[] = [];
     for (const offset of request.offsets.slice(0, limit)) {
       const [record] = await this.#log.read(stream, 0, offset, 1);
       if (record?.offset !== offset) throw new SluiceError('not_found', `no dead letter at offset ${offset}`);
-      const item: ListedDeadLetter = toDeadLetterView(record);
-      const redriven = this.#catalog.get('redrive', `${tenant}/${offset}`)?.value;
-      if (redriven !== undefined) item.redriven = { stream: redriven.stream, partition: redriven.partition, offset: redriven.offset, at: redriven.at };
-      found.push(item);
+      found.push(this.#withMarker(tenant, toDeadLetterView(record)));
     }
     return found;
+  }
+
+  #withMarker(tenant: string, view: DeadLetterView): ListedDeadLetter {
+    const item: ListedDeadLetter = view;
+    const redriven = this.#markers.get(tenant, view.offset);
+    if (redriven !== undefined) item.redriven = { stream: redriven.stream, partition: redriven.partition, offset: redriven.offset, at: redriven.at };
+    return item;
   }
 
   /** A dead letter of stage `delivery` goes back to its subscription, not through the pipeline. */
@@ -129,7 +136,7 @@ export class DeadLetterService {
       return failed(deadLetter.offset, new SluiceError('delivery_failed', `subscription "${failure.subscription}" could not deliver it again: ${why}`));
     }
     const at = new Date().toISOString();
-    await this.#catalog.put('redrive', `${tenant}/${deadLetter.offset}`, { tenant, deadLetterOffset: deadLetter.offset, stream: failure.stream, partition: failure.partition, offset: failure.offset, at, subscription: failure.subscription });
+    await this.#markers.add({ tenant, deadLetterOffset: deadLetter.offset, stream: failure.stream, partition: failure.partition, offset: failure.offset, at, subscription: failure.subscription });
     return { offset: deadLetter.offset, status: 'redriven', stream: failure.stream, partition: failure.partition, recordOffset: failure.offset, subscription: failure.subscription };
   }
 
@@ -160,24 +167,15 @@ export class DeadLetterService {
     }
     const at = receivedAt.toISOString();
     if (outcome.kind === 'filtered') {
-      await this.#catalog.put('redrive', `${tenant}/${deadLetter.offset}`, { tenant, deadLetterOffset: deadLetter.offset, stream: '', partition: -1, offset: -1, at, filtered: true });
+      await this.#markers.add({ tenant, deadLetterOffset: deadLetter.offset, stream: '', partition: -1, offset: -1, at, filtered: true });
       return { offset: deadLetter.offset, status: 'filtered' };
     }
-    const positions = await this.#log.append(
-      outcome.events.map((event) => ({
-        stream: event.stream,
-        partition: event.key === null ? deadLetter.offset % event.partitions : partitionForKey(event.key, event.partitions),
-        id: event.id,
-        unique: true,
-        key: event.key,
-        timestamp: receivedAt.getTime(),
-        attributes: event.attributes,
-        value: event.data,
-      })),
-    );
+    // Stored like any accepted event; the id it was given (the producer's, or the dead
+    // letter's) is unique, so redriving it twice stores it once.
+    const positions = await this.#ingest.storeAccepted(tenant, outcome.events.map((event) => ({ ...event, producerId: true })), receivedAt.getTime());
     const first = outcome.events[0]!;
     const position = positions[0]!;
-    await this.#catalog.put('redrive', `${tenant}/${deadLetter.offset}`, { tenant, deadLetterOffset: deadLetter.offset, stream: first.stream, partition: position.partition, offset: position.offset, at });
+    await this.#markers.add({ tenant, deadLetterOffset: deadLetter.offset, stream: first.stream, partition: position.partition, offset: position.offset, at });
     const result: RedriveResult = { offset: deadLetter.offset, status: 'redriven', stream: first.stream, partition: position.partition, recordOffset: position.offset };
     if (outcome.events.length > 1) result.routes = outcome.events.map((event, i) => ({ stream: event.stream, partition: positions[i]!.partition, offset: positions[i]!.offset }));
     return result;

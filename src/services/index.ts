@@ -96,7 +96,7 @@ export function createServices(store: Store, telemetry: Telemetry, outbound: Out
     ingest,
     wire,
     groups: new GroupService(store.groups, store.log, reader, { sessionTimeoutMs: settings.sessionTimeoutMs }),
-    deadLetters: new DeadLetterService(store.log, store.catalog, registry, (tenant, name, stream, partition, offset) => subscriptions.redeliver(tenant, name, stream, partition, offset)),
+    deadLetters: new DeadLetterService(store.log, store.catalog, registry, ingest, (tenant, name, stream, partition, offset) => subscriptions.redeliver(tenant, name, stream, partition, offset)),
     pipelines: new PipelineTester(registry),
     sources,
     subscriptions,

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { DeadLetter, EventInput, Rejection } from '../domain/event.ts';
+import type { AcceptedEvent, DeadLetter, EventInput, Rejection } from '../domain/event.ts';
 import type { ErrorDetail } from '../domain/errors.ts';
 import { SluiceError } from '../domain/errors.ts';
 import { deadLetterStream } from '../domain/names.ts';
 import { partitionForKey } from '../domain/partitioner.ts';
 import type { CompiledType } from '../domain/pipeline.ts';
 import { runPipeline } from '../domain/pipeline.ts';
-import type { AppendRecord, EventLog } from '../ports/event-log.ts';
+import type { AppendRecord, AppendResult, EventLog } from '../ports/event-log.ts';
 import type { Telemetry } from '../ports/telemetry.ts';
 import type { TypeRegistry } from './registry.ts';
 
@@ -127,20 +127,7 @@ export class IngestService {
       const outcome = runPipeline(event, compiled, context);
       if (outcome.kind === 'accepted') {
         plan.push({ kind: 'accepted', id: outcome.events[0]!.id, type: event.type, streams: outcome.events.map((accepted) => accepted.stream), first: records.length });
-        for (const accepted of outcome.events) {
-          const record: AppendRecord = {
-            stream: accepted.stream,
-            partition: accepted.key === null ? this.#nextRoundRobin(accepted.stream, accepted.partitions) : partitionForKey(accepted.key, accepted.partitions),
-            id: accepted.id,
-            unique: accepted.producerId,
-            key: accepted.key,
-            timestamp: receivedAtMs,
-            attributes: accepted.attributes,
-            value: accepted.data,
-          };
-          if (accepted.dedupKey !== undefined) record.dedupKey = accepted.dedupKey;
-          records.push(record);
-        }
+        for (const accepted of outcome.events) records.push(this.#record(accepted, receivedAtMs));
       } else if (outcome.kind === 'filtered') {
         plan.push({ kind: 'filtered', id: outcome.id, type: event.type });
       } else {
@@ -168,6 +155,37 @@ export class IngestService {
     return this.#append(parts);
   }
 
+  /**
+   * Stores events that went through the pipeline elsewhere (a redriven dead letter) the way
+   * `ingest` stores accepted ones: placed by key or in turn, admitted against the same bound,
+   * counted in the same metrics. Nothing is dead-lettered; the caller answers for rejections.
+   */
+  async storeAccepted(tenant: string, events: readonly AcceptedEvent[], receivedAtMs: number): Promise<AppendResult[]> {
+    this.#admit(events.length);
+    const positions = await this.#appendRecords(
+      events.map((event) => this.#record(event, receivedAtMs)),
+      [],
+    );
+    const stored = positions[0]?.duplicate === false ? 1 : 0;
+    if (stored > 0) this.#telemetry.accepted(tenant, events[0]!.type, stored);
+    return positions;
+  }
+
+  #record(accepted: AcceptedEvent, receivedAtMs: number): AppendRecord {
+    const record: AppendRecord = {
+      stream: accepted.stream,
+      partition: accepted.key === null ? this.#nextRoundRobin(accepted.stream, accepted.partitions) : partitionForKey(accepted.key, accepted.partitions),
+      id: accepted.id,
+      unique: accepted.producerId,
+      key: accepted.key,
+      timestamp: receivedAtMs,
+      attributes: accepted.attributes,
+      value: accepted.data,
+    };
+    if (accepted.dedupKey !== undefined) record.dedupKey = accepted.dedupKey;
+    return record;
+  }
+
   #admit(events: number): void {
     if (this.#pendingEvents + events > this.#limits.maxPendingEvents && this.#pendingEvents > 0) {
       throw new SluiceError('overloaded', `${this.#pendingEvents} events are waiting to be written`, { retryAfter: 1 });
@@ -177,6 +195,16 @@ export class IngestService {
   async #append(parts: readonly PreparedIngest[]): Promise<IngestOutcome[]> {
     const records = parts.length === 1 ? parts[0]!.records : parts.flatMap((part) => part.records);
     const deadStreams = new Set(parts.filter((part) => part.deadLetters > 0).map((part) => part.deadStream));
+    const positions = await this.#appendRecords(records, deadStreams);
+    let at = 0;
+    return parts.map((part) => {
+      const answered = this.#answer(part.tenant, part.plan, parts.length === 1 ? positions : positions.slice(at, at + part.records.length), part.deadStream);
+      at += part.records.length;
+      return answered;
+    });
+  }
+
+  async #appendRecords(records: readonly AppendRecord[], deadStreams: Iterable<string>): Promise<AppendResult[]> {
     const started = performance.now();
     this.#pendingEvents += records.length;
     let positions;
@@ -193,12 +221,7 @@ export class IngestService {
       this.#pendingEvents -= records.length;
     }
     this.#telemetry.appendLatency((performance.now() - started) / 1000);
-    let at = 0;
-    return parts.map((part) => {
-      const answered = this.#answer(part.tenant, part.plan, parts.length === 1 ? positions : positions.slice(at, at + part.records.length), part.deadStream);
-      at += part.records.length;
-      return answered;
-    });
+    return positions;
   }
 
   #answer(tenant: string, plan: readonly Planned[], positions: readonly { partition: number; offset: number; duplicate: boolean }[], deadStream: string): IngestOutcome {

@@ -45,8 +45,9 @@ export class StreamReader {
     this.#log = log;
   }
 
-  listStreams(tenant: string): Promise<StreamInfo[]> {
-    return this.#log.listStreams(`${tenant}.`);
+  async listStreams(tenant: string): Promise<StreamInfo[]> {
+    // Streams Sluice keeps for itself (redrive records) are not the tenant's to read.
+    return (await this.#log.listStreams(`${tenant}.`)).filter((info) => parseStreamName(info.name) !== undefined);
   }
 
   async describe(tenant: string, stream: string): Promise<StreamInfo> {

@@ -133,3 +133,31 @@ void test('dead letters that can never pass report why, and redrive answers 404 
     [1],
   );
 });
+
+void test('redrive stores through the ingest path: spread like new events, counted, no catalog entry, remembered after a restart', async (t) => {
+  const first = await startSluice(t);
+  const key = await first.tenantWithKey('acme');
+  assert.equal((await first.call('PUT', '/v1/types/prices', { token: key, body: { schema: strict, partitions: 4 } })).status, 201);
+  const sent = await first.call('POST', '/v1/events', { token: key, body: Array.from({ length: 8 }, (_, i) => ({ type: 'prices', data: { price: i + 0.5 } })) });
+  assert.equal(sent.body.rejected, 8);
+  assert.equal((await first.call('PUT', '/v1/types/prices', { token: key, body: { schema: relaxed } })).status, 201);
+
+  const redrive = await first.call('POST', '/v1/dead-letters/redrive', { token: key, body: {} });
+  assert.equal(redrive.body.redriven, 8);
+  // Keyless events take the partitions in turn, as they do when sent.
+  assert.deepEqual(new Set(redrive.body.results.map((r: { partition: number }) => r.partition)), new Set([0, 1, 2, 3]));
+  assert.deepEqual(first.sluice.store.catalog.list('redrive'), [], 'redrive markers stay out of the catalog');
+  const metrics = await first.call('GET', '/metrics');
+  assert.match(metrics.body, /sluice_events_accepted_total\{tenant="acme",type="prices"\} 8/);
+  // The stream that keeps the markers is not one of the tenant's streams.
+  const streams = await first.call('GET', '/v1/streams', { token: key });
+  assert.deepEqual(streams.body.items.map((s: { name: string }) => s.name).sort(), ['acme._dead', 'acme.prices']);
+  await first.sluice.close();
+
+  const second = await startSluice(t, {}, first.dataDir);
+  assert.equal((await second.call('GET', '/v1/dead-letters', { token: key })).body.items.length, 0);
+  assert.equal((await second.call('GET', '/v1/dead-letters?status=redriven', { token: key })).body.items.length, 8);
+  const again = await second.call('POST', '/v1/dead-letters/redrive', { token: key, body: { offsets: [0] } });
+  assert.equal(again.body.results[0].status, 'skipped');
+  assert.equal((await readStream(second, key, 'acme.prices')).length, 8);
+});
