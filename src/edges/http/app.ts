@@ -5,6 +5,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Services } from '../../services/index.ts';
 import type { SluiceConfig } from '../config/config.ts';
 import { AllowedMethods } from './allowed-methods.ts';
+import { documentErrors, registerApiSchemas } from './api-schemas.ts';
 import { checkRouteAccess, makeAuthHook } from './auth.ts';
 import { limitConnections } from './connection-limits.ts';
 import { exceedsDepth } from '../../domain/json-depth.ts';
@@ -67,11 +68,16 @@ export async function createHttpApp(deps: HttpDependencies): Promise<FastifyInst
     forceCloseConnections: 'idle',
   });
   app.setValidatorCompiler(requestValidators(app));
+  // Answers are written as they are: response schemas document them (and CI checks them
+  // against the answers), but must never drop or convert a field on the way out.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  registerApiSchemas(app);
 
   limitConnections(app.server, config.limits);
   app.addHook('onRoute', checkRouteAccess('/docs'));
   const allowedMethods = new AllowedMethods();
   app.addHook('onRoute', (route) => allowedMethods.add(route.url, route.method));
+  app.addHook('onRoute', documentErrors);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -79,6 +85,8 @@ export async function createHttpApp(deps: HttpDependencies): Promise<FastifyInst
       components: { securitySchemes: { key: { type: 'http', scheme: 'bearer' } } },
       security: [{ key: [] }],
     },
+    // Shared shapes appear under components.schemas by their $id.
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
@@ -133,7 +141,7 @@ export async function createHttpApp(deps: HttpDependencies): Promise<FastifyInst
   deadLetterRoutes(app, services);
   subscriptionRoutes(app, services);
   correlationRoutes(app, services);
-  confluentRoutes(app, services);
+  confluentRoutes(app, services, allowedMethods);
   sourceRoutes(app, services);
   return app;
 }

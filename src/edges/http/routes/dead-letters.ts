@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { DeadLetterFilter, RedriveRequest } from '../../../services/dead-letters.ts';
 import type { Services } from '../../../services/index.ts';
+import { page, ref } from '../api-schemas.ts';
 import { tenantOf } from '../auth.ts';
 
 export function deadLetterRoutes(app: FastifyInstance, services: Services): void {
@@ -24,6 +25,7 @@ export function deadLetterRoutes(app: FastifyInstance, services: Services): void
             status: { enum: ['pending', 'redriven', 'all'] },
           },
         },
+        response: { 200: page(ref('DeadLetter'), { type: 'integer', description: 'the offset to list on from (`from`)' }) },
       },
     },
     (request) => deadLetters.list(tenantOf(request), request.query),
@@ -44,6 +46,33 @@ export function deadLetterRoutes(app: FastifyInstance, services: Services): void
             type: { type: 'string' },
             code: { type: 'string' },
             limit: { type: 'integer', minimum: 1, maximum: 1000 },
+          },
+        },
+        response: {
+          200: {
+            type: 'object',
+            required: ['redriven', 'failed', 'results'],
+            properties: {
+              redriven: { type: 'integer' },
+              failed: { type: 'integer' },
+              results: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  required: ['offset', 'status'],
+                  properties: {
+                    offset: { type: 'integer', description: "the dead letter's offset" },
+                    status: { enum: ['redriven', 'failed', 'skipped', 'filtered'] },
+                    stream: { type: 'string' },
+                    partition: { type: 'integer' },
+                    recordOffset: { type: 'integer' },
+                    subscription: { type: 'string' },
+                    reason: { type: 'string' },
+                    error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' }, details: { type: 'array' } } },
+                  },
+                },
+              },
+            },
           },
         },
       },

@@ -2,8 +2,43 @@ import type { FastifyInstance } from 'fastify';
 import { tenantOf } from '../auth.ts';
 import type { Services } from '../../../services/index.ts';
 import type { Limits } from '../../config/config.ts';
+import { ref } from '../api-schemas.ts';
 import { parseIngestBody } from '../ingest-body.ts';
 import type { TenantRateLimiter } from '../rate-limit.ts';
+
+const event = {
+  type: 'object',
+  required: ['type', 'data'],
+  additionalProperties: false,
+  properties: {
+    type: { type: 'string' },
+    data: { description: 'the event data, checked against the type\'s schema' },
+    id: { type: 'string', description: 'a repeat of a stored id is not stored again' },
+    key: { type: 'string' },
+    time: { type: 'string', format: 'date-time' },
+    source: { type: 'string' },
+    subject: { type: 'string' },
+    schemaVersion: { type: 'integer', minimum: 1 },
+  },
+} as const;
+
+const cloudEvent = {
+  type: 'object',
+  required: ['specversion', 'id', 'source', 'type'],
+  properties: {
+    specversion: { const: '1.0' },
+    id: { type: 'string' },
+    source: { type: 'string' },
+    type: { type: 'string' },
+    time: { type: 'string', format: 'date-time' },
+    subject: { type: 'string' },
+    datacontenttype: { type: 'string' },
+    dataschema: { type: 'string' },
+    partitionkey: { type: 'string' },
+    data: {},
+    data_base64: { type: 'string' },
+  },
+} as const;
 
 /**
  * `POST /v1/events`: the body is read as raw bytes here (not by Fastify's JSON parser) so
@@ -13,6 +48,9 @@ export function eventRoutes(app: FastifyInstance, services: Services, limits: Li
   void app.register((scope, _options, done) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: limits.maxBodyBytes }, (_request, body, parsed) => parsed(null, body));
+    // The body arrives as bytes and is checked event by event (parseIngestBody); its schemas
+    // below document the shapes, they do not validate.
+    scope.setValidatorCompiler(() => () => true);
 
     scope.post(
       '/v1/events',
@@ -23,6 +61,15 @@ export function eventRoutes(app: FastifyInstance, services: Services, limits: Li
           summary: 'Send events: one object, a JSON array, NDJSON, or CloudEvents (structured, batch, binary)',
           description:
             'Answers 200 when every event was accepted, 207 when some were, 400 when none; `results` has one entry per event in request order. Rejected events are stored in the tenant\'s `_dead` stream.',
+        body: {
+          content: {
+            'application/json': { schema: { anyOf: [event, { type: 'array', items: event, minItems: 1 }] } },
+            'application/x-ndjson': { schema: { type: 'string', description: 'one event per line' } },
+            'application/cloudevents+json': { schema: cloudEvent },
+            'application/cloudevents-batch+json': { schema: { type: 'array', items: cloudEvent, minItems: 1 } },
+          },
+        },
+        response: { 200: ref('IngestOutcome'), 207: ref('IngestOutcome'), 400: { anyOf: [ref('IngestOutcome'), ref('Error')] } },
         },
       },
       async (request, reply) => {

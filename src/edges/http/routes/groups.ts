@@ -1,9 +1,12 @@
 import type { FastifyInstance } from 'fastify';
+import { noContent, page, ref } from '../api-schemas.ts';
 import type { CommittedOffset } from '../../../ports/consumer-groups.ts';
 import type { PollRequest } from '../../../services/groups.ts';
 import type { Services } from '../../../services/index.ts';
 import { tenantOf } from '../auth.ts';
 import { refuseIfRevoked, waitSignals } from '../request-signal.ts';
+
+const position = { type: 'object', required: ['stream', 'partition', 'offset'], properties: { stream: { type: 'string' }, partition: { type: 'integer' }, offset: { type: 'integer' } } } as const;
 
 const groupParams = { type: 'object', properties: { group: { type: 'string' } }, required: ['group'] } as const;
 
@@ -28,6 +31,20 @@ export function groupRoutes(app: FastifyInstance, services: Services, shutdown: 
             max: { type: 'integer', minimum: 1, maximum: 1000 },
             waitMs: { type: 'integer', minimum: 0, maximum: 30000 },
             from: { enum: ['earliest', 'latest'] },
+          },
+        },
+        response: {
+          200: {
+            type: 'object',
+            required: ['member', 'generation', 'partitions', 'items', 'positions'],
+            properties: {
+              member: { type: 'string' },
+              members: { type: 'array', items: { type: 'string' } },
+              generation: { type: 'integer' },
+              partitions: { type: 'array', items: { type: 'object', properties: { stream: { type: 'string' }, partition: { type: 'integer' } } }, description: "this member's partitions" },
+              items: { type: 'array', items: ref('Record') },
+              positions: { type: 'array', items: position, description: 'where the next poll reads from, per partition' },
+            },
           },
         },
       },
@@ -66,6 +83,7 @@ export function groupRoutes(app: FastifyInstance, services: Services, shutdown: 
             },
           },
         },
+        response: { 200: { type: 'object', required: ['committed'], properties: { committed: { type: 'array', items: position } } } },
       },
     },
     async (request) => ({ committed: await groups.commit(tenantOf(request), request.params.group, request.body.member, request.body.offsets) }),
@@ -75,7 +93,7 @@ export function groupRoutes(app: FastifyInstance, services: Services, shutdown: 
     '/v1/groups/:group/leave',
     {
       config: { access: 'consume' },
-      schema: { tags: ['groups'], summary: 'Leave the group now, so others take over at once', params: groupParams, body: { type: 'object', required: ['member'], properties: { member: { type: 'string' } } } },
+      schema: { tags: ['groups'], summary: 'Leave the group now, so others take over at once', params: groupParams, body: { type: 'object', required: ['member'], properties: { member: { type: 'string' } } }, response: { 204: noContent } },
     },
     async (request, reply) => {
       await groups.leave(tenantOf(request), request.params.group, request.body.member);
@@ -83,12 +101,12 @@ export function groupRoutes(app: FastifyInstance, services: Services, shutdown: 
     },
   );
 
-  app.get('/v1/groups', { config: { access: 'consume' }, schema: { tags: ['groups'], summary: 'List consumer groups' } }, async (request) => ({
+  app.get('/v1/groups', { config: { access: 'consume' }, schema: { tags: ['groups'], summary: 'List consumer groups', response: { 200: page({ type: 'string', description: 'a group name' }, { type: 'null' }) } } }, async (request) => ({
     items: await groups.listGroups(tenantOf(request)),
     next: null,
   }));
 
-  app.get<{ Params: { group: string } }>('/v1/groups/:group', { config: { access: 'consume' }, schema: { tags: ['groups'], summary: 'Committed offsets and lag', params: groupParams } }, (request) =>
+  app.get<{ Params: { group: string } }>('/v1/groups/:group', { config: { access: 'consume' }, schema: { tags: ['groups'], summary: 'Committed offsets and lag', params: groupParams, response: { 200: ref('Group') } } }, (request) =>
     groups.describe(tenantOf(request), request.params.group),
   );
 }

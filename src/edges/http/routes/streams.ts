@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { SluiceError } from '../../../domain/errors.ts';
 import { formatPositions, parsePositions, parseStartFrom } from '../../../domain/positions.ts';
 import type { Services } from '../../../services/index.ts';
+import { page as pageOf, ref } from '../api-schemas.ts';
 import { tenantOf } from '../auth.ts';
 import { refuseIfRevoked, waitSignals } from '../request-signal.ts';
 
@@ -11,12 +12,12 @@ const streamParams = { type: 'object', properties: { stream: { type: 'string' } 
 export function streamRoutes(app: FastifyInstance, services: Services, shutdown: AbortSignal): void {
   const { reader } = services;
 
-  app.get('/v1/streams', { config: { access: 'consume' }, schema: { tags: ['streams'], summary: 'List streams' } }, async (request) => ({
+  app.get('/v1/streams', { config: { access: 'consume' }, schema: { tags: ['streams'], summary: 'List streams', response: { 200: pageOf(ref('StreamInfo'), { type: 'null' }) } } }, async (request) => ({
     items: await reader.listStreams(tenantOf(request)),
     next: null,
   }));
 
-  app.get<{ Params: { stream: string } }>('/v1/streams/:stream', { config: { access: 'consume' }, schema: { tags: ['streams'], summary: 'Show a stream: partitions and offsets', params: streamParams } }, (request) =>
+  app.get<{ Params: { stream: string } }>('/v1/streams/:stream', { config: { access: 'consume' }, schema: { tags: ['streams'], summary: 'Show a stream: partitions and offsets', params: streamParams, response: { 200: ref('StreamInfo') } } }, (request) =>
     reader.describe(tenantOf(request), request.params.stream),
   );
 
@@ -42,6 +43,7 @@ export function streamRoutes(app: FastifyInstance, services: Services, shutdown:
             waitMs: { type: 'integer', minimum: 0, maximum: 30000, default: 0 },
           },
         },
+        response: { 200: pageOf({ anyOf: [ref('Record'), ref('DeadLetter')] }, { type: ['integer', 'string'], description: 'the offset (one partition) or the cursor (every partition) to read on from' }) },
       },
     },
     async (request, reply) => {
@@ -87,6 +89,8 @@ export function streamRoutes(app: FastifyInstance, services: Services, shutdown:
         summary: 'Follow a stream as Server-Sent Events; each event id is a position that Last-Event-ID resumes from',
         params: streamParams,
         querystring: { type: 'object', additionalProperties: false, properties: { from: { type: 'string', description: '"earliest", "latest" (default), or an RFC 3339 time' } } },
+        produces: ['text/event-stream'],
+        response: { 200: { type: 'string', description: 'Server-Sent Events: `event: record` with a Record as data, `id` the position' } },
       },
     },
     async (request, reply) => {

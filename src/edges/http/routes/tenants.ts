@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../../../services/index.ts';
+import { noContent, page, ref } from '../api-schemas.ts';
 
 /** The admin, or a `manage` key of the tenant `:id` names (another tenant's key gets 404). */
 const adminOrManager = { access: 'admin-or-manager' } as const;
@@ -16,14 +17,15 @@ export function tenantRoutes(app: FastifyInstance, services: Services): void {
         tags: ['tenants'],
         summary: 'Create a tenant (admin)',
         body: { type: 'object', required: ['id'], additionalProperties: false, properties: { id: { type: 'string' }, name: { type: 'string', maxLength: 200 } } },
+        response: { 201: ref('Tenant') },
       },
     },
     async (request, reply) => reply.code(201).send(await tenants.createTenant(request.body.id, request.body.name)),
   );
 
-  app.get('/v1/tenants', { config: { access: 'admin' }, schema: { tags: ['tenants'], summary: 'List tenants (admin)' } }, () => ({ items: tenants.listTenants(), next: null }));
+  app.get('/v1/tenants', { config: { access: 'admin' }, schema: { tags: ['tenants'], summary: 'List tenants (admin)', response: { 200: page(ref('Tenant'), { type: 'null' }) } } }, () => ({ items: tenants.listTenants(), next: null }));
 
-  app.get<{ Params: { id: string } }>('/v1/tenants/:id', { config: adminOrManager, schema: { tags: ['tenants'], summary: 'Show a tenant', params: tenantParams } }, (request) => tenants.getTenant(request.params.id));
+  app.get<{ Params: { id: string } }>('/v1/tenants/:id', { config: adminOrManager, schema: { tags: ['tenants'], summary: 'Show a tenant', params: tenantParams, response: { 200: ref('Tenant') } } }, (request) => tenants.getTenant(request.params.id));
 
   app.post<{ Params: { id: string }; Body: { scopes: string[]; description?: string } }>(
     '/v1/tenants/:id/keys',
@@ -39,16 +41,17 @@ export function tenantRoutes(app: FastifyInstance, services: Services): void {
           additionalProperties: false,
           properties: { scopes: { type: 'array', items: { type: 'string' }, maxItems: 3 }, description: { type: 'string', maxLength: 200 } },
         },
+        response: { 201: ref('Key') },
       },
     },
     async (request, reply) => reply.code(201).send(await tenants.createKey(request.params.id, request.body.scopes, request.body.description)),
   );
 
-  app.get<{ Params: { id: string } }>('/v1/tenants/:id/keys', { config: adminOrManager, schema: { tags: ['keys'], summary: 'List keys (never their secrets)', params: tenantParams } }, (request) => ({ items: tenants.listKeys(request.params.id), next: null }));
+  app.get<{ Params: { id: string } }>('/v1/tenants/:id/keys', { config: adminOrManager, schema: { tags: ['keys'], summary: 'List keys (never their secrets)', params: tenantParams, response: { 200: page(ref('Key'), { type: 'null' }) } } }, (request) => ({ items: tenants.listKeys(request.params.id), next: null }));
 
   app.delete<{ Params: { id: string; keyId: string } }>(
     '/v1/tenants/:id/keys/:keyId',
-    { config: adminOrManager, schema: { tags: ['keys'], summary: 'Revoke a key at once', params: { type: 'object', properties: { id: { type: 'string' }, keyId: { type: 'string' } }, required: ['id', 'keyId'] } } },
+    { config: adminOrManager, schema: { tags: ['keys'], summary: 'Revoke a key at once', params: { type: 'object', properties: { id: { type: 'string' }, keyId: { type: 'string' } }, required: ['id', 'keyId'] }, response: { 204: noContent } } },
     async (request, reply) => {
       await tenants.revokeKey(request.params.id, request.params.keyId);
       return reply.code(204).send();

@@ -5,6 +5,7 @@ import { SluiceError } from '../../../domain/errors.ts';
 import type { PipelineConfig } from '../../../domain/pipeline-config.ts';
 import type { SchemaFormat } from '../../../domain/catalog-docs.ts';
 import { compatibilityLevels, type CompatibilityLevel } from '../../../domain/compatibility/index.ts';
+import { page, ref } from '../api-schemas.ts';
 
 const typeParams = { type: 'object', properties: { type: { type: 'string' } }, required: ['type'] } as const;
 
@@ -32,6 +33,7 @@ export function typeRoutes(app: FastifyInstance, services: Services): void {
             pipeline: { type: ['object', 'null'] },
           },
         },
+        response: { 200: ref('TypeChange'), 201: ref('TypeChange') },
       },
     },
     async (request, reply) => {
@@ -47,12 +49,12 @@ export function typeRoutes(app: FastifyInstance, services: Services): void {
     },
   );
 
-  app.get('/v1/types', { config: { access: 'consume' }, schema: { tags: ['types'], summary: 'List event types' } }, (request) => ({
+  app.get('/v1/types', { config: { access: 'consume' }, schema: { tags: ['types'], summary: 'List event types', response: { 200: page(ref('EventType'), { type: 'null' }) } } }, (request) => ({
     items: registry.listTypes(tenantOf(request)),
     next: null,
   }));
 
-  app.get<{ Params: { type: string } }>('/v1/types/:type', { config: { access: 'consume' }, schema: { tags: ['types'], summary: 'Show an event type', params: typeParams } }, (request) =>
+  app.get<{ Params: { type: string } }>('/v1/types/:type', { config: { access: 'consume' }, schema: { tags: ['types'], summary: 'Show an event type', params: typeParams, response: { 200: ref('EventType') } } }, (request) =>
     registry.getType(tenantOf(request), request.params.type),
   );
 
@@ -60,7 +62,7 @@ export function typeRoutes(app: FastifyInstance, services: Services): void {
     '/v1/types/:type/versions/:version',
     {
       config: { access: 'consume' },
-      schema: { tags: ['types'], summary: 'Show one schema version (a number or "latest")', params: { type: 'object', properties: { type: { type: 'string' }, version: { type: 'string' } }, required: ['type', 'version'] } },
+      schema: { tags: ['types'], summary: 'Show one schema version (a number or "latest")', params: { type: 'object', properties: { type: { type: 'string' }, version: { type: 'string' } }, required: ['type', 'version'] }, response: { 200: ref('SchemaVersion') } },
     },
     (request) => {
       const raw = request.params.version;
@@ -69,7 +71,7 @@ export function typeRoutes(app: FastifyInstance, services: Services): void {
     },
   );
 
-  app.get<{ Params: { type: string } }>('/v1/types/:type/pipeline', { config: { access: 'consume' }, schema: { tags: ['pipelines'], summary: 'Show a type\'s pipeline (steps, filter, route)', params: typeParams } }, (request) =>
+  app.get<{ Params: { type: string } }>('/v1/types/:type/pipeline', { config: { access: 'consume' }, schema: { tags: ['pipelines'], summary: 'Show a type\'s pipeline (steps, filter, route)', params: typeParams, response: { 200: ref('Pipeline') } } }, (request) =>
     registry.getPipeline(tenantOf(request), request.params.type),
   );
 
@@ -82,6 +84,7 @@ export function typeRoutes(app: FastifyInstance, services: Services): void {
         summary: 'Replace a type\'s pipeline; `{}` removes it. Checked before it is stored (400 invalid_pipeline with every problem)',
         params: typeParams,
         body: { type: 'object' },
+        response: { 200: ref('TypeChange') },
       },
     },
     async (request) => {
@@ -101,6 +104,27 @@ export function typeRoutes(app: FastifyInstance, services: Services): void {
         description: 'Each sample is an event without `type`: `{"data": {...}, "key"?, "subject"?, ...}`. Send `pipeline` to try a draft instead of the stored one.',
         params: typeParams,
         body: { type: 'object', required: ['events'], additionalProperties: false, properties: { events: { type: 'array', maxItems: 100 }, pipeline: { type: 'object' } } },
+        response: {
+          200: {
+            type: 'object',
+            required: ['results'],
+            properties: {
+              results: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  required: ['index', 'outcome'],
+                  properties: {
+                    index: { type: 'integer' },
+                    outcome: { type: 'string', description: 'accepted, filtered or dead-letter' },
+                    outputs: { type: 'array', description: 'what would be stored, per stream' },
+                    error: { type: 'object', description: 'the dead-letter reason: stage, code, message, details' },
+                  },
+                },
+              },
+            },
+          },
+        },
       },
     },
     async (request) => ({ results: await services.pipelines.test(tenantOf(request), request.params.type, request.body.events, request.body.pipeline) }),
