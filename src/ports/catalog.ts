@@ -34,9 +34,14 @@ export interface CatalogChange {
 
 /** Thrown by `put` when `ifAbsent` is set and the entry exists. */
 export class CatalogConflict extends Error {
+  readonly kind: CatalogKind;
+  readonly key: string;
+
   constructor(kind: CatalogKind, key: string) {
     super(`catalog entry ${kind}/${key} already exists`);
     this.name = 'CatalogConflict';
+    this.kind = kind;
+    this.key = key;
   }
 }
 

@@ -43,7 +43,7 @@ void test('Schemathesis finds no 5xx and no answer outside the documented schema
 
   for (const [who, token] of [['a tenant key', key], ['the admin token', adminToken]] as const) {
     const args = ['run', `${s.url}/openapi.json`, '-H', `Authorization: Bearer ${token}`, '--checks', checks.join(','), '--exclude-path', excluded, '--max-examples', '10', '--workers', '2', '--request-timeout', '40', '--seed', process.env.SLUICE_SCHEMATHESIS_SEED ?? '20261205', '--no-color'];
-    const result = await run(schemathesis!, args, 800_000);
+    const result = await run(schemathesis, args, 800_000);
     const summary = result.output.split('\n').filter((line) => /generated|passed|failures?\b/.test(line)).slice(-3).join(' | ');
     assert.equal(result.code, 0, `Schemathesis with ${who} found problems (${summary}):\n${result.output.slice(-8000)}`);
     t.diagnostic(`${who}: ${summary}`);

@@ -12,6 +12,8 @@ import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MultipleErrors, NetworkError, TimeoutError } from '@platformatic/kafka';
 import { toSluiceError } from '../../src/edges/http/error-handler.ts';
+import { toPortError } from '../../src/adapters/kafka/port-errors.ts';
+import { StoreUnavailable } from '../../src/ports/errors.ts';
 import { spawnSluice } from '../helpers/process.ts';
 import { adminToken, tempDir } from '../helpers/sluice.ts';
 import { brokerName, kafkaSkip, kafkaWanted, listening, runKafkaScript, spawnLoggedSluice, timedCall, topicPrefix } from './kafka-faults.ts';
@@ -161,17 +163,21 @@ void test('broker down while running: ingest answers 503 store_unavailable with 
   assert.equal(stored.size, acknowledged.size, 'the stream holds events that were never acknowledged');
 });
 
-void test('Kafka client errors for an unreachable cluster map to 503 store_unavailable with Retry-After, not internal', () => {
+void test('Kafka client errors for an unreachable cluster leave the adapter as StoreUnavailable, answered 503 store_unavailable with Retry-After, not internal', () => {
   const network = new NetworkError('Connection to 127.0.0.1:1 failed.');
   const retried = new MultipleErrors('Listing topics failed.', [network, new NetworkError('again')]);
   const timedOut = new MultipleErrors('Producing failed.', [new TimeoutError('Request timed out.')]);
   for (const error of [network, retried, timedOut, new Error('wrapped', { cause: retried })]) {
-    const mapped = toSluiceError(error);
+    const portError = toPortError(error);
+    assert.ok(portError instanceof StoreUnavailable, error.message);
+    const mapped = toSluiceError(portError);
     assert.equal(mapped.code, 'store_unavailable', error.message);
     assert.equal(mapped.status, 503);
     assert.ok((mapped.retryAfter ?? 0) > 0);
   }
   // Anything else stays an internal error.
-  assert.equal(toSluiceError(new Error('boom')).code, 'internal');
-  assert.equal(toSluiceError(new MultipleErrors('Fetch failed.', [new Error('decoding')])).code, 'internal');
+  assert.equal(toSluiceError(toPortError(new Error('boom')) as Error).code, 'internal');
+  assert.equal(toSluiceError(toPortError(new MultipleErrors('Fetch failed.', [new Error('decoding')])) as Error).code, 'internal');
+  // The HTTP edge knows no Kafka client codes: only the port's error class.
+  assert.equal(toSluiceError(network).code, 'internal');
 });

@@ -11,6 +11,7 @@ import type { KafkaStoreOptions } from './client-options.ts';
 import { resolveKafkaOptions } from './client-options.ts';
 import { KafkaConsumerGroups } from './consumer-groups.ts';
 import { KafkaEventLog } from './event-log.ts';
+import { withPortErrors } from './port-errors.ts';
 import { KafkaSourceReader } from './source-reader.ts';
 import { KafkaStateStore } from './state-store.ts';
 
@@ -31,11 +32,11 @@ export async function openKafkaStore(options: KafkaStoreOptions): Promise<Store>
   const sources = new KafkaSourceReader(resolved);
   const state = new KafkaStateStore(resolved);
   return {
-    log,
-    groups,
-    catalog,
-    sources,
-    state,
+    log: withPortErrors(log),
+    groups: withPortErrors(groups),
+    catalog: withPortErrors(catalog),
+    sources: withPortErrors(sources),
+    state: withPortErrors(state),
     async close() {
       await state.close();
       await sources.close();

@@ -75,12 +75,12 @@ export class SqliteStateStore implements StateStore {
     return Promise.resolve(Number((this.#size.get(namespace) as { n: number }).n));
   }
 
-  refresh(): Promise<void> {
+  refresh(_namespace: string): Promise<void> {
     // Every read goes to the file: nothing is held in memory.
     return Promise.resolve();
   }
 
-  claim(): Promise<void> {
+  claim(_namespace: string): Promise<void> {
     // One process holds the file (locking_mode=EXCLUSIVE): there is no other writer to fence.
     return Promise.resolve();
   }

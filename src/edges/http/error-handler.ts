@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { SluiceError } from '../../domain/errors.ts';
+import { StoreUnavailable } from '../../ports/errors.ts';
 
 /**
  * Turns anything thrown in a route into the one error shape,
@@ -58,20 +59,8 @@ export function toSluiceError(error: FastifyError | Error): SluiceError {
   if (status !== undefined && status >= 400 && status < 500) {
     return new SluiceError(status === 404 ? 'not_found' : status === 415 ? 'unsupported_media_type' : status === 413 ? 'payload_too_large' : 'invalid_request', error.message);
   }
-  if (lostStoreConnection(error)) {
+  if (error instanceof StoreUnavailable) {
     return new SluiceError('store_unavailable', `the store did not answer: ${error.message}`, { retryAfter: 2, cause: error });
   }
   return new SluiceError('internal', 'the server failed to handle the request', { cause: error });
-}
-
-/** Kafka client errors (@platformatic/kafka codes) that mean the cluster could not be reached in time. */
-const unreachableCodes = new Set(['PLT_KFK_NETWORK', 'PLT_KFK_TIMEOUT']);
-
-/** True when the error, its cause or one of its aggregated errors says the store could not be reached. */
-function lostStoreConnection(error: unknown, depth = 0): boolean {
-  if (typeof error !== 'object' || error === null || depth > 5) return false;
-  const { code, cause, errors } = error as { code?: unknown; cause?: unknown; errors?: unknown };
-  if (typeof code === 'string' && unreachableCodes.has(code)) return true;
-  if (Array.isArray(errors) && errors.some((inner) => lostStoreConnection(inner, depth + 1))) return true;
-  return lostStoreConnection(cause, depth + 1);
 }

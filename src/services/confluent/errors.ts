@@ -1,4 +1,5 @@
 import { SluiceError } from '../../domain/errors.ts';
+import { StoreUnavailable } from '../../ports/errors.ts';
 
 /**
  * An error in Confluent Schema Registry's shape: an HTTP status and Confluent's numeric
@@ -33,6 +34,8 @@ export const invalidVersion = (version: string): ConfluentError =>
 /** Maps anything a registry route throws to Confluent's shape; internal errors never leak their message. */
 export function toConfluentError(error: unknown): ConfluentError {
   if (error instanceof ConfluentError) return error;
+  // Confluent's code for a store that did not answer in time.
+  if (error instanceof StoreUnavailable) return new ConfluentError(500, 50002, `Operation timed out: ${error.message}`);
   if (error instanceof SluiceError) {
     switch (error.code) {
       case 'invalid_schema':

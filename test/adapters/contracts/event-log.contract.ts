@@ -182,7 +182,8 @@ export function eventLogContract(name: string, open: OpenPort<EventLog>): void {
     });
 
     void test('a dedupKey, not the id, recognises a repeat, also after reopening', async (t) => {
-      const { port: log, reopen } = await open(t);
+      const opened = await open(t);
+      const log = opened.port;
       const stream = `${uniquePrefix()}.dedupe-key`;
       await log.createStream(stream, 1);
       const first = await log.append([
@@ -190,7 +191,7 @@ export function eventLogContract(name: string, open: OpenPort<EventLog>): void {
         record(stream, 0, 'ce-1', { unique: true, dedupKey: '["/b","ce-1"]' }),
       ]);
       assert.deepEqual(first.map((r) => r.duplicate), [false, false]);
-      const again = await reopen();
+      const again = await opened.reopen();
       const second = await again.append([
         record(stream, 0, 'ce-1', { unique: true, dedupKey: '["/b","ce-1"]' }),
         record(stream, 0, 'ce-1', { unique: true }),

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { CatalogEntry, CatalogKind } from '../../../ports/catalog.ts';
-import type { Call, Notice, Reply, StoreThreadData, Target } from './protocol.ts';
+import type { ArgsOf, Call, MethodOf, Notice, Reply, ResultOf, StoreThreadData, Target } from './protocol.ts';
 import { deserializeError } from './protocol.ts';
 
 // In a checkout Node runs the .ts sources; a published package runs the built .js files.
@@ -43,11 +43,12 @@ export class StoreClient {
     });
   }
 
-  call<T>(target: Target, method: string, ...args: unknown[]): Promise<T> {
+  /** Calls a method of the store thread's adapters; the compiler checks it against the adapter's own signature. */
+  call<T extends Target, M extends MethodOf<T>>(target: T, method: M, ...args: ArgsOf<T, M>): Promise<ResultOf<T, M>> {
     if (this.#failure !== undefined) return Promise.reject(this.#failure);
     const id = this.#nextId++;
     const message: Call = { id, target, method, args };
-    return new Promise<T>((resolve, reject) => {
+    return new Promise<ResultOf<T, M>>((resolve, reject) => {
       this.#pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
       this.#worker.postMessage(message);
     });

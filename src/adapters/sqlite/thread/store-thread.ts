@@ -34,7 +34,7 @@ port.on('message', (message: Call | { close: true }) => {
   const target = targets[message.target] as unknown as Record<string, (...args: unknown[]) => unknown>;
   const method = target[message.method];
   if (typeof method !== 'function') {
-    post({ id: message.id, ok: false, error: { name: 'Error', message: `no method ${message.target}.${message.method}` } });
+    post({ id: message.id, ok: false, error: { kind: 'other', name: 'Error', message: `no method ${message.target}.${message.method}` } });
     return;
   }
   Promise.resolve()

@@ -4,10 +4,10 @@ import { CatalogConflict } from '../../../ports/catalog.ts';
 import type { CommittedOffset, ConsumerGroups, GroupMembers, MemberAssignment } from '../../../ports/consumer-groups.ts';
 import type { AppendRecord, AppendResult, EventLog, LogRecord, StreamInfo } from '../../../ports/event-log.ts';
 import type { StateEntry, StateProgress, StateStore, StateWrite } from '../../../ports/state-store.ts';
-import type { ResultColumns } from '../columns.ts';
 import { fromResultColumns, toColumns } from '../columns.ts';
 import { CatalogState } from '../../catalog-state.ts';
 import { StreamWaiters } from '../stream-waiters.ts';
+import type { ArgsOf, MethodOf, ResultOf } from './protocol.ts';
 import type { StoreClient } from './store-client.ts';
 
 /** The event log, answered by the store thread; readers wait here, on the main thread. */
@@ -52,7 +52,7 @@ export class ThreadedEventLog implements EventLog {
     this.#batch = [];
     if (batch.length === 0) return;
     try {
-      const results = fromResultColumns(await this.#client.call<ResultColumns>('log', 'appendColumns', toColumns(batch.flatMap((pending) => pending.records))));
+      const results = fromResultColumns(await this.#client.call('log', 'appendColumns', toColumns(batch.flatMap((pending) => pending.records))));
       let start = 0;
       for (const pending of batch) {
         pending.resolve(results.slice(start, start + pending.records.length));
@@ -109,7 +109,7 @@ export class ThreadedCatalog implements Catalog {
 
   async put<K extends CatalogKind>(kind: K, key: string, value: CatalogKinds[K], options: { ifAbsent?: boolean } = {}): Promise<CatalogEntry<K>> {
     if (options.ifAbsent === true && this.get(kind, key) !== undefined) throw new CatalogConflict(kind, key);
-    const entry = await this.#client.call<CatalogEntry<K>>('catalog', 'put', kind, key, value, options);
+    const entry = (await this.#client.call('catalog', 'put', kind, key, value, options)) as CatalogEntry<K>;
     this.#state.set(entry);
     return entry;
   }
@@ -178,9 +178,9 @@ export class ThreadedStateStore implements StateStore {
     this.#client = client;
   }
 
-  /** A call the compiler checks against StateStore's own signatures. */
-  #call<M extends Exclude<keyof StateStore, 'close'>>(method: M, ...args: Parameters<StateStore[M]>): ReturnType<StateStore[M]> {
-    return this.#client.call('state', method, ...args) as ReturnType<StateStore[M]>;
+  /** A call the compiler checks against the SQLite state store's own signatures. */
+  #call<M extends MethodOf<'state'>>(method: M, ...args: ArgsOf<'state', M>): Promise<ResultOf<'state', M>> {
+    return this.#client.call('state', method, ...args);
   }
 
   get(namespace: string, keys: readonly string[]): Promise<StateEntry[]> {
