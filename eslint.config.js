@@ -38,6 +38,16 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { patterns: ['**/services/**', '**/edges/**'] }] },
   },
   {
+    // The HTTP edge reaches stores only through services and ports (docs/ARCHITECTURE.md).
+    files: ['src/edges/http/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: ['**/adapters/**', '**/edges/cli/**', '**/cli/**', 'node:sqlite', '@platformatic/kafka'] }] },
+  },
+  {
+    // Configuration is read and applied through services; it knows no store, route or command.
+    files: ['src/edges/config/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: ['**/adapters/**', '**/http/**', '**/cli/**', 'node:sqlite', 'fastify', '@platformatic/kafka'] }] },
+  },
+  {
     // Tests read JSON answers loosely; the assertions are the type check.
     files: ['test/**/*.ts', 'bench/**/*.ts'],
     rules: {
