@@ -56,7 +56,8 @@ function profileTarget(raw: string | undefined): ProfileTarget | undefined {
 export function readSettings(env: NodeJS.ProcessEnv): Settings {
   const quick = env.BENCH_QUICK === '1' || env.BENCH_QUICK === 'true';
   const only = env.BENCH_ONLY === undefined || env.BENCH_ONLY === '' ? undefined : new Set(env.BENCH_ONLY.split(',').map((s) => s.trim()));
-  for (const id of only ?? []) if (!(scenarioIds as readonly string[]).includes(id)) throw new Error(`BENCH_ONLY: unknown scenario "${id}" (expected ${scenarioIds.join(', ')})`);
+  for (const id of only ?? [])
+    if (!(scenarioIds as readonly string[]).includes(id)) throw new Error(`BENCH_ONLY: unknown scenario "${id}" (expected ${scenarioIds.join(', ')})`);
   return {
     quick,
     seconds: integer(env, 'BENCH_SECONDS', quick ? 1 : 5, 0.2, 600),
@@ -139,7 +140,10 @@ export interface SluiceUnderTest {
  * Starts a fresh Sluice process on a new data directory and sets up, over the HTTP API,
  * the bench tenant, a key and the `orders` type; checks that sample events are accepted.
  */
-export async function startSluice(bench: Bench, options: { execArgv?: string[]; profileDir?: string; pipeline?: unknown; env?: Record<string, string>; startTimeoutMs?: number } = {}): Promise<SluiceUnderTest> {
+export async function startSluice(
+  bench: Bench,
+  options: { execArgv?: string[]; profileDir?: string; pipeline?: unknown; env?: Record<string, string>; startTimeoutMs?: number } = {},
+): Promise<SluiceUnderTest> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sluice-bench-'));
   const removeDataDir = trackTempDir(dataDir);
   let server: Spawned;
@@ -157,7 +161,11 @@ export async function startSluice(bench: Bench, options: { execArgv?: string[]; 
     throw error;
   }
   const call = async (method: string, path: string, token: string, body?: unknown): Promise<{ status: number; body: any }> => {
-    const init: RequestInit = { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, signal: AbortSignal.timeout(15_000) };
+    const init: RequestInit = {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      signal: AbortSignal.timeout(15_000),
+    };
     if (body !== undefined) init.body = JSON.stringify(body);
     const response = await fetch(`${server.url}${path}`, init);
     const text = await response.text();
@@ -172,7 +180,10 @@ export async function startSluice(bench: Bench, options: { execArgv?: string[]; 
   };
   try {
     expect('create tenant', await call('POST', '/v1/tenants', bench.adminToken, { id: benchTenant, name: 'Benchmark' }), 201);
-    const created = await call('POST', `/v1/tenants/${benchTenant}/keys`, bench.adminToken, { scopes: ['produce', 'consume', 'manage'], description: 'benchmark' });
+    const created = await call('POST', `/v1/tenants/${benchTenant}/keys`, bench.adminToken, {
+      scopes: ['produce', 'consume', 'manage'],
+      description: 'benchmark',
+    });
     expect('create key', created, 201);
     const key = created.body.key as string;
     const definition: Record<string, unknown> = { schema: orderSchema, partitions: benchPartitions, partitionKey };
@@ -188,7 +199,18 @@ export async function startSluice(bench: Bench, options: { execArgv?: string[]; 
       expect('read stream', answer, 200);
       return answer.body.items as { data: unknown }[];
     };
-    return { url: server.url, pid: server.pid, key, dataDir, storedEvents, readEvents, diskBytes: () => directoryBytes(dataDir), rss: () => readRss(server.pid), stderr: () => server.stderr(), stop };
+    return {
+      url: server.url,
+      pid: server.pid,
+      key,
+      dataDir,
+      storedEvents,
+      readEvents,
+      diskBytes: () => directoryBytes(dataDir),
+      rss: () => readRss(server.pid),
+      stderr: () => server.stderr(),
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;

@@ -42,7 +42,8 @@ function ingest(spec: IngestLoadSpec): Promise<LoadResult> {
     inspect: (status, body) => {
       if (!spec.okStatuses.includes(status)) return;
       const accepted = (JSON.parse(body.toString('utf8')) as { accepted?: unknown }).accepted;
-      if (accepted !== spec.eventsPerRequest) throw new Error(`expected ${spec.eventsPerRequest} accepted, got ${String(accepted)}: ${body.toString('utf8', 0, 500)}`);
+      if (accepted !== spec.eventsPerRequest)
+        throw new Error(`expected ${spec.eventsPerRequest} accepted, got ${String(accepted)}: ${body.toString('utf8', 0, 500)}`);
     },
   };
   if (spec.durationMs !== undefined) load.durationMs = spec.durationMs;

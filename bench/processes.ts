@@ -18,7 +18,11 @@ export interface Spawned {
  * Starts `node <args>` and waits for the JSON line `{"url":...}` it prints once it
  * listens; fails if it exits first or takes longer than `timeoutMs`.
  */
-export async function spawnServer(name: string, args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; execArgv?: string[]; timeoutMs?: number } = {}): Promise<Spawned> {
+export async function spawnServer(
+  name: string,
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; execArgv?: string[]; timeoutMs?: number } = {},
+): Promise<Spawned> {
   const timeoutMs = options.timeoutMs ?? 30_000;
   const child = spawn(process.execPath, [...(options.execArgv ?? []), ...args], {
     env: options.env ?? process.env,

@@ -46,9 +46,15 @@ const log = (message: string): void => void process.stderr.write(`${message}\n`)
 /** Where the inclusive time of a profile goes: validation, the pipeline, and their caller. */
 const pipelineGroups = [
   { name: 'runPipeline and all it calls (src/domain/pipeline.ts)', holds: (area: string) => area === 'src/domain/pipeline.ts' },
-  { name: 'schema validation (src/services/schemas/json-schema.ts, ajv)', holds: (area: string) => area === 'src/services/schemas/json-schema.ts' || area === 'ajv' || area === 'ajv-formats' },
+  {
+    name: 'schema validation (src/services/schemas/json-schema.ts, ajv)',
+    holds: (area: string) => area === 'src/services/schemas/json-schema.ts' || area === 'ajv' || area === 'ajv-formats',
+  },
   { name: 'transform steps (src/domain/transforms/)', holds: (area: string) => area.startsWith('src/domain/transforms/') },
-  { name: 'filter and route (src/domain/pipeline-config.ts, patterns)', holds: (area: string) => area === 'src/domain/pipeline-config.ts' || area.startsWith('src/domain/patterns/') },
+  {
+    name: 'filter and route (src/domain/pipeline-config.ts, patterns)',
+    holds: (area: string) => area === 'src/domain/pipeline-config.ts' || area.startsWith('src/domain/patterns/'),
+  },
 ];
 
 /** On Kafka, also the way in (HTTP or a source) and the way out (the event log, the client). */
@@ -100,7 +106,9 @@ try {
     runId: (label) => `${label}-${process.pid}-${++runs}`,
     facts: {},
   };
-  log(`bench: ${host.nproc} CPUs, Node ${host.node}, events ~${bench.eventBytes} bytes; ${settings.quick ? 'QUICK smoke run' : 'full run'}: ${settings.rounds} × ${settings.seconds} s rounds`);
+  log(
+    `bench: ${host.nproc} CPUs, Node ${host.node}, events ~${bench.eventBytes} bytes; ${settings.quick ? 'QUICK smoke run' : 'full run'}: ${settings.rounds} × ${settings.seconds} s rounds`,
+  );
 
   if (settings.profile !== undefined) {
     await profileSluice(bench, settings.profile);

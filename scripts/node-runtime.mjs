@@ -28,11 +28,19 @@ const [mode, command, ...args] = process.argv.slice(2);
 if (mode === 'install') {
   // In a published package (no src/), installing Node is the user's business, not ours.
   if (recent || !existsSync(join(root, 'src')) || existsSync(join(runtimeBin, 'node'))) process.exit(0);
-  process.stderr.write(`${needs}; this is Node.js ${process.versions.node}. Installing ${runtimePackage}@24 from the npm registry into .node/ for npm start and npm test.\n`);
+  process.stderr.write(
+    `${needs}; this is Node.js ${process.versions.node}. Installing ${runtimePackage}@24 from the npm registry into .node/ for npm start and npm test.\n`,
+  );
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const installed = spawnSync(npm, ['install', '--prefix', join(root, '.node'), '--no-save', '--no-audit', '--no-fund', '--ignore-scripts', `${runtimePackage}@24`], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const installed = spawnSync(
+    npm,
+    ['install', '--prefix', join(root, '.node'), '--no-save', '--no-audit', '--no-fund', '--ignore-scripts', `${runtimePackage}@24`],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
   if (installed.status !== 0 || !existsSync(join(runtimeBin, 'node'))) {
-    fail(`Could not install ${runtimePackage}@24 from the npm registry. Install Node.js 22.22 or newer (https://nodejs.org/en/download), put it first on your PATH, and run npm install again.`);
+    fail(
+      `Could not install ${runtimePackage}@24 from the npm registry. Install Node.js 22.22 or newer (https://nodejs.org/en/download), put it first on your PATH, and run npm install again.`,
+    );
   }
   process.exit(0);
 }
@@ -41,7 +49,9 @@ if (mode !== 'run' || command === undefined) fail('usage: node scripts/node-runt
 let env = process.env;
 if (!recent) {
   if (!existsSync(join(runtimeBin, 'node'))) {
-    fail(`${needs}; this is Node.js ${process.versions.node} (${process.execPath}). Run npm install (it fetches Node 24 from the npm registry into .node/), or install Node.js 22.22 or newer and put it first on your PATH.`);
+    fail(
+      `${needs}; this is Node.js ${process.versions.node} (${process.execPath}). Run npm install (it fetches Node 24 from the npm registry into .node/), or install Node.js 22.22 or newer and put it first on your PATH.`,
+    );
   }
   process.stderr.write(`Node.js ${process.versions.node} is too old for Sluice: running on the Node.js in .node/ instead.\n`);
   env = { ...process.env, PATH: `${runtimeBin}${delimiter}${process.env.PATH ?? ''}` };

@@ -46,21 +46,29 @@ export async function createSluice(config: Readonly<SluiceConfig>, options: { lo
   const store = config.kafka === undefined ? await openSqliteStore(config.dataDir) : await openKafkaStoreWhenReachable(config.kafka, logger);
   const metrics = createMetrics();
   const webhooks = createWebhookClient({ allowPrivateNetworks: config.delivery.allowPrivateNetworks });
-  const sinkProducer = new KafkaSinkProducer({ allowPrivateNetworks: config.delivery.allowPrivateNetworks, ...(config.kafka === undefined ? {} : { home: { brokers: config.kafka.brokers, topicPrefix: config.kafka.topicPrefix } }) });
-  const archive = new LocalArchiveFiles(config.delivery.archiveDir ?? join(config.dataDir, 'archive'));
-  const services = createServices(store, metrics.telemetry, { webhooks, sinkProducer, archive }, {
-    adminToken: admin.token,
-    maxPendingEvents: config.limits.maxPendingEvents,
-    sessionTimeoutMs: config.groups.sessionTimeoutMs,
-    maxDepth: config.limits.maxDepth,
-    subscriptions: {
-      allowPrivateNetworks: config.delivery.allowPrivateNetworks,
-      maxInFlight: config.delivery.maxInFlight,
-      maxInFlightPerTenant: config.delivery.maxInFlightPerTenant,
-      sessionTimeoutMs: config.delivery.sessionTimeoutMs,
-      rotationGraceMs: 24 * 3_600_000,
-    },
+  const sinkProducer = new KafkaSinkProducer({
+    allowPrivateNetworks: config.delivery.allowPrivateNetworks,
+    ...(config.kafka === undefined ? {} : { home: { brokers: config.kafka.brokers, topicPrefix: config.kafka.topicPrefix } }),
   });
+  const archive = new LocalArchiveFiles(config.delivery.archiveDir ?? join(config.dataDir, 'archive'));
+  const services = createServices(
+    store,
+    metrics.telemetry,
+    { webhooks, sinkProducer, archive },
+    {
+      adminToken: admin.token,
+      maxPendingEvents: config.limits.maxPendingEvents,
+      sessionTimeoutMs: config.groups.sessionTimeoutMs,
+      maxDepth: config.limits.maxDepth,
+      subscriptions: {
+        allowPrivateNetworks: config.delivery.allowPrivateNetworks,
+        maxInFlight: config.delivery.maxInFlight,
+        maxInFlightPerTenant: config.delivery.maxInFlightPerTenant,
+        sessionTimeoutMs: config.delivery.sessionTimeoutMs,
+        rotationGraceMs: 24 * 3_600_000,
+      },
+    },
+  );
   if (config.declarations !== undefined) {
     const applied = await applyDeclarations(services, config.declarations).catch(async (error: unknown) => {
       await webhooks.close();

@@ -24,23 +24,29 @@ async function call(sluice: SluiceUnderTest, method: string, path: string, body:
 
 function counts(bench: Bench): { events: number; keys: number; open: number } {
   const events = Number(process.env.BENCH_CORRELATION_EVENTS ?? (bench.settings.quick ? 50_000 : 1_000_000));
-  if (!Number.isInteger(events) || events < 5000) throw new Error(`BENCH_CORRELATION_EVENTS=${process.env.BENCH_CORRELATION_EVENTS}: expected an integer ≥ 5000`);
+  if (!Number.isInteger(events) || events < 5000)
+    throw new Error(`BENCH_CORRELATION_EVENTS=${process.env.BENCH_CORRELATION_EVENTS}: expected an integer ≥ 5000`);
   const keys = Math.floor(events / types.length);
   const open = Number(process.env.BENCH_CORRELATION_OPEN ?? (bench.settings.quick ? 50_000 : 1_000_000));
-  if (!Number.isInteger(open) || open < keys) throw new Error(`BENCH_CORRELATION_OPEN=${process.env.BENCH_CORRELATION_OPEN}: expected an integer ≥ ${keys} (the transactions of the join)`);
+  if (!Number.isInteger(open) || open < keys)
+    throw new Error(`BENCH_CORRELATION_OPEN=${process.env.BENCH_CORRELATION_OPEN}: expected an integer ≥ ${keys} (the transactions of the join)`);
   return { events, keys, open };
 }
 
 async function setUp(sluice: SluiceUnderTest): Promise<void> {
   const schema = { type: 'object', required: ['transaction'], properties: { transaction: { type: 'string' }, amount: { type: 'number' } } };
   for (const type of [...types, never]) await call(sluice, 'PUT', `/v1/types/${type}`, { schema, partitionKey: '/transaction', partitions: 4 }, 201);
-  for (const type of ['Events_Aggregated', 'Events_Expired']) await call(sluice, 'PUT', `/v1/types/${type}`, { schema: { type: 'object' }, partitionKey: '/key' }, 201);
+  for (const type of ['Events_Aggregated', 'Events_Expired'])
+    await call(sluice, 'PUT', `/v1/types/${type}`, { schema: { type: 'object' }, partitionKey: '/key' }, 201);
 }
 
 /** Stores one event of the first type for each of `count` more transactions (not timed). */
 async function fillFirstType(sluice: SluiceUnderTest, count: number, prefix: string): Promise<void> {
   for (let sent = 0; sent < count; sent += 2000) {
-    const lines = Array.from({ length: Math.min(2000, count - sent) }, (_, i) => `{"type":"${types[0]}","data":{"transaction":"${prefix}${sent + i}","amount":${i % 100}}}`);
+    const lines = Array.from(
+      { length: Math.min(2000, count - sent) },
+      (_, i) => `{"type":"${types[0]}","data":{"transaction":"${prefix}${sent + i}","amount":${i % 100}}}`,
+    );
     await call(sluice, 'POST', '/v1/events', lines.join('\n'), 200);
   }
 }
@@ -74,23 +80,42 @@ async function running(sluice: SluiceUnderTest, name: string): Promise<void> {
  * Creates a correlation from the earliest record and waits until `done` says so; answers the
  * seconds from when it started running (on Kafka, after its session-timeout wait) to done.
  */
-async function drain(sluice: SluiceUnderTest, name: string, definition: object, done: (status: { open: number; counts: { complete: number } }) => boolean, timeoutMs: number): Promise<number> {
+async function drain(
+  sluice: SluiceUnderTest,
+  name: string,
+  definition: object,
+  done: (status: { open: number; counts: { complete: number } }) => boolean,
+  timeoutMs: number,
+): Promise<number> {
   // Every transaction stays open until its last type arrives: room for all of them (the default limit is 100,000).
   const limits = { maxOpenInstances: 10_000_000 };
-  await call(sluice, 'PUT', `/v1/correlations/${name}`, { ...definition, limits, start: 'earliest', emit: { complete: 'Events_Aggregated', expired: 'Events_Expired' } }, 201);
+  await call(
+    sluice,
+    'PUT',
+    `/v1/correlations/${name}`,
+    { ...definition, limits, start: 'earliest', emit: { complete: 'Events_Aggregated', expired: 'Events_Expired' } },
+    201,
+  );
   await running(sluice, name);
   const started = performance.now();
   for (;;) {
     const status = await call(sluice, 'GET', `/v1/correlations/${name}`, undefined, 200);
     if (done(status)) return (performance.now() - started) / 1000;
-    if (performance.now() - started > timeoutMs) throw new Error(`correlation ${name} did not finish in ${timeoutMs / 1000} s: open ${status.open}, counts ${JSON.stringify(status.counts)}`);
+    if (performance.now() - started > timeoutMs)
+      throw new Error(`correlation ${name} did not finish in ${timeoutMs / 1000} s: open ${status.open}, counts ${JSON.stringify(status.counts)}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
 /** Timer lateness: transactions left incomplete, each expiring 2 s after its last event; how late the expired aggregate is stored. */
 async function lateness(sluice: SluiceUnderTest, samples: number): Promise<number[]> {
-  await call(sluice, 'PUT', '/v1/correlations/timers', { types, key: '/transaction', timeout: `${lateTimeoutMs / 1000}s`, start: 'latest', emit: { complete: 'Events_Aggregated', expired: 'Events_Expired' } }, 201);
+  await call(
+    sluice,
+    'PUT',
+    '/v1/correlations/timers',
+    { types, key: '/transaction', timeout: `${lateTimeoutMs / 1000}s`, start: 'latest', emit: { complete: 'Events_Aggregated', expired: 'Events_Expired' } },
+    201,
+  );
   await running(sluice, 'timers');
   const prefix = `late-${randomBytes(3).toString('hex')}-`;
   for (let sent = 0; sent < samples; sent += 100) {
@@ -123,20 +148,45 @@ async function onEngine(bench: Bench, engine: 'SQLite' | 'Kafka', sluice: Sluice
   await fill(sluice, keys, 'tx-');
   const seconds = await drain(sluice, 'joined', { types, key: '/transaction', timeout: '10m' }, (s) => s.counts.complete >= keys, 600_000);
   const rate = events / seconds;
-  details.push(`${engine}: ${format.int(events)} events joined into ${format.int(keys)} complete aggregates in ${seconds.toFixed(1)} s = ${format.int(rate)} events/s`);
+  details.push(
+    `${engine}: ${format.int(events)} events joined into ${format.int(keys)} complete aggregates in ${seconds.toFixed(1)} s = ${format.int(rate)} events/s`,
+  );
   // The first type's events of the join's transactions and of more, each waiting for a type no event has.
   await fillFirstType(sluice, open - keys, 'open-');
   const rssBefore = readRss(sluice.pid);
   const openSeconds = await drain(sluice, 'waiting', { types: [types[0], never], key: '/transaction', timeout: '1h' }, (s) => s.open >= open, 900_000);
   const rssAfter = readRss(sluice.pid);
-  details.push(`${engine}: ${format.int(open)} instances of one event each left open (waiting for ${never}) in ${openSeconds.toFixed(1)} s; RSS ${format.mb(rssBefore)} before, ${format.mb(rssAfter)} with them open (${format.int(((rssAfter - rssBefore) / open) | 0)} bytes per instance)`);
+  details.push(
+    `${engine}: ${format.int(open)} instances of one event each left open (waiting for ${never}) in ${openSeconds.toFixed(1)} s; RSS ${format.mb(rssBefore)} before, ${format.mb(rssAfter)} with them open (${format.int(((rssAfter - rssBefore) / open) | 0)} bytes per instance)`,
+  );
   const late = distribution(await lateness(sluice, bench.settings.quick ? 500 : 2000));
   details.push(`${engine}: timer lateness over ${late.count} expirations: p50 ${format.ms(late.p50)}, p99 ${format.ms(late.p99)}, max ${format.ms(late.max)}`);
   bench.log(`    ${details.slice(-3).join('\n    ')}`);
   return [
-    { metric: `${engine}: events/s joined (5 types, ${format.int(keys)} keys)`, floor: '', sluice: format.int(rate), ratio: '', target: 'reported', verdict: '' },
-    { metric: `${engine}: RSS with ${format.int(open)} open instances`, floor: format.mb(rssBefore), sluice: format.mb(rssAfter), ratio: '', target: 'reported', verdict: '' },
-    { metric: `${engine}: timer lateness p99 (timeout 2 s)`, floor: '', sluice: format.ms(late.p99), ratio: '', target: '≤ 1000 ms', verdict: late.p99 <= 1000 ? 'met' : 'missed' },
+    {
+      metric: `${engine}: events/s joined (5 types, ${format.int(keys)} keys)`,
+      floor: '',
+      sluice: format.int(rate),
+      ratio: '',
+      target: 'reported',
+      verdict: '',
+    },
+    {
+      metric: `${engine}: RSS with ${format.int(open)} open instances`,
+      floor: format.mb(rssBefore),
+      sluice: format.mb(rssAfter),
+      ratio: '',
+      target: 'reported',
+      verdict: '',
+    },
+    {
+      metric: `${engine}: timer lateness p99 (timeout 2 s)`,
+      floor: '',
+      sluice: format.ms(late.p99),
+      ratio: '',
+      target: '≤ 1000 ms',
+      verdict: late.p99 <= 1000 ? 'met' : 'missed',
+    },
   ];
 }
 

@@ -52,7 +52,9 @@ export async function deliveryScenario(bench: Bench): Promise<ScenarioReport> {
         (mode === 'single' ? singles : batches).sluice.push(measured);
         const rate = (t: Throughput): string => format.int(t.records / t.seconds);
         bench.log(`    round ${round + 1} ${mode.padEnd(6)} floor ${rate(floor)} records/s, sluice ${rate(measured)} records/s`);
-        details.push(`round ${round + 1}, ${mode === 'single' ? 'one record per request' : `batches of ${batchSize}`}: bare loop ${rate(floor)} records/s (${format.int(floor.records)} in ${floor.seconds.toFixed(2)} s), Sluice ${rate(measured)} records/s (${format.int(measured.records)} in ${measured.seconds.toFixed(2)} s)`);
+        details.push(
+          `round ${round + 1}, ${mode === 'single' ? 'one record per request' : `batches of ${batchSize}`}: bare loop ${rate(floor)} records/s (${format.int(floor.records)} in ${floor.seconds.toFixed(2)} s), Sluice ${rate(measured)} records/s (${format.int(measured.records)} in ${measured.seconds.toFixed(2)} s)`,
+        );
       }
     }
     latency = await latencyRounds(bench, api, agent, receiver.url, pool);
@@ -69,15 +71,38 @@ export async function deliveryScenario(bench: Bench): Promise<ScenarioReport> {
   ] as const) {
     const floor = rateOf(results.floor);
     const ours = rateOf(results.sluice);
-    rows.push({ metric: label, floor: format.int(floor), sluice: format.int(ours), ratio: format.ratio(ours / floor), target: `≥ ${format.int(target)}`, verdict: verdict(ours >= target) });
+    rows.push({
+      metric: label,
+      floor: format.int(floor),
+      sluice: format.int(ours),
+      ratio: format.ratio(ours / floor),
+      target: `≥ ${format.int(target)}`,
+      verdict: verdict(ours >= target),
+    });
     if (ours < target) misses.push(`delivery: ${label} ${format.int(ours)} < ${format.int(target)}`);
   }
   const ours = distribution(latency.sluice);
   const bare = distribution(latency.floor);
-  rows.push({ metric: 'append → delivery p50', floor: format.ms(bare.p50), sluice: format.ms(ours.p50), ratio: format.ratio(ours.p50 / bare.p50), target: '', verdict: '' });
-  rows.push({ metric: 'append → delivery p99', floor: format.ms(bare.p99), sluice: format.ms(ours.p99), ratio: format.ratio(ours.p99 / bare.p99), target: `≤ ${latencyP99TargetMs} ms`, verdict: verdict(ours.p99 <= latencyP99TargetMs) });
+  rows.push({
+    metric: 'append → delivery p50',
+    floor: format.ms(bare.p50),
+    sluice: format.ms(ours.p50),
+    ratio: format.ratio(ours.p50 / bare.p50),
+    target: '',
+    verdict: '',
+  });
+  rows.push({
+    metric: 'append → delivery p99',
+    floor: format.ms(bare.p99),
+    sluice: format.ms(ours.p99),
+    ratio: format.ratio(ours.p99 / bare.p99),
+    target: `≤ ${latencyP99TargetMs} ms`,
+    verdict: verdict(ours.p99 <= latencyP99TargetMs),
+  });
   if (!(ours.p99 <= latencyP99TargetMs)) misses.push(`delivery: latency p99 ${format.ms(ours.p99)} > ${latencyP99TargetMs} ms`);
-  details.push(`latency: ${format.int(latency.sluice.length)} events through Sluice, ${format.int(latency.floor.length)} bare posts; Sluice max ${format.ms(ours.max)}; bare max ${format.ms(bare.max)}`);
+  details.push(
+    `latency: ${format.int(latency.sluice.length)} events through Sluice, ${format.int(latency.floor.length)} bare posts; Sluice max ${format.ms(ours.max)}; bare max ${format.ms(bare.max)}`,
+  );
   return {
     title: '9. Push delivery to a local webhook receiver',
     columns: { floor: 'bare undici loop', sluice: 'Sluice' },
@@ -133,7 +158,15 @@ async function waitForRecords(url: string, n: number, timeoutMs: number): Promis
 
 /** Stores `n` events while the round's subscription is paused, resumes it, and times the delivery. */
 async function sluiceRound(api: Api, receiverUrl: string, pool: EventPool, n: number, size: number, name: string): Promise<Throughput> {
-  await expectOk('create subscription', api.call('PUT', `/v1/subscriptions/${name}`, { types: [benchType], start: 'latest', destination: { url: `${receiverUrl}/hook` }, delivery: { batchSize: size, maxInFlight: perPartitionInFlight } }));
+  await expectOk(
+    'create subscription',
+    api.call('PUT', `/v1/subscriptions/${name}`, {
+      types: [benchType],
+      start: 'latest',
+      destination: { url: `${receiverUrl}/hook` },
+      delivery: { batchSize: size, maxInFlight: perPartitionInFlight },
+    }),
+  );
   await expectOk('pause', api.call('POST', `/v1/subscriptions/${name}/pause`));
   for (let sent = 0; sent < n; sent += 1000) {
     const events = pool.tails.slice(0, Math.min(1000, n - sent)).map((tail) => `{${tail}`);
@@ -156,7 +189,9 @@ function cloudEventBody(pool: EventPool, i: number, id = `e-${i}`): string {
 
 /** Posts `n` records to the receiver, `size` per request, `concurrency` requests at a time. */
 async function bareLoop(agent: Agent, receiverUrl: string, pool: EventPool, n: number, size: number): Promise<Throughput> {
-  const bodies = Array.from({ length: 200 }, (_, i) => (size === 1 ? cloudEventBody(pool, i) : `[${Array.from({ length: size }, (_, j) => cloudEventBody(pool, i * size + j)).join(',')}]`));
+  const bodies = Array.from({ length: 200 }, (_, i) =>
+    size === 1 ? cloudEventBody(pool, i) : `[${Array.from({ length: size }, (_, j) => cloudEventBody(pool, i * size + j)).join(',')}]`,
+  );
   const contentType = size === 1 ? 'application/cloudevents+json' : 'application/cloudevents-batch+json';
   await resetReceiver(receiverUrl);
   const requests = Math.ceil(n / size);
@@ -165,7 +200,12 @@ async function bareLoop(agent: Agent, receiverUrl: string, pool: EventPool, n: n
   const lane = async (): Promise<void> => {
     while (next < requests) {
       const i = next++;
-      const answer = await request(`${receiverUrl}/hook`, { method: 'POST', dispatcher: agent, headers: { 'content-type': contentType }, body: bodies[i % bodies.length]! });
+      const answer = await request(`${receiverUrl}/hook`, {
+        method: 'POST',
+        dispatcher: agent,
+        headers: { 'content-type': contentType },
+        body: bodies[i % bodies.length]!,
+      });
       await answer.body.dump();
     }
   };
@@ -199,7 +239,15 @@ async function latencies(receiverUrl: string, from: ReadonlyMap<string, number>)
 async function latencyRounds(bench: Bench, api: Api, agent: Agent, receiverUrl: string, pool: EventPool): Promise<{ sluice: number[]; floor: number[] }> {
   const seconds = bench.settings.seconds * bench.settings.rounds;
   const ticks = Math.round((seconds * latencyRate) / 10);
-  await expectOk('create subscription', api.call('PUT', '/v1/subscriptions/latency', { types: [benchType], start: 'latest', destination: { url: `${receiverUrl}/hook` }, delivery: { maxInFlight: perPartitionInFlight } }));
+  await expectOk(
+    'create subscription',
+    api.call('PUT', '/v1/subscriptions/latency', {
+      types: [benchType],
+      start: 'latest',
+      destination: { url: `${receiverUrl}/hook` },
+      delivery: { maxInFlight: perPartitionInFlight },
+    }),
+  );
   await new Promise((resolve) => setTimeout(resolve, 1500)); // the subscription's partitions are assigned
   await resetReceiver(receiverUrl);
   const answered = new Map<string, number>();
@@ -225,7 +273,9 @@ async function latencyRounds(bench: Bench, api: Api, agent: Agent, receiverUrl: 
       const id = `lat-f${tick * 10 + j}`;
       const body = cloudEventBody(pool, tick * 10 + j, id);
       sent.set(id, now());
-      return request(`${receiverUrl}/hook`, { method: 'POST', dispatcher: agent, headers: { 'content-type': 'application/cloudevents+json' }, body }).then((answer) => answer.body.dump());
+      return request(`${receiverUrl}/hook`, { method: 'POST', dispatcher: agent, headers: { 'content-type': 'application/cloudevents+json' }, body }).then(
+        (answer) => answer.body.dump(),
+      );
     }),
   );
   const floor = await latencies(receiverUrl, sent);

@@ -72,10 +72,15 @@ export async function batchedIngest(bench: Bench): Promise<ScenarioReport> {
         target: '',
         verdict: '',
       });
-      if (!met) misses.push(`batched ingest ${variant}: ${format.int(sluiceRate)} events/s < ${format.int(batchTarget)} (${format.ratio(sluiceRate / floorRate)} of the floor)`);
+      if (!met)
+        misses.push(
+          `batched ingest ${variant}: ${format.int(sluiceRate)} events/s < ${format.int(batchTarget)} (${format.ratio(sluiceRate / floorRate)} of the floor)`,
+        );
       const unit = (result: (typeof measured.floor)[number]['result']): string => `${format.int(requestsPerSecond(result) * perRequest)} events/s`;
       details.push(...roundDetails(`floor, ${variant},`, measured.floor, unit), ...roundDetails(`Sluice, ${variant},`, measured.sluice, unit));
-      details.push(`Sluice, ${variant}: ${format.int(stored)} events stored, ${format.int(acknowledged)} acknowledged (${stored === acknowledged ? 'equal' : 'MISMATCH'}); data directory ${format.mb(sluice.diskBytes())}`);
+      details.push(
+        `Sluice, ${variant}: ${format.int(stored)} events stored, ${format.int(acknowledged)} acknowledged (${stored === acknowledged ? 'equal' : 'MISMATCH'}); data directory ${format.mb(sluice.diskBytes())}`,
+      );
       if (stored !== acknowledged) misses.push(`batched ingest ${variant}: ${stored} events stored but ${acknowledged} acknowledged`);
       for (const problem of failuresOf(measured.sluice, measured.warmup)) misses.push(`batched ingest ${variant}: ${problem}`);
     } finally {

@@ -44,12 +44,30 @@ export async function singleIngest(bench: Bench): Promise<ScenarioReport> {
     const ratio = sluiceRate / floorRate;
     const p99 = p(measured.sluice, 'p99');
     rows.push(
-      { metric: 'requests/s', floor: format.int(floorRate), sluice: format.int(sluiceRate), ratio: format.ratio(ratio), target: `≥ ${singleRatioTarget}× floor`, verdict: verdict(ratio >= singleRatioTarget) },
+      {
+        metric: 'requests/s',
+        floor: format.int(floorRate),
+        sluice: format.int(sluiceRate),
+        ratio: format.ratio(ratio),
+        target: `≥ ${singleRatioTarget}× floor`,
+        verdict: verdict(ratio >= singleRatioTarget),
+      },
       { metric: 'p50', floor: format.ms(p(measured.floor, 'p50')), sluice: format.ms(p(measured.sluice, 'p50')), ratio: '', target: '', verdict: '' },
-      { metric: 'p99', floor: format.ms(p(measured.floor, 'p99')), sluice: format.ms(p99), ratio: '', target: `≤ ${singleP99TargetMs} ms`, verdict: verdict(p99 <= singleP99TargetMs) },
+      {
+        metric: 'p99',
+        floor: format.ms(p(measured.floor, 'p99')),
+        sluice: format.ms(p99),
+        ratio: '',
+        target: `≤ ${singleP99TargetMs} ms`,
+        verdict: verdict(p99 <= singleP99TargetMs),
+      },
     );
-    if (ratio < singleRatioTarget) misses.push(`single-event ingest: ${format.int(sluiceRate)} requests/s is ${format.ratio(ratio)} of the floor's ${format.int(floorRate)} (target ≥ ${singleRatioTarget}×)`);
-    if (!(p99 <= singleP99TargetMs)) misses.push(`single-event ingest: p99 ${format.ms(p99)} > ${singleP99TargetMs} ms at ${settings.singleConnections} connections`);
+    if (ratio < singleRatioTarget)
+      misses.push(
+        `single-event ingest: ${format.int(sluiceRate)} requests/s is ${format.ratio(ratio)} of the floor's ${format.int(floorRate)} (target ≥ ${singleRatioTarget}×)`,
+      );
+    if (!(p99 <= singleP99TargetMs))
+      misses.push(`single-event ingest: p99 ${format.ms(p99)} > ${singleP99TargetMs} ms at ${settings.singleConnections} connections`);
     const unit = (result: (typeof measured.floor)[number]['result']): string => `${format.int(requestsPerSecond(result))} requests/s`;
     details.push(...roundDetails('floor', measured.floor, unit), ...roundDetails('Sluice', measured.sluice, unit));
     details.push(`Sluice: ${format.int(stored)} events stored, ${format.int(acknowledged)} acknowledged (${stored === acknowledged ? 'equal' : 'MISMATCH'})`);

@@ -50,21 +50,43 @@ async function fillStream(sluice: SluiceUnderTest, pool: EventPool, count: numbe
   for (let sent = 0; sent < count; sent += 500) {
     const size = Math.min(500, count - sent);
     const body = `[${Array.from({ length: size }, (_, i) => `{${pool.tails[(sent + i) % pool.tails.length]!}`).join(',')}]`;
-    const response = await fetch(`${sluice.url}/v1/events`, { method: 'POST', headers: { authorization: `Bearer ${sluice.key}`, 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(60_000) });
+    const response = await fetch(`${sluice.url}/v1/events`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${sluice.key}`, 'content-type': 'application/json' },
+      body,
+      signal: AbortSignal.timeout(60_000),
+    });
     if (response.status !== 200) throw new Error(`fill stream: HTTP ${response.status} ${(await response.text()).slice(0, 300)}`);
   }
 }
 
 async function recordsIn(admin: Admin, topic: string): Promise<number> {
-  const [listed] = await admin.listOffsets({ topics: [{ name: topic, partitions: Array.from({ length: benchPartitions }, (_, partitionIndex) => ({ partitionIndex, timestamp: -1n })) }] });
+  const [listed] = await admin.listOffsets({
+    topics: [{ name: topic, partitions: Array.from({ length: benchPartitions }, (_, partitionIndex) => ({ partitionIndex, timestamp: -1n })) }],
+  });
   return (listed?.partitions ?? []).reduce((sum, p) => sum + Number(p.offset), 0);
 }
 
 /** Sluice's side: a sink from the stream's beginning to `out`, timed until `out` holds every record. */
-async function sluiceSink(sluice: SluiceUnderTest, admin: Admin, producer: Producer, name: string, out: string, destination: Record<string, unknown>, count: number, timeoutMs: number): Promise<number> {
+async function sluiceSink(
+  sluice: SluiceUnderTest,
+  admin: Admin,
+  producer: Producer,
+  name: string,
+  out: string,
+  destination: Record<string, unknown>,
+  count: number,
+  timeoutMs: number,
+): Promise<number> {
   await createTopic(admin, producer, out, benchPartitions);
   const started = performance.now();
-  await call(sluice, 'PUT', `/v1/subscriptions/${name}`, { types: [benchType], start: 'earliest', destination: { kind: 'kafka', topic: out, ...destination } }, 201);
+  await call(
+    sluice,
+    'PUT',
+    `/v1/subscriptions/${name}`,
+    { types: [benchType], start: 'earliest', destination: { kind: 'kafka', topic: out, ...destination } },
+    201,
+  );
   const deadline = started + timeoutMs;
   let written = 0;
   while (performance.now() < deadline) {
@@ -77,7 +99,9 @@ async function sluiceSink(sluice: SluiceUnderTest, admin: Admin, producer: Produ
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   const status = await call(sluice, 'GET', `/v1/subscriptions/${name}/deliveries?limit=3`, undefined, 200);
-  throw new Error(`sink ${name}: ${written} of ${count} records in ${out} after ${format.ms(timeoutMs)}; last attempts ${JSON.stringify(status).slice(0, 600)}`);
+  throw new Error(
+    `sink ${name}: ${written} of ${count} records in ${out} after ${format.ms(timeoutMs)}; last attempts ${JSON.stringify(status).slice(0, 600)}`,
+  );
 }
 
 /** (10) Kafka sink: a stream written to a topic of another name, as JSON and as Avro, against a raw consume→produce loop. */
@@ -112,7 +136,16 @@ export async function kafkaSink(bench: Bench, bootstrap: string): Promise<Scenar
           const elapsed =
             system === 'raw'
               ? await rawPassThrough(bootstrap, admin, producer, input, count, timeoutMs, kind === 'avro' ? { out, convert: toAvro } : { out })
-              : await sluiceSink(sluice, admin, producer, `bench-${run}-${round}-${kind}`, out, kind === 'avro' ? { format: 'avro', schemaType: avroType } : {}, count, timeoutMs);
+              : await sluiceSink(
+                  sluice,
+                  admin,
+                  producer,
+                  `bench-${run}-${round}-${kind}`,
+                  out,
+                  kind === 'avro' ? { format: 'avro', schemaType: avroType } : {},
+                  count,
+                  timeoutMs,
+                );
           const rate = (count * 1000) / elapsed;
           rates[kind][system].push(rate);
           const line = `${kind} ${system === 'raw' ? 'raw consume→produce' : 'Sluice sink'} round ${round + 1}: ${format.int(count)} records in ${format.ms(elapsed)} = ${format.int(rate)} records/s`;
@@ -130,8 +163,18 @@ export async function kafkaSink(bench: Bench, bootstrap: string): Promise<Scenar
     const raw = median(rates[kind].raw);
     const ours = median(rates[kind].sluice);
     const met = ours >= kafkaSinkTarget * raw;
-    if (!met) misses.push(`Kafka sink (${kind}): ${format.int(ours)} records/s is ${format.ratio(ours / raw)} of the raw loop's ${format.int(raw)} (target ≥ ${kafkaSinkTarget}×)`);
-    return { metric: `records/s, stream → topic, ${kind}`, floor: format.int(raw), sluice: format.int(ours), ratio: format.ratio(ours / raw), target: `≥ ${kafkaSinkTarget}× raw`, verdict: verdict(met) };
+    if (!met)
+      misses.push(
+        `Kafka sink (${kind}): ${format.int(ours)} records/s is ${format.ratio(ours / raw)} of the raw loop's ${format.int(raw)} (target ≥ ${kafkaSinkTarget}×)`,
+      );
+    return {
+      metric: `records/s, stream → topic, ${kind}`,
+      floor: format.int(raw),
+      sluice: format.int(ours),
+      ratio: format.ratio(ours / raw),
+      target: `≥ ${kafkaSinkTarget}× raw`,
+      verdict: verdict(met),
+    };
   });
   return {
     title: '10. Kafka sink: stream → topic of another name',

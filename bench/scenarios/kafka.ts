@@ -64,7 +64,14 @@ export async function startBroker(bench: Bench): Promise<Broker | string> {
 export const common = { timeout: 10_000, retries: 3, retryDelay: 250 };
 
 export function rawProducer(bootstrap: string, role: string): Producer {
-  return new Producer({ ...common, clientId: `bench-raw-${role}`, bootstrapBrokers: [bootstrap], idempotent: true, acks: ProduceAcks.ALL, autocreateTopics: false });
+  return new Producer({
+    ...common,
+    clientId: `bench-raw-${role}`,
+    bootstrapBrokers: [bootstrap],
+    idempotent: true,
+    acks: ProduceAcks.ALL,
+    autocreateTopics: false,
+  });
 }
 
 export async function createTopic(admin: Admin, probe: Producer, topic: string, partitions: number): Promise<void> {
@@ -102,7 +109,14 @@ function recordsLike(pool: EventPool, topic: string): MessageToProduce[] {
     add('content-type', 'application/json');
     add('sluice_schemaid', '1');
     add('sluice_receivedat', String(now));
-    return { topic, partition: partitionForKey(key, benchPartitions), key: Buffer.from(key), value: Buffer.from(JSON.stringify(event.data)), timestamp: BigInt(now), headers };
+    return {
+      topic,
+      partition: partitionForKey(key, benchPartitions),
+      key: Buffer.from(key),
+      value: Buffer.from(JSON.stringify(event.data)),
+      timestamp: BigInt(now),
+      headers,
+    };
   });
 }
 
@@ -178,7 +192,11 @@ async function kafkaIngest(bench: Bench, bootstrap: string): Promise<ScenarioRep
     sluice = await startSluice(bench, sluiceOnKafka(bootstrap));
     const target = sluice;
     let acknowledged = 0;
-    const raw: System = { name: 'raw producer', pid: process.pid, run: (durationMs) => rawIngest(producer, records, settings.batchConnections, perRequest, durationMs) };
+    const raw: System = {
+      name: 'raw producer',
+      pid: process.pid,
+      run: (durationMs) => rawIngest(producer, records, settings.batchConnections, perRequest, durationMs),
+    };
     const viaSluice: System = {
       name: 'sluice',
       pid: target.pid,
@@ -204,13 +222,35 @@ async function kafkaIngest(bench: Bench, bootstrap: string): Promise<ScenarioRep
     const rawRate = eventsPerSecond(measured.floor);
     const sluiceRate = eventsPerSecond(measured.sluice);
     const met = sluiceRate >= kafkaIngestTarget * rawRate;
-    rows.push({ metric: 'events/s, without ids', floor: format.int(rawRate), sluice: format.int(sluiceRate), ratio: format.ratio(sluiceRate / rawRate), target: `≥ ${kafkaIngestTarget}× raw`, verdict: verdict(met) });
+    rows.push({
+      metric: 'events/s, without ids',
+      floor: format.int(rawRate),
+      sluice: format.int(sluiceRate),
+      ratio: format.ratio(sluiceRate / rawRate),
+      target: `≥ ${kafkaIngestTarget}× raw`,
+      verdict: verdict(met),
+    });
     const p99 = (rounds: typeof measured.floor): number => median(rounds.map((round) => round.result.latency.p99));
-    rows.push({ metric: 'batch p99', floor: format.ms(p99(measured.floor)), sluice: format.ms(p99(measured.sluice)), ratio: format.ratio(p99(measured.sluice) / p99(measured.floor)), target: '', verdict: '' });
-    if (!met) misses.push(`Kafka ingest: ${format.int(sluiceRate)} events/s is ${format.ratio(sluiceRate / rawRate)} of the raw producer's ${format.int(rawRate)} (target ≥ ${kafkaIngestTarget}×)`);
+    rows.push({
+      metric: 'batch p99',
+      floor: format.ms(p99(measured.floor)),
+      sluice: format.ms(p99(measured.sluice)),
+      ratio: format.ratio(p99(measured.sluice) / p99(measured.floor)),
+      target: '',
+      verdict: '',
+    });
+    if (!met)
+      misses.push(
+        `Kafka ingest: ${format.int(sluiceRate)} events/s is ${format.ratio(sluiceRate / rawRate)} of the raw producer's ${format.int(rawRate)} (target ≥ ${kafkaIngestTarget}×)`,
+      );
     const unit = (result: LoadResult): string => `${format.int(requestsPerSecond(result) * perRequest)} events/s`;
-    details.push(...roundDetails('raw producer (server CPU = the bench process),', measured.floor, unit), ...roundDetails('Sluice on Kafka,', measured.sluice, unit));
-    details.push(`Sluice on Kafka: ${format.int(stored)} events in the stream, ${format.int(acknowledged)} acknowledged (${stored === acknowledged ? 'equal' : 'MISMATCH'})`);
+    details.push(
+      ...roundDetails('raw producer (server CPU = the bench process),', measured.floor, unit),
+      ...roundDetails('Sluice on Kafka,', measured.sluice, unit),
+    );
+    details.push(
+      `Sluice on Kafka: ${format.int(stored)} events in the stream, ${format.int(acknowledged)} acknowledged (${stored === acknowledged ? 'equal' : 'MISMATCH'})`,
+    );
     if (stored !== acknowledged) misses.push(`Kafka ingest: ${stored} events stored but ${acknowledged} acknowledged`);
     for (const problem of failuresOf(measured.sluice, measured.warmup)) misses.push(`Kafka ingest, Sluice: ${problem}`);
     for (const problem of failuresOf(measured.floor)) misses.push(`Kafka ingest, raw producer: ${problem}`);
@@ -247,7 +287,7 @@ async function fillSourceTopic(admin: Admin, producer: Producer, topic: string, 
     const data = (JSON.parse(`{${tail}`) as { data: { customer_id: string } }).data;
     return { key: Buffer.from(data.customer_id), value: Buffer.from(JSON.stringify(data)) };
   });
-  for (let sent = 0; sent < count; ) {
+  for (let sent = 0; sent < count;) {
     const size = Math.min(2000, count - sent);
     const messages: MessageToProduce[] = [];
     for (let i = 0; i < size; i++) {
@@ -267,11 +307,26 @@ async function fillSourceTopic(admin: Admin, producer: Producer, topic: string, 
  * written (created here); `convert` turns each value into what is written (scenario 10's Avro
  * loop encodes it).
  */
-export async function rawPassThrough(bootstrap: string, admin: Admin, producer: Producer, topic: string, count: number, timeoutMs: number, options: { out?: string; convert?: (value: Buffer) => Buffer } = {}): Promise<number> {
+export async function rawPassThrough(
+  bootstrap: string,
+  admin: Admin,
+  producer: Producer,
+  topic: string,
+  count: number,
+  timeoutMs: number,
+  options: { out?: string; convert?: (value: Buffer) => Buffer } = {},
+): Promise<number> {
   const out = options.out ?? `${topic}-out`;
   const convert = options.convert ?? ((value: Buffer) => value);
   await createTopic(admin, producer, out, benchPartitions);
-  const consumer = new Consumer({ ...common, clientId: 'bench-raw-source', groupId: `${topic}-raw`, bootstrapBrokers: [bootstrap], sessionTimeout: 10_000, heartbeatInterval: 1_000 });
+  const consumer = new Consumer({
+    ...common,
+    clientId: 'bench-raw-source',
+    groupId: `${topic}-raw`,
+    bootstrapBrokers: [bootstrap],
+    sessionTimeout: 10_000,
+    heartbeatInterval: 1_000,
+  });
   const started = performance.now();
   try {
     const stream = await consumer.consume({ topics: [topic], autocommit: false, mode: MessagesStreamModes.EARLIEST, maxWaitTime: 500 });
@@ -342,13 +397,21 @@ async function sluicePassThrough(sluice: SluiceUnderTest, name: string, topic: s
     if (stored >= before + count) {
       const elapsed = performance.now() - started;
       if (stored !== before + count) throw new Error(`source ${name}: ${stored - before} events stored for ${count} records`);
-      await fetch(`${sluice.url}/v1/sources/${name}`, { method: 'DELETE', headers: { authorization: `Bearer ${sluice.key}` }, signal: AbortSignal.timeout(15_000) });
+      await fetch(`${sluice.url}/v1/sources/${name}`, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${sluice.key}` },
+        signal: AbortSignal.timeout(15_000),
+      });
       return elapsed;
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  const deadLetters = await fetch(`${sluice.url}/v1/dead-letters?limit=3`, { headers: { authorization: `Bearer ${sluice.key}` }, signal: AbortSignal.timeout(15_000) }).then((r) => r.text());
-  const get = (path: string): Promise<string> => fetch(`${sluice.url}${path}`, { headers: { authorization: `Bearer ${sluice.key}` }, signal: AbortSignal.timeout(15_000) }).then((r) => r.text());
+  const deadLetters = await fetch(`${sluice.url}/v1/dead-letters?limit=3`, {
+    headers: { authorization: `Bearer ${sluice.key}` },
+    signal: AbortSignal.timeout(15_000),
+  }).then((r) => r.text());
+  const get = (path: string): Promise<string> =>
+    fetch(`${sluice.url}${path}`, { headers: { authorization: `Bearer ${sluice.key}` }, signal: AbortSignal.timeout(15_000) }).then((r) => r.text());
   const [stream, source] = await Promise.all([get(`/v1/streams/${benchStream}`), get(`/v1/sources/${name}`)]);
   throw new Error(
     `stream ${stream.slice(0, 400)}; source ${source.slice(0, 400)}; source ${name}: ${stored - before} of ${count} records in the stream after ${format.ms(performance.now() - started)}, the last growth ${format.ms(grewAt - started)} after the start; dead letters: ${deadLetters.slice(0, 600)}; Sluice stderr: ${sluice.stderr().slice(-1500)}`,
@@ -358,7 +421,8 @@ async function sluicePassThrough(sluice: SluiceUnderTest, name: string, topic: s
 /** Records per round of scenario 8 (BENCH_KAFKA_SOURCE_RECORDS). */
 function sourceRecords(bench: Bench): number {
   const count = Number(process.env.BENCH_KAFKA_SOURCE_RECORDS ?? (bench.settings.quick ? 20_000 : 200_000));
-  if (!Number.isInteger(count) || count < 1000) throw new Error(`BENCH_KAFKA_SOURCE_RECORDS=${process.env.BENCH_KAFKA_SOURCE_RECORDS}: expected an integer ≥ 1000`);
+  if (!Number.isInteger(count) || count < 1000)
+    throw new Error(`BENCH_KAFKA_SOURCE_RECORDS=${process.env.BENCH_KAFKA_SOURCE_RECORDS}: expected an integer ≥ 1000`);
   return count;
 }
 
@@ -383,7 +447,10 @@ async function kafkaSource(bench: Bench, bootstrap: string): Promise<ScenarioRep
       for (const system of order) {
         const topic = `source-${run}-${round}-${system}`;
         await fillSourceTopic(admin, producer, topic, pool, count);
-        const elapsed = system === 'raw' ? await rawPassThrough(bootstrap, admin, producer, topic, count, timeoutMs) : await sluicePassThrough(sluice, `bench-${run}-${round}`, topic, count, timeoutMs);
+        const elapsed =
+          system === 'raw'
+            ? await rawPassThrough(bootstrap, admin, producer, topic, count, timeoutMs)
+            : await sluicePassThrough(sluice, `bench-${run}-${round}`, topic, count, timeoutMs);
         const rate = (count * 1000) / elapsed;
         rates[system].push(rate);
         const line = `${system === 'raw' ? 'raw consume-and-produce' : 'Sluice source'} round ${round + 1}: ${format.int(count)} records in ${format.ms(elapsed)} = ${format.int(rate)} events/s`;
@@ -399,7 +466,10 @@ async function kafkaSource(bench: Bench, bootstrap: string): Promise<ScenarioRep
   const rawRate = median(rates.raw);
   const sluiceRate = median(rates.sluice);
   const met = sluiceRate >= kafkaSourceTarget * rawRate;
-  if (!met) misses.push(`Kafka source: ${format.int(sluiceRate)} events/s is ${format.ratio(sluiceRate / rawRate)} of the raw loop's ${format.int(rawRate)} (target ≥ ${kafkaSourceTarget}×)`);
+  if (!met)
+    misses.push(
+      `Kafka source: ${format.int(sluiceRate)} events/s is ${format.ratio(sluiceRate / rawRate)} of the raw loop's ${format.int(rawRate)} (target ≥ ${kafkaSourceTarget}×)`,
+    );
   return {
     title: '8. Kafka source → validate → stream',
     columns: { floor: 'raw consume+produce', sluice: 'Sluice source' },
@@ -407,7 +477,16 @@ async function kafkaSource(bench: Bench, bootstrap: string): Promise<ScenarioRep
       `A JSON topic (4 partitions) pre-filled with ${format.int(count)} order records (the data only, keyed by customer) per round and system; timed from creating the source ` +
       '(PUT /v1/sources, type orders, format json) until the stream holds all of them (polled every 50 ms). Sluice validates each record against the 6-property schema. ' +
       'The raw loop reads the same kind of topic with a @platformatic/kafka consumer in a fresh group and writes each batch of ≤ 500 to another topic with an idempotent acks=all producer, committing after each batch.',
-    rows: [{ metric: 'events/s, pass-through', floor: format.int(rawRate), sluice: format.int(sluiceRate), ratio: format.ratio(sluiceRate / rawRate), target: `≥ ${kafkaSourceTarget}× raw`, verdict: verdict(met) }],
+    rows: [
+      {
+        metric: 'events/s, pass-through',
+        floor: format.int(rawRate),
+        sluice: format.int(sluiceRate),
+        ratio: format.ratio(sluiceRate / rawRate),
+        target: `≥ ${kafkaSourceTarget}× raw`,
+        verdict: verdict(met),
+      },
+    ],
     details,
     misses,
   };
@@ -423,7 +502,15 @@ export async function kafkaScenarios(bench: Bench, wanted: (id: string) => boole
     const line = `skipped: no Kafka broker could be started (${broker}); see docs/kafka-dev.md`;
     bench.log(`  kafka: ${line}`);
     const skipped = (metric: string): Row => ({ metric, floor: 'skipped', sluice: 'skipped', ratio: '', target: '', verdict: '' });
-    return [{ title: `7–8. Sluice on Kafka: ${line}`, setup: line, rows: [skipped('7. batched HTTP ingest into Kafka'), skipped('8. Kafka source pass-through')], details: [line], misses: [] }];
+    return [
+      {
+        title: `7–8. Sluice on Kafka: ${line}`,
+        setup: line,
+        rows: [skipped('7. batched HTTP ingest into Kafka'), skipped('8. Kafka source pass-through')],
+        details: [line],
+        misses: [],
+      },
+    ];
   }
   try {
     bench.log(`  Kafka broker at ${broker.bootstrap}`);

@@ -29,7 +29,9 @@ export async function memory(bench: Bench): Promise<ScenarioReport> {
   try {
     const baseline = sluice.rss();
     details.push(`fresh Sluice: RSS ${format.mb(baseline)} after start-up and setup`);
-    details.push('RSS includes SQLite\'s page cache, which fills up to its configured size (PRAGMA cache_size in src/adapters/sqlite/database.ts) before it stays flat: with less data than that, some growth is expected.');
+    details.push(
+      "RSS includes SQLite's page cache, which fills up to its configured size (PRAGMA cache_size in src/adapters/sqlite/database.ts) before it stays flat: with less data than that, some growth is expected.",
+    );
     const requestsPerCheckpoint = Math.ceil(total / perRequest / checkpoints);
     for (let checkpoint = 1; checkpoint <= checkpoints; checkpoint++) {
       const sampler = sampleRss(sluice.pid, 50);
@@ -49,13 +51,22 @@ export async function memory(bench: Bench): Promise<ScenarioReport> {
       const stored = await sluice.storedEvents();
       const point = { stored, rss: sluice.rss(), peak, disk: sluice.diskBytes() };
       series.push(point);
-      bench.log(`    ${format.int(stored)} events stored: RSS ${format.mb(point.rss)} (peak ${format.mb(peak)}), data ${format.mb(point.disk)}, ${format.int((result.ok * perRequest * 1000) / result.elapsedMs)} events/s`);
+      bench.log(
+        `    ${format.int(stored)} events stored: RSS ${format.mb(point.rss)} (peak ${format.mb(peak)}), data ${format.mb(point.disk)}, ${format.int((result.ok * perRequest * 1000) / result.elapsedMs)} events/s`,
+      );
     }
   } finally {
     await sluice.stop();
   }
   for (const point of series) {
-    rows.push({ metric: `RSS after ${format.int(point.stored)} events stored`, floor: '', sluice: `${format.mb(point.rss)} (peak ${format.mb(point.peak)}; data ${format.mb(point.disk)})`, ratio: '', target: '', verdict: '' });
+    rows.push({
+      metric: `RSS after ${format.int(point.stored)} events stored`,
+      floor: '',
+      sluice: `${format.mb(point.rss)} (peak ${format.mb(point.peak)}; data ${format.mb(point.disk)})`,
+      ratio: '',
+      target: '',
+      verdict: '',
+    });
   }
   const first = series[0]!;
   const last = series.at(-1)!;
@@ -69,7 +80,10 @@ export async function memory(bench: Bench): Promise<ScenarioReport> {
     target: `≤ +${rssGrowthLimit * 100}% (does not grow with stored events)`,
     verdict: verdict(flat),
   });
-  if (!flat) misses.push(`memory: RSS grew ${(growth * 100).toFixed(1)}% from ${format.int(first.stored)} to ${format.int(last.stored)} stored events (limit +${rssGrowthLimit * 100}%)`);
+  if (!flat)
+    misses.push(
+      `memory: RSS grew ${(growth * 100).toFixed(1)}% from ${format.int(first.stored)} to ${format.int(last.stored)} stored events (limit +${rssGrowthLimit * 100}%)`,
+    );
   if (last.stored < total) misses.push(`memory: only ${last.stored} of ${total} events were stored`);
   return {
     title: '4. Memory (RSS of the Sluice process)',

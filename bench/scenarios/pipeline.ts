@@ -72,7 +72,9 @@ export async function pipelineCost(bench: Bench): Promise<ScenarioReport> {
         verdict: verdict(met),
       });
       if (!met) {
-        misses.push(`pipeline cost: ${format.int(pipedRate)} events/s with the 5-step pipeline vs ${format.int(plainRate)} with validation only (${format.ratio(ratio)} < ${format.ratio(pipelineRatioTarget)})`);
+        misses.push(
+          `pipeline cost: ${format.int(pipedRate)} events/s with the 5-step pipeline vs ${format.int(plainRate)} with validation only (${format.ratio(ratio)} < ${format.ratio(pipelineRatioTarget)})`,
+        );
       }
       const p99 = (rounds: Round[]): number => median(rounds.map((round) => round.result.latency.p99));
       rows.push({
@@ -113,12 +115,15 @@ export async function pipelineCost(bench: Bench): Promise<ScenarioReport> {
         ['5-step pipeline', piped, acknowledged.piped],
       ] as const) {
         const stored = await sluice.storedEvents();
-        details.push(`${label}: ${format.int(stored)} events stored, ${format.int(count)} acknowledged (${stored === count ? 'equal' : 'MISMATCH'}); data directory ${format.mb(sluice.diskBytes())}`);
+        details.push(
+          `${label}: ${format.int(stored)} events stored, ${format.int(count)} acknowledged (${stored === count ? 'equal' : 'MISMATCH'}); data directory ${format.mb(sluice.diskBytes())}`,
+        );
         if (stored !== count) misses.push(`pipeline cost, ${label}: ${stored} events stored but ${count} acknowledged`);
       }
       // The comparison means something only if the pipeline really ran, and only there.
       const problems = [...(await outputProblems(plain, false)), ...(await outputProblems(piped, true))];
-      if (problems.length === 0) details.push('stored data checked: the pipeline Sluice stores the transformed shape, the validation-only Sluice the events as sent');
+      if (problems.length === 0)
+        details.push('stored data checked: the pipeline Sluice stores the transformed shape, the validation-only Sluice the events as sent');
       for (const problem of problems) misses.push(`pipeline cost: ${problem}`);
       for (const problem of failuresOf(measured.floor, measured.warmup.slice(0, 1))) misses.push(`pipeline cost, validation only: ${problem}`);
       for (const problem of failuresOf(measured.sluice, measured.warmup.slice(1))) misses.push(`pipeline cost, 5-step pipeline: ${problem}`);
@@ -134,9 +139,9 @@ export async function pipelineCost(bench: Bench): Promise<ScenarioReport> {
     setup:
       `The batched ingest of (1) without ids (${perRequest} events of ~${bench.eventBytes} bytes per request, ${settings.batchConnections} keep-alive connections, closed loop, durable) against two Sluice processes, ` +
       'each on its own data directory, that differ only in the `orders` type: validation only, or validation followed by a 5-step pipeline — ' +
-      '`rename` created_at → ordered_at, `convert` ordered_at from ISO-8601 to epoch milliseconds, `set` processed_at to now, `hash` email (HMAC-SHA-256 with the tenant\'s salt), ' +
+      "`rename` created_at → ordered_at, `convert` ordered_at from ISO-8601 to epoch milliseconds, `set` processed_at to now, `hash` email (HMAC-SHA-256 with the tenant's salt), " +
       `\`keep\` ${keptFields.length} fields (drops the street and postal code). The two alternate within each round, which goes first flipping every round. ` +
-      'Server CPU per event is the server\'s CPU time over the events it stored. The in-process row times the same schema validator and compiled pipeline on the parsed events in the benchmark\'s own process.',
+      "Server CPU per event is the server's CPU time over the events it stored. The in-process row times the same schema validator and compiled pipeline on the parsed events in the benchmark's own process.",
     rows,
     details,
     misses,

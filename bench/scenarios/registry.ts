@@ -137,7 +137,11 @@ export async function registryCost(bench: Bench): Promise<ScenarioReport> {
   let lookupRoute = '';
   try {
     const call = (method: string, path: string, body?: unknown): Promise<Response> => {
-      const init: RequestInit = { method, headers: { authorization: `Bearer ${sluice.key}`, 'content-type': 'application/json' }, signal: AbortSignal.timeout(15_000) };
+      const init: RequestInit = {
+        method,
+        headers: { authorization: `Bearer ${sluice.key}`, 'content-type': 'application/json' },
+        signal: AbortSignal.timeout(15_000),
+      };
       if (body !== undefined) init.body = JSON.stringify(body);
       return fetch(`${sluice.url}${path}`, init);
     };
@@ -152,9 +156,25 @@ export async function registryCost(bench: Bench): Promise<ScenarioReport> {
 
     const lookups = await httpRate(bench, 'lookup', () => call('GET', lookupRoute), 200);
     const registers = await httpRate(bench, 'register', () => call('PUT', `/v1/types/${benchType}`, definition), 200);
-    rows.push({ metric: `schema lookups/s (GET ${lookupRoute.replace(String(schemaId), '{id}')})`, floor: '', sluice: format.int(lookups.rate), ratio: '', target: '', verdict: '' });
-    rows.push({ metric: 'same-schema registrations/s (PUT /v1/types/{type})', floor: '', sluice: format.int(registers.rate), ratio: '', target: '', verdict: '' });
-    details.push(`lookups per round: ${lookups.rounds.map((rate) => format.int(rate)).join(', ')} /s; registrations per round: ${registers.rounds.map((rate) => format.int(rate)).join(', ')} /s`);
+    rows.push({
+      metric: `schema lookups/s (GET ${lookupRoute.replace(String(schemaId), '{id}')})`,
+      floor: '',
+      sluice: format.int(lookups.rate),
+      ratio: '',
+      target: '',
+      verdict: '',
+    });
+    rows.push({
+      metric: 'same-schema registrations/s (PUT /v1/types/{type})',
+      floor: '',
+      sluice: format.int(registers.rate),
+      ratio: '',
+      target: '',
+      verdict: '',
+    });
+    details.push(
+      `lookups per round: ${lookups.rounds.map((rate) => format.int(rate)).join(', ')} /s; registrations per round: ${registers.rounds.map((rate) => format.int(rate)).join(', ')} /s`,
+    );
     for (const [label, result] of [
       ['lookups', lookups],
       ['registrations', registers],
@@ -196,7 +216,10 @@ export async function registryCost(bench: Bench): Promise<ScenarioReport> {
       `${cost.label}: bare ${cost.library} ${micros(cost.bare)} per event; Sluice ingest path ${micros(cost.ingest)} per event ` +
         `(of which Sluice's own validator alone ${micros(cost.sluiceValidator)}); median of ${repeats} alternating runs of ${format.int(events)} events`,
     );
-    if (!met) misses.push(`registry overhead, ${cost.label}: the ingest path costs ${format.ratio(ratio)} the bare library per event (target ≤ ${format.ratio(registryOverheadTarget)})`);
+    if (!met)
+      misses.push(
+        `registry overhead, ${cost.label}: the ingest path costs ${format.ratio(ratio)} the bare library per event (target ≤ ${format.ratio(registryOverheadTarget)})`,
+      );
   }
   return {
     title: '6. Schema registry',
@@ -217,7 +240,12 @@ export async function registryCost(bench: Bench): Promise<ScenarioReport> {
 const httpConnections = 8;
 
 /** Requests per second over `httpConnections` closed loops, median of the rounds. */
-async function httpRate(bench: Bench, label: string, send: () => Promise<Response>, okStatus: number): Promise<{ rate: number; rounds: number[]; failed: number; total: number }> {
+async function httpRate(
+  bench: Bench,
+  label: string,
+  send: () => Promise<Response>,
+  okStatus: number,
+): Promise<{ rate: number; rounds: number[]; failed: number; total: number }> {
   const { seconds, rounds, warmupSeconds } = bench.settings;
   let failed = 0;
   let total = 0;
@@ -326,7 +354,13 @@ async function inProcessCosts(events: number, repeats: number): Promise<FormatCo
         samples.ingest.push(await timeIngest());
         samples.validator.push(timeValidator());
       }
-      costs.push({ label: testCase.label, library: testCase.library, bare: median(samples.bare), ingest: median(samples.ingest), sluiceValidator: median(samples.validator) });
+      costs.push({
+        label: testCase.label,
+        library: testCase.library,
+        bare: median(samples.bare),
+        ingest: median(samples.ingest),
+        sluiceValidator: median(samples.validator),
+      });
     }
     return costs;
   } finally {

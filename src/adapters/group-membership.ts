@@ -114,7 +114,8 @@ export class GroupMembership {
     const reports: MemberReport[] = [];
     for (const [group, members] of this.#local) {
       this.#expireLocal(group, members, now);
-      for (const [member, state] of members) reports.push({ group, member, requested: state.requested, sessionTimeoutMs: state.sessionTimeoutMs, lastSeen: state.lastSeen });
+      for (const [member, state] of members)
+        reports.push({ group, member, requested: state.requested, sessionTimeoutMs: state.sessionTimeoutMs, lastSeen: state.lastSeen });
     }
     return reports;
   }

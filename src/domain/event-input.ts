@@ -31,7 +31,8 @@ export function toEventInput(value: unknown, original: () => string, maxDepth = 
 function fromNative(object: Record<string, unknown>, original: () => string): EventInput {
   const problems: ErrorDetail[] = [];
   for (const field of Object.keys(object)) {
-    if (!nativeFields.has(field)) problems.push({ path: `/${field}`, reason: 'unknown field (expected type, data, id, key, time, source, subject, schemaVersion)' });
+    if (!nativeFields.has(field))
+      problems.push({ path: `/${field}`, reason: 'unknown field (expected type, data, id, key, time, source, subject, schemaVersion)' });
   }
   const type = requiredString(object, 'type', problems);
   if (!('data' in object)) problems.push({ path: '/data', reason: 'required' });

@@ -53,6 +53,7 @@ function inexactReason(value: number, source: string): string | undefined {
   if (!Number.isFinite(value)) return `${source} is beyond the range of a 64-bit floating-point number`;
   if (Object.is(value, -0)) return 'negative zero cannot be kept (it is written back as 0); send 0';
   if (value === 0 && /[1-9]/.test(source.split(/[eE]/, 1)[0]!)) return `${source} is too small for a 64-bit floating-point number and would become 0`;
-  if (!Number.isSafeInteger(value) && /^-?\d+$/.test(source)) return `${source} is an integer beyond ±9007199254740991 (2^53 − 1) and cannot be kept exactly; send it as a string`;
+  if (!Number.isSafeInteger(value) && /^-?\d+$/.test(source))
+    return `${source} is an integer beyond ±9007199254740991 (2^53 − 1) and cannot be kept exactly; send it as a string`;
   return undefined;
 }

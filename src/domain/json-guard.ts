@@ -17,7 +17,9 @@ export function guardJson(value: unknown, maxDepth: number): void {
     throw new SluiceError('nesting_too_deep', `the event nests deeper than ${maxDepth} levels`, { details: [problem.detail] });
   }
   if (problem.kind === 'number') {
-    throw new SluiceError('inexact_number', `the event holds a number that cannot be stored exactly (${problem.detail.path || 'the whole event'})`, { details: [problem.detail] });
+    throw new SluiceError('inexact_number', `the event holds a number that cannot be stored exactly (${problem.detail.path || 'the whole event'})`, {
+      details: [problem.detail],
+    });
   }
   throw new SluiceError('forbidden_key', `the event uses a forbidden property name`, { details: [problem.detail] });
 }
@@ -29,7 +31,12 @@ type Problem = { kind: Failure['kind']; detail: ErrorDetail };
 function inspect(value: unknown, depth: number, maxDepth: number, path: string): Problem | undefined {
   const failure = find(value, depth, maxDepth);
   if (failure === undefined) return undefined;
-  const pointer = path + failure.segments.reverse().map((segment) => `/${escapePointer(segment)}`).join('');
+  const pointer =
+    path +
+    failure.segments
+      .reverse()
+      .map((segment) => `/${escapePointer(segment)}`)
+      .join('');
   if (failure.kind === 'depth') return { kind: 'depth', detail: { path: pointer, reason: `deeper than ${maxDepth} levels` } };
   if (failure.kind === 'number') return { kind: 'number', detail: { path: pointer, reason: failure.reason ?? 'cannot be stored exactly' } };
   return { kind: 'key', detail: { path: pointer, reason: `property name "${failure.segments[failure.segments.length - 1] ?? ''}" is not allowed` } };

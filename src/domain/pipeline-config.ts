@@ -72,13 +72,17 @@ export function compilePipeline(config: unknown, deps: TransformDeps): CompiledP
   return { transform, filter, route: route?.route, keepOriginal: route?.keepOriginal ?? false, targets: route?.targets ?? [] };
 }
 
-function compileRoute(config: unknown, problems: ErrorDetail[]): { route: (view: PatternView) => string[] | undefined; keepOriginal: boolean; targets: string[] } | undefined {
+function compileRoute(
+  config: unknown,
+  problems: ErrorDetail[],
+): { route: (view: PatternView) => string[] | undefined; keepOriginal: boolean; targets: string[] } | undefined {
   if (typeof config !== 'object' || config === null || Array.isArray(config)) {
     problems.push({ path: '/route', reason: 'must be a mapping with field and map, or rules' });
     return undefined;
   }
   const route = config as Record<string, unknown>;
-  for (const key of Object.keys(route)) if (!routeKeys.has(key)) problems.push({ path: `/route/${key}`, reason: 'unknown key (expected field, map, rules, default, keepOriginal)' });
+  for (const key of Object.keys(route))
+    if (!routeKeys.has(key)) problems.push({ path: `/route/${key}`, reason: 'unknown key (expected field, map, rules, default, keepOriginal)' });
   const targets = new Set<string>();
   const typeList = (value: unknown, path: string): string[] => {
     const list = typeof value === 'string' ? [value] : Array.isArray(value) ? value : undefined;
@@ -93,7 +97,8 @@ function compileRoute(config: unknown, problems: ErrorDetail[]): { route: (view:
   let byField: ((view: PatternView) => string[] | undefined) | undefined;
   if (route.field !== undefined || route.map !== undefined) {
     if (typeof route.field !== 'string') problems.push({ path: '/route/field', reason: 'must name a field of data, e.g. destination or /destination' });
-    if (typeof route.map !== 'object' || route.map === null || Array.isArray(route.map)) problems.push({ path: '/route/map', reason: 'must map field values to event types' });
+    if (typeof route.map !== 'object' || route.map === null || Array.isArray(route.map))
+      problems.push({ path: '/route/map', reason: 'must map field values to event types' });
     else if (typeof route.field === 'string') {
       const field = route.field;
       const path = nested(problems, '/route/field', () => parsePath(field));
@@ -110,7 +115,8 @@ function compileRoute(config: unknown, problems: ErrorDetail[]): { route: (view:
 
   const rules: { pattern: CompiledPattern; to: string[] }[] = [];
   if (route.rules !== undefined) {
-    if (!Array.isArray(route.rules) || route.rules.length > maxRules) problems.push({ path: '/route/rules', reason: `must be a list of at most ${maxRules} {pattern, to}` });
+    if (!Array.isArray(route.rules) || route.rules.length > maxRules)
+      problems.push({ path: '/route/rules', reason: `must be a list of at most ${maxRules} {pattern, to}` });
     else {
       route.rules.forEach((rule: unknown, index) => {
         const where = `/route/rules/${index}`;
@@ -126,9 +132,11 @@ function compileRoute(config: unknown, problems: ErrorDetail[]): { route: (view:
     }
   }
   // Only when neither was tried: a wrong field or map is already reported at its own path.
-  if (route.field === undefined && route.map === undefined && route.rules === undefined) problems.push({ path: '/route', reason: 'needs field and map, or rules' });
+  if (route.field === undefined && route.map === undefined && route.rules === undefined)
+    problems.push({ path: '/route', reason: 'needs field and map, or rules' });
   const fallback = route.default === undefined ? undefined : typeList(route.default, '/route/default');
-  if (route.keepOriginal !== undefined && typeof route.keepOriginal !== 'boolean') problems.push({ path: '/route/keepOriginal', reason: 'must be true or false' });
+  if (route.keepOriginal !== undefined && typeof route.keepOriginal !== 'boolean')
+    problems.push({ path: '/route/keepOriginal', reason: 'must be true or false' });
 
   return {
     keepOriginal: route.keepOriginal === true,

@@ -42,10 +42,7 @@ export interface PipelineContext {
   newId: () => string;
 }
 
-export type PipelineOutcome =
-  | { kind: 'accepted'; events: AcceptedEvent[] }
-  | { kind: 'filtered'; id: string }
-  | { kind: 'rejected'; rejection: Rejection };
+export type PipelineOutcome = { kind: 'accepted'; events: AcceptedEvent[] } | { kind: 'filtered'; id: string } | { kind: 'rejected'; rejection: Rejection };
 
 /**
  * The pure core: one event and its compiled type in; out come the records to append (one
@@ -110,11 +107,18 @@ export function runPipeline(input: EventInput, compiled: CompiledType | undefine
     if (pipeline.filter !== undefined && !pipeline.filter(view)) return { kind: 'filtered', id };
     if (pipeline.route !== undefined) {
       const chosen = pipeline.route(view);
-      if (chosen === undefined) return reject('no_route', `no route of "${compiled.type}" matches this event, and the route has no default`, undefined, 'transform');
+      if (chosen === undefined)
+        return reject('no_route', `no route of "${compiled.type}" matches this event, and the route has no default`, undefined, 'transform');
       targets = pipeline.keepOriginal ? [...targets] : [];
       for (const type of chosen) {
         const target: RouteTarget | undefined = type === compiled.type ? compiled : compiled.routeTarget(type);
-        if (target === undefined) return reject('no_route', `the route names event type "${type}", which tenant "${context.tenant}" does not have`, [{ path: '/route', reason: `register "${type}"` }], 'transform');
+        if (target === undefined)
+          return reject(
+            'no_route',
+            `the route names event type "${type}", which tenant "${context.tenant}" does not have`,
+            [{ path: '/route', reason: `register "${type}"` }],
+            'transform',
+          );
         // keepOriginal plus a route back to the own type must not store the event twice.
         if (targets.some((known) => known.stream === target.stream)) continue;
         // Another type's stream takes only records its schema allows. The own stream holds
@@ -122,7 +126,12 @@ export function runPipeline(input: EventInput, compiled: CompiledType | undefine
         if (target !== compiled) {
           const problems = target.latest.validate(data);
           if (problems !== undefined) {
-            return reject('schema_validation_failed', `the record routed to event type "${type}" does not match its schema version ${target.latest.version}`, problems, 'route');
+            return reject(
+              'schema_validation_failed',
+              `the record routed to event type "${type}" does not match its schema version ${target.latest.version}`,
+              problems,
+              'route',
+            );
           }
         }
         targets.push({ stream: target.stream, partitions: target.partitions });

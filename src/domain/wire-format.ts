@@ -78,7 +78,9 @@ export function encodeMessageIndexes(indexes: readonly number[]): number[] {
  */
 export function decodeFrame(bytes: Uint8Array, options: { messageIndexes?: boolean } = {}): Frame {
   if (bytes.byteLength < headerBytes) {
-    throw wireError(`the record has ${bytes.byteLength} byte${bytes.byteLength === 1 ? '' : 's'}; a Confluent frame starts with ${headerBytes} (magic byte and schema id)`);
+    throw wireError(
+      `the record has ${bytes.byteLength} byte${bytes.byteLength === 1 ? '' : 's'}; a Confluent frame starts with ${headerBytes} (magic byte and schema id)`,
+    );
   }
   if (bytes[0] !== magicByte) {
     throw wireError(`the first byte is ${bytes[0]}, not the magic byte 0: this is not a Confluent-framed record (or it was framed by another serializer)`);

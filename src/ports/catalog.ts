@@ -1,4 +1,14 @@
-import type { ApiKeyDoc, CorrelationDoc, EventTypeDoc, RedriveDoc, SchemaDoc, SourceDoc, SubscriptionDoc, TenantDoc, TenantSecretDoc } from '../domain/catalog-docs.ts';
+import type {
+  ApiKeyDoc,
+  CorrelationDoc,
+  EventTypeDoc,
+  RedriveDoc,
+  SchemaDoc,
+  SourceDoc,
+  SubscriptionDoc,
+  TenantDoc,
+  TenantSecretDoc,
+} from '../domain/catalog-docs.ts';
 
 /** What each kind of catalog entry holds. Keys are strings chosen by the services. */
 export interface CatalogKinds {

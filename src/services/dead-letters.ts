@@ -32,7 +32,15 @@ export interface RedriveRequest {
 }
 
 export type RedriveResult =
-  | { offset: number; status: 'redriven'; stream: string; partition: number; recordOffset: number; routes?: { stream: string; partition: number; offset: number }[]; subscription?: string }
+  | {
+      offset: number;
+      status: 'redriven';
+      stream: string;
+      partition: number;
+      recordOffset: number;
+      routes?: { stream: string; partition: number; offset: number }[];
+      subscription?: string;
+    }
   | { offset: number; status: 'failed'; error: { code: string; message: string; details?: ErrorDetail[] } }
   | { offset: number; status: 'skipped'; reason: string }
   | { offset: number; status: 'filtered' };
@@ -136,8 +144,23 @@ export class DeadLetterService {
       return failed(deadLetter.offset, new SluiceError('delivery_failed', `subscription "${failure.subscription}" could not deliver it again: ${why}`));
     }
     const at = new Date().toISOString();
-    await this.#markers.add({ tenant, deadLetterOffset: deadLetter.offset, stream: failure.stream, partition: failure.partition, offset: failure.offset, at, subscription: failure.subscription });
-    return { offset: deadLetter.offset, status: 'redriven', stream: failure.stream, partition: failure.partition, recordOffset: failure.offset, subscription: failure.subscription };
+    await this.#markers.add({
+      tenant,
+      deadLetterOffset: deadLetter.offset,
+      stream: failure.stream,
+      partition: failure.partition,
+      offset: failure.offset,
+      at,
+      subscription: failure.subscription,
+    });
+    return {
+      offset: deadLetter.offset,
+      status: 'redriven',
+      stream: failure.stream,
+      partition: failure.partition,
+      recordOffset: failure.offset,
+      subscription: failure.subscription,
+    };
   }
 
   async #redriveOne(tenant: string, deadLetter: ListedDeadLetter): Promise<RedriveResult> {
@@ -172,18 +195,35 @@ export class DeadLetterService {
     }
     // Stored like any accepted event; the id it was given (the producer's, or the dead
     // letter's) is unique, so redriving it twice stores it once.
-    const positions = await this.#ingest.storeAccepted(tenant, outcome.events.map((event) => ({ ...event, producerId: true })), receivedAt.getTime());
+    const positions = await this.#ingest.storeAccepted(
+      tenant,
+      outcome.events.map((event) => ({ ...event, producerId: true })),
+      receivedAt.getTime(),
+    );
     const first = outcome.events[0]!;
     const position = positions[0]!;
     await this.#markers.add({ tenant, deadLetterOffset: deadLetter.offset, stream: first.stream, partition: position.partition, offset: position.offset, at });
-    const result: RedriveResult = { offset: deadLetter.offset, status: 'redriven', stream: first.stream, partition: position.partition, recordOffset: position.offset };
-    if (outcome.events.length > 1) result.routes = outcome.events.map((event, i) => ({ stream: event.stream, partition: positions[i]!.partition, offset: positions[i]!.offset }));
+    const result: RedriveResult = {
+      offset: deadLetter.offset,
+      status: 'redriven',
+      stream: first.stream,
+      partition: position.partition,
+      recordOffset: position.offset,
+    };
+    if (outcome.events.length > 1)
+      result.routes = outcome.events.map((event, i) => ({ stream: event.stream, partition: positions[i]!.partition, offset: positions[i]!.offset }));
     return result;
   }
 }
 
 /** Sends a stored record again to the subscription that gave up on it; one attempt, now. */
-export type Redeliver = (tenant: string, subscription: string, stream: string, partition: number, offset: number) => Promise<{ delivered: boolean; status?: number; error?: string }>;
+export type Redeliver = (
+  tenant: string,
+  subscription: string,
+  stream: string,
+  partition: number,
+  offset: number,
+) => Promise<{ delivered: boolean; status?: number; error?: string }>;
 
 function matches(item: ListedDeadLetter, filter: DeadLetterFilter, status: 'pending' | 'redriven' | 'all'): boolean {
   if (filter.type !== undefined && item.type !== filter.type) return false;

@@ -67,7 +67,8 @@ export class GroupService {
 
   async poll(tenant: string, group: string, request: PollRequest, signal?: AbortSignal): Promise<PollAnswer> {
     assertGroupName(group);
-    if (request.streams.length === 0) throw new SluiceError('invalid_request', 'name at least one stream to read', { details: [{ path: '/streams', reason: 'empty' }] });
+    if (request.streams.length === 0)
+      throw new SluiceError('invalid_request', 'name at least one stream to read', { details: [{ path: '/streams', reason: 'empty' }] });
     const member = request.member ?? `m-${randomUUID()}`;
     const wanted: TopicPartition[] = [];
     for (const stream of request.streams) {
@@ -115,7 +116,9 @@ export class GroupService {
         .map(([id, position]) => ({ ...fromPartitionId(id), offset: position.offset }));
     for (const offset of toCommit) {
       if (!Number.isSafeInteger(offset.offset) || offset.offset < 0) {
-        throw new SluiceError('invalid_request', 'offsets are non-negative integers: the next offset to read', { details: [{ path: `${offset.stream}/${offset.partition}`, reason: `got ${offset.offset}` }] });
+        throw new SluiceError('invalid_request', 'offsets are non-negative integers: the next offset to read', {
+          details: [{ path: `${offset.stream}/${offset.partition}`, reason: `got ${offset.offset}` }],
+        });
       }
     }
     await this.#groups.commit(groupKey, member, toCommit);
@@ -153,7 +156,13 @@ export class GroupService {
   }
 
   /** Positions for the member's partitions; a partition that changed hands restarts from the commit. */
-  async #claim(groupKey: string, member: string, generation: number, partitions: readonly TopicPartition[], from: 'earliest' | 'latest'): Promise<Map<string, Position>> {
+  async #claim(
+    groupKey: string,
+    member: string,
+    generation: number,
+    partitions: readonly TopicPartition[],
+    from: 'earliest' | 'latest',
+  ): Promise<Map<string, Position>> {
     let positions = this.#positions.get(groupKey);
     if (positions === undefined) {
       positions = new Map();

@@ -74,7 +74,9 @@ export function createServices(store: Store, telemetry: Telemetry, outbound: Out
   const ingest = new IngestService(registry, store.log, telemetry, { maxPendingEvents: settings.maxPendingEvents });
   const wire = new WireDecoder((id) => {
     const doc = store.catalog.get('schema', String(id))?.value;
-    return doc === undefined ? undefined : { tenant: doc.tenant, format: doc.format, schema: doc.schema, dependencies: () => registry.dependenciesOf(doc.references) };
+    return doc === undefined
+      ? undefined
+      : { tenant: doc.tenant, format: doc.format, schema: doc.schema, dependencies: () => registry.dependenciesOf(doc.references) };
   });
   const sources = new SourceService(store.catalog, ingest, registry, wire, store.sources, { maxDepth: settings.maxDepth ?? 32, maxBatch: sourceMaxBatch });
   const schemas: SinkSchemas = {
@@ -86,7 +88,9 @@ export function createServices(store: Store, telemetry: Telemetry, outbound: Out
   };
   const sinks = { producer: outbound.sinkProducer, files: outbound.archive, schemas };
   const subscriptions = new SubscriptionService(store.catalog, store.log, store.groups, reader, outbound.webhooks, sinks, telemetry, settings.subscriptions);
-  const correlations = new CorrelationService(store.catalog, store.log, store.groups, store.state, reader, ingest, { sessionTimeoutMs: settings.subscriptions.sessionTimeoutMs });
+  const correlations = new CorrelationService(store.catalog, store.log, store.groups, store.state, reader, ingest, {
+    sessionTimeoutMs: settings.subscriptions.sessionTimeoutMs,
+  });
   correlations.onOutcome((tenant, name, kind) => telemetry.correlationOutcome(tenant, name, kind));
   return {
     tenants,
@@ -96,7 +100,9 @@ export function createServices(store: Store, telemetry: Telemetry, outbound: Out
     ingest,
     wire,
     groups: new GroupService(store.groups, store.log, reader, { sessionTimeoutMs: settings.sessionTimeoutMs }),
-    deadLetters: new DeadLetterService(store.log, store.catalog, registry, ingest, (tenant, name, stream, partition, offset) => subscriptions.redeliver(tenant, name, stream, partition, offset)),
+    deadLetters: new DeadLetterService(store.log, store.catalog, registry, ingest, (tenant, name, stream, partition, offset) =>
+      subscriptions.redeliver(tenant, name, stream, partition, offset),
+    ),
     pipelines: new PipelineTester(registry),
     sources,
     subscriptions,

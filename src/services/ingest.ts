@@ -114,7 +114,9 @@ export class IngestService {
         const rejection: Rejection = { stage: item.stage ?? 'ingest', code: item.error.code, message: item.error.message };
         if (item.error.details !== undefined) rejection.details = item.error.details;
         plan.push({ kind: 'rejected', index, type: item.type ?? '', rejection, record: records.length });
-        records.push(deadLetterRecord(deadStream, { ...rejection, id: randomUUID(), type: item.type, original: item.original, receivedAt }, receivedAtMs, item.origin));
+        records.push(
+          deadLetterRecord(deadStream, { ...rejection, id: randomUUID(), type: item.type, original: item.original, receivedAt }, receivedAtMs, item.origin),
+        );
         deadLetters++;
         return;
       }
@@ -126,7 +128,13 @@ export class IngestService {
       }
       const outcome = runPipeline(event, compiled, context);
       if (outcome.kind === 'accepted') {
-        plan.push({ kind: 'accepted', id: outcome.events[0]!.id, type: event.type, streams: outcome.events.map((accepted) => accepted.stream), first: records.length });
+        plan.push({
+          kind: 'accepted',
+          id: outcome.events[0]!.id,
+          type: event.type,
+          streams: outcome.events.map((accepted) => accepted.stream),
+          first: records.length,
+        });
         for (const accepted of outcome.events) records.push(this.#record(accepted, receivedAtMs));
       } else if (outcome.kind === 'filtered') {
         plan.push({ kind: 'filtered', id: outcome.id, type: event.type });
@@ -134,7 +142,14 @@ export class IngestService {
         const planned: Planned = { kind: 'rejected', index, type: event.type, rejection: outcome.rejection, record: records.length };
         if (event.id !== undefined) planned.id = event.id;
         plan.push(planned);
-        records.push(deadLetterRecord(deadStream, { ...outcome.rejection, id: event.id ?? randomUUID(), type: event.type, original: event.original(), receivedAt }, receivedAtMs, item.origin));
+        records.push(
+          deadLetterRecord(
+            deadStream,
+            { ...outcome.rejection, id: event.id ?? randomUUID(), type: event.type, original: event.original(), receivedAt },
+            receivedAtMs,
+            item.origin,
+          ),
+        );
         deadLetters++;
       }
     });
@@ -224,7 +239,12 @@ export class IngestService {
     return positions;
   }
 
-  #answer(tenant: string, plan: readonly Planned[], positions: readonly { partition: number; offset: number; duplicate: boolean }[], deadStream: string): IngestOutcome {
+  #answer(
+    tenant: string,
+    plan: readonly Planned[],
+    positions: readonly { partition: number; offset: number; duplicate: boolean }[],
+    deadStream: string,
+  ): IngestOutcome {
     let accepted = 0;
     let duplicates = 0;
     let filtered = 0;

@@ -28,7 +28,9 @@ export class PipelineTester {
 
   async test(tenant: string, type: string, samples: readonly unknown[], pipeline?: PipelineConfig): Promise<SampleResult[]> {
     if (samples.length === 0 || samples.length > maxSamples) {
-      throw new SluiceError('invalid_request', `send from 1 to ${maxSamples} sample events`, { details: [{ path: '/events', reason: `got ${samples.length}` }] });
+      throw new SluiceError('invalid_request', `send from 1 to ${maxSamples} sample events`, {
+        details: [{ path: '/events', reason: `got ${samples.length}` }],
+      });
     }
     const compiled = pipeline === undefined ? this.#registry.compiled(tenant, type) : await this.#registry.compileWith(tenant, type, pipeline);
     if (compiled === undefined) throw new SluiceError('not_found', `tenant "${tenant}" has no event type "${type}"`);
@@ -48,7 +50,11 @@ export class PipelineTester {
         const { stage, code, message, details } = outcome.rejection;
         return { index, outcome: 'dead-letter', error: withDetails({ stage, code, message }, details) };
       }
-      return { index, outcome: 'accepted', outputs: outcome.events.map((event) => ({ stream: event.stream, key: event.key, data: JSON.parse(event.data) as unknown })) };
+      return {
+        index,
+        outcome: 'accepted',
+        outputs: outcome.events.map((event) => ({ stream: event.stream, key: event.key, data: JSON.parse(event.data) as unknown })),
+      };
     });
   }
 }

@@ -60,7 +60,9 @@ export class StreamReader {
   async read(tenant: string, stream: string, partition: number, from: number, limit: number, waitMs: number, signal?: AbortSignal): Promise<ReadPage> {
     const info = await this.describe(tenant, stream);
     if (!Number.isInteger(partition) || partition < 0 || partition >= info.partitions) {
-      throw new SluiceError('invalid_request', `stream ${stream} has partitions 0 to ${info.partitions - 1}`, { details: [{ path: 'partition', reason: `got ${partition}` }] });
+      throw new SluiceError('invalid_request', `stream ${stream} has partitions 0 to ${info.partitions - 1}`, {
+        details: [{ path: 'partition', reason: `got ${partition}` }],
+      });
     }
     const deadline = Date.now() + Math.min(waitMs, maxWaitMs);
     for (;;) {

@@ -52,7 +52,16 @@ export class RedriveMarkers {
     await this.#log.createStream(stream, 1);
     const at = Date.parse(marker.at);
     await this.#log.append([
-      { stream, partition: 0, id: String(marker.deadLetterOffset), unique: true, key: null, timestamp: at, attributes: { type: 'sluice.redriven', source: 'sluice/redrive', time: marker.at }, value: JSON.stringify(marker) },
+      {
+        stream,
+        partition: 0,
+        id: String(marker.deadLetterOffset),
+        unique: true,
+        key: null,
+        timestamp: at,
+        attributes: { type: 'sluice.redriven', source: 'sluice/redrive', time: marker.at },
+        value: JSON.stringify(marker),
+      },
     ]);
     const known = this.#tenants.get(marker.tenant);
     if (known !== undefined && !known.byOffset.has(marker.deadLetterOffset)) known.byOffset.set(marker.deadLetterOffset, marker);

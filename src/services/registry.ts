@@ -172,7 +172,14 @@ export class TypeRegistry {
   }
 
   /** Refuses a schema that breaks the level against the type's earlier versions (409 with every reason). */
-  #checkCompatibility(type: string, format: SchemaFormat, text: string, references: readonly SchemaReferenceDoc[], versions: readonly TypeVersionDoc[], level: CompatibilityLevel): void {
+  #checkCompatibility(
+    type: string,
+    format: SchemaFormat,
+    text: string,
+    references: readonly SchemaReferenceDoc[],
+    versions: readonly TypeVersionDoc[],
+    level: CompatibilityLevel,
+  ): void {
     const previous = versions.map((v) => this.#schemaDoc(v.schemaId));
     const result = checkCompatibility(
       format,
@@ -279,7 +286,14 @@ export class TypeRegistry {
     const entry = version === 'latest' ? liveVersions(doc).at(-1) : doc.versions.find((v) => v.version === version);
     if (entry === undefined) throw new SluiceError('not_found', `event type "${type}" has no schema version ${version}`);
     const schema = this.#schemaDoc(entry.schemaId);
-    return { type, version: entry.version, schemaId: entry.schemaId, schemaType: schema.format, schema: this.#compiler.present(schema.format, schema.schema), createdAt: entry.createdAt };
+    return {
+      type,
+      version: entry.version,
+      schemaId: entry.schemaId,
+      schemaType: schema.format,
+      schema: this.#compiler.present(schema.format, schema.schema),
+      createdAt: entry.createdAt,
+    };
   }
 
   /** The type ready for the pipeline, or `undefined` when the tenant has no such type. */
@@ -321,7 +335,11 @@ export class TypeRegistry {
     const doc = this.#catalog.get('event-type', typeKey(tenant, type))?.value;
     const latest = liveVersions(doc).at(-1);
     if (doc === undefined || latest === undefined) return undefined;
-    return { stream: doc.stream, partitions: doc.partitions, latest: { version: latest.version, schemaId: latest.schemaId, validate: this.#validator(latest.schemaId) } };
+    return {
+      stream: doc.stream,
+      partitions: doc.partitions,
+      latest: { version: latest.version, schemaId: latest.schemaId, validate: this.#validator(latest.schemaId) },
+    };
   }
 
   #validator(schemaId: number): Validator {
@@ -355,13 +373,22 @@ export class TypeRegistry {
     return parseReferences(raw).map((ref) => {
       const doc = bindSubject(tenant, ref.subject, catalogSubjectScope(this.#catalog, tenant))?.doc;
       if (doc === undefined) {
-        throw new SluiceError('invalid_schema', `reference "${ref.name}": subject '${ref.subject}' not found`, { details: [{ path: '/references', reason: `register ${ref.subject} first` }] });
+        throw new SluiceError('invalid_schema', `reference "${ref.name}": subject '${ref.subject}' not found`, {
+          details: [{ path: '/references', reason: `register ${ref.subject} first` }],
+        });
       }
       const live = liveVersions(doc);
       const entry = ref.version === 'latest' ? live.at(-1) : live.find((v) => v.version === ref.version);
-      if (entry === undefined) throw new SluiceError('invalid_schema', `reference "${ref.name}": subject '${ref.subject}' has no version ${ref.version}`, { details: [{ path: '/references', reason: 'name a registered, not deleted version' }] });
+      if (entry === undefined)
+        throw new SluiceError('invalid_schema', `reference "${ref.name}": subject '${ref.subject}' has no version ${ref.version}`, {
+          details: [{ path: '/references', reason: 'name a registered, not deleted version' }],
+        });
       const schema = this.#schemaDoc(entry.schemaId);
-      if (schema.format !== format) throw new SluiceError('invalid_schema', `reference "${ref.name}": ${ref.subject} version ${entry.version} is ${schema.format}; a ${format} schema can reference only ${format} schemas`);
+      if (schema.format !== format)
+        throw new SluiceError(
+          'invalid_schema',
+          `reference "${ref.name}": ${ref.subject} version ${entry.version} is ${schema.format}; a ${format} schema can reference only ${format} schemas`,
+        );
       return { name: ref.name, subject: ref.subject, version: entry.version, schemaId: entry.schemaId };
     });
   }
@@ -383,10 +410,20 @@ export class TypeRegistry {
   }
 
   /** The same schema text (and references) within a tenant always gets the same id. */
-  async #schemaId(tenant: string, format: SchemaFormat, text: string, references: readonly SchemaReferenceDoc[] = [], extras: SchemaExtras = {}): Promise<number> {
+  async #schemaId(
+    tenant: string,
+    format: SchemaFormat,
+    text: string,
+    references: readonly SchemaReferenceDoc[] = [],
+    extras: SchemaExtras = {},
+  ): Promise<number> {
     // JSON Schema fingerprints predate the other formats and stay as they were; so do those without references, metadata or rules.
     const hash = format === 'JSON' ? createHash('sha256') : createHash('sha256').update(format).update('\u0000');
-    if (references.length > 0) hash.update('references\u0000').update(canonicalJson(publicReferences(references))).update('\u0000');
+    if (references.length > 0)
+      hash
+        .update('references\u0000')
+        .update(canonicalJson(publicReferences(references)))
+        .update('\u0000');
     if (extras.metadata !== undefined) hash.update('metadata\u0000').update(canonicalJson(extras.metadata)).update('\u0000');
     if (extras.ruleSet !== undefined) hash.update('ruleSet\u0000').update(canonicalJson(extras.ruleSet)).update('\u0000');
     const fingerprint = hash.update(text).digest('hex');
@@ -407,7 +444,6 @@ export class TypeRegistry {
       return this.#catalog.get('schema-fingerprint', fingerprintKey)!.value.id;
     }
   }
-
 }
 
 /**

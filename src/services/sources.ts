@@ -102,7 +102,10 @@ export class SourceService {
   /** Creates or replaces a source; `changed` is false when the definition was already stored. */
   async put(tenant: string, name: string, definition: unknown): Promise<{ source: SourceView; created: boolean; changed: boolean }> {
     if (this.#reader === undefined) {
-      throw new SluiceError('sources_need_kafka', `source "${name}" cannot run: this Sluice stores events in its embedded store, and sources read Kafka topics`);
+      throw new SluiceError(
+        'sources_need_kafka',
+        `source "${name}" cannot run: this Sluice stores events in its embedded store, and sources read Kafka topics`,
+      );
     }
     if (this.#catalog.get('tenant', tenant) === undefined) throw new SluiceError('not_found', `tenant "${tenant}" does not exist`);
     const parsed = this.#parse(tenant, name, definition);
@@ -158,7 +161,9 @@ export class SourceService {
         await current.stop();
       }
       if (entry === undefined || this.#reader === undefined) return;
-      const runner = new Runner(entry.revision, entry.value, this.#reader, this.#settings.maxBatch, this.#log, (records) => this.#prepare(entry.value, records));
+      const runner = new Runner(entry.revision, entry.value, this.#reader, this.#settings.maxBatch, this.#log, (records) =>
+        this.#prepare(entry.value, records),
+      );
       this.#runners.set(key, runner);
       runner.start();
     });
@@ -176,7 +181,12 @@ export class SourceService {
     for (let at = 0; at < records.length; at += prepareSlice) {
       if (at > 0) await setImmediate();
       const slice = records.slice(at, at + prepareSlice);
-      parts.push(this.#ingest.prepare(doc.tenant, slice.map((record) => this.#toItem(doc, record))));
+      parts.push(
+        this.#ingest.prepare(
+          doc.tenant,
+          slice.map((record) => this.#toItem(doc, record)),
+        ),
+      );
     }
     return async () => {
       await this.#ingest.store(parts);
@@ -190,7 +200,8 @@ export class SourceService {
       const event = doc.format === 'json' ? this.#fromJson(doc, record) : this.#fromConfluent(doc, record, (resolved) => (type = resolved));
       return { ok: true, event, origin: recordId(record) };
     } catch (error) {
-      const sluiceError = error instanceof SluiceError ? error : new SluiceError('invalid_event', `the record could not be read: ${(error as Error).message}`, { cause: error });
+      const sluiceError =
+        error instanceof SluiceError ? error : new SluiceError('invalid_event', `the record could not be read: ${(error as Error).message}`, { cause: error });
       return { ok: false, stage: 'source', type, original: rawOriginal(doc, record), error: sluiceError, origin: recordId(record) };
     }
   }
@@ -247,15 +258,20 @@ export class SourceService {
 
   /** Checks a definition; throws `invalid_source` naming every bad field. */
   #parse(tenant: string, name: string, definition: unknown): Omit<SourceDoc, 'createdAt' | 'updatedAt'> {
-    if (!sourceNamePattern.test(name)) throw new SluiceError('invalid_name', `"${name}" is not a valid source name: lower-case letters, digits, dot, dash and underscore, at most 128`);
+    if (!sourceNamePattern.test(name))
+      throw new SluiceError('invalid_name', `"${name}" is not a valid source name: lower-case letters, digits, dot, dash and underscore, at most 128`);
     if (typeof definition !== 'object' || definition === null || Array.isArray(definition)) {
-      throw new SluiceError('invalid_source', 'a source is an object with topic, format and type or typeFrom', { details: [{ path: '', reason: 'not an object' }] });
+      throw new SluiceError('invalid_source', 'a source is an object with topic, format and type or typeFrom', {
+        details: [{ path: '', reason: 'not an object' }],
+      });
     }
     const body = definition as SourceDefinition & Record<string, unknown>;
     const problems: ErrorDetail[] = [];
-    for (const key of Object.keys(body)) if (!definitionKeys.has(key)) problems.push({ path: `/${key}`, reason: 'unknown field (expected topic, type, typeFrom, format, group)' });
+    for (const key of Object.keys(body))
+      if (!definitionKeys.has(key)) problems.push({ path: `/${key}`, reason: 'unknown field (expected topic, type, typeFrom, format, group)' });
     const topic = typeof body.topic === 'string' ? body.topic : '';
-    if (!kafkaNamePattern.test(topic)) problems.push({ path: '/topic', reason: 'required: a Kafka topic name (letters, digits, dot, dash, underscore; at most 249)' });
+    if (!kafkaNamePattern.test(topic))
+      problems.push({ path: '/topic', reason: 'required: a Kafka topic name (letters, digits, dot, dash, underscore; at most 249)' });
     else {
       const refused = this.#ownTopic(tenant, topic);
       if (refused !== undefined) problems.push({ path: '/topic', reason: refused });
@@ -263,9 +279,17 @@ export class SourceService {
     const format = body.format ?? 'json';
     if (format !== 'json' && format !== 'confluent') problems.push({ path: '/format', reason: 'must be "json" or "confluent"' });
     const group = body.group ?? `sluice-source-${tenant}-${name}`;
-    if (typeof group !== 'string' || !kafkaNamePattern.test(group)) problems.push({ path: '/group', reason: 'must be a Kafka group id (letters, digits, dot, dash, underscore; at most 249)' });
-    const doc: Omit<SourceDoc, 'createdAt' | 'updatedAt'> = { tenant, name, topic, format: format === 'confluent' ? 'confluent' : 'json', group: typeof group === 'string' ? group : '' };
-    if ((body.type === undefined) === (body.typeFrom === undefined)) problems.push({ path: '/type', reason: 'give exactly one of type (a fixed event type) or typeFrom' });
+    if (typeof group !== 'string' || !kafkaNamePattern.test(group))
+      problems.push({ path: '/group', reason: 'must be a Kafka group id (letters, digits, dot, dash, underscore; at most 249)' });
+    const doc: Omit<SourceDoc, 'createdAt' | 'updatedAt'> = {
+      tenant,
+      name,
+      topic,
+      format: format === 'confluent' ? 'confluent' : 'json',
+      group: typeof group === 'string' ? group : '',
+    };
+    if ((body.type === undefined) === (body.typeFrom === undefined))
+      problems.push({ path: '/type', reason: 'give exactly one of type (a fixed event type) or typeFrom' });
     if (body.type !== undefined) {
       if (typeof body.type === 'string' && isTypeName(body.type)) doc.type = body.type;
       else problems.push({ path: '/type', reason: 'must be an event type name' });
@@ -276,7 +300,9 @@ export class SourceService {
       else doc.typeFrom = typeFrom;
     }
     if (problems.length > 0) {
-      throw new SluiceError('invalid_source', `source "${name}" is not valid: ${problems.map((p) => `${p.path} ${p.reason}`).join('; ')}`, { details: problems });
+      throw new SluiceError('invalid_source', `source "${name}" is not valid: ${problems.map((p) => `${p.path} ${p.reason}`).join('; ')}`, {
+        details: problems,
+      });
     }
     return doc;
   }
@@ -286,10 +312,12 @@ export class SourceService {
     if (topic.startsWith('__')) return 'is an internal Kafka topic';
     const own = this.#reader?.sluiceName(topic);
     if (own === undefined) return undefined;
-    if (own.startsWith('_')) return 'is one of Sluice\'s internal topics';
+    if (own.startsWith('_')) return "is one of Sluice's internal topics";
     const stream = parseStreamName(own);
     if (stream !== undefined && this.#catalog.get('tenant', stream.tenant) !== undefined) {
-      return stream.tenant === tenant ? 'is one of this tenant\'s own streams; a source reads topics Sluice does not own' : 'is a Sluice stream; a source reads topics Sluice does not own';
+      return stream.tenant === tenant
+        ? "is one of this tenant's own streams; a source reads topics Sluice does not own"
+        : 'is a Sluice stream; a source reads topics Sluice does not own';
     }
     return undefined;
   }
@@ -308,7 +336,14 @@ class Runner {
   #loop: Promise<void> | undefined;
   #subscription: SourceSubscription | undefined;
 
-  constructor(revision: number, doc: SourceDoc, reader: SourceReader, maxBatch: number, log: SourceLog | undefined, prepare: (records: readonly SourceRecord[]) => Promise<() => Promise<void>>) {
+  constructor(
+    revision: number,
+    doc: SourceDoc,
+    reader: SourceReader,
+    maxBatch: number,
+    log: SourceLog | undefined,
+    prepare: (records: readonly SourceRecord[]) => Promise<() => Promise<void>>,
+  ) {
     this.revision = revision;
     this.#doc = doc;
     this.#reader = reader;
@@ -417,7 +452,9 @@ function resolveType(doc: SourceDoc, record: SourceRecord, data: unknown): strin
     where = `field ${from.field}`;
   }
   if (typeof type !== 'string' || type === '') {
-    throw new SluiceError('invalid_event', `the record's event type comes from its ${where}, which is missing or not a string`, { details: [{ path: '/type', reason: `no event type in the record's ${where}` }] });
+    throw new SluiceError('invalid_event', `the record's event type comes from its ${where}, which is missing or not a string`, {
+      details: [{ path: '/type', reason: `no event type in the record's ${where}` }],
+    });
   }
   return type;
 }

@@ -4,7 +4,13 @@ import type { EventLog } from '../ports/event-log.ts';
  * Waits until any of `streams` grows past the append version noted for it before the last
  * read (`versions[i]` for `streams[i]`), `timeoutMs` passes, or `signal` aborts.
  */
-export async function waitForAnyAppend(log: EventLog, streams: readonly string[], versions: readonly number[], timeoutMs: number, signal?: AbortSignal): Promise<void> {
+export async function waitForAnyAppend(
+  log: EventLog,
+  streams: readonly string[],
+  versions: readonly number[],
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<void> {
   if (streams.length === 0) return;
   const controller = new AbortController();
   const forward = (): void => controller.abort();

@@ -99,7 +99,9 @@ void test('the stock Python AvroSerializer registers on Sluice and the AvroDeser
     { key: 's-2', value: { sensor: 's-2', celsius: -3.25, count: 9_007_199_254_740_991, ok: false, unit: 'F', tags: [], labels: {}, note: 'cold' } },
   ];
   const schema = JSON.stringify(readingSchema);
-  assert.deepEqual(await produceWithStockClient({ python, bootstrap: brokers, topic, format: 'avro', registry, schema, records, createTopic: true }), { produced: 2 });
+  assert.deepEqual(await produceWithStockClient({ python, bootstrap: brokers, topic, format: 'avro', registry, schema, records, createTopic: true }), {
+    produced: 2,
+  });
 
   // The serializer registered the schema under the topic's value subject, as an event type.
   assert.deepEqual((await server.call('GET', '/registry/subjects', { token: key })).body, [`${topic}-value`]);
@@ -118,13 +120,30 @@ void test('the stock Python AvroSerializer registers on Sluice and the AvroDeser
   }
 
   // A second producer run finds the schema already registered and keeps its id.
-  assert.deepEqual(await produceWithStockClient({ python, bootstrap: brokers, topic, format: 'avro', registry, schema, records: [{ key: 's-3', value: { ...records[0]!.value, sensor: 's-3' } }] }), { produced: 1 });
+  assert.deepEqual(
+    await produceWithStockClient({
+      python,
+      bootstrap: brokers,
+      topic,
+      format: 'avro',
+      registry,
+      schema,
+      records: [{ key: 's-3', value: { ...records[0]!.value, sensor: 's-3' } }],
+    }),
+    { produced: 1 },
+  );
   assert.equal((await server.call('GET', `/registry/subjects/${topic}-value/versions`, { token: key })).body.length, 1);
 
   // A fresh client process has no cache: it fetches the writer schema from Sluice by id.
   const messages = await consumeWithStockClient({ python, bootstrap: brokers, topic, format: 'avro', registry, count: 3 });
-  assert.deepEqual(messages.map((m) => m.key), ['s-1', 's-2', 's-3']);
-  assert.deepEqual(messages.map((m) => m.value), [...records.map((r) => r.value), { ...records[0]!.value, sensor: 's-3' }]);
+  assert.deepEqual(
+    messages.map((m) => m.key),
+    ['s-1', 's-2', 's-3'],
+  );
+  assert.deepEqual(
+    messages.map((m) => m.value),
+    [...records.map((r) => r.value), { ...records[0]!.value, sensor: 's-3' }],
+  );
 });
 
 const eventSchema = {
@@ -149,7 +168,16 @@ void test('Avro logical types survive the registry round trip (timestamp-millis 
   deleteTopicsAfter(t, brokers, [topic]);
 
   const value = { id: '6f1f4a52-3f0e-4d57-9a38-0d6c2f1b7c11', at: 1_700_000_000_500 };
-  await produceWithStockClient({ python, bootstrap: brokers, topic, format: 'avro', registry, schema: JSON.stringify(eventSchema), records: [{ key: 'e-1', value }], createTopic: true });
+  await produceWithStockClient({
+    python,
+    bootstrap: brokers,
+    topic,
+    format: 'avro',
+    registry,
+    schema: JSON.stringify(eventSchema),
+    records: [{ key: 'e-1', value }],
+    createTopic: true,
+  });
   const [message] = await consumeWithStockClient({ python, bootstrap: brokers, topic, format: 'avro', registry, count: 1 });
   // The CLI prints a decoded datetime with isoformat().
   assert.deepEqual(message?.value, { id: value.id, at: '2023-11-14T22:13:20.500000+00:00' });
@@ -178,12 +206,28 @@ void test('the stock Python JSONSerializer and JSONDeserializer work against Slu
     { key: 'o-2', value: { sku: 'B-2', quantity: 1 } },
   ];
   const schema = JSON.stringify(orderSchema);
-  assert.deepEqual(await produceWithStockClient({ python, bootstrap: brokers, topic, format: 'json-schema', registry, schema, records, createTopic: true }), { produced: 2 });
+  assert.deepEqual(await produceWithStockClient({ python, bootstrap: brokers, topic, format: 'json-schema', registry, schema, records, createTopic: true }), {
+    produced: 2,
+  });
   // The serializer validates before it writes: an invalid value fails, as it would in production.
-  await assert.rejects(produceWithStockClient({ python, bootstrap: brokers, topic, format: 'json-schema', registry, schema, records: [{ key: 'o-3', value: { sku: 'C-3', quantity: 0 } }] }), /quantity|minimum|0 is less/);
+  await assert.rejects(
+    produceWithStockClient({
+      python,
+      bootstrap: brokers,
+      topic,
+      format: 'json-schema',
+      registry,
+      schema,
+      records: [{ key: 'o-3', value: { sku: 'C-3', quantity: 0 } }],
+    }),
+    /quantity|minimum|0 is less/,
+  );
 
   const messages = await consumeWithStockClient({ python, bootstrap: brokers, topic, format: 'json-schema', registry, count: 2 });
-  assert.deepEqual(messages.map((m) => [m.key, m.value]), records.map((r) => [r.key, r.value]));
+  assert.deepEqual(
+    messages.map((m) => [m.key, m.value]),
+    records.map((r) => [r.key, r.value]),
+  );
 });
 
 const paymentProto = `syntax = "proto3";
@@ -196,18 +240,28 @@ message Payment {
 // Known gap: the stock Python ProtobufSerializer registers a schema as a base64 serialized
 // FileDescriptorProto (and its deserializer fetches schemas with ?format=serialized); Sluice
 // only parses .proto text and answers 422 "illegal token".
-void test('the stock Python ProtobufSerializer registers on Sluice and its messages decode', { todo: 'Sluice does not accept serialized FileDescriptorProto schemas' }, async (t) => {
-  const ready = await setup(t);
-  if (ready === undefined) return;
-  const { brokers, python } = ready;
-  const server = await startSluice(t);
-  const key = await server.tenantWithKey('acme');
-  const registry = { url: `${server.url}/registry`, auth: registryAuth(key) };
-  const topic = `acme.payments-${suffix()}`;
-  deleteTopicsAfter(t, brokers, [topic]);
+void test(
+  'the stock Python ProtobufSerializer registers on Sluice and its messages decode',
+  { todo: 'Sluice does not accept serialized FileDescriptorProto schemas' },
+  async (t) => {
+    const ready = await setup(t);
+    if (ready === undefined) return;
+    const { brokers, python } = ready;
+    const server = await startSluice(t);
+    const key = await server.tenantWithKey('acme');
+    const registry = { url: `${server.url}/registry`, auth: registryAuth(key) };
+    const topic = `acme.payments-${suffix()}`;
+    deleteTopicsAfter(t, brokers, [topic]);
 
-  const records = [{ key: 'p-1', value: { id: 'p-1', cents: 1250 } }];
-  assert.deepEqual(await produceWithStockClient({ python, bootstrap: brokers, topic, format: 'protobuf', registry, schema: paymentProto, records, createTopic: true }), { produced: 1 });
-  const messages = await consumeWithStockClient({ python, bootstrap: brokers, topic, format: 'protobuf', schema: paymentProto, count: 1 });
-  assert.deepEqual(messages.map((m) => m.value), [records[0]!.value]);
-});
+    const records = [{ key: 'p-1', value: { id: 'p-1', cents: 1250 } }];
+    assert.deepEqual(
+      await produceWithStockClient({ python, bootstrap: brokers, topic, format: 'protobuf', registry, schema: paymentProto, records, createTopic: true }),
+      { produced: 1 },
+    );
+    const messages = await consumeWithStockClient({ python, bootstrap: brokers, topic, format: 'protobuf', schema: paymentProto, count: 1 });
+    assert.deepEqual(
+      messages.map((m) => m.value),
+      [records[0]!.value],
+    );
+  },
+);

@@ -18,7 +18,10 @@ interface Example {
 }
 
 const candidates = [process.env.SLUICE_CONFORMANCE_DIR, fileURLToPath(new URL('../../../shared/conformance', import.meta.url)), '/work/shared/conformance'];
-const folder = candidates.filter((dir): dir is string => dir !== undefined && dir !== '').map((dir) => `${dir}/confluent-json-diff`).find((dir) => existsSync(dir));
+const folder = candidates
+  .filter((dir): dir is string => dir !== undefined && dir !== '')
+  .map((dir) => `${dir}/confluent-json-diff`)
+  .find((dir) => existsSync(dir));
 const skip = folder === undefined ? `Confluent's JSON Schema diff examples are not on this machine (set SLUICE_CONFORMANCE_DIR)` : false;
 /** The files are read by Jackson, which allows a trailing comma; JSON.parse does not. */
 function lenient(text: string): string {
@@ -35,19 +38,27 @@ void test("Confluent's JSON Schema diff examples: Sluice's BACKWARD verdicts agr
     .flatMap((name) => JSON.parse(lenient(readFileSync(`${folder}/${name}`, 'utf8'))) as Example[]);
   const s = await startSluice(t);
   const key = await s.tenantWithKey('acme');
-  const reg = (method: string, path: string, body?: unknown) => s.call(method, `/registry${path}`, body === undefined ? { token: key } : { token: key, body, contentType: 'application/vnd.schemaregistry.v1+json' });
+  const reg = (method: string, path: string, body?: unknown) =>
+    s.call(method, `/registry${path}`, body === undefined ? { token: key } : { token: key, body, contentType: 'application/vnd.schemaregistry.v1+json' });
   const disagreements: string[] = [];
   for (const [i, example] of examples.entries()) {
     const subject = `diff-${i}`;
     const registered = await reg('POST', `/subjects/${subject}/versions`, { schemaType: 'JSON', schema: JSON.stringify(example.original_schema) });
     if (registered.status !== 200) {
-      disagreements.push(`#${i} ${example.description}: the original schema was refused (${registered.status} ${JSON.stringify(registered.body).slice(0, 200)})`);
+      disagreements.push(
+        `#${i} ${example.description}: the original schema was refused (${registered.status} ${JSON.stringify(registered.body).slice(0, 200)})`,
+      );
       continue;
     }
-    const checked = await reg('POST', `/compatibility/subjects/${subject}/versions/latest?verbose=true`, { schemaType: 'JSON', schema: JSON.stringify(example.update_schema) });
+    const checked = await reg('POST', `/compatibility/subjects/${subject}/versions/latest?verbose=true`, {
+      schemaType: 'JSON',
+      schema: JSON.stringify(example.update_schema),
+    });
     const verdict = (checked.body as { is_compatible?: boolean }).is_compatible;
     if (checked.status !== 200 || verdict !== example.compatible) {
-      disagreements.push(`#${i} ${example.description}: Confluent says ${example.compatible ? 'compatible' : 'incompatible'}, Sluice answered ${checked.status} ${JSON.stringify(checked.body).slice(0, 300)}`);
+      disagreements.push(
+        `#${i} ${example.description}: Confluent says ${example.compatible ? 'compatible' : 'incompatible'}, Sluice answered ${checked.status} ${JSON.stringify(checked.body).slice(0, 300)}`,
+      );
     }
   }
   t.diagnostic(`${examples.length - disagreements.length} of ${examples.length} agree`);

@@ -12,8 +12,14 @@ import { test } from 'node:test';
 const script = fileURLToPath(new URL('../../scripts/registry-conformance.sh', import.meta.url));
 // Where the offline copy may be: named by SLUICE_CONFORMANCE_DIR, beside the checkout, or the machine's shared folder.
 const candidates = [process.env.SLUICE_CONFORMANCE_DIR, fileURLToPath(new URL('../../../shared/conformance', import.meta.url)), '/work/shared/conformance'];
-const suite = candidates.filter((dir): dir is string => dir !== undefined && dir !== '').map((dir) => `${dir}/kafkajs-csr/`).find((dir) => existsSync(`${dir}package.json`));
-const skip = suite === undefined ? `the kafkajs registry client's suite is not on this machine (set SLUICE_CONFORMANCE_DIR; looked in ${candidates.filter(Boolean).join(', ')})` : false;
+const suite = candidates
+  .filter((dir): dir is string => dir !== undefined && dir !== '')
+  .map((dir) => `${dir}/kafkajs-csr/`)
+  .find((dir) => existsSync(`${dir}package.json`));
+const skip =
+  suite === undefined
+    ? `the kafkajs registry client's suite is not on this machine (set SLUICE_CONFORMANCE_DIR; looked in ${candidates.filter(Boolean).join(', ')})`
+    : false;
 
 void test('the kafkajs Confluent registry client passes its own test suite against /registry', { skip, timeout: 900_000 }, async () => {
   const { code, output } = await new Promise<{ code: number | null; output: string }>((resolve) => {

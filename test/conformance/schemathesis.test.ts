@@ -10,16 +10,16 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
-import { startSluice, adminToken } from '../helpers/sluice.ts';
+import { adminToken, startSluice, tempDir } from '../helpers/sluice.ts';
 
 const installer = fileURLToPath(new URL('../../scripts/schemathesis.sh', import.meta.url));
 const checks = ['not_a_server_error', 'response_schema_conformance', 'status_code_conformance', 'content_type_conformance'];
 /** A live tail never ends, so a generated request to it would only wait for the timeout. */
 const excluded = '/v1/streams/{stream}/tail';
 
-function run(command: string, args: string[], timeout: number): Promise<{ code: number | null; output: string; stdout: string }> {
+function run(command: string, args: string[], timeout: number, cwd?: string): Promise<{ code: number | null; output: string; stdout: string }> {
   return new Promise((resolve) => {
-    execFile(command, args, { maxBuffer: 64 * 1024 * 1024, timeout }, (error, stdout, stderr) => {
+    execFile(command, args, { maxBuffer: 64 * 1024 * 1024, timeout, cwd }, (error, stdout, stderr) => {
       resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : null, output: `${stdout}\n${stderr}`, stdout });
     });
   });
@@ -27,7 +27,10 @@ function run(command: string, args: string[], timeout: number): Promise<{ code: 
 
 const install = await run('bash', [installer], 700_000);
 const schemathesis = install.code === 0 ? install.stdout.trim().split('\n').at(-1) : undefined;
-const skip = schemathesis === undefined && process.env.SLUICE_REQUIRE_SCHEMATHESIS === undefined ? `Schemathesis could not be installed: ${install.output.trim().split('\n').at(-1) ?? ''}` : false;
+const skip =
+  schemathesis === undefined && process.env.SLUICE_REQUIRE_SCHEMATHESIS === undefined
+    ? `Schemathesis could not be installed: ${install.output.trim().split('\n').at(-1) ?? ''}`
+    : false;
 
 void test('Schemathesis finds no 5xx and no answer outside the documented schemas', { skip, timeout: 900_000 }, async (t) => {
   assert.ok(schemathesis !== undefined, `Schemathesis could not be installed:\n${install.output.slice(-3000)}`);
@@ -41,10 +44,36 @@ void test('Schemathesis finds no 5xx and no answer outside the documented schema
   assert.equal((await s.call('POST', '/v1/groups/billing/poll', { token: key, body: { streams: ['acme.fruits'], member: 'm1' } })).status, 200);
   assert.equal((await s.call('POST', '/v1/groups/billing/commit', { token: key, body: { member: 'm1' } })).status, 200);
 
-  for (const [who, token] of [['a tenant key', key], ['the admin token', adminToken]] as const) {
-    const args = ['run', `${s.url}/openapi.json`, '-H', `Authorization: Bearer ${token}`, '--checks', checks.join(','), '--exclude-path', excluded, '--max-examples', '10', '--workers', '2', '--request-timeout', '40', '--seed', process.env.SLUICE_SCHEMATHESIS_SEED ?? '20261205', '--no-color'];
-    const result = await run(schemathesis, args, 800_000);
-    const summary = result.output.split('\n').filter((line) => /generated|passed|failures?\b/.test(line)).slice(-3).join(' | ');
+  for (const [who, token] of [
+    ['a tenant key', key],
+    ['the admin token', adminToken],
+  ] as const) {
+    const args = [
+      'run',
+      `${s.url}/openapi.json`,
+      '-H',
+      `Authorization: Bearer ${token}`,
+      '--checks',
+      checks.join(','),
+      '--exclude-path',
+      excluded,
+      '--max-examples',
+      '10',
+      '--workers',
+      '2',
+      '--request-timeout',
+      '40',
+      '--seed',
+      process.env.SLUICE_SCHEMATHESIS_SEED ?? '20261205',
+      '--no-color',
+    ];
+    // Schemathesis keeps its example database in the working directory: a temporary one.
+    const result = await run(schemathesis, args, 800_000, tempDir(t, 'sluice-schemathesis-'));
+    const summary = result.output
+      .split('\n')
+      .filter((line) => /generated|passed|failures?\b/.test(line))
+      .slice(-3)
+      .join(' | ');
     assert.equal(result.code, 0, `Schemathesis with ${who} found problems (${summary}):\n${result.output.slice(-8000)}`);
     t.diagnostic(`${who}: ${summary}`);
   }

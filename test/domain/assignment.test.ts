@@ -33,10 +33,13 @@ void test('the documented example: two members split two partitions', () => {
       ['b', both],
     ]),
   );
-  assert.deepEqual(assignment, new Map([
-    ['a', [{ stream: 's', partition: 0 }]],
-    ['b', [{ stream: 's', partition: 1 }]],
-  ]));
+  assert.deepEqual(
+    assignment,
+    new Map([
+      ['a', [{ stream: 's', partition: 0 }]],
+      ['b', [{ stream: 's', partition: 1 }]],
+    ]),
+  );
 });
 
 void test('no members, no assignment; a member asking for nothing gets nothing', () => {
@@ -99,7 +102,15 @@ void test('the answer does not depend on the order members or partitions are giv
 });
 
 void test('a partition asked for twice by one member is assigned once', () => {
-  const requests = new Map([['m', [{ stream: 's', partition: 0 }, { stream: 's', partition: 0 }]]]);
+  const requests = new Map([
+    [
+      'm',
+      [
+        { stream: 's', partition: 0 },
+        { stream: 's', partition: 0 },
+      ],
+    ],
+  ]);
   assert.deepEqual(assignPartitions(requests).get('m'), [{ stream: 's', partition: 0 }]);
 });
 
@@ -130,7 +141,11 @@ void test('property: random groups keep every invariant and are deterministic', 
     const all = streams.flatMap((s) => partitions(s.name, s.count));
     const requests = new Map<string, TopicPartition[]>();
     const members = 1 + Math.floor(next() * 6);
-    for (let m = 0; m < members; m++) requests.set(`member-${Math.floor(next() * 1000)}-${m}`, all.filter(() => next() < 0.7));
+    for (let m = 0; m < members; m++)
+      requests.set(
+        `member-${Math.floor(next() * 1000)}-${m}`,
+        all.filter(() => next() < 0.7),
+      );
     const assignment = assignPartitions(requests);
     checkInvariants(requests, assignment);
     assert.deepEqual(assignPartitions(new Map([...requests].reverse())), assignment, `seed ${seed}: same input, same answer`);

@@ -70,10 +70,13 @@ void describe('native events', () => {
   });
 
   void test('missing type and data are both reported', () => {
-    assert.deepEqual(invalid(() => toEventInput({}, original)), [
-      { path: '/type', reason: 'required' },
-      { path: '/data', reason: 'required' },
-    ]);
+    assert.deepEqual(
+      invalid(() => toEventInput({}, original)),
+      [
+        { path: '/type', reason: 'required' },
+        { path: '/data', reason: 'required' },
+      ],
+    );
   });
 
   void test('unknown fields are named', () => {
@@ -83,9 +86,7 @@ void describe('native events', () => {
   });
 
   void test('attributes of the wrong kind are each reported', () => {
-    const details = invalid(() =>
-      toEventInput({ type: 7, data: 1, id: 5, key: 12, source: '', subject: {}, time: 'yesterday', schemaVersion: 0 }, original),
-    );
+    const details = invalid(() => toEventInput({ type: 7, data: 1, id: 5, key: 12, source: '', subject: {}, time: 'yesterday', schemaVersion: 0 }, original));
     assert.deepEqual(paths(details), ['/id', '/key', '/schemaVersion', '/source', '/subject', '/time', '/type']);
   });
 
@@ -105,15 +106,20 @@ void describe('native events', () => {
   void test('schemaVersion must be a positive integer', () => {
     assert.equal(fields({ type: 't', data: 1, schemaVersion: 1 }).schemaVersion, 1);
     for (const version of [0, -1, 1.5, '2', null, true]) {
-      assert.deepEqual(invalid(() => toEventInput({ type: 't', data: 1, schemaVersion: version }, original)), [
-        { path: '/schemaVersion', reason: 'must be a positive integer' },
-      ]);
+      assert.deepEqual(
+        invalid(() => toEventInput({ type: 't', data: 1, schemaVersion: version }, original)),
+        [{ path: '/schemaVersion', reason: 'must be a positive integer' }],
+      );
     }
   });
 
   void test('non-objects are refused with the root path', () => {
     for (const value of [null, 'event', 42, true, [{ type: 't', data: 1 }], undefined]) {
-      assert.deepEqual(invalid(() => toEventInput(value, original)), [{ path: '', reason: 'not an object' }], JSON.stringify(value));
+      assert.deepEqual(
+        invalid(() => toEventInput(value, original)),
+        [{ path: '', reason: 'not an object' }],
+        JSON.stringify(value),
+      );
     }
   });
 });
@@ -148,9 +154,11 @@ void describe('time', () => {
       '2026-01-31T12:00:00+25:00',
       ' 2026-01-31T12:00:00Z',
     ]) {
-      assert.deepEqual(invalid(() => toEventInput({ type: 't', data: 1, time }, original)), [
-        { path: '/time', reason: 'must be an RFC 3339 timestamp such as 2026-01-31T12:00:00Z' },
-      ], time);
+      assert.deepEqual(
+        invalid(() => toEventInput({ type: 't', data: 1, time }, original)),
+        [{ path: '/time', reason: 'must be an RFC 3339 timestamp such as 2026-01-31T12:00:00Z' }],
+        time,
+      );
     }
   });
 
@@ -172,20 +180,36 @@ void describe('CloudEvents structured mode', () => {
   const base = { specversion: '1.0', id: 'ce-1', source: '/shop', type: 'fruits' };
 
   void test('a minimal CloudEvent maps id, source and type', () => {
-    assert.deepEqual(fields({ ...base, data: { name: 'kiwi' } }), { type: 'fruits', id: 'ce-1', source: '/shop', dedupKey: '["/shop","ce-1"]', data: { name: 'kiwi' } });
+    assert.deepEqual(fields({ ...base, data: { name: 'kiwi' } }), {
+      type: 'fruits',
+      id: 'ce-1',
+      source: '/shop',
+      dedupKey: '["/shop","ce-1"]',
+      data: { name: 'kiwi' },
+    });
   });
 
   void test('time, subject and partitionkey are used', () => {
     const event = fields({ ...base, data: 1, time: '2026-01-31T12:00:00Z', subject: 'kiwi', partitionkey: 'user-7', datacontenttype: 'application/json' });
-    assert.deepEqual(event, { type: 'fruits', id: 'ce-1', source: '/shop', dedupKey: '["/shop","ce-1"]', subject: 'kiwi', time: '2026-01-31T12:00:00Z', key: 'user-7', data: 1 });
+    assert.deepEqual(event, {
+      type: 'fruits',
+      id: 'ce-1',
+      source: '/shop',
+      dedupKey: '["/shop","ce-1"]',
+      subject: 'kiwi',
+      time: '2026-01-31T12:00:00Z',
+      key: 'user-7',
+      data: 1,
+    });
   });
 
   void test('partitionkey must be a string of at most 1024 characters', () => {
     assert.equal(fields({ ...base, data: 1, partitionkey: 'p'.repeat(1024) }).key, 'p'.repeat(1024));
     for (const partitionkey of ['p'.repeat(1025), 7, null, {}]) {
-      assert.deepEqual(invalid(() => toEventInput({ ...base, data: 1, partitionkey }, original)), [
-        { path: '/partitionkey', reason: 'must be a string of at most 1024 characters' },
-      ]);
+      assert.deepEqual(
+        invalid(() => toEventInput({ ...base, data: 1, partitionkey }, original)),
+        [{ path: '/partitionkey', reason: 'must be a string of at most 1024 characters' }],
+      );
     }
   });
 
@@ -202,7 +226,10 @@ void describe('CloudEvents structured mode', () => {
 
   void test('specversion must be "1.0"', () => {
     for (const specversion of ['0.3', '1', 1, null]) {
-      assert.deepEqual(invalid(() => toEventInput({ ...base, specversion, data: 1 }, original)), [{ path: '/specversion', reason: 'must be "1.0"' }]);
+      assert.deepEqual(
+        invalid(() => toEventInput({ ...base, specversion, data: 1 }, original)),
+        [{ path: '/specversion', reason: 'must be "1.0"' }],
+      );
     }
   });
 
@@ -256,19 +283,24 @@ void describe('CloudEvents data_base64', () => {
   });
 
   void test('data_base64 must be a string', () => {
-    assert.deepEqual(invalid(() => toEventInput({ ...base, data_base64: 12 }, original)), [{ path: '/data_base64', reason: 'must be a base64 string' }]);
+    assert.deepEqual(
+      invalid(() => toEventInput({ ...base, data_base64: 12 }, original)),
+      [{ path: '/data_base64', reason: 'must be a base64 string' }],
+    );
   });
 
   void test('data_base64 that is not JSON is refused', () => {
-    assert.deepEqual(invalid(() => toEventInput({ ...base, data_base64: b64('not json') }, original)), [
-      { path: '/data_base64', reason: 'does not decode to JSON' },
-    ]);
+    assert.deepEqual(
+      invalid(() => toEventInput({ ...base, data_base64: b64('not json') }, original)),
+      [{ path: '/data_base64', reason: 'does not decode to JSON' }],
+    );
   });
 
   void test('non-JSON content types are refused for data_base64', () => {
-    assert.deepEqual(invalid(() => toEventInput({ ...base, datacontenttype: 'application/octet-stream', data_base64: b64('1') }, original)), [
-      { path: '/datacontenttype', reason: 'Sluice validates JSON data; send datacontenttype application/json' },
-    ]);
+    assert.deepEqual(
+      invalid(() => toEventInput({ ...base, datacontenttype: 'application/octet-stream', data_base64: b64('1') }, original)),
+      [{ path: '/datacontenttype', reason: 'Sluice validates JSON data; send datacontenttype application/json' }],
+    );
   });
 });
 
@@ -276,10 +308,23 @@ void describe('CloudEvents binary mode', () => {
   const headers = { specversion: '1.0', id: 'b-1', source: '/pos', type: 'sale' };
 
   void test('attributes come from the headers and data from the body', () => {
-    const event = fromBinaryCloudEvent({ ...headers, time: '2026-01-31T12:00:00Z', subject: 's', partitionkey: 'store-9', datacontenttype: 'application/json' }, { amount: 3 }, original);
+    const event = fromBinaryCloudEvent(
+      { ...headers, time: '2026-01-31T12:00:00Z', subject: 's', partitionkey: 'store-9', datacontenttype: 'application/json' },
+      { amount: 3 },
+      original,
+    );
     const { original: thunk, ...rest } = event;
     assert.equal(thunk, original);
-    assert.deepEqual(rest, { type: 'sale', id: 'b-1', source: '/pos', dedupKey: '["/pos","b-1"]', time: '2026-01-31T12:00:00Z', subject: 's', key: 'store-9', data: { amount: 3 } });
+    assert.deepEqual(rest, {
+      type: 'sale',
+      id: 'b-1',
+      source: '/pos',
+      dedupKey: '["/pos","b-1"]',
+      time: '2026-01-31T12:00:00Z',
+      subject: 's',
+      key: 'store-9',
+      data: { amount: 3 },
+    });
   });
 
   void test('dataschema in a header selects the version', () => {
@@ -297,15 +342,23 @@ void describe('CloudEvents binary mode', () => {
 
   // Regression: a `ce-data` header used to replace the body as the event's data.
   void test('ce-data and ce-data_base64 headers are refused, never replacing the body', () => {
-    assert.deepEqual(invalid(() => fromBinaryCloudEvent({ ...headers, data: '"spoofed"' }, { real: true }, original)), [
-      { path: '/data', reason: 'in binary mode the body is the data; do not send a ce-data header' },
-    ]);
+    assert.deepEqual(
+      invalid(() => fromBinaryCloudEvent({ ...headers, data: '"spoofed"' }, { real: true }, original)),
+      [{ path: '/data', reason: 'in binary mode the body is the data; do not send a ce-data header' }],
+    );
     assert.deepEqual(paths(invalid(() => fromBinaryCloudEvent({ ...headers, data_base64: 'MQ==' }, { real: true }, original))), ['/data_base64']);
   });
 });
 
 void test('isJsonContentType accepts JSON and +json media types, with parameters and any case', () => {
-  for (const type of ['application/json', 'Application/JSON', 'application/json; charset=utf-8', 'application/cloudevents+json', 'text/json', ' application/json ']) {
+  for (const type of [
+    'application/json',
+    'Application/JSON',
+    'application/json; charset=utf-8',
+    'application/cloudevents+json',
+    'text/json',
+    ' application/json ',
+  ]) {
     assert.equal(isJsonContentType(type), true, type);
   }
   for (const type of ['text/plain', 'application/octet-stream', 'application/x-ndjson', 'application/jsonx', '', 'json']) {

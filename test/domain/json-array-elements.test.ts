@@ -9,7 +9,10 @@ void test('each element of an array is found as sent, whitespace around it dropp
 void test('commas, brackets and escaped quotes inside strings do not split elements', () => {
   const text = '[ "a,b]", {"k":"}\\",["}, "\\\\" ]';
   assert.deepEqual(arrayElementTexts(text), ['"a,b]"', '{"k":"}\\",["}', '"\\\\"']);
-  assert.deepEqual(arrayElementTexts(text).map((element) => JSON.parse(element) as unknown), JSON.parse(text));
+  assert.deepEqual(
+    arrayElementTexts(text).map((element) => JSON.parse(element) as unknown),
+    JSON.parse(text),
+  );
 });
 
 void test('an empty array has no elements; a deep one is found without recursion', () => {

@@ -28,7 +28,10 @@ void test('tenant ids are lower-case slugs of 1 to 63 characters', () => {
 
 void test('assertTenantId throws invalid_name naming the value', () => {
   assert.doesNotThrow(() => assertTenantId('acme'));
-  assert.throws(() => assertTenantId('Bad Tenant'), (error) => invalidName(error) && (error as Error).message.includes('"Bad Tenant"'));
+  assert.throws(
+    () => assertTenantId('Bad Tenant'),
+    (error) => invalidName(error) && (error as Error).message.includes('"Bad Tenant"'),
+  );
   assert.throws(() => assertTenantId('a'.repeat(64)), invalidName);
 });
 

@@ -34,7 +34,10 @@ function pathsOf(config: unknown): string[] {
 }
 
 /** `schemas` gives route targets a latest schema (version 3); the others take anything. */
-function orders(pipeline: unknown, options: { partitionKey?: string; validate?: Validator; types?: Record<string, number>; schemas?: Record<string, Validator> } = {}): CompiledType {
+function orders(
+  pipeline: unknown,
+  options: { partitionKey?: string; validate?: Validator; types?: Record<string, number>; schemas?: Record<string, Validator> } = {},
+): CompiledType {
   const types = options.types ?? acmeTypes;
   const compiled: CompiledPipeline | undefined = pipeline === undefined ? undefined : compilePipeline(pipeline, deps());
   const latest = { version: 1, schemaId: 7, validate: options.validate ?? anything };
@@ -187,7 +190,15 @@ void test('rules must be a list of at most 100 mappings with a valid pattern and
   });
   assert.deepEqual(
     problems.map((p) => p.path),
-    ['/route/rules/0', '/route/rules/1', '/route/rules/2', '/route/rules/3/pattern/data/kind', '/route/rules/4/to', '/route/rules/5/to', '/route/rules/6/pattern'],
+    [
+      '/route/rules/0',
+      '/route/rules/1',
+      '/route/rules/2',
+      '/route/rules/3/pattern/data/kind',
+      '/route/rules/4/to',
+      '/route/rules/5/to',
+      '/route/rules/6/pattern',
+    ],
   );
 });
 
@@ -237,7 +248,7 @@ void test('routing by a string field sends each value to its stream, not the own
     assert.deepEqual(streams(outcome), [stream]);
     if (outcome.kind !== 'accepted') continue;
     const [routed] = outcome.events;
-    assert.equal(routed!.partitions, acmeTypes[stream.slice('acme.'.length)], 'partitions are the target type\'s');
+    assert.equal(routed!.partitions, acmeTypes[stream.slice('acme.'.length)], "partitions are the target type's");
     assert.equal(routed!.data, JSON.stringify({ destination_service_type: value, order: 'o-1' }));
     assert.equal(routed!.type, 'orders', 'a routed record still says which type it was sent as');
   }
@@ -392,8 +403,9 @@ void test('a routed record is placed by the key it had before routing', () => {
   );
 });
 
-void test('a routed record must match its target type\'s latest schema: schema_validation_failed at stage route, naming the target', () => {
-  const needsAmount: Validator = (data) => (typeof data === 'object' && data !== null && 'amount' in data ? undefined : [{ path: '', reason: "must have required property 'amount'" }]);
+void test("a routed record must match its target type's latest schema: schema_validation_failed at stage route, naming the target", () => {
+  const needsAmount: Validator = (data) =>
+    typeof data === 'object' && data !== null && 'amount' in data ? undefined : [{ path: '', reason: "must have required property 'amount'" }];
   const pipeline = { steps: [{ remove: ['amount'] }], route: { field: 'd', map: { A: 'finance', B: 'marketing', C: ['marketing', 'finance'] } } };
   const options = { schemas: { finance: needsAmount } };
   assert.deepEqual(streams(run(pipeline, event({ d: 'B', amount: 5 }), options)), ['acme.marketing'], 'a target without the requirement takes it');
@@ -419,7 +431,10 @@ void test('routed records are validated as transformed, once per target', () => 
     seen.push(data);
     return undefined;
   };
-  const pipeline = { steps: [{ rename: { a: 'b' } }], route: { field: 'd', map: { A: ['finance', 'audit'] }, rules: [{ pattern: { data: { d: ['A'] } }, to: 'finance' }] } };
+  const pipeline = {
+    steps: [{ rename: { a: 'b' } }],
+    route: { field: 'd', map: { A: ['finance', 'audit'] }, rules: [{ pattern: { data: { d: ['A'] } }, to: 'finance' }] },
+  };
   assert.deepEqual(streams(run(pipeline, event({ d: 'A', a: 1 }), { schemas: { finance: counting } })), ['acme.finance', 'acme.audit']);
   assert.deepEqual(seen, [{ d: 'A', b: 1 }]);
 });
@@ -427,7 +442,10 @@ void test('routed records are validated as transformed, once per target', () => 
 // ---- transform, then filter, then route ----
 
 void test('a failing step dead-letters the event: transform_failed, stage transform, the field path', () => {
-  const pipeline = { steps: [{ rename: { timestamp: 'created_at' } }, { convert: { created_at: { from: 'epoch-seconds', to: 'iso8601' } } }], ...byDestination };
+  const pipeline = {
+    steps: [{ rename: { timestamp: 'created_at' } }, { convert: { created_at: { from: 'epoch-seconds', to: 'iso8601' } } }],
+    ...byDestination,
+  };
   const rejected = rejection(run(pipeline, event({ timestamp: 'yesterday', destination_service_type: 'FINANCE' })));
   assert.equal(rejected.code, 'transform_failed');
   assert.equal(rejected.stage, 'transform');
@@ -442,7 +460,8 @@ void test('a failing step dead-letters the event: transform_failed, stage transf
 });
 
 void test('schema validation runs before the steps: a bad event is schema_validation_failed at stage ingest', () => {
-  const requiresUser: Validator = (data) => ((data as { user_id?: unknown }).user_id === undefined ? [{ path: '/user_id', reason: 'required property is missing' }] : undefined);
+  const requiresUser: Validator = (data) =>
+    (data as { user_id?: unknown }).user_id === undefined ? [{ path: '/user_id', reason: 'required property is missing' }] : undefined;
   const rejected = rejection(run({ steps: [{ rename: { nothing: 'here' } }] }, event({}), { validate: requiresUser }));
   assert.equal(rejected.code, 'schema_validation_failed');
   assert.equal(rejected.stage, 'ingest');
@@ -507,7 +526,10 @@ void test('an empty pipeline leaves events as they are', () => {
 void test('the pipeline never changes the event it was given', () => {
   const data = { destination_service_type: 'FINANCE', timestamp: 1700000000, ip: '198.51.100.7' };
   const before = structuredClone(data);
-  const pipeline = { steps: [{ rename: { timestamp: 'created_at' } }, { hash: ['ip'] }, { remove: ['destination_service_type'] }], route: { rules: [{ pattern: {}, to: 'finance' }] } };
+  const pipeline = {
+    steps: [{ rename: { timestamp: 'created_at' } }, { hash: ['ip'] }, { remove: ['destination_service_type'] }],
+    route: { rules: [{ pattern: {}, to: 'finance' }] },
+  };
   const outcome = run(pipeline, event(data));
   assert.deepEqual(data, before);
   assert.deepEqual(streams(outcome), ['acme.finance']);

@@ -41,17 +41,29 @@ void test('sluice.yaml sources: the shape is checked at load, naming the file an
   ];
   for (const [text, expected] of cases) {
     writeFileSync(file, text);
-    assert.throws(() => loadConfig({ configFile: file, env: {} }), (error: unknown) => error instanceof ConfigError && expected.test(error.message), text);
+    assert.throws(
+      () => loadConfig({ configFile: file, env: {} }),
+      (error: unknown) => error instanceof ConfigError && expected.test(error.message),
+      text,
+    );
   }
   writeFileSync(file, 'sources:\n  - { name: logins, tenant: acme, topic: user-logins, type: user-login, format: json }\n');
   const config = loadConfig({ configFile: file, env: {} });
-  assert.deepEqual(config.declarations?.sources, [{ tenant: 'acme', name: 'logins', definition: { topic: 'user-logins', type: 'user-login', format: 'json' } }]);
+  assert.deepEqual(config.declarations?.sources, [
+    { tenant: 'acme', name: 'logins', definition: { topic: 'user-logins', type: 'user-login', format: 'json' } },
+  ]);
 });
 
 void test('sluice.yaml sources on the embedded store stop start-up with the file, the key and the fix', async (t) => {
   const dir = tempDir(t);
   const file = join(dir, 'sluice.yaml');
-  writeFileSync(file, 'tenants:\n  acme:\n    types:\n      user-login: { schema: { type: object } }\nsources:\n  - { name: logins, tenant: acme, topic: user-logins, type: user-login }\n');
+  writeFileSync(
+    file,
+    'tenants:\n  acme:\n    types:\n      user-login: { schema: { type: object } }\nsources:\n  - { name: logins, tenant: acme, topic: user-logins, type: user-login }\n',
+  );
   const config = loadConfig({ configFile: file, env: {}, flags: { port: 0, host: '127.0.0.1', dataDir: dir, logLevel: 'silent', adminToken } });
-  await assert.rejects(createSluice(config), (error: unknown) => error instanceof ConfigError && error.message.includes(file) && /sources\[0\]: .*embedded store.*--kafka/.test(error.message));
+  await assert.rejects(
+    createSluice(config),
+    (error: unknown) => error instanceof ConfigError && error.message.includes(file) && /sources\[0\]: .*embedded store.*--kafka/.test(error.message),
+  );
 });

@@ -81,11 +81,30 @@ export interface ReadMessage {
  * or `timeoutMs` passed; answers what came (a test then asserts on it). `readCommitted`:
  * only messages of committed transactions (isolation level read_committed).
  */
-export async function readTopic(brokers: string[], topic: string, count: number, timeoutMs = 20_000, options: { readCommitted?: boolean } = {}): Promise<ReadMessage[]> {
-  const consumer = new Consumer({ clientId: 'sluice-test-reader', bootstrapBrokers: brokers, groupId: `sluicetest-reader-${randomBytes(4).toString('hex')}`, timeout: 10_000, sessionTimeout: 10_000, heartbeatInterval: 1_000 });
+export async function readTopic(
+  brokers: string[],
+  topic: string,
+  count: number,
+  timeoutMs = 20_000,
+  options: { readCommitted?: boolean } = {},
+): Promise<ReadMessage[]> {
+  const consumer = new Consumer({
+    clientId: 'sluice-test-reader',
+    bootstrapBrokers: brokers,
+    groupId: `sluicetest-reader-${randomBytes(4).toString('hex')}`,
+    timeout: 10_000,
+    sessionTimeout: 10_000,
+    heartbeatInterval: 1_000,
+  });
   const messages: ReadMessage[] = [];
   try {
-    const stream = await consumer.consume({ topics: [topic], autocommit: false, mode: MessagesStreamModes.EARLIEST, maxWaitTime: 200, isolationLevel: options.readCommitted === true ? 1 : 0 });
+    const stream = await consumer.consume({
+      topics: [topic],
+      autocommit: false,
+      mode: MessagesStreamModes.EARLIEST,
+      maxWaitTime: 200,
+      isolationLevel: options.readCommitted === true ? 1 : 0,
+    });
     const timer = setTimeout(() => void stream.close(), timeoutMs);
     try {
       for await (const message of stream) {

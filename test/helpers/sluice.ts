@@ -18,7 +18,11 @@ export interface TestSluice {
   url: string;
   dataDir: string;
   /** Calls the API with a bearer token (the admin token when `token` is undefined). */
-  call<T = any>(method: string, path: string, options?: { token?: string | null; body?: unknown; raw?: string | Buffer; contentType?: string; headers?: Record<string, string> }): Promise<ApiResponse<T>>;
+  call<T = any>(
+    method: string,
+    path: string,
+    options?: { token?: string | null; body?: unknown; raw?: string | Buffer; contentType?: string; headers?: Record<string, string> },
+  ): Promise<ApiResponse<T>>;
   /** Creates a tenant and a key with every scope; answers the key. */
   tenantWithKey(id: string, scopes?: string[]): Promise<string>;
 }

@@ -21,11 +21,28 @@ void test('SIGKILL during a correlation: after restart every transaction has exa
   const env = { SLUICE_ADMIN_TOKEN: adminToken };
   const first = await spawnSluice(t, ['--data-dir', dataDir], env);
   await callJson(first.url, 'POST', '/v1/tenants', adminToken, { id: 'faust' }, 201);
-  const { key } = (await callJson(first.url, 'POST', '/v1/tenants/faust/keys', adminToken, { scopes: ['produce', 'consume', 'manage'] }, 201)) as { key: string };
-  for (const type of types) await callJson(first.url, 'PUT', `/v1/types/${type}`, key, { schema: { type: 'object', required: ['transaction'] }, partitionKey: '/transaction', partitions: 2 }, 201);
+  const { key } = (await callJson(first.url, 'POST', '/v1/tenants/faust/keys', adminToken, { scopes: ['produce', 'consume', 'manage'] }, 201)) as {
+    key: string;
+  };
+  for (const type of types)
+    await callJson(
+      first.url,
+      'PUT',
+      `/v1/types/${type}`,
+      key,
+      { schema: { type: 'object', required: ['transaction'] }, partitionKey: '/transaction', partitions: 2 },
+      201,
+    );
   const schema = aggregateSchema({ types });
   for (const type of ['Events_Aggregated', 'Events_Expired']) await callJson(first.url, 'PUT', `/v1/types/${type}`, key, { schema }, 201);
-  await callJson(first.url, 'PUT', '/v1/correlations/tx', key, { types, key: '/transaction', timeout: '5s', emit: { complete: 'Events_Aggregated', expired: 'Events_Expired' }, start: 'earliest' }, 201);
+  await callJson(
+    first.url,
+    'PUT',
+    '/v1/correlations/tx',
+    key,
+    { types, key: '/transaction', timeout: '5s', emit: { complete: 'Events_Aggregated', expired: 'Events_Expired' }, start: 'earliest' },
+    201,
+  );
 
   // Two in three transactions get all five types, the others two; sent in batches with the
   // types of one transaction spread over several of them, all before the kill.
@@ -36,7 +53,10 @@ void test('SIGKILL during a correlation: after restart every transaction has exa
     if (count === 5) expectedComplete.add(`tx-${tx}`);
     for (const type of types.slice(0, count)) events.push({ type, data: { transaction: `tx-${tx}` } });
   }
-  const shuffled = events.map((event, i) => ({ event, at: (i * 7919) % events.length })).sort((a, b) => a.at - b.at).map((e) => e.event);
+  const shuffled = events
+    .map((event, i) => ({ event, at: (i * 7919) % events.length }))
+    .sort((a, b) => a.at - b.at)
+    .map((e) => e.event);
   for (let sent = 0; sent < shuffled.length; sent += 500) await callJson(first.url, 'POST', '/v1/events', key, shuffled.slice(sent, sent + 500), 200);
   const before = (await callJson(first.url, 'GET', '/v1/correlations/tx', key, undefined, 200)) as { counts: { complete: number; expired: number } };
   first.child.kill('SIGKILL');
@@ -49,6 +69,10 @@ void test('SIGKILL during a correlation: after restart every transaction has exa
   const second = await spawnSluice(t, ['--data-dir', dataDir], env);
   // A little longer than it takes: anything extra (a second outcome) would show then.
   const found = await awaitOutcomes(second.url, key, transactions, { timeoutMs: 60_000, pollMs: 250, settleMs: 4_000 });
-  assert.deepEqual(found.expiredKeys.filter((k) => expectedComplete.has(k)), [], 'no complete transaction expired');
+  assert.deepEqual(
+    found.expiredKeys.filter((k) => expectedComplete.has(k)),
+    [],
+    'no complete transaction expired',
+  );
   assertOneOutcomeEach(found, expectedComplete, transactions);
 });

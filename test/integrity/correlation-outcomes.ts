@@ -22,7 +22,9 @@ async function outcomes(url: string, key: string, stream: string): Promise<Store
   const info = (await callJson(url, 'GET', `/v1/streams/${stream}`, key, undefined, 200)) as { partitions: number; endOffsets: number[] };
   for (let partition = 0; partition < info.partitions; partition++) {
     for (let from = 0; from < info.endOffsets[partition]!; from += 1000) {
-      const page = (await callJson(url, 'GET', `/v1/streams/${stream}/events?partition=${partition}&from=${from}&limit=1000`, key, undefined, 200)) as { items: Stored[] };
+      const page = (await callJson(url, 'GET', `/v1/streams/${stream}/events?partition=${partition}&from=${from}&limit=1000`, key, undefined, 200)) as {
+        items: Stored[];
+      };
       items.push(...page.items);
     }
   }
@@ -34,7 +36,12 @@ async function outcomes(url: string, key: string, stream: string): Promise<Store
  * are there (or `timeoutMs` passed), then waits `settleMs` more so that a second outcome of any
  * transaction would show, and answers the keys of both.
  */
-export async function awaitOutcomes(url: string, key: string, transactions: number, timing: { timeoutMs: number; pollMs: number; settleMs: number }): Promise<OutcomeKeys> {
+export async function awaitOutcomes(
+  url: string,
+  key: string,
+  transactions: number,
+  timing: { timeoutMs: number; pollMs: number; settleMs: number },
+): Promise<OutcomeKeys> {
   const read = (): Promise<[Stored[], Stored[]]> => Promise.all([outcomes(url, key, 'faust.Events_Aggregated'), outcomes(url, key, 'faust.Events_Expired')]);
   const deadline = Date.now() + timing.timeoutMs;
   while (Date.now() < deadline) {

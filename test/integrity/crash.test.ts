@@ -37,7 +37,9 @@ void test('acknowledged events survive SIGKILL exactly once, in order per key, w
   const env = { SLUICE_ADMIN_TOKEN: adminToken };
   let server: SluiceProcess = await spawnSluice(t, ['--data-dir', dataDir], env);
   await callJson(server.url, 'POST', '/v1/tenants', adminToken, { id: tenant }, 201);
-  const { key } = (await callJson(server.url, 'POST', `/v1/tenants/${tenant}/keys`, adminToken, { scopes: ['produce', 'consume', 'manage'] }, 201)) as { key: string };
+  const { key } = (await callJson(server.url, 'POST', `/v1/tenants/${tenant}/keys`, adminToken, { scopes: ['produce', 'consume', 'manage'] }, 201)) as {
+    key: string;
+  };
   await callJson(server.url, 'PUT', `/v1/types/${type}`, key, { schema, partitions, partitionKey: '/k' }, 201);
 
   const acknowledged: Acknowledged[] = [];
@@ -85,7 +87,10 @@ void test('acknowledged events survive SIGKILL exactly once, in order per key, w
 
     // The restarted server takes new events and continues each partition where it stopped.
     const probe = keys.map((k) => ({ type, id: `r${round}-probe-${k}`, data: { k, p: `r${round}-probe`, seq: 0 } }));
-    const answer = (await callJson(server.url, 'POST', '/v1/events', key, probe, 200)) as { accepted: number; results: { id: string; partition: number; offset: number }[] };
+    const answer = (await callJson(server.url, 'POST', '/v1/events', key, probe, 200)) as {
+      accepted: number;
+      results: { id: string; partition: number; offset: number }[];
+    };
     assert.equal(answer.accepted, keys.length);
     const offsetsByPartition = new Map<number, number[]>();
     answer.results.forEach((result, index) => {
@@ -97,7 +102,11 @@ void test('acknowledged events survive SIGKILL exactly once, in order per key, w
     });
     for (const [partition, offsets] of offsetsByPartition) {
       const end = ends[partition]!;
-      assert.deepEqual(offsets, offsets.map((_, i) => end + i), `round ${round}: partition ${partition} did not continue at offset ${end}`);
+      assert.deepEqual(
+        offsets,
+        offsets.map((_, i) => end + i),
+        `round ${round}: partition ${partition} did not continue at offset ${end}`,
+      );
     }
   }
 

@@ -20,9 +20,22 @@ void test('SIGKILL while archiving: after restart every record is in exactly one
   const env = { SLUICE_ADMIN_TOKEN: adminToken };
   const first = await spawnSluice(t, ['--data-dir', dataDir], env);
   await callJson(first.url, 'POST', '/v1/tenants', adminToken, { id: 'crash' }, 201);
-  const { key } = (await callJson(first.url, 'POST', '/v1/tenants/crash/keys', adminToken, { scopes: ['produce', 'consume', 'manage'] }, 201)) as { key: string };
+  const { key } = (await callJson(first.url, 'POST', '/v1/tenants/crash/keys', adminToken, { scopes: ['produce', 'consume', 'manage'] }, 201)) as {
+    key: string;
+  };
   await callJson(first.url, 'PUT', '/v1/types/ticks', key, { schema: { type: 'object' }, partitions: 3 }, 201);
-  await callJson(first.url, 'PUT', '/v1/subscriptions/archive', key, { types: ['ticks'], start: 'earliest', destination: { kind: 'file', dir: 'ticks', format: 'ndjson.gz', content: 'data', rotate: { bytes: 3000, seconds: 1 } } }, 201);
+  await callJson(
+    first.url,
+    'PUT',
+    '/v1/subscriptions/archive',
+    key,
+    {
+      types: ['ticks'],
+      start: 'earliest',
+      destination: { kind: 'file', dir: 'ticks', format: 'ndjson.gz', content: 'data', rotate: { bytes: 3000, seconds: 1 } },
+    },
+    201,
+  );
   const root = join(archive, 'crash', 'ticks');
 
   let acknowledged = 0;
@@ -53,5 +66,9 @@ void test('SIGKILL while archiving: after restart every record is in exactly one
   }
   const sorted = [...lines].sort((a, b) => a - b);
   assert.equal(new Set(sorted).size, sorted.length, 'no record in two files');
-  assert.deepEqual(sorted, Array.from({ length: acknowledged }, (_, i) => i), 'every acknowledged record archived');
+  assert.deepEqual(
+    sorted,
+    Array.from({ length: acknowledged }, (_, i) => i),
+    'every acknowledged record archived',
+  );
 });

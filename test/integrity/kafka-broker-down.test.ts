@@ -47,121 +47,136 @@ function events(prefix: string, count: number): { type: string; id: string; data
   return Array.from({ length: count }, (_, n) => ({ type, id: `${prefix}-${n}`, data: { n } }));
 }
 
-void test('sluice start --kafka waits for a broker that is down, logging each retry, and serves once it is up', { skip: kafkaSkip, timeout: 90_000 }, async (t) => {
-  await runKafkaScript(['stop', '--name', name, '--keep']);
-  const sluice = spawnLoggedSluice(t, ['--data-dir', tempDir(t, 'sluice-kafka-down-'), '--kafka', bootstrap], {
-    SLUICE_ADMIN_TOKEN: adminToken,
-    SLUICE_KAFKA_TOPIC_PREFIX: topicPrefix(),
-  });
-  const retry = await sluice.waitForLog((entry) => entry.msg === 'Kafka is not reachable yet; retrying', 30_000);
-  assert.deepEqual(retry.brokers, [bootstrap], 'the retry log line names the brokers it waits for');
-  assert.equal(typeof retry.retryInMs, 'number');
-  assert.equal(sluice.logs.some((entry) => entry.msg === 'sluice is listening'), false, 'sluice listened before Kafka was reachable');
+void test(
+  'sluice start --kafka waits for a broker that is down, logging each retry, and serves once it is up',
+  { skip: kafkaSkip, timeout: 90_000 },
+  async (t) => {
+    await runKafkaScript(['stop', '--name', name, '--keep']);
+    const sluice = spawnLoggedSluice(t, ['--data-dir', tempDir(t, 'sluice-kafka-down-'), '--kafka', bootstrap], {
+      SLUICE_ADMIN_TOKEN: adminToken,
+      SLUICE_KAFKA_TOPIC_PREFIX: topicPrefix(),
+    });
+    const retry = await sluice.waitForLog((entry) => entry.msg === 'Kafka is not reachable yet; retrying', 30_000);
+    assert.deepEqual(retry.brokers, [bootstrap], 'the retry log line names the brokers it waits for');
+    assert.equal(typeof retry.retryInMs, 'number');
+    assert.equal(
+      sluice.logs.some((entry) => entry.msg === 'sluice is listening'),
+      false,
+      'sluice listened before Kafka was reachable',
+    );
 
-  const restarted = await runKafkaScript(['start', '--name', name]);
-  assert.equal(restarted, bootstrap, 'the broker came back on other ports');
-  const url = await listening(sluice, 60_000);
-  const connected = sluice.logs.find((entry) => entry.msg === 'connected to Kafka');
-  assert.ok(connected !== undefined, 'no "connected to Kafka" line');
-  t.diagnostic(`connected after ${String(connected.attempt)} attempts`);
+    const restarted = await runKafkaScript(['start', '--name', name]);
+    assert.equal(restarted, bootstrap, 'the broker came back on other ports');
+    const url = await listening(sluice, 60_000);
+    const connected = sluice.logs.find((entry) => entry.msg === 'connected to Kafka');
+    assert.ok(connected !== undefined, 'no "connected to Kafka" line');
+    t.diagnostic(`connected after ${String(connected.attempt)} attempts`);
 
-  const key = await setUp(url, 'waited');
-  const answer = await timedCall(url, 'POST', '/v1/events', key, events('w', 5), 30_000);
-  assert.equal(answer.status, 200, JSON.stringify(answer.body));
-  assert.equal(answer.body.accepted, 5);
-});
+    const key = await setUp(url, 'waited');
+    const answer = await timedCall(url, 'POST', '/v1/events', key, events('w', 5), 30_000);
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    assert.equal(answer.body.accepted, 5);
+  },
+);
 
-void test('broker down while running: ingest answers 503 store_unavailable with Retry-After, and recovers by itself', { skip: kafkaSkip, timeout: 90_000 }, async (t) => {
-  // The broker may still be stopped if the previous test failed half-way; start is idempotent.
-  await runKafkaScript(['start', '--name', name]);
-  const server = await spawnSluice(t, ['--data-dir', tempDir(t, 'sluice-kafka-down-'), '--kafka', bootstrap], {
-    SLUICE_ADMIN_TOKEN: adminToken,
-    SLUICE_KAFKA_TOPIC_PREFIX: topicPrefix(),
-  });
-  const key = await setUp(server.url, 'outage');
-  const stream = `outage.${type}`;
-  const acknowledged = new Map<string, { partition: number; offset: number }>();
-  const remember = (body: { results: { id: string; partition: number; offset: number }[] }): void => {
-    for (const result of body.results) acknowledged.set(result.id, { partition: result.partition, offset: result.offset });
-  };
+void test(
+  'broker down while running: ingest answers 503 store_unavailable with Retry-After, and recovers by itself',
+  { skip: kafkaSkip, timeout: 90_000 },
+  async (t) => {
+    // The broker may still be stopped if the previous test failed half-way; start is idempotent.
+    await runKafkaScript(['start', '--name', name]);
+    const server = await spawnSluice(t, ['--data-dir', tempDir(t, 'sluice-kafka-down-'), '--kafka', bootstrap], {
+      SLUICE_ADMIN_TOKEN: adminToken,
+      SLUICE_KAFKA_TOPIC_PREFIX: topicPrefix(),
+    });
+    const key = await setUp(server.url, 'outage');
+    const stream = `outage.${type}`;
+    const acknowledged = new Map<string, { partition: number; offset: number }>();
+    const remember = (body: { results: { id: string; partition: number; offset: number }[] }): void => {
+      for (const result of body.results) acknowledged.set(result.id, { partition: result.partition, offset: result.offset });
+    };
 
-  const before = await timedCall(server.url, 'POST', '/v1/events', key, events('before', 10), 30_000);
-  assert.equal(before.status, 200, JSON.stringify(before.body));
-  remember(before.body);
+    const before = await timedCall(server.url, 'POST', '/v1/events', key, events('before', 10), 30_000);
+    assert.equal(before.status, 200, JSON.stringify(before.body));
+    remember(before.body);
 
-  await runKafkaScript(['stop', '--name', name, '--keep']);
-  const during = events('during', 10);
-  // Bounded: the client's limits (10 s timeout, 3 retries) must surface the outage well within 45 s.
-  const refused = await timedCall(server.url, 'POST', '/v1/events', key, during, 45_000);
-  t.diagnostic(`ingest with the broker down answered ${refused.status} after ${refused.elapsedMs} ms`);
-  assert.equal(refused.status, 503, JSON.stringify(refused.body));
-  assert.equal(refused.body.error.code, 'store_unavailable');
-  assert.equal(typeof refused.body.error.fix, 'string');
-  const retryAfter = Number(refused.headers.get('retry-after'));
-  assert.ok(Number.isInteger(retryAfter) && retryAfter > 0, `Retry-After is "${refused.headers.get('retry-after')}"`);
-  // Reads and group polls need the broker too: 503 store_unavailable in bounded time, not a 500.
-  const read = await timedCall(server.url, 'GET', `/v1/streams/${stream}/events?partition=0&from=0&limit=10`, key, undefined, 45_000);
-  const polled = await timedCall(server.url, 'POST', '/v1/groups/g/poll', key, { streams: [stream], member: 'm', waitMs: 0 }, 45_000);
-  t.diagnostic(`with the broker down, a read answered ${read.status} ${JSON.stringify(read.body).slice(0, 200)} after ${read.elapsedMs} ms`);
-  t.diagnostic(`with the broker down, a group poll answered ${polled.status} ${JSON.stringify(polled.body).slice(0, 200)} after ${polled.elapsedMs} ms`);
-  for (const [what, answer] of [['a read', read], ['a group poll', polled]] as const) {
-    assert.equal(answer.status, 503, `${what} with the broker down: ${JSON.stringify(answer.body)}`);
-    assert.equal(answer.body.error.code, 'store_unavailable');
-    assert.ok(Number(answer.headers.get('retry-after')) > 0, `${what}: no Retry-After`);
-  }
-  // The process stays up and keeps answering what does not need the broker.
-  const health = await timedCall(server.url, 'GET', '/healthz', key, undefined, 10_000);
-  assert.equal(health.status, 200);
-
-  await runKafkaScript(['start', '--name', name]);
-  // Retry as a producer would, after Retry-After, with the same ids: no restart of Sluice.
-  let recovered: Awaited<ReturnType<typeof timedCall>> | undefined;
-  const statuses: number[] = [];
-  for (let attempt = 0; attempt < 30 && recovered === undefined; attempt++) {
-    const answer = await timedCall(server.url, 'POST', '/v1/events', key, during, 45_000);
-    statuses.push(answer.status);
-    if (answer.status === 200) recovered = answer;
-    else {
-      assert.equal(answer.status, 503, JSON.stringify(answer.body));
-      await sleep(1000);
+    await runKafkaScript(['stop', '--name', name, '--keep']);
+    const during = events('during', 10);
+    // Bounded: the client's limits (10 s timeout, 3 retries) must surface the outage well within 45 s.
+    const refused = await timedCall(server.url, 'POST', '/v1/events', key, during, 45_000);
+    t.diagnostic(`ingest with the broker down answered ${refused.status} after ${refused.elapsedMs} ms`);
+    assert.equal(refused.status, 503, JSON.stringify(refused.body));
+    assert.equal(refused.body.error.code, 'store_unavailable');
+    assert.equal(typeof refused.body.error.fix, 'string');
+    const retryAfter = Number(refused.headers.get('retry-after'));
+    assert.ok(Number.isInteger(retryAfter) && retryAfter > 0, `Retry-After is "${refused.headers.get('retry-after')}"`);
+    // Reads and group polls need the broker too: 503 store_unavailable in bounded time, not a 500.
+    const read = await timedCall(server.url, 'GET', `/v1/streams/${stream}/events?partition=0&from=0&limit=10`, key, undefined, 45_000);
+    const polled = await timedCall(server.url, 'POST', '/v1/groups/g/poll', key, { streams: [stream], member: 'm', waitMs: 0 }, 45_000);
+    t.diagnostic(`with the broker down, a read answered ${read.status} ${JSON.stringify(read.body).slice(0, 200)} after ${read.elapsedMs} ms`);
+    t.diagnostic(`with the broker down, a group poll answered ${polled.status} ${JSON.stringify(polled.body).slice(0, 200)} after ${polled.elapsedMs} ms`);
+    for (const [what, answer] of [
+      ['a read', read],
+      ['a group poll', polled],
+    ] as const) {
+      assert.equal(answer.status, 503, `${what} with the broker down: ${JSON.stringify(answer.body)}`);
+      assert.equal(answer.body.error.code, 'store_unavailable');
+      assert.ok(Number(answer.headers.get('retry-after')) > 0, `${what}: no Retry-After`);
     }
-  }
-  t.diagnostic(`after the broker came back, the retries answered ${statuses.join(', ')}`);
-  assert.ok(recovered !== undefined, `ingest did not recover: ${statuses.join(', ')}`);
-  assert.equal(recovered.body.accepted, during.length);
-  remember(recovered.body);
-  // The catalog follower is back too: a key can be made (after Retry-After, if it has not
-  // caught up yet), and it works.
-  let newKey: string | undefined;
-  const keyStatuses: number[] = [];
-  for (let attempt = 0; attempt < 30 && newKey === undefined; attempt++) {
-    const answer = await timedCall(server.url, 'POST', '/v1/tenants/outage/keys', adminToken, { scopes: ['produce', 'consume'] }, 45_000);
-    keyStatuses.push(answer.status);
-    if (answer.status === 201) newKey = answer.body.key as string;
-    else {
-      assert.equal(answer.status, 503, JSON.stringify(answer.body));
-      await sleep(1000);
-    }
-  }
-  t.diagnostic(`making a key after the broker came back answered ${keyStatuses.join(', ')}`);
-  assert.ok(newKey !== undefined, `the catalog did not recover: ${keyStatuses.join(', ')}`);
-  const later = await timedCall(server.url, 'POST', '/v1/events', newKey, events('after', 10), 30_000);
-  assert.equal(later.status, 200, JSON.stringify(later.body));
-  remember(later.body);
+    // The process stays up and keeps answering what does not need the broker.
+    const health = await timedCall(server.url, 'GET', '/healthz', key, undefined, 10_000);
+    assert.equal(health.status, 200);
 
-  // Every acknowledged event is stored exactly once, where it was acknowledged.
-  const stored = new Map<string, { partition: number; offset: number }>();
-  for (let partition = 0; partition < 2; partition++) {
-    const records = await readPartition(server.url, key, stream, partition, 1000);
-    for (const record of records) {
-      assert.equal(stored.has(record.id), false, `event ${record.id} is stored twice`);
-      stored.set(record.id, { partition: record.partition, offset: record.offset });
+    await runKafkaScript(['start', '--name', name]);
+    // Retry as a producer would, after Retry-After, with the same ids: no restart of Sluice.
+    let recovered: Awaited<ReturnType<typeof timedCall>> | undefined;
+    const statuses: number[] = [];
+    for (let attempt = 0; attempt < 30 && recovered === undefined; attempt++) {
+      const answer = await timedCall(server.url, 'POST', '/v1/events', key, during, 45_000);
+      statuses.push(answer.status);
+      if (answer.status === 200) recovered = answer;
+      else {
+        assert.equal(answer.status, 503, JSON.stringify(answer.body));
+        await sleep(1000);
+      }
     }
-  }
-  assert.equal(acknowledged.size, 30);
-  for (const [id, position] of acknowledged) assert.deepEqual(stored.get(id), position, `event ${id} is not where it was acknowledged`);
-  assert.equal(stored.size, acknowledged.size, 'the stream holds events that were never acknowledged');
-});
+    t.diagnostic(`after the broker came back, the retries answered ${statuses.join(', ')}`);
+    assert.ok(recovered !== undefined, `ingest did not recover: ${statuses.join(', ')}`);
+    assert.equal(recovered.body.accepted, during.length);
+    remember(recovered.body);
+    // The catalog follower is back too: a key can be made (after Retry-After, if it has not
+    // caught up yet), and it works.
+    let newKey: string | undefined;
+    const keyStatuses: number[] = [];
+    for (let attempt = 0; attempt < 30 && newKey === undefined; attempt++) {
+      const answer = await timedCall(server.url, 'POST', '/v1/tenants/outage/keys', adminToken, { scopes: ['produce', 'consume'] }, 45_000);
+      keyStatuses.push(answer.status);
+      if (answer.status === 201) newKey = answer.body.key as string;
+      else {
+        assert.equal(answer.status, 503, JSON.stringify(answer.body));
+        await sleep(1000);
+      }
+    }
+    t.diagnostic(`making a key after the broker came back answered ${keyStatuses.join(', ')}`);
+    assert.ok(newKey !== undefined, `the catalog did not recover: ${keyStatuses.join(', ')}`);
+    const later = await timedCall(server.url, 'POST', '/v1/events', newKey, events('after', 10), 30_000);
+    assert.equal(later.status, 200, JSON.stringify(later.body));
+    remember(later.body);
+
+    // Every acknowledged event is stored exactly once, where it was acknowledged.
+    const stored = new Map<string, { partition: number; offset: number }>();
+    for (let partition = 0; partition < 2; partition++) {
+      const records = await readPartition(server.url, key, stream, partition, 1000);
+      for (const record of records) {
+        assert.equal(stored.has(record.id), false, `event ${record.id} is stored twice`);
+        stored.set(record.id, { partition: record.partition, offset: record.offset });
+      }
+    }
+    assert.equal(acknowledged.size, 30);
+    for (const [id, position] of acknowledged) assert.deepEqual(stored.get(id), position, `event ${id} is not where it was acknowledged`);
+    assert.equal(stored.size, acknowledged.size, 'the stream holds events that were never acknowledged');
+  },
+);
 
 void test('Kafka client errors for an unreachable cluster leave the adapter as StoreUnavailable, answered 503 store_unavailable with Retry-After, not internal', () => {
   const network = new NetworkError('Connection to 127.0.0.1:1 failed.');

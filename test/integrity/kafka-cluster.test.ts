@@ -61,7 +61,8 @@ async function produceWithRetry(url: string, token: string, producer: string, st
       report.slowestMs = Math.max(report.slowestMs, answer.elapsedMs);
       if (answer.status === 503) report.slowestRefusalMs = Math.max(report.slowestRefusalMs, answer.elapsedMs);
       if (answer.status === 200) {
-        for (const result of answer.body.results as { id: string; partition: number; offset: number }[]) report.acknowledged.set(result.id, { partition: result.partition, offset: result.offset });
+        for (const result of answer.body.results as { id: string; partition: number; offset: number }[])
+          report.acknowledged.set(result.id, { partition: result.partition, offset: result.offset });
         onAcknowledged(events.length);
         break;
       }
@@ -82,19 +83,34 @@ void test('3-node cluster, replication factor 3: killing one node under load los
   const started = Date.now();
   const bootstrap = await runKafkaScript(['cluster-start', '--name', name, '--fresh'], 150_000);
   t.diagnostic(`cluster ${bootstrap} up after ${Date.now() - started} ms`);
-  const server = await spawnSluice(t, ['--data-dir', tempDir(t, 'sluice-cluster-')], {
-    SLUICE_ADMIN_TOKEN: adminToken,
-    SLUICE_KAFKA_BROKERS: bootstrap,
-    SLUICE_KAFKA_TOPIC_PREFIX: topicPrefix(),
-    SLUICE_KAFKA_REPLICATION_FACTOR: '3',
-  }, 60_000);
+  const server = await spawnSluice(
+    t,
+    ['--data-dir', tempDir(t, 'sluice-cluster-')],
+    {
+      SLUICE_ADMIN_TOKEN: adminToken,
+      SLUICE_KAFKA_BROKERS: bootstrap,
+      SLUICE_KAFKA_TOPIC_PREFIX: topicPrefix(),
+      SLUICE_KAFKA_REPLICATION_FACTOR: '3',
+    },
+    60_000,
+  );
   await callJson(server.url, 'POST', '/v1/tenants', adminToken, { id: tenant }, 201);
-  const { key } = (await callJson(server.url, 'POST', `/v1/tenants/${tenant}/keys`, adminToken, { scopes: ['produce', 'consume', 'manage'] }, 201)) as { key: string };
+  const { key } = (await callJson(server.url, 'POST', `/v1/tenants/${tenant}/keys`, adminToken, { scopes: ['produce', 'consume', 'manage'] }, 201)) as {
+    key: string;
+  };
   await callJson(server.url, 'PUT', `/v1/types/${type}`, key, { schema, partitions, partitionKey: '/k' }, 201);
 
   let stop = false;
   let acknowledgedSoFar = 0;
-  const load = Array.from({ length: 4 }, (_, i) => produceWithRetry(server.url, key, `p${i}`, () => stop, (count) => (acknowledgedSoFar += count)));
+  const load = Array.from({ length: 4 }, (_, i) =>
+    produceWithRetry(
+      server.url,
+      key,
+      `p${i}`,
+      () => stop,
+      (count) => (acknowledgedSoFar += count),
+    ),
+  );
   // Once the load flows, kill a node, and keep the load going on the two that are left.
   for (let waited = 0; acknowledgedSoFar === 0 && waited < 30_000; waited += 20) await sleep(20);
   await sleep(1000);

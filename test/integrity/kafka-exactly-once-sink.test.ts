@@ -27,7 +27,14 @@ void test('SIGKILL during an exactly-once sink: a read_committed consumer sees e
   const { key } = (await callJson(first.url, 'POST', '/v1/tenants/eos/keys', adminToken, { scopes: ['produce', 'consume', 'manage'] }, 201)) as { key: string };
   await callJson(first.url, 'PUT', '/v1/types/ticks', key, { schema: { type: 'object' }, partitions: 3 }, 201);
   // Small batches: many transactions, so the kill lands inside one.
-  await callJson(first.url, 'PUT', '/v1/subscriptions/out', key, { types: ['ticks'], start: 'earliest', destination: { kind: 'kafka', topic: output, exactlyOnce: true }, delivery: { batchSize: 20 } }, 201);
+  await callJson(
+    first.url,
+    'PUT',
+    '/v1/subscriptions/out',
+    key,
+    { types: ['ticks'], start: 'earliest', destination: { kind: 'kafka', topic: output, exactlyOnce: true }, delivery: { batchSize: 20 } },
+    201,
+  );
 
   for (let sent = 0; sent < total; sent += 500) {
     const events = Array.from({ length: 500 }, (_, i) => ({ type: 'ticks', key: `k${(sent + i) % 31}`, data: { n: sent + i } }));
@@ -57,5 +64,9 @@ void test('SIGKILL during an exactly-once sink: a read_committed consumer sees e
   const messages = await readTopic(brokers.split(','), output, total + 1, 5_000, { readCommitted: true });
   const numbers = messages.map((m) => (JSON.parse(m.value.toString()) as { n: number }).n).sort((a, b) => a - b);
   assert.equal(new Set(numbers).size, numbers.length, `no record twice (${numbers.length - new Set(numbers).size} duplicates)`);
-  assert.deepEqual(numbers, Array.from({ length: total }, (_, i) => i), 'every record once');
+  assert.deepEqual(
+    numbers,
+    Array.from({ length: total }, (_, i) => i),
+    'every record once',
+  );
 });

@@ -23,9 +23,18 @@ void test('SIGKILL during delivery: after restart every record is delivered at l
   });
   const first = await spawnSluice(t, ['--data-dir', dataDir], env);
   await callJson(first.url, 'POST', '/v1/tenants', adminToken, { id: 'crash' }, 201);
-  const { key } = (await callJson(first.url, 'POST', '/v1/tenants/crash/keys', adminToken, { scopes: ['produce', 'consume', 'manage'] }, 201)) as { key: string };
+  const { key } = (await callJson(first.url, 'POST', '/v1/tenants/crash/keys', adminToken, { scopes: ['produce', 'consume', 'manage'] }, 201)) as {
+    key: string;
+  };
   await callJson(first.url, 'PUT', '/v1/types/ticks', key, { schema: { type: 'object' }, partitions: 4 }, 201);
-  await callJson(first.url, 'PUT', '/v1/subscriptions/push', key, { types: ['ticks'], start: 'earliest', destination: { url: receiver.url }, delivery: { maxInFlight: 8 } }, 201);
+  await callJson(
+    first.url,
+    'PUT',
+    '/v1/subscriptions/push',
+    key,
+    { types: ['ticks'], start: 'earliest', destination: { url: receiver.url }, delivery: { maxInFlight: 8 } },
+    201,
+  );
   const seq = new Map<string, number>();
   for (let sent = 0; sent < total; sent += 500) {
     const batch = Array.from({ length: 500 }, (_, i) => {
@@ -58,14 +67,20 @@ void test('SIGKILL during delivery: after restart every record is delivered at l
   }
   for (const k of keys) {
     const order = firstSeen.get(k) ?? [];
-    assert.deepEqual(order, Array.from({ length: seq.get(k) ?? 0 }, (_, i) => i), `key ${k}: every record, first seen in order`);
+    assert.deepEqual(
+      order,
+      Array.from({ length: seq.get(k) ?? 0 }, (_, i) => i),
+      `key ${k}: every record, first seen in order`,
+    );
   }
   t.diagnostic(`${receiver.requests.length - total} records delivered twice around the kill`);
 });
 
 function distinct(bodies: string[]): Set<string> {
-  return new Set(bodies.map((body) => {
-    const event = JSON.parse(body) as { data: { k: string; n: number } };
-    return `${event.data.k}/${event.data.n}`;
-  }));
+  return new Set(
+    bodies.map((body) => {
+      const event = JSON.parse(body) as { data: { k: string; n: number } };
+      return `${event.data.k}/${event.data.n}`;
+    }),
+  );
 }

@@ -53,7 +53,10 @@ void test('prepared parts are stored only by store; a failed store, tried again 
   const offsets = [...first.results, ...second.results].flatMap((result) => ('offset' in result ? [result.offset] : []));
   assert.deepEqual(offsets, [0, 1, 2, 3, 4], 'each part is answered with its own positions');
   const stored = await store.log.read('acme.order', 0, 0, 100);
-  assert.deepEqual(stored.map((record) => record.id), ['orders-0-0', 'orders-0-1', 'orders-0-2', 'orders-0-3', 'orders-0-4']);
+  assert.deepEqual(
+    stored.map((record) => record.id),
+    ['orders-0-0', 'orders-0-1', 'orders-0-2', 'orders-0-3', 'orders-0-4'],
+  );
 
   // Stored again (a redelivery after a crash): nothing new, every event answered as a duplicate.
   const again = await ingest.store(parts);

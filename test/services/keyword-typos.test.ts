@@ -9,7 +9,10 @@ void test('misspelled keywords are found where schemas are, with what was meant'
     properties: { name: { type: 'string', maxLenght: 5 }, list: { type: 'array', itmes: { type: 'integer' } } },
     allOf: [{ requird: ['name'] }],
   });
-  assert.deepEqual(found.map((f) => f.path), ['/propertes', '/properties/name/maxLenght', '/properties/list/itmes', '/allOf/0/requird']);
+  assert.deepEqual(
+    found.map((f) => f.path),
+    ['/propertes', '/properties/name/maxLenght', '/properties/list/itmes', '/allOf/0/requird'],
+  );
   assert.match(found[0]!.reason, /did you mean "properties"/);
   assert.match(found[1]!.reason, /did you mean "maxLength"/);
 });

@@ -11,7 +11,14 @@ import type { SchemaDoc } from '../../src/domain/catalog-docs.ts';
 
 void test('an Avro schema matches the version an earlier release stored in avsc form, and only that one', () => {
   const compiler = new SchemaCompiler();
-  const fruit = { type: 'record', name: 'Fruit', fields: [{ name: 'name', type: 'string', doc: 'its name' }, { name: 'at', type: { type: 'long', logicalType: 'timestamp-millis' } }] };
+  const fruit = {
+    type: 'record',
+    name: 'Fruit',
+    fields: [
+      { name: 'name', type: 'string', doc: 'its name' },
+      { name: 'at', type: { type: 'long', logicalType: 'timestamp-millis' } },
+    ],
+  };
   const { text, former } = compiler.stored('AVRO', JSON.stringify(fruit));
   assert.ok(former !== undefined && former !== text, 'the two forms differ');
   const storedBefore: SchemaDoc = { id: 7, tenant: 'acme', format: 'AVRO', schema: former, fingerprint: 'f' };

@@ -109,7 +109,7 @@ void test('Protobuf: fields at their default are left out when decoding (proto3 
   assert.deepEqual(serializer.decode(bytes), { id: 'o2' });
 });
 
-void test('Protobuf: decoded data passes the registry\'s own validator for the type', () => {
+void test("Protobuf: decoded data passes the registry's own validator for the type", () => {
   const serializer = createSerializer(stored('PROTOBUF', orderProto));
   const validate = compiler.compile('PROTOBUF', stored('PROTOBUF', orderProto).schema);
   const decoded = serializer.decode(serializer.encode({ id: 'o3', amount_cents: 9_007_199_254_740_991, status: 1 }));
@@ -130,7 +130,11 @@ void test('Protobuf: message indexes choose a later or a nested message', () => 
 });
 
 void test('Protobuf: message indexes that name no message are refused', () => {
-  assertSluiceError(() => createSerializer(stored('PROTOBUF', orderProto), { messageIndexes: [2] }), 'invalid_wire_format', /name no message: the file has 2 messages/);
+  assertSluiceError(
+    () => createSerializer(stored('PROTOBUF', orderProto), { messageIndexes: [2] }),
+    'invalid_wire_format',
+    /name no message: the file has 2 messages/,
+  );
   assertSluiceError(() => createSerializer(stored('PROTOBUF', orderProto), { messageIndexes: [1, 0] }), 'invalid_wire_format', /message 1 has 0 messages/);
 });
 

@@ -31,9 +31,10 @@ class RefusedAddress extends Error {
   readonly code = 'SLUICE_REFUSED_ADDRESS';
 }
 
-const systemResolve: ResolveHost = (hostname, options) => new Promise((resolve, reject) => {
-  dnsLookup(hostname, { ...options, all: true }, (error, addresses) => (error === null ? resolve(addresses) : reject(error)));
-});
+const systemResolve: ResolveHost = (hostname, options) =>
+  new Promise((resolve, reject) => {
+    dnsLookup(hostname, { ...options, all: true }, (error, addresses) => (error === null ? resolve(addresses) : reject(error)));
+  });
 
 type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
 
@@ -101,7 +102,14 @@ export function createWebhookClient(options: WebhookClientOptions): WebhookClien
     const limitMs = Math.max(1, webhook.timeoutMs);
     const timeouts = { headersTimeout: limitMs, bodyTimeout: limitMs };
     try {
-      const answer = await request(url, { method: 'POST', headers: webhook.headers, body: webhook.body, dispatcher: agent, ...timeouts, ...(signal === undefined ? {} : { signal }) });
+      const answer = await request(url, {
+        method: 'POST',
+        headers: webhook.headers,
+        body: webhook.body,
+        dispatcher: agent,
+        ...timeouts,
+        ...(signal === undefined ? {} : { signal }),
+      });
       const excerpt = await readCapped(answer.body, excerptBytes, maxResponseBytes, started + webhook.timeoutMs);
       const outcome: WebhookOutcome = { kind: 'answer', status: answer.statusCode, excerpt, latencyMs: elapsed() };
       const retryAfter = parseRetryAfter(answer.headers['retry-after']);
@@ -111,7 +119,8 @@ export function createWebhookClient(options: WebhookClientOptions): WebhookClien
       if (error instanceof errors.HeadersTimeoutError || error instanceof errors.BodyTimeoutError) {
         return { kind: 'failure', reason: 'timeout', message: `no answer within ${webhook.timeoutMs} ms`, latencyMs: elapsed() };
       }
-      if (signal?.aborted === true) return { kind: 'failure', reason: 'connection', message: 'the attempt was abandoned before an answer', latencyMs: elapsed() };
+      if (signal?.aborted === true)
+        return { kind: 'failure', reason: 'connection', message: 'the attempt was abandoned before an answer', latencyMs: elapsed() };
       return { kind: 'failure', ...describe(error), latencyMs: elapsed() };
     }
   }

@@ -229,7 +229,14 @@ function splitRequests(columns: ProduceColumns): Slice[][] {
     const topic = columns.topic[i]!;
     const partition = columns.partition[i]!;
     const slot = `${topic}:${partition}`;
-    const size = RECORD_OVERHEAD_ESTIMATE + Buffer.byteLength(columns.value[i]!) + (columns.key[i]?.length ?? 0) + columns.id[i]!.length + columns.time[i]!.length + columns.type[i]!.length + columns.source[i]!.length;
+    const size =
+      RECORD_OVERHEAD_ESTIMATE +
+      Buffer.byteLength(columns.value[i]!) +
+      (columns.key[i]?.length ?? 0) +
+      columns.id[i]!.length +
+      columns.time[i]!.length +
+      columns.type[i]!.length +
+      columns.source[i]!.length;
     let list = pieces.get(slot);
     if (list === undefined) {
       list = [{ topic, partition, indexes: [] }];

@@ -247,7 +247,9 @@ export class KafkaCatalog implements Catalog {
 
   async nextSequence(name: string): Promise<number> {
     if (this.#closed) throw new Error('the catalog is closed');
-    const [offset] = await this.#sender.send([{ topic: this.#topic, partition: 0, key: Buffer.from(`s/${name}`), value: Buffer.from(JSON.stringify({ op: 'seq' })) }]);
+    const [offset] = await this.#sender.send([
+      { topic: this.#topic, partition: 0, key: Buffer.from(`s/${name}`), value: Buffer.from(JSON.stringify({ op: 'seq' })) },
+    ]);
     return offset! + 1;
   }
 

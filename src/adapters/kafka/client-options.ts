@@ -63,7 +63,14 @@ export function createTransactionalProducer(options: ResolvedKafkaOptions, role:
 }
 
 function producerOptions(options: ResolvedKafkaOptions, role: string) {
-  return { ...clientTimeouts, clientId: `${options.clientId}-${role}`, bootstrapBrokers: options.brokers, idempotent: true, acks: ProduceAcks.ALL, autocreateTopics: false };
+  return {
+    ...clientTimeouts,
+    clientId: `${options.clientId}-${role}`,
+    bootstrapBrokers: options.brokers,
+    idempotent: true,
+    acks: ProduceAcks.ALL,
+    autocreateTopics: false,
+  };
 }
 
 /** A consumer used only for group-less fetches and offset lookups; it never joins a group. */

@@ -303,7 +303,8 @@ export class KafkaEventLog implements EventLog {
       while (from < end) {
         const records = await this.#read(stream, partition, from, 10_000);
         if (records.length === 0) break;
-        for (const record of records) if (record.unique !== undefined && !index.ids.has(record.unique)) index.ids.set(record.unique, { partition, offset: record.offset });
+        for (const record of records)
+          if (record.unique !== undefined && !index.ids.has(record.unique)) index.ids.set(record.unique, { partition, offset: record.offset });
         from = records[records.length - 1]!.offset + 1;
       }
       index.scanned[partition] = Math.max(from, index.scanned[partition] ?? 0);
@@ -343,7 +344,12 @@ export class KafkaEventLog implements EventLog {
         maxWaitTime: 0,
         minBytes: 1,
         maxBytes: bytes,
-        topics: [{ topicId: info.id, partitions: [{ partition, fetchOffset: BigInt(offset), partitionMaxBytes: bytes, currentLeaderEpoch: -1, lastFetchedEpoch: -1 }] }],
+        topics: [
+          {
+            topicId: info.id,
+            partitions: [{ partition, fetchOffset: BigInt(offset), partitionMaxBytes: bytes, currentLeaderEpoch: -1, lastFetchedEpoch: -1 }],
+          },
+        ],
       });
       let progressed = false;
       let batchBytes = 0;

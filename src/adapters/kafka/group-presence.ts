@@ -161,7 +161,9 @@ export class GroupPresence implements RemoteMembers {
         idleMs: Math.max(0, now - r.lastSeen),
       })),
     };
-    await this.#producer.send({ messages: [{ topic: this.#topic, partition: 0, key: Buffer.from(this.#process), value: Buffer.from(JSON.stringify(report)) }] });
+    await this.#producer.send({
+      messages: [{ topic: this.#topic, partition: 0, key: Buffer.from(this.#process), value: Buffer.from(JSON.stringify(report)) }],
+    });
   }
 
   #receive(record: TailedRecord): void {

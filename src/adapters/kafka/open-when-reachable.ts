@@ -20,7 +20,10 @@ export async function openKafkaStoreWhenReachable(options: KafkaStoreOptions, lo
       return store;
     } catch (error) {
       const waited = Date.now() - started;
-      if (waited >= maxWaitMs) throw new Error(`Kafka at ${options.brokers.join(',')} did not answer within ${Math.round(waited / 1000)} s: ${(error as Error).message}`, { cause: error });
+      if (waited >= maxWaitMs)
+        throw new Error(`Kafka at ${options.brokers.join(',')} did not answer within ${Math.round(waited / 1000)} s: ${(error as Error).message}`, {
+          cause: error,
+        });
       const pause = Math.min(1000 * attempt, 5000);
       logger.warn({ brokers: options.brokers, attempt, retryInMs: pause, err: error }, 'Kafka is not reachable yet; retrying');
       await new Promise((resolve) => setTimeout(resolve, pause));

@@ -30,7 +30,11 @@ port.on('message', (request: ProducerRequest) => {
       port.postMessage(reply);
     },
     (error: unknown) => {
-      const reply: ProducerReply = { id, ok: false, error: error instanceof Error ? { name: error.name, message: describe(error) } : { name: 'Error', message: String(error) } };
+      const reply: ProducerReply = {
+        id,
+        ok: false,
+        error: error instanceof Error ? { name: error.name, message: describe(error) } : { name: 'Error', message: String(error) },
+      };
       port.postMessage(reply);
     },
   );

@@ -94,7 +94,12 @@ export class KafkaSinkProducer implements SinkProducer {
         // The client asks only for the group id of the consumer and the coordinates of the last
         // message consumed; Sluice's groups have no Kafka generation or member (-1, '').
         await transaction.addConsumer({ groupId } as unknown as Consumer);
-        const consumed = { topic: `${home.topicPrefix}${commit.stream}`, partition: commit.partition, offset: BigInt(commit.offset - 1), metadata: { consumer: { groupId, generationId: -1, memberId: '', coordinatorId } } };
+        const consumed = {
+          topic: `${home.topicPrefix}${commit.stream}`,
+          partition: commit.partition,
+          offset: BigInt(commit.offset - 1),
+          metadata: { consumer: { groupId, generationId: -1, memberId: '', coordinatorId } },
+        };
         await transaction.addOffset(consumed as unknown as Message);
         await transaction.commit();
       } catch (error) {
@@ -148,11 +153,13 @@ export class KafkaSinkProducer implements SinkProducer {
     const all = [...this.#clients.values()];
     this.#clients.clear();
     await Promise.allSettled([...this.#transactional.keys()].map((id) => this.releaseExactlyOnce(id)));
-    await Promise.allSettled(all.map(async (c) => {
-      await c.sender.idle();
-      await c.producer.close();
-      await c.admin.close();
-    }));
+    await Promise.allSettled(
+      all.map(async (c) => {
+        await c.sender.idle();
+        await c.producer.close();
+        await c.admin.close();
+      }),
+    );
   }
 
   #clientsOf(cluster: SinkCluster): ClusterClients {

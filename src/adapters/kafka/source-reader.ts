@@ -84,7 +84,13 @@ class KafkaSourceSubscription implements SourceSubscription {
   /** Resolves the reader's wait when the stream has records, ends or fails. */
   #wake: (() => void) | undefined;
 
-  constructor(consumer: Consumer<Buffer, Buffer, Buffer, Buffer>, stream: BufferStream, maxBatch: number, events: SourceSubscriptionEvents, forget: () => void) {
+  constructor(
+    consumer: Consumer<Buffer, Buffer, Buffer, Buffer>,
+    stream: BufferStream,
+    maxBatch: number,
+    events: SourceSubscriptionEvents,
+    forget: () => void,
+  ) {
     this.#consumer = consumer;
     this.#stream = stream;
     this.#maxBatch = maxBatch;
@@ -171,7 +177,8 @@ class KafkaSourceSubscription implements SourceSubscription {
         batch.push(message);
       }
       if (batch.length > 0 || this.#stop.signal.aborted) return batch;
-      if (this.#streamError !== undefined) throw this.#streamError instanceof Error ? this.#streamError : new Error('the consumer stream failed', { cause: this.#streamError });
+      if (this.#streamError !== undefined)
+        throw this.#streamError instanceof Error ? this.#streamError : new Error('the consumer stream failed', { cause: this.#streamError });
       if (this.#stream.destroyed || this.#stream.readableEnded) throw new Error('the consumer stream ended');
       await new Promise<void>((resolve) => (this.#wake = resolve));
     }

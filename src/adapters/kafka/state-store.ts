@@ -61,7 +61,8 @@ export class KafkaStateStore implements StateStore {
       if (write.value !== null) message.value = Buffer.from(JSON.stringify({ value: write.value, deadline: write.deadline }));
       messages.push(message);
     }
-    for (const p of progress) messages.push({ topic: ns.topic, partition: ns.partition, key: Buffer.from(`p/${p.stream}/${p.partition}`), value: Buffer.from(String(p.offset)) });
+    for (const p of progress)
+      messages.push({ topic: ns.topic, partition: ns.partition, key: Buffer.from(`p/${p.stream}/${p.partition}`), value: Buffer.from(String(p.offset)) });
     const transaction = await writer.beginTransaction();
     try {
       let chunk: MessageToProduce[] = [];
@@ -116,7 +117,10 @@ export class KafkaStateStore implements StateStore {
 
   async list(namespace: string, limit: number, after = ''): Promise<StateEntry[]> {
     const ns = await this.#namespace(namespace);
-    return [...ns.entries.values()].filter((entry) => entry.key > after).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).slice(0, limit);
+    return [...ns.entries.values()]
+      .filter((entry) => entry.key > after)
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+      .slice(0, limit);
   }
 
   async size(namespace: string): Promise<number> {
@@ -149,7 +153,11 @@ export class KafkaStateStore implements StateStore {
   async close(): Promise<void> {
     const writers = [...this.#writers.values()];
     this.#writers.clear();
-    await Promise.allSettled([...writers.map((writer) => (writer === 'fenced' ? undefined : writer.close(true))), this.#admin.close(), this.#fetcher.close(true)]);
+    await Promise.allSettled([
+      ...writers.map((writer) => (writer === 'fenced' ? undefined : writer.close(true))),
+      this.#admin.close(),
+      this.#fetcher.close(true),
+    ]);
   }
 
   /**
@@ -193,29 +201,35 @@ export class KafkaStateStore implements StateStore {
     const ns: Namespace = { topic, partition: shard, entries: new Map(), progress: new Map() };
     if (end === 0) return ns;
     const done = new Promise<void>((resolve, reject) => {
-      const tail = new TopicTail(this.#fetcher, topic, {
-        record: (record) => {
-          if (record.key.startsWith('s/')) {
-            const key = record.key.slice(2);
-            if (record.value === null) ns.entries.delete(key);
-            else {
-              const stored = JSON.parse(record.value.toString()) as { value: string; deadline: number | null };
-              ns.entries.set(key, { key, value: stored.value, deadline: stored.deadline });
+      const tail = new TopicTail(
+        this.#fetcher,
+        topic,
+        {
+          record: (record) => {
+            if (record.key.startsWith('s/')) {
+              const key = record.key.slice(2);
+              if (record.value === null) ns.entries.delete(key);
+              else {
+                const stored = JSON.parse(record.value.toString()) as { value: string; deadline: number | null };
+                ns.entries.set(key, { key, value: stored.value, deadline: stored.deadline });
+              }
+            } else if (record.key.startsWith('p/') && record.value !== null) {
+              const rest = record.key.slice(2);
+              const slash = rest.lastIndexOf('/');
+              const progress = { stream: rest.slice(0, slash), partition: Number(rest.slice(slash + 1)), offset: Number(record.value.toString()) };
+              ns.progress.set(`${progress.stream}/${progress.partition}`, progress);
             }
-          } else if (record.key.startsWith('p/') && record.value !== null) {
-            const rest = record.key.slice(2);
-            const slash = rest.lastIndexOf('/');
-            const progress = { stream: rest.slice(0, slash), partition: Number(rest.slice(slash + 1)), offset: Number(record.value.toString()) };
-            ns.progress.set(`${progress.stream}/${progress.partition}`, progress);
-          }
+          },
+          fetched: () => {
+            if (tail.next >= end) void tail.stop().then(resolve);
+          },
+          failed: (error) => {
+            void tail.stop().then(() => reject(error));
+          },
         },
-        fetched: () => {
-          if (tail.next >= end) void tail.stop().then(resolve);
-        },
-        failed: (error) => {
-          void tail.stop().then(() => reject(error));
-        },
-      }, 0, shard);
+        0,
+        shard,
+      );
       tail.start();
     });
     await done;

@@ -75,7 +75,14 @@ export class TopicTail {
           maxWaitTime: FOLLOW_WAIT_MS,
           minBytes: 1,
           maxBytes: FETCH_BYTES,
-          topics: [{ topicId: info.id, partitions: [{ partition: this.#partition, fetchOffset: BigInt(this.#next), partitionMaxBytes: FETCH_BYTES, currentLeaderEpoch: -1, lastFetchedEpoch: -1 }] }],
+          topics: [
+            {
+              topicId: info.id,
+              partitions: [
+                { partition: this.#partition, fetchOffset: BigInt(this.#next), partitionMaxBytes: FETCH_BYTES, currentLeaderEpoch: -1, lastFetchedEpoch: -1 },
+              ],
+            },
+          ],
         });
         if (this.#stopped) return;
         for (const t of response.responses) {
@@ -87,7 +94,12 @@ export class TopicTail {
               for (const r of control ? [] : batch.records) {
                 const offset = Number(batch.firstOffset) + r.offsetDelta;
                 if (offset < this.#next) continue;
-                this.#events.record({ offset, key: r.key?.toString() ?? '', value: r.value, timestamp: Number(batch.firstTimestamp) + Number(r.timestampDelta) });
+                this.#events.record({
+                  offset,
+                  key: r.key?.toString() ?? '',
+                  value: r.value,
+                  timestamp: Number(batch.firstTimestamp) + Number(r.timestampDelta),
+                });
                 this.#next = offset + 1;
               }
               this.#next = Math.max(this.#next, Number(batch.firstOffset) + batch.lastOffsetDelta + 1);
@@ -110,7 +122,14 @@ export class TopicTail {
  * Creates a topic of Sluice's own if it does not exist (another process may create it at the
  * same moment) and waits until each of its partitions has a leader.
  */
-export async function ensureOwnTopic(admin: Admin, fetcher: Consumer, topic: string, replicas: number, configs: { name: string; value: string }[], partitions = 1): Promise<void> {
+export async function ensureOwnTopic(
+  admin: Admin,
+  fetcher: Consumer,
+  topic: string,
+  replicas: number,
+  configs: { name: string; value: string }[],
+  partitions = 1,
+): Promise<void> {
   if (!(await admin.listTopics()).includes(topic)) {
     try {
       await admin.createTopics({ topics: [topic], partitions, replicas, configs });

@@ -26,12 +26,8 @@ export class SqliteCatalog implements Catalog {
       'INSERT INTO catalog (kind, key, value, revision) VALUES (?, ?, ?, ?) ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value, revision = excluded.revision',
     );
     this.#remove = db.prepare('DELETE FROM catalog WHERE kind = ? AND key = ?');
-    this.#bumpSequence = db.prepare(
-      'INSERT INTO sequences (name, value) VALUES (?, 1) ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value',
-    );
-    this.#markRevision = db.prepare(
-      'INSERT INTO sequences (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = max(value, excluded.value)',
-    );
+    this.#bumpSequence = db.prepare('INSERT INTO sequences (name, value) VALUES (?, 1) ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value');
+    this.#markRevision = db.prepare('INSERT INTO sequences (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = max(value, excluded.value)');
     const mark = db.prepare('SELECT value FROM sequences WHERE name = ?').get(revisionMark) as { value: number } | undefined;
     this.#revision = mark?.value ?? 0;
     const rows = db.prepare('SELECT kind, key, value, revision FROM catalog').all() as { kind: CatalogKind; key: string; value: string; revision: number }[];

@@ -80,7 +80,11 @@ export function fromColumns(columns: AppendColumns): StoredAppend[] {
 }
 
 export function toResultColumns(results: readonly AppendResult[]): ResultColumns {
-  const columns: ResultColumns = { partition: new Int32Array(results.length), offset: new Float64Array(results.length), duplicate: new Uint8Array(results.length) };
+  const columns: ResultColumns = {
+    partition: new Int32Array(results.length),
+    offset: new Float64Array(results.length),
+    duplicate: new Uint8Array(results.length),
+  };
   results.forEach((result, i) => {
     columns.partition[i] = result.partition;
     columns.offset[i] = result.offset;

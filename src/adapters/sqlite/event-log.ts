@@ -65,7 +65,13 @@ export class SqliteEventLog implements EventLog {
     const streams = this.#db.prepare('SELECT id, name, partitions FROM streams').all() as { id: number; name: string; partitions: number }[];
     const ends = this.#db.prepare('SELECT partition, MAX(offset) AS last, MAX(ts) AS ts FROM records WHERE stream_id = ? GROUP BY partition');
     for (const row of streams) {
-      const state: StreamState = { id: row.id, name: row.name, partitions: row.partitions, next: new Array<number>(row.partitions).fill(0), lastTimestamp: new Array<number>(row.partitions).fill(0) };
+      const state: StreamState = {
+        id: row.id,
+        name: row.name,
+        partitions: row.partitions,
+        next: new Array<number>(row.partitions).fill(0),
+        lastTimestamp: new Array<number>(row.partitions).fill(0),
+      };
       for (const end of ends.all(row.id) as { partition: number; last: number; ts: number }[]) {
         state.next[end.partition] = end.last + 1;
         state.lastTimestamp[end.partition] = end.ts;

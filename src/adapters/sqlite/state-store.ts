@@ -24,9 +24,13 @@ export class SqliteStateStore implements StateStore {
   constructor(db: DatabaseSync) {
     this.#db = db;
     this.#select = db.prepare('SELECT key, value, deadline FROM state WHERE namespace = ? AND key = ?');
-    this.#upsert = db.prepare('INSERT INTO state (namespace, key, value, deadline) VALUES (?, ?, ?, ?) ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value, deadline = excluded.deadline');
+    this.#upsert = db.prepare(
+      'INSERT INTO state (namespace, key, value, deadline) VALUES (?, ?, ?, ?) ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value, deadline = excluded.deadline',
+    );
     this.#delete = db.prepare('DELETE FROM state WHERE namespace = ? AND key = ?');
-    this.#upsertProgress = db.prepare('INSERT INTO state_progress (namespace, stream, partition, offset) VALUES (?, ?, ?, ?) ON CONFLICT (namespace, stream, partition) DO UPDATE SET offset = excluded.offset');
+    this.#upsertProgress = db.prepare(
+      'INSERT INTO state_progress (namespace, stream, partition, offset) VALUES (?, ?, ?, ?) ON CONFLICT (namespace, stream, partition) DO UPDATE SET offset = excluded.offset',
+    );
     this.#due = db.prepare('SELECT key, value, deadline FROM state WHERE namespace = ? AND deadline IS NOT NULL AND deadline <= ? ORDER BY deadline LIMIT ?');
     this.#next = db.prepare('SELECT MIN(deadline) AS deadline FROM state WHERE namespace = ? AND deadline IS NOT NULL');
     this.#progress = db.prepare('SELECT stream, partition, offset FROM state_progress WHERE namespace = ? ORDER BY stream, partition');
@@ -55,7 +59,9 @@ export class SqliteStateStore implements StateStore {
   }
 
   due(namespace: string, now: number, limit: number): Promise<StateEntry[]> {
-    return Promise.resolve((this.#due.all(namespace, now, limit) as unknown as EntryRow[]).map((row) => ({ key: row.key, value: row.value, deadline: row.deadline })));
+    return Promise.resolve(
+      (this.#due.all(namespace, now, limit) as unknown as EntryRow[]).map((row) => ({ key: row.key, value: row.value, deadline: row.deadline })),
+    );
   }
 
   nextDeadline(namespace: string): Promise<number | undefined> {
@@ -64,11 +70,15 @@ export class SqliteStateStore implements StateStore {
   }
 
   progress(namespace: string): Promise<StateProgress[]> {
-    return Promise.resolve((this.#progress.all(namespace) as unknown as StateProgress[]).map((row) => ({ stream: row.stream, partition: row.partition, offset: row.offset })));
+    return Promise.resolve(
+      (this.#progress.all(namespace) as unknown as StateProgress[]).map((row) => ({ stream: row.stream, partition: row.partition, offset: row.offset })),
+    );
   }
 
   list(namespace: string, limit: number, after = ''): Promise<StateEntry[]> {
-    return Promise.resolve((this.#list.all(namespace, after, limit) as unknown as EntryRow[]).map((row) => ({ key: row.key, value: row.value, deadline: row.deadline })));
+    return Promise.resolve(
+      (this.#list.all(namespace, after, limit) as unknown as EntryRow[]).map((row) => ({ key: row.key, value: row.value, deadline: row.deadline })),
+    );
   }
 
   size(namespace: string): Promise<number> {

@@ -30,7 +30,9 @@ export async function openSqliteStore(dataDir: string): Promise<Store> {
 }
 
 /** The same ports on the calling thread: used inside the store thread, and by tests. */
-export function openInProcessStore(dataDir: string): Store & { log: SqliteEventLog; catalog: SqliteCatalog; groups: SqliteConsumerGroups; state: SqliteStateStore } {
+export function openInProcessStore(
+  dataDir: string,
+): Store & { log: SqliteEventLog; catalog: SqliteCatalog; groups: SqliteConsumerGroups; state: SqliteStateStore } {
   const db = openDatabase(dataDir);
   const log = new SqliteEventLog(db);
   const groups = new SqliteConsumerGroups(db);

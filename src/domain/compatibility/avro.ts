@@ -206,4 +206,3 @@ function prefix(segments: string | string[], problems: Problem[]): Problem[] {
   const head = typeof segments === 'string' ? [segments] : segments;
   return problems.map((problem) => ({ ...problem, path: [...head, ...problem.path] }));
 }
-

@@ -3,15 +3,7 @@ export const schemaFormats = ['JSON', 'AVRO', 'PROTOBUF'] as const;
 export type SchemaFormat = (typeof schemaFormats)[number];
 
 /** Confluent's compatibility levels; BACKWARD is the default. */
-export const compatibilityLevels = [
-  'BACKWARD',
-  'BACKWARD_TRANSITIVE',
-  'FORWARD',
-  'FORWARD_TRANSITIVE',
-  'FULL',
-  'FULL_TRANSITIVE',
-  'NONE',
-] as const;
+export const compatibilityLevels = ['BACKWARD', 'BACKWARD_TRANSITIVE', 'FORWARD', 'FORWARD_TRANSITIVE', 'FULL', 'FULL_TRANSITIVE', 'NONE'] as const;
 export type CompatibilityLevel = (typeof compatibilityLevels)[number];
 
 /**

@@ -104,7 +104,16 @@ export function onEvent(spec: CorrelationSpec, current: KeyState | undefined, ke
     const finished = state.finished;
     if (finished?.ids.includes(event.id) === true) return { state: keep(state), outcomes, ignored: 'duplicate' };
     if (finished !== undefined && spec.late === 'drop') return { state: keep(state), outcomes, ignored: 'late' };
-    open = { number: (finished?.number ?? 0) + 1, first: event.ref, events: {}, ids: [], count: 0, firstAt: event.at, lastAt: event.at, deadline: event.at + spec.timeoutMs };
+    open = {
+      number: (finished?.number ?? 0) + 1,
+      first: event.ref,
+      events: {},
+      ids: [],
+      count: 0,
+      firstAt: event.at,
+      lastAt: event.at,
+      deadline: event.at + spec.timeoutMs,
+    };
   } else {
     if (open.ids.includes(event.id)) return { state: keep(state), outcomes, ignored: 'duplicate' };
     if (open.count >= spec.limits.maxEventsPerInstance) return { state: keep(state), outcomes, ignored: 'too_many_events' };
@@ -171,7 +180,13 @@ function expire(spec: CorrelationSpec, state: KeyState, at: number): { state: Ke
 
 function finish(spec: CorrelationSpec, state: KeyState, kind: 'complete' | 'expired', at: number): { state: KeyState; outcome: Outcome } {
   const open = state.open!;
-  const outcome: Outcome = { kind, key: state.key, instance: open.number, first: open.first, aggregate: aggregateOf(spec, state.key, open, kind === 'complete') };
+  const outcome: Outcome = {
+    kind,
+    key: state.key,
+    instance: open.number,
+    first: open.first,
+    aggregate: aggregateOf(spec, state.key, open, kind === 'complete'),
+  };
   // The marker lives a timeout after the end: long enough for stragglers of the same instance.
   const finished: FinishedInstance = { number: open.number, outcome: kind, at, ids: open.ids, until: at + spec.timeoutMs };
   return { state: { key: state.key, finished }, outcome };

@@ -39,7 +39,10 @@ const namePattern = /^[a-z0-9][a-z0-9._-]{0,127}$/;
 
 export function assertCorrelationName(name: string): void {
   if (!namePattern.test(name)) {
-    throw new SluiceError('invalid_name', `"${name}" is not a valid correlation name: use lower-case letters, digits, ".", "_" and "-" (at most 128, starting with a letter or digit)`);
+    throw new SluiceError(
+      'invalid_name',
+      `"${name}" is not a valid correlation name: use lower-case letters, digits, ".", "_" and "-" (at most 128, starting with a letter or digit)`,
+    );
   }
 }
 
@@ -51,11 +54,14 @@ export function assertCorrelationName(name: string): void {
  */
 export function parseCorrelationDefinition(input: unknown, typeExists?: (type: string) => boolean): CorrelationSpec {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    throw new SluiceError('invalid_correlation', 'a correlation is an object with types, key, timeout and emit', { details: [{ path: '', reason: 'not an object' }] });
+    throw new SluiceError('invalid_correlation', 'a correlation is an object with types, key, timeout and emit', {
+      details: [{ path: '', reason: 'not an object' }],
+    });
   }
   const given = input as Record<string, unknown>;
   const problems: ErrorDetail[] = [];
-  for (const key of Object.keys(given)) if (!definitionKeys.has(key)) problems.push({ path: `/${key}`, reason: `unknown key (expected ${[...definitionKeys].join(', ')})` });
+  for (const key of Object.keys(given))
+    if (!definitionKeys.has(key)) problems.push({ path: `/${key}`, reason: `unknown key (expected ${[...definitionKeys].join(', ')})` });
 
   const types: string[] = [];
   const [minTypes, maxTypes] = correlationLimits.types;
@@ -87,35 +93,42 @@ export function parseCorrelationDefinition(input: unknown, typeExists?: (type: s
     const own = (given.keys as Record<string, unknown> | undefined)?.[type];
     const chosen = pointer(own) ? own : pointer(given.key) ? given.key : undefined;
     if (chosen === undefined) {
-      if (given.key === undefined && own === undefined) problems.push({ path: '/key', reason: `name the key: a JSON Pointer such as "/transaction" (for "${type}" and the others)` });
+      if (given.key === undefined && own === undefined)
+        problems.push({ path: '/key', reason: `name the key: a JSON Pointer such as "/transaction" (for "${type}" and the others)` });
     } else keys[type] = chosen;
   }
 
   const completion = parseCompletion(given.completion, types.length, problems);
   const timeoutMs = parseDuration(given.timeout);
   const [minTimeout, maxTimeout] = correlationLimits.timeoutMs;
-  if (timeoutMs === undefined || timeoutMs < minTimeout || timeoutMs > maxTimeout) problems.push({ path: '/timeout', reason: 'a duration from "1s" to "7d", such as "30s" or "5m"' });
+  if (timeoutMs === undefined || timeoutMs < minTimeout || timeoutMs > maxTimeout)
+    problems.push({ path: '/timeout', reason: 'a duration from "1s" to "7d", such as "30s" or "5m"' });
   const timeoutFrom = given.timeoutFrom ?? 'last';
-  if (timeoutFrom !== 'first' && timeoutFrom !== 'last') problems.push({ path: '/timeoutFrom', reason: 'use "last" (the default: the timeout restarts with every event) or "first"' });
+  if (timeoutFrom !== 'first' && timeoutFrom !== 'last')
+    problems.push({ path: '/timeoutFrom', reason: 'use "last" (the default: the timeout restarts with every event) or "first"' });
 
   let emit: { complete: string; expired: string } = { complete: '', expired: '' };
   if (typeof given.emit !== 'object' || given.emit === null || Array.isArray(given.emit)) {
     problems.push({ path: '/emit', reason: 'a mapping {complete: <type>, expired: <type>}: the event types the aggregates are stored as' });
   } else {
     const e = given.emit as Record<string, unknown>;
-    for (const key of Object.keys(e)) if (key !== 'complete' && key !== 'expired') problems.push({ path: `/emit/${key}`, reason: 'unknown key (expected complete, expired)' });
+    for (const key of Object.keys(e))
+      if (key !== 'complete' && key !== 'expired') problems.push({ path: `/emit/${key}`, reason: 'unknown key (expected complete, expired)' });
     for (const which of ['complete', 'expired'] as const) {
       const type = e[which];
       if (typeof type !== 'string' || !isTypeName(type)) problems.push({ path: `/emit/${which}`, reason: 'an event type name' });
       else if (types.includes(type)) problems.push({ path: `/emit/${which}`, reason: 'an output type cannot be one of the inputs' });
-      else if (typeExists !== undefined && !typeExists(type)) problems.push({ path: `/emit/${which}`, reason: `no event type "${type}": register it first (docs/correlations.md has a schema for the aggregate)` });
+      else if (typeExists !== undefined && !typeExists(type))
+        problems.push({ path: `/emit/${which}`, reason: `no event type "${type}": register it first (docs/correlations.md has a schema for the aggregate)` });
     }
     if (problems.every((p) => !p.path.startsWith('/emit'))) emit = { complete: e.complete as string, expired: e.expired as string };
   }
   const keep = given.keep ?? 'first';
-  if (keep !== 'first' && keep !== 'last') problems.push({ path: '/keep', reason: 'use "first" (the default) or "last": which event of a type the aggregate holds' });
+  if (keep !== 'first' && keep !== 'last')
+    problems.push({ path: '/keep', reason: 'use "first" (the default) or "last": which event of a type the aggregate holds' });
   const late = given.late ?? 'new-instance';
-  if (late !== 'new-instance' && late !== 'drop') problems.push({ path: '/late', reason: 'use "new-instance" (the default) or "drop": what an event for a finished key does' });
+  if (late !== 'new-instance' && late !== 'drop')
+    problems.push({ path: '/late', reason: 'use "new-instance" (the default) or "drop": what an event for a finished key does' });
   const limits = parseLimits(given.limits, problems);
   if (given.start !== undefined) {
     try {
@@ -127,7 +140,11 @@ export function parseCorrelationDefinition(input: unknown, typeExists?: (type: s
   }
 
   if (problems.length > 0) {
-    throw new SluiceError('invalid_correlation', `the correlation has ${problems.length === 1 ? 'a problem' : `${problems.length} problems`}: ${problems.map((p) => `${p.path} ${p.reason}`).join('; ')}`, { details: problems });
+    throw new SluiceError(
+      'invalid_correlation',
+      `the correlation has ${problems.length === 1 ? 'a problem' : `${problems.length} problems`}: ${problems.map((p) => `${p.path} ${p.reason}`).join('; ')}`,
+      { details: problems },
+    );
   }
   const readers = new Map(Object.entries(keys).map(([type, p]) => [type, compilePointer(p)]));
   return {
@@ -151,7 +168,8 @@ function parseCompletion(value: unknown, typeCount: number, problems: ErrorDetai
     const keys = Object.keys(given);
     if (keys.length === 1 && keys[0] === 'count') {
       const count = given.count;
-      if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > typeCount) problems.push({ path: '/completion/count', reason: `a whole number from 1 to the number of types (${typeCount})` });
+      if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > typeCount)
+        problems.push({ path: '/completion/count', reason: `a whole number from 1 to the number of types (${typeCount})` });
       else return { kind: 'count', count };
       return { kind: 'all' };
     }
@@ -178,7 +196,8 @@ function parseLimits(value: unknown, problems: ErrorDetail[]): CorrelationSpec['
       continue;
     }
     const [min, max] = correlationLimits[key];
-    if (typeof raw !== 'number' || !Number.isInteger(raw) || raw < min || raw > max) problems.push({ path: `/limits/${key}`, reason: `a whole number from ${min} to ${max}` });
+    if (typeof raw !== 'number' || !Number.isInteger(raw) || raw < min || raw > max)
+      problems.push({ path: `/limits/${key}`, reason: `a whole number from ${min} to ${max}` });
     else limits[key] = raw;
   }
   return limits;

@@ -15,12 +15,7 @@ export type Matcher =
   | { wildcard: string }
   | {
       'anything-but':
-        | Scalar
-        | readonly Scalar[]
-        | { prefix: string }
-        | { suffix: string }
-        | { wildcard: string }
-        | { 'equals-ignore-case': string | readonly string[] };
+        Scalar | readonly Scalar[] | { prefix: string } | { suffix: string } | { wildcard: string } | { 'equals-ignore-case': string | readonly string[] };
     }
   | { numeric: readonly (string | number)[] }
   | { exists: boolean }

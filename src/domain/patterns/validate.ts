@@ -119,7 +119,10 @@ class Checker {
     }
     const keys = Object.keys(entry);
     if (keys.length !== 1) {
-      return this.problem(path, `a matcher object has exactly one operator, e.g. {"prefix": "a"}; got ${keys.length === 0 ? 'none' : keys.map((key) => `"${key}"`).join(', ')}`);
+      return this.problem(
+        path,
+        `a matcher object has exactly one operator, e.g. {"prefix": "a"}; got ${keys.length === 0 ? 'none' : keys.map((key) => `"${key}"`).join(', ')}`,
+      );
     }
     const operator = keys[0]!;
     const argument = entry[operator];
@@ -232,7 +235,8 @@ class Checker {
       if (typeof operator !== 'string' || !numericOperators.has(operator)) {
         return this.problem(`${path}/${i}`, `a comparison is one of "=", "<", "<=", ">", ">=", got ${describe(operator)}`);
       }
-      if (typeof operand !== 'number' || !Number.isFinite(operand)) return this.problem(`${path}/${i + 1}`, `"${operator}" compares with a finite number, got ${describe(operand)}`);
+      if (typeof operand !== 'number' || !Number.isFinite(operand))
+        return this.problem(`${path}/${i + 1}`, `"${operator}" compares with a finite number, got ${describe(operand)}`);
       if (operator === '=') {
         if (argument.length !== 2) return this.problem(`${path}/${i}`, '"=" stands alone; write ["=", n]');
         equal = true;

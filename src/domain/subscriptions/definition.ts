@@ -47,7 +47,11 @@ export const deliveryDefaults: Readonly<DeliverySettings> = {
  * A Kafka sink writes a batch per produce request and keeps a few in flight: one record per
  * request would cost a broker round trip each.
  */
-export const kafkaDeliveryDefaults: Readonly<Pick<DeliverySettings, 'batchSize' | 'maxInFlight' | 'timeoutMs'>> = { batchSize: 500, maxInFlight: 4, timeoutMs: 30_000 };
+export const kafkaDeliveryDefaults: Readonly<Pick<DeliverySettings, 'batchSize' | 'maxInFlight' | 'timeoutMs'>> = {
+  batchSize: 500,
+  maxInFlight: 4,
+  timeoutMs: 30_000,
+};
 
 export const deliveryLimits = {
   batchSize: [1, 1000],
@@ -69,7 +73,10 @@ const secretPattern = /^whsec_[A-Za-z0-9+/]{32,88}={0,2}$/;
 
 export function assertSubscriptionName(name: string): void {
   if (!subscriptionNamePattern.test(name)) {
-    throw new SluiceError('invalid_name', `"${name}" is not a valid subscription name: use lower-case letters, digits, ".", "_" and "-" (at most 128, starting with a letter or digit)`);
+    throw new SluiceError(
+      'invalid_name',
+      `"${name}" is not a valid subscription name: use lower-case letters, digits, ".", "_" and "-" (at most 128, starting with a letter or digit)`,
+    );
   }
 }
 
@@ -89,22 +96,27 @@ export function isSigningSecret(value: unknown): value is string {
 export function parseSubscriptionDefinition(input: unknown, typeExists?: (type: string) => boolean): ParsedSubscription {
   const problems: ErrorDetail[] = [];
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    throw new SluiceError('invalid_subscription', 'a subscription is an object with types, destination and optional filter, start, delivery, secret', { details: [{ path: '', reason: 'not an object' }] });
+    throw new SluiceError('invalid_subscription', 'a subscription is an object with types, destination and optional filter, start, delivery, secret', {
+      details: [{ path: '', reason: 'not an object' }],
+    });
   }
   const definition = input as Record<string, unknown>;
-  for (const key of Object.keys(definition)) if (!definitionKeys.has(key)) problems.push({ path: `/${key}`, reason: `unknown key (expected ${[...definitionKeys].join(', ')})` });
+  for (const key of Object.keys(definition))
+    if (!definitionKeys.has(key)) problems.push({ path: `/${key}`, reason: `unknown key (expected ${[...definitionKeys].join(', ')})` });
 
   const types = parseTypes(definition.types, problems);
   if (typeExists !== undefined) {
     types.forEach((type, i) => {
-      if (type !== deadLetterType && !typeExists(type)) problems.push({ path: `/types/${i}`, reason: `no event type "${type}": register it first, or use "${deadLetterType}" for dead letters` });
+      if (type !== deadLetterType && !typeExists(type))
+        problems.push({ path: `/types/${i}`, reason: `no event type "${type}": register it first, or use "${deadLetterType}" for dead letters` });
     });
   }
   if (definition.filter !== undefined) nested(problems, '/filter', () => compilePattern(definition.filter));
   const start = parseStart(definition.start, problems);
   const destination = parseDestination(definition.destination, problems);
   const delivery = parseDelivery(definition.delivery, problems, destination?.kind === 'kafka' ? kafkaDeliveryDefaults : {});
-  if (destination?.kind === 'webhook' && destination.mode === 'binary' && delivery.batchSize > 1) problems.push({ path: '/destination/mode', reason: 'binary mode carries one record per request; use "structured" for batches (delivery.batchSize > 1)' });
+  if (destination?.kind === 'webhook' && destination.mode === 'binary' && delivery.batchSize > 1)
+    problems.push({ path: '/destination/mode', reason: 'binary mode carries one record per request; use "structured" for batches (delivery.batchSize > 1)' });
   let secret: string | undefined;
   if (definition.secret !== undefined && destination !== undefined && destination.kind !== 'webhook') {
     problems.push({ path: '/secret', reason: `only webhooks are signed; a ${destination.kind} sink has no secret` });
@@ -116,7 +128,11 @@ export function parseSubscriptionDefinition(input: unknown, typeExists?: (type: 
     }
   }
   if (problems.length > 0 || destination === undefined) {
-    throw new SluiceError('invalid_subscription', `the subscription has ${problems.length === 1 ? 'a problem' : `${problems.length} problems`}: ${problems.map((p) => `${p.path} ${p.reason}`).join('; ')}`, { details: problems });
+    throw new SluiceError(
+      'invalid_subscription',
+      `the subscription has ${problems.length === 1 ? 'a problem' : `${problems.length} problems`}: ${problems.map((p) => `${p.path} ${p.reason}`).join('; ')}`,
+      { details: problems },
+    );
   }
   const parsed: ParsedSubscription = { types, start, destination, delivery };
   if (definition.filter !== undefined) parsed.filter = definition.filter;
@@ -174,7 +190,8 @@ function parseDestination(value: unknown, problems: ErrorDetail[]): Subscription
 }
 
 function parseWebhookDestination(destination: Record<string, unknown>, problems: ErrorDetail[]): WebhookDestination | undefined {
-  for (const key of Object.keys(destination)) if (!destinationKeys.has(key)) problems.push({ path: `/destination/${key}`, reason: `unknown key (expected ${[...destinationKeys].join(', ')})` });
+  for (const key of Object.keys(destination))
+    if (!destinationKeys.has(key)) problems.push({ path: `/destination/${key}`, reason: `unknown key (expected ${[...destinationKeys].join(', ')})` });
   const url = destination.url;
   let parsedUrl: URL | undefined;
   if (typeof url === 'string' && url.length <= 2048) {
@@ -185,8 +202,10 @@ function parseWebhookDestination(destination: Record<string, unknown>, problems:
     }
   }
   if (parsedUrl === undefined) problems.push({ path: '/destination/url', reason: 'give an absolute http:// or https:// URL' });
-  else if (parsedUrl.protocol !== 'http:' && parsedUrl.protocol !== 'https:') problems.push({ path: '/destination/url', reason: `the scheme must be http or https, not ${parsedUrl.protocol.slice(0, -1)}` });
-  else if (parsedUrl.username !== '' || parsedUrl.password !== '') problems.push({ path: '/destination/url', reason: 'credentials in the URL are not sent; put them in destination.headers (e.g. authorization)' });
+  else if (parsedUrl.protocol !== 'http:' && parsedUrl.protocol !== 'https:')
+    problems.push({ path: '/destination/url', reason: `the scheme must be http or https, not ${parsedUrl.protocol.slice(0, -1)}` });
+  else if (parsedUrl.username !== '' || parsedUrl.password !== '')
+    problems.push({ path: '/destination/url', reason: 'credentials in the URL are not sent; put them in destination.headers (e.g. authorization)' });
   const mode = destination.mode ?? 'structured';
   if (mode !== 'structured' && mode !== 'binary') problems.push({ path: '/destination/mode', reason: 'use "structured" (the default) or "binary"' });
   let headers: Record<string, string> | undefined;
@@ -201,7 +220,8 @@ function parseWebhookDestination(destination: Record<string, unknown>, problems:
         const lower = name.toLowerCase();
         if (!headerNamePattern.test(lower)) problems.push({ path: `/destination/headers/${name}`, reason: 'not a valid header name' });
         else if (reservedHeaders.test(lower)) problems.push({ path: `/destination/headers/${name}`, reason: 'Sluice sets this header itself' });
-        else if (typeof headerValue !== 'string' || headerValue.length > 4096 || /[\r\n\0]/.test(headerValue)) problems.push({ path: `/destination/headers/${name}`, reason: 'a string of at most 4096 characters without line breaks' });
+        else if (typeof headerValue !== 'string' || headerValue.length > 4096 || /[\r\n\0]/.test(headerValue))
+          problems.push({ path: `/destination/headers/${name}`, reason: 'a string of at most 4096 characters without line breaks' });
         else headers[lower] = headerValue;
       }
     }
@@ -220,12 +240,14 @@ function parseDelivery(value: unknown, problems: ErrorDetail[], kindDefaults: Pa
     return delivery;
   }
   const given = value as Record<string, unknown>;
-  for (const key of Object.keys(given)) if (!deliveryKeys.has(key)) problems.push({ path: `/delivery/${key}`, reason: `unknown key (expected ${[...deliveryKeys].join(', ')})` });
+  for (const key of Object.keys(given))
+    if (!deliveryKeys.has(key)) problems.push({ path: `/delivery/${key}`, reason: `unknown key (expected ${[...deliveryKeys].join(', ')})` });
   const integer = (key: 'batchSize' | 'maxInFlight' | 'timeoutMs', [min, max]: readonly [number, number]): void => {
     const raw = given[key];
     if (raw === undefined) return;
     const n = key === 'timeoutMs' ? parseDuration(raw) : raw;
-    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < min || n > max) problems.push({ path: `/delivery/${key}`, reason: `an integer from ${min} to ${max}` });
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < min || n > max)
+      problems.push({ path: `/delivery/${key}`, reason: `an integer from ${min} to ${max}` });
     else delivery[key] = n;
   };
   integer('batchSize', deliveryLimits.batchSize);
@@ -234,12 +256,16 @@ function parseDelivery(value: unknown, problems: ErrorDetail[], kindDefaults: Pa
   if (given.retrySchedule !== undefined) {
     const schedule = given.retrySchedule;
     if (!Array.isArray(schedule) || schedule.length > deliveryLimits.retries[1]) {
-      problems.push({ path: '/delivery/retrySchedule', reason: `a list of at most ${deliveryLimits.retries[1]} delays (milliseconds, or text such as "5s", "10m", "2h")` });
+      problems.push({
+        path: '/delivery/retrySchedule',
+        reason: `a list of at most ${deliveryLimits.retries[1]} delays (milliseconds, or text such as "5s", "10m", "2h")`,
+      });
     } else {
       const delays: number[] = [];
       schedule.forEach((item, i) => {
         const ms = parseDuration(item);
-        if (ms === undefined || ms > deliveryLimits.retryDelayMs[1]) problems.push({ path: `/delivery/retrySchedule/${i}`, reason: 'a delay such as 5000, "5s", "10m" or "2h", at most 7 days' });
+        if (ms === undefined || ms > deliveryLimits.retryDelayMs[1])
+          problems.push({ path: `/delivery/retrySchedule/${i}`, reason: 'a delay such as 5000, "5s", "10m" or "2h", at most 7 days' });
         else delays.push(ms);
       });
       delivery.retrySchedule = delays;

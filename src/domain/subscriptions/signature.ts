@@ -10,7 +10,9 @@ import { createHmac } from 'node:crypto';
  * // 'v1,...'
  */
 export function signWebhook(secrets: readonly string[], id: string, timestampSeconds: number, body: string): string {
-  return secrets.map((secret) => `v1,${createHmac('sha256', secretBytes(secret)).update(`${id}.${timestampSeconds}.`).update(body).digest('base64')}`).join(' ');
+  return secrets
+    .map((secret) => `v1,${createHmac('sha256', secretBytes(secret)).update(`${id}.${timestampSeconds}.`).update(body).digest('base64')}`)
+    .join(' ');
 }
 
 function secretBytes(secret: string): Buffer {

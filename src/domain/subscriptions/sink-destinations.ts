@@ -35,23 +35,39 @@ export function parseKafkaDestination(destination: Record<string, unknown>, prob
   if (key !== undefined && (typeof key !== 'string' || key === '' || !isJsonPointer(key))) {
     problems.push({ path: '/destination/key', reason: 'a JSON Pointer into the data, such as "/customerId"; leave it out to pass the record\'s key through' });
   }
-  if (headers !== 'none' && headers !== 'cloudevents') problems.push({ path: '/destination/headers', reason: 'use "none" (the default) or "cloudevents" for the CloudEvents Kafka binding\'s ce_ headers' });
+  if (headers !== 'none' && headers !== 'cloudevents')
+    problems.push({ path: '/destination/headers', reason: 'use "none" (the default) or "cloudevents" for the CloudEvents Kafka binding\'s ce_ headers' });
   if (brokers !== undefined) {
-    if (!Array.isArray(brokers) || brokers.length === 0 || brokers.length > 20) problems.push({ path: '/destination/brokers', reason: 'a list of one to 20 bootstrap addresses such as "kafka-1.internal:9092"' });
-    else brokers.forEach((b, i) => {
-      if (typeof b !== 'string' || !brokerPattern.test(b)) problems.push({ path: `/destination/brokers/${i}`, reason: 'host:port, such as "kafka-1.internal:9092"' });
-    });
+    if (!Array.isArray(brokers) || brokers.length === 0 || brokers.length > 20)
+      problems.push({ path: '/destination/brokers', reason: 'a list of one to 20 bootstrap addresses such as "kafka-1.internal:9092"' });
+    else
+      brokers.forEach((b, i) => {
+        if (typeof b !== 'string' || !brokerPattern.test(b))
+          problems.push({ path: `/destination/brokers/${i}`, reason: 'host:port, such as "kafka-1.internal:9092"' });
+      });
   }
   if (schemaType !== undefined) {
-    if (typeof schemaType !== 'string' || !isTypeName(schemaType)) problems.push({ path: '/destination/schemaType', reason: 'the name of one of the tenant\'s event types' });
-    else if (typeof format === 'string' && schemaFormatOf(format as KafkaSinkFormat) === undefined) problems.push({ path: '/destination/schemaType', reason: 'only the schema formats (avro, protobuf, json-schema) write with a schema' });
+    if (typeof schemaType !== 'string' || !isTypeName(schemaType))
+      problems.push({ path: '/destination/schemaType', reason: "the name of one of the tenant's event types" });
+    else if (typeof format === 'string' && schemaFormatOf(format as KafkaSinkFormat) === undefined)
+      problems.push({ path: '/destination/schemaType', reason: 'only the schema formats (avro, protobuf, json-schema) write with a schema' });
   }
   const { exactlyOnce = false } = destination;
   if (typeof exactlyOnce !== 'boolean') problems.push({ path: '/destination/exactlyOnce', reason: 'true or false (the default)' });
-  else if (exactlyOnce && brokers !== undefined) problems.push({ path: '/destination/exactlyOnce', reason: 'a transaction spans one cluster: exactly-once writes only to the cluster Sluice runs on, so leave brokers out' });
+  else if (exactlyOnce && brokers !== undefined)
+    problems.push({
+      path: '/destination/exactlyOnce',
+      reason: 'a transaction spans one cluster: exactly-once writes only to the cluster Sluice runs on, so leave brokers out',
+    });
   const errorShape = parseErrorShape(destination.errorShape, problems);
   if (problems.length > before) return undefined;
-  const parsed: KafkaDestination = { kind: 'kafka', topic: topic as string, format: format as KafkaSinkFormat, headers: headers as 'none' | 'cloudevents', errorShape };
+  const parsed: KafkaDestination = {
+    kind: 'kafka',
+    topic: topic as string,
+    format: format as KafkaSinkFormat,
+    headers: headers as 'none' | 'cloudevents',
+    errorShape,
+  };
   if (key !== undefined) parsed.key = key as string;
   if (brokers !== undefined) parsed.brokers = brokers as string[];
   if (schemaType !== undefined) parsed.schemaType = schemaType as string;
@@ -64,10 +80,17 @@ export function parseFileDestination(destination: Record<string, unknown>, probl
   const { dir, format = 'ndjson', content = 'cloudevents', rotate } = destination;
   const before = problems.length;
   if (typeof dir !== 'string' || dir.length > 512 || !dir.split('/').every((segment) => dirSegment.test(segment))) {
-    problems.push({ path: '/destination/dir', reason: 'a relative folder such as "archive/orders": segments of letters, digits, ".", "_" and "-", no ".." and no leading "/"' });
+    problems.push({
+      path: '/destination/dir',
+      reason: 'a relative folder such as "archive/orders": segments of letters, digits, ".", "_" and "-", no ".." and no leading "/"',
+    });
   }
   if (format !== 'ndjson' && format !== 'ndjson.gz') problems.push({ path: '/destination/format', reason: 'use "ndjson" (the default) or "ndjson.gz"' });
-  if (content !== 'cloudevents' && content !== 'data') problems.push({ path: '/destination/content', reason: 'use "cloudevents" (each line a structured CloudEvent, the default) or "data" (the event data only)' });
+  if (content !== 'cloudevents' && content !== 'data')
+    problems.push({
+      path: '/destination/content',
+      reason: 'use "cloudevents" (each line a structured CloudEvent, the default) or "data" (the event data only)',
+    });
   const rotation: { bytes: number; seconds: number } = { ...fileRotateDefaults };
   if (rotate !== undefined) {
     if (typeof rotate !== 'object' || rotate === null || Array.isArray(rotate)) {
@@ -77,20 +100,29 @@ export function parseFileDestination(destination: Record<string, unknown>, probl
       unknownKeys(given, new Set(['bytes', 'seconds']), problems, '/destination/rotate');
       const [minBytes, maxBytes] = fileRotateLimits.bytes;
       if (given.bytes !== undefined) {
-        if (typeof given.bytes !== 'number' || !Number.isSafeInteger(given.bytes) || given.bytes < minBytes || given.bytes > maxBytes) problems.push({ path: '/destination/rotate/bytes', reason: `an integer from ${minBytes} to ${maxBytes}` });
+        if (typeof given.bytes !== 'number' || !Number.isSafeInteger(given.bytes) || given.bytes < minBytes || given.bytes > maxBytes)
+          problems.push({ path: '/destination/rotate/bytes', reason: `an integer from ${minBytes} to ${maxBytes}` });
         else rotation.bytes = given.bytes;
       }
       if (given.seconds !== undefined) {
         const ms = typeof given.seconds === 'number' ? given.seconds * 1000 : parseDuration(given.seconds);
         const [minSeconds, maxSeconds] = fileRotateLimits.seconds;
-        if (ms === undefined || !Number.isSafeInteger(ms) || ms < minSeconds * 1000 || ms > maxSeconds * 1000 || ms % 1000 !== 0) problems.push({ path: '/destination/rotate/seconds', reason: `whole seconds from ${minSeconds} to ${maxSeconds} (a number, or text such as "5m")` });
+        if (ms === undefined || !Number.isSafeInteger(ms) || ms < minSeconds * 1000 || ms > maxSeconds * 1000 || ms % 1000 !== 0)
+          problems.push({ path: '/destination/rotate/seconds', reason: `whole seconds from ${minSeconds} to ${maxSeconds} (a number, or text such as "5m")` });
         else rotation.seconds = ms / 1000;
       }
     }
   }
   const errorShape = parseErrorShape(destination.errorShape, problems);
   if (problems.length > before) return undefined;
-  return { kind: 'file', dir: dir as string, format: format as FileDestination['format'], content: content as FileDestination['content'], rotate: rotation, errorShape };
+  return {
+    kind: 'file',
+    dir: dir as string,
+    format: format as FileDestination['format'],
+    content: content as FileDestination['content'],
+    rotate: rotation,
+    errorShape,
+  };
 }
 
 function parseErrorShape(value: unknown, problems: ErrorDetail[]): ErrorShape {
@@ -101,5 +133,6 @@ function parseErrorShape(value: unknown, problems: ErrorDetail[]): ErrorShape {
 }
 
 function unknownKeys(given: Record<string, unknown>, known: ReadonlySet<string>, problems: ErrorDetail[], where = '/destination'): void {
-  for (const key of Object.keys(given)) if (!known.has(key)) problems.push({ path: `${where}/${key}`, reason: `unknown key (expected ${[...known].join(', ')})` });
+  for (const key of Object.keys(given))
+    if (!known.has(key)) problems.push({ path: `${where}/${key}`, reason: `unknown key (expected ${[...known].join(', ')})` });
 }

@@ -48,8 +48,7 @@ export type StepName = 'rename' | 'set' | 'remove' | 'default' | 'keep' | 'hash'
  * for the whole data) and why. Reasons never quote the event's values.
  */
 export type TransformOutcome =
-  | { ok: true; data: unknown }
-  | { ok: false; step: number; stepName: string; path: string; reason: string; details?: ErrorDetail[] };
+  { ok: true; data: unknown } | { ok: false; step: number; stepName: string; path: string; reason: string; details?: ErrorDetail[] };
 
 /** What the steps need from the world, injected once at compile time. */
 export interface TransformDeps {

@@ -38,14 +38,21 @@ export class Client {
   }
 
   /** Sends a request; resolves with the parsed body, or throws ApiError for a 4xx/5xx. */
-  async request(method: string, path: string, body?: unknown, options: { contentType?: string; acceptStatuses?: number[] } = {}): Promise<{ status: number; body: unknown }> {
+  async request(
+    method: string,
+    path: string,
+    body?: unknown,
+    options: { contentType?: string; acceptStatuses?: number[] } = {},
+  ): Promise<{ status: number; body: unknown }> {
     const init: RequestInit = { method, headers: this.headers(body === undefined ? {} : { 'content-type': options.contentType ?? 'application/json' }) };
     if (body !== undefined) init.body = typeof body === 'string' ? body : JSON.stringify(body);
     let response: Response;
     try {
       response = await fetch(this.url(path), init);
     } catch (error) {
-      throw new Error(`cannot reach Sluice at ${this.#url}: ${(error as Error & { cause?: Error }).cause?.message ?? (error as Error).message}. Is it running? Set --url or SLUICE_URL.`);
+      throw new Error(
+        `cannot reach Sluice at ${this.#url}: ${(error as Error & { cause?: Error }).cause?.message ?? (error as Error).message}. Is it running? Set --url or SLUICE_URL.`,
+      );
     }
     const text = await response.text();
     const parsed: unknown = text === '' ? undefined : safeJson(text);

@@ -27,9 +27,14 @@ export function clientFor(options: ConnectionOptions, credential: 'key' | 'admin
   const url = options.url ?? process.env.SLUICE_URL ?? 'http://127.0.0.1:8080';
   const token = credential === 'key' ? (options.key ?? process.env.SLUICE_KEY) : adminToken(options);
   if (token === undefined || token.trim() === '') {
-    if (credential === 'key') throw new Error('no API key: set SLUICE_KEY or pass --key (an admin creates one with `sluice key create --tenant <tenant> --scopes produce,consume,manage`)');
+    if (credential === 'key')
+      throw new Error(
+        'no API key: set SLUICE_KEY or pass --key (an admin creates one with `sluice key create --tenant <tenant> --scopes produce,consume,manage`)',
+      );
     const file = join(options.dataDir ?? process.env.SLUICE_DATA_DIR ?? './.sluice', 'admin-token');
-    throw new Error(`no admin token: set SLUICE_ADMIN_TOKEN, pass --admin-token, or run where the server's data directory is (${file} was not found; --data-dir names another)`);
+    throw new Error(
+      `no admin token: set SLUICE_ADMIN_TOKEN, pass --admin-token, or run where the server's data directory is (${file} was not found; --data-dir names another)`,
+    );
   }
   return new Client({ url, token });
 }

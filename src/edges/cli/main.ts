@@ -22,11 +22,7 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 
 const version = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
-const program = new Command('sluice')
-  .description('Sluice: a multi-tenant event processor')
-  .version(version)
-  .showHelpAfterError()
-  .exitOverride();
+const program = new Command('sluice').description('Sluice: a multi-tenant event processor').version(version).showHelpAfterError().exitOverride();
 registerStart(program);
 registerAdmin(program);
 registerTypes(program);

@@ -20,7 +20,14 @@ export interface AppliedDeclarations {
  * the file declares; subscriptions come last, once their types exist. A mistake stops start-up with the file, the key and the fix.
  */
 export async function applyDeclarations(services: Services, declarations: Declarations): Promise<AppliedDeclarations> {
-  const applied: AppliedDeclarations = { tenantsCreated: [], typesChanged: [], pipelinesChanged: [], sourcesChanged: [], subscriptionsChanged: [], correlationsChanged: [] };
+  const applied: AppliedDeclarations = {
+    tenantsCreated: [],
+    typesChanged: [],
+    pipelinesChanged: [],
+    sourcesChanged: [],
+    subscriptionsChanged: [],
+    correlationsChanged: [],
+  };
   const fail = (key: string, error: unknown): never => {
     if (!(error instanceof SluiceError)) throw error;
     const details = error.details?.map((detail) => `${detail.path || '(root)'}: ${detail.reason}`).join('; ');
@@ -55,11 +62,15 @@ export async function applyDeclarations(services: Services, declarations: Declar
   // Last: a subscription names types, which must exist by now.
   for (const tenant of declarations.tenants) {
     for (const [name, subscription] of tenant.subscriptions) {
-      const result = await services.subscriptions.put(tenant.id, name, subscription.definition).catch((error: unknown) => fail(`tenants.${tenant.id}.subscriptions.${name}`, error));
+      const result = await services.subscriptions
+        .put(tenant.id, name, subscription.definition)
+        .catch((error: unknown) => fail(`tenants.${tenant.id}.subscriptions.${name}`, error));
       if (result.changed) applied.subscriptionsChanged.push(`${tenant.id}/${name}`);
     }
     for (const [name, definition] of tenant.correlations) {
-      const result = await services.correlations.put(tenant.id, name, definition).catch((error: unknown) => fail(`tenants.${tenant.id}.correlations.${name}`, error));
+      const result = await services.correlations
+        .put(tenant.id, name, definition)
+        .catch((error: unknown) => fail(`tenants.${tenant.id}.correlations.${name}`, error));
       if (result.changed) applied.correlationsChanged.push(`${tenant.id}/${name}`);
     }
   }

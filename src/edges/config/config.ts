@@ -74,7 +74,17 @@ export const defaults: Omit<SluiceConfig, 'adminToken' | 'configFile'> = {
   port: 8080,
   dataDir: './.sluice',
   logLevel: 'info',
-  limits: { maxBodyBytes: 5 * 1024 * 1024, maxEventsPerRequest: 5000, maxDepth: 32, maxPendingEvents: 200_000, tenantRequestsPerSecond: 100_000, requestTimeoutMs: 30_000, idleTimeoutMs: 60_000, maxConnections: 10_000, maxConnectionsPerClient: 1_000 },
+  limits: {
+    maxBodyBytes: 5 * 1024 * 1024,
+    maxEventsPerRequest: 5000,
+    maxDepth: 32,
+    maxPendingEvents: 200_000,
+    tenantRequestsPerSecond: 100_000,
+    requestTimeoutMs: 30_000,
+    idleTimeoutMs: 60_000,
+    maxConnections: 10_000,
+    maxConnectionsPerClient: 1_000,
+  },
   groups: { sessionTimeoutMs: 30_000 },
   delivery: { allowPrivateNetworks: false, maxInFlight: 256, maxInFlightPerTenant: 64, sessionTimeoutMs: 10_000 },
 };
@@ -173,7 +183,7 @@ export function loadConfig(options: { flags?: ConfigInput; env?: NodeJS.ProcessE
   const fromFile = fileName === undefined ? {} : readConfigFile(fileName);
   if (fromFile.declarations !== undefined) resolveSubscriptionSecrets(fromFile.declarations as Declarations, env);
   const fromEnv = readEnvironment(env);
-  const merged = merge(merge(merge(structuredClone(defaults), fromFile), fromEnv), (options.flags ?? {}));
+  const merged = merge(merge(merge(structuredClone(defaults), fromFile), fromEnv), options.flags ?? {});
   if (fileName !== undefined) merged.configFile = resolve(fileName);
   if (isPlainObject(merged.kafka)) merged.kafka = { topicPrefix: '', replicationFactor: 1, ...merged.kafka };
   const ajv = new Ajv({ allErrors: true });
@@ -186,7 +196,9 @@ export function loadConfig(options: { flags?: ConfigInput; env?: NodeJS.ProcessE
       if (allowedValues !== undefined) return `${where} must be one of ${allowedValues.map(String).join(', ')}`;
       return `${where} ${error.message ?? ''}`;
     });
-    throw new ConfigError(`invalid configuration${fileName === undefined ? '' : ` (file ${fileName})`}: ${problems.join('; ')}. See the configuration table in README.md.`);
+    throw new ConfigError(
+      `invalid configuration${fileName === undefined ? '' : ` (file ${fileName})`}: ${problems.join('; ')}. See the configuration table in README.md.`,
+    );
   }
   return deepFreeze(merged as unknown as SluiceConfig);
 }
@@ -207,10 +219,14 @@ function readConfigFile(fileName: string): Record<string, unknown> {
   if (typeof document !== 'object' || document === null || Array.isArray(document)) throw new ConfigError(`config file ${fileName} must hold a mapping`);
   const { server, limits, groups, delivery, tenants, sources, kafka, ...rest } = document as Record<string, unknown>;
   const unknown = Object.keys(rest);
-  if (unknown.length > 0) throw new ConfigError(`config file ${fileName}: unknown top-level key ${unknown.map((k) => `"${k}"`).join(', ')}; expected server, limits, groups, delivery, kafka, tenants, sources`);
+  if (unknown.length > 0)
+    throw new ConfigError(
+      `config file ${fileName}: unknown top-level key ${unknown.map((k) => `"${k}"`).join(', ')}; expected server, limits, groups, delivery, kafka, tenants, sources`,
+    );
   if (server !== undefined && (typeof server !== 'object' || server === null)) throw new ConfigError(`config file ${fileName}: "server" must be a mapping`);
   const serverSettings = (server ?? {}) as Record<string, unknown>;
-  if ('adminToken' in serverSettings) throw new ConfigError(`config file ${fileName}: server.adminToken is a secret; set SLUICE_ADMIN_TOKEN in the environment instead`);
+  if ('adminToken' in serverSettings)
+    throw new ConfigError(`config file ${fileName}: server.adminToken is a secret; set SLUICE_ADMIN_TOKEN in the environment instead`);
   const result: Record<string, unknown> = { ...serverSettings };
   if (limits !== undefined) result.limits = limits;
   if (groups !== undefined) result.groups = groups;
@@ -233,7 +249,10 @@ function readEnvironment(env: NodeJS.ProcessEnv): Record<string, unknown> {
       if (raw !== 'true' && raw !== 'false') throw new ConfigError(`${name}=${raw} must be true or false`);
       value = raw === 'true';
     } else if (type === 'list') {
-      value = raw.split(',').map((item) => item.trim()).filter((item) => item !== '');
+      value = raw
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item !== '');
     }
     let target = result;
     for (const segment of path.slice(0, -1)) target = (target[segment] ??= {}) as Record<string, unknown>;

@@ -67,9 +67,10 @@ export function readSourceDeclarations(file: string, section: unknown): Declared
   return section.map((entry: unknown, index): DeclaredSource => {
     const where = `sources[${index}]`;
     if (!isMapping(entry)) return fail(where, 'must be a mapping with name, tenant, topic, format and type or typeFrom');
-    for (const key of Object.keys(entry)) if (!sourceKeys.has(key)) fail(`${where}.${key}`, 'is not a setting (expected name, tenant, topic, type, typeFrom, format, group)');
+    for (const key of Object.keys(entry))
+      if (!sourceKeys.has(key)) fail(`${where}.${key}`, 'is not a setting (expected name, tenant, topic, type, typeFrom, format, group)');
     const { name, tenant, ...definition } = entry;
-    if (typeof name !== 'string' || name === '') fail(`${where}.name`, 'is required: the source\'s name');
+    if (typeof name !== 'string' || name === '') fail(`${where}.name`, "is required: the source's name");
     if (typeof tenant !== 'string' || !isTenantId(tenant)) fail(`${where}.tenant`, 'is required: the id of the tenant whose streams the source feeds');
     const key = `${tenant as string}/${name as string}`;
     if (seen.has(key)) fail(`${where}.name`, `repeats source "${name as string}" of tenant "${tenant as string}"`);
@@ -104,7 +105,8 @@ export function readDeclarations(file: string, section: unknown): Declarations {
     if (!isTenantId(id)) fail(where, 'is not a tenant id: use lower-case letters, digits and dashes, at most 63');
     if (settings !== null && !isMapping(settings)) fail(where, 'must be a mapping with name and types');
     const tenantSettings = (settings ?? {}) as Record<string, unknown>;
-    for (const key of Object.keys(tenantSettings)) if (!tenantKeys.has(key)) fail(`${where}.${key}`, 'is not a setting (expected name, types, subscriptions, correlations)');
+    for (const key of Object.keys(tenantSettings))
+      if (!tenantKeys.has(key)) fail(`${where}.${key}`, 'is not a setting (expected name, types, subscriptions, correlations)');
     const tenant: DeclaredTenant = { id, types: new Map(), subscriptions: new Map(), correlations: new Map() };
     if (tenantSettings.name !== undefined) {
       if (typeof tenantSettings.name !== 'string') fail(`${where}.name`, 'must be a string');
@@ -134,8 +136,10 @@ export function readDeclarations(file: string, section: unknown): Declarations {
 function readType(file: string, where: string, name: string, declared: unknown, fail: (key: string, problem: string) => never): DeclaredType {
   if (!isTypeName(name)) fail(where, 'is not an event type name: letters, digits, dot, dash and underscore, at most 128');
   if (!isMapping(declared)) return fail(where, 'must be a mapping with schema (or schemaFile), partitions, partitionKey, pipeline');
-  for (const key of Object.keys(declared)) if (!typeKeys.has(key)) fail(`${where}.${key}`, 'is not a setting (expected schema, schemaFile, schemaType, partitions, partitionKey, pipeline)');
-  if ((declared.schema === undefined) === (declared.schemaFile === undefined)) fail(where, 'needs exactly one of schema (inline) or schemaFile (a path relative to the config file)');
+  for (const key of Object.keys(declared))
+    if (!typeKeys.has(key)) fail(`${where}.${key}`, 'is not a setting (expected schema, schemaFile, schemaType, partitions, partitionKey, pipeline)');
+  if ((declared.schema === undefined) === (declared.schemaFile === undefined))
+    fail(where, 'needs exactly one of schema (inline) or schemaFile (a path relative to the config file)');
   let schema = declared.schema;
   if (declared.schemaFile !== undefined) {
     if (typeof declared.schemaFile !== 'string') fail(`${where}.schemaFile`, 'must be a path');
@@ -153,7 +157,13 @@ function readType(file: string, where: string, name: string, declared: unknown, 
     }
   }
   const type: DeclaredType = { schema };
-  const schemaType = declared.schemaType ?? (typeof declared.schemaFile === 'string' && declared.schemaFile.endsWith('.proto') ? 'PROTOBUF' : typeof declared.schemaFile === 'string' && declared.schemaFile.endsWith('.avsc') ? 'AVRO' : undefined);
+  const schemaType =
+    declared.schemaType ??
+    (typeof declared.schemaFile === 'string' && declared.schemaFile.endsWith('.proto')
+      ? 'PROTOBUF'
+      : typeof declared.schemaFile === 'string' && declared.schemaFile.endsWith('.avsc')
+        ? 'AVRO'
+        : undefined);
   if (schemaType !== undefined) {
     if (schemaType !== 'JSON' && schemaType !== 'AVRO' && schemaType !== 'PROTOBUF') fail(`${where}.schemaType`, 'must be JSON, AVRO or PROTOBUF');
     type.schemaType = schemaType;
@@ -180,8 +190,13 @@ function readSubscription(where: string, name: string, declared: unknown, fail: 
     fail(where, 'is not a subscription name: lower-case letters, digits, ".", "_" and "-", at most 128, starting with a letter or digit');
   }
   if (!isMapping(declared)) return fail(where, 'must be a mapping with types, destination and optional filter, start, delivery, secretEnv');
-  if ('secret' in declared) fail(`${where}.secret`, 'is a secret and does not belong in the file: put it in an environment variable and name that variable with secretEnv (e.g. secretEnv: WEBHOOK_SECRET)');
-  for (const key of Object.keys(declared)) if (!subscriptionKeys.has(key)) fail(`${where}.${key}`, `is not a setting (expected ${[...subscriptionKeys].join(', ')})`);
+  if ('secret' in declared)
+    fail(
+      `${where}.secret`,
+      'is a secret and does not belong in the file: put it in an environment variable and name that variable with secretEnv (e.g. secretEnv: WEBHOOK_SECRET)',
+    );
+  for (const key of Object.keys(declared))
+    if (!subscriptionKeys.has(key)) fail(`${where}.${key}`, `is not a setting (expected ${[...subscriptionKeys].join(', ')})`);
   const { secretEnv, ...definition } = declared;
   // The whole definition is checked now, so a mistake stops start-up before the store opens;
   // whether its types exist and its URL may be called is checked when it is applied.
@@ -194,7 +209,8 @@ function readSubscription(where: string, name: string, declared: unknown, fail: 
   }
   const subscription: DeclaredSubscription = { definition };
   if (secretEnv !== undefined) {
-    if (typeof secretEnv !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(secretEnv)) fail(`${where}.secretEnv`, 'must name an environment variable, such as WEBHOOK_SECRET');
+    if (typeof secretEnv !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(secretEnv))
+      fail(`${where}.secretEnv`, 'must name an environment variable, such as WEBHOOK_SECRET');
     subscription.secretEnv = secretEnv;
   }
   return subscription;
@@ -208,7 +224,9 @@ export function resolveSubscriptionSecrets(declarations: Declarations, env: Node
       const where = `config file ${declarations.file}: tenants.${tenant.id}.subscriptions.${name}.secretEnv names ${subscription.secretEnv}`;
       const secret = env[subscription.secretEnv];
       if (secret === undefined || secret === '') {
-        throw new ConfigError(`${where}, which is not set: export ${subscription.secretEnv}=whsec_… before starting (or leave secretEnv out and Sluice generates a secret)`);
+        throw new ConfigError(
+          `${where}, which is not set: export ${subscription.secretEnv}=whsec_… before starting (or leave secretEnv out and Sluice generates a secret)`,
+        );
       }
       const definition = { ...subscription.definition, secret };
       try {

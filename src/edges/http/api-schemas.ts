@@ -35,16 +35,32 @@ export const registryErrorSchema = {
   properties: { error_code: integer, message: string },
 } as const;
 
-const tenant = { $id: 'Tenant', type: 'object', required: ['id', 'name', 'createdAt'], properties: { id: string, name: string, createdAt: time, registry: { type: 'object' } } } as const;
+const tenant = {
+  $id: 'Tenant',
+  type: 'object',
+  required: ['id', 'name', 'createdAt'],
+  properties: { id: string, name: string, createdAt: time, registry: { type: 'object' } },
+} as const;
 
 const key = {
   $id: 'Key',
   type: 'object',
   required: ['id', 'tenant', 'scopes', 'createdAt'],
-  properties: { id: string, tenant: string, scopes: strings, description: string, createdAt: time, key: { type: 'string', description: 'the secret: answered once, when the key is created' } },
+  properties: {
+    id: string,
+    tenant: string,
+    scopes: strings,
+    description: string,
+    createdAt: time,
+    key: { type: 'string', description: 'the secret: answered once, when the key is created' },
+  },
 } as const;
 
-const versionSummary = { type: 'object', required: ['version', 'schemaId'], properties: { version: integer, schemaId: integer, createdAt: time, deleted: { type: 'boolean' } } } as const;
+const versionSummary = {
+  type: 'object',
+  required: ['version', 'schemaId'],
+  properties: { version: integer, schemaId: integer, createdAt: time, deleted: { type: 'boolean' } },
+} as const;
 
 const eventType = {
   $id: 'EventType',
@@ -68,14 +84,29 @@ const schemaVersion = {
   $id: 'SchemaVersion',
   type: 'object',
   required: ['type', 'version', 'schemaId', 'schemaType', 'schema'],
-  properties: { type: string, version: integer, schemaId: integer, schemaType: { enum: ['JSON', 'AVRO', 'PROTOBUF'] }, schema: { description: 'an object (JSON Schema, Avro) or .proto text' }, createdAt: time },
+  properties: {
+    type: string,
+    version: integer,
+    schemaId: integer,
+    schemaType: { enum: ['JSON', 'AVRO', 'PROTOBUF'] },
+    schema: { description: 'an object (JSON Schema, Avro) or .proto text' },
+    createdAt: time,
+  },
 } as const;
 
 const typeChange = {
   $id: 'TypeChange',
   type: 'object',
   required: ['type', 'changed'],
-  properties: { type: string, changed: { type: 'boolean', description: 'false when the request changed nothing' }, version: integer, schemaId: integer, stream: string, partitions: integer, pipeline: { type: 'object' } },
+  properties: {
+    type: string,
+    changed: { type: 'boolean', description: 'false when the request changed nothing' },
+    version: integer,
+    schemaId: integer,
+    stream: string,
+    partitions: integer,
+    pipeline: { type: 'object' },
+  },
 } as const;
 
 const streamInfo = {
@@ -159,7 +190,12 @@ const ingestOutcome = {
   },
 } as const;
 
-const pipeline = { $id: 'Pipeline', type: 'object', description: 'steps, filter and route; {} when the type has none', properties: { steps: { type: 'array' }, filter: {}, route: {} } } as const;
+const pipeline = {
+  $id: 'Pipeline',
+  type: 'object',
+  description: 'steps, filter and route; {} when the type has none',
+  properties: { steps: { type: 'array' }, filter: {}, route: {} },
+} as const;
 
 const groupView = {
   $id: 'Group',
@@ -174,7 +210,21 @@ const groupView = {
 } as const;
 
 /** The shared shapes, registered once with `addSchema`. */
-export const apiSchemas = [errorSchema, registryErrorSchema, tenant, key, eventType, schemaVersion, typeChange, streamInfo, record, deadLetter, ingestOutcome, pipeline, groupView] as const;
+export const apiSchemas = [
+  errorSchema,
+  registryErrorSchema,
+  tenant,
+  key,
+  eventType,
+  schemaVersion,
+  typeChange,
+  streamInfo,
+  record,
+  deadLetter,
+  ingestOutcome,
+  pipeline,
+  groupView,
+] as const;
 
 type SchemaId = (typeof apiSchemas)[number]['$id'];
 
@@ -184,7 +234,10 @@ export function ref(id: SchemaId): { $ref: string } {
 }
 
 /** A page of a list: `items` of a shape, and the cursor of the next page (null at the end). */
-export function page(items: object, next: object = { type: ['string', 'integer', 'null'], description: 'pass back to read on; null when there is no more' }): object {
+export function page(
+  items: object,
+  next: object = { type: ['string', 'integer', 'null'], description: 'pass back to read on; null when there is no more' },
+): object {
   return { type: 'object', required: ['items'], properties: { items: { type: 'array', items }, next } };
 }
 

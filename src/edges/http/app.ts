@@ -64,7 +64,10 @@ export async function createHttpApp(deps: HttpDependencies): Promise<FastifyInst
     requestTimeout: config.limits.requestTimeoutMs,
     connectionTimeout: config.limits.idleTimeoutMs,
     // Node looks for requests past their time only this often (30 s by default).
-    http: { headersTimeout: config.limits.requestTimeoutMs, connectionsCheckingInterval: Math.min(5000, Math.max(250, Math.floor(config.limits.requestTimeoutMs / 4))) },
+    http: {
+      headersTimeout: config.limits.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(5000, Math.max(250, Math.floor(config.limits.requestTimeoutMs / 4))),
+    },
     forceCloseConnections: 'idle',
   });
   app.setValidatorCompiler(requestValidators(app));
@@ -81,7 +84,11 @@ export async function createHttpApp(deps: HttpDependencies): Promise<FastifyInst
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'Sluice', version: deps.version, description: 'Multi-tenant event processor. Errors answer `{"error":{"code","message","fix","details"?}}`; see docs/errors.md.' },
+      info: {
+        title: 'Sluice',
+        version: deps.version,
+        description: 'Multi-tenant event processor. Errors answer `{"error":{"code","message","fix","details"?}}`; see docs/errors.md.',
+      },
       components: { securitySchemes: { key: { type: 'http', scheme: 'bearer' } } },
       security: [{ key: [] }],
     },
@@ -111,7 +118,9 @@ export async function createHttpApp(deps: HttpDependencies): Promise<FastifyInst
       const error = new SluiceError('method_not_allowed', `${path} does not take ${request.method}; it takes ${allowed.join(', ')}`);
       return reply.code(405).header('allow', allowed.join(', ')).send({ error: error.toBody() });
     }
-    return reply.code(404).send({ error: { code: 'not_found', message: `no route ${request.method} ${path}`, fix: 'See /docs or /openapi.json for the routes.' } });
+    return reply
+      .code(404)
+      .send({ error: { code: 'not_found', message: `no route ${request.method} ${path}`, fix: 'See /docs or /openapi.json for the routes.' } });
   });
   app.addHook('onRequest', makeAuthHook(services.tenants));
   // Every JSON body of the API's own routes, before any handler walks it (ingest bodies are
@@ -119,7 +128,9 @@ export async function createHttpApp(deps: HttpDependencies): Promise<FastifyInst
   app.addHook('preValidation', (request, _reply, done) => {
     const body = request.body;
     if (typeof body === 'object' && body !== null && !Buffer.isBuffer(body) && exceedsDepth(body, maxRequestDepth)) {
-      done(new SluiceError('nesting_too_deep', `the request body nests deeper than ${maxRequestDepth} levels`, { details: [{ path: '', reason: 'too deep' }] }));
+      done(
+        new SluiceError('nesting_too_deep', `the request body nests deeper than ${maxRequestDepth} levels`, { details: [{ path: '', reason: 'too deep' }] }),
+      );
       return;
     }
     done();

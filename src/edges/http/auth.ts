@@ -52,15 +52,18 @@ export function authorize(access: Access, principal: Principal | undefined, auth
     if (!principal.scopes.includes('manage')) throw new SluiceError('forbidden', 'this key lacks the "manage" scope');
     return;
   }
-  if (principal.kind !== 'key') throw new SluiceError('forbidden', `this route needs a tenant key with scope "${access}"; the admin token manages tenants and keys only`);
+  if (principal.kind !== 'key')
+    throw new SluiceError('forbidden', `this route needs a tenant key with scope "${access}"; the admin token manages tenants and keys only`);
   if (!principal.scopes.includes(access)) throw new SluiceError('forbidden', `this key lacks the "${access}" scope`);
 }
 
 /** What was wrong with the credentials, without saying whether a key ever existed. */
 function whyUnauthenticated(authorization: string | undefined): string {
-  if (authorization === undefined || authorization.trim() === '') return 'this route needs an API key or the admin token, and the request has no Authorization header (send `Authorization: Bearer <key>`; the CLI reads SLUICE_KEY)';
+  if (authorization === undefined || authorization.trim() === '')
+    return 'this route needs an API key or the admin token, and the request has no Authorization header (send `Authorization: Bearer <key>`; the CLI reads SLUICE_KEY)';
   const scheme = authorization.trim().split(/\s+/)[0]!.toLowerCase();
-  if (scheme !== 'bearer' && scheme !== 'basic') return `the Authorization header uses the "${scheme}" scheme; send \`Bearer <key>\` or \`Basic base64(keyId:secret)\``;
+  if (scheme !== 'bearer' && scheme !== 'basic')
+    return `the Authorization header uses the "${scheme}" scheme; send \`Bearer <key>\` or \`Basic base64(keyId:secret)\``;
   return 'the key or token is not valid: it is mistyped, revoked, or from another Sluice (create one with `sluice key create`)';
 }
 

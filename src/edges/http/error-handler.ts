@@ -24,9 +24,15 @@ export interface BodyLimits {
 /** A 413 that names the limit, and the setting that changes it where there is one. */
 function tooLarge(request: FastifyRequest, limits: BodyLimits): SluiceError {
   if (request.routeOptions.url === '/v1/events') {
-    return new SluiceError('payload_too_large', `the request body is larger than ${limits.ingestBytes} bytes, the ingest limit (limits.maxBodyBytes, SLUICE_MAX_BODY_BYTES): split it into several requests, or raise the limit`);
+    return new SluiceError(
+      'payload_too_large',
+      `the request body is larger than ${limits.ingestBytes} bytes, the ingest limit (limits.maxBodyBytes, SLUICE_MAX_BODY_BYTES): split it into several requests, or raise the limit`,
+    );
   }
-  return new SluiceError('payload_too_large', `the request body is larger than ${limits.otherBytes} bytes, the limit of ${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`);
+  return new SluiceError(
+    'payload_too_large',
+    `the request body is larger than ${limits.otherBytes} bytes, the limit of ${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`,
+  );
 }
 
 export function toSluiceError(error: FastifyError | Error): SluiceError {
@@ -34,7 +40,10 @@ export function toSluiceError(error: FastifyError | Error): SluiceError {
   const fastifyError = error as FastifyError;
   if (fastifyError.validation !== undefined) {
     return new SluiceError('invalid_request', `the request is not valid: ${error.message}`, {
-      details: fastifyError.validation.map((issue) => ({ path: `${fastifyError.validationContext ?? ''}${issue.instancePath}`, reason: issue.message ?? issue.keyword })),
+      details: fastifyError.validation.map((issue) => ({
+        path: `${fastifyError.validationContext ?? ''}${issue.instancePath}`,
+        reason: issue.message ?? issue.keyword,
+      })),
     });
   }
   switch (fastifyError.code) {
@@ -57,7 +66,10 @@ export function toSluiceError(error: FastifyError | Error): SluiceError {
   }
   const status = fastifyError.statusCode;
   if (status !== undefined && status >= 400 && status < 500) {
-    return new SluiceError(status === 404 ? 'not_found' : status === 415 ? 'unsupported_media_type' : status === 413 ? 'payload_too_large' : 'invalid_request', error.message);
+    return new SluiceError(
+      status === 404 ? 'not_found' : status === 415 ? 'unsupported_media_type' : status === 413 ? 'payload_too_large' : 'invalid_request',
+      error.message,
+    );
   }
   if (error instanceof StoreUnavailable) {
     return new SluiceError('store_unavailable', `the store did not answer: ${error.message}`, { retryAfter: 2, cause: error });

@@ -35,7 +35,16 @@ export function parseIngestBody(headers: IncomingHttpHeaders, body: Buffer, limi
     const parsed = parseWhole(text);
     // Under a CloudEvents media type every value must be a CloudEvent, not Sluice's own shape.
     const cloudEvents = contentType === 'application/cloudevents+json';
-    return Array.isArray(parsed) ? fromArray(parsed, text, limits, cloudEvents) : [fromValue(parsed, reserialised(parsed, () => text.trim()), limits, cloudEvents)];
+    return Array.isArray(parsed)
+      ? fromArray(parsed, text, limits, cloudEvents)
+      : [
+          fromValue(
+            parsed,
+            reserialised(parsed, () => text.trim()),
+            limits,
+            cloudEvents,
+          ),
+        ];
   }
   throw new SluiceError('unsupported_media_type', `content type "${contentType}" is not accepted by /v1/events`);
 }

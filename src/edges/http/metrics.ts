@@ -12,19 +12,54 @@ export function createMetrics(): Metrics {
   const registry = new Registry();
   // prom-client's default names already start with process_ or nodejs_.
   collectDefaultMetrics({ register: registry, prefix: 'sluice_' });
-  const accepted = new Counter({ name: 'sluice_events_accepted_total', help: 'Events appended to their stream.', labelNames: ['tenant', 'type'], registers: [registry] });
-  const filtered = new Counter({ name: 'sluice_events_filtered_total', help: 'Events a pipeline filter dropped on purpose.', labelNames: ['tenant', 'type'], registers: [registry] });
-  const rejected = new Counter({ name: 'sluice_events_rejected_total', help: 'Events refused, by error code.', labelNames: ['tenant', 'type', 'code'], registers: [registry] });
-  const deadLettered = new Counter({ name: 'sluice_events_dead_lettered_total', help: 'Events written to the dead-letter stream.', labelNames: ['tenant', 'type'], registers: [registry] });
+  const accepted = new Counter({
+    name: 'sluice_events_accepted_total',
+    help: 'Events appended to their stream.',
+    labelNames: ['tenant', 'type'],
+    registers: [registry],
+  });
+  const filtered = new Counter({
+    name: 'sluice_events_filtered_total',
+    help: 'Events a pipeline filter dropped on purpose.',
+    labelNames: ['tenant', 'type'],
+    registers: [registry],
+  });
+  const rejected = new Counter({
+    name: 'sluice_events_rejected_total',
+    help: 'Events refused, by error code.',
+    labelNames: ['tenant', 'type', 'code'],
+    registers: [registry],
+  });
+  const deadLettered = new Counter({
+    name: 'sluice_events_dead_lettered_total',
+    help: 'Events written to the dead-letter stream.',
+    labelNames: ['tenant', 'type'],
+    registers: [registry],
+  });
   const appendLatency = new Histogram({
     name: 'sluice_append_duration_seconds',
     help: 'Time from handing records to the log to their being durable.',
     buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
     registers: [registry],
   });
-  const deliveries = new Counter({ name: 'sluice_deliveries_total', help: 'Delivery attempts of subscriptions by outcome (delivered, failed, dead_lettered, gone).', labelNames: ['tenant', 'subscription', 'outcome'], registers: [registry] });
-  const correlationOutcomes = new Counter({ name: 'sluice_correlation_outcomes_total', help: 'Aggregates stored by correlations, complete or expired.', labelNames: ['tenant', 'correlation', 'kind'], registers: [registry] });
-  const deliveredRecords = new Counter({ name: 'sluice_delivered_records_total', help: 'Records delivered by subscriptions (2xx answers).', labelNames: ['tenant', 'subscription'], registers: [registry] });
+  const deliveries = new Counter({
+    name: 'sluice_deliveries_total',
+    help: 'Delivery attempts of subscriptions by outcome (delivered, failed, dead_lettered, gone).',
+    labelNames: ['tenant', 'subscription', 'outcome'],
+    registers: [registry],
+  });
+  const correlationOutcomes = new Counter({
+    name: 'sluice_correlation_outcomes_total',
+    help: 'Aggregates stored by correlations, complete or expired.',
+    labelNames: ['tenant', 'correlation', 'kind'],
+    registers: [registry],
+  });
+  const deliveredRecords = new Counter({
+    name: 'sluice_delivered_records_total',
+    help: 'Records delivered by subscriptions (2xx answers).',
+    labelNames: ['tenant', 'subscription'],
+    registers: [registry],
+  });
   const deliveryLatency = new Histogram({
     name: 'sluice_delivery_duration_seconds',
     help: 'Time of one delivery attempt, request to answer.',

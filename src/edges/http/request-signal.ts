@@ -43,5 +43,6 @@ export function waitSignals(request: FastifyRequest, reply: FastifyReply, shutdo
 
 /** After a wait: what was read while the key was revoked is not answered. */
 export function refuseIfRevoked(revoked: AbortSignal): void {
-  if (revoked.aborted) throw new SluiceError('unauthorized', 'the key this request used was revoked or changed while it waited; create a new key with `sluice key create`');
+  if (revoked.aborted)
+    throw new SluiceError('unauthorized', 'the key this request used was revoked or changed while it waited; create a new key with `sluice key create`');
 }

@@ -25,11 +25,16 @@ export class ConfluentError extends Error {
 }
 
 export const subjectNotFound = (subject: string): ConfluentError => new ConfluentError(404, 40401, `Subject '${subject}' not found.`);
-export const versionNotFound = (subject: string, version: string | number): ConfluentError => new ConfluentError(404, 40402, `Version ${version} not found for subject '${subject}'.`);
+export const versionNotFound = (subject: string, version: string | number): ConfluentError =>
+  new ConfluentError(404, 40402, `Version ${version} not found for subject '${subject}'.`);
 export const schemaNotFound = (what = 'Schema not found'): ConfluentError => new ConfluentError(404, 40403, what);
 export const invalidSchema = (message: string): ConfluentError => new ConfluentError(422, 42201, message);
 export const invalidVersion = (version: string): ConfluentError =>
-  new ConfluentError(422, 42202, `The specified version '${version}' is not a valid version id. Allowed values are between [1, 2^31-1] and the string "latest"`);
+  new ConfluentError(
+    422,
+    42202,
+    `The specified version '${version}' is not a valid version id. Allowed values are between [1, 2^31-1] and the string "latest"`,
+  );
 
 /** Maps anything a registry route throws to Confluent's shape; internal errors never leak their message. */
 export function toConfluentError(error: unknown): ConfluentError {

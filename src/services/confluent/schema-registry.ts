@@ -1,4 +1,12 @@
-import { registryModes, type EventTypeDoc, type RegistryMode, type SchemaDoc, type SchemaFormat, type SchemaReferenceDoc, type TypeVersionDoc } from '../../domain/catalog-docs.ts';
+import {
+  registryModes,
+  type EventTypeDoc,
+  type RegistryMode,
+  type SchemaDoc,
+  type SchemaFormat,
+  type SchemaReferenceDoc,
+  type TypeVersionDoc,
+} from '../../domain/catalog-docs.ts';
 import { checkCompatibility, isCompatibilityLevel, type CompatibilityLevel } from '../../domain/compatibility/index.ts';
 import { streamName } from '../../domain/names.ts';
 import type { Catalog } from '../../ports/catalog.ts';
@@ -96,7 +104,8 @@ export class ConfluentRegistry {
   /** Confluent's `POST /subjects/{s}/versions`: the id of the schema, registering it as a new version when needed. */
   async register(tenant: string, subject: string, body: unknown): Promise<{ id: number }> {
     const request = asRequest(body);
-    if (request.id !== undefined && request.id !== null) throw invalidSchema('registering a schema with an explicit id is not supported (IMPORT of ids is not implemented)');
+    if (request.id !== undefined && request.id !== null)
+      throw invalidSchema('registering a schema with an explicit id is not supported (IMPORT of ids is not implemented)');
     if (request.version !== undefined && request.version !== null) throw invalidSchema('registering a schema with an explicit version is not supported');
     const target = this.#writable(tenant, subject);
     const candidate = this.#candidate(tenant, request);
@@ -107,7 +116,10 @@ export class ConfluentRegistry {
     if (target.doc === undefined) definition.partitions = (await this.#log.describeStream(streamName(tenant, target.type)))?.partitions ?? confluentPartitions;
     const registered = await this.#registry.putType(tenant, target.type, definition);
     if (target.alias !== true && subject !== defaultSubject(tenant, target.type)) {
-      await this.#registry.updateType(tenant, target.type, (doc) => ({ doc: doc === undefined || doc.subject === subject ? undefined : { ...doc, subject }, result: undefined }));
+      await this.#registry.updateType(tenant, target.type, (doc) => ({
+        doc: doc === undefined || doc.subject === subject ? undefined : { ...doc, subject },
+        result: undefined,
+      }));
     }
     return { id: registered.schemaId };
   }
@@ -148,12 +160,14 @@ export class ConfluentRegistry {
       const entry = this.#findVersion(doc, subject, version, permanent || version !== 'latest');
       const now = new Date().toISOString();
       if (permanent) {
-        if (entry.deleted !== true) throw new ConfluentError(404, 40407, `Subject '${subject}' Version ${entry.version} was not deleted first before being permanently deleted`);
+        if (entry.deleted !== true)
+          throw new ConfluentError(404, 40407, `Subject '${subject}' Version ${entry.version} was not deleted first before being permanently deleted`);
         this.#refuseReferenced(tenant, subject, entry.version, true);
         const versions = doc.versions.filter((v) => v.version !== entry.version);
         return { doc: versions.length === 0 ? null : { ...doc, versions, updatedAt: now }, result: entry.version };
       }
-      if (entry.deleted === true) throw new ConfluentError(404, 40406, `Subject '${subject}' Version ${entry.version} was soft deleted. Set permanent=true to delete permanently`);
+      if (entry.deleted === true)
+        throw new ConfluentError(404, 40406, `Subject '${subject}' Version ${entry.version} was soft deleted. Set permanent=true to delete permanently`);
       this.#refuseReferenced(tenant, subject, entry.version, false);
       const versions = doc.versions.map((v): TypeVersionDoc => (v.version === entry.version ? { ...v, deleted: true } : v));
       return { doc: { ...doc, versions, updatedAt: now }, result: entry.version };
@@ -188,14 +202,19 @@ export class ConfluentRegistry {
   #refuseReferenced(tenant: string, subject: string, version: number, permanent: boolean): void {
     const ids = this.#referrers(tenant, subject, version, permanent);
     if (ids.length === 0) return;
-    throw new ConfluentError(422, 42206, `One or more references exist to the schema {subject=${subject}, version=${version}}: schema ids ${ids.join(', ')}; delete the referencing versions first`);
+    throw new ConfluentError(
+      422,
+      42206,
+      `One or more references exist to the schema {subject=${subject}, version=${version}}: schema ids ${ids.join(', ')}; delete the referencing versions first`,
+    );
   }
 
   // --- schemas by id ---
 
   schemaById(tenant: string, rawId: string): Omit<SubjectVersionBody, 'subject' | 'version' | 'id'> {
     const schema = this.#schemaOfTenant(tenant, rawId);
-    const answer: Omit<SubjectVersionBody, 'subject' | 'version' | 'id'> = schema.format === 'AVRO' ? { schema: schema.schema } : { schemaType: schema.format, schema: schema.schema };
+    const answer: Omit<SubjectVersionBody, 'subject' | 'version' | 'id'> =
+      schema.format === 'AVRO' ? { schema: schema.schema } : { schemaType: schema.format, schema: schema.schema };
     if (schema.references !== undefined && schema.references.length > 0) answer.references = publicReferences(schema.references);
     if (schema.metadata !== undefined) answer.metadata = schema.metadata;
     if (schema.ruleSet !== undefined) answer.ruleSet = schema.ruleSet;
@@ -236,7 +255,8 @@ export class ConfluentRegistry {
     const candidate = this.#candidate(tenant, asRequest(body));
     // Before the first registration anything is compatible: CI and build plugins ask then.
     const target = this.#target(tenant, subject);
-    if (version === 'latest' && target !== undefined && liveVersions(target.doc).length === 0) return verbose ? { is_compatible: true, messages: [] } : { is_compatible: true };
+    if (version === 'latest' && target !== undefined && liveVersions(target.doc).length === 0)
+      return verbose ? { is_compatible: true, messages: [] } : { is_compatible: true };
     const doc = this.#existing(tenant, subject, false);
     const previous = version === 'latest' ? liveVersions(doc) : [this.#findVersion(doc, subject, version, false)];
     const level = doc.compatibility ?? this.#registry.defaultCompatibility(tenant);
@@ -372,7 +392,10 @@ export class ConfluentRegistry {
 
   #versionBody(subject: string, entry: TypeVersionDoc): SubjectVersionBody {
     const schema = this.#schemaDoc(entry.schemaId);
-    const body: SubjectVersionBody = schema.format === 'AVRO' ? { subject, version: entry.version, id: entry.schemaId, schema: schema.schema } : { subject, version: entry.version, id: entry.schemaId, schemaType: schema.format, schema: schema.schema };
+    const body: SubjectVersionBody =
+      schema.format === 'AVRO'
+        ? { subject, version: entry.version, id: entry.schemaId, schema: schema.schema }
+        : { subject, version: entry.version, id: entry.schemaId, schemaType: schema.format, schema: schema.schema };
     if (schema.references !== undefined && schema.references.length > 0) body.references = publicReferences(schema.references);
     if (schema.metadata !== undefined) body.metadata = schema.metadata;
     if (schema.ruleSet !== undefined) body.ruleSet = schema.ruleSet;
@@ -441,7 +464,15 @@ export class ConfluentRegistry {
     await this.#registry.updateType(tenant, target.type, (current) => {
       if (current !== undefined && subjectOfType(current) !== subject) throw subjectNotFound(subject);
       const now = new Date().toISOString();
-      const base: EventTypeDoc = current ?? { tenant, name: target.type, stream: streamName(tenant, target.type), partitions: confluentPartitions, versions: [], createdAt: now, updatedAt: now };
+      const base: EventTypeDoc = current ?? {
+        tenant,
+        name: target.type,
+        stream: streamName(tenant, target.type),
+        partitions: confluentPartitions,
+        versions: [],
+        createdAt: now,
+        updatedAt: now,
+      };
       if (current === undefined && subject !== defaultSubject(tenant, target.type)) base.subject = subject;
       return { doc: { ...change(base), updatedAt: now }, result: undefined };
     });
@@ -485,12 +516,18 @@ export function parseVersion(raw: string): number | 'latest' {
 function parseLevel(body: unknown): CompatibilityLevel {
   const level = typeof body === 'object' && body !== null ? (body as { compatibility?: unknown }).compatibility : undefined;
   const upper = typeof level === 'string' ? level.toUpperCase() : level;
-  if (!isCompatibilityLevel(upper)) throw new ConfluentError(422, 42203, `Invalid compatibility level ${JSON.stringify(level)}; use BACKWARD, BACKWARD_TRANSITIVE, FORWARD, FORWARD_TRANSITIVE, FULL, FULL_TRANSITIVE or NONE`);
+  if (!isCompatibilityLevel(upper))
+    throw new ConfluentError(
+      422,
+      42203,
+      `Invalid compatibility level ${JSON.stringify(level)}; use BACKWARD, BACKWARD_TRANSITIVE, FORWARD, FORWARD_TRANSITIVE, FULL, FULL_TRANSITIVE or NONE`,
+    );
   return upper;
 }
 
 function parseMode(body: unknown): RegistryMode {
   const mode = typeof body === 'object' && body !== null ? (body as { mode?: unknown }).mode : undefined;
-  if (typeof mode !== 'string' || !(registryModes as readonly string[]).includes(mode)) throw new ConfluentError(422, 42204, `Invalid mode ${JSON.stringify(mode)}; use READWRITE, READONLY or IMPORT`);
+  if (typeof mode !== 'string' || !(registryModes as readonly string[]).includes(mode))
+    throw new ConfluentError(422, 42204, `Invalid mode ${JSON.stringify(mode)}; use READWRITE, READONLY or IMPORT`);
   return mode as RegistryMode;
 }

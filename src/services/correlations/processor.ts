@@ -143,7 +143,10 @@ export class CorrelationProcessor {
       const next = await this.#nextDeadline().catch(() => undefined);
       const timeout = next === undefined ? maxSleepMs : Math.max(0, Math.min(maxSleepMs, next - Date.now()));
       if (timeout === 0) continue;
-      await Promise.race([this.#wakeup.wait(timeout), ...[...versions].map(([stream, version]) => this.#deps.log.waitForAppend(stream, timeout, signal, version))]);
+      await Promise.race([
+        this.#wakeup.wait(timeout),
+        ...[...versions].map(([stream, version]) => this.#deps.log.waitForAppend(stream, timeout, signal, version)),
+      ]);
       this.#wakeup.clear();
     }
   }
@@ -202,9 +205,12 @@ export class CorrelationProcessor {
     if (records.length === 0) return caughtUp;
     // Records of several partitions: applied in the order they were stored, which is the order
     // a single reader would see them in (ties broken by stream and offset, so a replay agrees).
-    records.sort((a, b) => a.timestamp - b.timestamp || (a.stream < b.stream ? -1 : a.stream > b.stream ? 1 : 0) || a.partition - b.partition || a.offset - b.offset);
+    records.sort(
+      (a, b) => a.timestamp - b.timestamp || (a.stream < b.stream ? -1 : a.stream > b.stream ? 1 : 0) || a.partition - b.partition || a.offset - b.offset,
+    );
     const rounds = new Map<number, ShardRound>();
-    for (const shard of this.#shards.values()) rounds.set(shard.shard, { shard, states: new Map(), changed: new Set(), stats: await this.#stats(shard), outcomes: [] });
+    for (const shard of this.#shards.values())
+      rounds.set(shard.shard, { shard, states: new Map(), changed: new Set(), stats: await this.#stats(shard), outcomes: [] });
     const keyed: { record: LogRecord; key: string; data: unknown; round: ShardRound }[] = [];
     const keysOf = new Map<ShardRound, string[]>();
     for (const record of records) {
@@ -234,7 +240,13 @@ export class CorrelationProcessor {
     for (const [round, keys] of keysOf) for (const [key, state] of await this.#load(round.shard.namespace, keys)) round.states.set(key, state);
     for (const { record, key, data, round } of keyed) {
       const before = round.states.get(key);
-      const result = onEvent(this.#spec, before, key, { type: record.attributes.type, id: record.id, ref: `${record.stream}/${record.partition}/${record.offset}`, data, at: record.timestamp });
+      const result = onEvent(this.#spec, before, key, {
+        type: record.attributes.type,
+        id: record.id,
+        ref: `${record.stream}/${record.partition}/${record.offset}`,
+        data,
+        at: record.timestamp,
+      });
       this.#count(round.stats, result.ignored);
       round.stats.open += openDelta(before, result.state);
       round.outcomes.push(...result.outcomes);
@@ -242,7 +254,10 @@ export class CorrelationProcessor {
       round.changed.add(key);
     }
     for (const round of rounds.values()) {
-      round.progress = [...readTo.values()].map((to) => ({ ...to, offset: Math.max(to.offset, round.shard.positions.get(`${to.stream}#${to.partition}`) ?? 0) }));
+      round.progress = [...readTo.values()].map((to) => ({
+        ...to,
+        offset: Math.max(to.offset, round.shard.positions.get(`${to.stream}#${to.partition}`) ?? 0),
+      }));
     }
     await this.#commit([...rounds.values()]);
     for (const round of rounds.values()) for (const p of round.progress ?? []) round.shard.positions.set(`${p.stream}#${p.partition}`, p.offset);
@@ -316,7 +331,13 @@ export class CorrelationProcessor {
     const { emit } = this.#spec;
     const source = `sluice/correlation/${this.#doc.name}`;
     const items = outcomes.map((outcome) => {
-      const event = { type: outcome.kind === 'complete' ? emit.complete : emit.expired, id: outcomeId(this.#doc, outcome), key: outcome.key, source, data: outcome.aggregate };
+      const event = {
+        type: outcome.kind === 'complete' ? emit.complete : emit.expired,
+        id: outcomeId(this.#doc, outcome),
+        key: outcome.key,
+        source,
+        data: outcome.aggregate,
+      };
       return { ok: true as const, event: { ...event, original: () => JSON.stringify(event) } };
     });
     await this.#deps.ingest.ingest(this.#doc.tenant, items);

@@ -79,7 +79,10 @@ export class CorrelationRunner {
         const now = Date.now();
         for (const shard of [...heldSince.keys()]) if (!held.has(shard)) heldSince.delete(shard);
         for (const shard of held) if (!heldSince.has(shard)) heldSince.set(shard, now);
-        const settled = [...heldSince].filter(([, since]) => now - since >= settleMs).map(([shard]) => shard).sort((a, b) => a - b);
+        const settled = [...heldSince]
+          .filter(([, since]) => now - since >= settleMs)
+          .map(([shard]) => shard)
+          .sort((a, b) => a - b);
         const running = this.shards;
         const lost = running.some((shard) => !held.has(shard));
         const gained = settled.length !== running.length || settled.some((shard, i) => shard !== running[i]);

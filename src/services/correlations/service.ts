@@ -69,7 +69,15 @@ export class CorrelationService {
   #reconciling = Promise.resolve();
   #closed = false;
 
-  constructor(catalog: Catalog, log: EventLog, groups: ConsumerGroups, state: StateStore, reader: StreamReader, ingest: IngestService, settings: CorrelationSettings) {
+  constructor(
+    catalog: Catalog,
+    log: EventLog,
+    groups: ConsumerGroups,
+    state: StateStore,
+    reader: StreamReader,
+    ingest: IngestService,
+    settings: CorrelationSettings,
+  ) {
     this.#catalog = catalog;
     this.#log = log;
     this.#groups = groups;
@@ -98,7 +106,8 @@ export class CorrelationService {
       // Another process writes the shards this one does not run: read them afresh.
       if (!here.includes(shard)) await this.#state.refresh(namespace);
       const [stats] = await this.#state.get(namespace, [statsKey]);
-      if (stats !== undefined) for (const [field, value] of Object.entries(JSON.parse(stats.value) as CorrelationStats)) counts[field as keyof CorrelationStats] += value;
+      if (stats !== undefined)
+        for (const [field, value] of Object.entries(JSON.parse(stats.value) as CorrelationStats)) counts[field as keyof CorrelationStats] += value;
       const [soonest] = await this.#state.due(namespace, Number.MAX_SAFE_INTEGER, 1);
       const firstAt = soonest === undefined ? undefined : (JSON.parse(soonest.value) as KeyState).open?.firstAt;
       if (firstAt !== undefined && (oldest === undefined || firstAt < oldest)) oldest = firstAt;
@@ -127,17 +136,30 @@ export class CorrelationService {
     const start = startOf(definition);
     return this.#writes.run(key(tenant, name), async () => {
       const existing = this.#catalog.get('correlation', key(tenant, name))?.value;
-      if (existing !== undefined && JSON.stringify(existing.definition) === JSON.stringify(definition)) return { correlation: view(existing), created: false, changed: false };
+      if (existing !== undefined && JSON.stringify(existing.definition) === JSON.stringify(definition))
+        return { correlation: view(existing), created: false, changed: false };
       const now = new Date().toISOString();
       const startOffsets: Record<string, number[]> = {};
       for (const type of spec.types) {
         const stream = streamName(tenant, type);
         startOffsets[stream] = await this.#reader.startPositions(tenant, stream, parseStartFrom(start));
       }
-      const doc: CorrelationDoc = { tenant, name, definition, start, incarnation: randomUUID().slice(0, 8), startOffsets, createdAt: existing?.createdAt ?? now, updatedAt: now };
+      const doc: CorrelationDoc = {
+        tenant,
+        name,
+        definition,
+        start,
+        incarnation: randomUUID().slice(0, 8),
+        startOffsets,
+        createdAt: existing?.createdAt ?? now,
+        updatedAt: now,
+      };
       await this.#catalog.put('correlation', key(tenant, name), doc);
       if (existing !== undefined) await this.#drop(existing);
-      this.#logger?.info({ tenant, correlation: name, created: existing === undefined }, existing === undefined ? 'correlation created' : 'correlation changed; its state starts afresh');
+      this.#logger?.info(
+        { tenant, correlation: name, created: existing === undefined },
+        existing === undefined ? 'correlation created' : 'correlation changed; its state starts afresh',
+      );
       return { correlation: view(doc), created: existing === undefined, changed: true };
     });
   }
@@ -170,9 +192,11 @@ export class CorrelationService {
   }
 
   #schedule(catalogKey: string): void {
-    this.#reconciling = this.#reconciling.then(() => this.#reconcile(catalogKey)).catch((error: unknown) => {
-      this.#logger?.warn({ correlation: catalogKey, err: error }, 'could not start or stop a correlation');
-    });
+    this.#reconciling = this.#reconciling
+      .then(() => this.#reconcile(catalogKey))
+      .catch((error: unknown) => {
+        this.#logger?.warn({ correlation: catalogKey, err: error }, 'could not start or stop a correlation');
+      });
   }
 
   async #reconcile(catalogKey: string): Promise<void> {

@@ -29,7 +29,8 @@ export function compileAvro(schema: unknown, dependencies: readonly Dependency[]
           const where = path.length === 0 ? '' : `/${path.join('/')}`;
           // A missing field with a default is fine; one without a default is reported.
           if (value === undefined && !missingWithoutDefault(type, path)) return;
-          if (details.length < maxDetails) details.push({ path: where, reason: value === undefined ? 'required field is missing' : `must be Avro ${describe(expected)}` });
+          if (details.length < maxDetails)
+            details.push({ path: where, reason: value === undefined ? 'required field is missing' : `must be Avro ${describe(expected)}` });
         },
       });
       return details.length > 0 ? details : [{ path: '', reason: (error as Error).message }];

@@ -44,7 +44,12 @@ export class JsonSchemaCompiler {
     const declared = typeof schema === 'object' && schema !== null ? (schema as { $schema?: unknown }).$schema : undefined;
     const is07 = typeof declared === 'string' ? declared.startsWith(draft07) : writtenForDraft07(schema);
     const typos = misspelledKeywords(schema);
-    if (typos.length > 0) throw new SluiceError('invalid_schema', `the schema has ${typos.length === 1 ? 'a misspelled keyword' : `${typos.length} misspelled keywords`}: ${typos.map((t) => t.path).join(', ')}`, { details: typos.slice(0, maxDetails) });
+    if (typos.length > 0)
+      throw new SluiceError(
+        'invalid_schema',
+        `the schema has ${typos.length === 1 ? 'a misspelled keyword' : `${typos.length} misspelled keywords`}: ${typos.map((t) => t.path).join(', ')}`,
+        { details: typos.slice(0, maxDetails) },
+      );
     const base = is07 ? this.#draft07 : this.#draft2020;
     // Checked against the draft's meta-schema first, so each problem is named with its path.
     let valid: boolean;
@@ -52,11 +57,18 @@ export class JsonSchemaCompiler {
       valid = base.validateSchema(schema) as boolean;
     } catch (error) {
       // A `$schema` naming a draft Sluice does not read (draft-04, 2019-09, a URL of one's own).
-      throw new SluiceError('invalid_schema', `the schema does not compile: ${(error as Error).message}`, { details: [{ path: '/$schema', reason: 'Sluice reads draft 2020-12 and draft-07' }], cause: error });
+      throw new SluiceError('invalid_schema', `the schema does not compile: ${(error as Error).message}`, {
+        details: [{ path: '/$schema', reason: 'Sluice reads draft 2020-12 and draft-07' }],
+        cause: error,
+      });
     }
     if (!valid) {
       const problems = (base.errors ?? []).slice(0, maxDetails).map((error) => ({ path: error.instancePath, reason: metaReason(error) }));
-      throw new SluiceError('invalid_schema', `the schema is not valid ${is07 ? 'draft-07' : 'draft 2020-12'} JSON Schema: ${problems.map((p) => `${p.path || '/'} ${p.reason}`).join('; ')}`, { details: problems });
+      throw new SluiceError(
+        'invalid_schema',
+        `the schema is not valid ${is07 ? 'draft-07' : 'draft 2020-12'} JSON Schema: ${problems.map((p) => `${p.path || '/'} ${p.reason}`).join('; ')}`,
+        { details: problems },
+      );
     }
     let validate: ValidateFunction;
     try {
@@ -95,7 +107,14 @@ function writtenForDraft07(node: unknown): boolean {
 
 function newAjv(draft2020: boolean): Ajv | Ajv2020 {
   // validateSchema off: compile() checks each schema against its draft's meta-schema first (with paths), once.
-  const options = { allErrors: true, strict: false, allowUnionTypes: true, validateSchema: false, addUsedSchema: false, code: { regExp: regExpEngine } } as const;
+  const options = {
+    allErrors: true,
+    strict: false,
+    allowUnionTypes: true,
+    validateSchema: false,
+    addUsedSchema: false,
+    code: { regExp: regExpEngine },
+  } as const;
   const ajv = draft2020 ? new Ajv2020(options) : new Ajv(options);
   addFormats(ajv);
   return ajv;
@@ -125,7 +144,8 @@ export const maxSchemaDepth = 64;
 /** Bounds how deep a schema may nest, so checking and compiling it stay cheap. */
 function checkDepth(node: unknown, path: string, depth: number): void {
   if (typeof node !== 'object' || node === null) return;
-  if (depth > maxSchemaDepth) throw new SluiceError('invalid_schema', `the schema nests deeper than ${maxSchemaDepth} levels`, { details: [{ path, reason: 'too deep' }] });
+  if (depth > maxSchemaDepth)
+    throw new SluiceError('invalid_schema', `the schema nests deeper than ${maxSchemaDepth} levels`, { details: [{ path, reason: 'too deep' }] });
   for (const [key, value] of Object.entries(node)) checkDepth(value, `${path}/${key}`, depth + 1);
 }
 
@@ -143,9 +163,13 @@ const regExpEngine = Object.assign(
     try {
       linear = RE2JS.compile(pattern);
     } catch (error) {
-      throw new SluiceError('invalid_schema', `the pattern ${JSON.stringify(pattern)} could take exponential time, and the linear-time engine cannot run it: ${(error as Error).message}`, {
-        details: [{ path: 'pattern', reason: 'rewrite it without nested quantifiers, or without backreferences and lookaround' }],
-      });
+      throw new SluiceError(
+        'invalid_schema',
+        `the pattern ${JSON.stringify(pattern)} could take exponential time, and the linear-time engine cannot run it: ${(error as Error).message}`,
+        {
+          details: [{ path: 'pattern', reason: 'rewrite it without nested quantifiers, or without backreferences and lookaround' }],
+        },
+      );
     }
     return { test: (text: string) => linear.test(text) };
   },

@@ -7,20 +7,97 @@
 import type { ErrorDetail } from '../../domain/errors.ts';
 
 const keywords = [
-  '$schema', '$id', '$ref', '$defs', '$anchor', '$dynamicRef', '$dynamicAnchor', '$comment', '$vocabulary', 'definitions',
-  'type', 'enum', 'const', 'title', 'description', 'default', 'examples', 'deprecated', 'readOnly', 'writeOnly', 'format',
-  'properties', 'patternProperties', 'additionalProperties', 'unevaluatedProperties', 'required', 'propertyNames',
-  'minProperties', 'maxProperties', 'dependentRequired', 'dependentSchemas', 'dependencies',
-  'items', 'prefixItems', 'additionalItems', 'unevaluatedItems', 'contains', 'minContains', 'maxContains', 'minItems', 'maxItems', 'uniqueItems',
-  'minLength', 'maxLength', 'pattern', 'contentEncoding', 'contentMediaType', 'contentSchema',
-  'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf',
-  'allOf', 'anyOf', 'oneOf', 'not', 'if', 'then', 'else',
+  '$schema',
+  '$id',
+  '$ref',
+  '$defs',
+  '$anchor',
+  '$dynamicRef',
+  '$dynamicAnchor',
+  '$comment',
+  '$vocabulary',
+  'definitions',
+  'type',
+  'enum',
+  'const',
+  'title',
+  'description',
+  'default',
+  'examples',
+  'deprecated',
+  'readOnly',
+  'writeOnly',
+  'format',
+  'properties',
+  'patternProperties',
+  'additionalProperties',
+  'unevaluatedProperties',
+  'required',
+  'propertyNames',
+  'minProperties',
+  'maxProperties',
+  'dependentRequired',
+  'dependentSchemas',
+  'dependencies',
+  'items',
+  'prefixItems',
+  'additionalItems',
+  'unevaluatedItems',
+  'contains',
+  'minContains',
+  'maxContains',
+  'minItems',
+  'maxItems',
+  'uniqueItems',
+  'minLength',
+  'maxLength',
+  'pattern',
+  'contentEncoding',
+  'contentMediaType',
+  'contentSchema',
+  'minimum',
+  'maximum',
+  'exclusiveMinimum',
+  'exclusiveMaximum',
+  'multipleOf',
+  'allOf',
+  'anyOf',
+  'oneOf',
+  'not',
+  'if',
+  'then',
+  'else',
 ];
 /** Keywords of other vocabularies (OpenAPI, code generators, older drafts) that are near a standard one but meant. */
-const extensions = ['example', 'nullable', 'discriminator', 'externalDocs', 'javaType', 'javaName', 'javaInterfaces', 'tsType', 'extends', 'optional', 'divisibleBy', 'disallow'];
+const extensions = [
+  'example',
+  'nullable',
+  'discriminator',
+  'externalDocs',
+  'javaType',
+  'javaName',
+  'javaInterfaces',
+  'tsType',
+  'extends',
+  'optional',
+  'divisibleBy',
+  'disallow',
+];
 const known = new Set([...keywords, ...extensions]);
 /** Keywords whose value is a schema. */
-const oneSchema = ['additionalProperties', 'unevaluatedProperties', 'propertyNames', 'additionalItems', 'unevaluatedItems', 'contains', 'not', 'if', 'then', 'else', 'contentSchema'];
+const oneSchema = [
+  'additionalProperties',
+  'unevaluatedProperties',
+  'propertyNames',
+  'additionalItems',
+  'unevaluatedItems',
+  'contains',
+  'not',
+  'if',
+  'then',
+  'else',
+  'contentSchema',
+];
 /** Keywords whose value maps names to schemas. */
 const schemaMaps = ['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas'];
 /** Keywords whose value is a list of schemas. */
@@ -42,8 +119,10 @@ export function misspelledKeywords(schema: unknown): ErrorDetail[] {
       if (oneSchema.includes(key)) visit(value, here);
       else if (key === 'items') (Array.isArray(value) ? value : [value]).forEach((item, i) => visit(item, Array.isArray(value) ? `${here}/${i}` : here));
       else if (schemaLists.includes(key) && Array.isArray(value)) value.forEach((item, i) => visit(item, `${here}/${i}`));
-      else if (schemaMaps.includes(key) && typeof value === 'object' && value !== null) for (const [name, sub] of Object.entries(value)) visit(sub, `${here}/${escape(name)}`);
-      else if (key === 'dependencies' && typeof value === 'object' && value !== null) for (const [name, sub] of Object.entries(value)) if (!Array.isArray(sub)) visit(sub, `${here}/${escape(name)}`);
+      else if (schemaMaps.includes(key) && typeof value === 'object' && value !== null)
+        for (const [name, sub] of Object.entries(value)) visit(sub, `${here}/${escape(name)}`);
+      else if (key === 'dependencies' && typeof value === 'object' && value !== null)
+        for (const [name, sub] of Object.entries(value)) if (!Array.isArray(sub)) visit(sub, `${here}/${escape(name)}`);
     }
   };
   visit(schema, '');

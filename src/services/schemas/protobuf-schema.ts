@@ -104,11 +104,13 @@ function fromCanonicalJson(type: protobuf.Type, value: Record<string, unknown>, 
       const resolved = field.resolvedType;
       if (resolved instanceof protobuf.Enum && typeof item === 'string' && Object.hasOwn(resolved.values, item)) return resolved.values[item];
       if (longTypes.has(field.type) && typeof item === 'string' && decimal.test(item)) return Number(item);
-      if (resolved instanceof protobuf.Type && typeof item === 'object' && item !== null && !Array.isArray(item)) return fromCanonicalJson(resolved, item as Record<string, unknown>, depth + 1);
+      if (resolved instanceof protobuf.Type && typeof item === 'object' && item !== null && !Array.isArray(item))
+        return fromCanonicalJson(resolved, item as Record<string, unknown>, depth + 1);
       return item;
     };
     let converted: unknown;
-    if (field.map && typeof raw === 'object' && !Array.isArray(raw)) converted = Object.fromEntries(Object.entries(raw as Record<string, unknown>).map(([key, item]) => [key, convert(item)]));
+    if (field.map && typeof raw === 'object' && !Array.isArray(raw))
+      converted = Object.fromEntries(Object.entries(raw as Record<string, unknown>).map(([key, item]) => [key, convert(item)]));
     else if (field.repeated && Array.isArray(raw)) converted = raw.map(convert);
     else converted = convert(raw);
     if (converted !== raw) {

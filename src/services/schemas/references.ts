@@ -42,7 +42,8 @@ export function parseReferences(raw: unknown): { name: string; subject: string; 
   const names = new Set<string>();
   return raw.map((item: unknown, index) => {
     const where = `references[${index}]`;
-    if (typeof item !== 'object' || item === null || Array.isArray(item)) throw new SluiceError('invalid_schema', `${where} must be an object {name, subject, version}`);
+    if (typeof item !== 'object' || item === null || Array.isArray(item))
+      throw new SluiceError('invalid_schema', `${where} must be an object {name, subject, version}`);
     const { name, subject, version } = item as { name?: unknown; subject?: unknown; version?: unknown };
     if (typeof name !== 'string' || name === '' || name.length > 512) throw new SluiceError('invalid_schema', `${where}.name must be a non-empty string`);
     if (typeof subject !== 'string' || subject === '') throw new SluiceError('invalid_schema', `${where}.subject must be a non-empty string`);
@@ -81,7 +82,8 @@ export function collectDependencies(references: readonly SchemaReferenceDoc[] | 
       if (path.includes(ref.schemaId)) throw new SluiceError('invalid_schema', `the references form a cycle through ${ref.subject} version ${ref.version}`);
       if (path.length >= maxReferenceDepth) throw new SluiceError('invalid_schema', `references chain deeper than ${maxReferenceDepth} schemas`);
       const known = byName.get(ref.name);
-      if (known !== undefined && known !== ref.schemaId) throw new SluiceError('invalid_schema', `two different schemas are referenced by the name "${ref.name}"`);
+      if (known !== undefined && known !== ref.schemaId)
+        throw new SluiceError('invalid_schema', `two different schemas are referenced by the name "${ref.name}"`);
       byName.set(ref.name, ref.schemaId);
       const seen = done.get(ref.schemaId);
       if (seen !== undefined) {
@@ -114,7 +116,8 @@ export function inlineJsonReferences(schema: unknown, dependencies: readonly Dep
   for (const dependency of dependencies) {
     const parsed = JSON.parse(dependency.text) as unknown;
     if (dependency.text.includes('"$ref":"#')) continue;
-    const body = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? withoutKeys(parsed as Record<string, unknown>, ['$id', '$schema']) : parsed;
+    const body =
+      typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? withoutKeys(parsed as Record<string, unknown>, ['$id', '$schema']) : parsed;
     for (const name of dependency.names) byName.set(name, body);
   }
   const walk = (node: unknown, depth: number): unknown => {

@@ -135,7 +135,10 @@ function messageAt(text: string, indexes: readonly number[], dependencies: reado
     found = candidates[index];
     if (found === undefined) {
       const where = depth === 0 ? 'the file' : `message ${indexes.slice(0, depth).join('.')}`;
-      throw new SluiceError('invalid_wire_format', `message indexes [${indexes.join(', ')}] name no message: ${where} has ${candidates.length} message${candidates.length === 1 ? '' : 's'}`);
+      throw new SluiceError(
+        'invalid_wire_format',
+        `message indexes [${indexes.join(', ')}] name no message: ${where} has ${candidates.length} message${candidates.length === 1 ? '' : 's'}`,
+      );
     }
     candidates = found.nestedArray.filter((nested): nested is protobuf.Type => nested instanceof protobuf.Type);
   }
@@ -192,5 +195,9 @@ function jsonSerializer(): Serializer {
 function rejectInvalid(validate: Validator, value: unknown, what: string): void {
   const details: ErrorDetail[] | undefined = validate(value);
   if (details === undefined) return;
-  throw new SluiceError('schema_validation_failed', `the value does not match the ${what} schema: ${details[0]?.path || '/'} ${details[0]?.reason ?? ''}`.trimEnd(), { details });
+  throw new SluiceError(
+    'schema_validation_failed',
+    `the value does not match the ${what} schema: ${details[0]?.path || '/'} ${details[0]?.reason ?? ''}`.trimEnd(),
+    { details },
+  );
 }

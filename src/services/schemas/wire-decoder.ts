@@ -50,7 +50,9 @@ export class WireDecoder {
     const { schemaId, payload: afterId } = decodeFrame(bytes);
     const schema = this.#schemaById(schemaId);
     if (schema === undefined || schema.tenant !== tenant) {
-      throw new SluiceError('unknown_schema', `schema id ${schemaId} is not a schema of tenant "${tenant}"`, { details: [{ path: '', reason: `unknown schema id ${schemaId}` }] });
+      throw new SluiceError('unknown_schema', `schema id ${schemaId} is not a schema of tenant "${tenant}"`, {
+        details: [{ path: '', reason: `unknown schema id ${schemaId}` }],
+      });
     }
     const split = schema.format === 'PROTOBUF' ? splitMessageIndexes(afterId, 5) : { messageIndexes: undefined, payload: afterId };
     const data = this.#serializer(schemaId, split.messageIndexes, schema).decode(split.payload);
@@ -62,7 +64,10 @@ export class WireDecoder {
     const cacheKey = indexes === undefined ? String(schemaId) : `${schemaId}:${indexes.join('.')}`;
     let serializer = this.#serializers.get(cacheKey);
     if (serializer === undefined) {
-      serializer = createSerializer({ format: schema.format, schema: schema.schema, dependencies: schema.dependencies() }, indexes === undefined ? {} : { messageIndexes: indexes });
+      serializer = createSerializer(
+        { format: schema.format, schema: schema.schema, dependencies: schema.dependencies() },
+        indexes === undefined ? {} : { messageIndexes: indexes },
+      );
       if (this.#serializers.size >= maxCachedSerializers) this.#serializers.clear();
       this.#serializers.set(cacheKey, serializer);
     }

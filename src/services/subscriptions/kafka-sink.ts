@@ -48,7 +48,13 @@ export class KafkaSink {
    * One attempt at writing `records`; those that can never be written come back to be
    * dead-lettered. `transaction`: write them and the input's progress in one transaction.
    */
-  async send(tenant: string, destination: KafkaDestination, records: readonly StoredRecord[], timeoutMs: number, transaction?: { id: string; commit: SinkInputProgress }): Promise<{ result: AttemptResult; unwritable: Unwritable[] }> {
+  async send(
+    tenant: string,
+    destination: KafkaDestination,
+    records: readonly StoredRecord[],
+    timeoutMs: number,
+    transaction?: { id: string; commit: SinkInputProgress },
+  ): Promise<{ result: AttemptResult; unwritable: Unwritable[] }> {
     const started = performance.now();
     const unwritable: Unwritable[] = [];
     try {
@@ -98,7 +104,12 @@ export class KafkaSink {
       contentType = 'application/cloudevents+json';
     } else {
       value = this.#wireFormat(tenant, destination, record, data());
-      contentType = destination.format === 'avro' ? 'application/vnd.apache.avro+binary' : destination.format === 'protobuf' ? 'application/x-protobuf' : 'application/json';
+      contentType =
+        destination.format === 'avro'
+          ? 'application/vnd.apache.avro+binary'
+          : destination.format === 'protobuf'
+            ? 'application/x-protobuf'
+            : 'application/json';
     }
     const key = keyOf(record, data);
     const message: SinkMessage = {
@@ -132,7 +143,10 @@ export class KafkaSink {
     if (serializer === undefined) {
       const stored = this.#schemas.stored(schemaId);
       if (stored === undefined) throw new Error(`schema id ${schemaId} is no longer stored`);
-      if (stored.format !== want) throw new Error(`event type "${type}" has a ${stored.format} schema (id ${schemaId}); this sink writes ${want}: register a ${want} version, or name an output type with destination.schemaType`);
+      if (stored.format !== want)
+        throw new Error(
+          `event type "${type}" has a ${stored.format} schema (id ${schemaId}); this sink writes ${want}: register a ${want} version, or name an output type with destination.schemaType`,
+        );
       serializer = createSerializer(stored);
       if (this.#serializers.size >= maxCachedSerializers) this.#serializers.clear();
       this.#serializers.set(schemaId, serializer);

@@ -68,7 +68,10 @@ export class PartitionArchiver implements PartitionWorker {
 
   start(): void {
     this.#loop ??= this.#run().catch((error: unknown) => {
-      this.#context.logger.warn({ subscription: this.#context.name, stream: this.stream, partition: this.partition, err: error }, 'archiving stopped on an error; it restarts on the next heartbeat');
+      this.#context.logger.warn(
+        { subscription: this.#context.name, stream: this.stream, partition: this.partition, err: error },
+        'archiving stopped on an error; it restarts on the next heartbeat',
+      );
       this.#lost = true;
     });
   }
@@ -96,7 +99,10 @@ export class PartitionArchiver implements PartitionWorker {
           if (this.#open !== undefined && this.#due(destination)) await this.#complete();
           else if (this.#open === undefined) await this.#commit(this.#position);
         } catch (error) {
-          this.#context.logger.warn({ subscription: this.#context.name, stream: this.stream, partition: this.partition, err: error }, 'archiving failed; trying again from the last complete file');
+          this.#context.logger.warn(
+            { subscription: this.#context.name, stream: this.stream, partition: this.partition, err: error },
+            'archiving failed; trying again from the last complete file',
+          );
           await this.#reset();
           await this.#wakeup.wait(retryAfterErrorMs);
           this.#wakeup.clear();
@@ -148,7 +154,9 @@ export class PartitionArchiver implements PartitionWorker {
 
   async #create(destination: FileDestination, first: StoredRecord): Promise<OpenFile> {
     const at = new Date(first.timestamp);
-    const hour = [at.getUTCFullYear(), at.getUTCMonth() + 1, at.getUTCDate(), at.getUTCHours()].map((n, i) => String(n).padStart(i === 0 ? 4 : 2, '0')).join('/');
+    const hour = [at.getUTCFullYear(), at.getUTCMonth() + 1, at.getUTCDate(), at.getUTCHours()]
+      .map((n, i) => String(n).padStart(i === 0 ? 4 : 2, '0'))
+      .join('/');
     const name = `${this.partition}-${String(first.offset).padStart(20, '0')}.${destination.format}`;
     const path = `${this.#streamDir()}/${hour}/${name}`;
     const gzip = destination.format === 'ndjson.gz';

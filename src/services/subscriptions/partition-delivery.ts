@@ -52,7 +52,10 @@ export class PartitionDelivery implements PartitionWorker {
 
   start(): void {
     this.#loop ??= this.#run().catch((error: unknown) => {
-      this.#context.logger.warn({ subscription: this.#context.name, stream: this.stream, partition: this.partition, err: error }, 'partition delivery stopped on an error; it restarts on the next heartbeat');
+      this.#context.logger.warn(
+        { subscription: this.#context.name, stream: this.stream, partition: this.partition, err: error },
+        'partition delivery stopped on an error; it restarts on the next heartbeat',
+      );
       this.#lost = true;
     });
   }
@@ -128,7 +131,10 @@ export class PartitionDelivery implements PartitionWorker {
   #launch(unit: DeliveryUnit<LogRecord>): void {
     const running = this.#deliver(unit)
       .catch((error: unknown) => {
-        this.#context.logger.warn({ subscription: this.#context.name, stream: this.stream, partition: this.partition, err: error }, 'a delivery failed unexpectedly; it will be retried');
+        this.#context.logger.warn(
+          { subscription: this.#context.name, stream: this.stream, partition: this.partition, err: error },
+          'a delivery failed unexpectedly; it will be retried',
+        );
         this.#window.retryLater(unit, Date.now() + deadLetterRetryMs);
       })
       .finally(() => {
@@ -211,7 +217,13 @@ export class PartitionDelivery implements PartitionWorker {
 
 /** Whether a record passes a subscription's filter (its attributes, key and parsed data). */
 export function recordMatches(filter: CompiledPattern, record: LogRecord): boolean {
-  const view: Record<string, unknown> = { type: record.attributes.type, source: record.attributes.source, key: record.key, time: record.attributes.time, data: JSON.parse(record.value) as unknown };
+  const view: Record<string, unknown> = {
+    type: record.attributes.type,
+    source: record.attributes.source,
+    key: record.key,
+    time: record.attributes.time,
+    data: JSON.parse(record.value) as unknown,
+  };
   if (record.attributes.subject !== undefined) view.subject = record.attributes.subject;
   return filter(view);
 }

@@ -189,11 +189,17 @@ export class SubscriptionRunner implements RunnerContext {
     const committed = new Map((await this.#deps.groups.committed(this.#group)).map((o) => [partitionId(o), o.offset]));
     for (const tp of missing) {
       const start = committed.get(partitionId(tp)) ?? (await this.#startOffset(tp));
-      const delivery = this.#doc.destination.kind === 'file' ? new PartitionArchiver(this, this.#deps.files, tp.stream, tp.partition, start) : new PartitionDelivery(this, tp.stream, tp.partition, start);
+      const delivery =
+        this.#doc.destination.kind === 'file'
+          ? new PartitionArchiver(this, this.#deps.files, tp.stream, tp.partition, start)
+          : new PartitionDelivery(this, tp.stream, tp.partition, start);
       this.#partitions.set(partitionId(tp), delivery);
       delivery.start();
     }
-    this.#deps.logger.info({ tenant: this.tenant, subscription: this.name, partitions: [...this.#partitions.keys()] }, 'subscription partitions assigned to this process');
+    this.#deps.logger.info(
+      { tenant: this.tenant, subscription: this.name, partitions: [...this.#partitions.keys()] },
+      'subscription partitions assigned to this process',
+    );
   }
 
   /** Where a partition without committed progress begins: as resolved when the incarnation was made. */
@@ -234,11 +240,17 @@ export class SubscriptionRunner implements RunnerContext {
     let transaction: { id: string; commit: SinkInputProgress } | undefined;
     if (destination.exactlyOnce === true) {
       const last = records.at(-1)!;
-      transaction = { id: this.#transactionalId(last.stream, last.partition), commit: { group: this.#group, stream: last.stream, partition: last.partition, offset: last.offset + 1 } };
+      transaction = {
+        id: this.#transactionalId(last.stream, last.partition),
+        commit: { group: this.#group, stream: last.stream, partition: last.partition, offset: last.offset + 1 },
+      };
     }
     const { result, unwritable } = await this.#deps.kafka.send(this.tenant, destination, records, doc.delivery.timeoutMs, transaction);
     for (const { record, reason } of unwritable) {
-      this.#deps.logger.warn({ tenant: this.tenant, subscription: this.name, stream: record.stream, partition: record.partition, offset: record.offset, reason }, 'a record cannot be written to the sink; it becomes a dead letter');
+      this.#deps.logger.warn(
+        { tenant: this.tenant, subscription: this.name, stream: record.stream, partition: record.partition, offset: record.offset, reason },
+        'a record cannot be written to the sink; it becomes a dead letter',
+      );
       await this.deadLetter([record], [], reason);
     }
     return result;
@@ -256,34 +268,39 @@ export class SubscriptionRunner implements RunnerContext {
     if (records.every((record) => record.stream === stream)) {
       // A dead letter that could not be pushed stays where it is; writing it to the dead
       // letters again would feed this subscription a new record for every one it gives up on.
-      this.#deps.logger.warn({ tenant: this.tenant, subscription: this.name, offsets: records.map((r) => r.offset), attempts: attempts.length }, 'gave up pushing dead letters; they stay in the dead-letter stream');
+      this.#deps.logger.warn(
+        { tenant: this.tenant, subscription: this.name, offsets: records.map((r) => r.offset), attempts: attempts.length },
+        'gave up pushing dead letters; they stay in the dead-letter stream',
+      );
       return;
     }
     await this.#deps.log.createStream(stream, 1);
     const last = attempts.at(-1);
     const why = last === undefined ? 'no attempt' : last.status !== undefined ? `HTTP ${last.status}` : (last.error ?? 'no answer');
     await this.#deps.log.append(
-      records.filter((record) => record.stream !== stream).map((record) =>
-        deadLetterRecord(
-          stream,
-          {
-            stage: 'delivery',
-            code: 'delivery_failed',
-            message:
-              reason === undefined
-                ? `subscription "${this.name}" gave up on ${record.stream}/${record.partition}/${record.offset} after ${attempts.length} attempts (last: ${why})`
-                : `subscription "${this.name}" cannot write ${record.stream}/${record.partition}/${record.offset}: ${reason}`,
-            id: record.id,
-            type: record.attributes.type,
-            original: structuredCloudEvent(record),
-            receivedAt: now.toISOString(),
-            delivery: { subscription: this.name, stream: record.stream, partition: record.partition, offset: record.offset, attempts: [...attempts] },
-          },
-          now.getTime(),
-          // One dead letter per record and incarnation, even if a crash makes us write it twice.
-          `delivery:${this.name}:${this.#doc.incarnation}:${messageId([record])}`,
+      records
+        .filter((record) => record.stream !== stream)
+        .map((record) =>
+          deadLetterRecord(
+            stream,
+            {
+              stage: 'delivery',
+              code: 'delivery_failed',
+              message:
+                reason === undefined
+                  ? `subscription "${this.name}" gave up on ${record.stream}/${record.partition}/${record.offset} after ${attempts.length} attempts (last: ${why})`
+                  : `subscription "${this.name}" cannot write ${record.stream}/${record.partition}/${record.offset}: ${reason}`,
+              id: record.id,
+              type: record.attributes.type,
+              original: structuredCloudEvent(record),
+              receivedAt: now.toISOString(),
+              delivery: { subscription: this.name, stream: record.stream, partition: record.partition, offset: record.offset, attempts: [...attempts] },
+            },
+            now.getTime(),
+            // One dead letter per record and incarnation, even if a crash makes us write it twice.
+            `delivery:${this.name}:${this.#doc.incarnation}:${messageId([record])}`,
+          ),
         ),
-      ),
     );
     for (const record of records) this.#deps.telemetry.deadLettered(this.tenant, record.attributes.type, 1);
   }
@@ -314,7 +331,15 @@ export class SubscriptionRunner implements RunnerContext {
 
   archived(records: number, path: string): void {
     this.#deps.telemetry.deliveryAttempt(this.tenant, this.name, 'delivered', records, 0);
-    this.#deps.deliveries.add(`${this.tenant}/${this.name}`, { at: new Date().toISOString(), records: [], recordCount: records, attempt: 1, outcome: 'delivered', latencyMs: 0, response: `wrote ${path}` });
+    this.#deps.deliveries.add(`${this.tenant}/${this.name}`, {
+      at: new Date().toISOString(),
+      records: [],
+      recordCount: records,
+      attempt: 1,
+      outcome: 'delivered',
+      latencyMs: 0,
+      response: `wrote ${path}`,
+    });
   }
 
   succeeded(): void {
@@ -325,7 +350,9 @@ export class SubscriptionRunner implements RunnerContext {
     const now = Date.now();
     this.#failingSince ??= now;
     if (now - this.#failingSince >= this.#doc.delivery.disableAfterMs) {
-      void this.disable(`every delivery failed since ${new Date(this.#failingSince).toISOString()} (disableAfter ${Math.round(this.#doc.delivery.disableAfterMs / 1000)} s)`);
+      void this.disable(
+        `every delivery failed since ${new Date(this.#failingSince).toISOString()} (disableAfter ${Math.round(this.#doc.delivery.disableAfterMs / 1000)} s)`,
+      );
     }
   }
 }

@@ -61,7 +61,12 @@ export async function sendOnce(client: WebhookClient, doc: SubscriptionDoc, reco
  * together do not all come back at the same instant; a Retry-After (429/503) is honoured
  * as sent, up to the schedule's longest delay.
  */
-export function retryDelay(schedule: readonly number[], attempts: number, retryAfterMs: number | undefined, random: () => number = Math.random): number | undefined {
+export function retryDelay(
+  schedule: readonly number[],
+  attempts: number,
+  retryAfterMs: number | undefined,
+  random: () => number = Math.random,
+): number | undefined {
   const planned = schedule[attempts - 1];
   if (planned === undefined) return undefined;
   if (retryAfterMs !== undefined) return Math.min(retryAfterMs, Math.max(...schedule));

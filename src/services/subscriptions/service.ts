@@ -110,7 +110,16 @@ export class SubscriptionService {
   #reconciling = Promise.resolve();
   #closed = false;
 
-  constructor(catalog: Catalog, log: EventLog, groups: ConsumerGroups, reader: StreamReader, client: WebhookClient, sinks: SinkDeps, telemetry: Telemetry, settings: SubscriptionSettings) {
+  constructor(
+    catalog: Catalog,
+    log: EventLog,
+    groups: ConsumerGroups,
+    reader: StreamReader,
+    client: WebhookClient,
+    sinks: SinkDeps,
+    telemetry: Telemetry,
+    settings: SubscriptionSettings,
+  ) {
     this.#catalog = catalog;
     this.#log = log;
     this.#groups = groups;
@@ -180,7 +189,10 @@ export class SubscriptionService {
       if (existing?.disabledReason !== undefined) doc.disabledReason = existing.disabledReason;
       if (existing !== undefined && sameDefinition(existing, doc)) return { subscription: view(existing), created: false, changed: false };
       await this.#catalog.put('subscription', key(tenant, name), doc);
-      this.#logger?.info({ tenant, subscription: name, created: existing === undefined }, existing === undefined ? 'subscription created' : 'subscription changed');
+      this.#logger?.info(
+        { tenant, subscription: name, created: existing === undefined },
+        existing === undefined ? 'subscription created' : 'subscription changed',
+      );
       const result: PutResult = { subscription: view(doc), created: existing === undefined, changed: true };
       if (secret !== undefined) result.secret = secret;
       return result;
@@ -225,16 +237,24 @@ export class SubscriptionService {
   async rotateSecret(tenant: string, name: string, given?: unknown, graceMs?: number): Promise<{ secret: string; subscription: SubscriptionView }> {
     this.#doc(tenant, name);
     if (given !== undefined && !isSigningSecret(given)) {
-      throw new SluiceError('invalid_subscription', 'the new secret is not a signing secret', { details: [{ path: '/secret', reason: 'use "whsec_" followed by base64 of 24 to 64 random bytes, or leave it out and Sluice generates one' }] });
+      throw new SluiceError('invalid_subscription', 'the new secret is not a signing secret', {
+        details: [{ path: '/secret', reason: 'use "whsec_" followed by base64 of 24 to 64 random bytes, or leave it out and Sluice generates one' }],
+      });
     }
     if (graceMs !== undefined && !(Number.isSafeInteger(graceMs) && graceMs >= 0 && graceMs <= 7 * 86_400_000)) {
-      throw new SluiceError('invalid_request', 'the grace period is from 0 to 7 days', { details: [{ path: '/graceSeconds', reason: `got ${graceMs / 1000}` }] });
+      throw new SluiceError('invalid_request', 'the grace period is from 0 to 7 days', {
+        details: [{ path: '/graceSeconds', reason: `got ${graceMs / 1000}` }],
+      });
     }
     const secret = given ?? generateSecret();
     return this.#writes.run(key(tenant, name), async () => {
       const doc = this.#doc(tenant, name);
       const now = new Date();
-      const next: SubscriptionDoc = { ...doc, secrets: rotate(doc.secrets, secret, now, graceMs ?? this.#settings.rotationGraceMs), updatedAt: now.toISOString() };
+      const next: SubscriptionDoc = {
+        ...doc,
+        secrets: rotate(doc.secrets, secret, now, graceMs ?? this.#settings.rotationGraceMs),
+        updatedAt: now.toISOString(),
+      };
       await this.#catalog.put('subscription', key(tenant, name), next);
       this.#logger?.info({ tenant, subscription: name }, 'subscription secret rotated');
       return { secret, subscription: view(next) };
@@ -250,7 +270,13 @@ export class SubscriptionService {
    * Sends a dead-lettered record again to the subscription that gave up on it (one attempt,
    * now). Resolves with the attempt's answer; the caller marks the dead letter redriven.
    */
-  async redeliver(tenant: string, subscription: string, stream: string, partition: number, offset: number): Promise<{ delivered: boolean; status?: number; error?: string }> {
+  async redeliver(
+    tenant: string,
+    subscription: string,
+    stream: string,
+    partition: number,
+    offset: number,
+  ): Promise<{ delivered: boolean; status?: number; error?: string }> {
     const doc = this.#doc(tenant, subscription);
     const [record] = await this.#log.read(stream, partition, offset, 1);
     if (record?.offset !== offset) throw new SluiceError('not_found', `record ${stream}/${partition}/${offset} is no longer stored`);
@@ -295,9 +321,11 @@ export class SubscriptionService {
   }
 
   #schedule(catalogKey: string): void {
-    this.#reconciling = this.#reconciling.then(() => this.#reconcile(catalogKey)).catch((error: unknown) => {
-      this.#logger?.warn({ subscription: catalogKey, err: error }, 'could not start or stop a subscription');
-    });
+    this.#reconciling = this.#reconciling
+      .then(() => this.#reconcile(catalogKey))
+      .catch((error: unknown) => {
+        this.#logger?.warn({ subscription: catalogKey, err: error }, 'could not start or stop a subscription');
+      });
   }
 
   async #reconcile(catalogKey: string): Promise<void> {
@@ -308,7 +336,8 @@ export class SubscriptionService {
       this.#runners.delete(catalogKey);
       await runner.close();
     } else if (runner !== undefined && doc !== undefined) {
-      if (doc.state !== runner.doc.state) this.#logger?.info({ tenant: doc.tenant, subscription: doc.name, state: doc.state, reason: doc.disabledReason }, `subscription ${doc.state}`);
+      if (doc.state !== runner.doc.state)
+        this.#logger?.info({ tenant: doc.tenant, subscription: doc.name, state: doc.state, reason: doc.disabledReason }, `subscription ${doc.state}`);
       runner.update(doc);
       return;
     }
@@ -339,7 +368,13 @@ export class SubscriptionService {
       const doc = this.#catalog.get('subscription', key(current.tenant, current.name))?.value;
       if (doc?.incarnation !== current.incarnation || doc.state !== 'active') return;
       const now = new Date().toISOString();
-      await this.#catalog.put('subscription', key(doc.tenant, doc.name), { ...doc, state: 'disabled', disabledReason: reason, stateChangedAt: now, updatedAt: now });
+      await this.#catalog.put('subscription', key(doc.tenant, doc.name), {
+        ...doc,
+        state: 'disabled',
+        disabledReason: reason,
+        stateChangedAt: now,
+        updatedAt: now,
+      });
     });
   }
 
@@ -367,21 +402,34 @@ export class SubscriptionService {
     const destination = parsed.destination;
     if (destination.kind === 'webhook') {
       const refusal = await this.#client.refusal(destination.url);
-      if (refusal !== undefined) throw new SluiceError('destination_refused', `Sluice will not deliver to ${destination.url}: ${refusal}`, { details: [{ path: '/destination/url', reason: refusal }] });
+      if (refusal !== undefined)
+        throw new SluiceError('destination_refused', `Sluice will not deliver to ${destination.url}: ${refusal}`, {
+          details: [{ path: '/destination/url', reason: refusal }],
+        });
       return;
     }
     if (destination.kind !== 'kafka') return;
     const problems: ErrorDetail[] = [];
     if (destination.brokers === undefined && !this.#sinks.producer.hasHomeCluster) {
-      problems.push({ path: '/destination/brokers', reason: 'Sluice runs on its embedded store, so there is no cluster of its own to write to: name the bootstrap brokers of the Kafka cluster' });
+      problems.push({
+        path: '/destination/brokers',
+        reason: 'Sluice runs on its embedded store, so there is no cluster of its own to write to: name the bootstrap brokers of the Kafka cluster',
+      });
     }
     if (destination.exactlyOnce === true && !this.#sinks.producer.hasHomeCluster) {
-      problems.push({ path: '/destination/exactlyOnce', reason: 'exactly-once uses Kafka transactions on the cluster Sluice runs on; on the embedded store a sink writes at least once' });
+      problems.push({
+        path: '/destination/exactlyOnce',
+        reason: 'exactly-once uses Kafka transactions on the cluster Sluice runs on; on the embedded store a sink writes at least once',
+      });
     }
     const want = schemaFormatOf(destination.format);
     if (want !== undefined) {
       parsed.types.forEach((type, i) => {
-        if (type === deadLetterType) problems.push({ path: `/types/${i}`, reason: `dead letters have no ${destination.format} schema: write them as json or cloudevents in a sink of their own` });
+        if (type === deadLetterType)
+          problems.push({
+            path: `/types/${i}`,
+            reason: `dead letters have no ${destination.format} schema: write them as json or cloudevents in a sink of their own`,
+          });
       });
       const types = destination.schemaType === undefined ? parsed.types.filter((type) => type !== deadLetterType) : [destination.schemaType];
       for (const type of types) {
@@ -389,13 +437,23 @@ export class SubscriptionService {
         const id = this.#sinks.schemas.latestId(tenant, type);
         const format = id === undefined ? undefined : this.#sinks.schemas.stored(id)?.format;
         if (format === undefined) problems.push({ path: where, reason: `event type "${type}" has no schema` });
-        else if (format !== want) problems.push({ path: where, reason: `event type "${type}" has a ${format} schema; format ${destination.format} writes ${want}: register a ${want} version or name an output type with destination.schemaType` });
+        else if (format !== want)
+          problems.push({
+            path: where,
+            reason: `event type "${type}" has a ${format} schema; format ${destination.format} writes ${want}: register a ${want} version or name an output type with destination.schemaType`,
+          });
       }
     }
-    if (problems.length > 0) throw new SluiceError('invalid_subscription', `the sink has ${problems.length === 1 ? 'a problem' : `${problems.length} problems`}: ${problems.map((p) => `${p.path} ${p.reason}`).join('; ')}`, { details: problems });
+    if (problems.length > 0)
+      throw new SluiceError(
+        'invalid_subscription',
+        `the sink has ${problems.length === 1 ? 'a problem' : `${problems.length} problems`}: ${problems.map((p) => `${p.path} ${p.reason}`).join('; ')}`,
+        { details: problems },
+      );
     if (destination.brokers !== undefined) {
       const refusal = await this.#sinks.producer.refusal(destination.brokers);
-      if (refusal !== undefined) throw new SluiceError('destination_refused', `Sluice will not connect to ${refusal}`, { details: [{ path: '/destination/brokers', reason: refusal }] });
+      if (refusal !== undefined)
+        throw new SluiceError('destination_refused', `Sluice will not connect to ${refusal}`, { details: [{ path: '/destination/brokers', reason: refusal }] });
     }
   }
 
@@ -410,7 +468,10 @@ export class SubscriptionService {
       const info = await this.#reader.describe(tenant, stream);
       return info.endOffsets.map((end, partition) => Math.max(info.startOffsets[partition] ?? 0, Math.min(from, end)));
     }
-    if (typeof from !== 'string') throw new SluiceError('invalid_request', 'replay from "earliest", "latest", an RFC 3339 time, or an offset (a number, for every partition)', { details: [{ path: '/from', reason: 'missing or not a string or number' }] });
+    if (typeof from !== 'string')
+      throw new SluiceError('invalid_request', 'replay from "earliest", "latest", an RFC 3339 time, or an offset (a number, for every partition)', {
+        details: [{ path: '/from', reason: 'missing or not a string or number' }],
+      });
     return this.#resolveStart(tenant, stream, parseStartFrom(from));
   }
 }
@@ -442,13 +503,19 @@ function rotate(secrets: readonly SigningSecret[], secret: string, now: Date, gr
 }
 
 function definitionPart(parsed: ParsedSubscription): Pick<SubscriptionDoc, 'types' | 'start' | 'destination' | 'delivery'> & { filter?: unknown } {
-  const part: Pick<SubscriptionDoc, 'types' | 'start' | 'destination' | 'delivery'> & { filter?: unknown } = { types: parsed.types, start: parsed.start, destination: parsed.destination, delivery: parsed.delivery };
+  const part: Pick<SubscriptionDoc, 'types' | 'start' | 'destination' | 'delivery'> & { filter?: unknown } = {
+    types: parsed.types,
+    start: parsed.start,
+    destination: parsed.destination,
+    delivery: parsed.delivery,
+  };
   if (parsed.filter !== undefined) part.filter = parsed.filter;
   return part;
 }
 
 function sameDefinition(a: SubscriptionDoc, b: SubscriptionDoc): boolean {
-  const pick = (doc: SubscriptionDoc): string => JSON.stringify([doc.types, doc.filter ?? null, doc.start, doc.destination, doc.delivery, doc.secrets, doc.startOffsets]);
+  const pick = (doc: SubscriptionDoc): string =>
+    JSON.stringify([doc.types, doc.filter ?? null, doc.start, doc.destination, doc.delivery, doc.secrets, doc.startOffsets]);
   return pick(a) === pick(b);
 }
 
@@ -458,7 +525,13 @@ function view(doc: SubscriptionDoc): SubscriptionView {
     types: doc.types,
     start: typeof doc.start === 'string' ? doc.start : new Date(doc.start.time).toISOString(),
     destination: doc.destination,
-    delivery: { batchSize: doc.delivery.batchSize, maxInFlight: doc.delivery.maxInFlight, timeoutMs: doc.delivery.timeoutMs, retrySchedule: doc.delivery.retrySchedule, disableAfter: doc.delivery.disableAfterMs },
+    delivery: {
+      batchSize: doc.delivery.batchSize,
+      maxInFlight: doc.delivery.maxInFlight,
+      timeoutMs: doc.delivery.timeoutMs,
+      retrySchedule: doc.delivery.retrySchedule,
+      disableAfter: doc.delivery.disableAfterMs,
+    },
     state: doc.state,
     stateChangedAt: doc.stateChangedAt,
     secrets: doc.secrets.map((s) => {

@@ -76,7 +76,10 @@ export function catalogContract(name: string, open: OpenPort<Catalog>): void {
       const { port: catalog } = await open(t);
       const key = `${uniquePrefix()}-once`;
       const created = await catalog.put('tenant', key, tenant(key, 'first'), { ifAbsent: true });
-      await assert.rejects(catalog.put('tenant', key, tenant(key, 'second'), { ifAbsent: true }), (error) => error instanceof CatalogConflict && error.message.includes(key));
+      await assert.rejects(
+        catalog.put('tenant', key, tenant(key, 'second'), { ifAbsent: true }),
+        (error) => error instanceof CatalogConflict && error.message.includes(key),
+      );
       assert.deepEqual(catalog.get('tenant', key), created);
       await catalog.delete('tenant', key);
       const again = await catalog.put('tenant', key, tenant(key, 'third'), { ifAbsent: true });
@@ -86,7 +89,9 @@ export function catalogContract(name: string, open: OpenPort<Catalog>): void {
     void test('concurrent ifAbsent puts of one key: exactly one wins', async (t) => {
       const { port: catalog } = await open(t);
       const key = `${uniquePrefix()}-race`;
-      const outcomes = await Promise.allSettled(Array.from({ length: 5 }, (_, i) => catalog.put('tenant', key, tenant(key, `writer-${i}`), { ifAbsent: true })));
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 5 }, (_, i) => catalog.put('tenant', key, tenant(key, `writer-${i}`), { ifAbsent: true })),
+      );
       const winners = outcomes.filter((o) => o.status === 'fulfilled');
       assert.equal(winners.length, 1);
       for (const o of outcomes) if (o.status === 'rejected') assert.ok(o.reason instanceof CatalogConflict);

@@ -57,7 +57,10 @@ export function consumerGroupsContract(name: string, openPort: OpenPort<Consumer
                 return async (group: string, member: string, wanted: readonly TopicPartition[], sessionTimeoutMs: number) => {
                   const counts = new Map<string, number>();
                   for (const tp of wanted) counts.set(tp.stream, Math.max(counts.get(tp.stream) ?? 0, tp.partition + 1));
-                  await createStreams(t, [...counts].map(([stream, partitions]) => ({ stream, partitions })));
+                  await createStreams(
+                    t,
+                    [...counts].map(([stream, partitions]) => ({ stream, partitions })),
+                  );
                   return target.heartbeat(group, member, wanted, sessionTimeoutMs);
                 };
               },
@@ -198,11 +201,17 @@ export function consumerGroupsContract(name: string, openPort: OpenPort<Consumer
       assert.equal(a.partitions.length, 1);
       const mine = a.partitions[0]!;
       const theirs = wanted.find((tp) => tp.partition !== mine.partition)!;
-      await assert.rejects(groups.commit(group, 'a', [{ ...mine, offset: 5 }, { ...theirs, offset: 5 }]), (error) => {
-        assert.ok(notAssigned(error));
-        assert.deepEqual((error as SluiceError).details?.length, 1, 'only the foreign partition is named');
-        return true;
-      });
+      await assert.rejects(
+        groups.commit(group, 'a', [
+          { ...mine, offset: 5 },
+          { ...theirs, offset: 5 },
+        ]),
+        (error) => {
+          assert.ok(notAssigned(error));
+          assert.deepEqual((error as SluiceError).details?.length, 1, 'only the foreign partition is named');
+          return true;
+        },
+      );
       assert.deepEqual(await groups.committed(group), [], 'a refused commit stores none of its offsets');
       await assert.rejects(groups.commit(group, 'stranger', [{ ...mine, offset: 1 }]), notAssigned);
       await assert.rejects(groups.commit(`${prefix}-no-such-group`, 'a', [{ ...mine, offset: 1 }]), notAssigned);

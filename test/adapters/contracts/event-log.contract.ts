@@ -46,7 +46,10 @@ export function eventLogContract(name: string, open: OpenPort<EventLog>): void {
       await log.createStream(`${other}.a`, 1);
       const listed = await log.listStreams(`${prefix}.`);
       assert.deepEqual(listed.map((s) => s.name).sort(), [`${prefix}._dead`, `${prefix}.a`, `${prefix}.b`]);
-      assert.deepEqual(listed.find((s) => s.name === `${prefix}.a`), { name: `${prefix}.a`, partitions: 2, startOffsets: [0, 0], endOffsets: [0, 0] });
+      assert.deepEqual(
+        listed.find((s) => s.name === `${prefix}.a`),
+        { name: `${prefix}.a`, partitions: 2, startOffsets: [0, 0], endOffsets: [0, 0] },
+      );
       assert.deepEqual(await log.listStreams(`${prefix}.zzz`), []);
     });
 
@@ -57,7 +60,14 @@ export function eventLogContract(name: string, open: OpenPort<EventLog>): void {
       const b = `${prefix}.b`;
       await log.createStream(a, 2);
       await log.createStream(b, 1);
-      const results = await log.append([record(a, 1, 'r0'), record(b, 0, 'r1'), record(a, 0, 'r2'), record(a, 1, 'r3'), record(b, 0, 'r4'), record(a, 1, 'r5')]);
+      const results = await log.append([
+        record(a, 1, 'r0'),
+        record(b, 0, 'r1'),
+        record(a, 0, 'r2'),
+        record(a, 1, 'r3'),
+        record(b, 0, 'r4'),
+        record(a, 1, 'r5'),
+      ]);
       assert.deepEqual(results, [
         { partition: 1, offset: 0, duplicate: false },
         { partition: 0, offset: 0, duplicate: false },
@@ -77,7 +87,10 @@ export function eventLogContract(name: string, open: OpenPort<EventLog>): void {
       for (let i = 0; i < 5; i++) await log.append([record(stream, 0, `x${i}`), record(stream, 0, `y${i}`), record(stream, 1, `z${i}`)]);
       assert.deepEqual((await log.describeStream(stream))?.endOffsets, [10, 5]);
       const p0 = await log.read(stream, 0, 0, 100);
-      assert.deepEqual(p0.map((r) => r.offset), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      assert.deepEqual(
+        p0.map((r) => r.offset),
+        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+      );
       assert.deepEqual(p0.map((r) => r.id).slice(0, 4), ['x0', 'y0', 'x1', 'y1']);
     });
 
@@ -190,12 +203,12 @@ export function eventLogContract(name: string, open: OpenPort<EventLog>): void {
         record(stream, 0, 'ce-1', { unique: true, dedupKey: '["/a","ce-1"]' }),
         record(stream, 0, 'ce-1', { unique: true, dedupKey: '["/b","ce-1"]' }),
       ]);
-      assert.deepEqual(first.map((r) => r.duplicate), [false, false]);
+      assert.deepEqual(
+        first.map((r) => r.duplicate),
+        [false, false],
+      );
       const again = await opened.reopen();
-      const second = await again.append([
-        record(stream, 0, 'ce-1', { unique: true, dedupKey: '["/b","ce-1"]' }),
-        record(stream, 0, 'ce-1', { unique: true }),
-      ]);
+      const second = await again.append([record(stream, 0, 'ce-1', { unique: true, dedupKey: '["/b","ce-1"]' }), record(stream, 0, 'ce-1', { unique: true })]);
       assert.deepEqual(second, [
         { partition: 0, offset: 1, duplicate: true },
         { partition: 0, offset: 2, duplicate: false },
@@ -208,7 +221,10 @@ export function eventLogContract(name: string, open: OpenPort<EventLog>): void {
       await log.createStream(`${prefix}.a`, 1);
       await log.createStream(`${prefix}.b`, 1);
       const results = await log.append([record(`${prefix}.a`, 0, 'id-1', { unique: true }), record(`${prefix}.b`, 0, 'id-1', { unique: true })]);
-      assert.deepEqual(results.map((r) => r.duplicate), [false, false]);
+      assert.deepEqual(
+        results.map((r) => r.duplicate),
+        [false, false],
+      );
     });
 
     void test('offsetForTime finds the first record at or after a time', async (t) => {
@@ -305,7 +321,11 @@ export function eventLogContract(name: string, open: OpenPort<EventLog>): void {
           .filter((r) => r.partition === partition)
           .map((r) => r.offset)
           .sort((a, b) => a - b);
-        assert.deepEqual(offsets, Array.from({ length: 100 }, (_, i) => i), `partition ${partition}`);
+        assert.deepEqual(
+          offsets,
+          Array.from({ length: 100 }, (_, i) => i),
+          `partition ${partition}`,
+        );
       }
       assert.ok(results.every(([r]) => r?.duplicate === false));
       // Each answer names the record really stored there.
@@ -325,13 +345,20 @@ export function eventLogContract(name: string, open: OpenPort<EventLog>): void {
       const stream = `${prefix}.durable`;
       await opened.port.createStream(stream, 2);
       await opened.port.createStream(`${prefix}.empty`, 3);
-      await opened.port.append([record(stream, 0, 'd0', { unique: true, key: 'k', timestamp: 100 }), record(stream, 1, 'd1', { timestamp: 200 }), record(stream, 0, 'd2', { timestamp: 300 })]);
+      await opened.port.append([
+        record(stream, 0, 'd0', { unique: true, key: 'k', timestamp: 100 }),
+        record(stream, 1, 'd1', { timestamp: 200 }),
+        record(stream, 0, 'd2', { timestamp: 300 }),
+      ]);
       const before = await opened.port.read(stream, 0, 0, 10);
 
       const log = await opened.reopen();
       assert.deepEqual(await log.describeStream(stream), { name: stream, partitions: 2, startOffsets: [0, 0], endOffsets: [2, 1] });
       assert.deepEqual(await log.describeStream(`${prefix}.empty`), { name: `${prefix}.empty`, partitions: 3, startOffsets: [0, 0, 0], endOffsets: [0, 0, 0] });
-      assert.deepEqual((await log.read(stream, 0, 0, 10)).map((r) => ({ ...r })), before.map((r) => ({ ...r })));
+      assert.deepEqual(
+        (await log.read(stream, 0, 0, 10)).map((r) => ({ ...r })),
+        before.map((r) => ({ ...r })),
+      );
       assert.equal(await log.offsetForTime(stream, 0, 200), 1);
       assert.deepEqual(await log.append([record(stream, 0, 'd3'), record(stream, 0, 'd0', { unique: true })]), [
         { partition: 0, offset: 2, duplicate: false },

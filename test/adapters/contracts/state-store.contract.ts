@@ -10,12 +10,26 @@ export function stateStoreContract(name: string, open: OpenPort<StateStore>): vo
     void test('writes and progress are read back, after a restart too; null deletes a key', async (t) => {
       const opened = await open(t);
       const ns = uniquePrefix();
-      await opened.port.apply(ns, [
-        { key: 'tx-1', value: '{"n":1}', deadline: 1000 },
-        { key: 'tx-2', value: '{"n":2}', deadline: null },
-        { key: 'tx-3', value: '{"n":3}', deadline: 500 },
-      ], [{ stream: 'acme.a', partition: 0, offset: 3 }]);
-      await opened.port.apply(ns, [{ key: 'tx-3', value: null, deadline: null }, { key: 'tx-1', value: '{"n":11}', deadline: 2000 }], [{ stream: 'acme.a', partition: 0, offset: 5 }, { stream: 'acme.b', partition: 2, offset: 1 }]);
+      await opened.port.apply(
+        ns,
+        [
+          { key: 'tx-1', value: '{"n":1}', deadline: 1000 },
+          { key: 'tx-2', value: '{"n":2}', deadline: null },
+          { key: 'tx-3', value: '{"n":3}', deadline: 500 },
+        ],
+        [{ stream: 'acme.a', partition: 0, offset: 3 }],
+      );
+      await opened.port.apply(
+        ns,
+        [
+          { key: 'tx-3', value: null, deadline: null },
+          { key: 'tx-1', value: '{"n":11}', deadline: 2000 },
+        ],
+        [
+          { stream: 'acme.a', partition: 0, offset: 5 },
+          { stream: 'acme.b', partition: 2, offset: 1 },
+        ],
+      );
       const check = async (port: StateStore): Promise<void> => {
         assert.deepEqual(await port.get(ns, ['tx-1', 'tx-2', 'tx-3']), [
           { key: 'tx-1', value: '{"n":11}', deadline: 2000 },
@@ -36,14 +50,24 @@ export function stateStoreContract(name: string, open: OpenPort<StateStore>): vo
       const { port } = await open(t);
       const ns = uniquePrefix();
       assert.equal(await port.nextDeadline(ns), undefined);
-      await port.apply(ns, [
-        { key: 'c', value: '3', deadline: 300 },
-        { key: 'a', value: '1', deadline: 100 },
-        { key: 'b', value: '2', deadline: 200 },
-        { key: 'z', value: '0', deadline: null },
-      ], []);
-      assert.deepEqual((await port.due(ns, 250, 10)).map((e) => e.key), ['a', 'b']);
-      assert.deepEqual((await port.due(ns, 1000, 2)).map((e) => e.key), ['a', 'b']);
+      await port.apply(
+        ns,
+        [
+          { key: 'c', value: '3', deadline: 300 },
+          { key: 'a', value: '1', deadline: 100 },
+          { key: 'b', value: '2', deadline: 200 },
+          { key: 'z', value: '0', deadline: null },
+        ],
+        [],
+      );
+      assert.deepEqual(
+        (await port.due(ns, 250, 10)).map((e) => e.key),
+        ['a', 'b'],
+      );
+      assert.deepEqual(
+        (await port.due(ns, 1000, 2)).map((e) => e.key),
+        ['a', 'b'],
+      );
       assert.equal(await port.nextDeadline(ns), 100);
       await port.apply(ns, [{ key: 'a', value: '1', deadline: null }], []);
       assert.equal(await port.nextDeadline(ns), 200);
@@ -58,17 +82,30 @@ export function stateStoreContract(name: string, open: OpenPort<StateStore>): vo
       const reopened = await opened.reopen();
       assert.equal(await reopened.size(ns), 2000);
       assert.deepEqual(await reopened.progress(ns), [{ stream: 's', partition: 0, offset: 2000 }]);
-      assert.deepEqual((await reopened.due(ns, 2, 10)).map((e) => e.key), ['k0000', 'k0001', 'k0002']);
+      assert.deepEqual(
+        (await reopened.due(ns, 2, 10)).map((e) => e.key),
+        ['k0000', 'k0001', 'k0002'],
+      );
     });
 
     void test('namespaces are apart; list pages in key order; drop removes everything', async (t) => {
       const { port } = await open(t);
       const one = uniquePrefix();
       const two = uniquePrefix();
-      await port.apply(one, ['k3', 'k1', 'k2'].map((key) => ({ key, value: `"${key}"`, deadline: null })), [{ stream: 's', partition: 0, offset: 1 }]);
+      await port.apply(
+        one,
+        ['k3', 'k1', 'k2'].map((key) => ({ key, value: `"${key}"`, deadline: null })),
+        [{ stream: 's', partition: 0, offset: 1 }],
+      );
       await port.apply(two, [{ key: 'k1', value: '"other"', deadline: 5 }], []);
-      assert.deepEqual((await port.list(one, 2)).map((e) => e.key), ['k1', 'k2']);
-      assert.deepEqual((await port.list(one, 2, 'k2')).map((e) => e.key), ['k3']);
+      assert.deepEqual(
+        (await port.list(one, 2)).map((e) => e.key),
+        ['k1', 'k2'],
+      );
+      assert.deepEqual(
+        (await port.list(one, 2, 'k2')).map((e) => e.key),
+        ['k3'],
+      );
       assert.deepEqual(await port.get(two, ['k1', 'k2']), [{ key: 'k1', value: '"other"', deadline: 5 }]);
       assert.deepEqual(await port.due(one, 10, 10), []);
       await port.drop(one);
@@ -81,7 +118,8 @@ export function stateStoreContract(name: string, open: OpenPort<StateStore>): vo
       const opened = await open(t);
       const base = uniquePrefix();
       const shards = [0, 1, 2].map((shard) => shardNamespace(base, shard, 3));
-      for (const [i, ns] of shards.entries()) await opened.port.apply(ns, [{ key: 'k', value: String(i), deadline: i }], [{ stream: 's', partition: i, offset: 10 + i }]);
+      for (const [i, ns] of shards.entries())
+        await opened.port.apply(ns, [{ key: 'k', value: String(i), deadline: i }], [{ stream: 's', partition: i, offset: 10 + i }]);
       const reopened = await opened.reopen();
       for (const [i, ns] of shards.entries()) {
         await reopened.claim(ns);

@@ -44,7 +44,12 @@ function client(t: TestContext, options: Partial<WebhookClientOptions> = {}) {
   return webhooks;
 }
 
-const post = (url: string, body = '{"a":1}', timeoutMs = 2000): WebhookRequest => ({ url, headers: { 'content-type': 'application/json', 'x-check': 'yes' }, body, timeoutMs });
+const post = (url: string, body = '{"a":1}', timeoutMs = 2000): WebhookRequest => ({
+  url,
+  headers: { 'content-type': 'application/json', 'x-check': 'yes' },
+  body,
+  timeoutMs,
+});
 
 function answer(outcome: WebhookOutcome) {
   assert.equal(outcome.kind, 'answer', JSON.stringify(outcome));
@@ -69,7 +74,14 @@ void test('posts the body byte for byte with the headers given, and answers the 
   const server = await serve(t, (_, res) => res.writeHead(202).end('ok'));
   const webhooks = client(t);
   const body = '{"text":"grüße ✓ 😀","n":12345678901234567890}';
-  const outcome = answer(await webhooks.post({ url: `${server.url}/hook?x=1`, headers: { 'content-type': 'application/json', 'webhook-id': 'msg_1', 'x-check': 'yes' }, body, timeoutMs: 2000 }));
+  const outcome = answer(
+    await webhooks.post({
+      url: `${server.url}/hook?x=1`,
+      headers: { 'content-type': 'application/json', 'webhook-id': 'msg_1', 'x-check': 'yes' },
+      body,
+      timeoutMs: 2000,
+    }),
+  );
   assert.equal(outcome.status, 202);
   assert.equal(outcome.excerpt, 'ok');
   assert.equal(outcome.retryAfterMs, undefined);
@@ -84,13 +96,19 @@ void test('posts the body byte for byte with the headers given, and answers the 
 
 void test('the excerpt is the first KiB of the answer, cut between characters', async (t) => {
   const server = await serve(t, (req, res) => {
-    if (req.url === '/euro') res.end('€'.repeat(5000)); // 3 bytes each: the 1024th byte splits one
-    else if (req.url === '/invalid') res.end(Buffer.from([0x61, 0xff, 0x62, 0xe2, 0x82])); // a stray byte, then a character cut by the sender
+    if (req.url === '/euro')
+      res.end('€'.repeat(5000)); // 3 bytes each: the 1024th byte splits one
+    else if (req.url === '/invalid')
+      res.end(Buffer.from([0x61, 0xff, 0x62, 0xe2, 0x82])); // a stray byte, then a character cut by the sender
     else res.end('x'.repeat(10));
   });
   const webhooks = client(t);
   assert.equal(answer(await webhooks.post(post(`${server.url}/euro`))).excerpt, '€'.repeat(341));
-  assert.equal(answer(await webhooks.post(post(`${server.url}/invalid`))).excerpt, 'a\uFFFDb\uFFFD', 'bytes that are invalid in the answer itself are replaced');
+  assert.equal(
+    answer(await webhooks.post(post(`${server.url}/invalid`))).excerpt,
+    'a\uFFFDb\uFFFD',
+    'bytes that are invalid in the answer itself are replaced',
+  );
   assert.equal(answer(await webhooks.post(post(`${server.url}/short`))).excerpt, 'x'.repeat(10));
   const small = client(t, { excerptBytes: 4 });
   assert.equal(answer(await small.post(post(`${server.url}/euro`))).excerpt, '€');
@@ -135,7 +153,8 @@ void test('Retry-After: the three HTTP-date forms, a date in the past is now, an
   const later = new Date(Math.ceil(Date.now() / 1000) * 1000 + 60_000);
   const imf = parseRetryAfter(later.toUTCString());
   assert.ok(imf !== undefined && imf > 55_000 && imf <= 61_000, String(imf));
-  for (const invalid of [undefined, '', 'soon', '1.5', '-1', '+5', '10s', '1e3', '0x10', '9999999999']) assert.equal(parseRetryAfter(invalid), undefined, String(invalid));
+  for (const invalid of [undefined, '', 'soon', '1.5', '-1', '+5', '10s', '1e3', '0x10', '9999999999'])
+    assert.equal(parseRetryAfter(invalid), undefined, String(invalid));
 });
 
 void test('a redirect is an answer, never followed', async (t) => {
@@ -210,14 +229,21 @@ void test('without allowPrivateNetworks, loopback is refused before any byte is 
   assert.match(byName.message, /^localhost resolves to /);
   assert.equal(failure(await webhooks.post(post(`http://[::ffff:127.0.0.1]:${server.port}/hook`))).reason, 'refused_address');
   assert.equal(failure(await webhooks.post(post(`http://[::1]:${server.port}/hook`))).reason, 'refused_address');
-  assert.equal(failure(await webhooks.post(post(`http://2130706433:${server.port}/hook`))).reason, 'refused_address', 'a decimal IPv4 literal is still loopback');
+  assert.equal(
+    failure(await webhooks.post(post(`http://2130706433:${server.port}/hook`))).reason,
+    'refused_address',
+    'a decimal IPv4 literal is still loopback',
+  );
   assert.equal(server.hits(), 0);
   assert.equal(server.connections(), 0);
 });
 
 void test('a name is refused when any address it resolves to is refused', async (t) => {
   const server = await serve(t, (_, res) => res.end());
-  const webhooks = client(t, { allowPrivateNetworks: false, lookup: fakeDns({ 'mixed.test': ['93.184.216.34', '127.0.0.1'], 'metadata.test': ['169.254.169.254'] }) });
+  const webhooks = client(t, {
+    allowPrivateNetworks: false,
+    lookup: fakeDns({ 'mixed.test': ['93.184.216.34', '127.0.0.1'], 'metadata.test': ['169.254.169.254'] }),
+  });
   assert.equal(failure(await webhooks.post(post(`http://mixed.test:${server.port}/hook`))).reason, 'refused_address');
   assert.match((await webhooks.refusal(`http://mixed.test:${server.port}/hook`)) ?? '', /127\.0\.0\.1/);
   assert.match((await webhooks.refusal('https://metadata.test/latest')) ?? '', /169\.254\.169\.254/);

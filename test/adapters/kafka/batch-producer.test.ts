@@ -40,7 +40,12 @@ void test('a record batch sent again with the same producer id and sequence is s
   const leader = metadata.brokers.get(metadata.topics.get(topic)!.partitions[0]!.leader)!;
   const connection = await client.connections.get(leader);
   const send = async (from: number, sequence: number): Promise<number> => {
-    const batch = encodeRecordBatch(toProduceColumns(records(from), (stream) => stream), [0, 1, 2], identity, sequence);
+    const batch = encodeRecordBatch(
+      toProduceColumns(records(from), (stream) => stream),
+      [0, 1, 2],
+      identity,
+      sequence,
+    );
     const answer = await sendBatches(connection, 10_000, [{ name: topic, partitions: [{ index: 0, records: batch }] }]);
     return Number(answer.responses[0]!.partitionResponses[0]!.baseOffset);
   };

@@ -9,7 +9,10 @@ import { catalogContract } from '../contracts/catalog.contract.ts';
 if (kafkaBootstrap === undefined) {
   void test('Catalog contract: kafka', (t) => t.skip(kafkaSkipMessage));
 } else {
-  catalogContract('kafka', kafkaPort(kafkaBootstrap.split(','), (options) => KafkaCatalog.open(options)));
+  catalogContract(
+    'kafka',
+    kafkaPort(kafkaBootstrap.split(','), (options) => KafkaCatalog.open(options)),
+  );
 }
 
 void describe('Catalog on Kafka across processes', () => {

@@ -104,7 +104,15 @@ void describe('ConsumerGroups on Kafka across processes', () => {
     const owned = [...split.a.partitions, ...split.b.partitions].map((tp) => tp.partition).sort();
     assert.deepEqual(owned, [0, 1, 2, 3], 'each partition has exactly one owner');
     assert.deepEqual((await first.members('acme.g')).members, (await second.members('acme.g')).members);
-    await assert.rejects(first.commit('acme.g', 'one', split.b.partitions.map((tp) => ({ ...tp, offset: 1 }))), /does not own/, "a member cannot commit the other process's partitions");
+    await assert.rejects(
+      first.commit(
+        'acme.g',
+        'one',
+        split.b.partitions.map((tp) => ({ ...tp, offset: 1 })),
+      ),
+      /does not own/,
+      "a member cannot commit the other process's partitions",
+    );
     assert.deepEqual(await second.listGroups('acme.'), ['acme.g']);
 
     await second.close();

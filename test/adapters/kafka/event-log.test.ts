@@ -6,5 +6,8 @@ import { eventLogContract } from '../contracts/event-log.contract.ts';
 if (kafkaBootstrap === undefined) {
   void test('EventLog contract: kafka', (t) => t.skip(kafkaSkipMessage));
 } else {
-  eventLogContract('kafka', kafkaPort(kafkaBootstrap.split(','), (options) => Promise.resolve(new KafkaEventLog(options))));
+  eventLogContract(
+    'kafka',
+    kafkaPort(kafkaBootstrap.split(','), (options) => Promise.resolve(new KafkaEventLog(options))),
+  );
 }

@@ -84,5 +84,14 @@ void test('a record batch reads back with its producer, sequence, timestamps, ke
 });
 
 void test('an empty record batch is refused', () => {
-  assert.throws(() => encodeRecordBatch(toProduceColumns(mixed, (s) => s), [], identity, 0), /at least one record/);
+  assert.throws(
+    () =>
+      encodeRecordBatch(
+        toProduceColumns(mixed, (s) => s),
+        [],
+        identity,
+        0,
+      ),
+    /at least one record/,
+  );
 });

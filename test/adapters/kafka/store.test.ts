@@ -17,6 +17,9 @@ void test('openKafkaStore opens every port on one prefix, and a second store see
   const second = await openKafkaStore(options);
   t.after(() => second.close());
   assert.deepEqual(second.catalog.get('tenant', 'acme'), entry);
-  assert.deepEqual((await second.log.listStreams('acme.')).map((s) => s.name), ['acme.fruits']);
+  assert.deepEqual(
+    (await second.log.listStreams('acme.')).map((s) => s.name),
+    ['acme.fruits'],
+  );
   assert.deepEqual(await second.log.listStreams(''), await first.log.listStreams(''), 'the catalog topic is not a stream');
 });

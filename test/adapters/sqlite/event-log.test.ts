@@ -11,7 +11,10 @@ function record(id: string, fields: Partial<AppendRecord> = {}): AppendRecord {
 }
 
 for (const variant of sqliteVariants) {
-  eventLogContract(variant.name, sqlitePort(variant.open, (store) => store.log));
+  eventLogContract(
+    variant.name,
+    sqlitePort(variant.open, (store) => store.log),
+  );
 
   void describe(`EventLog on ${variant.name}`, () => {
     void test('timestamps never go backwards within a partition, so time lookups stay ordered', async (t) => {

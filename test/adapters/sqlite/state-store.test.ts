@@ -2,5 +2,8 @@ import { stateStoreContract } from '../contracts/state-store.contract.ts';
 import { sqlitePort, sqliteVariants } from './sqlite-harness.ts';
 
 for (const variant of sqliteVariants) {
-  stateStoreContract(variant.name, sqlitePort(variant.open, (store) => store.state));
+  stateStoreContract(
+    variant.name,
+    sqlitePort(variant.open, (store) => store.state),
+  );
 }

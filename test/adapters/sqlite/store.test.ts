@@ -11,7 +11,16 @@ import { sqliteVariants, tempDataDir } from './sqlite-harness.ts';
 const storeModule = fileURLToPath(new URL('../../../src/adapters/sqlite/store.ts', import.meta.url));
 
 function record(id: string): AppendRecord {
-  return { stream: 'acme.t', partition: 0, id, unique: false, key: null, timestamp: 1, attributes: { type: 't', source: '/s', time: '2026-01-31T12:00:00Z' }, value: '1' };
+  return {
+    stream: 'acme.t',
+    partition: 0,
+    id,
+    unique: false,
+    key: null,
+    timestamp: 1,
+    attributes: { type: 't', source: '/s', time: '2026-01-31T12:00:00Z' },
+    value: '1',
+  };
 }
 
 function inUse(dir: string): (error: unknown) => boolean {
@@ -112,7 +121,10 @@ for (const variant of sqliteVariants) {
       await first.log.append([record('kept')]);
       await first.close();
       const second = await openClosed(t, variant.open, dir);
-      assert.deepEqual((await second.log.read('acme.t', 0, 0, 10)).map((r) => r.id), ['kept']);
+      assert.deepEqual(
+        (await second.log.read('acme.t', 0, 0, 10)).map((r) => r.id),
+        ['kept'],
+      );
     });
   });
 }

@@ -11,7 +11,13 @@ const one = (type: unknown, extra: Record<string, unknown> = {}): Record<string,
 const colour = (symbols: string[], extra: Record<string, unknown> = {}): Record<string, unknown> => ({ type: 'enum', name: 'Colour', symbols, ...extra });
 
 const fields: Row[] = [
-  { name: 'a field added with a default', old: record('R', [field('a', 'int')]), new: record('R', [field('a', 'int'), field('b', 'string', { default: 'x' })]), backward: true, forward: true },
+  {
+    name: 'a field added with a default',
+    old: record('R', [field('a', 'int')]),
+    new: record('R', [field('a', 'int'), field('b', 'string', { default: 'x' })]),
+    backward: true,
+    forward: true,
+  },
   {
     name: 'a field added without a default',
     old: record('R', [field('a', 'int')]),
@@ -21,8 +27,20 @@ const fields: Row[] = [
     kinds: ['READER_FIELD_MISSING_DEFAULT_VALUE'],
     paths: ['/fields/1'],
   },
-  { name: 'an optional field added with a null default', old: record('R', [field('a', 'int')]), new: record('R', [field('a', 'int'), field('b', ['null', 'string'], { default: null })]), backward: true, forward: true },
-  { name: 'a field with a default removed', old: record('R', [field('a', 'int'), field('b', 'string', { default: 'x' })]), new: record('R', [field('a', 'int')]), backward: true, forward: true },
+  {
+    name: 'an optional field added with a null default',
+    old: record('R', [field('a', 'int')]),
+    new: record('R', [field('a', 'int'), field('b', ['null', 'string'], { default: null })]),
+    backward: true,
+    forward: true,
+  },
+  {
+    name: 'a field with a default removed',
+    old: record('R', [field('a', 'int'), field('b', 'string', { default: 'x' })]),
+    new: record('R', [field('a', 'int')]),
+    backward: true,
+    forward: true,
+  },
   {
     name: 'a field without a default removed',
     old: record('R', [field('a', 'int'), field('b', 'string')]),
@@ -31,8 +49,20 @@ const fields: Row[] = [
     forward: false,
     forwardKinds: ['READER_FIELD_MISSING_DEFAULT_VALUE'],
   },
-  { name: 'a field renamed with the old name as an alias', old: record('R', [field('a', 'int')]), new: record('R', [field('x', 'int', { aliases: ['a'] })]), backward: true, forward: false },
-  { name: 'a field renamed without an alias', old: record('R', [field('a', 'int')]), new: record('R', [field('x', 'int')]), backward: false, kinds: ['READER_FIELD_MISSING_DEFAULT_VALUE'] },
+  {
+    name: 'a field renamed with the old name as an alias',
+    old: record('R', [field('a', 'int')]),
+    new: record('R', [field('x', 'int', { aliases: ['a'] })]),
+    backward: true,
+    forward: false,
+  },
+  {
+    name: 'a field renamed without an alias',
+    old: record('R', [field('a', 'int')]),
+    new: record('R', [field('x', 'int')]),
+    backward: false,
+    kinds: ['READER_FIELD_MISSING_DEFAULT_VALUE'],
+  },
 ];
 
 const promotions: Row[] = [
@@ -46,33 +76,131 @@ const promotions: Row[] = [
   { name: 'string and bytes read each other', old: one('string'), new: one('bytes'), backward: true, forward: true },
   { name: 'int is not a string', old: one('int'), new: one('string'), backward: false, forward: false, kinds: ['TYPE_MISMATCH'] },
   { name: 'boolean is not an int', old: one('boolean'), new: one('int'), backward: false, kinds: ['TYPE_MISMATCH'] },
-  { name: 'logical types resolve as their underlying type', old: one({ type: 'int', logicalType: 'date' }), new: one({ type: 'long', logicalType: 'timestamp-millis' }), backward: true },
+  {
+    name: 'logical types resolve as their underlying type',
+    old: one({ type: 'int', logicalType: 'date' }),
+    new: one({ type: 'long', logicalType: 'timestamp-millis' }),
+    backward: true,
+  },
 ];
 
 const enums: Row[] = [
-  { name: 'an enum symbol added', old: one(colour(['RED'])), new: one(colour(['RED', 'BLUE'])), backward: true, forward: false, forwardKinds: ['MISSING_ENUM_SYMBOLS'] },
-  { name: 'an enum symbol removed', old: one(colour(['RED', 'BLUE'])), new: one(colour(['RED'])), backward: false, forward: true, kinds: ['MISSING_ENUM_SYMBOLS'], paths: ['/fields/0/type/symbols'] },
-  { name: 'an enum symbol removed where the reader enum has a default', old: one(colour(['RED', 'BLUE'])), new: one(colour(['RED'], { default: 'RED' })), backward: true },
-  { name: 'an enum renamed', old: one(colour(['RED'])), new: one({ type: 'enum', name: 'Hue', symbols: ['RED'] }), backward: false, kinds: ['NAME_MISMATCH'], paths: ['/fields/0/type/name'] },
+  {
+    name: 'an enum symbol added',
+    old: one(colour(['RED'])),
+    new: one(colour(['RED', 'BLUE'])),
+    backward: true,
+    forward: false,
+    forwardKinds: ['MISSING_ENUM_SYMBOLS'],
+  },
+  {
+    name: 'an enum symbol removed',
+    old: one(colour(['RED', 'BLUE'])),
+    new: one(colour(['RED'])),
+    backward: false,
+    forward: true,
+    kinds: ['MISSING_ENUM_SYMBOLS'],
+    paths: ['/fields/0/type/symbols'],
+  },
+  {
+    name: 'an enum symbol removed where the reader enum has a default',
+    old: one(colour(['RED', 'BLUE'])),
+    new: one(colour(['RED'], { default: 'RED' })),
+    backward: true,
+  },
+  {
+    name: 'an enum renamed',
+    old: one(colour(['RED'])),
+    new: one({ type: 'enum', name: 'Hue', symbols: ['RED'] }),
+    backward: false,
+    kinds: ['NAME_MISMATCH'],
+    paths: ['/fields/0/type/name'],
+  },
 ];
 
 const unions: Row[] = [
-  { name: 'a type widened to a union with null', old: one('int'), new: one(['null', 'int'], { default: null }), backward: true, forward: false, forwardKinds: ['TYPE_MISMATCH'] },
+  {
+    name: 'a type widened to a union with null',
+    old: one('int'),
+    new: one(['null', 'int'], { default: null }),
+    backward: true,
+    forward: false,
+    forwardKinds: ['TYPE_MISMATCH'],
+  },
   { name: 'a union narrowed to one of its types', old: one(['null', 'int']), new: one('int'), backward: false, kinds: ['TYPE_MISMATCH'] },
-  { name: 'a union gains a branch', old: one(['null', 'int']), new: one(['null', 'int', 'string']), backward: true, forward: false, forwardKinds: ['MISSING_UNION_BRANCH'] },
-  { name: 'a union loses a branch', old: one(['null', 'int', 'string']), new: one(['null', 'int']), backward: false, kinds: ['MISSING_UNION_BRANCH'], paths: ['/fields/0/type/2'] },
+  {
+    name: 'a union gains a branch',
+    old: one(['null', 'int']),
+    new: one(['null', 'int', 'string']),
+    backward: true,
+    forward: false,
+    forwardKinds: ['MISSING_UNION_BRANCH'],
+  },
+  {
+    name: 'a union loses a branch',
+    old: one(['null', 'int', 'string']),
+    new: one(['null', 'int']),
+    backward: false,
+    kinds: ['MISSING_UNION_BRANCH'],
+    paths: ['/fields/0/type/2'],
+  },
   { name: 'a union branch promoted', old: one(['null', 'int']), new: one(['null', 'long']), backward: true, forward: false },
-  { name: 'a reader union without a branch for the writer type', old: one('string'), new: one(['null', 'int']), backward: false, kinds: ['MISSING_UNION_BRANCH'], paths: ['/fields/0/type'] },
+  {
+    name: 'a reader union without a branch for the writer type',
+    old: one('string'),
+    new: one(['null', 'int']),
+    backward: false,
+    kinds: ['MISSING_UNION_BRANCH'],
+    paths: ['/fields/0/type'],
+  },
 ];
 
 const named: Row[] = [
-  { name: 'a fixed size changed', old: one({ type: 'fixed', name: 'F', size: 4 }), new: one({ type: 'fixed', name: 'F', size: 8 }), backward: false, forward: false, kinds: ['FIXED_SIZE_MISMATCH'], paths: ['/fields/0/type/size'] },
-  { name: 'a fixed renamed', old: one({ type: 'fixed', name: 'F', size: 4 }), new: one({ type: 'fixed', name: 'G', size: 4 }), backward: false, kinds: ['NAME_MISMATCH'] },
-  { name: 'a record renamed without an alias', old: record('R', [field('a', 'int')]), new: record('S', [field('a', 'int')]), backward: false, kinds: ['NAME_MISMATCH'], paths: ['/name'] },
-  { name: 'a record renamed with the old name as an alias', old: record('R', [field('a', 'int')]), new: record('S', [field('a', 'int')], { aliases: ['R'] }), backward: true, forward: false },
-  { name: 'a namespace alias is qualified by the new namespace', old: record('R', [field('a', 'int')], { namespace: 'old' }), new: record('S', [field('a', 'int')], { namespace: 'new', aliases: ['old.R'] }), backward: true },
+  {
+    name: 'a fixed size changed',
+    old: one({ type: 'fixed', name: 'F', size: 4 }),
+    new: one({ type: 'fixed', name: 'F', size: 8 }),
+    backward: false,
+    forward: false,
+    kinds: ['FIXED_SIZE_MISMATCH'],
+    paths: ['/fields/0/type/size'],
+  },
+  {
+    name: 'a fixed renamed',
+    old: one({ type: 'fixed', name: 'F', size: 4 }),
+    new: one({ type: 'fixed', name: 'G', size: 4 }),
+    backward: false,
+    kinds: ['NAME_MISMATCH'],
+  },
+  {
+    name: 'a record renamed without an alias',
+    old: record('R', [field('a', 'int')]),
+    new: record('S', [field('a', 'int')]),
+    backward: false,
+    kinds: ['NAME_MISMATCH'],
+    paths: ['/name'],
+  },
+  {
+    name: 'a record renamed with the old name as an alias',
+    old: record('R', [field('a', 'int')]),
+    new: record('S', [field('a', 'int')], { aliases: ['R'] }),
+    backward: true,
+    forward: false,
+  },
+  {
+    name: 'a namespace alias is qualified by the new namespace',
+    old: record('R', [field('a', 'int')], { namespace: 'old' }),
+    new: record('S', [field('a', 'int')], { namespace: 'new', aliases: ['old.R'] }),
+    backward: true,
+  },
   // Avro's Java checker (which Confluent uses) compares unqualified names.
-  { name: 'a namespace change keeps the name', old: record('R', [field('a', 'int')], { namespace: 'a' }), new: record('R', [field('a', 'int')], { namespace: 'b' }), backward: true, forward: true },
+  {
+    name: 'a namespace change keeps the name',
+    old: record('R', [field('a', 'int')], { namespace: 'a' }),
+    new: record('R', [field('a', 'int')], { namespace: 'b' }),
+    backward: true,
+    forward: true,
+  },
   {
     name: 'a nested record gains a field without a default',
     old: record('Order', [field('customer', record('Customer', [field('id', 'long')]))]),
@@ -81,9 +209,29 @@ const named: Row[] = [
     kinds: ['READER_FIELD_MISSING_DEFAULT_VALUE'],
     paths: ['/fields/0/type/fields/1'],
   },
-  { name: 'array items are promoted', old: one({ type: 'array', items: 'int' }), new: one({ type: 'array', items: 'long' }), backward: true, forward: false, forwardKinds: ['TYPE_MISMATCH'] },
-  { name: 'map values change type', old: one({ type: 'map', values: 'string' }), new: one({ type: 'map', values: 'int' }), backward: false, kinds: ['TYPE_MISMATCH'], paths: ['/fields/0/type/values'] },
-  { name: 'an array becomes a map', old: one({ type: 'array', items: 'int' }), new: one({ type: 'map', values: 'int' }), backward: false, kinds: ['TYPE_MISMATCH'] },
+  {
+    name: 'array items are promoted',
+    old: one({ type: 'array', items: 'int' }),
+    new: one({ type: 'array', items: 'long' }),
+    backward: true,
+    forward: false,
+    forwardKinds: ['TYPE_MISMATCH'],
+  },
+  {
+    name: 'map values change type',
+    old: one({ type: 'map', values: 'string' }),
+    new: one({ type: 'map', values: 'int' }),
+    backward: false,
+    kinds: ['TYPE_MISMATCH'],
+    paths: ['/fields/0/type/values'],
+  },
+  {
+    name: 'an array becomes a map',
+    old: one({ type: 'array', items: 'int' }),
+    new: one({ type: 'map', values: 'int' }),
+    backward: false,
+    kinds: ['TYPE_MISMATCH'],
+  },
   {
     name: 'a named type used again by reference',
     old: record('R', [field('a', colour(['RED'])), field('b', 'Colour')]),
@@ -111,13 +259,18 @@ void test('recursive Avro types resolve without looping', () => {
   assert.equal(checkCompatibility('AVRO', 'FULL', list('int'), [list('int')]).compatible, true);
   assert.equal(checkCompatibility('AVRO', 'BACKWARD', list('long'), [list('int')]).compatible, true);
   const result = checkCompatibility('AVRO', 'BACKWARD', list('int', [field('extra', 'string')]), [list('int')]);
-  assert.deepEqual(result.messages.map((m) => `${m.kind} ${m.path}`), ['READER_FIELD_MISSING_DEFAULT_VALUE /fields/2']);
+  assert.deepEqual(
+    result.messages.map((m) => `${m.kind} ${m.path}`),
+    ['READER_FIELD_MISSING_DEFAULT_VALUE /fields/2'],
+  );
   const narrowed = checkCompatibility('AVRO', 'BACKWARD', list('int'), [list('long')]);
-  assert.deepEqual(narrowed.messages.map((m) => `${m.kind} ${m.path}`), ['TYPE_MISMATCH /fields/0/type']);
+  assert.deepEqual(
+    narrowed.messages.map((m) => `${m.kind} ${m.path}`),
+    ['TYPE_MISMATCH /fields/0/type'],
+  );
 });
 
 // ---- Randomised agreement with avsc's own schema resolution ----
-
 
 type Schema = any;
 const primitives = ['null', 'boolean', 'int', 'long', 'float', 'double', 'bytes', 'string'];
@@ -197,7 +350,12 @@ function typeSlots(schema: Schema): { get: () => Schema; set: (next: Schema) => 
   const slots: { get: () => Schema; set: (next: Schema) => void }[] = [];
   const visit = (holder: Schema, key: string | number): void => {
     const value = holder[key];
-    slots.push({ get: () => holder[key], set: (next) => { holder[key] = next; } });
+    slots.push({
+      get: () => holder[key],
+      set: (next) => {
+        holder[key] = next;
+      },
+    });
     if (Array.isArray(value)) value.forEach((_, i) => visit(value, i));
     else if (typeof value === 'object' && value !== null) {
       if (value.type === 'array') visit(value, 'items');
@@ -210,7 +368,9 @@ function typeSlots(schema: Schema): { get: () => Schema; set: (next: Schema) => 
 }
 
 function records(schema: Schema): Schema[] {
-  return typeSlots(schema).map((slot) => slot.get()).filter((type) => typeof type === 'object' && type !== null && !Array.isArray(type) && type.type === 'record');
+  return typeSlots(schema)
+    .map((slot) => slot.get())
+    .filter((type) => typeof type === 'object' && type !== null && !Array.isArray(type) && type.type === 'record');
 }
 
 /** One random evolution step, of the kinds the resolution rules care about. */
@@ -302,7 +462,10 @@ void test('Avro verdicts agree with avsc schema resolution on generated schema p
     const newer = structuredClone(older);
     for (let step = 1 + random.int(3); step > 0; step--) mutate(newer, random, generator);
     if (!parses(older) || !parses(newer)) continue;
-    for (const [reader, writer, level] of [[newer, older, 'BACKWARD'], [older, newer, 'FORWARD']] as const) {
+    for (const [reader, writer, level] of [
+      [newer, older, 'BACKWARD'],
+      [older, newer, 'FORWARD'],
+    ] as const) {
       const expected = avscReads(reader, writer);
       const actual = checkCompatibility('AVRO', level, newer, [older]).compatible;
       compared++;

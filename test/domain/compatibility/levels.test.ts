@@ -17,9 +17,12 @@ const bWithDefault = { name: 'b', type: 'int', default: 0 };
 const b = { name: 'b', type: 'int' };
 
 const verdicts = (candidate: unknown, previous: unknown[]): Record<CompatibilityLevel, boolean> =>
-  Object.fromEntries(compatibilityLevels.map((level) => [level, checkCompatibility('AVRO', level, candidate, previous).compatible])) as Record<CompatibilityLevel, boolean>;
+  Object.fromEntries(compatibilityLevels.map((level) => [level, checkCompatibility('AVRO', level, candidate, previous).compatible])) as Record<
+    CompatibilityLevel,
+    boolean
+  >;
 
-void test('BACKWARD is the default level and the levels are Confluent\'s seven', () => {
+void test("BACKWARD is the default level and the levels are Confluent's seven", () => {
   assert.equal(defaultCompatibilityLevel, 'BACKWARD');
   assert.deepEqual([...compatibilityLevels], ['BACKWARD', 'BACKWARD_TRANSITIVE', 'FORWARD', 'FORWARD_TRANSITIVE', 'FULL', 'FULL_TRANSITIVE', 'NONE']);
   assert.equal(isCompatibilityLevel('FULL_TRANSITIVE'), true);
@@ -30,8 +33,14 @@ void test('BACKWARD is the default level and the levels are Confluent\'s seven',
 void test('planChecks: the latest only, or every version newest first, in one or both directions', () => {
   assert.deepEqual(planChecks('BACKWARD', 3), [{ previous: 2, direction: 'BACKWARD' }]);
   assert.deepEqual(planChecks('FORWARD', 3), [{ previous: 2, direction: 'FORWARD' }]);
-  assert.deepEqual(planChecks('FULL', 2), [{ previous: 1, direction: 'BACKWARD' }, { previous: 1, direction: 'FORWARD' }]);
-  assert.deepEqual(planChecks('BACKWARD_TRANSITIVE', 3).map((c) => c.previous), [2, 1, 0]);
+  assert.deepEqual(planChecks('FULL', 2), [
+    { previous: 1, direction: 'BACKWARD' },
+    { previous: 1, direction: 'FORWARD' },
+  ]);
+  assert.deepEqual(
+    planChecks('BACKWARD_TRANSITIVE', 3).map((c) => c.previous),
+    [2, 1, 0],
+  );
   assert.equal(planChecks('FULL_TRANSITIVE', 3).length, 6);
   assert.deepEqual(planChecks('NONE', 3), []);
   assert.deepEqual(planChecks('FULL', 0), []);
@@ -62,7 +71,10 @@ void test('transitive FORWARD catches what the latest version hides', () => {
   assert.equal(result.FULL, true);
   assert.equal(result.FULL_TRANSITIVE, false);
   const messages = checkCompatibility('AVRO', 'FULL_TRANSITIVE', candidate, history).messages;
-  assert.deepEqual(messages.map((m) => [m.previous, m.direction, m.kind]), [[0, 'FORWARD', 'READER_FIELD_MISSING_DEFAULT_VALUE']]);
+  assert.deepEqual(
+    messages.map((m) => [m.previous, m.direction, m.kind]),
+    [[0, 'FORWARD', 'READER_FIELD_MISSING_DEFAULT_VALUE']],
+  );
 });
 
 void test('FULL is BACKWARD and FORWARD together; NONE accepts anything', () => {
@@ -77,7 +89,10 @@ void test('FULL is BACKWARD and FORWARD together; NONE accepts anything', () => 
     NONE: true,
   });
   const full = checkCompatibility('AVRO', 'FULL', { type: 'record', name: 'R', fields: [{ name: 'a', type: 'string' }] }, [record(a)]);
-  assert.deepEqual(full.messages.map((m) => m.direction), ['BACKWARD', 'FORWARD']);
+  assert.deepEqual(
+    full.messages.map((m) => m.direction),
+    ['BACKWARD', 'FORWARD'],
+  );
 });
 
 void test('the first version of a subject is compatible at every level', () => {
@@ -86,7 +101,10 @@ void test('the first version of a subject is compatible at every level', () => {
 
 void test('messages name previous versions with the labels a service passes', () => {
   const result = checkCompatibility('AVRO', 'BACKWARD_TRANSITIVE', record(a, b), [record(a), record(a)], { previousLabels: ['version 1', 'version 2'] });
-  assert.deepEqual(result.messages.map((m) => m.previous), [1, 0]);
+  assert.deepEqual(
+    result.messages.map((m) => m.previous),
+    [1, 0],
+  );
   assert.match(result.messages[0]?.message ?? '', /version 2/);
   assert.match(result.messages[1]?.message ?? '', /version 1/);
 });
@@ -113,7 +131,10 @@ void test('invalid schemas throw invalid_schema with where and why, at any level
     }
   }
   // A valid new schema against an invalid stored one also says so, instead of passing.
-  assert.throws(() => checkCompatibility('AVRO', 'BACKWARD', record(a), [{ type: 'nope' }]), (error: unknown) => error instanceof SluiceError && error.code === 'invalid_schema');
+  assert.throws(
+    () => checkCompatibility('AVRO', 'BACKWARD', record(a), [{ type: 'nope' }]),
+    (error: unknown) => error instanceof SluiceError && error.code === 'invalid_schema',
+  );
   // A schema protobufjs made from real .proto text is accepted.
   assert.equal(checkCompatibility('PROTOBUF', 'FULL', protobuf.parse('syntax = "proto3"; message M { int32 a = 1; }').root.toJSON(), []).compatible, true);
 });

@@ -36,7 +36,8 @@ export function assertRow(format: SchemaFormat, row: Row): void {
   if (row.forward !== undefined) {
     const forward = checkCompatibility(format, 'FORWARD', row.new, [row.old], options);
     assert.equal(forward.compatible, row.forward, `FORWARD: ${why(forward)}`);
-    if (row.forwardKinds !== undefined) assert.deepEqual(unique(forward.messages.map((m) => m.kind)), unique(row.forwardKinds), `FORWARD kinds: ${why(forward)}`);
+    if (row.forwardKinds !== undefined)
+      assert.deepEqual(unique(forward.messages.map((m) => m.kind)), unique(row.forwardKinds), `FORWARD kinds: ${why(forward)}`);
     assert.ok(forward.messages.every((m) => m.direction === 'FORWARD'));
     const full = checkCompatibility(format, 'FULL', row.new, [row.old], options);
     assert.equal(full.compatible, row.backward && row.forward, `FULL: ${why(full)}`);

@@ -70,7 +70,15 @@ for (const variant of [
 ] as const) {
   void test(`the machine agrees with the plain model (timeoutFrom ${variant.timeoutFrom}, late ${variant.late}) over 400 random runs`, () => {
     const types = ['A', 'B', 'C', 'D'];
-    const spec = parseCorrelationDefinition({ types, key: '/k', timeout: '10s', timeoutFrom: variant.timeoutFrom, late: variant.late, emit: { complete: 'done', expired: 'gone' }, limits: { maxEventsPerInstance: 6 } });
+    const spec = parseCorrelationDefinition({
+      types,
+      key: '/k',
+      timeout: '10s',
+      timeoutFrom: variant.timeoutFrom,
+      late: variant.late,
+      emit: { complete: 'done', expired: 'gone' },
+      limits: { maxEventsPerInstance: 6 },
+    });
     for (let seed = 1; seed <= 400; seed++) {
       const random = new Random(seed);
       const keys = ['k1', 'k2', 'k3'];
@@ -126,5 +134,13 @@ void test('a state round-trips through JSON as stored', () => {
   const second = onEvent(spec, stored, 'x', { type: 'B', id: '2', ref: 'b/0/0', data: { k: 'x', n: 2 }, at: 2000 });
   assert.equal(second.outcomes.length, 1);
   assert.equal(second.outcomes[0]!.kind, 'complete');
-  assert.deepEqual(second.outcomes[0]!.aggregate, { key: 'x', complete: true, events: { A: { k: 'x', n: 1 }, B: { k: 'x', n: 2 } }, missing: [], firstAt: new Date(1000).toISOString(), lastAt: new Date(2000).toISOString(), count: 2 });
+  assert.deepEqual(second.outcomes[0]!.aggregate, {
+    key: 'x',
+    complete: true,
+    events: { A: { k: 'x', n: 1 }, B: { k: 'x', n: 2 } },
+    missing: [],
+    firstAt: new Date(1000).toISOString(),
+    lastAt: new Date(2000).toISOString(),
+    count: 2,
+  });
 });

@@ -142,8 +142,28 @@ void test('arrays in the event: a leaf matches when any element matches', () => 
     {
       name: 'objects in an array: one element must match the whole nested pattern',
       pattern: { data: { items: { sku: ['A'], qty: [2] } } },
-      matches: [{ data: { items: [{ sku: 'B', qty: 1 }, { sku: 'A', qty: 2 }] } }, { data: { items: { sku: 'A', qty: 2 } } }],
-      misses: [{ data: { items: [{ sku: 'A', qty: 1 }, { sku: 'B', qty: 2 }] } }, { data: { items: [] } }],
+      matches: [
+        {
+          data: {
+            items: [
+              { sku: 'B', qty: 1 },
+              { sku: 'A', qty: 2 },
+            ],
+          },
+        },
+        { data: { items: { sku: 'A', qty: 2 } } },
+      ],
+      misses: [
+        {
+          data: {
+            items: [
+              { sku: 'A', qty: 1 },
+              { sku: 'B', qty: 2 },
+            ],
+          },
+        },
+        { data: { items: [] } },
+      ],
     },
     {
       name: 'an array at the top level stands for its elements',
@@ -505,7 +525,16 @@ void test('$or: at least one alternative, at any level, together with the other 
     {
       name: 'over an array of objects, per element',
       pattern: { data: { items: { $or: [{ sku: ['A'] }, { qty: [{ numeric: ['>', 9] }] }], gift: [true] } } },
-      matches: [{ data: { items: [{ sku: 'B', qty: 1, gift: true }, { sku: 'A', gift: true }] } }],
+      matches: [
+        {
+          data: {
+            items: [
+              { sku: 'B', qty: 1, gift: true },
+              { sku: 'A', gift: true },
+            ],
+          },
+        },
+      ],
       misses: [{ data: { items: [{ sku: 'A', gift: false }, { qty: 20 }] } }],
     },
   ]);
@@ -516,7 +545,14 @@ void test('the FINANCE / MARKETING / LOGISTICS routing example from docs/pattern
   const finance = route('FINANCE');
   const marketing = route('MARKETING');
   const logistics = compilePattern({ data: { destination_service_type: [{ 'equals-ignore-case': 'logistics' }] } });
-  const event = { type: 'order.updated', source: '/shop', subject: 'o-1', key: 'o-1', time: '2025-01-01T00:00:00Z', data: { destination_service_type: 'FINANCE' } };
+  const event = {
+    type: 'order.updated',
+    source: '/shop',
+    subject: 'o-1',
+    key: 'o-1',
+    time: '2025-01-01T00:00:00Z',
+    data: { destination_service_type: 'FINANCE' },
+  };
   assert.deepEqual([finance(event), marketing(event), logistics(event)], [true, false, false]);
   assert.equal(logistics({ ...event, data: { destination_service_type: 'Logistics' } }), true);
 });

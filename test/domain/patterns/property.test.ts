@@ -4,11 +4,23 @@ import { compilePattern, type Pattern } from '../../../src/domain/patterns/index
 import { interpretPattern } from '../../../src/domain/patterns/interpret.ts';
 import { Random } from '../../helpers/random.ts';
 
-
 // Small pools, so that patterns and events often meet.
 const keys = ['a', 'b', 'c'];
 const strings = ['', 'a', 'A', 'ab', 'aB', 'ba', 'abc', 'a*b', 'b\\', 'ß', 'SS', 'ss', 'Straße', 'STRASSE', 'σ', 'Σ', 'ς', 'ſ', 'K', 'k', '5', 'true', 'null'];
-const addresses = ['10.0.0.1', '10.0.1.7', '10.255.0.0', '192.168.0.1', '0.0.0.0', '::1', '::', 'fe80::1', 'FEBF::', '2001:db8::5', '::ffff:10.0.0.1', '10.0.0.01'];
+const addresses = [
+  '10.0.0.1',
+  '10.0.1.7',
+  '10.255.0.0',
+  '192.168.0.1',
+  '0.0.0.0',
+  '::1',
+  '::',
+  'fe80::1',
+  'FEBF::',
+  '2001:db8::5',
+  '::ffff:10.0.0.1',
+  '10.0.0.01',
+];
 const numbers = [0, -0, 1, 1.5, 5, -3, 100, 2500];
 const fragments = ['', 'a', 'A', 'b', 's', 'S', 'ß', '10.', ':', 'σ'];
 const blocks = ['10.0.0.0/8', '10.0.0.0/24', '10.0.0.1/32', '0.0.0.0/0', '192.168.0.0/16', '::/0', '::1/128', 'fe80::/10', '2001:db8::/32', '::ffff:0:0/96'];
@@ -112,7 +124,12 @@ function pattern(random: Random, depth: number): { [key: string]: Json } {
 function near(random: Random, m: Json): Json {
   if (m === null || typeof m !== 'object' || Array.isArray(m)) return m;
   const [operator, argument] = Object.entries(m)[0]!;
-  const text = typeof argument === 'string' ? argument : typeof argument === 'object' && argument !== null && !Array.isArray(argument) ? Object.values(argument)[0] : undefined;
+  const text =
+    typeof argument === 'string'
+      ? argument
+      : typeof argument === 'object' && argument !== null && !Array.isArray(argument)
+        ? Object.values(argument)[0]
+        : undefined;
   const flip = (s: string): string => (random.chance(0.5) ? s.toUpperCase() : s.toLowerCase());
   switch (operator) {
     case 'prefix':
@@ -165,7 +182,9 @@ void test('compiled patterns agree with the interpreter on random patterns and e
         const expected = interpretPattern(p as Pattern, event);
         const actual = compiled(event);
         if (actual !== expected) {
-          assert.fail(`seed ${seed}, pattern ${i}, event ${j}: compiled ${actual}, interpreter ${expected}\npattern ${JSON.stringify(p)}\nevent ${JSON.stringify(event)}`);
+          assert.fail(
+            `seed ${seed}, pattern ${i}, event ${j}: compiled ${actual}, interpreter ${expected}\npattern ${JSON.stringify(p)}\nevent ${JSON.stringify(event)}`,
+          );
         }
         total++;
         if (actual) matched++;

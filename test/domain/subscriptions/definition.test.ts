@@ -44,10 +44,22 @@ void test('every problem is named in one invalid_subscription error', () => {
     assert.ok(error instanceof SluiceError);
     assert.equal(error.code, 'invalid_subscription');
     const paths = (error.details ?? []).map((d) => d.path);
-    for (const path of ['/typess', '/types', '/destination/url', '/destination/headers/webhook-id', '/delivery/batchSize', '/delivery/retrySchedule/0', '/secret', '/start']) {
+    for (const path of [
+      '/typess',
+      '/types',
+      '/destination/url',
+      '/destination/headers/webhook-id',
+      '/delivery/batchSize',
+      '/delivery/retrySchedule/0',
+      '/secret',
+      '/start',
+    ]) {
       assert.ok(paths.includes(path), `${path} in ${paths.join(', ')}`);
     }
-    assert.ok(paths.some((p) => p.startsWith('/filter')), 'the filter problem is reported under /filter');
+    assert.ok(
+      paths.some((p) => p.startsWith('/filter')),
+      'the filter problem is reported under /filter',
+    );
   }
 });
 
@@ -57,7 +69,10 @@ void test('URLs with credentials are refused with a hint', () => {
 
 void test('an unknown type and binary batches are named in the same answer as a typo', () => {
   try {
-    parseSubscriptionDefinition({ types: ['orders', 'ordres'], destinaton: {}, destination: { url: 'https://h.example.com/', mode: 'binary' }, delivery: { batchSize: 10 } }, (type) => type === 'orders');
+    parseSubscriptionDefinition(
+      { types: ['orders', 'ordres'], destinaton: {}, destination: { url: 'https://h.example.com/', mode: 'binary' }, delivery: { batchSize: 10 } },
+      (type) => type === 'orders',
+    );
     assert.fail('expected an error');
   } catch (error) {
     assert.ok(error instanceof SluiceError);

@@ -9,11 +9,21 @@ void test('records of one key go one at a time, in offset order; other keys go o
   window.add([rec(0, 'a'), rec(1, 'a'), rec(2, 'b'), rec(3, 'a')]);
   const first = window.next(1, 0)!;
   const second = window.next(1, 0)!;
-  assert.deepEqual(first.records.map((r) => r.offset), [0]);
-  assert.deepEqual(second.records.map((r) => r.offset), [2], 'b overtakes the waiting a records');
+  assert.deepEqual(
+    first.records.map((r) => r.offset),
+    [0],
+  );
+  assert.deepEqual(
+    second.records.map((r) => r.offset),
+    [2],
+    'b overtakes the waiting a records',
+  );
   assert.equal(window.next(1, 0), undefined, 'a is busy, b has nothing more');
   window.finish(first);
-  assert.deepEqual(window.next(1, 0)!.records.map((r) => r.offset), [1]);
+  assert.deepEqual(
+    window.next(1, 0)!.records.map((r) => r.offset),
+    [1],
+  );
 });
 
 void test('a record waiting for a retry holds back its key, and progress stops before it', () => {
@@ -36,13 +46,20 @@ void test('a record waiting for a retry holds back its key, and progress stops b
   assert.equal(window.size, 0);
 });
 
-void test('a batch carries a key\'s consecutive records in order, but not past a busy key', () => {
+void test("a batch carries a key's consecutive records in order, but not past a busy key", () => {
   const window = new PartitionWindow(0);
   window.add([rec(0, 'a'), rec(1, 'b'), rec(2, 'a'), rec(3, null), rec(4, 'c')]);
   const one = window.next(1, 0)!;
-  assert.deepEqual(one.records.map((r) => r.offset), [0]);
+  assert.deepEqual(
+    one.records.map((r) => r.offset),
+    [0],
+  );
   const batch = window.next(10, 0)!;
-  assert.deepEqual(batch.records.map((r) => r.offset), [1, 3, 4], 'offset 2 waits for a');
+  assert.deepEqual(
+    batch.records.map((r) => r.offset),
+    [1, 3, 4],
+    'offset 2 waits for a',
+  );
 });
 
 void test('records without a key have no order among themselves', () => {

@@ -26,31 +26,96 @@ void test('a Kafka sink: defaults, batches of 500, no secret', () => {
 void test('a Kafka sink with every option', () => {
   const parsed = parseSubscriptionDefinition({
     types: ['orders'],
-    destination: { kind: 'kafka', topic: 'out', format: 'avro', key: '/customer', headers: 'cloudevents', brokers: ['kafka-1.internal:9092', '[::1]:9093'], schemaType: 'order-out', errorShape: 'inline' },
+    destination: {
+      kind: 'kafka',
+      topic: 'out',
+      format: 'avro',
+      key: '/customer',
+      headers: 'cloudevents',
+      brokers: ['kafka-1.internal:9092', '[::1]:9093'],
+      schemaType: 'order-out',
+      errorShape: 'inline',
+    },
     delivery: { batchSize: 100 },
   });
-  assert.deepEqual(parsed.destination, { kind: 'kafka', topic: 'out', format: 'avro', key: '/customer', headers: 'cloudevents', brokers: ['kafka-1.internal:9092', '[::1]:9093'], schemaType: 'order-out', errorShape: 'inline' });
+  assert.deepEqual(parsed.destination, {
+    kind: 'kafka',
+    topic: 'out',
+    format: 'avro',
+    key: '/customer',
+    headers: 'cloudevents',
+    brokers: ['kafka-1.internal:9092', '[::1]:9093'],
+    schemaType: 'order-out',
+    errorShape: 'inline',
+  });
   assert.equal(parsed.delivery.batchSize, 100);
 });
 
 void test('a Kafka sink names every bad field', () => {
   const found = problems({
     types: ['orders'],
-    destination: { kind: 'kafka', topic: 'bad topic', format: 'xml', key: 'customer', headers: 'yes', brokers: ['nohost'], schemaType: 'x', errorShape: 'flat', partitions: 3 },
+    destination: {
+      kind: 'kafka',
+      topic: 'bad topic',
+      format: 'xml',
+      key: 'customer',
+      headers: 'yes',
+      brokers: ['nohost'],
+      schemaType: 'x',
+      errorShape: 'flat',
+      partitions: 3,
+    },
   });
   const paths = found.map((p) => p.path).sort();
-  assert.deepEqual(paths, ['/destination/brokers/0', '/destination/errorShape', '/destination/format', '/destination/headers', '/destination/key', '/destination/partitions', '/destination/schemaType', '/destination/topic'].sort());
-  assert.deepEqual(problems({ types: ['orders'], secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', destination: { kind: 'kafka', topic: 'out' } }).map((p) => p.path), ['/secret']);
+  assert.deepEqual(
+    paths,
+    [
+      '/destination/brokers/0',
+      '/destination/errorShape',
+      '/destination/format',
+      '/destination/headers',
+      '/destination/key',
+      '/destination/partitions',
+      '/destination/schemaType',
+      '/destination/topic',
+    ].sort(),
+  );
+  assert.deepEqual(
+    problems({ types: ['orders'], secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', destination: { kind: 'kafka', topic: 'out' } }).map((p) => p.path),
+    ['/secret'],
+  );
 });
 
 void test('a file sink: defaults and bounds; paths cannot leave the archive', () => {
-  const parsed = parseSubscriptionDefinition({ types: ['orders'], destination: { kind: 'file', dir: 'archive/orders', format: 'ndjson.gz', rotate: { bytes: 4096, seconds: '1m' } } });
-  assert.deepEqual(parsed.destination, { kind: 'file', dir: 'archive/orders', format: 'ndjson.gz', content: 'cloudevents', rotate: { bytes: 4096, seconds: 60 }, errorShape: 'envelope' });
+  const parsed = parseSubscriptionDefinition({
+    types: ['orders'],
+    destination: { kind: 'file', dir: 'archive/orders', format: 'ndjson.gz', rotate: { bytes: 4096, seconds: '1m' } },
+  });
+  assert.deepEqual(parsed.destination, {
+    kind: 'file',
+    dir: 'archive/orders',
+    format: 'ndjson.gz',
+    content: 'cloudevents',
+    rotate: { bytes: 4096, seconds: 60 },
+    errorShape: 'envelope',
+  });
   for (const dir of ['../etc', '/tmp/x', 'a/../b', 'a//b', '', '.hidden']) {
-    assert.deepEqual(problems({ types: ['orders'], destination: { kind: 'file', dir } }).map((p) => p.path), ['/destination/dir'], dir);
+    assert.deepEqual(
+      problems({ types: ['orders'], destination: { kind: 'file', dir } }).map((p) => p.path),
+      ['/destination/dir'],
+      dir,
+    );
   }
-  assert.deepEqual(problems({ types: ['orders'], destination: { kind: 'file', dir: 'a', rotate: { bytes: 1, seconds: 0.5 } } }).map((p) => p.path).sort(), ['/destination/rotate/bytes', '/destination/rotate/seconds']);
-  assert.deepEqual(problems({ types: ['orders'], destination: { kind: 'ftp' } }).map((p) => p.path), ['/destination/kind']);
+  assert.deepEqual(
+    problems({ types: ['orders'], destination: { kind: 'file', dir: 'a', rotate: { bytes: 1, seconds: 0.5 } } })
+      .map((p) => p.path)
+      .sort(),
+    ['/destination/rotate/bytes', '/destination/rotate/seconds'],
+  );
+  assert.deepEqual(
+    problems({ types: ['orders'], destination: { kind: 'ftp' } }).map((p) => p.path),
+    ['/destination/kind'],
+  );
 });
 
 const record: StoredRecord = {
@@ -61,7 +126,16 @@ const record: StoredRecord = {
   key: 'user-login',
   timestamp: 0,
   attributes: { type: 'user-login', source: 'sluice/ingest', time: '2026-01-01T00:00:00.000Z' },
-  value: JSON.stringify({ stage: 'ingest', code: 'schema_validation_failed', message: 'missing user', details: [{ path: '/user', reason: 'required' }], id: 'e1', type: 'user-login', original: JSON.stringify({ type: 'user-login', data: { ip: '10.0.0.1' } }), receivedAt: '2026-01-01T00:00:00.000Z' }),
+  value: JSON.stringify({
+    stage: 'ingest',
+    code: 'schema_validation_failed',
+    message: 'missing user',
+    details: [{ path: '/user', reason: 'required' }],
+    id: 'e1',
+    type: 'user-login',
+    original: JSON.stringify({ type: 'user-login', data: { ip: '10.0.0.1' } }),
+    receivedAt: '2026-01-01T00:00:00.000Z',
+  }),
 };
 
 void test('dead letters in both error shapes; the original is the data of an envelope', () => {
@@ -79,10 +153,22 @@ void test('dead letters in both error shapes; the original is the data of an env
 
 void test('keys: passed through, or read from the data; CloudEvents binding headers', () => {
   const data = { customer: 42, name: 'x' };
-  assert.equal(sinkKeyReader(undefined)(record, () => data), 'user-login');
-  assert.equal(sinkKeyReader('/customer')(record, () => data), '42');
-  assert.equal(sinkKeyReader('/name')(record, () => data), 'x');
-  assert.equal(sinkKeyReader('/missing')(record, () => data), null);
+  assert.equal(
+    sinkKeyReader(undefined)(record, () => data),
+    'user-login',
+  );
+  assert.equal(
+    sinkKeyReader('/customer')(record, () => data),
+    '42',
+  );
+  assert.equal(
+    sinkKeyReader('/name')(record, () => data),
+    'x',
+  );
+  assert.equal(
+    sinkKeyReader('/missing')(record, () => data),
+    null,
+  );
   const headers = cloudEventHeaders(record, 'application/json');
   assert.equal(headers.ce_id, 'e1');
   assert.equal(headers.ce_type, 'user-login');

@@ -20,7 +20,10 @@ void test('an invalid pipeline throws invalid_pipeline (400) listing every probl
     thrown.details?.map((detail) => detail.path),
     ['/steps/1/renam', '/steps/2', '/steps/3', '/steps/4/remove/0'],
   );
-  assert.match(thrown.message, /^the pipeline is not valid: \/steps\/1\/renam unknown step "renam"; the steps are rename, set, remove, default, keep, hash, mask, convert, validate \(and 3 more\)$/);
+  assert.match(
+    thrown.message,
+    /^the pipeline is not valid: \/steps\/1\/renam unknown step "renam"; the steps are rename, set, remove, default, keep, hash, mask, convert, validate \(and 3 more\)$/,
+  );
   assert.match(thrown.details?.[3]?.reason ?? '', /"__proto__" is not allowed in a field path/);
 });
 
@@ -46,7 +49,14 @@ void test('no steps is the identity', () => {
 void test('steps run in order: each sees what the one before left', () => {
   const data = { timestamp: 1700000000 };
   assert.deepEqual(
-    output([{ rename: { timestamp: 'created_at' } }, { convert: { created_at: { from: 'epoch-seconds', to: 'iso8601' } } }, { set: { copy: { copy: 'created_at' } } }], data),
+    output(
+      [
+        { rename: { timestamp: 'created_at' } },
+        { convert: { created_at: { from: 'epoch-seconds', to: 'iso8601' } } },
+        { set: { copy: { copy: 'created_at' } } },
+      ],
+      data,
+    ),
     { created_at: '2023-11-14T22:13:20.000Z', copy: '2023-11-14T22:13:20.000Z' },
   );
   // The same steps in another order fail: created_at does not exist yet.
@@ -81,12 +91,15 @@ void test('validate checks the transformed data against the output schema', () =
 
 void test('validate compiles its schema once, at compile time', () => {
   let compiled = 0;
-  const transform = compileSteps([{ validate: { schema: {} } }], deps({
-    compileSchema: () => {
-      compiled++;
-      return () => undefined;
-    },
-  }));
+  const transform = compileSteps(
+    [{ validate: { schema: {} } }],
+    deps({
+      compileSchema: () => {
+        compiled++;
+        return () => undefined;
+      },
+    }),
+  );
   for (let i = 0; i < 3; i++) assert.equal(transform({}).ok, true);
   assert.equal(compiled, 1);
 });

@@ -85,7 +85,11 @@ void test('iso8601 can be written to the second, truncated, and without the mill
 void test('zone none writes UTC wall time without a designator; utc is the default', () => {
   assert.deepEqual(output(iso({ zone: 'none' }), { t: 1694479551 }), { t: '2023-09-12T00:45:51.000' });
   assert.deepEqual(output(iso({ zone: 'none', precision: 'seconds' }), { t: 1694479551 }), { t: '2023-09-12T00:45:51' });
-  assert.deepEqual(output(iso({ zone: 'none', precision: 'seconds' }, 'iso8601'), { t: '2023-09-11T19:45:51-05:00' }), { t: '2023-09-12T00:45:51' }, 'moved to UTC first');
+  assert.deepEqual(
+    output(iso({ zone: 'none', precision: 'seconds' }, 'iso8601'), { t: '2023-09-11T19:45:51-05:00' }),
+    { t: '2023-09-12T00:45:51' },
+    'moved to UTC first',
+  );
   assert.deepEqual(output(iso({ zone: 'utc' }, 'epoch-millis'), { t: 1694479551123 }), { t: '2023-09-12T00:45:51.123Z' });
 });
 
@@ -107,10 +111,18 @@ void test('bad precision and zone values are refused, each at its path, and only
     { path: '/steps/0/convert/t/zone', reason: 'must be utc, none, or a fixed offset such as +02:00 or -05:30' },
   ]);
   for (const zone of ['Z', 'UTC', '+2', '+02', '+0200', '+24:00', '02:00', '+02:60', 2, null, true]) {
-    assert.deepEqual(configProblems(iso({ zone })).map((p) => p.path), ['/steps/0/convert/t/zone'], JSON.stringify(zone));
+    assert.deepEqual(
+      configProblems(iso({ zone })).map((p) => p.path),
+      ['/steps/0/convert/t/zone'],
+      JSON.stringify(zone),
+    );
   }
   for (const precision of ['second', 'SECONDS', 0, null]) {
-    assert.deepEqual(configProblems(iso({ precision })).map((p) => p.path), ['/steps/0/convert/t/precision'], JSON.stringify(precision));
+    assert.deepEqual(
+      configProblems(iso({ precision })).map((p) => p.path),
+      ['/steps/0/convert/t/precision'],
+      JSON.stringify(precision),
+    );
   }
   assert.deepEqual(configProblems([{ convert: { t: { from: 'iso8601', to: 'epoch-seconds', precision: 'seconds', zone: 'none' } } }]), [
     { path: '/steps/0/convert/t/precision', reason: 'applies only to `to: iso8601`, not to epoch-seconds' },

@@ -45,7 +45,11 @@ void test('malformed paths are refused with a reason', () => {
     [Array.from({ length: 65 }, () => 'a').join('.'), /at most 64 segments/],
   ];
   for (const [text, reason] of cases) {
-    assert.throws(() => parsePath(text), (error: unknown) => error instanceof InvalidPathError && reason.test(error.reason), text);
+    assert.throws(
+      () => parsePath(text),
+      (error: unknown) => error instanceof InvalidPathError && reason.test(error.reason),
+      text,
+    );
   }
 });
 

@@ -32,7 +32,11 @@ void test('hash takes numbers as their decimal text and leaves missing and null 
 });
 
 void test('hash fails on booleans, objects and arrays without echoing the value', () => {
-  for (const [value, kind] of [[true, 'a boolean'], [{ a: 'secret' }, 'an object'], [['secret'], 'an array']] as const) {
+  for (const [value, kind] of [
+    [true, 'a boolean'],
+    [{ a: 'secret' }, 'an object'],
+    [['secret'], 'an array'],
+  ] as const) {
     const outcome = failure([{ hash: ['x'] }], { x: value });
     assert.equal(outcome.stepName, 'hash');
     assert.equal(outcome.path, '/x');

@@ -52,7 +52,9 @@ void test('rename config mistakes are refused at compile time', () => {
   assert.match(configProblems([{ rename: { a: 'a.b' } }])[0]!.reason, /cannot move into itself/);
   assert.match(configProblems([{ rename: { a: 'x', b: 'x' } }])[0]!.reason, /target "x" names the same field as "x"/);
   assert.match(configProblems([{ rename: { a: 'x', 'a.b': 'y' } }])[0]!.reason, /source "a.b" lies inside "a"/);
-  assert.deepEqual(configProblems([{ rename: { a: { to: 'b', optional: 'yes' } } }]), [{ path: '/steps/0/rename/a/optional', reason: 'must be true or false' }]);
+  assert.deepEqual(configProblems([{ rename: { a: { to: 'b', optional: 'yes' } } }]), [
+    { path: '/steps/0/rename/a/optional', reason: 'must be true or false' },
+  ]);
   assert.deepEqual(configProblems([{ rename: { a: { to: 'b', when: 1 } } }])[0]!.path, '/steps/0/rename/a/when');
   assert.deepEqual(configProblems([{ rename: { a: 5 } }])[0]!.path, '/steps/0/rename/a');
   assert.match(configProblems([{ rename: {} }])[0]!.reason, /non-empty mapping/);

@@ -144,7 +144,10 @@ void test('the CLI drives a server from first start to graceful shutdown', { tim
   });
 
   await t.test('produce reads a JSON array from stdin; a bad event exits 1 and names the rejection', async () => {
-    const data = [{ name: 'cherry', color: 'red' }, { name: 'kiwi', color: 42 }];
+    const data = [
+      { name: 'cherry', color: 'red' },
+      { name: 'kiwi', color: 42 },
+    ];
     const result = await runCli(['produce', 'fruits', '--output', 'json'], asTenant(), JSON.stringify(data));
     assert.equal(result.code, 1, result.stderr);
     const outcome = parseJson(result, 'produce stdin');
@@ -298,7 +301,10 @@ void test('the CLI drives a server from first start to graceful shutdown', { tim
     const secondEnv = { ...clean, SLUICE_URL: second.url, SLUICE_KEY: key };
     const tail = await runCli(['tail', 'acme.fruits', '--from', 'earliest', '-n', '4'], secondEnv);
     assert.equal(tail.code, 0, tail.stderr);
-    const ids = tail.stdout.trim().split('\n').map((line) => (JSON.parse(line) as { id: string }).id);
+    const ids = tail.stdout
+      .trim()
+      .split('\n')
+      .map((line) => (JSON.parse(line) as { id: string }).id);
     assert.deepEqual(ids.sort(), [...produced.keys()].sort());
     // The banner would come right after the listening line; by now it would have arrived.
     assert.equal(second.stderr().includes(adminToken), false, 'the second start printed the admin token');

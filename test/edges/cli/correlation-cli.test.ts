@@ -12,7 +12,9 @@ const clean = { SLUICE_ADMIN_TOKEN: adminToken, SLUICE_KEY: undefined, SLUICE_UR
 void test('sluice correlation set, show, instance and delete; a typo in a definition is named', { timeout: 60_000 }, async (t) => {
   const server = await spawnSluice(t, ['--data-dir', tempDir(t)], clean);
   await callJson(server.url, 'POST', '/v1/tenants', adminToken, { id: 'acme' }, 201);
-  const { key } = (await callJson(server.url, 'POST', '/v1/tenants/acme/keys', adminToken, { scopes: ['produce', 'consume', 'manage'] }, 201)) as { key: string };
+  const { key } = (await callJson(server.url, 'POST', '/v1/tenants/acme/keys', adminToken, { scopes: ['produce', 'consume', 'manage'] }, 201)) as {
+    key: string;
+  };
   for (const type of ['a', 'b', 'done', 'gone']) await callJson(server.url, 'PUT', `/v1/types/${type}`, key, { schema: { type: 'object' } }, 201);
   const env = { ...clean, SLUICE_URL: server.url, SLUICE_KEY: key };
   const dir = tempDir(t);

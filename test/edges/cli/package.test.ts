@@ -33,7 +33,10 @@ void test('npm pack ships a package whose installed sluice command runs', { time
   const { stdout: version } = await run(bin, ['--version']);
   assert.match(version.trim(), /^\d+\.\d+\.\d+/);
 
-  const server = spawn(bin, ['start', '--port', '0', '--data-dir', join(dir, 'data')], { env: { ...process.env, SLUICE_ADMIN_TOKEN: 'package-test-admin-token' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const server = spawn(bin, ['start', '--port', '0', '--data-dir', join(dir, 'data')], {
+    env: { ...process.env, SLUICE_ADMIN_TOKEN: 'package-test-admin-token' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   t.after(() => server.kill('SIGKILL'));
   const url = await new Promise<string>((resolve, reject) => {
     let seen = '';
@@ -49,6 +52,10 @@ void test('npm pack ships a package whose installed sluice command runs', { time
     server.stdout.on('data', onData);
     server.stderr.on('data', onData);
   });
-  const created = await fetch(`${url}/v1/tenants`, { method: 'POST', headers: { authorization: 'Bearer package-test-admin-token', 'content-type': 'application/json' }, body: '{"id":"acme"}' });
+  const created = await fetch(`${url}/v1/tenants`, {
+    method: 'POST',
+    headers: { authorization: 'Bearer package-test-admin-token', 'content-type': 'application/json' },
+    body: '{"id":"acme"}',
+  });
   assert.equal(created.status, 201);
 });

@@ -13,7 +13,14 @@ import { runCli } from '../../helpers/process.ts';
 import { startSluice, tempDir } from '../../helpers/sluice.ts';
 
 const clean = { SLUICE_ADMIN_TOKEN: undefined, SLUICE_KEY: undefined, SLUICE_URL: undefined, SLUICE_DATA_DIR: undefined, SLUICE_CONFIG: undefined };
-const loginAvro = { type: 'record', name: 'Login', fields: [{ name: 'user_id', type: 'string' }, { name: 'attempts', type: 'long' }] };
+const loginAvro = {
+  type: 'record',
+  name: 'Login',
+  fields: [
+    { name: 'user_id', type: 'string' },
+    { name: 'attempts', type: 'long' },
+  ],
+};
 const orderProto = 'syntax = "proto3";\nmessage Order { string id = 1; int32 cents = 2; }';
 
 function parse(output: { code: number; stdout: string; stderr: string }): any {
@@ -59,7 +66,11 @@ void test('produce --format avro and protobuf encode locally, send the wire form
   });
 
   await t.test('a value that does not fit the schema is refused locally with its index; the others are sent; exit 1', async () => {
-    const result = await runCli(['produce', 'logins', '--format', 'avro', '--output', 'json'], env, '{"user_id":"u3","attempts":3}\n{"user_id":4,"attempts":4}\n');
+    const result = await runCli(
+      ['produce', 'logins', '--format', 'avro', '--output', 'json'],
+      env,
+      '{"user_id":"u3","attempts":3}\n{"user_id":4,"attempts":4}\n',
+    );
     assert.equal(result.code, 1, result.stderr);
     const outcome = parse(result);
     assert.equal(outcome.accepted, 1);
@@ -83,7 +94,7 @@ void test('produce --format avro and protobuf encode locally, send the wire form
     assert.equal((await stored('acme.logins')).length, 3);
   });
 
-  await t.test('a format that is not the type\'s schema language says which to use', async () => {
+  await t.test("a format that is not the type's schema language says which to use", async () => {
     const result = await runCli(['produce', 'notes', '--format', 'avro'], env, '{"a":1}');
     assert.notEqual(result.code, 0);
     assert.match(result.stderr, /has JSON schemas, not AVRO: use --format json/);

@@ -13,8 +13,23 @@ const clean = { SLUICE_ADMIN_TOKEN: undefined, SLUICE_KEY: undefined, SLUICE_URL
 
 void test('requests are split by count and by bytes, in order; an event larger than the limit goes alone', () => {
   const lines = ['a'.repeat(10), 'b'.repeat(10), 'c'.repeat(50), 'd'.repeat(10), 'e'.repeat(10), 'f'.repeat(10)];
-  assert.deepEqual([...batches(lines, 2, 1000)].map((b) => [b.start, b.lines.length]), [[0, 2], [2, 2], [4, 2]]);
-  assert.deepEqual([...batches(lines, 100, 30)].map((b) => [b.start, b.lines.length]), [[0, 2], [2, 1], [3, 2], [5, 1]]);
+  assert.deepEqual(
+    [...batches(lines, 2, 1000)].map((b) => [b.start, b.lines.length]),
+    [
+      [0, 2],
+      [2, 2],
+      [4, 2],
+    ],
+  );
+  assert.deepEqual(
+    [...batches(lines, 100, 30)].map((b) => [b.start, b.lines.length]),
+    [
+      [0, 2],
+      [2, 1],
+      [3, 2],
+      [5, 1],
+    ],
+  );
 });
 
 void test('produce prints a summary and each rejection; --output json and quiet; big events in several requests', { timeout: 60_000 }, async (t) => {

@@ -11,7 +11,9 @@ void test('start on a port in use says so and how to choose another', async (t) 
   await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
   t.after(() => new Promise<void>((resolve) => blocker.close(() => resolve())));
   const { port } = blocker.address() as { port: number };
-  const result = await runCli(['start', '--port', String(port), '--host', '127.0.0.1', '--data-dir', tempDir(t), '--log-level', 'silent'], { SLUICE_ADMIN_TOKEN: adminToken });
+  const result = await runCli(['start', '--port', String(port), '--host', '127.0.0.1', '--data-dir', tempDir(t), '--log-level', 'silent'], {
+    SLUICE_ADMIN_TOKEN: adminToken,
+  });
   assert.notEqual(result.code, 0);
   assert.match(result.stderr, new RegExp(`port ${port} on 127\\.0\\.0\\.1 is already in use: .*--port or SLUICE_PORT`));
 });
@@ -19,9 +21,18 @@ void test('start on a port in use says so and how to choose another', async (t) 
 void test('output into a pipe that closes early ends quietly, without a stack trace', async (t) => {
   const server = await spawnSluice(t, ['--data-dir', tempDir(t)], { SLUICE_ADMIN_TOKEN: adminToken });
   await callJson(server.url, 'POST', '/v1/tenants', adminToken, { id: 'acme' }, 201);
-  const { key } = (await callJson(server.url, 'POST', '/v1/tenants/acme/keys', adminToken, { scopes: ['produce', 'consume', 'manage'] }, 201)) as { key: string };
+  const { key } = (await callJson(server.url, 'POST', '/v1/tenants/acme/keys', adminToken, { scopes: ['produce', 'consume', 'manage'] }, 201)) as {
+    key: string;
+  };
   await callJson(server.url, 'PUT', '/v1/types/big', key, { schema: { type: 'object' }, partitions: 1 }, 201);
-  await callJson(server.url, 'POST', '/v1/events', key, Array.from({ length: 500 }, (_, n) => ({ type: 'big', data: { n, text: 'x'.repeat(2000) } })), 200);
+  await callJson(
+    server.url,
+    'POST',
+    '/v1/events',
+    key,
+    Array.from({ length: 500 }, (_, n) => ({ type: 'big', data: { n, text: 'x'.repeat(2000) } })),
+    200,
+  );
   // `sluice stream read … | head -c 100`: the reader goes away while sluice still writes ~1 MB.
   const child = spawn(process.execPath, [binPath, 'stream', 'read', 'acme.big', '--partition', '0', '--from', 'earliest', '--limit', '500'], {
     env: { ...process.env, SLUICE_URL: server.url, SLUICE_KEY: key },

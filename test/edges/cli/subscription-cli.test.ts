@@ -12,12 +12,21 @@ import { runCli, spawnSluice } from '../../helpers/process.ts';
 import { adminToken, tempDir } from '../../helpers/sluice.ts';
 import { callJson } from '../../integrity/load.ts';
 
-const clean = { SLUICE_ADMIN_TOKEN: adminToken, SLUICE_KEY: undefined, SLUICE_URL: undefined, SLUICE_DATA_DIR: undefined, SLUICE_CONFIG: undefined, SLUICE_DELIVERY_ALLOW_PRIVATE_NETWORKS: 'true' };
+const clean = {
+  SLUICE_ADMIN_TOKEN: adminToken,
+  SLUICE_KEY: undefined,
+  SLUICE_URL: undefined,
+  SLUICE_DATA_DIR: undefined,
+  SLUICE_CONFIG: undefined,
+  SLUICE_DELIVERY_ALLOW_PRIVATE_NETWORKS: 'true',
+};
 
 void test('the subscription commands manage a webhook from set to delete', { timeout: 120_000 }, async (t) => {
   const server = await spawnSluice(t, ['--data-dir', tempDir(t)], clean);
   await callJson(server.url, 'POST', '/v1/tenants', adminToken, { id: 'acme' }, 201);
-  const { key } = (await callJson(server.url, 'POST', '/v1/tenants/acme/keys', adminToken, { scopes: ['produce', 'consume', 'manage'] }, 201)) as { key: string };
+  const { key } = (await callJson(server.url, 'POST', '/v1/tenants/acme/keys', adminToken, { scopes: ['produce', 'consume', 'manage'] }, 201)) as {
+    key: string;
+  };
   await callJson(server.url, 'PUT', '/v1/types/fruits', key, { schema: { type: 'object' } }, 201);
   const env = { ...clean, SLUICE_URL: server.url, SLUICE_KEY: key };
   const receiver = await startReceiver(t);
@@ -27,7 +36,24 @@ void test('the subscription commands manage a webhook from set to delete', { tim
     return result.stdout.trim() === '' ? undefined : JSON.parse(result.stdout);
   };
 
-  const setResult = await runCli(['subscription', 'set', 'hook', '--types', 'fruits', '--endpoint', receiver.url, '--header', 'authorization=Bearer abc', '--retry-schedule', '1s,1m', '--start', 'earliest'], env);
+  const setResult = await runCli(
+    [
+      'subscription',
+      'set',
+      'hook',
+      '--types',
+      'fruits',
+      '--endpoint',
+      receiver.url,
+      '--header',
+      'authorization=Bearer abc',
+      '--retry-schedule',
+      '1s,1m',
+      '--start',
+      'earliest',
+    ],
+    env,
+  );
   assert.equal(setResult.code, 0, setResult.stderr);
   const created = JSON.parse(setResult.stdout);
   assert.match(created.secret, /^whsec_/);
@@ -45,7 +71,10 @@ void test('the subscription commands manage a webhook from set to delete', { tim
   assert.equal(shown.state, 'active');
   assert.equal(shown.secret, undefined);
   assert.equal(JSON.stringify(shown).includes(created.secret), false, 'show never prints the secret');
-  assert.deepEqual((await run(['list'])).items.map((item: { name: string }) => item.name), ['hook']);
+  assert.deepEqual(
+    (await run(['list'])).items.map((item: { name: string }) => item.name),
+    ['hook'],
+  );
   assert.equal((await run(['pause', 'hook'])).state, 'paused');
   assert.equal((await run(['resume', 'hook'])).state, 'active');
   const deliveries = await run(['deliveries', 'hook']);
@@ -96,28 +125,44 @@ void test('the subscription commands manage a webhook from set to delete', { tim
   assert.match(missing.stderr, /not_found/);
 });
 
-void test('sluice subscription set makes file and Kafka sinks from flags; a sink on the embedded store without brokers says what to add', { timeout: 60_000 }, async (t) => {
-  const dataDir = tempDir(t);
-  const server = await spawnSluice(t, ['--data-dir', dataDir], clean);
-  await callJson(server.url, 'POST', '/v1/tenants', adminToken, { id: 'acme' }, 201);
-  const { key } = (await callJson(server.url, 'POST', '/v1/tenants/acme/keys', adminToken, { scopes: ['produce', 'consume', 'manage'] }, 201)) as { key: string };
-  await callJson(server.url, 'PUT', '/v1/types/fruits', key, { schema: { type: 'object' } }, 201);
-  const env = { ...clean, SLUICE_URL: server.url, SLUICE_KEY: key };
+void test(
+  'sluice subscription set makes file and Kafka sinks from flags; a sink on the embedded store without brokers says what to add',
+  { timeout: 60_000 },
+  async (t) => {
+    const dataDir = tempDir(t);
+    const server = await spawnSluice(t, ['--data-dir', dataDir], clean);
+    await callJson(server.url, 'POST', '/v1/tenants', adminToken, { id: 'acme' }, 201);
+    const { key } = (await callJson(server.url, 'POST', '/v1/tenants/acme/keys', adminToken, { scopes: ['produce', 'consume', 'manage'] }, 201)) as {
+      key: string;
+    };
+    await callJson(server.url, 'PUT', '/v1/types/fruits', key, { schema: { type: 'object' } }, 201);
+    const env = { ...clean, SLUICE_URL: server.url, SLUICE_KEY: key };
 
-  const file = await runCli(['subscription', 'set', 'archive', '--types', 'fruits', '--archive-dir', 'fruit-archive', '--format', 'ndjson.gz', '--start', 'earliest'], env);
-  assert.equal(file.code, 0, file.stderr);
-  const created = JSON.parse(file.stdout);
-  assert.deepEqual(created.destination, { kind: 'file', dir: 'fruit-archive', format: 'ndjson.gz', content: 'cloudevents', rotate: { bytes: 67_108_864, seconds: 300 }, errorShape: 'envelope' });
-  assert.equal(created.secret, undefined);
-  assert.doesNotMatch(file.stderr, /Signing secret/);
+    const file = await runCli(
+      ['subscription', 'set', 'archive', '--types', 'fruits', '--archive-dir', 'fruit-archive', '--format', 'ndjson.gz', '--start', 'earliest'],
+      env,
+    );
+    assert.equal(file.code, 0, file.stderr);
+    const created = JSON.parse(file.stdout);
+    assert.deepEqual(created.destination, {
+      kind: 'file',
+      dir: 'fruit-archive',
+      format: 'ndjson.gz',
+      content: 'cloudevents',
+      rotate: { bytes: 67_108_864, seconds: 300 },
+      errorShape: 'envelope',
+    });
+    assert.equal(created.secret, undefined);
+    assert.doesNotMatch(file.stderr, /Signing secret/);
 
-  const kafka = await runCli(['subscription', 'set', 'out', '--types', 'fruits', '--kafka-topic', 'fruits-out'], env);
-  assert.equal(kafka.code, 1, kafka.stderr);
-  assert.match(kafka.stderr, /invalid_subscription/);
-  assert.match(kafka.stderr, /\/destination\/brokers/);
-  assert.match(kafka.stderr, /embedded store/);
+    const kafka = await runCli(['subscription', 'set', 'out', '--types', 'fruits', '--kafka-topic', 'fruits-out'], env);
+    assert.equal(kafka.code, 1, kafka.stderr);
+    assert.match(kafka.stderr, /invalid_subscription/);
+    assert.match(kafka.stderr, /\/destination\/brokers/);
+    assert.match(kafka.stderr, /embedded store/);
 
-  const both = await runCli(['subscription', 'set', 'out', '--types', 'fruits', '--kafka-topic', 'x', '--endpoint', 'https://example.com/'], env);
-  assert.equal(both.code, 2, both.stderr);
-  assert.match(both.stderr, /give one destination/);
-});
+    const both = await runCli(['subscription', 'set', 'out', '--types', 'fruits', '--kafka-topic', 'x', '--endpoint', 'https://example.com/'], env);
+    assert.equal(both.code, 2, both.stderr);
+    assert.match(both.stderr, /give one destination/);
+  },
+);

@@ -42,7 +42,11 @@ void test('a bad setting names the file, the key and what is wrong', (t) => {
   for (const [text, expected] of cases) {
     const file = join(dir, 'sluice.yaml');
     writeFileSync(file, text);
-    assert.throws(() => loadConfig({ configFile: file, env: {} }), (error: unknown) => error instanceof ConfigError && expected.test(error.message), text);
+    assert.throws(
+      () => loadConfig({ configFile: file, env: {} }),
+      (error: unknown) => error instanceof ConfigError && expected.test(error.message),
+      text,
+    );
   }
   assert.throws(() => loadConfig({ env: { SLUICE_PORT: 'eighty' } }), /SLUICE_PORT=eighty is not a whole number/);
   assert.throws(() => loadConfig({ env: { SLUICE_LOG_LEVEL: 'verbose' } }), /logLevel must be one of fatal, error, warn, info, debug, trace, silent/);
@@ -97,9 +101,18 @@ void test('a declaration the store refuses stops start-up naming the file, the k
   const file = join(dir, 'sluice.yaml');
   const dataDir = tempDir(t);
   const cases: [string, RegExp][] = [
-    ['tenants:\n  acme:\n    types:\n      fruits: { schema: { type: 12 } }\n', /tenants\.acme\.types\.fruits: the schema is not valid draft 2020-12 JSON Schema: \/type must be equal to one of the allowed values/],
-    ['tenants:\n  acme:\n    types:\n      fruits:\n        schema: { type: object }\n        pipeline: { steps: [{ renam: { a: b } }] }\n', /tenants\.acme\.types\.fruits\.pipeline: the pipeline is not valid.*renam/],
-    ['tenants:\n  acme:\n    types:\n      fruits:\n        schema: { type: object }\n        pipeline: { route: { field: x, map: { a: nowhere } } }\n', /tenants\.acme\.types\.fruits\.pipeline: .*nowhere/],
+    [
+      'tenants:\n  acme:\n    types:\n      fruits: { schema: { type: 12 } }\n',
+      /tenants\.acme\.types\.fruits: the schema is not valid draft 2020-12 JSON Schema: \/type must be equal to one of the allowed values/,
+    ],
+    [
+      'tenants:\n  acme:\n    types:\n      fruits:\n        schema: { type: object }\n        pipeline: { steps: [{ renam: { a: b } }] }\n',
+      /tenants\.acme\.types\.fruits\.pipeline: the pipeline is not valid.*renam/,
+    ],
+    [
+      'tenants:\n  acme:\n    types:\n      fruits:\n        schema: { type: object }\n        pipeline: { route: { field: x, map: { a: nowhere } } }\n',
+      /tenants\.acme\.types\.fruits\.pipeline: .*nowhere/,
+    ],
   ];
   for (const [text, expected] of cases) {
     writeFileSync(file, text);

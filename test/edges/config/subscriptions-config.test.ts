@@ -34,11 +34,18 @@ async function startWith(file: string, dataDir: string, env: NodeJS.ProcessEnv):
   const lines: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer | string, _encoding, done) {
-      lines.push(...chunk.toString().split('\n').filter((line) => line !== ''));
+      lines.push(
+        ...chunk
+          .toString()
+          .split('\n')
+          .filter((line) => line !== ''),
+      );
       done();
     },
   });
-  const sluice = await createSluice(loadConfig({ configFile: file, flags: { port: 0, dataDir, logLevel: 'info', adminToken }, env }), { logger: pino({ level: 'info' }, sink) });
+  const sluice = await createSluice(loadConfig({ configFile: file, flags: { port: 0, dataDir, logLevel: 'info', adminToken }, env }), {
+    logger: pino({ level: 'info' }, sink),
+  });
   const entry = lines.map((line) => JSON.parse(line) as Record<string, unknown>).find((logged) => logged.msg === 'applied the config file');
   assert.ok(entry !== undefined, 'the start logs what it applied');
   assert.equal(lines.join('\n').includes(String(env.HOOK_SECRET ?? 'no secret given')), false, 'the secret is never logged');
@@ -74,7 +81,10 @@ void test('subscriptions in sluice.yaml are applied at start with their secret f
   const third = await startWith(file, dataDir, { HOOK_SECRET: next });
   assert.deepEqual(third.applied.subscriptionsChanged, ['acme/hook']);
   const rotated = third.sluice.store.catalog.get('subscription', 'acme/hook')?.value;
-  assert.deepEqual(rotated?.secrets.map((s) => s.secret), [next, secret]);
+  assert.deepEqual(
+    rotated?.secrets.map((s) => s.secret),
+    [next, secret],
+  );
   assert.ok(rotated.secrets[1]?.expiresAt !== undefined);
   await third.sluice.close();
 });
@@ -89,7 +99,10 @@ void test('without secretEnv Sluice generates the secret once and keeps it on la
   await first.sluice.close();
   const second = await startWith(file, dataDir, {});
   assert.deepEqual(second.applied.subscriptionsChanged, []);
-  assert.deepEqual(second.sluice.store.catalog.get('subscription', 'acme/hook')?.value.secrets.map((s) => s.secret), [generated]);
+  assert.deepEqual(
+    second.sluice.store.catalog.get('subscription', 'acme/hook')?.value.secrets.map((s) => s.secret),
+    [generated],
+  );
   await second.sluice.close();
 });
 
@@ -105,7 +118,11 @@ void test('a secret in the file, a missing or bad variable, or a bad subscriptio
   };
   refuses([`        secret: ${newSecret()}`], {}, /tenants\.acme\.subscriptions\.hook\.secret is a secret and does not belong in the file.*secretEnv/);
   refuses(['        secretEnv: NOT_SET_HERE'], {}, /subscriptions\.hook\.secretEnv names NOT_SET_HERE, which is not set: export NOT_SET_HERE=whsec_/);
-  refuses(['        secretEnv: HOOK_SECRET'], { HOOK_SECRET: 'hunter2' }, /secretEnv names HOOK_SECRET, whose value is not a signing secret: a signing secret is "whsec_"/);
+  refuses(
+    ['        secretEnv: HOOK_SECRET'],
+    { HOOK_SECRET: 'hunter2' },
+    /secretEnv names HOOK_SECRET, whose value is not a signing secret: a signing secret is "whsec_"/,
+  );
   refuses(['        secretEnv: not a name'], {}, /subscriptions\.hook\.secretEnv must name an environment variable/);
   refuses(['        colour: red'], {}, /subscriptions\.hook\.colour is not a setting \(expected types, filter, start, destination, delivery, secretEnv\)/);
   // The definition itself is checked when the file is read, every problem named.
@@ -134,6 +151,7 @@ void test('a loopback endpoint in the file is refused at start unless private ne
   writeFileSync(file, yaml([]).replace('allowPrivateNetworks: true', 'allowPrivateNetworks: false'));
   await assert.rejects(
     createSluice(loadConfig({ configFile: file, flags: { port: 0, dataDir: tempDir(t), logLevel: 'silent', adminToken }, env: {} })),
-    (error: unknown) => error instanceof ConfigError && /tenants\.acme\.subscriptions\.hook: Sluice will not deliver to http:\/\/127\.0\.0\.1:9\/hook/.test(error.message),
+    (error: unknown) =>
+      error instanceof ConfigError && /tenants\.acme\.subscriptions\.hook: Sluice will not deliver to http:\/\/127\.0\.0\.1:9\/hook/.test(error.message),
   );
 });

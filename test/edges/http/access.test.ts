@@ -49,13 +49,22 @@ void test('only an exact key authenticates: extra segments, a changed secret or 
   const key = await s.tenantWithKey('acme');
   assert.equal((await s.call('GET', '/v1/types', { token: key })).status, 200);
   const [prefix, id, secret] = key.split('.');
-  for (const token of [`${key}.x`, `${key}.`, `${prefix}.${id}.${secret}.${secret}`, `${prefix}.${id}`, `${prefix}.${id}.${secret}x`, `${prefix}.x${id}.${secret}`]) {
+  for (const token of [
+    `${key}.x`,
+    `${key}.`,
+    `${prefix}.${id}.${secret}.${secret}`,
+    `${prefix}.${id}`,
+    `${prefix}.${id}.${secret}x`,
+    `${prefix}.x${id}.${secret}`,
+  ]) {
     const response = await s.call('GET', '/v1/types', { token });
     assert.equal(response.status, 401, token);
     assert.equal(response.body.error.code, 'unauthorized');
   }
   // Basic credentials too: the id and the exact secret.
-  const basic = (user: string, password: string): Record<string, string> => ({ authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` });
+  const basic = (user: string, password: string): Record<string, string> => ({
+    authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`,
+  });
   assert.equal((await s.call('GET', '/v1/types', { token: null, headers: basic(id!, secret!) })).status, 200);
   assert.equal((await s.call('GET', '/v1/types', { token: null, headers: basic(id!, `${secret}.x`) })).status, 401);
 });

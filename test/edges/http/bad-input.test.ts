@@ -87,7 +87,11 @@ void test('bytes that are not UTF-8 are refused with 400 invalid_utf8', async (t
   const type = await h.call('PUT', '/v1/types/cafe', { token: h.key, raw: schema, contentType: 'application/json' });
   assert.equal(type.status, 400);
   assert.equal(type.body.error.code, 'invalid_utf8');
-  const registry = await h.s.call('POST', '/registry/subjects/cafe-value/versions', { token: h.key, raw: Buffer.concat([Buffer.from('{"schema":"\\"str'), Buffer.from([0xff]), Buffer.from('\\""}')]), contentType: 'application/vnd.schemaregistry.v1+json' });
+  const registry = await h.s.call('POST', '/registry/subjects/cafe-value/versions', {
+    token: h.key,
+    raw: Buffer.concat([Buffer.from('{"schema":"\\"str'), Buffer.from([0xff]), Buffer.from('\\""}')]),
+    contentType: 'application/vnd.schemaregistry.v1+json',
+  });
   assert.equal(registry.status, 400, JSON.stringify(registry.body));
   assert.match(registry.body.message, /not valid UTF-8/);
   await assertStillHealthy(h);
@@ -129,7 +133,10 @@ void test('more events than limits.maxEventsPerRequest are refused with 413 too_
   );
   assert.equal(ndjson.status, 413);
   assert.equal(ndjson.body.error.code, 'too_many_events');
-  const ceBatch = await h.send(JSON.stringify(events(6).map((e, i) => ({ specversion: '1.0', id: `c${i}`, source: '/s', ...e }))), 'application/cloudevents-batch+json');
+  const ceBatch = await h.send(
+    JSON.stringify(events(6).map((e, i) => ({ specversion: '1.0', id: `c${i}`, source: '/s', ...e }))),
+    'application/cloudevents-batch+json',
+  );
   assert.equal(ceBatch.body.error.code, 'too_many_events');
   // Nothing of the refused requests was stored; exactly the limit is accepted.
   const five = await h.send(JSON.stringify(events(5)));
@@ -167,7 +174,12 @@ void test('nesting deeper than limits.maxDepth is refused with nesting_too_deep,
   const ndjson = await h.send(hostileObject, 'application/x-ndjson');
   assert.equal(ndjson.status, 400);
   assert.equal(ndjson.body.results[0].error.code, 'nesting_too_deep');
-  const binary = await h.send(`${'['.repeat(100_000)}${']'.repeat(100_000)}`, 'application/json', { 'ce-specversion': '1.0', 'ce-id': 'deep', 'ce-source': '/s', 'ce-type': 'fruits' });
+  const binary = await h.send(`${'['.repeat(100_000)}${']'.repeat(100_000)}`, 'application/json', {
+    'ce-specversion': '1.0',
+    'ce-id': 'deep',
+    'ce-source': '/s',
+    'ce-type': 'fruits',
+  });
   assert.equal(binary.status, 400);
   assert.equal(binary.body.results[0].error.code, 'nesting_too_deep');
   await assertStillHealthy(h);
@@ -205,7 +217,12 @@ void test('__proto__, constructor and prototype keys are refused with forbidden_
   const ndjson = await h.send(`{"type":"fruits","data":{"name":"ok"}}\n${bodies[0]!}`, 'application/x-ndjson');
   assert.equal(ndjson.status, 207);
   assert.equal(ndjson.body.results[1].error.code, 'forbidden_key');
-  const binary = await h.send('{"__proto__":{"polluted":"yes"}}', 'application/json', { 'ce-specversion': '1.0', 'ce-id': 'p', 'ce-source': '/s', 'ce-type': 'fruits' });
+  const binary = await h.send('{"__proto__":{"polluted":"yes"}}', 'application/json', {
+    'ce-specversion': '1.0',
+    'ce-id': 'p',
+    'ce-source': '/s',
+    'ce-type': 'fruits',
+  });
   assert.equal(binary.body.results[0].error.code, 'forbidden_key');
   // Other routes refuse such bodies as well (Fastify's parser).
   const schema = await h.call('PUT', '/v1/types/evil', { token: h.key, raw: '{"schema":{"__proto__":{"polluted":"yes"}}}' });
@@ -258,7 +275,19 @@ void test('an empty body, an empty array or blank NDJSON is refused with 400 emp
 
 void test('a missing or garbage Authorization header is 401', async (t) => {
   const h = await harness(t);
-  const headers = ['', 'Bearer', 'Bearer ', 'Bearer sk.', 'Bearer sk.k0.x', 'Bearer sk...', `Bearer ${'a'.repeat(4000)}`, 'Basic !!!', `Basic ${Buffer.from('nobody:secret').toString('base64')}`, 'Token abc', 'bearer\tabc'];
+  const headers = [
+    '',
+    'Bearer',
+    'Bearer ',
+    'Bearer sk.',
+    'Bearer sk.k0.x',
+    'Bearer sk...',
+    `Bearer ${'a'.repeat(4000)}`,
+    'Basic !!!',
+    `Basic ${Buffer.from('nobody:secret').toString('base64')}`,
+    'Token abc',
+    'bearer\tabc',
+  ];
   for (const authorization of headers) {
     const options = authorization === '' ? { token: null } : { token: null, headers: { authorization } };
     const response = await h.call('GET', '/v1/streams', options);
@@ -331,19 +360,13 @@ void test('a malformed event says which fields are wrong', async (t) => {
   assert.equal(unknownField.status, 400);
   const error = unknownField.body.results[0].error;
   assert.equal(error.code, 'invalid_event');
-  assert.deepEqual(
-    error.details.map((d: { path: string }) => d.path).sort(),
-    ['/colour', '/payload'],
-  );
+  assert.deepEqual(error.details.map((d: { path: string }) => d.path).sort(), ['/colour', '/payload']);
   const missing = await h.send('{"data":{}}');
   assert.deepEqual(missing.body.results[0].error.details, [{ path: '/type', reason: 'required' }]);
   const noData = await h.send('{"type":"fruits"}');
   assert.deepEqual(noData.body.results[0].error.details, [{ path: '/data', reason: 'required' }]);
   const wrongTypes = await h.send('{"type":7,"data":{},"id":"","subject":[],"schemaVersion":0}');
-  assert.deepEqual(
-    wrongTypes.body.results[0].error.details.map((d: { path: string }) => d.path).sort(),
-    ['/id', '/schemaVersion', '/subject', '/type'],
-  );
+  assert.deepEqual(wrongTypes.body.results[0].error.details.map((d: { path: string }) => d.path).sort(), ['/id', '/schemaVersion', '/subject', '/type']);
   await assertStillHealthy(h);
 });
 
@@ -359,7 +382,10 @@ void test('over-long keys, ids and attributes are refused, not stored', async (t
   assert.equal(longId.body.results[0].error.details[0].path, '/id');
   const longType = await h.send(JSON.stringify({ type: 't'.repeat(5000), data: {} }));
   assert.equal(longType.body.results[0].error.code, 'invalid_event');
-  const ceKey = await h.send(JSON.stringify({ specversion: '1.0', id: 'c', source: '/s', type: 'fruits', partitionkey: 'p'.repeat(2000), data: {} }), 'application/cloudevents+json');
+  const ceKey = await h.send(
+    JSON.stringify({ specversion: '1.0', id: 'c', source: '/s', type: 'fruits', partitionkey: 'p'.repeat(2000), data: {} }),
+    'application/cloudevents+json',
+  );
   assert.equal(ceKey.body.results[0].error.code, 'invalid_event');
   assert.equal(ceKey.body.results[0].error.details[0].path, '/partitionkey');
 
@@ -441,7 +467,10 @@ void test('a number a 64-bit float cannot keep exactly is refused per event with
   // The dead letter keeps the number as it was sent.
   const dead = await h.call('GET', '/v1/dead-letters?code=inexact_number', { token: h.key });
   assert.equal(dead.body.items.length, cases.length);
-  assert.ok(dead.body.items.some((item: { original: string }) => item.original.includes('12345678901234567890123')), JSON.stringify(dead.body.items.map((i: { original: string }) => i.original)));
+  assert.ok(
+    dead.body.items.some((item: { original: string }) => item.original.includes('12345678901234567890123')),
+    JSON.stringify(dead.body.items.map((i: { original: string }) => i.original)),
+  );
 
   // One bad event in a batch: the others are stored. NDJSON, arrays and base64 data alike.
   const ndjson = await h.send('{"type":"fruits","data":{"name":"ok"}}\n{"type":"fruits","data":{"big":18446744073709551615}}', 'application/x-ndjson');
@@ -452,11 +481,22 @@ void test('a number a 64-bit float cannot keep exactly is refused per event with
   const array = await h.send('[{"type":"fruits","data":{"qty":1e400}},{"type":"fruits","data":{"name":"fine"}}]');
   assert.equal(array.status, 207);
   assert.equal(array.body.results[0].error.code, 'inexact_number');
-  const base64 = await h.send(JSON.stringify({ specversion: '1.0', id: 'b64', source: '/s', type: 'fruits', datacontenttype: 'application/json', data_base64: Buffer.from('{"id":9007199254740993}').toString('base64') }), 'application/cloudevents+json');
+  const base64 = await h.send(
+    JSON.stringify({
+      specversion: '1.0',
+      id: 'b64',
+      source: '/s',
+      type: 'fruits',
+      datacontenttype: 'application/json',
+      data_base64: Buffer.from('{"id":9007199254740993}').toString('base64'),
+    }),
+    'application/cloudevents+json',
+  );
   assert.equal(base64.body.results[0].error.code, 'inexact_number');
 
   // What is exact is stored exactly: the largest safe integer, big numbers in strings, dates, exponents in range.
-  const exact = '{"type":"fruits","data":{"max":9007199254740991,"min":-9007199254740991,"id":"12345678901234567890123","day":"2026-05-01","x":-0.5,"e":1.5e300,"small":2.5e-300,"zero":0}}';
+  const exact =
+    '{"type":"fruits","data":{"max":9007199254740991,"min":-9007199254740991,"id":"12345678901234567890123","day":"2026-05-01","x":-0.5,"e":1.5e300,"small":2.5e-300,"zero":0}}';
   const stored = await h.send(exact);
   assert.equal(stored.status, 200, JSON.stringify(stored.body));
   const { partition, offset } = stored.body.results[0];
@@ -475,13 +515,20 @@ void test('deep nesting in schemas, the registry, pipelines, subscriptions and c
       ['PUT', '/v1/types/deep', `{"schema":{"type":"object","properties":{"x":${deepObject(n)}}}}`],
       ['PUT', '/v1/types/fruits', `{"schema":{"type":"object"},"pipeline":${deepObject(n)}}`],
       ['PUT', '/v1/subscriptions/deep', `{"types":["fruits"],"filter":${deepObject(n)},"destination":{"kind":"webhook","url":"https://example.com"}}`],
-      ['PUT', '/v1/correlations/deep', `{"types":["fruits","fruits"],"key":"/a","timeout":"1s","emit":{"complete":"fruits","expired":"fruits"},"completion":${deepObject(n)}}`],
+      [
+        'PUT',
+        '/v1/correlations/deep',
+        `{"types":["fruits","fruits"],"key":"/a","timeout":"1s","emit":{"complete":"fruits","expired":"fruits"},"completion":${deepObject(n)}}`,
+      ],
       ['POST', '/registry/subjects/acme.deep-value/versions', JSON.stringify({ schema: deepObject(n) }), 'application/vnd.schemaregistry.v1+json'],
       ['POST', '/registry/subjects/acme.deep-value/versions', JSON.stringify({ schema: deepArray(n) }), 'application/vnd.schemaregistry.v1+json'],
     ];
     for (const [method, path, raw, contentType] of probes) {
       const response = await h.s.call(method, path, { token: h.key, raw, contentType: contentType ?? 'application/json' });
-      assert.ok(response.status >= 400 && response.status < 500, `${n} levels, ${method} ${path}: ${response.status} ${JSON.stringify(response.body).slice(0, 200)}`);
+      assert.ok(
+        response.status >= 400 && response.status < 500,
+        `${n} levels, ${method} ${path}: ${response.status} ${JSON.stringify(response.body).slice(0, 200)}`,
+      );
     }
   }
   await assertStillHealthy(h);

@@ -168,7 +168,11 @@ void test('a body sent as application/cloudevents+json or cloudevents-batch+json
   assert.equal(single.status, 400);
   assert.equal(single.body.results[0].error.code, 'invalid_event');
   assert.equal(single.body.results[0].error.details[0].path, '/specversion');
-  const batch = await s.call('POST', '/v1/events', { token: key, raw: JSON.stringify([native, { specversion: '1.0', id: 'c-1', source: '/web', type: 'clicks', data: { x: 2 } }]), contentType: 'application/cloudevents-batch+json' });
+  const batch = await s.call('POST', '/v1/events', {
+    token: key,
+    raw: JSON.stringify([native, { specversion: '1.0', id: 'c-1', source: '/web', type: 'clicks', data: { x: 2 } }]),
+    contentType: 'application/cloudevents-batch+json',
+  });
   assert.equal(batch.status, 207);
   assert.equal(batch.body.results[0].error.code, 'invalid_event');
   assert.equal(batch.body.results[1].id, 'c-1');

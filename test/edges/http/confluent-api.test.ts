@@ -99,7 +99,10 @@ void test('register, read, look up and list an Avro subject in Confluent bodies'
   assert.equal(type.status, 200);
   assert.equal(type.body.stream, 'acme.fruits');
   assert.equal(type.body.partitions, 4);
-  assert.deepEqual(type.body.versions.map((v: { schemaId: number }) => v.schemaId), [id]);
+  assert.deepEqual(
+    type.body.versions.map((v: { schemaId: number }) => v.schemaId),
+    [id],
+  );
 });
 
 void test('JSON Schema and Protobuf subjects name their schemaType; bad registrations answer 42201', async (t) => {
@@ -185,10 +188,13 @@ void test('compatibility checks, 409 on incompatible registration, and config sh
 
   assert.deepEqual((await reg('PUT', '/config/acme.fruits-value', { compatibility: 'NONE' })).body, { compatibility: 'NONE' });
   assert.deepEqual((await reg('GET', '/config/acme.fruits-value')).body, { compatibilityLevel: 'NONE' });
-  assert.equal((await server.call('GET', '/v1/types/fruits', { token: key })).body.compatibility, 'NONE', 'subject config is the type\'s compatibility');
+  assert.equal((await server.call('GET', '/v1/types/fruits', { token: key })).body.compatibility, 'NONE', "subject config is the type's compatibility");
   assert.equal((await reg('POST', '/subjects/acme.fruits-value/versions', { schema: fruitWithWeight })).status, 200, 'NONE lets any change in');
 
-  const native = await server.call('PUT', '/v1/types/fruits', { token: key, body: { schema: JSON.parse(fruitWithWeight) as unknown, schemaType: 'AVRO', compatibility: 'FULL' } });
+  const native = await server.call('PUT', '/v1/types/fruits', {
+    token: key,
+    body: { schema: JSON.parse(fruitWithWeight) as unknown, schemaType: 'AVRO', compatibility: 'FULL' },
+  });
   assert.equal(native.status, 201);
   assert.deepEqual((await reg('GET', '/config/acme.fruits-value')).body, { compatibilityLevel: 'FULL' });
 
@@ -198,7 +204,11 @@ void test('compatibility checks, 409 on incompatible registration, and config sh
   assert.deepEqual((await reg('PUT', '/config', { compatibility: 'forward' })).body, { compatibility: 'FORWARD' });
   assert.deepEqual((await reg('GET', '/config')).body, { compatibilityLevel: 'FORWARD' });
   await server.call('PUT', '/v1/types/plain', { token: key, body: { schema: { type: 'object' } } });
-  assert.equal((await server.call('GET', '/v1/types/plain', { token: key })).body.compatibility, 'FORWARD', 'the tenant default is the level of types without one');
+  assert.equal(
+    (await server.call('GET', '/v1/types/plain', { token: key })).body.compatibility,
+    'FORWARD',
+    'the tenant default is the level of types without one',
+  );
 
   assert.deepEqual((await reg('DELETE', '/config/acme.fruits-value')).body, { compatibilityLevel: 'FULL' });
   assert.equal((await reg('GET', '/config/acme.fruits-value')).body.error_code, 40408);
@@ -281,7 +291,7 @@ void test('READONLY mode refuses writes with 42205; modes are per subject or ten
   assert.deepEqual((await reg('GET', '/mode/acme.fruits-value?defaultToGlobal=true')).body, { mode: 'IMPORT' });
 });
 
-void test('subject names map to event types; other tenants\' subjects and schema ids stay invisible', async (t) => {
+void test("subject names map to event types; other tenants' subjects and schema ids stay invisible", async (t) => {
   const { server, key, reg } = await setup(t);
   const other = await server.tenantWithKey('globex');
   const theirs = registryClient(server, other);
@@ -295,7 +305,7 @@ void test('subject names map to event types; other tenants\' subjects and schema
   assert.equal((await reg('GET', '/subjects/acme.native-value/versions/1')).body.schemaType, 'JSON');
 
   // The tenant comes from the key, so a subject is any Confluent name, in the caller's tenant.
-  assert.equal((await reg('POST', '/subjects/fruits-value/versions', { schema: fruitV1 })).body.id, id, '<type>-value is the type\'s other name');
+  assert.equal((await reg('POST', '/subjects/fruits-value/versions', { schema: fruitV1 })).body.id, id, "<type>-value is the type's other name");
   const spaced = await reg('POST', '/subjects/acme.bad%20name/versions', { schema: fruitV1 });
   assert.equal(spaced.status, 200, 'any name Confluent accepts is a subject');
   assert.equal((await reg('POST', '/subjects/%01control/versions', { schema: fruitV1 })).body.error_code, 42201, 'control characters are not');
@@ -328,7 +338,7 @@ void test('subject names map to event types; other tenants\' subjects and schema
   assert.equal((await reg('GET', `/schemas/ids/${theirId}`)).body.error_code, 40403);
 });
 
-void test('registry requests need a key with the right scope and answer errors in Confluent\'s shape', async (t) => {
+void test("registry requests need a key with the right scope and answer errors in Confluent's shape", async (t) => {
   const { server, reg } = await setup(t);
   const readOnlyKey = await server.call('POST', '/v1/tenants/acme/keys', { body: { scopes: ['consume'] } });
   const reader = registryClient(server, readOnlyKey.body.key as string);
@@ -354,7 +364,11 @@ void test('registry requests need a key with the right scope and answer errors i
   assert.equal(noRoute.status, 404);
   assert.equal(noRoute.body.error_code, 404);
 
-  const malformed = await server.call('POST', '/registry/subjects/acme.fruits-value/versions', { token: readOnlyKey.body.key, raw: '{"schema": ', contentType: confluentType });
+  const malformed = await server.call('POST', '/registry/subjects/acme.fruits-value/versions', {
+    token: readOnlyKey.body.key,
+    raw: '{"schema": ',
+    contentType: confluentType,
+  });
   assert.equal(malformed.status, 403, 'scopes are checked before the body');
   const key = (await server.call('POST', '/v1/tenants/acme/keys', { body: { scopes: ['manage'] } })).body.key as string;
   const broken = await server.call('POST', '/registry/subjects/acme.fruits-value/versions', { token: key, raw: '{"schema": ', contentType: confluentType });

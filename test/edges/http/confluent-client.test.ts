@@ -3,7 +3,15 @@ import { test } from 'node:test';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { startSluice, type TestSluice } from '../../helpers/sluice.ts';
 
-const fruitSchema = { type: 'record', name: 'Fruit', namespace: 'acme', fields: [{ name: 'name', type: 'string' }, { name: 'weight', type: 'int' }] };
+const fruitSchema = {
+  type: 'record',
+  name: 'Fruit',
+  namespace: 'acme',
+  fields: [
+    { name: 'name', type: 'string' },
+    { name: 'weight', type: 'int' },
+  ],
+};
 const orderSchema = {
   $schema: 'http://json-schema.org/draft-07/schema#',
   type: 'object',
@@ -89,7 +97,13 @@ void test('a type registered through the Confluent client is an event type that 
   assert.equal(type.status, 200);
   assert.equal(type.body.stream, 'acme.orders');
   assert.equal(type.body.partitions, 4);
-  assert.deepEqual(type.body.versions.map((v: { version: number; schemaId: number }) => [v.version, v.schemaId]), [[1, v1.id], [2, v2.id]]);
+  assert.deepEqual(
+    type.body.versions.map((v: { version: number; schemaId: number }) => [v.version, v.schemaId]),
+    [
+      [1, v1.id],
+      [2, v2.id],
+    ],
+  );
   assert.equal((await server.call('GET', '/v1/types/orders/versions/2', { token: key })).body.schemaType, 'JSON');
 
   const sent = await server.call('POST', '/v1/events', {

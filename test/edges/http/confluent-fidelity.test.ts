@@ -32,10 +32,16 @@ void test('the registry root, trailing slashes, and compatibility of a subject w
   const added = await s.call('POST', '/registry/compatibility/subjects/acme.fruits-value/versions', { token: key, body: avro([name, weight]) });
   assert.equal(added.status, 200, JSON.stringify(added.body));
   assert.equal(added.body.is_compatible, false);
-  const withDefault = await s.call('POST', '/registry/compatibility/subjects/acme.fruits-value/versions', { token: key, body: avro([name, { ...weight, default: 0 }]) });
+  const withDefault = await s.call('POST', '/registry/compatibility/subjects/acme.fruits-value/versions', {
+    token: key,
+    body: avro([name, { ...weight, default: 0 }]),
+  });
   assert.equal(withDefault.body.is_compatible, true);
   // A version that does not exist is still an error.
-  assert.equal((await s.call('POST', '/registry/compatibility/subjects/acme.fruits-value/versions/7', { token: key, body: avro([name]) })).body.error_code, 40402);
+  assert.equal(
+    (await s.call('POST', '/registry/compatibility/subjects/acme.fruits-value/versions/7', { token: key, body: avro([name]) })).body.error_code,
+    40402,
+  );
 });
 
 void test('Accept: the vnd type by default, application/json when preferred, 406 for neither', async (t) => {
@@ -58,7 +64,8 @@ void test('Accept: the vnd type by default, application/json when preferred, 406
 void test('deletedOnly lists only soft-deleted subjects and versions', async (t) => {
   const s = await startSluice(t);
   const key = await s.tenantWithKey('acme');
-  for (const subject of ['acme.a-value', 'acme.b-value']) assert.equal((await s.call('POST', `/registry/subjects/${subject}/versions`, { token: key, body: avro([name]) })).status, 200);
+  for (const subject of ['acme.a-value', 'acme.b-value'])
+    assert.equal((await s.call('POST', `/registry/subjects/${subject}/versions`, { token: key, body: avro([name]) })).status, 200);
   assert.equal((await s.call('POST', '/registry/subjects/acme.b-value/versions', { token: key, body: avro([name, { ...weight, default: 0 }]) })).status, 200);
   assert.equal((await s.call('DELETE', '/registry/subjects/acme.a-value', { token: key })).status, 200);
   assert.equal((await s.call('DELETE', '/registry/subjects/acme.b-value/versions/1', { token: key })).status, 200);
@@ -71,7 +78,8 @@ void test('deletedOnly lists only soft-deleted subjects and versions', async (t)
 void test('an Avro schema is stored as written: logical types, decimal scale, enum defaults and custom properties read back, and a changed scale is another schema', async (t) => {
   const s = await startSluice(t);
   const key = await s.tenantWithKey('acme');
-  const reg = (method: string, path: string, body?: unknown) => s.call(method, `/registry${path}`, body === undefined ? { token: key } : { token: key, body, contentType: 'application/vnd.schemaregistry.v1+json' });
+  const reg = (method: string, path: string, body?: unknown) =>
+    s.call(method, `/registry${path}`, body === undefined ? { token: key } : { token: key, body, contentType: 'application/vnd.schemaregistry.v1+json' });
   const payment = (scale: number) => ({
     type: 'record',
     name: 'Payment',
@@ -92,15 +100,25 @@ void test('an Avro schema is stored as written: logical types, decimal scale, en
   assert.deepEqual(JSON.parse(latest.body.schema as string), payment(2));
   // The same schema again is the same id; another scale is another schema.
   assert.equal((await reg('POST', '/subjects/payments-value/versions', { schema: JSON.stringify(payment(2)) })).body.id, first.body.id);
-  assert.equal((await reg('POST', '/subjects/payments-value', { schema: JSON.stringify(payment(4)) })).body.error_code, 40403, 'scale 4 is not a version of the subject');
+  assert.equal(
+    (await reg('POST', '/subjects/payments-value', { schema: JSON.stringify(payment(4)) })).body.error_code,
+    40403,
+    'scale 4 is not a version of the subject',
+  );
   assert.notEqual((await reg('POST', '/subjects/other-payments-value/versions', { schema: JSON.stringify(payment(4)) })).body.id, first.body.id);
 });
 
 void test('FORWARD: a symbol may be added once the enum has a default, as Confluent documents', async (t) => {
   const s = await startSluice(t);
   const key = await s.tenantWithKey('acme');
-  const reg = (method: string, path: string, body?: unknown) => s.call(method, `/registry${path}`, body === undefined ? { token: key } : { token: key, body, contentType: 'application/vnd.schemaregistry.v1+json' });
-  const card = (symbols: string[], withDefault: boolean) => JSON.stringify({ type: 'record', name: 'Card', fields: [{ name: 'suit', type: { type: 'enum', name: 'Suit', symbols, ...(withDefault ? { default: symbols[0] } : {}) } }] });
+  const reg = (method: string, path: string, body?: unknown) =>
+    s.call(method, `/registry${path}`, body === undefined ? { token: key } : { token: key, body, contentType: 'application/vnd.schemaregistry.v1+json' });
+  const card = (symbols: string[], withDefault: boolean) =>
+    JSON.stringify({
+      type: 'record',
+      name: 'Card',
+      fields: [{ name: 'suit', type: { type: 'enum', name: 'Suit', symbols, ...(withDefault ? { default: symbols[0] } : {}) } }],
+    });
   assert.equal((await reg('PUT', '/config/cards-value', { compatibility: 'FORWARD' })).status, 200);
   assert.equal((await reg('POST', '/subjects/cards-value/versions', { schema: card(['SPADES', 'HEARTS'], true) })).status, 200);
   const added = await reg('POST', '/subjects/cards-value/versions', { schema: card(['SPADES', 'HEARTS', 'CLUBS'], true) });
@@ -114,9 +132,10 @@ void test('FORWARD: a symbol may be added once the enum has a default, as Conflu
 void test('metadata and ruleSet are kept with the schema and answered; GET /schemas lists versions; /v1/metadata/id answers', async (t) => {
   const s = await startSluice(t);
   const key = await s.tenantWithKey('acme');
-  const reg = (method: string, path: string, body?: unknown) => s.call(method, `/registry${path}`, body === undefined ? { token: key } : { token: key, body, contentType: 'application/vnd.schemaregistry.v1+json' });
+  const reg = (method: string, path: string, body?: unknown) =>
+    s.call(method, `/registry${path}`, body === undefined ? { token: key } : { token: key, body, contentType: 'application/vnd.schemaregistry.v1+json' });
   const metadata = { tags: { '**.ssn': ['PII'] }, properties: { owner: 'payments' }, sensitive: ['ssn'] };
-  const ruleSet = { domainRules: [{ name: 'checkSsn', kind: 'CONDITION', type: 'CEL', mode: 'WRITE', expr: "size(message.ssn) == 9" }] };
+  const ruleSet = { domainRules: [{ name: 'checkSsn', kind: 'CONDITION', type: 'CEL', mode: 'WRITE', expr: 'size(message.ssn) == 9' }] };
   const plain = avro([name]);
   const first = await reg('POST', '/subjects/people-value/versions', { ...plain, metadata, ruleSet });
   assert.equal(first.status, 200, JSON.stringify(first.body));
@@ -133,8 +152,14 @@ void test('metadata and ruleSet are kept with the schema and answered; GET /sche
 
   assert.equal((await reg('POST', '/subjects/animals-value/versions', avro([name, { ...weight, default: 0 }]))).status, 200);
   const schemas = await reg('GET', '/schemas');
-  assert.deepEqual(schemas.body.map((e: { subject: string; version: number }) => `${e.subject}@${e.version}`), ['animals-value@1', 'people-value@1', 'people-value@2']);
-  assert.deepEqual((await reg('GET', '/schemas?latestOnly=true&subjectPrefix=people')).body.map((e: { version: number }) => e.version), [2]);
+  assert.deepEqual(
+    schemas.body.map((e: { subject: string; version: number }) => `${e.subject}@${e.version}`),
+    ['animals-value@1', 'people-value@1', 'people-value@2'],
+  );
+  assert.deepEqual(
+    (await reg('GET', '/schemas?latestOnly=true&subjectPrefix=people')).body.map((e: { version: number }) => e.version),
+    [2],
+  );
   assert.equal((await reg('GET', '/schemas?offset=1&limit=1')).body.length, 1);
   const cluster = await reg('GET', '/v1/metadata/id');
   assert.equal(cluster.status, 200);

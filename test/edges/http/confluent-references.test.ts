@@ -26,7 +26,15 @@ const orderJson = { type: 'object', properties: { id: { type: 'string' }, produc
 const productRef = { name: 'product.json', subject: 'acme.products-value', version: 1 };
 
 const productAvro = { type: 'record', name: 'Product', namespace: 'acme', fields: [{ name: 'sku', type: 'string' }] };
-const orderAvro = { type: 'record', name: 'Order', namespace: 'acme', fields: [{ name: 'id', type: 'string' }, { name: 'product', type: 'acme.Product' }] };
+const orderAvro = {
+  type: 'record',
+  name: 'Order',
+  namespace: 'acme',
+  fields: [
+    { name: 'id', type: 'string' },
+    { name: 'product', type: 'acme.Product' },
+  ],
+};
 
 const productProto = `syntax = "proto3";
 package acme;
@@ -55,7 +63,10 @@ void test('a JSON Schema reference resolves $ref by its name for registration, r
   assert.notEqual(orderId, product.body.id);
 
   // Registering again, with the same references, keeps the id and adds no version.
-  assert.equal((await reg('POST', '/subjects/acme.orders-value/versions', { schemaType: 'JSON', schema: JSON.stringify(orderJson), references: [productRef] })).body.id, orderId);
+  assert.equal(
+    (await reg('POST', '/subjects/acme.orders-value/versions', { schemaType: 'JSON', schema: JSON.stringify(orderJson), references: [productRef] })).body.id,
+    orderId,
+  );
   assert.deepEqual((await reg('GET', '/subjects/acme.orders-value/versions')).body, [1]);
 
   const version = await reg('GET', '/subjects/acme.orders-value/versions/1');
@@ -99,7 +110,10 @@ void test('JSON Schema compatibility compares what a reference means, not its na
   const server = await startSluice(t);
   const reg = registryClient(server, await server.tenantWithKey('acme'));
   await reg('POST', '/subjects/acme.products-value/versions', { schemaType: 'JSON', schema: JSON.stringify(productJson) });
-  assert.equal((await reg('POST', '/subjects/acme.orders-value/versions', { schemaType: 'JSON', schema: JSON.stringify(orderJson), references: [productRef] })).status, 200);
+  assert.equal(
+    (await reg('POST', '/subjects/acme.orders-value/versions', { schemaType: 'JSON', schema: JSON.stringify(orderJson), references: [productRef] })).status,
+    200,
+  );
   assert.equal((await reg('PUT', '/config/acme.products-value', { compatibility: 'NONE' })).status, 200);
   // products v2 requires a new property: a reader of it cannot read orders written with v1.
   const productV2 = { ...productJson, required: ['sku', 'cents'] };
@@ -153,7 +167,8 @@ void test('a reference must name a live version of a subject of the same tenant 
   await reg('POST', '/subjects/acme.fruits-value/versions', { schema: JSON.stringify(productAvro) });
   await theirs('POST', '/subjects/beta.products-value/versions', { schemaType: 'JSON', schema: JSON.stringify(productJson) });
 
-  const order = (references: unknown) => reg('POST', '/subjects/acme.orders-value/versions', { schemaType: 'JSON', schema: JSON.stringify(orderJson), references });
+  const order = (references: unknown) =>
+    reg('POST', '/subjects/acme.orders-value/versions', { schemaType: 'JSON', schema: JSON.stringify(orderJson), references });
   const cases: [string, unknown, RegExp][] = [
     ['unknown subject', [{ name: 'product.json', subject: 'acme.nothing-value', version: 1 }], /subject 'acme\.nothing-value' not found/],
     ['unknown version', [{ ...productRef, version: 2 }], /has no version 2/],
@@ -214,7 +229,10 @@ void test('an Avro reference makes the named types of the referenced schema usab
   assert.equal((await reg('PUT', '/config/acme.products-value', { compatibility: 'NONE' })).status, 200);
   const productV2 = { ...productAvro, fields: [...productAvro.fields, { name: 'cents', type: 'int' }] };
   assert.equal((await reg('POST', '/subjects/acme.products-value/versions', { schema: JSON.stringify(productV2) })).status, 200);
-  const check = await reg('POST', '/compatibility/subjects/acme.orders-value/versions/latest?verbose=true', { schema: JSON.stringify(orderAvro), references: [{ ...ref, version: 2 }] });
+  const check = await reg('POST', '/compatibility/subjects/acme.orders-value/versions/latest?verbose=true', {
+    schema: JSON.stringify(orderAvro),
+    references: [{ ...ref, version: 2 }],
+  });
   assert.equal(check.status, 200);
   assert.equal(check.body.is_compatible, false);
   assert.match((check.body.messages as string[]).join(' '), /cents/);
@@ -237,7 +255,11 @@ void test('a Protobuf import resolves to the referenced schema by its name', asy
   const order = await reg('POST', '/subjects/acme.orders-value/versions', { schemaType: 'PROTOBUF', schema: orderProto, references: [ref] });
   assert.equal(order.status, 200, JSON.stringify(order.body));
   // An import that names no reference is refused.
-  const stray = await reg('POST', '/subjects/acme.others-value/versions', { schemaType: 'PROTOBUF', schema: orderProto.replace('acme/product.proto', 'other.proto'), references: [ref] });
+  const stray = await reg('POST', '/subjects/acme.others-value/versions', {
+    schemaType: 'PROTOBUF',
+    schema: orderProto.replace('acme/product.proto', 'other.proto'),
+    references: [ref],
+  });
   assert.equal(stray.body.error_code, 42201);
   assert.match(stray.body.message as string, /other\.proto/);
 
@@ -273,7 +295,13 @@ void test('a stock Confluent client registers, encodes and decodes with referenc
       name: 'product.json',
       payload: { id: 'o-1', product: { sku: 'A-1', cents: 3 } },
     },
-    { type: SchemaType.PROTOBUF as const, base: productProto, schema: orderProto, name: 'acme/product.proto', payload: { id: 'o-1', product: { sku: 'A-1', cents: 3 } } },
+    {
+      type: SchemaType.PROTOBUF as const,
+      base: productProto,
+      schema: orderProto,
+      name: 'acme/product.proto',
+      payload: { id: 'o-1', product: { sku: 'A-1', cents: 3 } },
+    },
   ];
   for (const [index, c] of cases.entries()) {
     const base = `acme.product${index}-value`;
@@ -291,7 +319,12 @@ void test('a stock Confluent client registers, encodes and decodes with referenc
     // Sluice decodes the same payload on ingest, resolving the references itself. (This client
     // writes Protobuf without the message indexes Confluent's serializers put first: add them.)
     const framed = c.type === SchemaType.PROTOBUF ? encodeFrame(id, [0], encoded.subarray(5)) : encoded;
-    const sent = await server.call('POST', '/v1/events', { token: key, raw: framed, contentType: 'application/vnd.confluent.wire', headers: { 'ce-type': `order${index}` } });
+    const sent = await server.call('POST', '/v1/events', {
+      token: key,
+      raw: framed,
+      contentType: 'application/vnd.confluent.wire',
+      headers: { 'ce-type': `order${index}` },
+    });
     assert.equal(sent.status, 200, `${c.type}: ${JSON.stringify(sent.body)}`);
     const read = await server.call('GET', `/v1/streams/acme.order${index}/events?partition=0&from=earliest&limit=10`, { token: key });
     assert.equal(read.status, 200);
@@ -319,14 +352,25 @@ void test('normalize=true is accepted on register and lookup', async (t) => {
 void test('collectDependencies refuses cycles and chains deeper than the bound, and lists each schema once', () => {
   const docs = new Map<number, SchemaDoc>();
   const add = (id: number, refs: number[]): void => {
-    docs.set(id, { id, tenant: 'acme', format: 'JSON', schema: `{"$id":"s${id}"}`, fingerprint: String(id), references: refs.map((r) => ({ name: `s${r}`, subject: `acme.s${r}-value`, version: 1, schemaId: r })) });
+    docs.set(id, {
+      id,
+      tenant: 'acme',
+      format: 'JSON',
+      schema: `{"$id":"s${id}"}`,
+      fingerprint: String(id),
+      references: refs.map((r) => ({ name: `s${r}`, subject: `acme.s${r}-value`, version: 1, schemaId: r })),
+    });
   };
   const schemaOf = (id: number): SchemaDoc => docs.get(id)!;
   add(1, []);
   add(2, [1]);
   add(3, [1, 2]);
   const ordered = collectDependencies([{ name: 's3', subject: 'acme.s3-value', version: 1, schemaId: 3 }], schemaOf);
-  assert.deepEqual(ordered.map((d) => d.names), [['s1'], ['s2'], ['s3']], 'dependencies first, each once');
+  assert.deepEqual(
+    ordered.map((d) => d.names),
+    [['s1'], ['s2'], ['s3']],
+    'dependencies first, each once',
+  );
 
   add(10, [11]);
   add(11, [10]);

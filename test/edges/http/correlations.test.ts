@@ -14,11 +14,19 @@ export const faustTypes = ['Events-TypeA', 'Events-TypeB', 'Events-TypeC', 'Even
 
 export async function faustSetup(s: TestSluice, key: string, timeout = '2s'): Promise<void> {
   for (const type of faustTypes) {
-    const answer = await s.call('PUT', `/v1/types/${type}`, { token: key, body: { schema: { type: 'object', required: ['transaction'], properties: { transaction: { type: 'string' }, value: { type: 'number' } } }, partitionKey: '/transaction', partitions: 2 } });
+    const answer = await s.call('PUT', `/v1/types/${type}`, {
+      token: key,
+      body: {
+        schema: { type: 'object', required: ['transaction'], properties: { transaction: { type: 'string' }, value: { type: 'number' } } },
+        partitionKey: '/transaction',
+        partitions: 2,
+      },
+    });
     assert.equal(answer.status, 201, JSON.stringify(answer.body));
   }
   const schema = aggregateSchema({ types: faustTypes });
-  for (const type of ['Events_Aggregated', 'Events_Expired']) assert.equal((await s.call('PUT', `/v1/types/${type}`, { token: key, body: { schema } })).status, 201);
+  for (const type of ['Events_Aggregated', 'Events_Expired'])
+    assert.equal((await s.call('PUT', `/v1/types/${type}`, { token: key, body: { schema } })).status, 201);
   const created = await s.call('PUT', '/v1/correlations/transactions', {
     token: key,
     body: { types: faustTypes, key: '/transaction', timeout, emit: { complete: 'Events_Aggregated', expired: 'Events_Expired' }, start: 'earliest' },
@@ -26,11 +34,18 @@ export async function faustSetup(s: TestSluice, key: string, timeout = '2s'): Pr
   assert.equal(created.status, 201, JSON.stringify(created.body));
 }
 
-async function readAll(s: TestSluice, key: string, stream: string): Promise<{ id: string; key: string; data: { key: string; complete: boolean; events: Record<string, { value: number }>; missing: string[]; count: number } }[]> {
+async function readAll(
+  s: TestSluice,
+  key: string,
+  stream: string,
+): Promise<
+  { id: string; key: string; data: { key: string; complete: boolean; events: Record<string, { value: number }>; missing: string[]; count: number } }[]
+> {
   const info = await s.call('GET', `/v1/streams/${stream}`, { token: key });
   if (info.status !== 200) return [];
   const items = [];
-  for (let partition = 0; partition < info.body.partitions; partition++) items.push(...(await s.call('GET', `/v1/streams/${stream}/events?partition=${partition}&from=earliest&limit=1000`, { token: key })).body.items);
+  for (let partition = 0; partition < info.body.partitions; partition++)
+    items.push(...(await s.call('GET', `/v1/streams/${stream}/events?partition=${partition}&from=earliest&limit=1000`, { token: key })).body.items);
   return items;
 }
 
@@ -114,7 +129,10 @@ void test('a late event after completion starts a new instance, which expires on
 void test('definitions are checked: every problem named with invalid_correlation', async (t) => {
   const s = await startSluice(t);
   const key = await s.tenantWithKey('bad');
-  const answer = await s.call('PUT', '/v1/correlations/x', { token: key, body: { types: ['only-one'], timeout: 'soon', emit: { complete: 'nope' }, keep: 'middle' } });
+  const answer = await s.call('PUT', '/v1/correlations/x', {
+    token: key,
+    body: { types: ['only-one'], timeout: 'soon', emit: { complete: 'nope' }, keep: 'middle' },
+  });
   assert.equal(answer.status, 400);
   assert.equal(answer.body.error.code, 'invalid_correlation');
   const paths = (answer.body.error.details as { path: string }[]).map((d) => d.path);

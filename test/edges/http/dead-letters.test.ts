@@ -138,7 +138,10 @@ void test('redrive stores through the ingest path: spread like new events, count
   const first = await startSluice(t);
   const key = await first.tenantWithKey('acme');
   assert.equal((await first.call('PUT', '/v1/types/prices', { token: key, body: { schema: strict, partitions: 4 } })).status, 201);
-  const sent = await first.call('POST', '/v1/events', { token: key, body: Array.from({ length: 8 }, (_, i) => ({ type: 'prices', data: { price: i + 0.5 } })) });
+  const sent = await first.call('POST', '/v1/events', {
+    token: key,
+    body: Array.from({ length: 8 }, (_, i) => ({ type: 'prices', data: { price: i + 0.5 } })),
+  });
   assert.equal(sent.body.rejected, 8);
   assert.equal((await first.call('PUT', '/v1/types/prices', { token: key, body: { schema: relaxed } })).status, 201);
 

@@ -70,7 +70,10 @@ void test('two members of a group split the partitions, commit, and the group sh
     aOwns.map((p) => [p, 2]),
   );
   const bPartition = bOwns[0]!;
-  const bCommit = await s.call('POST', '/v1/groups/billing/commit', { token: key, body: { member: 'b', offsets: [{ stream: 'acme.jobs', partition: bPartition, offset: 1 }] } });
+  const bCommit = await s.call('POST', '/v1/groups/billing/commit', {
+    token: key,
+    body: { member: 'b', offsets: [{ stream: 'acme.jobs', partition: bPartition, offset: 1 }] },
+  });
   assert.equal(bCommit.status, 200);
 
   const view = await s.call('GET', '/v1/groups/billing', { token: key });
@@ -126,7 +129,10 @@ void test('when a member stops polling, the other takes its partitions and gets 
   assert.equal(bGot.items.length, 4);
   // b commits only the first record of its first partition, then goes silent.
   const [committedPartition, silentPartition] = bOwns as [number, number];
-  const commit = await s.call('POST', '/v1/groups/billing/commit', { token: key, body: { member: 'b', offsets: [{ stream: 'acme.jobs', partition: committedPartition, offset: 1 }] } });
+  const commit = await s.call('POST', '/v1/groups/billing/commit', {
+    token: key,
+    body: { member: 'b', offsets: [{ stream: 'acme.jobs', partition: committedPartition, offset: 1 }] },
+  });
   assert.equal(commit.status, 200);
 
   const aFirst = await poll(s, key, 'a');
@@ -151,7 +157,7 @@ void test('when a member stops polling, the other takes its partitions and gets 
     [silentPartition, 0],
     [silentPartition, 1],
   ].sort((x, y) => x[0]! - y[0]! || x[1]! - y[1]!);
-  assert.deepEqual(got, expected, 'b\'s uncommitted records come again, its committed one does not');
+  assert.deepEqual(got, expected, "b's uncommitted records come again, its committed one does not");
   const bIds = new Map(bGot.items.map((item: { partition: number; offset: number; id: string }) => [`${item.partition}:${item.offset}`, item.id]));
   for (const item of redelivered) assert.equal(item.id, bIds.get(`${item.partition}:${item.offset}`), 'the same record, with the same id');
 });
@@ -177,7 +183,10 @@ void test('group requests are checked: unknown streams, bad names and bad bodies
   const missing = await s.call('GET', '/v1/groups/never', { token: key });
   assert.equal(missing.status, 404);
   assert.equal(missing.body.error.code, 'not_found');
-  const negative = await s.call('POST', '/v1/groups/billing/commit', { token: key, body: { member: 'a', offsets: [{ stream: 'acme.jobs', partition: 0, offset: -1 }] } });
+  const negative = await s.call('POST', '/v1/groups/billing/commit', {
+    token: key,
+    body: { member: 'a', offsets: [{ stream: 'acme.jobs', partition: 0, offset: -1 }] },
+  });
   assert.equal(negative.status, 400);
 });
 

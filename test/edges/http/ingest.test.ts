@@ -85,7 +85,13 @@ void test('a batch answers one result per event in request order: 200, 207 or 40
   assert.equal(results[1].deadLetter.stream, 'acme._dead');
   assert.equal(results[3].deadLetter.offset, (results[1].deadLetter.offset as number) + 1);
 
-  const noneGood = await s.call('POST', '/v1/events', { token: key, body: [{ type: 'fruits', data: {} }, { type: 'nope', data: {} }] });
+  const noneGood = await s.call('POST', '/v1/events', {
+    token: key,
+    body: [
+      { type: 'fruits', data: {} },
+      { type: 'nope', data: {} },
+    ],
+  });
   assert.equal(noneGood.status, 400);
   assert.equal(noneGood.body.accepted, 0);
   assert.equal(noneGood.body.rejected, 2);
@@ -212,10 +218,16 @@ void test('CloudEvents are deduplicated on source and id: one id from two source
   const s = await startSluice(t);
   const key = await withFruits(s);
   const cloudEvent = (source: string, name: string) => ({ specversion: '1.0', type: 'fruits', id: 'ce-1', source, data: { name } });
-  const first = await s.call('POST', '/v1/events', { token: key, body: [cloudEvent('/shop/a', 'apple'), cloudEvent('/shop/b', 'pear'), cloudEvent('/shop/a', 'again')] });
+  const first = await s.call('POST', '/v1/events', {
+    token: key,
+    body: [cloudEvent('/shop/a', 'apple'), cloudEvent('/shop/b', 'pear'), cloudEvent('/shop/a', 'again')],
+  });
   assert.equal(first.status, 200);
   assert.deepEqual([first.body.accepted, first.body.duplicates], [2, 1]);
-  assert.deepEqual(first.body.results.map((r: { duplicate?: true }) => r.duplicate ?? false), [false, false, true]);
+  assert.deepEqual(
+    first.body.results.map((r: { duplicate?: true }) => r.duplicate ?? false),
+    [false, false, true],
+  );
 
   const again = await s.call('POST', '/v1/events', { token: key, body: cloudEvent('/shop/b', 'changed') });
   assert.deepEqual([again.body.accepted, again.body.duplicates], [0, 1]);

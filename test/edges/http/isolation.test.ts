@@ -45,7 +45,7 @@ function assertSameAsMissing(foreign: ApiResponse, missing: ApiResponse, foreign
   assert.equal(message.replaceAll(`"${foreignName}"`, `"${missingName}"`), missingMessage);
 }
 
-void test('a tenant\'s stream list never shows another tenant\'s streams', async (t) => {
+void test("a tenant's stream list never shows another tenant's streams", async (t) => {
   const { s, a } = await world(t);
   const listed = await s.call('GET', '/v1/streams', { token: a });
   assert.equal(listed.status, 200);
@@ -60,7 +60,7 @@ void test('a tenant\'s stream list never shows another tenant\'s streams', async
   assert.deepEqual(groups.body.items, []);
 });
 
-void test('reading another tenant\'s stream answers exactly like a stream that does not exist', async (t) => {
+void test("reading another tenant's stream answers exactly like a stream that does not exist", async (t) => {
   const { s, a } = await world(t);
   const cases: [string, string][] = [
     ['/v1/streams/globex.x', '/v1/streams/globex.nope'],
@@ -80,7 +80,7 @@ void test('reading another tenant\'s stream answers exactly like a stream that d
   assert.equal(tailWithPosition.status, 404);
 });
 
-void test('a tenant cannot poll, commit or inspect another tenant\'s consumer group', async (t) => {
+void test("a tenant cannot poll, commit or inspect another tenant's consumer group", async (t) => {
   const { s, a, b } = await world(t);
   const before = await s.call('GET', '/v1/groups/g', { token: b });
   assert.equal(before.body.offsets.length, 2);
@@ -109,11 +109,14 @@ void test('a tenant cannot poll, commit or inspect another tenant\'s consumer gr
   const after = await s.call('GET', '/v1/groups/g', { token: b });
   assert.deepEqual(after.body.offsets, before.body.offsets);
   assert.deepEqual(after.body.members, ['b-member']);
-  const stillOwned = await s.call('POST', '/v1/groups/g/commit', { token: b, body: { member: 'b-member', offsets: [{ stream: 'globex.x', partition: 0, offset: 1 }] } });
+  const stillOwned = await s.call('POST', '/v1/groups/g/commit', {
+    token: b,
+    body: { member: 'b-member', offsets: [{ stream: 'globex.x', partition: 0, offset: 1 }] },
+  });
   assert.equal(stillOwned.status, 200);
 });
 
-void test('a tenant cannot see or redrive another tenant\'s dead letters or types', async (t) => {
+void test("a tenant cannot see or redrive another tenant's dead letters or types", async (t) => {
   const { s, a, b } = await world(t);
   const dead = await s.call('GET', '/v1/dead-letters?status=all', { token: a });
   assert.equal(dead.status, 200);
@@ -136,7 +139,7 @@ void test('a tenant cannot see or redrive another tenant\'s dead letters or type
   assert.equal(latest.status, 404);
 });
 
-void test('a tenant cannot see, create or revoke another tenant\'s keys', async (t) => {
+void test("a tenant cannot see, create or revoke another tenant's keys", async (t) => {
   const { s, a, b, bKeyId } = await world(t);
   const show = await s.call('GET', '/v1/tenants/globex', { token: a });
   assertSameAsMissing(show, await s.call('GET', '/v1/tenants/nobody', { token: a }), 'globex', 'nobody');
@@ -150,7 +153,7 @@ void test('a tenant cannot see, create or revoke another tenant\'s keys', async 
   const revoke = await s.call('DELETE', `/v1/tenants/globex/keys/${bKeyId}`, { token: a });
   assert.equal(revoke.status, 404);
 
-  assert.equal((await s.call('GET', '/v1/streams', { token: b })).status, 200, 'globex\'s key still works');
+  assert.equal((await s.call('GET', '/v1/streams', { token: b })).status, 200, "globex's key still works");
   const keys = await s.call('GET', '/v1/tenants/globex/keys');
   assert.deepEqual(
     keys.body.items.map((key: { id: string }) => key.id),

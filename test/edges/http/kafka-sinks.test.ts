@@ -39,7 +39,7 @@ async function sinkOn(s: TestSluice, key: string, name: string, body: unknown): 
   assert.equal(created.body.secret, undefined, 'a sink has no signing secret');
 }
 
-void test('a JSON sink writes each event\'s data to a topic of any name, keyed as a Java producer would partition it', async (t) => {
+void test("a JSON sink writes each event's data to a topic of any name, keyed as a Java producer would partition it", async (t) => {
   const brokers = kafkaBrokers(t);
   if (brokers === undefined) return;
   const s = await startSluice(t, { delivery: { allowPrivateNetworks: true } });
@@ -55,7 +55,11 @@ void test('a JSON sink writes each event\'s data to a topic of any name, keyed a
   assert.equal((await s.call('POST', '/v1/events', { token: key, body: events })).status, 200);
 
   const messages = await readTopic(brokers, topic, events.length);
-  assert.equal(messages.length, events.length, JSON.stringify((await s.call('GET', '/v1/subscriptions/processed/deliveries', { token: key })).body).slice(0, 600));
+  assert.equal(
+    messages.length,
+    events.length,
+    JSON.stringify((await s.call('GET', '/v1/subscriptions/processed/deliveries', { token: key })).body).slice(0, 600),
+  );
   const partitions = 3;
   assert.equal(new Set(messages.map((m) => m.partition)).size, 3, 'seven users spread over the three partitions');
   for (const message of messages) {
@@ -71,19 +75,27 @@ void test('a JSON sink writes each event\'s data to a topic of any name, keyed a
     const data = JSON.parse(m.value.toString()) as { user: string; attempts: number };
     byUser.set(data.user, [...(byUser.get(data.user) ?? []), data.attempts]);
   }
-  for (const [user, attempts] of byUser) assert.deepEqual(attempts, [...attempts].sort((a, b) => a - b), `order of ${user}`);
+  for (const [user, attempts] of byUser)
+    assert.deepEqual(
+      attempts,
+      [...attempts].sort((a, b) => a - b),
+      `order of ${user}`,
+    );
 
   const status = await s.call('GET', '/v1/subscriptions/processed', { token: key });
   assert.equal(status.body.destination.kind, 'kafka');
   await waitFor(async () => (await s.call('GET', '/v1/subscriptions/processed', { token: key })).body.partitions.every((p: { lag: number }) => p.lag === 0));
 });
 
-void test('an Avro sink writes Confluent wire format that a stock deserializer decodes through /registry, and the topic\'s subject resolves', async (t) => {
+void test("an Avro sink writes Confluent wire format that a stock deserializer decodes through /registry, and the topic's subject resolves", async (t) => {
   const brokers = kafkaBrokers(t);
   if (brokers === undefined) return;
   const s = await startSluice(t, { delivery: { allowPrivateNetworks: true } });
   const key = await s.tenantWithKey('processor');
-  assert.equal((await s.call('PUT', '/v1/types/to-finance', { token: key, body: { schemaType: 'AVRO', schema: orderAvro, partitionKey: '/orderId' } })).status, 201);
+  assert.equal(
+    (await s.call('PUT', '/v1/types/to-finance', { token: key, body: { schemaType: 'AVRO', schema: orderAvro, partitionKey: '/orderId' } })).status,
+    201,
+  );
   const topic = topicName('avro');
   await sinkOn(s, key, 'finance', { types: ['to-finance'], start: 'earliest', destination: { kind: 'kafka', topic, format: 'avro', brokers } });
   const orders = [
@@ -97,17 +109,21 @@ void test('an Avro sink writes Confluent wire format that a stock deserializer d
   const [, keyId, secret] = key.split('.');
   const registry = new SchemaRegistry({ host: `${s.url}/registry`, auth: { username: keyId!, password: secret! }, retry: { retries: 0 } });
   const decoded = await Promise.all(messages.map(async (m) => ({ ...((await registry.decode(m.value)) as object) })));
-  assert.deepEqual(decoded.sort((a, b) => String((a as { orderId: string }).orderId).localeCompare((b as { orderId: string }).orderId)), orders);
-  for (const m of messages) assert.equal(m.key?.toString(), JSON.parse(JSON.stringify(decoded.find((d) => (d as { orderId: string }).orderId === m.key?.toString()))).orderId);
+  assert.deepEqual(
+    decoded.sort((a, b) => String((a as { orderId: string }).orderId).localeCompare((b as { orderId: string }).orderId)),
+    orders,
+  );
+  for (const m of messages)
+    assert.equal(m.key?.toString(), JSON.parse(JSON.stringify(decoded.find((d) => (d as { orderId: string }).orderId === m.key?.toString()))).orderId);
 
   const latest = await s.call('GET', `/registry/subjects/${topic}-value/versions/latest`, { token: key });
   assert.equal(latest.status, 200, JSON.stringify(latest.body));
-  assert.equal(latest.body.id, messages[0]!.value.readInt32BE(1), 'the sink topic\'s subject is the schema the records name');
+  assert.equal(latest.body.id, messages[0]!.value.readInt32BE(1), "the sink topic's subject is the schema the records name");
   const other = await s.tenantWithKey('other');
   assert.equal((await s.call('GET', `/registry/subjects/${topic}-value/versions/latest`, { token: other })).status, 404, 'another tenant sees nothing');
 });
 
-void test('a record that does not fit the sink\'s schema becomes a delivery dead letter; the rest go on', async (t) => {
+void test("a record that does not fit the sink's schema becomes a delivery dead letter; the rest go on", async (t) => {
   const brokers = kafkaBrokers(t);
   if (brokers === undefined) return;
   const s = await startSluice(t, { delivery: { allowPrivateNetworks: true } });
@@ -116,7 +132,10 @@ void test('a record that does not fit the sink\'s schema becomes a delivery dead
   assert.equal((await s.call('PUT', '/v1/types/order', { token: key, body: { schema: { type: 'object' } } })).status, 201);
   assert.equal((await s.call('PUT', '/v1/types/order-out', { token: key, body: { schemaType: 'AVRO', schema: orderAvro } })).status, 201);
   const topic = topicName('fit');
-  const refused = await s.call('PUT', '/v1/subscriptions/out', { token: key, body: { types: ['order'], destination: { kind: 'kafka', topic, format: 'avro', brokers } } });
+  const refused = await s.call('PUT', '/v1/subscriptions/out', {
+    token: key,
+    body: { types: ['order'], destination: { kind: 'kafka', topic, format: 'avro', brokers } },
+  });
   assert.equal(refused.status, 400);
   assert.equal(refused.body.error.code, 'invalid_subscription');
   assert.match(refused.body.error.details[0].reason, /JSON schema; format avro writes AVRO/i);
@@ -139,7 +158,7 @@ void test('a record that does not fit the sink\'s schema becomes a delivery dead
   assert.match(dead.message, /cannot write/);
 });
 
-void test('dead letters of one type go to their own topic in the error shape, the original\'s fields plus error', async (t) => {
+void test("dead letters of one type go to their own topic in the error shape, the original's fields plus error", async (t) => {
   const brokers = kafkaBrokers(t);
   if (brokers === undefined) return;
   const s = await startSluice(t, { delivery: { allowPrivateNetworks: true } });
@@ -147,7 +166,12 @@ void test('dead letters of one type go to their own topic in the error shape, th
   assert.equal((await s.call('PUT', '/v1/types/user-login', { token: key, body: { schema: loginSchema } })).status, 201);
   assert.equal((await s.call('PUT', '/v1/types/other', { token: key, body: { schema: { type: 'object', required: ['x'] } } })).status, 201);
   const topic = topicName('errors');
-  await sinkOn(s, key, 'schema-errors', { types: ['_dead'], filter: { type: ['user-login'] }, start: 'earliest', destination: { kind: 'kafka', topic, brokers, errorShape: 'inline' } });
+  await sinkOn(s, key, 'schema-errors', {
+    types: ['_dead'],
+    filter: { type: ['user-login'] },
+    start: 'earliest',
+    destination: { kind: 'kafka', topic, brokers, errorShape: 'inline' },
+  });
   const body = [
     { type: 'user-login', data: { user: 'ana', ip: '10.0.0.1' } },
     { type: 'user-login', data: { user: 'bob' } },
@@ -167,11 +191,17 @@ void test('on the embedded store a Kafka sink must name its cluster; a schema fo
   const s = await startSluice(t);
   const key = await s.tenantWithKey('nocluster');
   assert.equal((await s.call('PUT', '/v1/types/order', { token: key, body: { schema: { type: 'object' } } })).status, 201);
-  const answer = await s.call('PUT', '/v1/subscriptions/out', { token: key, body: { types: ['order', '_dead'], destination: { kind: 'kafka', topic: 'x', format: 'avro' } } });
+  const answer = await s.call('PUT', '/v1/subscriptions/out', {
+    token: key,
+    body: { types: ['order', '_dead'], destination: { kind: 'kafka', topic: 'x', format: 'avro' } },
+  });
   assert.equal(answer.status, 400);
   const paths = (answer.body.error.details as { path: string }[]).map((d) => d.path).sort();
   assert.deepEqual(paths, ['/destination/brokers', '/types/0', '/types/1']);
-  const privateBrokers = await s.call('PUT', '/v1/subscriptions/out', { token: key, body: { types: ['order'], destination: { kind: 'kafka', topic: 'x', brokers: ['127.0.0.1:9092'] } } });
+  const privateBrokers = await s.call('PUT', '/v1/subscriptions/out', {
+    token: key,
+    body: { types: ['order'], destination: { kind: 'kafka', topic: 'x', brokers: ['127.0.0.1:9092'] } },
+  });
   assert.equal(privateBrokers.status, 400);
   assert.equal(privateBrokers.body.error.code, 'destination_refused');
 });

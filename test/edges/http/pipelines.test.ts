@@ -129,16 +129,19 @@ void test('user-login: stored records hold exactly the kept fields, created_at i
     assert.equal(record.key, record.data.user_id, 'the partition key is read from the data as sent');
   }
   const first = records.find((r) => r.id === 'l-1');
-  assert.deepEqual({ ...first.data, processed_at: 'x' }, {
-    user_id: 'u-1001',
-    app_version: '5.12.3',
-    device_type: 'android',
-    ip: '203.0.113.77',
-    locale: 'de-DE',
-    device_id: 'a1b2c3d4e5f6a7b8',
-    created_at: '2023-11-14T22:13:20.000Z',
-    processed_at: 'x',
-  });
+  assert.deepEqual(
+    { ...first.data, processed_at: 'x' },
+    {
+      user_id: 'u-1001',
+      app_version: '5.12.3',
+      device_type: 'android',
+      ip: '203.0.113.77',
+      locale: 'de-DE',
+      device_id: 'a1b2c3d4e5f6a7b8',
+      created_at: '2023-11-14T22:13:20.000Z',
+      processed_at: 'x',
+    },
+  );
   const second = records.find((r) => r.id === 'l-2');
   assert.equal(second.data.locale, 'en-US', 'a missing locale gets the default');
   assert.equal(second.data.created_at, '2023-11-14T22:13:21.000Z');
@@ -262,7 +265,10 @@ void test('rules can send one event to two streams; the answer lists both positi
     assert.equal(record.key, 'c-7');
     assert.deepEqual(record.data, { destination_service_type: 'MARKETING', amount: 5000 });
   }
-  assert.deepEqual((await readStream(s, key, 'acme.finance')).map((r) => r.id), ['big']);
+  assert.deepEqual(
+    (await readStream(s, key, 'acme.finance')).map((r) => r.id),
+    ['big'],
+  );
 });
 
 void test('keepOriginal keeps the event in its own stream too, and default catches what no route names', async (t) => {
@@ -287,8 +293,14 @@ void test('keepOriginal keeps the event in its own stream too, and default catch
     ['acme.orders', 'acme.unrouted'],
   );
   assert.deepEqual((await readStream(s, key, 'acme.orders')).map((r) => r.id).sort(), ['kept', 'stray']);
-  assert.deepEqual((await readStream(s, key, 'acme.unrouted')).map((r) => r.id), ['stray']);
-  assert.deepEqual((await readStream(s, key, 'acme.logistics')).map((r) => r.id), ['kept']);
+  assert.deepEqual(
+    (await readStream(s, key, 'acme.unrouted')).map((r) => r.id),
+    ['stray'],
+  );
+  assert.deepEqual(
+    (await readStream(s, key, 'acme.logistics')).map((r) => r.id),
+    ['kept'],
+  );
 
   // Without keepOriginal the default alone takes it.
   await putPipeline(s, key, 'orders', { route: { ...byDestination, default: 'unrouted' } });
@@ -357,7 +369,11 @@ void test('a record routed without a field its target requires is a schema_valid
   // The dry-run gives the same outcome for the same samples, stored or drafted.
   const tested = await s.call('POST', '/v1/types/orders/pipeline/test', { token: key, body: { events: samples } });
   assert.equal(tested.status, 200, JSON.stringify(tested.body));
-  assert.deepEqual(tested.body.results[0], { index: 0, outcome: 'dead-letter', error: { stage: 'route', code: 'schema_validation_failed', message: refused.error.message, details: refused.error.details } });
+  assert.deepEqual(tested.body.results[0], {
+    index: 0,
+    outcome: 'dead-letter',
+    error: { stage: 'route', code: 'schema_validation_failed', message: refused.error.message, details: refused.error.details },
+  });
   assert.deepEqual(tested.body.results[1].outputs, [{ stream: 'acme.audit', key: null, data: { dest: 'AUDIT', amount_cents: 100 } }]);
   const fixed = { route: dropsCurrency.route };
   const drafted = await s.call('POST', '/v1/types/orders/pipeline/test', { token: key, body: { events: samples, pipeline: fixed } });
@@ -378,16 +394,23 @@ void test('a record routed without a field its target requires is a schema_valid
   );
 });
 
-void test('routed records meet the target\'s latest schema, also after it changes, and a default route and keepOriginal are checked alike', async (t) => {
+void test("routed records meet the target's latest schema, also after it changes, and a default route and keepOriginal are checked alike", async (t) => {
   const s = await startSluice(t);
   const key = await s.tenantWithKey('acme');
   await putType(s, key, 'payments');
-  await putType(s, key, 'orders', { schema: anyObject, pipeline: { steps: [{ remove: ['currency'] }], route: { field: 'dest', map: {}, default: 'payments', keepOriginal: true } } });
-  const send = (id: string) => s.call('POST', '/v1/events', { token: key, body: { type: 'orders', id, data: { dest: 'X', amount_cents: 5, currency: 'EUR' } } });
+  await putType(s, key, 'orders', {
+    schema: anyObject,
+    pipeline: { steps: [{ remove: ['currency'] }], route: { field: 'dest', map: {}, default: 'payments', keepOriginal: true } },
+  });
+  const send = (id: string) =>
+    s.call('POST', '/v1/events', { token: key, body: { type: 'orders', id, data: { dest: 'X', amount_cents: 5, currency: 'EUR' } } });
 
   const first = await send('o-1');
   assert.equal(first.status, 200, JSON.stringify(first.body));
-  assert.deepEqual(first.body.results[0].routes.map((r: any) => r.stream), ['acme.orders', 'acme.payments']);
+  assert.deepEqual(
+    first.body.results[0].routes.map((r: any) => r.stream),
+    ['acme.orders', 'acme.payments'],
+  );
 
   // A new version of the target requires currency: the next routed record is refused, and
   // neither copy is stored (keepOriginal does not keep half an event).
@@ -396,14 +419,27 @@ void test('routed records meet the target\'s latest schema, also after it change
   const second = await send('o-2');
   assert.equal(second.status, 400, JSON.stringify(second.body));
   assert.equal(second.body.results[0].error.message, 'the record routed to event type "payments" does not match its schema version 2');
-  assert.deepEqual((await readStream(s, key, 'acme.orders')).map((r) => r.id), ['o-1']);
-  assert.deepEqual((await readStream(s, key, 'acme.payments')).map((r) => r.id), ['o-1']);
+  assert.deepEqual(
+    (await readStream(s, key, 'acme.orders')).map((r) => r.id),
+    ['o-1'],
+  );
+  assert.deepEqual(
+    (await readStream(s, key, 'acme.payments')).map((r) => r.id),
+    ['o-1'],
+  );
 });
 
-void test('a record routed to an Avro type is checked as JSON the way ingest checks that type\'s events', async (t) => {
+void test("a record routed to an Avro type is checked as JSON the way ingest checks that type's events", async (t) => {
   const s = await startSluice(t);
   const key = await s.tenantWithKey('acme');
-  const avro = { type: 'record', name: 'Payment', fields: [{ name: 'amount_cents', type: 'long' }, { name: 'currency', type: 'string' }] };
+  const avro = {
+    type: 'record',
+    name: 'Payment',
+    fields: [
+      { name: 'amount_cents', type: 'long' },
+      { name: 'currency', type: 'string' },
+    ],
+  };
   const put = await s.call('PUT', '/v1/types/payments', { token: key, body: { schemaType: 'AVRO', schema: avro } });
   assert.equal(put.status, 201, JSON.stringify(put.body));
   await putType(s, key, 'orders', { schema: anyObject, pipeline: { steps: [{ remove: ['dest'] }], route: { field: 'dest', map: {}, default: 'payments' } } });
@@ -419,8 +455,14 @@ void test('a record routed to an Avro type is checked as JSON the way ingest che
   assert.equal(sent.body.results[0].stream, 'acme.payments');
   const direct = await s.call('POST', '/v1/events', { token: key, body: { type: 'payments', data: { amount_cents: 'lots', currency: 'EUR' } } });
   assert.equal(direct.body.results[0].error.code, 'schema_validation_failed');
-  assert.deepEqual(sent.body.results[1].error, { ...direct.body.results[0].error, message: 'the record routed to event type "payments" does not match its schema version 1' });
-  assert.deepEqual((await readStream(s, key, 'acme.payments')).map((r) => [r.id, r.data]), [['ok', { amount_cents: 100, currency: 'EUR' }]]);
+  assert.deepEqual(sent.body.results[1].error, {
+    ...direct.body.results[0].error,
+    message: 'the record routed to event type "payments" does not match its schema version 1',
+  });
+  assert.deepEqual(
+    (await readStream(s, key, 'acme.payments')).map((r) => [r.id, r.data]),
+    [['ok', { amount_cents: 100, currency: 'EUR' }]],
+  );
 });
 
 // ---- 3. hashing and masking leave no trace of the raw values ----
@@ -578,7 +620,10 @@ void test('an invalid pipeline answers 400 invalid_pipeline with a detail per pr
   assert.deepEqual(paths, ['/steps/1/renam', '/filter/data/country', '/route/rules/0/pattern/data/amount/0/numeric/1']);
   assert.match(bad.body.error.details[0].reason, /unknown step "renam"/);
 
-  const missingTarget = await s.call('PUT', '/v1/types/orders/pipeline', { token: key, body: { route: { field: 'dest', map: { F: 'finance', X: 'nowhere' } } } });
+  const missingTarget = await s.call('PUT', '/v1/types/orders/pipeline', {
+    token: key,
+    body: { route: { field: 'dest', map: { F: 'finance', X: 'nowhere' } } },
+  });
   assert.equal(missingTarget.status, 400);
   assert.equal(missingTarget.body.error.code, 'invalid_pipeline');
   assert.deepEqual(missingTarget.body.error.details, [{ path: '/route', reason: 'register event type "nowhere" first' }]);
@@ -657,7 +702,10 @@ void test('POST /pipeline/test says what each sample becomes and stores nothing;
   );
   assert.equal(drafted.body.results[1].outputs[0].data.shipped, 'soon', 'the draft has no convert step');
 
-  const badDraft = await s.call('POST', '/v1/types/orders/pipeline/test', { token: key, body: { events: [{ data: {} }], pipeline: { route: { field: 'dest', map: { F: 'ghost' } } } } });
+  const badDraft = await s.call('POST', '/v1/types/orders/pipeline/test', {
+    token: key,
+    body: { events: [{ data: {} }], pipeline: { route: { field: 'dest', map: { F: 'ghost' } } } },
+  });
   assert.equal(badDraft.status, 400);
   assert.equal(badDraft.body.error.code, 'invalid_pipeline');
   const none = await s.call('POST', '/v1/types/orders/pipeline/test', { token: key, body: { events: [] } });
@@ -673,7 +721,10 @@ void test('POST /pipeline/test says what each sample becomes and stores nothing;
 void test('a filter that does not match drops events: counted as filtered in the answer and in /metrics, neither stored nor dead-lettered', async (t) => {
   const s = await startSluice(t);
   const key = await s.tenantWithKey('acme');
-  await putType(s, key, 'clicks', { schema: anyObject, pipeline: { filter: { $or: [{ subject: [{ prefix: 'eu/' }] }, { data: { country: ['NL', 'BE'] } }] } } });
+  await putType(s, key, 'clicks', {
+    schema: anyObject,
+    pipeline: { filter: { $or: [{ subject: [{ prefix: 'eu/' }] }, { data: { country: ['NL', 'BE'] } }] } },
+  });
 
   const sent = await s.call('POST', '/v1/events', {
     token: key,
@@ -743,8 +794,14 @@ void test('redrive of a dead letter routed to two streams stores it in both', as
   await putPipeline(s, key, 'orders', { route: { field: 'destination_service_type', map: { BOTH: ['finance', 'marketing'] } } });
   const redrive = await s.call('POST', '/v1/dead-letters/redrive', { token: key, body: {} });
   assert.equal(redrive.body.redriven, 1, JSON.stringify(redrive.body));
-  assert.deepEqual((await readStream(s, key, 'acme.finance')).map((r) => r.id), ['o-both']);
-  assert.deepEqual((await readStream(s, key, 'acme.marketing')).map((r) => r.id), ['o-both']);
+  assert.deepEqual(
+    (await readStream(s, key, 'acme.finance')).map((r) => r.id),
+    ['o-both'],
+  );
+  assert.deepEqual(
+    (await readStream(s, key, 'acme.marketing')).map((r) => r.id),
+    ['o-both'],
+  );
 });
 
 void test('hashes of one ip are equal within a tenant and differ between tenants (per-tenant salt)', async (t) => {
@@ -797,10 +854,10 @@ void test('hashes of one ip are equal within a tenant and differ between tenants
   }
   const tested = await s.call('POST', '/v1/types/visits/pipeline/test', { token: acmeKey, body: { events: [{ data: { ip: rawIp } }] } });
   assert.ok(!JSON.stringify(tested.body).includes(salt));
-  assert.equal(tested.body.results[0].outputs[0].data.ip, hashes.acme![0], 'the test route uses the tenant\'s salt');
+  assert.equal(tested.body.results[0].outputs[0].data.ip, hashes.acme![0], "the test route uses the tenant's salt");
 });
 
-void test('a route can never reach another tenant\'s type: it is refused like a missing one, and routing stays in the tenant', async (t) => {
+void test("a route can never reach another tenant's type: it is refused like a missing one, and routing stays in the tenant", async (t) => {
   const s = await startSluice(t);
   const acme = await s.tenantWithKey('acme');
   const globex = await s.tenantWithKey('globex');
@@ -811,13 +868,20 @@ void test('a route can never reach another tenant\'s type: it is refused like a 
   const missing = await s.call('PUT', '/v1/types/orders/pipeline', { token: acme, body: { route: { rules: [{ pattern: {}, to: 'nosuch' }] } } });
   assert.equal(foreign.status, 400);
   assert.equal(foreign.body.error.code, 'invalid_pipeline');
-  assert.equal(JSON.stringify(foreign.body).replaceAll('finance', 'NAME'), JSON.stringify(missing.body).replaceAll('nosuch', 'NAME'), 'a foreign type looks exactly like a missing one');
+  assert.equal(
+    JSON.stringify(foreign.body).replaceAll('finance', 'NAME'),
+    JSON.stringify(missing.body).replaceAll('nosuch', 'NAME'),
+    'a foreign type looks exactly like a missing one',
+  );
 
   // A stream name is not a type name of this tenant either.
   const byStream = await s.call('PUT', '/v1/types/orders/pipeline', { token: acme, body: { route: { rules: [{ pattern: {}, to: 'globex.finance' }] } } });
   assert.equal(byStream.status, 400);
   assert.equal(byStream.body.error.code, 'invalid_pipeline');
-  const draft = await s.call('POST', '/v1/types/orders/pipeline/test', { token: acme, body: { events: [{ data: {} }], pipeline: { route: { rules: [{ pattern: {}, to: 'finance' }] } } } });
+  const draft = await s.call('POST', '/v1/types/orders/pipeline/test', {
+    token: acme,
+    body: { events: [{ data: {} }], pipeline: { route: { rules: [{ pattern: {}, to: 'finance' }] } } },
+  });
   assert.equal(draft.status, 400);
 
   // Once acme has its own finance, routes go there and never to globex's.
@@ -825,7 +889,10 @@ void test('a route can never reach another tenant\'s type: it is refused like a 
   await putPipeline(s, acme, 'orders', { route: { rules: [{ pattern: {}, to: 'finance' }] } });
   const sent = await s.call('POST', '/v1/events', { token: acme, body: { type: 'orders', id: 'a-1', data: { secret: 'acme-only' } } });
   assert.equal(sent.body.results[0].stream, 'acme.finance');
-  assert.deepEqual((await readStream(s, acme, 'acme.finance')).map((r) => r.id), ['a-1']);
+  assert.deepEqual(
+    (await readStream(s, acme, 'acme.finance')).map((r) => r.id),
+    ['a-1'],
+  );
   assert.deepEqual(await readStream(s, globex, 'globex.finance'), []);
   assert.equal((await s.call('GET', '/v1/streams/globex.finance', { token: acme })).status, 404);
 

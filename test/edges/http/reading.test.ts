@@ -11,7 +11,7 @@ async function produce(s: TestSluice, key: string, events: unknown[]): Promise<a
 
 const logs = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => ({ type: 'logs', data: { n: from + i } }));
 
-void test('GET /v1/streams lists the tenant\'s own streams only', async (t) => {
+void test("GET /v1/streams lists the tenant's own streams only", async (t) => {
   const s = await startSluice(t);
   const acme = await s.tenantWithKey('acme');
   const globex = await s.tenantWithKey('globex');
@@ -152,7 +152,10 @@ void test('from=<RFC 3339 time> starts at the first record received at or after 
 void test('a read without partition covers every partition, each in offset order, paged by one cursor', async (t) => {
   const s = await startSluice(t);
   const key = await s.tenantWithKey('acme');
-  assert.equal((await s.call('PUT', '/v1/types/clicks', { token: key, body: { schema: { type: 'object' }, partitions: 3, partitionKey: '/user' } })).status, 201);
+  assert.equal(
+    (await s.call('PUT', '/v1/types/clicks', { token: key, body: { schema: { type: 'object' }, partitions: 3, partitionKey: '/user' } })).status,
+    201,
+  );
   const sent = Array.from({ length: 30 }, (_, n) => ({ type: 'clicks', data: { user: `u${n % 7}`, n } }));
   assert.equal((await s.call('POST', '/v1/events', { token: key, body: sent })).status, 200);
 
@@ -165,14 +168,23 @@ void test('a read without partition covers every partition, each in offset order
     assert.equal(typeof read.body.next, 'string');
     if (read.body.items.length === 0) break;
     assert.ok(read.body.items.length <= 7);
-    for (const item of read.body.items as { partition: number; offset: number; data: { n: number } }[]) seen.push({ partition: item.partition, offset: item.offset, n: item.data.n });
+    for (const item of read.body.items as { partition: number; offset: number; data: { n: number } }[])
+      seen.push({ partition: item.partition, offset: item.offset, n: item.data.n });
     cursor = read.body.next as string;
   }
-  assert.deepEqual(seen.map((item) => item.n).sort((a, b) => a - b), Array.from({ length: 30 }, (_, n) => n), 'every event once');
+  assert.deepEqual(
+    seen.map((item) => item.n).sort((a, b) => a - b),
+    Array.from({ length: 30 }, (_, n) => n),
+    'every event once',
+  );
   assert.ok(new Set(seen.map((item) => item.partition)).size > 1, 'from more than one partition');
   for (const partition of [0, 1, 2]) {
     const offsets = seen.filter((item) => item.partition === partition).map((item) => item.offset);
-    assert.deepEqual(offsets, [...offsets].sort((a, b) => a - b), `partition ${partition} in offset order`);
+    assert.deepEqual(
+      offsets,
+      [...offsets].sort((a, b) => a - b),
+      `partition ${partition} in offset order`,
+    );
   }
   const info = (await s.call('GET', '/v1/streams/acme.clicks', { token: key })).body as { endOffsets: number[] };
   assert.equal(cursor, info.endOffsets.map((offset, partition) => `${partition}:${offset}`).join(','), 'the last cursor is the end of every partition');

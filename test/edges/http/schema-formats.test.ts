@@ -107,7 +107,11 @@ void test('a schema that breaks the compatibility level is refused with 409 and 
   assert.equal(refused.status, 409);
   assert.equal(refused.body.error.code, 'incompatible_schema');
   assert.match(refused.body.error.message, /not BACKWARD compatible/);
-  assert.ok(refused.body.error.details.some((detail: { path: string; reason: string }) => detail.path === '#/properties/colour' && /PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL/.test(detail.reason)));
+  assert.ok(
+    refused.body.error.details.some(
+      (detail: { path: string; reason: string }) => detail.path === '#/properties/colour' && /PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL/.test(detail.reason),
+    ),
+  );
   assert.equal((await s.call('GET', '/v1/types/fruits', { token: key })).body.latestVersion, 1, 'nothing was registered');
 
   // FORWARD accepts the same change; the level is kept with the type.
@@ -128,7 +132,10 @@ void test('a schema that breaks the compatibility level is refused with 409 and 
 void test('patterns that could take exponential time run in linear time; schemas too deep or large are refused', async (t) => {
   const s = await startSluice(t);
   const key = await s.tenantWithKey('acme');
-  const redos = await s.call('PUT', '/v1/types/x', { token: key, body: { schema: { type: 'object', properties: { id: { type: 'string', pattern: '^(a+)+$' } } } } });
+  const redos = await s.call('PUT', '/v1/types/x', {
+    token: key,
+    body: { schema: { type: 'object', properties: { id: { type: 'string', pattern: '^(a+)+$' } } } },
+  });
   assert.equal(redos.status, 201, 'a nested quantifier is accepted and runs on the linear-time engine');
   // On a backtracking engine this input takes longer than the test's whole time limit.
   const hostile = await s.call('POST', '/v1/events', { token: key, body: { type: 'x', data: { id: `${'a'.repeat(5000)}b` } } });
@@ -144,7 +151,10 @@ void test('patterns that could take exponential time run in linear time; schemas
   let deep: Record<string, unknown> = { type: 'string' };
   for (let i = 0; i < 100; i++) deep = { type: 'object', properties: { next: deep } };
   assert.equal((await s.call('PUT', '/v1/types/w', { token: key, body: { schema: deep } })).status, 422);
-  const huge = { type: 'object', properties: Object.fromEntries(Array.from({ length: 9000 }, (_, i) => [`field_${i}_with_a_long_name`, { type: 'string', description: 'x'.repeat(20) }])) };
+  const huge = {
+    type: 'object',
+    properties: Object.fromEntries(Array.from({ length: 9000 }, (_, i) => [`field_${i}_with_a_long_name`, { type: 'string', description: 'x'.repeat(20) }])),
+  };
   const tooBig = await s.call('PUT', '/v1/types/w', { token: key, body: { schema: huge } });
   assert.equal(tooBig.status, 422);
   assert.match(tooBig.body.error.message, /larger than 256 KiB/);
@@ -153,7 +163,8 @@ void test('patterns that could take exponential time run in linear time; schemas
 void test('Protobuf events may use the canonical JSON mapping: enum names and 64-bit integers as strings', async (t) => {
   const s = await startSluice(t);
   const key = await s.tenantWithKey('acme');
-  const proto = 'syntax = "proto3"; enum Status { UNKNOWN = 0; ACTIVE = 1; } message Account { string id = 1; int64 balance = 2; Status status = 3; repeated Status history = 4; }';
+  const proto =
+    'syntax = "proto3"; enum Status { UNKNOWN = 0; ACTIVE = 1; } message Account { string id = 1; int64 balance = 2; Status status = 3; repeated Status history = 4; }';
   assert.equal((await s.call('PUT', '/v1/types/accounts', { token: key, body: { schemaType: 'PROTOBUF', schema: proto } })).status, 201);
   const answer = await s.call('POST', '/v1/events', {
     token: key,

@@ -8,7 +8,10 @@ import { startSluice, type TestSluice } from '../../helpers/sluice.ts';
 async function setup(t: Parameters<typeof startSluice>[0]): Promise<{ s: TestSluice; key: string }> {
   const s = await startSluice(t, { delivery: { allowPrivateNetworks: true } });
   const key = await s.tenantWithKey('acme');
-  const type = await s.call('PUT', '/v1/types/orders', { token: key, body: { schema: { type: 'object', required: ['n'], properties: { n: { type: 'integer' } } }, partitions: 2 } });
+  const type = await s.call('PUT', '/v1/types/orders', {
+    token: key,
+    body: { schema: { type: 'object', required: ['n'], properties: { n: { type: 'integer' } } }, partitions: 2 },
+  });
   assert.equal(type.status, 201, JSON.stringify(type.body));
   return { s, key };
 }
@@ -20,7 +23,10 @@ async function subscribe(s: TestSluice, key: string, name: string, definition: R
 }
 
 async function produce(s: TestSluice, key: string, events: { n: number; key?: string; bad?: boolean }[]): Promise<void> {
-  const response = await s.call('POST', '/v1/events', { token: key, body: events.map((e) => ({ type: 'orders', ...(e.key === undefined ? {} : { key: e.key }), data: e.bad === true ? { n: 'x' } : { n: e.n } })) });
+  const response = await s.call('POST', '/v1/events', {
+    token: key,
+    body: events.map((e) => ({ type: 'orders', ...(e.key === undefined ? {} : { key: e.key }), data: e.bad === true ? { n: 'x' } : { n: e.n } })),
+  });
   assert.ok([200, 207].includes(response.status) || (response.status === 400 && events.every((e) => e.bad === true)), JSON.stringify(response.body));
 }
 
@@ -29,7 +35,9 @@ const ns = (requests: ReceivedRequest[]): number[] => requests.map((r) => (JSON.
 void test('records are pushed as signed CloudEvents, in order per key, and the signature verifies with standardwebhooks', async (t) => {
   const { s, key } = await setup(t);
   const receiver = await startReceiver(t);
-  const created = await subscribe(s, key, 'all-orders', { destination: { kind: 'webhook', url: receiver.url, headers: { authorization: 'Bearer hook-token' } } });
+  const created = await subscribe(s, key, 'all-orders', {
+    destination: { kind: 'webhook', url: receiver.url, headers: { authorization: 'Bearer hook-token' } },
+  });
   assert.match(created.secret, /^whsec_/);
   const events = Array.from({ length: 40 }, (_, n) => ({ n, key: `k${n % 4}` }));
   await produce(s, key, events);
@@ -38,13 +46,22 @@ void test('records are pushed as signed CloudEvents, in order per key, and the s
   for (const request of receiver.requests) {
     assert.equal(request.headers['content-type'], 'application/cloudevents+json');
     assert.equal(request.headers.authorization, 'Bearer hook-token');
-    const event = webhook.verify(request.body, request.headers as Record<string, string>) as { specversion: string; type: string; partitionkey: string; data: { n: number } };
+    const event = webhook.verify(request.body, request.headers as Record<string, string>) as {
+      specversion: string;
+      type: string;
+      partitionkey: string;
+      data: { n: number };
+    };
     assert.equal(event.specversion, '1.0');
     assert.equal(event.type, 'orders');
   }
   for (let k = 0; k < 4; k++) {
     const ofKey = receiver.requests.filter((r) => (JSON.parse(r.body) as { partitionkey: string }).partitionkey === `k${k}`);
-    assert.deepEqual(ns(ofKey), events.filter((e) => e.key === `k${k}`).map((e) => e.n), `key k${k} in order`);
+    assert.deepEqual(
+      ns(ofKey),
+      events.filter((e) => e.key === `k${k}`).map((e) => e.n),
+      `key k${k} in order`,
+    );
   }
   assert.equal(new Set(receiver.requests.map((r) => r.headers['webhook-id'])).size, 40, 'one message id per record');
   const status = await s.call('GET', '/v1/subscriptions/all-orders', { token: key });
@@ -72,11 +89,16 @@ void test('a failing record is retried while its key waits and other keys go on;
   });
   await subscribe(s, key, 'retrying', { destination: { url: receiver.url }, delivery: { retrySchedule: ['300ms', '300ms', '300ms'], maxInFlight: 4 } });
   // Same partition for both keys? Not guaranteed; ordering holds per key either way.
-  await produce(s, key, [{ n: 0, key: 'a' }, { n: 1, key: 'a' }, { n: 2, key: 'b' }, { n: 3, key: 'b' }]);
+  await produce(s, key, [
+    { n: 0, key: 'a' },
+    { n: 1, key: 'a' },
+    { n: 2, key: 'b' },
+    { n: 3, key: 'b' },
+  ]);
   await receiver.until((r) => ns(r).filter((n) => n === 0).length === 3 && ns(r).includes(1));
   const order = ns(receiver.requests);
   assert.ok(order.indexOf(2) < order.lastIndexOf(0), 'key b was not held up by key a');
-  assert.ok(order.indexOf(1) > order.lastIndexOf(0), 'key a\'s second record waited for the first');
+  assert.ok(order.indexOf(1) > order.lastIndexOf(0), "key a's second record waited for the first");
   const deliveries = await s.call('GET', '/v1/subscriptions/retrying/deliveries', { token: key });
   assert.equal(deliveries.status, 200);
   const failed = deliveries.body.items.filter((d: { outcome: string }) => d.outcome === 'failed');
@@ -130,7 +152,10 @@ void test('an endpoint failing everything for disableAfter is disabled automatic
     res.statusCode = 502;
     res.end();
   });
-  await subscribe(s, key, 'broken', { destination: { url: receiver.url }, delivery: { retrySchedule: Array.from({ length: 20 }, () => '200ms'), disableAfter: '1s' } });
+  await subscribe(s, key, 'broken', {
+    destination: { url: receiver.url },
+    delivery: { retrySchedule: Array.from({ length: 20 }, () => '200ms'), disableAfter: '1s' },
+  });
   await produce(s, key, [{ n: 1, key: 'a' }]);
   await until(async () => (await s.call('GET', '/v1/subscriptions/broken', { token: key })).body.state === 'disabled', 10_000);
   const view = await s.call('GET', '/v1/subscriptions/broken', { token: key });
@@ -152,7 +177,10 @@ void test('after the last attempt the record becomes a delivery dead letter; red
     res.end(fail ? 'nope' : '');
   });
   await subscribe(s, key, 'dl', { destination: { url: receiver.url }, delivery: { retrySchedule: ['100ms'] } });
-  await produce(s, key, [{ n: 1, key: 'a' }, { n: 2, key: 'a' }]);
+  await produce(s, key, [
+    { n: 1, key: 'a' },
+    { n: 2, key: 'a' },
+  ]);
   await until(async () => (await s.call('GET', '/v1/dead-letters?code=delivery_failed', { token: key })).body.items?.length === 2);
   const listed = await s.call('GET', '/v1/dead-letters?code=delivery_failed', { token: key });
   const dead = listed.body.items[0];
@@ -174,7 +202,11 @@ void test('a filter picks records; pause holds delivery and resume catches up; r
   const { s, key } = await setup(t);
   const receiver = await startReceiver(t);
   await subscribe(s, key, 'big', { destination: { url: receiver.url }, filter: { data: { n: [{ numeric: ['>=', 50] }] } } });
-  await produce(s, key, [10, 60, 20, 70].map((n) => ({ n, key: 'a' })));
+  await produce(
+    s,
+    key,
+    [10, 60, 20, 70].map((n) => ({ n, key: 'a' })),
+  );
   await receiver.until((r) => r.length === 2);
   assert.deepEqual(ns(receiver.requests), [60, 70]);
 
@@ -198,7 +230,11 @@ void test('batches carry several records as a CloudEvents batch; binary mode put
   const binary = await startReceiver(t);
   await subscribe(s, key, 'batched', { destination: { url: batches.url }, delivery: { batchSize: 50 } });
   await subscribe(s, key, 'binary', { destination: { url: binary.url, mode: 'binary' } });
-  await produce(s, key, Array.from({ length: 30 }, (_, n) => ({ n, key: `k${n % 3}` })));
+  await produce(
+    s,
+    key,
+    Array.from({ length: 30 }, (_, n) => ({ n, key: `k${n % 3}` })),
+  );
   await batches.until((r) => r.reduce((sum, req) => sum + (JSON.parse(req.body) as unknown[]).length, 0) === 30);
   assert.ok(batches.requests.length < 30, `${batches.requests.length} requests for 30 records`);
   assert.equal(batches.requests[0]!.headers['content-type'], 'application/cloudevents-batch+json');

@@ -12,10 +12,16 @@ void test('closing the server lets a delivery in flight finish and commits it: a
     setTimeout(() => res.end(), 400);
   });
   const start = async () => {
-    const sluice = await createSluice(loadConfig({ flags: { port: 0, dataDir, logLevel: 'silent', adminToken, delivery: { allowPrivateNetworks: true } }, env: {} }));
+    const sluice = await createSluice(
+      loadConfig({ flags: { port: 0, dataDir, logLevel: 'silent', adminToken, delivery: { allowPrivateNetworks: true } }, env: {} }),
+    );
     const url = await sluice.listen();
     const call = async (method: string, path: string, token: string, body?: unknown) => {
-      const response = await fetch(`${url}${path}`, { method, headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+      const response = await fetch(`${url}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
       return (await response.json()) as any;
     };
     return { sluice, call };
@@ -35,5 +41,8 @@ void test('closing the server lets a delivery in flight finish and commits it: a
   await sleep(1500);
   assert.equal(receiver.requests.length, 1, 'the record finished before the stop was committed, so it is not sent again');
   const status = await second.call('GET', '/v1/subscriptions/hook', key);
-  assert.ok(status.partitions.every((p: { lag: number }) => p.lag === 0), JSON.stringify(status.partitions));
+  assert.ok(
+    status.partitions.every((p: { lag: number }) => p.lag === 0),
+    JSON.stringify(status.partitions),
+  );
 });

@@ -18,11 +18,19 @@ void test('subscriptions are managed per tenant; the secret is answered once; ot
   const unknown = await s.call('GET', '/v1/subscriptions/nothing-here', { token: acme });
   assert.equal(unknown.status, 404);
   assert.equal(unknown.body.error.code, 'not_found');
-  for (const [method, path] of [['DELETE', ''], ['POST', '/pause'], ['POST', '/resume'], ['GET', '/deliveries']] as const) {
+  for (const [method, path] of [
+    ['DELETE', ''],
+    ['POST', '/pause'],
+    ['POST', '/resume'],
+    ['GET', '/deliveries'],
+  ] as const) {
     assert.equal((await s.call(method, `/v1/subscriptions/nothing-here${path}`, { token: acme })).status, 404, `${method} ${path}`);
   }
 
-  const created = await s.call('PUT', '/v1/subscriptions/hook', { token: acme, body: { ...definition(receiver.url), filter: { data: { n: [{ numeric: ['>', 0] }] } } } });
+  const created = await s.call('PUT', '/v1/subscriptions/hook', {
+    token: acme,
+    body: { ...definition(receiver.url), filter: { data: { n: [{ numeric: ['>', 0] }] } } },
+  });
   assert.equal(created.status, 201);
   assert.match(created.body.secret, /^whsec_/);
   assert.equal(created.body.state, 'active');
@@ -45,7 +53,10 @@ void test('subscriptions are managed per tenant; the secret is answered once; ot
   const direct = JSON.parse(JSON.stringify(await s.sluice.services.subscriptions.get('acme', 'hook')));
   assert.deepEqual({ ...shown.body, deliveringHere: [] }, { ...direct, deliveringHere: [] }, 'the answer is what the service returns');
 
-  const again = await s.call('PUT', '/v1/subscriptions/hook', { token: acme, body: { ...definition(receiver.url), filter: { data: { n: [{ numeric: ['>', 0] }] } } } });
+  const again = await s.call('PUT', '/v1/subscriptions/hook', {
+    token: acme,
+    body: { ...definition(receiver.url), filter: { data: { n: [{ numeric: ['>', 0] }] } } },
+  });
   assert.equal(again.status, 200);
   assert.equal(again.body.secret, undefined, 'the secret is not answered again');
   assert.equal(again.body.updatedAt, created.body.updatedAt, 'the same definition changes nothing');
@@ -56,7 +67,10 @@ void test('subscriptions are managed per tenant; the secret is answered once; ot
   assert.equal(changed.body.filter, undefined);
 
   const listed = await s.call('GET', '/v1/subscriptions', { token: acme });
-  assert.deepEqual(listed.body.items.map((item: { name: string }) => item.name), ['hook']);
+  assert.deepEqual(
+    listed.body.items.map((item: { name: string }) => item.name),
+    ['hook'],
+  );
   assert.equal(listed.body.next, null);
   assert.equal(JSON.stringify(listed.body).includes(created.body.secret), false);
   // The response schemas describe the answer; they must not drop anything the service returns.
@@ -65,7 +79,12 @@ void test('subscriptions are managed per tenant; the secret is answered once; ot
   const other = await s.call('GET', '/v1/subscriptions/hook', { token: globex });
   assert.equal(other.status, 404, 'another tenant cannot see it');
   assert.equal(other.body.error.code, 'not_found');
-  for (const [method, path] of [['DELETE', ''], ['POST', '/pause'], ['POST', '/rotate-secret'], ['GET', '/deliveries']] as const) {
+  for (const [method, path] of [
+    ['DELETE', ''],
+    ['POST', '/pause'],
+    ['POST', '/rotate-secret'],
+    ['GET', '/deliveries'],
+  ] as const) {
     const answer = await s.call(method, `/v1/subscriptions/hook${path}`, { token: globex, body: method === 'POST' ? {} : undefined });
     assert.equal(answer.body?.error?.code, 'not_found', `another tenant: ${method} ${path}`);
   }
@@ -109,7 +128,10 @@ void test('the body is checked by the service alone: nothing is coerced, every p
   const key = await s.tenantWithKey('acme');
   await s.call('PUT', '/v1/types/orders', { token: key, body: { schema: true } });
   // Fastify's coerceTypes would turn "orders" into ["orders"] and 5 into "5" if the schema typed them.
-  const loose = await s.call('PUT', '/v1/subscriptions/hook', { token: key, body: { types: 'orders', start: 5, filter: [], secret: 12, destination: { url: 'https://hooks.example.com/' } } });
+  const loose = await s.call('PUT', '/v1/subscriptions/hook', {
+    token: key,
+    body: { types: 'orders', start: 5, filter: [], secret: 12, destination: { url: 'https://hooks.example.com/' } },
+  });
   assert.equal(loose.status, 400);
   assert.equal(loose.body.error.code, 'invalid_subscription');
   assert.deepEqual(loose.body.error.details.map((d: { path: string }) => d.path).sort(), ['/filter', '/secret', '/start', '/types']);
@@ -122,15 +144,24 @@ void test('a typo and a bad URL are named in one invalid_subscription answer; un
   const s = await startSluice(t, { delivery: { allowPrivateNetworks: true } });
   const key = await s.tenantWithKey('acme');
   await s.call('PUT', '/v1/types/orders', { token: key, body: { schema: true } });
-  const typo = await s.call('PUT', '/v1/subscriptions/hook', { token: key, body: { types: ['orders'], destinaton: { url: 'x' }, delivery: { retrySchedule: ['soon'] } } });
+  const typo = await s.call('PUT', '/v1/subscriptions/hook', {
+    token: key,
+    body: { types: ['orders'], destinaton: { url: 'x' }, delivery: { retrySchedule: ['soon'] } },
+  });
   assert.equal(typo.status, 400);
   assert.equal(typo.body.error.code, 'invalid_subscription');
   const paths = typo.body.error.details.map((d: { path: string }) => d.path);
   for (const path of ['/destinaton', '/destination', '/delivery/retrySchedule/0']) assert.ok(paths.includes(path), `${path} in ${paths.join(', ')}`);
   const badUrl = await s.call('PUT', '/v1/subscriptions/hook', { token: key, body: { types: ['orders'], destination: { url: 'not a url' } } });
   assert.equal(badUrl.body.error.code, 'invalid_subscription');
-  assert.deepEqual(badUrl.body.error.details.map((d: { path: string }) => d.path), ['/destination/url']);
-  const unknown = await s.call('PUT', '/v1/subscriptions/hook', { token: key, body: { types: ['ordres'], destination: { url: 'https://hooks.example.com/' } } });
+  assert.deepEqual(
+    badUrl.body.error.details.map((d: { path: string }) => d.path),
+    ['/destination/url'],
+  );
+  const unknown = await s.call('PUT', '/v1/subscriptions/hook', {
+    token: key,
+    body: { types: ['ordres'], destination: { url: 'https://hooks.example.com/' } },
+  });
   assert.equal(unknown.body.error.code, 'invalid_subscription');
   assert.match(unknown.body.error.message, /no event type "ordres"/);
   const badName = await s.call('PUT', '/v1/subscriptions/Bad%20Name', { token: key, body: definition('https://hooks.example.com/') });
@@ -165,7 +196,8 @@ void test('rotating the secret answers the new one once; GET shows both hints, t
 
   const shown = await s.call('GET', '/v1/subscriptions/hook', { token: key });
   assert.equal(shown.body.secret, undefined);
-  for (const secret of [created.body.secret, rotated.body.secret]) assert.equal(JSON.stringify(shown.body).includes(secret), false, 'GET shows hints, never secrets');
+  for (const secret of [created.body.secret, rotated.body.secret])
+    assert.equal(JSON.stringify(shown.body).includes(secret), false, 'GET shows hints, never secrets');
   const [current, old] = shown.body.secrets;
   assert.equal(shown.body.secrets.length, 2);
   assert.ok(rotated.body.secret.startsWith(current.hint.replace('…', '')), 'the current secret comes first');
@@ -187,12 +219,18 @@ void test('rotating the secret answers the new one once; GET shows both hints, t
   assert.equal(noBody.status, 200, 'every field is optional, so is the body');
   const typo = await s.call('POST', '/v1/subscriptions/hook/rotate-secret', { token: key, body: { grace: 60 } });
   assert.equal(typo.status, 400);
-  assert.deepEqual(typo.body.error.details.map((d: { path: string }) => d.path), ['/grace']);
+  assert.deepEqual(
+    typo.body.error.details.map((d: { path: string }) => d.path),
+    ['/grace'],
+  );
   const tooLong = await s.call('POST', '/v1/subscriptions/hook/rotate-secret', { token: key, body: { graceSeconds: 604_801 } });
   assert.equal(tooLong.status, 400);
   const badSecret = await s.call('POST', '/v1/subscriptions/hook/rotate-secret', { token: key, body: { secret: 'whsec_short' } });
   assert.equal(badSecret.status, 400);
-  assert.deepEqual(badSecret.body.error.details.map((d: { path: string }) => d.path), ['/secret']);
+  assert.deepEqual(
+    badSecret.body.error.details.map((d: { path: string }) => d.path),
+    ['/secret'],
+  );
 });
 
 void test('delivery metrics are on /metrics', async (t) => {
@@ -216,7 +254,13 @@ void test('rotate-secret on an unknown name is not_found whatever the body; repl
   assert.equal(missing.body.error.code, 'not_found');
   const receiver = await startReceiver(t);
   await s.call('PUT', '/v1/subscriptions/hook', { token: key, body: { ...definition(receiver.url), start: 'earliest' } });
-  await s.call('POST', '/v1/events', { token: key, body: [{ type: 'orders', key: 'a', data: { n: 0 } }, { type: 'orders', key: 'a', data: { n: 1 } }] });
+  await s.call('POST', '/v1/events', {
+    token: key,
+    body: [
+      { type: 'orders', key: 'a', data: { n: 0 } },
+      { type: 'orders', key: 'a', data: { n: 1 } },
+    ],
+  });
   await receiver.until((r) => r.length === 2);
   const replay = await s.call('POST', '/v1/subscriptions/hook/replay', { token: key, body: { from: '1' } });
   assert.equal(replay.status, 200, JSON.stringify(replay.body));

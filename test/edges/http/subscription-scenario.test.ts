@@ -23,13 +23,18 @@ void test('producer1 and producer2: valid readings reach both subscribers, inval
   const analytics = await startReceiver(t);
   const alerts = await startReceiver(t);
   const secrets: string[] = [];
-  for (const [name, receiver] of [['analytics', analytics], ['alerts', alerts]] as const) {
+  for (const [name, receiver] of [
+    ['analytics', analytics],
+    ['alerts', alerts],
+  ] as const) {
     const created = await s.call('PUT', `/v1/subscriptions/${name}`, { token: key, body: { types: ['reading'], destination: { url: receiver.url } } });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     secrets.push(created.body.secret as string);
   }
   const now = Date.now();
-  const valid = ['producer1', 'producer2'].flatMap((producer) => Array.from({ length: 25 }, (_, i) => ({ type: 'reading', source: producer, data: { id: `${producer}-${i}`, created_at: now + i, value: (i * 7) % 101 } })));
+  const valid = ['producer1', 'producer2'].flatMap((producer) =>
+    Array.from({ length: 25 }, (_, i) => ({ type: 'reading', source: producer, data: { id: `${producer}-${i}`, created_at: now + i, value: (i * 7) % 101 } })),
+  );
   const invalid = [
     { type: 'reading', source: 'producer1', data: { id: 'producer1-bad-1', created_at: now, value: 150 } },
     { type: 'reading', source: 'producer2', data: { id: 'producer2-bad-1', created_at: 'yesterday', value: 5 } },

@@ -85,7 +85,10 @@ function parseFrame(block: string): SseFrame {
 
 async function openTail(t: TestContext, s: TestSluice, key: string, query = '', headers: Record<string, string> = {}): Promise<SseClient> {
   const controller = new AbortController();
-  const response = await fetch(`${s.url}/v1/streams/acme.clicks/tail${query}`, { headers: { authorization: `Bearer ${key}`, ...headers }, signal: controller.signal });
+  const response = await fetch(`${s.url}/v1/streams/acme.clicks/tail${query}`, {
+    headers: { authorization: `Bearer ${key}`, ...headers },
+    signal: controller.signal,
+  });
   const client = new SseClient(response, controller);
   t.after(() => client.close());
   return client;

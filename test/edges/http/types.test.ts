@@ -86,7 +86,15 @@ void test('a changed schema becomes version 2; both versions stay readable', asy
 void test('an invalid JSON Schema is refused with 422 invalid_schema and registers nothing', async (t) => {
   const s = await startSluice(t);
   const key = await s.tenantWithKey('acme');
-  const bad = [{ type: 'no-such-type' }, { type: 'object', required: 'name' }, { type: 'string', pattern: '(' }, { $ref: 'https://example.com/elsewhere.json' }, [1, 2], 'object', null];
+  const bad = [
+    { type: 'no-such-type' },
+    { type: 'object', required: 'name' },
+    { type: 'string', pattern: '(' },
+    { $ref: 'https://example.com/elsewhere.json' },
+    [1, 2],
+    'object',
+    null,
+  ];
   for (const schema of bad) {
     const response = await s.call('PUT', '/v1/types/fruits', { token: key, body: { schema } });
     assert.equal(response.status, 422, JSON.stringify(schema));
@@ -133,7 +141,11 @@ void test('a draft-07 schema is accepted and enforced', async (t) => {
 void test('formats are checked: an email that is not one is refused', async (t) => {
   const s = await startSluice(t);
   const key = await s.tenantWithKey('acme');
-  const schema = { type: 'object', properties: { email: { type: 'string', format: 'email' }, at: { type: 'string', format: 'date-time' } }, required: ['email'] };
+  const schema = {
+    type: 'object',
+    properties: { email: { type: 'string', format: 'email' }, at: { type: 'string', format: 'date-time' } },
+    required: ['email'],
+  };
   assert.equal((await s.call('PUT', '/v1/types/signups', { token: key, body: { schema } })).status, 201);
   const response = await s.call('POST', '/v1/events', {
     token: key,
@@ -203,21 +215,36 @@ void test('type names and partition keys are checked', async (t) => {
 void test('a misspelled keyword or an invalid schema is refused with each problem named, not accepted to check nothing', async (t) => {
   const s = await startSluice(t);
   const key = await s.tenantWithKey('acme');
-  const typo = await s.call('PUT', '/v1/types/users', { token: key, body: { schema: { type: 'object', propertes: { name: { type: 'string' } }, required: ['name'] } } });
+  const typo = await s.call('PUT', '/v1/types/users', {
+    token: key,
+    body: { schema: { type: 'object', propertes: { name: { type: 'string' } }, required: ['name'] } },
+  });
   assert.equal(typo.status, 422);
   assert.equal(typo.body.error.code, 'invalid_schema');
-  assert.deepEqual(typo.body.error.details.map((d: { path: string }) => d.path), ['/propertes']);
+  assert.deepEqual(
+    typo.body.error.details.map((d: { path: string }) => d.path),
+    ['/propertes'],
+  );
   assert.match(typo.body.error.details[0].reason, /did you mean "properties"/);
 
   const invalid = await s.call('PUT', '/v1/types/users', { token: key, body: { schema: { type: 'object', properties: { name: { type: 'strnig' } } } } });
   assert.equal(invalid.status, 422);
-  assert.ok(invalid.body.error.details.some((d: { path: string; reason: string }) => d.path === '/properties/name/type' && d.reason.includes('"string"')), JSON.stringify(invalid.body.error.details));
+  assert.ok(
+    invalid.body.error.details.some((d: { path: string; reason: string }) => d.path === '/properties/name/type' && d.reason.includes('"string"')),
+    JSON.stringify(invalid.body.error.details),
+  );
 
-  const draft04 = await s.call('PUT', '/v1/types/users', { token: key, body: { schema: { $schema: 'http://json-schema.org/draft-04/schema#', type: 'object' } } });
+  const draft04 = await s.call('PUT', '/v1/types/users', {
+    token: key,
+    body: { schema: { $schema: 'http://json-schema.org/draft-04/schema#', type: 'object' } },
+  });
   assert.equal(draft04.status, 422, 'a draft Sluice does not read is refused, not a server error');
   assert.equal(draft04.body.error.details[0].path, '/$schema');
 
   // Custom keywords of other vocabularies stay allowed.
-  const custom = await s.call('PUT', '/v1/types/users', { token: key, body: { schema: { type: 'object', properties: { name: { type: 'string', example: 'Ada', 'x-pii': true } } } } });
+  const custom = await s.call('PUT', '/v1/types/users', {
+    token: key,
+    body: { schema: { type: 'object', properties: { name: { type: 'string', example: 'Ada', 'x-pii': true } } } },
+  });
   assert.equal(custom.status, 201, JSON.stringify(custom.body));
 });

@@ -6,7 +6,14 @@ import { encodeFrame } from '../../../src/domain/wire-format.ts';
 import { startSluice, type TestSluice } from '../../helpers/sluice.ts';
 
 const wire = 'application/vnd.confluent.wire';
-const loginAvro = { type: 'record', name: 'Login', fields: [{ name: 'user_id', type: 'string' }, { name: 'attempts', type: 'long' }] };
+const loginAvro = {
+  type: 'record',
+  name: 'Login',
+  fields: [
+    { name: 'user_id', type: 'string' },
+    { name: 'attempts', type: 'long' },
+  ],
+};
 const orderProto = 'syntax = "proto3";\nmessage Order { string id = 1; int32 cents = 2; }\nmessage Refund { string order_id = 1; }';
 
 async function setUp(t: Parameters<typeof startSluice>[0]): Promise<{ server: TestSluice; key: string; avroId: number; protoId: number }> {
@@ -28,7 +35,12 @@ async function stored(server: TestSluice, key: string, stream: string): Promise<
 void test('an Avro record in the wire format is decoded with its schema id and stored as JSON', async (t) => {
   const { server, key, avroId } = await setUp(t);
   const payload = avro.Type.forSchema(loginAvro as avro.Schema).toBuffer({ user_id: 'u1', attempts: 2 });
-  const answer = await server.call('POST', '/v1/events', { token: key, raw: encodeFrame(avroId, undefined, payload), contentType: wire, headers: { 'ce-type': 'logins', 'ce-id': 'login-1' } });
+  const answer = await server.call('POST', '/v1/events', {
+    token: key,
+    raw: encodeFrame(avroId, undefined, payload),
+    contentType: wire,
+    headers: { 'ce-type': 'logins', 'ce-id': 'login-1' },
+  });
   assert.equal(answer.status, 200, JSON.stringify(answer.body));
   assert.equal(answer.body.accepted, 1);
   assert.equal(answer.body.results[0].id, 'login-1');
@@ -44,14 +56,20 @@ void test('a Protobuf record names its message with message indexes; the type ma
   const payload = Order.encode(Order.create({ id: 'o1', cents: 250 })).finish();
   const answer = await server.call('POST', '/v1/events?type=orders', { token: key, raw: encodeFrame(protoId, [0], payload), contentType: wire });
   assert.equal(answer.status, 200, JSON.stringify(answer.body));
-  assert.deepEqual((await stored(server, key, 'acme.orders')).map((item) => item.data), [{ id: 'o1', cents: 250 }]);
+  assert.deepEqual(
+    (await stored(server, key, 'acme.orders')).map((item) => item.data),
+    [{ id: 'o1', cents: 250 }],
+  );
 });
 
 void test('JSON bodies on POST /v1/events still reach the JSON route next to the wire route', async (t) => {
   const { server, key } = await setUp(t);
   const answer = await server.call('POST', '/v1/events', { token: key, body: { type: 'logins', data: { user_id: 'u2', attempts: 1 } } });
   assert.equal(answer.status, 200, JSON.stringify(answer.body));
-  assert.deepEqual((await stored(server, key, 'acme.logins')).map((item) => item.data), [{ user_id: 'u2', attempts: 1 }]);
+  assert.deepEqual(
+    (await stored(server, key, 'acme.logins')).map((item) => item.data),
+    [{ user_id: 'u2', attempts: 1 }],
+  );
 });
 
 void test('bad frames, foreign schema ids and a missing type answer clear 400s and store nothing', async (t) => {
@@ -91,11 +109,19 @@ void test('bad frames, foreign schema ids and a missing type answer clear 400s a
 void test('another tenant cannot use a schema id it does not own', async (t) => {
   const { server, avroId } = await setUp(t);
   const other = await server.tenantWithKey('globex');
-  const registered = await server.call('PUT', '/v1/types/logins', { token: other, body: { schema: { type: 'record', name: 'Other', fields: [{ name: 'x', type: 'int' }] }, schemaType: 'AVRO', partitions: 1 } });
+  const registered = await server.call('PUT', '/v1/types/logins', {
+    token: other,
+    body: { schema: { type: 'record', name: 'Other', fields: [{ name: 'x', type: 'int' }] }, schemaType: 'AVRO', partitions: 1 },
+  });
   assert.equal(registered.status, 201);
   assert.notEqual(registered.body.schemaId, avroId);
   const payload = avro.Type.forSchema(loginAvro as avro.Schema).toBuffer({ user_id: 'u1', attempts: 2 });
-  const answer = await server.call('POST', '/v1/events', { token: other, raw: encodeFrame(avroId, undefined, payload), contentType: wire, headers: { 'ce-type': 'logins' } });
+  const answer = await server.call('POST', '/v1/events', {
+    token: other,
+    raw: encodeFrame(avroId, undefined, payload),
+    contentType: wire,
+    headers: { 'ce-type': 'logins' },
+  });
   assert.equal(answer.status, 400);
   assert.equal(answer.body.error.code, 'unknown_version');
 });

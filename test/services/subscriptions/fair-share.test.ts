@@ -17,7 +17,7 @@ void test('a busy tenant cannot take every slot: waiting tenants take turns', as
   await new Promise((resolve) => setImmediate(resolve));
   a2();
   await new Promise((resolve) => setImmediate(resolve));
-  assert.deepEqual(order, ['a', 'b'], 'b is served before a\'s second waiter');
+  assert.deepEqual(order, ['a', 'b'], "b is served before a's second waiter");
   for (const release of await Promise.all(waiting.slice(0, 1).concat(waiting.slice(2)))) release();
   (await waiting[1]!)();
   assert.equal(share.inFlight, 0);
@@ -52,9 +52,18 @@ void test('an aborted wait leaves the queue', async () => {
 
 void test('retry delays follow the schedule with jitter, honour Retry-After, and end with it', () => {
   const schedule = [1000, 60_000];
-  assert.equal(retryDelay(schedule, 1, undefined, () => 0.5), 1000);
-  assert.equal(retryDelay(schedule, 1, undefined, () => 0), 800);
-  assert.equal(retryDelay(schedule, 2, undefined, () => 1), 72_000);
+  assert.equal(
+    retryDelay(schedule, 1, undefined, () => 0.5),
+    1000,
+  );
+  assert.equal(
+    retryDelay(schedule, 1, undefined, () => 0),
+    800,
+  );
+  assert.equal(
+    retryDelay(schedule, 2, undefined, () => 1),
+    72_000,
+  );
   assert.equal(retryDelay(schedule, 1, 30_000), 30_000, 'Retry-After wins');
   assert.equal(retryDelay(schedule, 1, 10_000_000), 60_000, 'but no longer than the longest planned delay');
   assert.equal(retryDelay(schedule, 3, undefined), undefined, 'the schedule is used up');

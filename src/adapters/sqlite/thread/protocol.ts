@@ -54,7 +54,13 @@ export interface StoreThreadData {
  * The one registry of errors that cross threads as themselves: the errors callers test for
  * by class. Anything else arrives as a plain Error with its name and message.
  */
-const crossingErrors: { [K in Exclude<SerializedError['kind'], 'other'>]: { is: (error: unknown) => boolean; toWire: (error: never) => SerializedError; fromWire: (error: SerializedError) => Error } } = {
+const crossingErrors: {
+  [K in Exclude<SerializedError['kind'], 'other'>]: {
+    is: (error: unknown) => boolean;
+    toWire: (error: never) => SerializedError;
+    fromWire: (error: SerializedError) => Error;
+  };
+} = {
   sluice: {
     is: (error) => error instanceof SluiceError,
     toWire: (error: SluiceError) => {
@@ -72,7 +78,13 @@ const crossingErrors: { [K in Exclude<SerializedError['kind'], 'other'>]: { is: 
   },
   'catalog-conflict': {
     is: (error) => error instanceof CatalogConflict,
-    toWire: (error: CatalogConflict) => ({ kind: 'catalog-conflict', name: error.name, message: error.message, catalogKind: error.kind, catalogKey: error.key }),
+    toWire: (error: CatalogConflict) => ({
+      kind: 'catalog-conflict',
+      name: error.name,
+      message: error.message,
+      catalogKind: error.kind,
+      catalogKey: error.key,
+    }),
     fromWire: (wire) => new CatalogConflict(wire.catalogKind!, wire.catalogKey!),
   },
   'store-unavailable': {

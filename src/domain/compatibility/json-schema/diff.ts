@@ -24,27 +24,63 @@ export interface DiffDetail {
 }
 
 export const compatibleKinds: ReadonlySet<string> = new Set([
-  'SCHEMA_REMOVED', 'TYPE_EXTENDED',
-  'MAX_LENGTH_INCREASED', 'MAX_LENGTH_REMOVED', 'MIN_LENGTH_DECREASED', 'MIN_LENGTH_REMOVED', 'PATTERN_REMOVED',
-  'MAXIMUM_INCREASED', 'MAXIMUM_REMOVED', 'MINIMUM_DECREASED', 'MINIMUM_REMOVED',
-  'EXCLUSIVE_MAXIMUM_INCREASED', 'EXCLUSIVE_MAXIMUM_REMOVED', 'EXCLUSIVE_MINIMUM_DECREASED', 'EXCLUSIVE_MINIMUM_REMOVED',
-  'MULTIPLE_OF_REDUCED', 'MULTIPLE_OF_REMOVED',
-  'REQUIRED_ATTRIBUTE_WITH_DEFAULT_ADDED', 'REQUIRED_ATTRIBUTE_REMOVED',
-  'DEPENDENCY_ARRAY_NARROWED', 'DEPENDENCY_ARRAY_REMOVED', 'DEPENDENCY_SCHEMA_REMOVED',
-  'MAX_PROPERTIES_INCREASED', 'MAX_PROPERTIES_REMOVED', 'MIN_PROPERTIES_DECREASED', 'MIN_PROPERTIES_REMOVED',
-  'ADDITIONAL_PROPERTIES_ADDED', 'ADDITIONAL_PROPERTIES_EXTENDED',
-  'PROPERTY_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL', 'REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_UNOPEN_CONTENT_MODEL',
-  'OPTIONAL_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL', 'PROPERTY_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL',
-  'PROPERTY_REMOVED_FROM_OPEN_CONTENT_MODEL', 'PROPERTY_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL',
+  'SCHEMA_REMOVED',
+  'TYPE_EXTENDED',
+  'MAX_LENGTH_INCREASED',
+  'MAX_LENGTH_REMOVED',
+  'MIN_LENGTH_DECREASED',
+  'MIN_LENGTH_REMOVED',
+  'PATTERN_REMOVED',
+  'MAXIMUM_INCREASED',
+  'MAXIMUM_REMOVED',
+  'MINIMUM_DECREASED',
+  'MINIMUM_REMOVED',
+  'EXCLUSIVE_MAXIMUM_INCREASED',
+  'EXCLUSIVE_MAXIMUM_REMOVED',
+  'EXCLUSIVE_MINIMUM_DECREASED',
+  'EXCLUSIVE_MINIMUM_REMOVED',
+  'MULTIPLE_OF_REDUCED',
+  'MULTIPLE_OF_REMOVED',
+  'REQUIRED_ATTRIBUTE_WITH_DEFAULT_ADDED',
+  'REQUIRED_ATTRIBUTE_REMOVED',
+  'DEPENDENCY_ARRAY_NARROWED',
+  'DEPENDENCY_ARRAY_REMOVED',
+  'DEPENDENCY_SCHEMA_REMOVED',
+  'MAX_PROPERTIES_INCREASED',
+  'MAX_PROPERTIES_REMOVED',
+  'MIN_PROPERTIES_DECREASED',
+  'MIN_PROPERTIES_REMOVED',
+  'ADDITIONAL_PROPERTIES_ADDED',
+  'ADDITIONAL_PROPERTIES_EXTENDED',
+  'PROPERTY_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL',
+  'REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_UNOPEN_CONTENT_MODEL',
+  'OPTIONAL_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL',
+  'PROPERTY_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL',
+  'PROPERTY_REMOVED_FROM_OPEN_CONTENT_MODEL',
+  'PROPERTY_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL',
   'PROPERTY_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL',
-  'MAX_ITEMS_INCREASED', 'MAX_ITEMS_REMOVED', 'MIN_ITEMS_DECREASED', 'MIN_ITEMS_REMOVED', 'UNIQUE_ITEMS_REMOVED',
-  'MAX_CONTAINS_INCREASED', 'MAX_CONTAINS_REMOVED', 'MIN_CONTAINS_DECREASED', 'MIN_CONTAINS_REMOVED',
-  'ADDITIONAL_ITEMS_ADDED', 'ADDITIONAL_ITEMS_EXTENDED',
-  'ITEM_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL', 'ITEM_ADDED_TO_CLOSED_CONTENT_MODEL',
-  'ITEM_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL', 'ITEM_REMOVED_FROM_OPEN_CONTENT_MODEL',
-  'ITEM_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL', 'ITEM_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL',
+  'MAX_ITEMS_INCREASED',
+  'MAX_ITEMS_REMOVED',
+  'MIN_ITEMS_DECREASED',
+  'MIN_ITEMS_REMOVED',
+  'UNIQUE_ITEMS_REMOVED',
+  'MAX_CONTAINS_INCREASED',
+  'MAX_CONTAINS_REMOVED',
+  'MIN_CONTAINS_DECREASED',
+  'MIN_CONTAINS_REMOVED',
+  'ADDITIONAL_ITEMS_ADDED',
+  'ADDITIONAL_ITEMS_EXTENDED',
+  'ITEM_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL',
+  'ITEM_ADDED_TO_CLOSED_CONTENT_MODEL',
+  'ITEM_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL',
+  'ITEM_REMOVED_FROM_OPEN_CONTENT_MODEL',
+  'ITEM_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL',
+  'ITEM_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL',
   'ENUM_ARRAY_EXTENDED',
-  'COMBINED_TYPE_EXTENDED', 'PRODUCT_TYPE_NARROWED', 'SUM_TYPE_EXTENDED', 'NOT_TYPE_NARROWED',
+  'COMBINED_TYPE_EXTENDED',
+  'PRODUCT_TYPE_NARROWED',
+  'SUM_TYPE_EXTENDED',
+  'NOT_TYPE_NARROWED',
 ]);
 
 export function isCompatible(diffs: readonly JsonDiff[]): boolean {
@@ -127,7 +163,9 @@ export class JsonSchemaDiff {
       case 'enum':
         return enumDiff(original.canon, (update as typeof original).canon);
       case 'const':
-        return original.canon === (update as typeof original).canon ? [] : [diff(['const'], 'ENUM_ARRAY_CHANGED', { keyword: 'const', was: original.canon, now: (update as typeof original).canon, missing: original.canon })];
+        return original.canon === (update as typeof original).canon
+          ? []
+          : [diff(['const'], 'ENUM_ARRAY_CHANGED', { keyword: 'const', was: original.canon, now: (update as typeof original).canon, missing: original.canon })];
       case 'not': {
         // `not` reverses the roles: the reader may forbid less than the writer did.
         const inner = this.compare((update as typeof original).not, original.not);
@@ -148,7 +186,9 @@ export class JsonSchemaDiff {
       const now = update.required.has(name);
       if (was && !now) diffs.push(diff(['required', name], 'REQUIRED_ATTRIBUTE_REMOVED', { property: name }));
       if (!was && now) {
-        diffs.push(diff(['required', name], update.defaults.has(name) ? 'REQUIRED_ATTRIBUTE_WITH_DEFAULT_ADDED' : 'REQUIRED_ATTRIBUTE_ADDED', { property: name }));
+        diffs.push(
+          diff(['required', name], update.defaults.has(name) ? 'REQUIRED_ATTRIBUTE_WITH_DEFAULT_ADDED' : 'REQUIRED_ATTRIBUTE_ADDED', { property: name }),
+        );
       }
     }
     const names = new Set([...original.properties.keys(), ...update.properties.keys()]);
@@ -171,7 +211,16 @@ export class JsonSchemaDiff {
       const cover = partialSchema(update, name);
       if (cover !== undefined) {
         const inner = prefix(path, this.compare(was, cover));
-        return [...inner, diff(path, isCompatible(inner) ? 'PROPERTY_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL' : 'PROPERTY_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL', detail)];
+        return [
+          ...inner,
+          diff(
+            path,
+            isCompatible(inner)
+              ? 'PROPERTY_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL'
+              : 'PROPERTY_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL',
+            detail,
+          ),
+        ];
       }
       return [diff(path, was?.k === 'false' ? 'PROPERTY_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL' : 'PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL', detail)];
     }
@@ -184,7 +233,14 @@ export class JsonSchemaDiff {
       const cover = partialSchema(original, name);
       if (cover !== undefined) {
         const inner = prefix(path, this.compare(cover, now));
-        diffs.push(...inner, diff(path, isCompatible(inner) ? 'PROPERTY_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL' : 'PROPERTY_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL', detail));
+        diffs.push(
+          ...inner,
+          diff(
+            path,
+            isCompatible(inner) ? 'PROPERTY_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL' : 'PROPERTY_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL',
+            detail,
+          ),
+        );
       }
       if (!update.required.has(name)) diffs.push(diff(path, 'OPTIONAL_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL', detail));
       else if (update.defaults.has(name)) diffs.push(diff(path, 'REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_UNOPEN_CONTENT_MODEL', detail));
@@ -242,7 +298,13 @@ export class JsonSchemaDiff {
     diffs.push(...bound(['maxItems'], original.maxItems, update.maxItems, 'MAX_ITEMS'));
     diffs.push(...bound(['minItems'], original.minItems, update.minItems, 'MIN_ITEMS'));
     if (original.uniqueItems !== update.uniqueItems) {
-      diffs.push(diff(['uniqueItems'], original.uniqueItems ? 'UNIQUE_ITEMS_REMOVED' : 'UNIQUE_ITEMS_ADDED', { keyword: 'uniqueItems', was: original.uniqueItems, now: update.uniqueItems }));
+      diffs.push(
+        diff(['uniqueItems'], original.uniqueItems ? 'UNIQUE_ITEMS_REMOVED' : 'UNIQUE_ITEMS_ADDED', {
+          keyword: 'uniqueItems',
+          was: original.uniqueItems,
+          now: update.uniqueItems,
+        }),
+      );
     }
     diffs.push(...bound(['maxContains'], original.maxContains, update.maxContains, 'MAX_CONTAINS'));
     diffs.push(...bound(['minContains'], original.minContains, update.minContains, 'MIN_CONTAINS'));
@@ -254,17 +316,27 @@ export class JsonSchemaDiff {
     if (update.additional === true) return [diff(path, 'ITEM_REMOVED_FROM_OPEN_CONTENT_MODEL')];
     if (typeof update.additional === 'object') {
       const inner = prefix(path, this.compare(was, update.additional));
-      return [...inner, diff(path, isCompatible(inner) ? 'ITEM_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL' : 'ITEM_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL')];
+      return [
+        ...inner,
+        diff(
+          path,
+          isCompatible(inner) ? 'ITEM_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL' : 'ITEM_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL',
+        ),
+      ];
     }
     return [diff(path, was.k === 'false' ? 'ITEM_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL' : 'ITEM_REMOVED_FROM_CLOSED_CONTENT_MODEL')];
   }
 
   private itemAdded(index: number, original: ArrayNode, now: JsonNode): JsonDiff[] {
     const path = ['items', String(index)];
-    if (original.additional === true) return [diff(path, now.k === 'empty' ? 'ITEM_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL' : 'ITEM_ADDED_TO_OPEN_CONTENT_MODEL')];
+    if (original.additional === true)
+      return [diff(path, now.k === 'empty' ? 'ITEM_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL' : 'ITEM_ADDED_TO_OPEN_CONTENT_MODEL')];
     if (typeof original.additional === 'object') {
       const inner = prefix(path, this.compare(original.additional, now));
-      return [...inner, diff(path, isCompatible(inner) ? 'ITEM_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL' : 'ITEM_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL')];
+      return [
+        ...inner,
+        diff(path, isCompatible(inner) ? 'ITEM_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL' : 'ITEM_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL'),
+      ];
     }
     return [diff(path, 'ITEM_ADDED_TO_CLOSED_CONTENT_MODEL')];
   }
@@ -279,8 +351,15 @@ export class JsonSchemaDiff {
     // More subschemas are a product's when the new schema is allOf. Fewer are a product's too when
     // the original was allOf: data it accepted meets every one of its subschemas, so it meets
     // those the new schema (allOf, anyOf or oneOf) keeps, as Confluent counts it.
-    if (from.length < to.length) diffs.push(diff([], update.criterion === 'allOf' ? 'PRODUCT_TYPE_EXTENDED' : 'SUM_TYPE_EXTENDED', { was: from.length, now: to.length }));
-    if (from.length > to.length) diffs.push(diff([], original.criterion === 'allOf' || update.criterion === 'allOf' ? 'PRODUCT_TYPE_NARROWED' : 'SUM_TYPE_NARROWED', { was: from.length, now: to.length }));
+    if (from.length < to.length)
+      diffs.push(diff([], update.criterion === 'allOf' ? 'PRODUCT_TYPE_EXTENDED' : 'SUM_TYPE_EXTENDED', { was: from.length, now: to.length }));
+    if (from.length > to.length)
+      diffs.push(
+        diff([], original.criterion === 'allOf' || update.criterion === 'allOf' ? 'PRODUCT_TYPE_NARROWED' : 'SUM_TYPE_NARROWED', {
+          was: from.length,
+          now: to.length,
+        }),
+      );
     // Pair each writer subschema with a reader subschema that accepts it (a maximum matching).
     const edges = from.map((sub, i) =>
       to.map((other) => {
@@ -356,7 +435,12 @@ function numberDiff(original: NumberNode, update: NumberNode): JsonDiff[] {
     else diffs.push(diff(['multipleOf'], 'MULTIPLE_OF_CHANGED', detail));
   }
   if (original.integer !== update.integer) {
-    diffs.push(diff([], original.integer ? 'TYPE_EXTENDED' : 'TYPE_NARROWED', { was: original.integer ? 'integer' : 'number', now: update.integer ? 'integer' : 'number' }));
+    diffs.push(
+      diff([], original.integer ? 'TYPE_EXTENDED' : 'TYPE_NARROWED', {
+        was: original.integer ? 'integer' : 'number',
+        now: update.integer ? 'integer' : 'number',
+      }),
+    );
   }
   return diffs;
 }
@@ -411,7 +495,12 @@ function maximumMatching(adjacent: boolean[][]): (number | undefined)[] {
     }
     return false;
   };
-  adjacent.forEach((_, row) => augment(row, Array.from({ length: columns }, () => false)));
+  adjacent.forEach((_, row) =>
+    augment(
+      row,
+      Array.from({ length: columns }, () => false),
+    ),
+  );
   const result: (number | undefined)[] = adjacent.map(() => undefined);
   owner.forEach((row, column) => {
     if (row !== undefined) result[row] = column;

@@ -3,14 +3,40 @@ import type { JsonDiff } from './diff.ts';
 
 /** Kinds where the reader enforces a keyword the writer did not, or enforces it harder. */
 const tightened = new Set([
-  'MAX_LENGTH_ADDED', 'MAX_LENGTH_DECREASED', 'MIN_LENGTH_ADDED', 'MIN_LENGTH_INCREASED', 'PATTERN_ADDED', 'PATTERN_CHANGED',
-  'MAXIMUM_ADDED', 'MAXIMUM_DECREASED', 'MINIMUM_ADDED', 'MINIMUM_INCREASED',
-  'EXCLUSIVE_MAXIMUM_ADDED', 'EXCLUSIVE_MAXIMUM_DECREASED', 'EXCLUSIVE_MINIMUM_ADDED', 'EXCLUSIVE_MINIMUM_INCREASED',
-  'MULTIPLE_OF_ADDED', 'MULTIPLE_OF_EXPANDED', 'MULTIPLE_OF_CHANGED',
-  'MAX_PROPERTIES_ADDED', 'MAX_PROPERTIES_DECREASED', 'MIN_PROPERTIES_ADDED', 'MIN_PROPERTIES_INCREASED',
-  'MAX_ITEMS_ADDED', 'MAX_ITEMS_DECREASED', 'MIN_ITEMS_ADDED', 'MIN_ITEMS_INCREASED', 'UNIQUE_ITEMS_ADDED',
-  'MAX_CONTAINS_ADDED', 'MAX_CONTAINS_DECREASED', 'MIN_CONTAINS_ADDED', 'MIN_CONTAINS_INCREASED',
-  'DEPENDENCY_ARRAY_ADDED', 'DEPENDENCY_ARRAY_EXTENDED', 'DEPENDENCY_ARRAY_CHANGED', 'DEPENDENCY_SCHEMA_ADDED',
+  'MAX_LENGTH_ADDED',
+  'MAX_LENGTH_DECREASED',
+  'MIN_LENGTH_ADDED',
+  'MIN_LENGTH_INCREASED',
+  'PATTERN_ADDED',
+  'PATTERN_CHANGED',
+  'MAXIMUM_ADDED',
+  'MAXIMUM_DECREASED',
+  'MINIMUM_ADDED',
+  'MINIMUM_INCREASED',
+  'EXCLUSIVE_MAXIMUM_ADDED',
+  'EXCLUSIVE_MAXIMUM_DECREASED',
+  'EXCLUSIVE_MINIMUM_ADDED',
+  'EXCLUSIVE_MINIMUM_INCREASED',
+  'MULTIPLE_OF_ADDED',
+  'MULTIPLE_OF_EXPANDED',
+  'MULTIPLE_OF_CHANGED',
+  'MAX_PROPERTIES_ADDED',
+  'MAX_PROPERTIES_DECREASED',
+  'MIN_PROPERTIES_ADDED',
+  'MIN_PROPERTIES_INCREASED',
+  'MAX_ITEMS_ADDED',
+  'MAX_ITEMS_DECREASED',
+  'MIN_ITEMS_ADDED',
+  'MIN_ITEMS_INCREASED',
+  'UNIQUE_ITEMS_ADDED',
+  'MAX_CONTAINS_ADDED',
+  'MAX_CONTAINS_DECREASED',
+  'MIN_CONTAINS_ADDED',
+  'MIN_CONTAINS_INCREASED',
+  'DEPENDENCY_ARRAY_ADDED',
+  'DEPENDENCY_ARRAY_EXTENDED',
+  'DEPENDENCY_ARRAY_CHANGED',
+  'DEPENDENCY_SCHEMA_ADDED',
 ]);
 
 /**
@@ -90,7 +116,9 @@ export function explainJson(found: JsonDiff, at: string, roles: Roles): string {
     case 'COMBINED_TYPE_SUBSCHEMAS_CHANGED':
       return (
         `The allOf/anyOf/oneOf at ${at} accepts less in ${reader} than in ${writer} (${show(was)} to ${show(now)} subschemas, or a subschema no longer matches), so data written with ${writer} can be rejected. ` +
-        (newIsReader ? 'Only add anyOf/oneOf branches or drop allOf parts; keep every existing branch accepting what it did.' : 'Only drop anyOf/oneOf branches or add allOf parts under FORWARD compatibility.')
+        (newIsReader
+          ? 'Only add anyOf/oneOf branches or drop allOf parts; keep every existing branch accepting what it did.'
+          : 'Only drop anyOf/oneOf branches or add allOf parts under FORWARD compatibility.')
       );
     case 'NOT_TYPE_EXTENDED':
       return `The "not" at ${at} forbids more in ${reader} than in ${writer}, so data written with ${writer} can be rejected. Keep the forbidden schema as narrow as it was.`;

@@ -86,8 +86,17 @@ type Raw = Record<string, unknown>;
 const stringKeywords = ['minLength', 'maxLength', 'pattern', 'format'];
 const numberKeywords = ['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf'];
 const objectKeywords = [
-  'properties', 'required', 'additionalProperties', 'patternProperties', 'minProperties', 'maxProperties',
-  'dependencies', 'dependentRequired', 'dependentSchemas', 'propertyNames', 'unevaluatedProperties',
+  'properties',
+  'required',
+  'additionalProperties',
+  'patternProperties',
+  'minProperties',
+  'maxProperties',
+  'dependencies',
+  'dependentRequired',
+  'dependentSchemas',
+  'propertyNames',
+  'unevaluatedProperties',
 ];
 const arrayKeywords = ['items', 'prefixItems', 'additionalItems', 'unevaluatedItems', 'minItems', 'maxItems', 'uniqueItems', 'contains'];
 const typeNames = new Set(['string', 'number', 'integer', 'object', 'array', 'boolean', 'null']);
@@ -246,9 +255,17 @@ export class JsonSchemaModel {
     }));
     const dependencyArrays = new Map<string, string[]>();
     const dependencySchemas = new Map<string, JsonNode>();
-    const dependencies = [...entries(schema.dependencies, `${path}/dependencies`), ...entries(schema.dependentRequired, `${path}/dependentRequired`), ...entries(schema.dependentSchemas, `${path}/dependentSchemas`)];
+    const dependencies = [
+      ...entries(schema.dependencies, `${path}/dependencies`),
+      ...entries(schema.dependentRequired, `${path}/dependentRequired`),
+      ...entries(schema.dependentSchemas, `${path}/dependentSchemas`),
+    ];
     for (const [name, value] of dependencies) {
-      if (Array.isArray(value)) dependencyArrays.set(name, value.filter((item) => typeof item === 'string'));
+      if (Array.isArray(value))
+        dependencyArrays.set(
+          name,
+          value.filter((item) => typeof item === 'string'),
+        );
       else dependencySchemas.set(name, this.load(value, `${path}/dependencies/${name}`));
     }
     return {

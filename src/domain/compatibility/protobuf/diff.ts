@@ -20,19 +20,39 @@ export interface ProtoDetail {
 }
 
 export const compatibleProtoKinds: ReadonlySet<string> = new Set([
-  'PACKAGE_CHANGED', 'MESSAGE_ADDED', 'MESSAGE_MOVED', 'ENUM_ADDED', 'ENUM_REMOVED',
-  'ENUM_CONST_ADDED', 'ENUM_CONST_CHANGED', 'ENUM_CONST_REMOVED',
-  'FIELD_ADDED', 'FIELD_REMOVED', 'FIELD_NAME_CHANGED', 'FIELD_STRING_OR_BYTES_LABEL_CHANGED',
-  'ONEOF_ADDED', 'ONEOF_REMOVED', 'ONEOF_FIELD_ADDED',
+  'PACKAGE_CHANGED',
+  'MESSAGE_ADDED',
+  'MESSAGE_MOVED',
+  'ENUM_ADDED',
+  'ENUM_REMOVED',
+  'ENUM_CONST_ADDED',
+  'ENUM_CONST_CHANGED',
+  'ENUM_CONST_REMOVED',
+  'FIELD_ADDED',
+  'FIELD_REMOVED',
+  'FIELD_NAME_CHANGED',
+  'FIELD_STRING_OR_BYTES_LABEL_CHANGED',
+  'ONEOF_ADDED',
+  'ONEOF_REMOVED',
+  'ONEOF_FIELD_ADDED',
 ]);
 
 const scalarGroups: Record<string, string> = {
-  int32: 'varint', int64: 'varint', uint32: 'varint', uint64: 'varint', bool: 'varint',
-  sint32: 'zigzag', sint64: 'zigzag',
-  string: 'length-delimited', bytes: 'length-delimited',
-  fixed32: 'fixed32', sfixed32: 'fixed32',
-  fixed64: 'fixed64', sfixed64: 'fixed64',
-  float: 'float', double: 'double',
+  int32: 'varint',
+  int64: 'varint',
+  uint32: 'varint',
+  uint64: 'varint',
+  bool: 'varint',
+  sint32: 'zigzag',
+  sint64: 'zigzag',
+  string: 'length-delimited',
+  bytes: 'length-delimited',
+  fixed32: 'fixed32',
+  sfixed32: 'fixed32',
+  fixed64: 'fixed64',
+  sfixed64: 'fixed64',
+  float: 'float',
+  double: 'double',
 };
 
 /** One side of a field's type: the field itself, or a map's key or value. */
@@ -167,21 +187,40 @@ export class ProtobufDiff {
 
   private compareField(path: string[], original: ProtoField, update: ProtoField): ProtoDiff[] {
     const diffs: ProtoDiff[] = [];
-    if (original.name !== update.name) diffs.push(diff(path, 'FIELD_NAME_CHANGED', { field: update.name, was: original.name, now: update.name, number: update.number }));
+    if (original.name !== update.name)
+      diffs.push(diff(path, 'FIELD_NAME_CHANGED', { field: update.name, was: original.name, now: update.name, number: update.number }));
     diffs.push(...this.compareFieldTypes(path, original, update, { field: update.name, number: update.number }, true));
     return diffs;
   }
 
   /** Kind (scalar/enum, message, map), then scalar wire group, label or message type. */
-  private compareFieldTypes(path: string[], original: TypeRef & Partial<ProtoField>, update: TypeRef & Partial<ProtoField>, detail: ProtoDetail, withLabels: boolean): ProtoDiff[] {
+  private compareFieldTypes(
+    path: string[],
+    original: TypeRef & Partial<ProtoField>,
+    update: TypeRef & Partial<ProtoField>,
+    detail: ProtoDetail,
+    withLabels: boolean,
+  ): ProtoDiff[] {
     const was = this.kind(this.original, original);
     const now = this.kind(this.update, update);
     const described = { ...detail, was: describeType(original), now: describeType(update) };
     if (was !== now) return [diff(path, 'FIELD_KIND_CHANGED', described)];
     if (was === 'map') {
       return [
-        ...this.compareFieldTypes(path, { type: original.keyType ?? '', keyType: undefined, scope: original.scope }, { type: update.keyType ?? '', keyType: undefined, scope: update.scope }, detail, false),
-        ...this.compareFieldTypes(path, { type: original.type, keyType: undefined, scope: original.scope }, { type: update.type, keyType: undefined, scope: update.scope }, detail, false),
+        ...this.compareFieldTypes(
+          path,
+          { type: original.keyType ?? '', keyType: undefined, scope: original.scope },
+          { type: update.keyType ?? '', keyType: undefined, scope: update.scope },
+          detail,
+          false,
+        ),
+        ...this.compareFieldTypes(
+          path,
+          { type: original.type, keyType: undefined, scope: original.scope },
+          { type: update.type, keyType: undefined, scope: update.scope },
+          detail,
+          false,
+        ),
       ];
     }
     if (was === 'scalar') {

@@ -38,7 +38,8 @@ function reservedReuse(path: string[], fresh: TypeSet, old: TypeSet): ProtoDiff[
     if (before === undefined) continue;
     const at = message.name.split('.');
     for (const field of [...message.fields, ...message.oneofs.flatMap((oneof) => oneof.fields)]) {
-      if (isReserved(before.reserved, field.number)) found.push({ path: [...at, String(field.number)], kind: 'RESERVED_NUMBER_REUSED', detail: { field: field.name, number: field.number } });
+      if (isReserved(before.reserved, field.number))
+        found.push({ path: [...at, String(field.number)], kind: 'RESERVED_NUMBER_REUSED', detail: { field: field.name, number: field.number } });
     }
     found.push(...reservedReuse(at, message.nested, before.nested));
   }
@@ -46,7 +47,12 @@ function reservedReuse(path: string[], fresh: TypeSet, old: TypeSet): ProtoDiff[
     const before = old.enums.find((candidate) => candidate.name === enumType.name);
     if (before === undefined) continue;
     for (const value of enumType.values) {
-      if (isReserved(before.reserved, value.number)) found.push({ path: [...path, ...enumType.name.split('.'), String(value.number)], kind: 'RESERVED_NUMBER_REUSED', detail: { field: value.name, number: value.number } });
+      if (isReserved(before.reserved, value.number))
+        found.push({
+          path: [...path, ...enumType.name.split('.'), String(value.number)],
+          kind: 'RESERVED_NUMBER_REUSED',
+          detail: { field: value.name, number: value.number },
+        });
     }
   }
   return found;

@@ -25,7 +25,12 @@ export function registerAdmin(program: Command): void {
       .option('--description <text>', 'what the key is for'),
     'admin',
   ).action(async (options: ConnectionOptions & { tenant: string; scopes: string; description?: string }) => {
-    const body: { scopes: string[]; description?: string } = { scopes: options.scopes.split(',').map((scope) => scope.trim()).filter(Boolean) };
+    const body: { scopes: string[]; description?: string } = {
+      scopes: options.scopes
+        .split(',')
+        .map((scope) => scope.trim())
+        .filter(Boolean),
+    };
     if (options.description !== undefined) body.description = options.description;
     print((await clientFor(options, 'admin').request('POST', `/v1/tenants/${encodeURIComponent(options.tenant)}/keys`, body)).body);
   });

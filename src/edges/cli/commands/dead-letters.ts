@@ -4,7 +4,12 @@ import { clientFor, print, withConnection, type ConnectionOptions } from '../con
 export function registerDeadLetters(program: Command): void {
   const deadLetters = program.command('dead-letters').description('events that were refused, with the reason');
   withConnection(
-    deadLetters.command('list').description('list dead letters').option('--type <type>', 'only this event type').option('--code <code>', 'only this error code').option('--status <status>', 'pending, redriven or all', 'pending'),
+    deadLetters
+      .command('list')
+      .description('list dead letters')
+      .option('--type <type>', 'only this event type')
+      .option('--code <code>', 'only this error code')
+      .option('--status <status>', 'pending, redriven or all', 'pending'),
     'key',
   ).action(async (options: ConnectionOptions & { type?: string; code?: string; status: string }) => {
     const query = new URLSearchParams({ status: options.status });
@@ -13,7 +18,11 @@ export function registerDeadLetters(program: Command): void {
     print((await clientFor(options, 'key').request('GET', `/v1/dead-letters?${query.toString()}`)).body);
   });
   withConnection(
-    deadLetters.command('redrive').description('run pending dead letters through the current schema again').option('--type <type>', 'only this event type').option('--code <code>', 'only this error code'),
+    deadLetters
+      .command('redrive')
+      .description('run pending dead letters through the current schema again')
+      .option('--type <type>', 'only this event type')
+      .option('--code <code>', 'only this error code'),
     'key',
   ).action(async (options: ConnectionOptions & { type?: string; code?: string }) => {
     const body: { type?: string; code?: string } = {};

@@ -10,7 +10,10 @@ export function registerPipelines(program: Command): void {
     print((await clientFor(options, 'key').request('GET', `/v1/types/${encodeURIComponent(type)}/pipeline`)).body);
   });
   withConnection(
-    pipeline.command('set <type>').description('replace the pipeline from a YAML or JSON file (`{}` removes it)').requiredOption('-f, --file <file>', 'pipeline file (- for stdin)'),
+    pipeline
+      .command('set <type>')
+      .description('replace the pipeline from a YAML or JSON file (`{}` removes it)')
+      .requiredOption('-f, --file <file>', 'pipeline file (- for stdin)'),
     'key',
   ).action(async (type: string, options: ConnectionOptions & { file: string }) => {
     print((await clientFor(options, 'key').request('PUT', `/v1/types/${encodeURIComponent(type)}/pipeline`, readDocument(options.file))).body);

@@ -42,9 +42,17 @@ export function registerProduce(program: Command): void {
       .description('send events of a type from a file or stdin (JSON, a JSON array, or NDJSON)')
       .option('--envelope', 'the input values are whole events ({"type","data","id"?,...}), not just data')
       .option('--batch <n>', 'most events per request', '500')
-      .option('--max-bytes <n>', 'most bytes per request (below the server\'s limits.maxBodyBytes, 5 MiB by default)', String(4 * 1024 * 1024))
-      .option('--output <mode>', 'summary: one line, then a line per rejected event; json: the whole outcome as one JSON line; quiet: nothing (the exit code says it)', 'summary')
-      .option('--format <format>', 'json sends JSON; avro or protobuf encode each value with the type\'s latest schema in Confluent\'s wire format and send one record per request', 'json')
+      .option('--max-bytes <n>', "most bytes per request (below the server's limits.maxBodyBytes, 5 MiB by default)", String(4 * 1024 * 1024))
+      .option(
+        '--output <mode>',
+        'summary: one line, then a line per rejected event; json: the whole outcome as one JSON line; quiet: nothing (the exit code says it)',
+        'summary',
+      )
+      .option(
+        '--format <format>',
+        "json sends JSON; avro or protobuf encode each value with the type's latest schema in Confluent's wire format and send one record per request",
+        'json',
+      )
       .option('--dry-run', 'with --format avro|protobuf: print the framed records as base64 instead of sending them'),
     'key',
   ).action(async (type: string, file: string | undefined, options: ProduceOptions) => {
@@ -59,7 +67,11 @@ export function registerProduce(program: Command): void {
     const batchSize = Math.max(1, Number(options.batch));
     const maxBytes = Math.max(1024, Number(options.maxBytes));
     const total: Outcome = { accepted: 0, duplicates: 0, rejected: 0, results: [] };
-    for (const { start, lines } of batches(events.map((event) => JSON.stringify(event)), batchSize, maxBytes)) {
+    for (const { start, lines } of batches(
+      events.map((event) => JSON.stringify(event)),
+      batchSize,
+      maxBytes,
+    )) {
       const { body } = await client.request('POST', '/v1/events', lines.join('\n'), { contentType: 'application/x-ndjson', acceptStatuses: [400] });
       const outcome = body as Outcome;
       if (outcome.results === undefined) throw new Error(JSON.stringify(body));
@@ -104,11 +116,17 @@ function report(type: string, total: Outcome, output: string): void {
   }
   const duplicates = total.duplicates ?? 0;
   const sent = total.accepted + duplicates + total.rejected;
-  const lines = [`${sent} ${sent === 1 ? 'event' : 'events'} of ${type}: ${total.accepted} accepted, ${duplicates > 0 ? `${duplicates} already stored (same id), ` : ''}${total.rejected} rejected`];
-  const rejected = total.results.filter((result): result is { index: number; error: { code?: string; message?: string; details?: { path: string; reason: string }[] } } => 'index' in result);
+  const lines = [
+    `${sent} ${sent === 1 ? 'event' : 'events'} of ${type}: ${total.accepted} accepted, ${duplicates > 0 ? `${duplicates} already stored (same id), ` : ''}${total.rejected} rejected`,
+  ];
+  const rejected = total.results.filter(
+    (result): result is { index: number; error: { code?: string; message?: string; details?: { path: string; reason: string }[] } } => 'index' in result,
+  );
   for (const result of rejected.slice(0, listedRejections)) {
     const detail = result.error.details?.[0];
-    lines.push(`  #${result.index}: ${result.error.code ?? 'rejected'}: ${detail === undefined ? (result.error.message ?? '') : `${detail.path} ${detail.reason}`}`);
+    lines.push(
+      `  #${result.index}: ${result.error.code ?? 'rejected'}: ${detail === undefined ? (result.error.message ?? '') : `${detail.path} ${detail.reason}`}`,
+    );
   }
   if (rejected.length > listedRejections) lines.push(`  … and ${rejected.length - listedRejections} more (--output json lists them all)`);
   process.stdout.write(`${lines.join('\n')}\n`);
@@ -127,7 +145,10 @@ async function produceWire(type: string, values: readonly unknown[], options: Pr
   const client = clientFor(options, 'key');
   const { body } = await client.request('GET', `/v1/types/${encodeURIComponent(type)}/versions/latest`);
   const latest = body as { schemaId: number; version: number; schemaType: SchemaFormat; schema: unknown };
-  if (latest.schemaType !== format) throw new Error(`event type "${type}" has ${latest.schemaType} schemas, not ${format}: use --format ${latest.schemaType === 'JSON' ? 'json' : latest.schemaType.toLowerCase()}`);
+  if (latest.schemaType !== format)
+    throw new Error(
+      `event type "${type}" has ${latest.schemaType} schemas, not ${format}: use --format ${latest.schemaType === 'JSON' ? 'json' : latest.schemaType.toLowerCase()}`,
+    );
   // Loaded only here: avsc and protobufjs would slow every other command's start.
   const { createSerializer } = await import('../../../services/schemas/serializers.ts');
   const serializer = createSerializer({ format, schema: typeof latest.schema === 'string' ? latest.schema : JSON.stringify(latest.schema) });

@@ -19,9 +19,11 @@ export function registerSources(program: Command): void {
   withConnection(source.command('list').description("list the tenant's sources"), 'key').action(async (options: ConnectionOptions) => {
     print((await clientFor(options, 'key').request('GET', '/v1/sources')).body);
   });
-  withConnection(source.command('show <name>').description('print one source, and whether this process runs it'), 'key').action(async (name: string, options: ConnectionOptions) => {
-    print((await clientFor(options, 'key').request('GET', `/v1/sources/${encodeURIComponent(name)}`)).body);
-  });
+  withConnection(source.command('show <name>').description('print one source, and whether this process runs it'), 'key').action(
+    async (name: string, options: ConnectionOptions) => {
+      print((await clientFor(options, 'key').request('GET', `/v1/sources/${encodeURIComponent(name)}`)).body);
+    },
+  );
   withConnection(
     source
       .command('set <name>')
@@ -38,10 +40,12 @@ export function registerSources(program: Command): void {
   ).action(async (name: string, options: SourceFlags) => {
     print((await clientFor(options, 'key').request('PUT', `/v1/sources/${encodeURIComponent(name)}`, definitionOf(options))).body);
   });
-  withConnection(source.command('delete <name>').description('stop reading and delete the source (its committed offsets stay in Kafka)'), 'key').action(async (name: string, options: ConnectionOptions) => {
-    await clientFor(options, 'key').request('DELETE', `/v1/sources/${encodeURIComponent(name)}`);
-    print({ deleted: name });
-  });
+  withConnection(source.command('delete <name>').description('stop reading and delete the source (its committed offsets stay in Kafka)'), 'key').action(
+    async (name: string, options: ConnectionOptions) => {
+      await clientFor(options, 'key').request('DELETE', `/v1/sources/${encodeURIComponent(name)}`);
+      print({ deleted: name });
+    },
+  );
 }
 
 /** The file's definition with the flags laid over it; the server checks the result. */

@@ -38,7 +38,9 @@ export function registerStart(program: Command): void {
       } catch (error) {
         await sluice.close().catch(() => undefined);
         if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-          throw new Error(`port ${config.port} on ${config.host} is already in use: stop what listens there, or choose another port with --port or SLUICE_PORT`);
+          throw new Error(
+            `port ${config.port} on ${config.host} is already in use: stop what listens there, or choose another port with --port or SLUICE_PORT`,
+          );
         }
         throw error;
       }

@@ -7,9 +7,11 @@ export function registerStreams(program: Command): void {
   withConnection(stream.command('list').description('every stream with its partitions and end offsets'), 'key').action(async (options: ConnectionOptions) => {
     print((await clientFor(options, 'key').request('GET', '/v1/streams')).body);
   });
-  withConnection(stream.command('show <stream>').description("one stream's partitions with their start and end offsets"), 'key').action(async (name: string, options: ConnectionOptions) => {
-    print((await clientFor(options, 'key').request('GET', `/v1/streams/${encodeURIComponent(name)}`)).body);
-  });
+  withConnection(stream.command('show <stream>').description("one stream's partitions with their start and end offsets"), 'key').action(
+    async (name: string, options: ConnectionOptions) => {
+      print((await clientFor(options, 'key').request('GET', `/v1/streams/${encodeURIComponent(name)}`)).body);
+    },
+  );
   withConnection(
     stream
       .command('read <stream>')

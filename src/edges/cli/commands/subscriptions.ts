@@ -28,13 +28,17 @@ const path = (name: string, rest = ''): string => `/v1/subscriptions/${encodeURI
 
 /** `sluice subscription …`: push delivery of streams to webhooks, Kafka topics and files (docs/subscriptions.md, docs/sinks.md). */
 export function registerSubscriptions(program: Command): void {
-  const subscription = program.command('subscription').description('subscriptions and sinks: deliver streams to a webhook (signed), a Kafka topic or files, retried, in order per key');
+  const subscription = program
+    .command('subscription')
+    .description('subscriptions and sinks: deliver streams to a webhook (signed), a Kafka topic or files, retried, in order per key');
   withConnection(subscription.command('list').description("list the tenant's subscriptions"), 'key').action(async (options: ConnectionOptions) => {
     print((await clientFor(options, 'key').request('GET', '/v1/subscriptions')).body);
   });
-  withConnection(subscription.command('show <name>').description('print a subscription with its state, progress and lag per partition'), 'key').action(async (name: string, options: ConnectionOptions) => {
-    print((await clientFor(options, 'key').request('GET', path(name))).body);
-  });
+  withConnection(subscription.command('show <name>').description('print a subscription with its state, progress and lag per partition'), 'key').action(
+    async (name: string, options: ConnectionOptions) => {
+      print((await clientFor(options, 'key').request('GET', path(name))).body);
+    },
+  );
   withConnection(
     subscription
       .command('set <name>')
@@ -63,10 +67,12 @@ export function registerSubscriptions(program: Command): void {
     print(answer);
     if (answer.secret !== undefined) showSecretOnce(answer.secret);
   });
-  withConnection(subscription.command('delete <name>').description('stop delivering and delete the subscription'), 'key').action(async (name: string, options: ConnectionOptions) => {
-    await clientFor(options, 'key').request('DELETE', path(name));
-    print({ deleted: name });
-  });
+  withConnection(subscription.command('delete <name>').description('stop delivering and delete the subscription'), 'key').action(
+    async (name: string, options: ConnectionOptions) => {
+      await clientFor(options, 'key').request('DELETE', path(name));
+      print({ deleted: name });
+    },
+  );
   for (const [verb, description] of [
     ['pause', 'pause delivery (requests in flight finish; progress is kept)'],
     ['resume', 'resume a paused or disabled subscription'],
@@ -75,12 +81,16 @@ export function registerSubscriptions(program: Command): void {
       print((await clientFor(options, 'key').request('POST', path(name, `/${verb}`))).body);
     });
   }
-  withConnection(subscription.command('replay <name>').description('deliver again from a point').requiredOption('--from <from>', 'earliest, latest, an RFC 3339 time, or an offset'), 'key').action(
-    async (name: string, options: ConnectionOptions & { from: string }) => {
-      const from = /^\d+$/.test(options.from) ? Number(options.from) : options.from;
-      print((await clientFor(options, 'key').request('POST', path(name, '/replay'), { from })).body);
-    },
-  );
+  withConnection(
+    subscription
+      .command('replay <name>')
+      .description('deliver again from a point')
+      .requiredOption('--from <from>', 'earliest, latest, an RFC 3339 time, or an offset'),
+    'key',
+  ).action(async (name: string, options: ConnectionOptions & { from: string }) => {
+    const from = /^\d+$/.test(options.from) ? Number(options.from) : options.from;
+    print((await clientFor(options, 'key').request('POST', path(name, '/replay'), { from })).body);
+  });
   withConnection(
     subscription
       .command('rotate-secret <name>')
@@ -96,19 +106,28 @@ export function registerSubscriptions(program: Command): void {
     print(answer);
     if (answer.secret !== undefined) showSecretOnce(answer.secret);
   });
-  withConnection(subscription.command('deliveries <name>').description("this server's recent delivery attempts, newest first").option('--limit <n>', 'how many (1 to 200)', '50'), 'key').action(
-    async (name: string, options: ConnectionOptions & { limit: string }) => {
-      print((await clientFor(options, 'key').request('GET', path(name, `/deliveries?limit=${encodeURIComponent(options.limit)}`))).body);
-    },
-  );
+  withConnection(
+    subscription
+      .command('deliveries <name>')
+      .description("this server's recent delivery attempts, newest first")
+      .option('--limit <n>', 'how many (1 to 200)', '50'),
+    'key',
+  ).action(async (name: string, options: ConnectionOptions & { limit: string }) => {
+    print((await clientFor(options, 'key').request('GET', path(name, `/deliveries?limit=${encodeURIComponent(options.limit)}`))).body);
+  });
 }
 
 /** The file's definition with the flags laid over it; the server checks the result. */
 function definitionOf(options: SubscriptionFlags): Record<string, unknown> {
   const base = options.file === undefined ? {} : readDocument(options.file);
   const definition: Record<string, unknown> = typeof base === 'object' && base !== null && !Array.isArray(base) ? { ...(base as Record<string, unknown>) } : {};
-  if (options.types !== undefined) definition.types = options.types.split(',').map((type) => type.trim()).filter((type) => type !== '');
-  const destination = typeof definition.destination === 'object' && definition.destination !== null ? { ...(definition.destination as Record<string, unknown>) } : {};
+  if (options.types !== undefined)
+    definition.types = options.types
+      .split(',')
+      .map((type) => type.trim())
+      .filter((type) => type !== '');
+  const destination =
+    typeof definition.destination === 'object' && definition.destination !== null ? { ...(definition.destination as Record<string, unknown>) } : {};
   if (options.endpoint !== undefined) destination.url = options.endpoint;
   if (options.mode !== undefined) destination.mode = options.mode;
   if (options.header !== undefined) {
@@ -131,13 +150,18 @@ function definitionOf(options: SubscriptionFlags): Record<string, unknown> {
     destination.dir = options.archiveDir;
   }
   if (options.format !== undefined) destination.format = options.format;
-  if (options.brokers !== undefined) destination.brokers = options.brokers.split(',').map((broker) => broker.trim()).filter((broker) => broker !== '');
+  if (options.brokers !== undefined)
+    destination.brokers = options.brokers
+      .split(',')
+      .map((broker) => broker.trim())
+      .filter((broker) => broker !== '');
   if (options.exactlyOnce === true) destination.exactlyOnce = true;
   if (Object.keys(destination).length > 0) definition.destination = { ...destination, kind };
   if (options.filter !== undefined) definition.filter = parseJson(options.filter, '--filter');
   if (options.start !== undefined) definition.start = options.start;
   if (options.secret !== undefined) definition.secret = options.secret;
-  const delivery: Record<string, unknown> = typeof definition.delivery === 'object' && definition.delivery !== null ? { ...(definition.delivery as Record<string, unknown>) } : {};
+  const delivery: Record<string, unknown> =
+    typeof definition.delivery === 'object' && definition.delivery !== null ? { ...(definition.delivery as Record<string, unknown>) } : {};
   if (options.batchSize !== undefined) delivery.batchSize = wholeNumber(options.batchSize);
   if (options.maxInFlight !== undefined) delivery.maxInFlight = wholeNumber(options.maxInFlight);
   if (options.timeout !== undefined) delivery.timeoutMs = options.timeout;
@@ -149,7 +173,9 @@ function definitionOf(options: SubscriptionFlags): Record<string, unknown> {
 
 /** Prints a signing secret where a person sees it even when stdout goes to a file or a pipe. */
 function showSecretOnce(secret: string): void {
-  process.stderr.write(`\nSigning secret: ${secret}\nIt is shown only now (later answers show its first characters): keep it where your endpoint verifies signatures.\n`);
+  process.stderr.write(
+    `\nSigning secret: ${secret}\nIt is shown only now (later answers show its first characters): keep it where your endpoint verifies signatures.\n`,
+  );
 }
 
 /** A flag's number as a number; anything else as typed, for the server to name. */

@@ -24,9 +24,14 @@ export function registerTail(program: Command): void {
     const controller = new AbortController();
     process.once('SIGINT', () => controller.abort());
     for (let attempt = 0; printed < limit && !controller.signal.aborted; attempt++) {
-      const headers = client.headers(lastEventId === undefined ? { accept: 'text/event-stream' } : { accept: 'text/event-stream', 'last-event-id': lastEventId });
+      const headers = client.headers(
+        lastEventId === undefined ? { accept: 'text/event-stream' } : { accept: 'text/event-stream', 'last-event-id': lastEventId },
+      );
       try {
-        const response = await fetch(client.url(`/v1/streams/${encodeURIComponent(stream)}/tail?from=${encodeURIComponent(options.from)}`), { headers, signal: controller.signal });
+        const response = await fetch(client.url(`/v1/streams/${encodeURIComponent(stream)}/tail?from=${encodeURIComponent(options.from)}`), {
+          headers,
+          signal: controller.signal,
+        });
         if (!response.ok) throw new ApiError(response.status, await response.json().catch(() => undefined));
         attempt = 0;
         for await (const message of sseMessages(response)) {

@@ -15,27 +15,36 @@ export function registerTypes(program: Command): void {
       .option('-k, --partition-key <pointer>', 'JSON pointer into data that keys events, e.g. /user_id')
       .option('--pipeline <file>', 'pipeline file (YAML or JSON): transform steps, filter, route'),
     'key',
-  ).action(async (name: string, options: ConnectionOptions & { schema: string; schemaType?: string; partitions?: string; partitionKey?: string; pipeline?: string }) => {
-    const text = readFileSync(options.schema === '-' ? 0 : options.schema, 'utf8');
-    const schemaType = (options.schemaType ?? (options.schema.endsWith('.proto') ? 'PROTOBUF' : options.schema.endsWith('.avsc') ? 'AVRO' : 'JSON')).toUpperCase();
-    let schema: unknown = text;
-    if (schemaType !== 'PROTOBUF') {
-      try {
-        schema = JSON.parse(text);
-      } catch (error) {
-        throw new Error(`${options.schema} is not JSON: ${(error as Error).message}`);
+  ).action(
+    async (
+      name: string,
+      options: ConnectionOptions & { schema: string; schemaType?: string; partitions?: string; partitionKey?: string; pipeline?: string },
+    ) => {
+      const text = readFileSync(options.schema === '-' ? 0 : options.schema, 'utf8');
+      const schemaType = (
+        options.schemaType ?? (options.schema.endsWith('.proto') ? 'PROTOBUF' : options.schema.endsWith('.avsc') ? 'AVRO' : 'JSON')
+      ).toUpperCase();
+      let schema: unknown = text;
+      if (schemaType !== 'PROTOBUF') {
+        try {
+          schema = JSON.parse(text);
+        } catch (error) {
+          throw new Error(`${options.schema} is not JSON: ${(error as Error).message}`);
+        }
       }
-    }
-    const body: { schema: unknown; schemaType: string; partitions?: number; partitionKey?: string; pipeline?: unknown } = { schema, schemaType };
-    if (options.pipeline !== undefined) body.pipeline = readDocument(options.pipeline);
-    if (options.partitions !== undefined) body.partitions = Number(options.partitions);
-    if (options.partitionKey !== undefined) body.partitionKey = options.partitionKey;
-    print((await clientFor(options, 'key').request('PUT', `/v1/types/${encodeURIComponent(name)}`, body)).body);
-  });
+      const body: { schema: unknown; schemaType: string; partitions?: number; partitionKey?: string; pipeline?: unknown } = { schema, schemaType };
+      if (options.pipeline !== undefined) body.pipeline = readDocument(options.pipeline);
+      if (options.partitions !== undefined) body.partitions = Number(options.partitions);
+      if (options.partitionKey !== undefined) body.partitionKey = options.partitionKey;
+      print((await clientFor(options, 'key').request('PUT', `/v1/types/${encodeURIComponent(name)}`, body)).body);
+    },
+  );
   withConnection(type.command('list').description('list event types'), 'key').action(async (options: ConnectionOptions) => {
     print((await clientFor(options, 'key').request('GET', '/v1/types')).body);
   });
-  withConnection(type.command('show <type>').description('show an event type and its versions'), 'key').action(async (name: string, options: ConnectionOptions) => {
-    print((await clientFor(options, 'key').request('GET', `/v1/types/${encodeURIComponent(name)}`)).body);
-  });
+  withConnection(type.command('show <type>').description('show an event type and its versions'), 'key').action(
+    async (name: string, options: ConnectionOptions) => {
+      print((await clientFor(options, 'key').request('GET', `/v1/types/${encodeURIComponent(name)}`)).body);
+    },
+  );
 }

@@ -34,7 +34,11 @@ export const answers = {
   subjectVersions: { type: 'array', items: subjectVersion },
   subjectVersionRefs: { type: 'array', items: { type: 'object', required: ['subject', 'version'], properties: { subject: string, version: integer } } },
   schemaById: { type: 'object', required: ['schema'], properties: schemaFields },
-  compatibility: { type: 'object', required: ['is_compatible'], properties: { is_compatible: { type: 'boolean' }, messages: { type: 'array', items: string } } },
+  compatibility: {
+    type: 'object',
+    required: ['is_compatible'],
+    properties: { is_compatible: { type: 'boolean' }, messages: { type: 'array', items: string } },
+  },
   configLevel: { type: 'object', required: ['compatibilityLevel'], properties: { compatibilityLevel: level } },
   configSet: { type: 'object', required: ['compatibility'], properties: { compatibility: level } },
   mode: { type: 'object', required: ['mode'], properties: { mode: { enum: ['READWRITE', 'READONLY', 'READONLY_OVERRIDE', 'IMPORT'] } } },
@@ -51,7 +55,12 @@ const mediaTypes = [confluentContentType, 'application/vnd.schemaregistry+json',
 
 /** A registry route's options: who may call it, and its documentation. */
 export function op(kind: keyof typeof access, summary: string, answer: object, body?: object) {
-  const schema: Record<string, unknown> = { tags: ['registry (Confluent)'], summary, produces: [confluentContentType, 'application/json'], response: { 200: answer } };
+  const schema: Record<string, unknown> = {
+    tags: ['registry (Confluent)'],
+    summary,
+    produces: [confluentContentType, 'application/json'],
+    response: { 200: answer },
+  };
   if (body !== undefined) schema.body = { content: Object.fromEntries(mediaTypes.map((type) => [type, { schema: body }])) };
   return { config: { access: access[kind] }, schema };
 }

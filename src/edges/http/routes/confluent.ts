@@ -50,13 +50,26 @@ export function confluentRoutes(app: FastifyInstance, services: Services, allowe
       scope.setNotFoundHandler((request, reply) => {
         const path = request.url.split('?')[0]!;
         const allowed = allowedMethods.for(path);
-        if (allowed.length > 0) return sendError(new ConfluentError(405, 405, `HTTP 405 Method Not Allowed: ${path} takes ${allowed.join(', ')}`), request, reply.header('allow', allowed.join(', ')));
+        if (allowed.length > 0)
+          return sendError(
+            new ConfluentError(405, 405, `HTTP 405 Method Not Allowed: ${path} takes ${allowed.join(', ')}`),
+            request,
+            reply.header('allow', allowed.join(', ')),
+          );
         return sendError(new ConfluentError(404, 404, `HTTP 404 Not Found: no route ${request.method} ${path}`), request, reply);
       });
       scope.addHook('onRequest', (request, reply, hookDone) => {
         const type = answerType(request.headers.accept);
         if (type === undefined) {
-          void sendError(new ConfluentError(406, 406, `HTTP 406 Not Acceptable: the registry answers ${confluentContentType} or application/json, not ${request.headers.accept ?? ''}`), request, reply);
+          void sendError(
+            new ConfluentError(
+              406,
+              406,
+              `HTTP 406 Not Acceptable: the registry answers ${confluentContentType} or application/json, not ${request.headers.accept ?? ''}`,
+            ),
+            request,
+            reply,
+          );
           return;
         }
         void reply.type(type);
@@ -77,32 +90,48 @@ export function confluentRoutes(app: FastifyInstance, services: Services, allowe
         return registry.listSubjects(tenantOf(request), prefix === undefined ? options : { ...options, prefix });
       });
       // Not in Confluent's API: a short way to read the latest version.
-      scope.get<{ Params: SubjectParams }>('/subjects/:subject', op('read', 'The latest version of a subject (not in Confluent\'s API)', answers.subjectVersion), (request) =>
-        registry.getVersion(tenantOf(request), request.params.subject, 'latest', flag(request, 'deleted')),
+      scope.get<{ Params: SubjectParams }>(
+        '/subjects/:subject',
+        op('read', "The latest version of a subject (not in Confluent's API)", answers.subjectVersion),
+        (request) => registry.getVersion(tenantOf(request), request.params.subject, 'latest', flag(request, 'deleted')),
       );
-      scope.post<{ Params: SubjectParams }>('/subjects/:subject', op('read', 'Find a schema among a subject\'s versions', answers.subjectVersion, bodies.schemaBody), (request) =>
-        registry.lookup(tenantOf(request), request.params.subject, request.body, flag(request, 'deleted')),
+      scope.post<{ Params: SubjectParams }>(
+        '/subjects/:subject',
+        op('read', "Find a schema among a subject's versions", answers.subjectVersion, bodies.schemaBody),
+        (request) => registry.lookup(tenantOf(request), request.params.subject, request.body, flag(request, 'deleted')),
       );
-      scope.delete<{ Params: SubjectParams }>('/subjects/:subject', op('write', 'Delete a subject (soft; ?permanent=true after a soft delete)', answers.integers), (request) =>
-        registry.deleteSubject(tenantOf(request), request.params.subject, flag(request, 'permanent')),
+      scope.delete<{ Params: SubjectParams }>(
+        '/subjects/:subject',
+        op('write', 'Delete a subject (soft; ?permanent=true after a soft delete)', answers.integers),
+        (request) => registry.deleteSubject(tenantOf(request), request.params.subject, flag(request, 'permanent')),
       );
-      scope.get<{ Params: SubjectParams }>('/subjects/:subject/versions', op('read', 'A subject\'s version numbers', answers.integers), (request) =>
+      scope.get<{ Params: SubjectParams }>('/subjects/:subject/versions', op('read', "A subject's version numbers", answers.integers), (request) =>
         registry.listVersions(tenantOf(request), request.params.subject, flag(request, 'deleted'), flag(request, 'deletedOnly')),
       );
-      scope.post<{ Params: SubjectParams }>('/subjects/:subject/versions', op('write', 'Register a schema under a subject (the same schema answers its existing id)', answers.id, bodies.schemaBody), (request) =>
-        registry.register(tenantOf(request), request.params.subject, request.body),
+      scope.post<{ Params: SubjectParams }>(
+        '/subjects/:subject/versions',
+        op('write', 'Register a schema under a subject (the same schema answers its existing id)', answers.id, bodies.schemaBody),
+        (request) => registry.register(tenantOf(request), request.params.subject, request.body),
       );
-      scope.get<{ Params: VersionParams }>('/subjects/:subject/versions/:version', op('read', 'One version of a subject (a number or latest)', answers.subjectVersion), (request) =>
-        registry.getVersion(tenantOf(request), request.params.subject, request.params.version, flag(request, 'deleted')),
+      scope.get<{ Params: VersionParams }>(
+        '/subjects/:subject/versions/:version',
+        op('read', 'One version of a subject (a number or latest)', answers.subjectVersion),
+        (request) => registry.getVersion(tenantOf(request), request.params.subject, request.params.version, flag(request, 'deleted')),
       );
-      scope.delete<{ Params: VersionParams }>('/subjects/:subject/versions/:version', op('write', 'Delete one version (soft; ?permanent=true after a soft delete)', answers.integer), (request) =>
-        registry.deleteVersion(tenantOf(request), request.params.subject, request.params.version, flag(request, 'permanent')),
+      scope.delete<{ Params: VersionParams }>(
+        '/subjects/:subject/versions/:version',
+        op('write', 'Delete one version (soft; ?permanent=true after a soft delete)', answers.integer),
+        (request) => registry.deleteVersion(tenantOf(request), request.params.subject, request.params.version, flag(request, 'permanent')),
       );
-      scope.get<{ Params: VersionParams }>('/subjects/:subject/versions/:version/schema', op('read', 'Only the schema of a version, unescaped', answers.any), (request) =>
-        registry.getVersion(tenantOf(request), request.params.subject, request.params.version, flag(request, 'deleted')).schema,
+      scope.get<{ Params: VersionParams }>(
+        '/subjects/:subject/versions/:version/schema',
+        op('read', 'Only the schema of a version, unescaped', answers.any),
+        (request) => registry.getVersion(tenantOf(request), request.params.subject, request.params.version, flag(request, 'deleted')).schema,
       );
-      scope.get<{ Params: VersionParams }>('/subjects/:subject/versions/:version/referencedby', op('read', 'Ids of schemas that reference this version', answers.integers), (request) =>
-        registry.referencedBy(tenantOf(request), request.params.subject, request.params.version),
+      scope.get<{ Params: VersionParams }>(
+        '/subjects/:subject/versions/:version/referencedby',
+        op('read', 'Ids of schemas that reference this version', answers.integers),
+        (request) => registry.referencedBy(tenantOf(request), request.params.subject, request.params.version),
       );
 
       scope.get('/schemas', op('read', 'List schemas (subjectPrefix, deleted, latestOnly, offset, limit)', answers.subjectVersions), (request) => {
@@ -114,40 +143,72 @@ export function confluentRoutes(app: FastifyInstance, services: Services, allowe
         return registry.listSchemas(tenantOf(request), options);
       });
       // Confluent's cluster id, which clients ask for when they start; one registry per Sluice.
-      scope.get('/v1/metadata/id', op('read', 'The registry\'s cluster id', answers.object), () => ({ scope: { path: [], clusters: { 'schema-registry-cluster': 'sluice' } } }));
-      scope.get<{ Params: { id: string } }>('/schemas/ids/:id', op('read', 'A schema by its id', answers.schemaById), (request) => registry.schemaById(tenantOf(request), request.params.id));
-      scope.get<{ Params: { id: string } }>('/schemas/ids/:id/schema', op('read', 'Only the schema of an id, unescaped', answers.any), (request) => registry.schemaById(tenantOf(request), request.params.id).schema);
+      scope.get('/v1/metadata/id', op('read', "The registry's cluster id", answers.object), () => ({
+        scope: { path: [], clusters: { 'schema-registry-cluster': 'sluice' } },
+      }));
+      scope.get<{ Params: { id: string } }>('/schemas/ids/:id', op('read', 'A schema by its id', answers.schemaById), (request) =>
+        registry.schemaById(tenantOf(request), request.params.id),
+      );
+      scope.get<{ Params: { id: string } }>(
+        '/schemas/ids/:id/schema',
+        op('read', 'Only the schema of an id, unescaped', answers.any),
+        (request) => registry.schemaById(tenantOf(request), request.params.id).schema,
+      );
       scope.get<{ Params: { id: string } }>('/schemas/ids/:id/subjects', op('read', 'Subjects that hold a schema id', answers.strings), (request) => [
         ...new Set(registry.subjectVersionsOfSchema(tenantOf(request), request.params.id, flag(request, 'deleted')).map((entry) => entry.subject)),
       ]);
-      scope.get<{ Params: { id: string } }>('/schemas/ids/:id/versions', op('read', 'Subject versions that hold a schema id', answers.subjectVersionRefs), (request) =>
-        registry.subjectVersionsOfSchema(tenantOf(request), request.params.id, flag(request, 'deleted')),
+      scope.get<{ Params: { id: string } }>(
+        '/schemas/ids/:id/versions',
+        op('read', 'Subject versions that hold a schema id', answers.subjectVersionRefs),
+        (request) => registry.subjectVersionsOfSchema(tenantOf(request), request.params.id, flag(request, 'deleted')),
       );
 
-      scope.post<{ Params: VersionParams }>('/compatibility/subjects/:subject/versions/:version', op('read', 'Would a schema be compatible with this version (?verbose=true says why not)', answers.compatibility, bodies.schemaBody), (request) =>
-        registry.testCompatibility(tenantOf(request), request.params.subject, request.params.version, request.body, flag(request, 'verbose')),
+      scope.post<{ Params: VersionParams }>(
+        '/compatibility/subjects/:subject/versions/:version',
+        op('read', 'Would a schema be compatible with this version (?verbose=true says why not)', answers.compatibility, bodies.schemaBody),
+        (request) => registry.testCompatibility(tenantOf(request), request.params.subject, request.params.version, request.body, flag(request, 'verbose')),
       );
       // Without a version: against the versions the subject's level names, as a registration would be.
-      scope.post<{ Params: SubjectParams }>('/compatibility/subjects/:subject/versions', op('read', 'Would a schema be compatible with the versions the subject\'s level names', answers.compatibility, bodies.schemaBody), (request) =>
-        registry.testCompatibility(tenantOf(request), request.params.subject, 'latest', request.body, flag(request, 'verbose')),
+      scope.post<{ Params: SubjectParams }>(
+        '/compatibility/subjects/:subject/versions',
+        op('read', "Would a schema be compatible with the versions the subject's level names", answers.compatibility, bodies.schemaBody),
+        (request) => registry.testCompatibility(tenantOf(request), request.params.subject, 'latest', request.body, flag(request, 'verbose')),
       );
 
-      scope.get('/config', op('read', 'The tenant\'s default compatibility level', answers.configLevel), (request) => registry.globalConfig(tenantOf(request)));
-      scope.put('/config', op('write', 'Set the tenant\'s default compatibility level', answers.configSet, bodies.configBody), (request) => registry.setGlobalConfig(tenantOf(request), request.body));
-      scope.delete('/config', op('write', 'Reset the tenant\'s default compatibility level', answers.configLevel), (request) => registry.deleteGlobalConfig(tenantOf(request)));
-      scope.get<{ Params: SubjectParams }>('/config/:subject', op('read', 'A subject\'s compatibility level (?defaultToGlobal=true falls back)', answers.configLevel), (request) =>
-        registry.subjectConfig(tenantOf(request), request.params.subject, flag(request, 'defaultToGlobal')),
+      scope.get('/config', op('read', "The tenant's default compatibility level", answers.configLevel), (request) => registry.globalConfig(tenantOf(request)));
+      scope.put('/config', op('write', "Set the tenant's default compatibility level", answers.configSet, bodies.configBody), (request) =>
+        registry.setGlobalConfig(tenantOf(request), request.body),
       );
-      scope.put<{ Params: SubjectParams }>('/config/:subject', op('write', 'Set a subject\'s compatibility level', answers.configSet, bodies.configBody), (request) => registry.setSubjectConfig(tenantOf(request), request.params.subject, request.body));
-      scope.delete<{ Params: SubjectParams }>('/config/:subject', op('write', 'Remove a subject\'s own compatibility level', answers.configLevel), (request) => registry.deleteSubjectConfig(tenantOf(request), request.params.subject));
+      scope.delete('/config', op('write', "Reset the tenant's default compatibility level", answers.configLevel), (request) =>
+        registry.deleteGlobalConfig(tenantOf(request)),
+      );
+      scope.get<{ Params: SubjectParams }>(
+        '/config/:subject',
+        op('read', "A subject's compatibility level (?defaultToGlobal=true falls back)", answers.configLevel),
+        (request) => registry.subjectConfig(tenantOf(request), request.params.subject, flag(request, 'defaultToGlobal')),
+      );
+      scope.put<{ Params: SubjectParams }>(
+        '/config/:subject',
+        op('write', "Set a subject's compatibility level", answers.configSet, bodies.configBody),
+        (request) => registry.setSubjectConfig(tenantOf(request), request.params.subject, request.body),
+      );
+      scope.delete<{ Params: SubjectParams }>('/config/:subject', op('write', "Remove a subject's own compatibility level", answers.configLevel), (request) =>
+        registry.deleteSubjectConfig(tenantOf(request), request.params.subject),
+      );
 
       scope.get('/mode', op('read', 'The registry mode', answers.mode), (request) => registry.globalMode(tenantOf(request)));
-      scope.put('/mode', op('write', 'Set the registry mode', answers.mode, bodies.modeBody), (request) => registry.setGlobalMode(tenantOf(request), request.body));
-      scope.get<{ Params: SubjectParams }>('/mode/:subject', op('read', 'A subject\'s mode (?defaultToGlobal=true falls back)', answers.mode), (request) =>
+      scope.put('/mode', op('write', 'Set the registry mode', answers.mode, bodies.modeBody), (request) =>
+        registry.setGlobalMode(tenantOf(request), request.body),
+      );
+      scope.get<{ Params: SubjectParams }>('/mode/:subject', op('read', "A subject's mode (?defaultToGlobal=true falls back)", answers.mode), (request) =>
         registry.subjectMode(tenantOf(request), request.params.subject, flag(request, 'defaultToGlobal')),
       );
-      scope.put<{ Params: SubjectParams }>('/mode/:subject', op('write', 'Set a subject\'s mode', answers.mode, bodies.modeBody), (request) => registry.setSubjectMode(tenantOf(request), request.params.subject, request.body));
-      scope.delete<{ Params: SubjectParams }>('/mode/:subject', op('write', 'Remove a subject\'s own mode', answers.mode), (request) => registry.deleteSubjectMode(tenantOf(request), request.params.subject));
+      scope.put<{ Params: SubjectParams }>('/mode/:subject', op('write', "Set a subject's mode", answers.mode, bodies.modeBody), (request) =>
+        registry.setSubjectMode(tenantOf(request), request.params.subject, request.body),
+      );
+      scope.delete<{ Params: SubjectParams }>('/mode/:subject', op('write', "Remove a subject's own mode", answers.mode), (request) =>
+        registry.deleteSubjectMode(tenantOf(request), request.params.subject),
+      );
 
       done();
     },
@@ -163,7 +224,10 @@ function whole(raw: string, name: string): number {
 
 function sendError(error: ConfluentError, request: FastifyRequest, reply: FastifyReply, cause?: unknown): FastifyReply {
   if (error.status >= 500) request.log.error({ err: cause ?? error }, 'registry request failed');
-  return reply.code(error.status).type(answerType(request.headers.accept) ?? confluentContentType).send(error.toBody());
+  return reply
+    .code(error.status)
+    .type(answerType(request.headers.accept) ?? confluentContentType)
+    .send(error.toBody());
 }
 
 /**
@@ -182,7 +246,8 @@ export function answerType(accept: string | undefined): string | undefined {
     .filter((entry) => entry.range !== '' && entry.q > 0)
     .sort((a, b) => b.q - a.q || a.order - b.order);
   for (const { range } of ranges) {
-    if (range === confluentContentType || range === 'application/vnd.schemaregistry+json' || range === '*/*' || range === 'application/*') return confluentContentType;
+    if (range === confluentContentType || range === 'application/vnd.schemaregistry+json' || range === '*/*' || range === 'application/*')
+      return confluentContentType;
     if (range === 'application/json') return 'application/json';
   }
   return undefined;

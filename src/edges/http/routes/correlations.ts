@@ -39,7 +39,11 @@ const correlationStatus = {
     ...correlationView.properties,
     open: integer,
     oldestOpenSince: string,
-    counts: { type: 'object', additionalProperties: true, properties: { complete: integer, expired: integer, evicted: integer, duplicates: integer, late: integer, ignored: integer } },
+    counts: {
+      type: 'object',
+      additionalProperties: true,
+      properties: { complete: integer, expired: integer, evicted: integer, duplicates: integer, late: integer, ignored: integer },
+    },
     shards: integer,
     shardsHere: { type: 'array', items: integer },
     runningHere: { type: 'boolean' },
@@ -52,25 +56,49 @@ export function correlationRoutes(app: FastifyInstance, services: Services): voi
 
   app.get(
     '/v1/correlations',
-    { config: manage, schema: { tags, summary: 'List correlations', response: { 200: { type: 'object', additionalProperties: true, properties: { items: { type: 'array', items: correlationView }, next: { type: 'null' } } } } } },
+    {
+      config: manage,
+      schema: {
+        tags,
+        summary: 'List correlations',
+        response: {
+          200: { type: 'object', additionalProperties: true, properties: { items: { type: 'array', items: correlationView }, next: { type: 'null' } } },
+        },
+      },
+    },
     (request) => ({ items: correlations.list(tenantOf(request)), next: null }),
   );
 
   app.get<{ Params: { name: string } }>(
     '/v1/correlations/:name',
-    { config: manage, schema: { tags, summary: 'Show a correlation: definition, open instances, outcomes so far', params: nameParams, response: { 200: correlationStatus } } },
+    {
+      config: manage,
+      schema: { tags, summary: 'Show a correlation: definition, open instances, outcomes so far', params: nameParams, response: { 200: correlationStatus } },
+    },
     (request) => correlations.get(tenantOf(request), request.params.name),
   );
 
   app.get<{ Params: { name: string; key: string } }>(
     '/v1/correlations/:name/instances/:key',
-    { config: manage, schema: { tags, summary: "One key's instance: the events so far and its deadline, or how its last instance ended", params: instanceParams } },
+    {
+      config: manage,
+      schema: { tags, summary: "One key's instance: the events so far and its deadline, or how its last instance ended", params: instanceParams },
+    },
     (request) => correlations.instance(tenantOf(request), request.params.name, request.params.key),
   );
 
   app.put<{ Params: { name: string }; Body: unknown }>(
     '/v1/correlations/:name',
-    { config: manage, schema: { tags, summary: 'Create (201) or replace (200) a correlation; a changed definition starts with empty state', params: nameParams, body: definitionBody, response: { 200: correlationView, 201: correlationView } } },
+    {
+      config: manage,
+      schema: {
+        tags,
+        summary: 'Create (201) or replace (200) a correlation; a changed definition starts with empty state',
+        params: nameParams,
+        body: definitionBody,
+        response: { 200: correlationView, 201: correlationView },
+      },
+    },
     async (request, reply) => {
       const result = await correlations.put(tenantOf(request), request.params.name, request.body);
       return reply.code(result.created ? 201 : 200).send(result.correlation);
@@ -79,7 +107,15 @@ export function correlationRoutes(app: FastifyInstance, services: Services): voi
 
   app.delete<{ Params: { name: string } }>(
     '/v1/correlations/:name',
-    { config: manage, schema: { tags, summary: 'Delete a correlation and its state (outcomes already stored stay)', params: nameParams, response: { 204: { type: 'null', description: 'deleted' } } } },
+    {
+      config: manage,
+      schema: {
+        tags,
+        summary: 'Delete a correlation and its state (outcomes already stored stay)',
+        params: nameParams,
+        response: { 204: { type: 'null', description: 'deleted' } },
+      },
+    },
     async (request, reply) => {
       await correlations.delete(tenantOf(request), request.params.name);
       return reply.code(204).send();

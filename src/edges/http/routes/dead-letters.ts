@@ -68,7 +68,11 @@ export function deadLetterRoutes(app: FastifyInstance, services: Services): void
                     recordOffset: { type: 'integer' },
                     subscription: { type: 'string' },
                     reason: { type: 'string' },
-                    error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' }, details: { type: 'array' } } },
+                    error: {
+                      type: 'object',
+                      required: ['code', 'message'],
+                      properties: { code: { type: 'string' }, message: { type: 'string' }, details: { type: 'array' } },
+                    },
                   },
                 },
               },

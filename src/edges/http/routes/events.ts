@@ -12,7 +12,7 @@ const event = {
   additionalProperties: false,
   properties: {
     type: { type: 'string' },
-    data: { description: 'the event data, checked against the type\'s schema' },
+    data: { description: "the event data, checked against the type's schema" },
     id: { type: 'string', description: 'a repeat of a stored id is not stored again' },
     key: { type: 'string' },
     time: { type: 'string', format: 'date-time' },
@@ -60,16 +60,16 @@ export function eventRoutes(app: FastifyInstance, services: Services, limits: Li
           tags: ['events'],
           summary: 'Send events: one object, a JSON array, NDJSON, or CloudEvents (structured, batch, binary)',
           description:
-            'Answers 200 when every event was accepted, 207 when some were, 400 when none; `results` has one entry per event in request order. Rejected events are stored in the tenant\'s `_dead` stream.',
-        body: {
-          content: {
-            'application/json': { schema: { anyOf: [event, { type: 'array', items: event, minItems: 1 }] } },
-            'application/x-ndjson': { schema: { type: 'string', description: 'one event per line' } },
-            'application/cloudevents+json': { schema: cloudEvent },
-            'application/cloudevents-batch+json': { schema: { type: 'array', items: cloudEvent, minItems: 1 } },
+            "Answers 200 when every event was accepted, 207 when some were, 400 when none; `results` has one entry per event in request order. Rejected events are stored in the tenant's `_dead` stream.",
+          body: {
+            content: {
+              'application/json': { schema: { anyOf: [event, { type: 'array', items: event, minItems: 1 }] } },
+              'application/x-ndjson': { schema: { type: 'string', description: 'one event per line' } },
+              'application/cloudevents+json': { schema: cloudEvent },
+              'application/cloudevents-batch+json': { schema: { type: 'array', items: cloudEvent, minItems: 1 } },
+            },
           },
-        },
-        response: { 200: ref('IngestOutcome'), 207: ref('IngestOutcome'), 400: { anyOf: [ref('IngestOutcome'), ref('Error')] } },
+          response: { 200: ref('IngestOutcome'), 207: ref('IngestOutcome'), 400: { anyOf: [ref('IngestOutcome'), ref('Error')] } },
         },
       },
       async (request, reply) => {

@@ -6,7 +6,11 @@ import type { Services } from '../../../services/index.ts';
 import { tenantOf } from '../auth.ts';
 import { refuseIfRevoked, waitSignals } from '../request-signal.ts';
 
-const position = { type: 'object', required: ['stream', 'partition', 'offset'], properties: { stream: { type: 'string' }, partition: { type: 'integer' }, offset: { type: 'integer' } } } as const;
+const position = {
+  type: 'object',
+  required: ['stream', 'partition', 'offset'],
+  properties: { stream: { type: 'string' }, partition: { type: 'integer' }, offset: { type: 'integer' } },
+} as const;
 
 const groupParams = { type: 'object', properties: { group: { type: 'string' } }, required: ['group'] } as const;
 
@@ -19,7 +23,7 @@ export function groupRoutes(app: FastifyInstance, services: Services, shutdown: 
       config: { access: 'consume' },
       schema: {
         tags: ['groups'],
-        summary: 'Join the group (or stay in it) and receive records from this member\'s partitions',
+        summary: "Join the group (or stay in it) and receive records from this member's partitions",
         params: groupParams,
         body: {
           type: 'object',
@@ -41,7 +45,11 @@ export function groupRoutes(app: FastifyInstance, services: Services, shutdown: 
               member: { type: 'string' },
               members: { type: 'array', items: { type: 'string' } },
               generation: { type: 'integer' },
-              partitions: { type: 'array', items: { type: 'object', properties: { stream: { type: 'string' }, partition: { type: 'integer' } } }, description: "this member's partitions" },
+              partitions: {
+                type: 'array',
+                items: { type: 'object', properties: { stream: { type: 'string' }, partition: { type: 'integer' } } },
+                description: "this member's partitions",
+              },
               items: { type: 'array', items: ref('Record') },
               positions: { type: 'array', items: position, description: 'where the next poll reads from, per partition' },
             },
@@ -93,7 +101,13 @@ export function groupRoutes(app: FastifyInstance, services: Services, shutdown: 
     '/v1/groups/:group/leave',
     {
       config: { access: 'consume' },
-      schema: { tags: ['groups'], summary: 'Leave the group now, so others take over at once', params: groupParams, body: { type: 'object', required: ['member'], properties: { member: { type: 'string' } } }, response: { 204: noContent } },
+      schema: {
+        tags: ['groups'],
+        summary: 'Leave the group now, so others take over at once',
+        params: groupParams,
+        body: { type: 'object', required: ['member'], properties: { member: { type: 'string' } } },
+        response: { 204: noContent },
+      },
     },
     async (request, reply) => {
       await groups.leave(tenantOf(request), request.params.group, request.body.member);
@@ -101,12 +115,21 @@ export function groupRoutes(app: FastifyInstance, services: Services, shutdown: 
     },
   );
 
-  app.get('/v1/groups', { config: { access: 'consume' }, schema: { tags: ['groups'], summary: 'List consumer groups', response: { 200: page({ type: 'string', description: 'a group name' }, { type: 'null' }) } } }, async (request) => ({
-    items: await groups.listGroups(tenantOf(request)),
-    next: null,
-  }));
+  app.get(
+    '/v1/groups',
+    {
+      config: { access: 'consume' },
+      schema: { tags: ['groups'], summary: 'List consumer groups', response: { 200: page({ type: 'string', description: 'a group name' }, { type: 'null' }) } },
+    },
+    async (request) => ({
+      items: await groups.listGroups(tenantOf(request)),
+      next: null,
+    }),
+  );
 
-  app.get<{ Params: { group: string } }>('/v1/groups/:group', { config: { access: 'consume' }, schema: { tags: ['groups'], summary: 'Committed offsets and lag', params: groupParams, response: { 200: ref('Group') } } }, (request) =>
-    groups.describe(tenantOf(request), request.params.group),
+  app.get<{ Params: { group: string } }>(
+    '/v1/groups/:group',
+    { config: { access: 'consume' }, schema: { tags: ['groups'], summary: 'Committed offsets and lag', params: groupParams, response: { 200: ref('Group') } } },
+    (request) => groups.describe(tenantOf(request), request.params.group),
   );
 }

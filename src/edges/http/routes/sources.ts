@@ -6,7 +6,14 @@ import { tenantOf } from '../auth.ts';
 const sourceView = {
   type: 'object',
   required: ['name', 'topic'],
-  properties: { name: { type: 'string' }, topic: { type: 'string' }, type: { type: 'string' }, typeFrom: { type: 'object' }, format: { type: 'string' }, group: { type: 'string' } },
+  properties: {
+    name: { type: 'string' },
+    topic: { type: 'string' },
+    type: { type: 'string' },
+    typeFrom: { type: 'object' },
+    format: { type: 'string' },
+    group: { type: 'string' },
+  },
 } as const;
 
 const nameParams = { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] } as const;
@@ -15,10 +22,14 @@ const nameParams = { type: 'object', properties: { name: { type: 'string' } }, r
 export function sourceRoutes(app: FastifyInstance, services: Services): void {
   const { sources } = services;
 
-  app.get('/v1/sources', { config: { access: 'manage' }, schema: { tags: ['sources'], summary: 'List Kafka sources', response: { 200: page(sourceView, { type: 'null' }) } } }, (request) => ({
-    items: sources.list(tenantOf(request)),
-    next: null,
-  }));
+  app.get(
+    '/v1/sources',
+    { config: { access: 'manage' }, schema: { tags: ['sources'], summary: 'List Kafka sources', response: { 200: page(sourceView, { type: 'null' }) } } },
+    (request) => ({
+      items: sources.list(tenantOf(request)),
+      next: null,
+    }),
+  );
 
   app.get<{ Params: { name: string } }>(
     '/v1/sources/:name',
@@ -56,7 +67,10 @@ export function sourceRoutes(app: FastifyInstance, services: Services): void {
 
   app.delete<{ Params: { name: string } }>(
     '/v1/sources/:name',
-    { config: { access: 'manage' }, schema: { tags: ['sources'], summary: 'Delete a Kafka source (its committed offsets stay in Kafka)', params: nameParams, response: { 204: noContent } } },
+    {
+      config: { access: 'manage' },
+      schema: { tags: ['sources'], summary: 'Delete a Kafka source (its committed offsets stay in Kafka)', params: nameParams, response: { 204: noContent } },
+    },
     async (request, reply) => {
       await sources.delete(tenantOf(request), request.params.name);
       return reply.code(204).send();

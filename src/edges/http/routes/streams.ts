@@ -12,13 +12,22 @@ const streamParams = { type: 'object', properties: { stream: { type: 'string' } 
 export function streamRoutes(app: FastifyInstance, services: Services, shutdown: AbortSignal): void {
   const { reader } = services;
 
-  app.get('/v1/streams', { config: { access: 'consume' }, schema: { tags: ['streams'], summary: 'List streams', response: { 200: pageOf(ref('StreamInfo'), { type: 'null' }) } } }, async (request) => ({
-    items: await reader.listStreams(tenantOf(request)),
-    next: null,
-  }));
+  app.get(
+    '/v1/streams',
+    { config: { access: 'consume' }, schema: { tags: ['streams'], summary: 'List streams', response: { 200: pageOf(ref('StreamInfo'), { type: 'null' }) } } },
+    async (request) => ({
+      items: await reader.listStreams(tenantOf(request)),
+      next: null,
+    }),
+  );
 
-  app.get<{ Params: { stream: string } }>('/v1/streams/:stream', { config: { access: 'consume' }, schema: { tags: ['streams'], summary: 'Show a stream: partitions and offsets', params: streamParams, response: { 200: ref('StreamInfo') } } }, (request) =>
-    reader.describe(tenantOf(request), request.params.stream),
+  app.get<{ Params: { stream: string } }>(
+    '/v1/streams/:stream',
+    {
+      config: { access: 'consume' },
+      schema: { tags: ['streams'], summary: 'Show a stream: partitions and offsets', params: streamParams, response: { 200: ref('StreamInfo') } },
+    },
+    (request) => reader.describe(tenantOf(request), request.params.stream),
   );
 
   app.get<{ Params: { stream: string }; Querystring: { partition?: number; from?: string; cursor?: string; limit: number; waitMs: number } }>(
@@ -27,10 +36,11 @@ export function streamRoutes(app: FastifyInstance, services: Services, shutdown:
       config: { access: 'consume' },
       schema: {
         tags: ['streams'],
-        summary: 'Read a partition from an offset, or every partition (no partition) from a cursor, a time, earliest or latest; waits up to waitMs for new records',
+        summary:
+          'Read a partition from an offset, or every partition (no partition) from a cursor, a time, earliest or latest; waits up to waitMs for new records',
         description:
           'With `partition`, `next` is the offset to read from next. Without it, a stream of several partitions is read across all of them, ' +
-          'each in offset order, and `next` is a cursor (`0:12,1:7,…`, the same as a live tail\'s event id) to pass back as `cursor`.',
+          "each in offset order, and `next` is a cursor (`0:12,1:7,…`, the same as a live tail's event id) to pass back as `cursor`.",
         params: streamParams,
         querystring: {
           type: 'object',
@@ -43,7 +53,12 @@ export function streamRoutes(app: FastifyInstance, services: Services, shutdown:
             waitMs: { type: 'integer', minimum: 0, maximum: 30000, default: 0 },
           },
         },
-        response: { 200: pageOf({ anyOf: [ref('Record'), ref('DeadLetter')] }, { type: ['integer', 'string'], description: 'the offset (one partition) or the cursor (every partition) to read on from' }) },
+        response: {
+          200: pageOf(
+            { anyOf: [ref('Record'), ref('DeadLetter')] },
+            { type: ['integer', 'string'], description: 'the offset (one partition) or the cursor (every partition) to read on from' },
+          ),
+        },
       },
     },
     async (request, reply) => {
@@ -63,14 +78,19 @@ export function streamRoutes(app: FastifyInstance, services: Services, shutdown:
       let positions: number[];
       if (cursor !== undefined) {
         const parsed = parsePositions(cursor, info.partitions);
-        if (parsed === undefined) throw new SluiceError('invalid_position', `cursor "${cursor}" is not a position of ${stream}; pass back the next of an earlier read`);
+        if (parsed === undefined)
+          throw new SluiceError('invalid_position', `cursor "${cursor}" is not a position of ${stream}; pass back the next of an earlier read`);
         positions = parsed;
       } else {
         const from = request.query.from ?? 'earliest';
         if (/^\d+$/.test(from)) {
-          throw new SluiceError('invalid_request', `from=${from} is an offset, and offsets belong to one partition: add partition=<0…${info.partitions - 1}>, or read every partition from earliest, latest, a time or a cursor`, {
-            details: [{ path: 'from', reason: 'an offset needs partition' }],
-          });
+          throw new SluiceError(
+            'invalid_request',
+            `from=${from} is an offset, and offsets belong to one partition: add partition=<0…${info.partitions - 1}>, or read every partition from earliest, latest, a time or a cursor`,
+            {
+              details: [{ path: 'from', reason: 'an offset needs partition' }],
+            },
+          );
         }
         positions = await reader.startPositions(tenant, stream, parseStartFrom(from));
       }
@@ -88,7 +108,11 @@ export function streamRoutes(app: FastifyInstance, services: Services, shutdown:
         tags: ['streams'],
         summary: 'Follow a stream as Server-Sent Events; each event id is a position that Last-Event-ID resumes from',
         params: streamParams,
-        querystring: { type: 'object', additionalProperties: false, properties: { from: { type: 'string', description: '"earliest", "latest" (default), or an RFC 3339 time' } } },
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { from: { type: 'string', description: '"earliest", "latest" (default), or an RFC 3339 time' } },
+        },
         produces: ['text/event-stream'],
         response: { 200: { type: 'string', description: 'Server-Sent Events: `event: record` with a Record as data, `id` the position' } },
       },
@@ -109,18 +133,27 @@ export function streamRoutes(app: FastifyInstance, services: Services, shutdown:
       const { signal, revoked } = waitSignals(request, reply, shutdown, services.tenants);
       reply.hijack();
       const raw = reply.raw;
-      raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+      raw.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
       raw.write(`retry: 1000\nid: ${formatPositions(positions)}\n: following ${stream}\n\n`);
       try {
         for await (const item of reader.tail(tenant, stream, positions, signal)) {
-          const chunk = item === 'idle' ? ': keep-alive\n\n' : `id: ${formatPositions(positions)}\nevent: record\ndata: ${JSON.stringify(reader.view(item))}\n\n`;
+          const chunk =
+            item === 'idle' ? ': keep-alive\n\n' : `id: ${formatPositions(positions)}\nevent: record\ndata: ${JSON.stringify(reader.view(item))}\n\n`;
           if (!raw.write(chunk)) await once(raw, 'drain', { signal });
         }
       } catch (error) {
         if (!signal.aborted) request.log.warn({ err: error }, 'live tail ended');
       } finally {
         // The browser's EventSource reconnects after an end; with the key revoked it then gets 401 and stops.
-        if (revoked.aborted && !raw.destroyed) raw.write(`event: error\ndata: ${JSON.stringify({ error: { code: 'unauthorized', message: 'the key this stream was opened with was revoked or changed' } })}\n\n`);
+        if (revoked.aborted && !raw.destroyed)
+          raw.write(
+            `event: error\ndata: ${JSON.stringify({ error: { code: 'unauthorized', message: 'the key this stream was opened with was revoked or changed' } })}\n\n`,
+          );
         // On shutdown or revocation the connection must not stay open as keep-alive.
         if (shutdown.aborted || revoked.aborted) raw.end(() => raw.destroy());
         else raw.end();

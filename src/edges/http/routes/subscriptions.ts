@@ -45,7 +45,10 @@ const subscriptionView = {
       type: 'object',
       additionalProperties: true,
       description: 'as defined; see the request body',
-      properties: { kind: { type: 'string', enum: ['webhook', 'kafka', 'file'] }, headers: { description: 'webhook: extra request headers; kafka: "none" or "cloudevents"' } },
+      properties: {
+        kind: { type: 'string', enum: ['webhook', 'kafka', 'file'] },
+        headers: { description: 'webhook: extra request headers; kafka: "none" or "cloudevents"' },
+      },
     },
     delivery: {
       type: 'object',
@@ -68,7 +71,10 @@ const subscriptionView = {
 
 const subscriptionWithSecret = {
   ...subscriptionView,
-  properties: { ...subscriptionView.properties, secret: { type: 'string', description: 'the signing secret, answered only when this request created or replaced it' } },
+  properties: {
+    ...subscriptionView.properties,
+    secret: { type: 'string', description: 'the signing secret, answered only when this request created or replaced it' },
+  },
 } as const;
 
 const subscriptionStatus = {
@@ -126,14 +132,28 @@ export function subscriptionRoutes(app: FastifyInstance, services: Services): vo
     '/v1/subscriptions',
     {
       config: manage,
-      schema: { tags, summary: 'List subscriptions', response: { 200: { type: 'object', additionalProperties: true, properties: { items: { type: 'array', items: subscriptionView }, next: { type: 'null' } } } } },
+      schema: {
+        tags,
+        summary: 'List subscriptions',
+        response: {
+          200: { type: 'object', additionalProperties: true, properties: { items: { type: 'array', items: subscriptionView }, next: { type: 'null' } } },
+        },
+      },
     },
     (request) => ({ items: subscriptions.list(tenantOf(request)), next: null }),
   );
 
   app.get<{ Params: { name: string } }>(
     '/v1/subscriptions/:name',
-    { config: manage, schema: { tags, summary: 'Show a subscription: definition, state, progress and lag per partition', params: nameParams, response: { 200: subscriptionStatus } } },
+    {
+      config: manage,
+      schema: {
+        tags,
+        summary: 'Show a subscription: definition, state, progress and lag per partition',
+        params: nameParams,
+        response: { 200: subscriptionStatus },
+      },
+    },
     (request) => subscriptions.get(tenantOf(request), request.params.name),
   );
 
@@ -158,7 +178,10 @@ export function subscriptionRoutes(app: FastifyInstance, services: Services): vo
 
   app.delete<{ Params: { name: string } }>(
     '/v1/subscriptions/:name',
-    { config: manage, schema: { tags, summary: 'Delete a subscription (deliveries stop; records stay in their streams)', params: nameParams, response: { 204: noContent } } },
+    {
+      config: manage,
+      schema: { tags, summary: 'Delete a subscription (deliveries stop; records stay in their streams)', params: nameParams, response: { 204: noContent } },
+    },
     async (request, reply) => {
       await subscriptions.delete(tenantOf(request), request.params.name);
       return reply.code(204).send();
@@ -167,13 +190,24 @@ export function subscriptionRoutes(app: FastifyInstance, services: Services): vo
 
   app.post<{ Params: { name: string } }>(
     '/v1/subscriptions/:name/pause',
-    { config: manage, schema: { tags, summary: 'Pause deliveries (requests in flight finish; progress is kept)', params: nameParams, response: { 200: subscriptionView } } },
+    {
+      config: manage,
+      schema: { tags, summary: 'Pause deliveries (requests in flight finish; progress is kept)', params: nameParams, response: { 200: subscriptionView } },
+    },
     (request) => subscriptions.pause(tenantOf(request), request.params.name),
   );
 
   app.post<{ Params: { name: string } }>(
     '/v1/subscriptions/:name/resume',
-    { config: manage, schema: { tags, summary: 'Resume a paused or disabled subscription; waiting retries are sent at once', params: nameParams, response: { 200: subscriptionView } } },
+    {
+      config: manage,
+      schema: {
+        tags,
+        summary: 'Resume a paused or disabled subscription; waiting retries are sent at once',
+        params: nameParams,
+        response: { 200: subscriptionView },
+      },
+    },
     (request) => subscriptions.resume(tenantOf(request), request.params.name),
   );
 
@@ -222,7 +256,12 @@ export function subscriptionRoutes(app: FastifyInstance, services: Services): vo
         });
       }
       const graceSeconds = request.body?.graceSeconds;
-      return subscriptions.rotateSecret(tenantOf(request), request.params.name, request.body?.secret, graceSeconds === undefined ? undefined : graceSeconds * 1000);
+      return subscriptions.rotateSecret(
+        tenantOf(request),
+        request.params.name,
+        request.body?.secret,
+        graceSeconds === undefined ? undefined : graceSeconds * 1000,
+      );
     },
   );
 

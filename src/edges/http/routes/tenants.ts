@@ -16,16 +16,29 @@ export function tenantRoutes(app: FastifyInstance, services: Services): void {
       schema: {
         tags: ['tenants'],
         summary: 'Create a tenant (admin)',
-        body: { type: 'object', required: ['id'], additionalProperties: false, properties: { id: { type: 'string' }, name: { type: 'string', maxLength: 200 } } },
+        body: {
+          type: 'object',
+          required: ['id'],
+          additionalProperties: false,
+          properties: { id: { type: 'string' }, name: { type: 'string', maxLength: 200 } },
+        },
         response: { 201: ref('Tenant') },
       },
     },
     async (request, reply) => reply.code(201).send(await tenants.createTenant(request.body.id, request.body.name)),
   );
 
-  app.get('/v1/tenants', { config: { access: 'admin' }, schema: { tags: ['tenants'], summary: 'List tenants (admin)', response: { 200: page(ref('Tenant'), { type: 'null' }) } } }, () => ({ items: tenants.listTenants(), next: null }));
+  app.get(
+    '/v1/tenants',
+    { config: { access: 'admin' }, schema: { tags: ['tenants'], summary: 'List tenants (admin)', response: { 200: page(ref('Tenant'), { type: 'null' }) } } },
+    () => ({ items: tenants.listTenants(), next: null }),
+  );
 
-  app.get<{ Params: { id: string } }>('/v1/tenants/:id', { config: adminOrManager, schema: { tags: ['tenants'], summary: 'Show a tenant', params: tenantParams, response: { 200: ref('Tenant') } } }, (request) => tenants.getTenant(request.params.id));
+  app.get<{ Params: { id: string } }>(
+    '/v1/tenants/:id',
+    { config: adminOrManager, schema: { tags: ['tenants'], summary: 'Show a tenant', params: tenantParams, response: { 200: ref('Tenant') } } },
+    (request) => tenants.getTenant(request.params.id),
+  );
 
   app.post<{ Params: { id: string }; Body: { scopes: string[]; description?: string } }>(
     '/v1/tenants/:id/keys',
@@ -47,11 +60,26 @@ export function tenantRoutes(app: FastifyInstance, services: Services): void {
     async (request, reply) => reply.code(201).send(await tenants.createKey(request.params.id, request.body.scopes, request.body.description)),
   );
 
-  app.get<{ Params: { id: string } }>('/v1/tenants/:id/keys', { config: adminOrManager, schema: { tags: ['keys'], summary: 'List keys (never their secrets)', params: tenantParams, response: { 200: page(ref('Key'), { type: 'null' }) } } }, (request) => ({ items: tenants.listKeys(request.params.id), next: null }));
+  app.get<{ Params: { id: string } }>(
+    '/v1/tenants/:id/keys',
+    {
+      config: adminOrManager,
+      schema: { tags: ['keys'], summary: 'List keys (never their secrets)', params: tenantParams, response: { 200: page(ref('Key'), { type: 'null' }) } },
+    },
+    (request) => ({ items: tenants.listKeys(request.params.id), next: null }),
+  );
 
   app.delete<{ Params: { id: string; keyId: string } }>(
     '/v1/tenants/:id/keys/:keyId',
-    { config: adminOrManager, schema: { tags: ['keys'], summary: 'Revoke a key at once', params: { type: 'object', properties: { id: { type: 'string' }, keyId: { type: 'string' } }, required: ['id', 'keyId'] }, response: { 204: noContent } } },
+    {
+      config: adminOrManager,
+      schema: {
+        tags: ['keys'],
+        summary: 'Revoke a key at once',
+        params: { type: 'object', properties: { id: { type: 'string' }, keyId: { type: 'string' } }, required: ['id', 'keyId'] },
+        response: { 204: noContent },
+      },
+    },
     async (request, reply) => {
       await tenants.revokeKey(request.params.id, request.params.keyId);
       return reply.code(204).send();

@@ -12,7 +12,17 @@ const typeParams = { type: 'object', properties: { type: { type: 'string' } }, r
 export function typeRoutes(app: FastifyInstance, services: Services): void {
   const { registry } = services;
 
-  app.put<{ Params: { type: string }; Body: { schema: unknown; schemaType?: SchemaFormat; compatibility?: CompatibilityLevel; partitions?: number; partitionKey?: string; pipeline?: PipelineConfig | null } }>(
+  app.put<{
+    Params: { type: string };
+    Body: {
+      schema: unknown;
+      schemaType?: SchemaFormat;
+      compatibility?: CompatibilityLevel;
+      partitions?: number;
+      partitionKey?: string;
+      pipeline?: PipelineConfig | null;
+    };
+  }>(
     '/v1/types/:type',
     {
       config: { access: 'manage' },
@@ -49,20 +59,31 @@ export function typeRoutes(app: FastifyInstance, services: Services): void {
     },
   );
 
-  app.get('/v1/types', { config: { access: 'consume' }, schema: { tags: ['types'], summary: 'List event types', response: { 200: page(ref('EventType'), { type: 'null' }) } } }, (request) => ({
-    items: registry.listTypes(tenantOf(request)),
-    next: null,
-  }));
+  app.get(
+    '/v1/types',
+    { config: { access: 'consume' }, schema: { tags: ['types'], summary: 'List event types', response: { 200: page(ref('EventType'), { type: 'null' }) } } },
+    (request) => ({
+      items: registry.listTypes(tenantOf(request)),
+      next: null,
+    }),
+  );
 
-  app.get<{ Params: { type: string } }>('/v1/types/:type', { config: { access: 'consume' }, schema: { tags: ['types'], summary: 'Show an event type', params: typeParams, response: { 200: ref('EventType') } } }, (request) =>
-    registry.getType(tenantOf(request), request.params.type),
+  app.get<{ Params: { type: string } }>(
+    '/v1/types/:type',
+    { config: { access: 'consume' }, schema: { tags: ['types'], summary: 'Show an event type', params: typeParams, response: { 200: ref('EventType') } } },
+    (request) => registry.getType(tenantOf(request), request.params.type),
   );
 
   app.get<{ Params: { type: string; version: string } }>(
     '/v1/types/:type/versions/:version',
     {
       config: { access: 'consume' },
-      schema: { tags: ['types'], summary: 'Show one schema version (a number or "latest")', params: { type: 'object', properties: { type: { type: 'string' }, version: { type: 'string' } }, required: ['type', 'version'] }, response: { 200: ref('SchemaVersion') } },
+      schema: {
+        tags: ['types'],
+        summary: 'Show one schema version (a number or "latest")',
+        params: { type: 'object', properties: { type: { type: 'string' }, version: { type: 'string' } }, required: ['type', 'version'] },
+        response: { 200: ref('SchemaVersion') },
+      },
     },
     (request) => {
       const raw = request.params.version;
@@ -71,8 +92,13 @@ export function typeRoutes(app: FastifyInstance, services: Services): void {
     },
   );
 
-  app.get<{ Params: { type: string } }>('/v1/types/:type/pipeline', { config: { access: 'consume' }, schema: { tags: ['pipelines'], summary: 'Show a type\'s pipeline (steps, filter, route)', params: typeParams, response: { 200: ref('Pipeline') } } }, (request) =>
-    registry.getPipeline(tenantOf(request), request.params.type),
+  app.get<{ Params: { type: string } }>(
+    '/v1/types/:type/pipeline',
+    {
+      config: { access: 'consume' },
+      schema: { tags: ['pipelines'], summary: "Show a type's pipeline (steps, filter, route)", params: typeParams, response: { 200: ref('Pipeline') } },
+    },
+    (request) => registry.getPipeline(tenantOf(request), request.params.type),
   );
 
   app.put<{ Params: { type: string }; Body: PipelineConfig }>(
@@ -81,7 +107,7 @@ export function typeRoutes(app: FastifyInstance, services: Services): void {
       config: { access: 'manage' },
       schema: {
         tags: ['pipelines'],
-        summary: 'Replace a type\'s pipeline; `{}` removes it. Checked before it is stored (400 invalid_pipeline with every problem)',
+        summary: "Replace a type's pipeline; `{}` removes it. Checked before it is stored (400 invalid_pipeline with every problem)",
         params: typeParams,
         body: { type: 'object' },
         response: { 200: ref('TypeChange') },
@@ -101,9 +127,15 @@ export function typeRoutes(app: FastifyInstance, services: Services): void {
       schema: {
         tags: ['pipelines'],
         summary: 'Say what sample events would become (outputs, routes, or the dead-letter reason) without storing anything',
-        description: 'Each sample is an event without `type`: `{"data": {...}, "key"?, "subject"?, ...}`. Send `pipeline` to try a draft instead of the stored one.',
+        description:
+          'Each sample is an event without `type`: `{"data": {...}, "key"?, "subject"?, ...}`. Send `pipeline` to try a draft instead of the stored one.',
         params: typeParams,
-        body: { type: 'object', required: ['events'], additionalProperties: false, properties: { events: { type: 'array', maxItems: 100 }, pipeline: { type: 'object' } } },
+        body: {
+          type: 'object',
+          required: ['events'],
+          additionalProperties: false,
+          properties: { events: { type: 'array', maxItems: 100 }, pipeline: { type: 'object' } },
+        },
         response: {
           200: {
             type: 'object',
