@@ -45,3 +45,35 @@ void test('output into a pipe that closes early ends quietly, without a stack tr
   assert.doesNotMatch(stderr, /EPIPE|\n\s+at /, stderr);
   assert.equal(code, 0);
 });
+
+void test('on Kafka that is not reachable yet, the address answers (readiness 503) and each retry logs one short line with the cause', async (t) => {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  const child = spawn(process.execPath, [binPath, 'start', '--port', String(port), '--data-dir', tempDir(t), '--kafka', '127.0.0.1:1'], {
+    env: { ...process.env, SLUICE_ADMIN_TOKEN: adminToken },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  t.after(() => child.kill('SIGKILL'));
+  let stdout = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  const url = `http://127.0.0.1:${port}`;
+  let ready: Response | undefined;
+  for (let attempt = 0; attempt < 100 && ready === undefined; attempt++) {
+    ready = await fetch(`${url}/readyz`).catch(() => undefined);
+    if (ready === undefined) await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  assert.equal(ready?.status, 503);
+  assert.equal((await fetch(`${url}/healthz`)).status, 200);
+  const refused = await fetch(`${url}/v1/streams`);
+  assert.equal(refused.status, 503);
+  assert.equal(refused.headers.get('retry-after'), '2');
+  assert.equal(((await refused.json()) as { error: { code: string } }).error.code, 'store_unavailable');
+
+  for (let waited = 0; !stdout.includes('not reachable yet') && waited < 10_000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+  const line = stdout.split('\n').find((entry) => entry.includes('not reachable yet'));
+  assert.ok(line !== undefined, stdout);
+  assert.ok(line.length < 400, `a retry line is short: ${line.length} bytes`);
+  assert.match((JSON.parse(line) as { cause: string }).cause, /ECONNREFUSED 127\.0\.0\.1:1/);
+});

@@ -31,18 +31,30 @@ export function registerStart(program: Command): void {
       if (options.kafka !== undefined) flags.kafka = { brokers: options.kafka.split(',').map((broker) => broker.trim()) };
       const config = loadConfig(options.config === undefined ? { flags, env: process.env } : { flags, env: process.env, configFile: options.config });
       const logger = pino({ level: config.logLevel });
-      const sluice = await createSluice(config, { logger });
+      const portTaken = (error: unknown): Error =>
+        (error as NodeJS.ErrnoException).code === 'EADDRINUSE'
+          ? new Error(`port ${config.port} on ${config.host} is already in use: stop what listens there, or choose another port with --port or SLUICE_PORT`)
+          : (error as Error);
+      // On Kafka the store may take a while to reach: the address answers (readiness 503) meanwhile.
+      const { listenWhileWaiting } = await import('../../http/waiting-server.ts');
+      const waiting =
+        config.kafka !== undefined && config.port !== 0
+          ? await listenWhileWaiting(config.host, config.port, `Kafka at ${config.kafka.brokers.join(',')}`).catch((error: unknown) => {
+              throw portTaken(error);
+            })
+          : undefined;
+      let sluice;
+      try {
+        sluice = await createSluice(config, { logger });
+      } finally {
+        await waiting?.close();
+      }
       let address: string;
       try {
         address = await sluice.listen();
       } catch (error) {
         await sluice.close().catch(() => undefined);
-        if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-          throw new Error(
-            `port ${config.port} on ${config.host} is already in use: stop what listens there, or choose another port with --port or SLUICE_PORT`,
-          );
-        }
-        throw error;
+        throw portTaken(error);
       }
       logger.info({ address, dataDir: config.dataDir, configFile: config.configFile }, 'sluice is listening');
       if (sluice.adminTokenGenerated) {
