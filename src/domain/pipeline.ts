@@ -101,6 +101,9 @@ export function runPipeline(input: EventInput, compiled: CompiledType | undefine
         );
       }
       data = transformed.data;
+      // The key is stored with the record (and is the Kafka key): a key field the pipeline
+      // hashed or masked keys the record by its hashed or masked value, never the plaintext.
+      if (input.key === undefined && compiled.partitionKey !== undefined) key = keyAfterTransform(compiled.partitionKey(data)) ?? key;
     }
     const view: PatternView = { type: compiled.type, source: attributes.source, key, time: attributes.time, data };
     if (attributes.subject !== undefined) view.subject = attributes.subject;
@@ -147,6 +150,13 @@ export function runPipeline(input: EventInput, compiled: CompiledType | undefine
       return event;
     }),
   };
+}
+
+/** The key field's value once transformed, when it is still a usable key (a removed or renamed field keeps the key as sent). */
+function keyAfterTransform(value: unknown): string | undefined {
+  if (typeof value === 'string' && value.length <= maxKeyLength) return value;
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  return undefined;
 }
 
 function reject(code: Rejection['code'], message: string, details?: ErrorDetail[], stage: FailedStage = 'ingest'): PipelineOutcome {

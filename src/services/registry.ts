@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { EventTypeDoc, SchemaDoc, SchemaFormat, SchemaReferenceDoc, TypeVersionDoc } from '../domain/catalog-docs.ts';
 import { SluiceError } from '../domain/errors.ts';
+import { optionalKeySegment } from '../domain/key-field.ts';
 import { compilePointer, isJsonPointer } from '../domain/json-pointer.ts';
 import { assertTypeName, streamName } from '../domain/names.ts';
 import type { CompiledType, RouteTarget, SchemaVersion, Validator } from '../domain/pipeline.ts';
@@ -135,6 +136,19 @@ export class TypeRegistry {
     const extras = definition.extras ?? {};
     const matching = live.findLast((v) => sameSchema(this.#schemaDoc(v.schemaId), text, references, former, extras));
     const isNewSchema = existing !== undefined && matching === undefined;
+    // Checked when the key or the schema changes, so types stored before this check still load.
+    if (partitionKey !== undefined && format === 'JSON' && (matching === undefined || partitionKey !== existing?.partitionKey)) {
+      const missing = optionalKeySegment(JSON.parse(text) as unknown, partitionKey);
+      if (missing !== undefined) {
+        throw new SluiceError(
+          'invalid_request',
+          `partitionKey ${partitionKey} points at "${missing}", which the schema does not require: every event without it would be dead-lettered`,
+          {
+            details: [{ path: '/partitionKey', reason: `add "${missing}" to the schema's "required", or leave partitionKey out and send each event's key` }],
+          },
+        );
+      }
+    }
     if (isNewSchema) this.#checkCompatibility(type, format, text, references, live, compatibility ?? this.defaultCompatibility(tenant));
     // A version stored by an earlier release in another form keeps its id.
     const schemaId = matching?.schemaId ?? (await this.#schemaId(tenant, format, text, references, extras));

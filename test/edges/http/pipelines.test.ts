@@ -544,6 +544,35 @@ void test('a hashed ip and a masked device_id appear nowhere in stored records, 
   for (const raw of [rawIp, rawDeviceId, rawDeviceId.slice(0, 12)]) assert.ok(!logText.includes(raw), `the logs do not contain ${raw}`);
 });
 
+void test('a key field the pipeline hashes keys the record by its hash: the plaintext is not in the record key (the Kafka key)', async (t) => {
+  const s = await startSluice(t);
+  const key = await s.tenantWithKey('acme');
+  const schema = { type: 'object', required: ['user_id'], properties: { user_id: { type: 'string' }, n: { type: 'integer' } } };
+  const created = await s.call('PUT', '/v1/types/logins', {
+    token: key,
+    body: { schema, partitionKey: '/user_id', partitions: 4, pipeline: { steps: [{ hash: ['user_id'] }] } },
+  });
+  assert.equal(created.status, 201);
+  const sent = await s.call('POST', '/v1/events', {
+    token: key,
+    body: [1, 2, 3].map((n) => ({ type: 'logins', data: { user_id: 'alice@example.com', n } })),
+  });
+  assert.equal(sent.status, 200);
+  const partitions = new Set(sent.body.results.map((r: { partition: number }) => r.partition));
+  assert.equal(partitions.size, 1, 'one user, one partition: order is kept');
+  const [partition] = partitions;
+  const page = await s.call('GET', `/v1/streams/acme.logins/events?partition=${String(partition)}&limit=10`, { token: key });
+  assert.deepEqual(
+    page.body.items.map((record: { data: { n: number } }) => record.data.n),
+    [1, 2, 3],
+  );
+  for (const record of page.body.items) {
+    assert.match(record.data.user_id, sha256Hex);
+    assert.equal(record.key, record.data.user_id, 'the key is the stored (hashed) value');
+  }
+  assert.ok(!JSON.stringify(page.body).includes('alice@example.com'));
+});
+
 // ---- the pipeline routes ----
 
 void test('GET and PUT /v1/types/{type}/pipeline round-trip the config; PUT {} and pipeline: null remove it', async (t) => {

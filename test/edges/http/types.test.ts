@@ -248,3 +248,20 @@ void test('a misspelled keyword or an invalid schema is refused with each proble
   });
   assert.equal(custom.status, 201, JSON.stringify(custom.body));
 });
+
+void test('a partitionKey on a field the schema does not require is refused, saying how to fix it', async (t) => {
+  const s = await startSluice(t);
+  const key = await s.tenantWithKey('acme');
+  const loose = { type: 'object', properties: { name: { type: 'string' } } };
+  const refused = await s.call('PUT', '/v1/types/loose', { token: key, body: { schema: loose, partitionKey: '/name' } });
+  assert.equal(refused.status, 400);
+  assert.equal(refused.body.error.code, 'invalid_request');
+  assert.deepEqual(refused.body.error.details, [
+    { path: '/partitionKey', reason: 'add "name" to the schema\'s "required", or leave partitionKey out and send each event\'s key' },
+  ]);
+  const fixed = await s.call('PUT', '/v1/types/loose', { token: key, body: { schema: { ...loose, required: ['name'] }, partitionKey: '/name' } });
+  assert.equal(fixed.status, 201);
+  // A later version that stops requiring it is refused too.
+  const regress = await s.call('PUT', '/v1/types/loose', { token: key, body: { schema: loose } });
+  assert.equal(regress.status, 400);
+});
