@@ -59,8 +59,10 @@ void test('Schemathesis finds no 5xx and no answer outside the documented schema
       excluded,
       '--max-examples',
       '10',
+      // One worker: generating in parallel threads trips a CPython 3.11 parser bug inside
+      // Hypothesis ("AST constructor recursion depth mismatch"): a failed run, not a finding.
       '--workers',
-      '2',
+      '1',
       '--request-timeout',
       '40',
       '--seed',
