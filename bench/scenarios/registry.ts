@@ -412,6 +412,10 @@ class DiscardingEventLog implements EventLog {
     return Promise.resolve(0);
   }
 
+  findById(): Promise<undefined> {
+    return Promise.resolve(undefined);
+  }
+
   appendVersion(): number {
     return 0;
   }

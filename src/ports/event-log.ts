@@ -48,6 +48,12 @@ export interface EventLog {
    */
   append(records: readonly AppendRecord[]): Promise<AppendResult[]>;
   read(stream: string, partition: number, fromOffset: number, limit: number): Promise<LogRecord[]>;
+  /**
+   * Where the record a repeat would be recognised by `dedupKey` is: the first record stored
+   * with that id (or, for a CloudEvent, its source and id). Records sent without an id may
+   * not be found this way: see each adapter.
+   */
+  findById(stream: string, dedupKey: string): Promise<{ partition: number; offset: number } | undefined>;
   /** The first offset whose timestamp is at or after `timestamp` (the end offset if none). */
   offsetForTime(stream: string, partition: number, timestamp: number): Promise<number>;
   /**

@@ -1,5 +1,6 @@
 import type { EventRecord } from '../domain/event.ts';
 import { SluiceError } from '../domain/errors.ts';
+import { cloudEventIdentity } from '../domain/event-input.ts';
 import { deadLetterType, parseStreamName } from '../domain/names.ts';
 import type { StartFrom } from '../domain/positions.ts';
 import type { EventLog, LogRecord, StreamInfo } from '../ports/event-log.ts';
@@ -106,6 +107,27 @@ export class StreamReader {
       if (taken.length > 0 || remaining <= 0 || signal?.aborted === true) return { items: taken.map((record) => this.view(record)), positions: next };
       await this.#log.waitForAppend(stream, Math.min(remaining, maxSleepMs), signal, version);
     }
+  }
+
+  /**
+   * One event by its id: the first stored with that id (a CloudEvent's with that source and
+   * id). On Kafka only ids the producer chose are found; on the embedded store any id is.
+   */
+  async findEvent(tenant: string, stream: string, id: string, source?: string): Promise<ReadItem> {
+    await this.describe(tenant, stream);
+    const position = await this.#log.findById(stream, source === undefined ? id : cloudEventIdentity(source, id));
+    const [record] = position === undefined ? [] : await this.#log.read(stream, position.partition, position.offset, 1);
+    if (record === undefined || record.offset !== position?.offset) {
+      throw new SluiceError('not_found', `no event with id "${id}"${source === undefined ? '' : ` from source "${source}"`} in ${stream}`, {
+        details: [
+          {
+            path: 'id',
+            reason: source === undefined ? 'a CloudEvent is found by its source and id: add ?source=' : 'check the source and id the event was sent with',
+          },
+        ],
+      });
+    }
+    return this.view(record);
   }
 
   view(record: LogRecord): ReadItem {

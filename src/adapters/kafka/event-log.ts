@@ -383,6 +383,14 @@ export class KafkaEventLog implements EventLog {
     return out.slice(0, limit);
   }
 
+  /** The id index (records stored with an id the producer chose); records with generated ids are not found. */
+  async findById(stream: string, dedupKey: string): Promise<{ partition: number; offset: number } | undefined> {
+    if ((await this.#partitionCount(stream)) === undefined) return undefined;
+    await this.#catchUpIndex(stream);
+    const found = this.#indexes.get(stream)?.ids.get(dedupKey);
+    return found === undefined ? undefined : { partition: found.partition, offset: found.offset };
+  }
+
   async offsetForTime(stream: string, partition: number, timestamp: number): Promise<number> {
     const topic = this.#topic(stream);
     const count = (await this.#partitionCount(stream)) ?? 0;

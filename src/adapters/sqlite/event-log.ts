@@ -43,6 +43,7 @@ export class SqliteEventLog implements EventLog {
   readonly #insertRecord: StatementSync;
   readonly #insertId: StatementSync;
   readonly #findId: StatementSync;
+  readonly #scanId: StatementSync;
   readonly #readRange: StatementSync;
   readonly #readTimestamp: StatementSync;
   readonly #appendListeners = new Set<(streams: string[]) => void>();
@@ -54,6 +55,7 @@ export class SqliteEventLog implements EventLog {
     this.#insertRecord = db.prepare('INSERT INTO records (stream_id, partition, offset, id, key, ts, attrs, value) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
     this.#insertId = db.prepare('INSERT INTO record_ids (stream_id, id, partition, offset) VALUES (?, ?, ?, ?)');
     this.#findId = db.prepare('SELECT partition, offset FROM record_ids WHERE stream_id = ? AND id = ?');
+    this.#scanId = db.prepare('SELECT partition, offset FROM records WHERE stream_id = ? AND id = ? ORDER BY partition, offset LIMIT 1');
     this.#readRange = db.prepare(
       'SELECT offset, id, key, ts, attrs, value FROM records WHERE stream_id = ? AND partition = ? AND offset >= ? ORDER BY offset LIMIT ?',
     );
@@ -206,6 +208,14 @@ export class SqliteEventLog implements EventLog {
         value: row.value,
       })),
     );
+  }
+
+  /** The id index first (ids producers chose); then any record with that id, by a scan of the stream. */
+  findById(stream: string, dedupKey: string): Promise<{ partition: number; offset: number } | undefined> {
+    const state = this.#streams.get(stream);
+    if (state === undefined) return Promise.resolve(undefined);
+    const found = (this.#findId.get(state.id, dedupKey) ?? this.#scanId.get(state.id, dedupKey)) as { partition: number; offset: number } | undefined;
+    return Promise.resolve(found === undefined ? undefined : { partition: found.partition, offset: found.offset });
   }
 
   offsetForTime(stream: string, partition: number, timestamp: number): Promise<number> {

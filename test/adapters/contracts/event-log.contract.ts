@@ -215,6 +215,21 @@ export function eventLogContract(name: string, open: OpenPort<EventLog>): void {
       ]);
     });
 
+    void test('findById answers where the first record with a unique id (or dedupKey) is', async (t) => {
+      const { port: log } = await open(t);
+      const stream = `${uniquePrefix()}.find`;
+      await log.createStream(stream, 2);
+      await log.append([
+        record(stream, 1, 'a', { unique: true }),
+        record(stream, 0, 'ce-1', { unique: true, dedupKey: '["/s","ce-1"]' }),
+        record(stream, 1, 'a', { unique: true }),
+      ]);
+      assert.deepEqual(await log.findById(stream, 'a'), { partition: 1, offset: 0 });
+      assert.deepEqual(await log.findById(stream, '["/s","ce-1"]'), { partition: 0, offset: 0 });
+      assert.equal(await log.findById(stream, 'nothing'), undefined);
+      assert.equal(await log.findById(`${stream}-missing`, 'a'), undefined);
+    });
+
     void test('the same unique id in two streams is two records', async (t) => {
       const { port: log } = await open(t);
       const prefix = uniquePrefix();

@@ -347,3 +347,34 @@ void test('producer attributes (source, subject, time) are kept on the record', 
   assert.equal(badTime.body.results[0].error.code, 'invalid_event');
   assert.equal(badTime.body.results[0].error.details[0].path, '/time');
 });
+
+void test('GET /v1/streams/{stream}/events/{id} answers one event by its id; a CloudEvent by source and id; 404 says how', async (t) => {
+  const s = await startSluice(t);
+  const key = await withFruits(s, { partitions: 3 });
+  const sent = await s.call('POST', '/v1/events', {
+    token: key,
+    body: [
+      { type: 'fruits', id: 'order-9', data: { name: 'plum' } },
+      { type: 'fruits', data: { name: 'generated id' } },
+      { specversion: '1.0', type: 'fruits', id: 'ce-7', source: '/shop', data: { name: 'kiwi' } },
+    ],
+  });
+  assert.equal(sent.status, 200);
+  const one = await s.call('GET', '/v1/streams/acme.fruits/events/order-9', { token: key });
+  assert.equal(one.status, 200);
+  assert.deepEqual(
+    [one.body.id, one.body.data, one.body.partition, one.body.offset],
+    ['order-9', { name: 'plum' }, sent.body.results[0].partition, sent.body.results[0].offset],
+  );
+  // On the embedded store an id Sluice generated is found too.
+  const generated = await s.call('GET', `/v1/streams/acme.fruits/events/${String(sent.body.results[1].id)}`, { token: key });
+  assert.deepEqual(generated.body.data, { name: 'generated id' });
+  const cloudEvent = await s.call('GET', '/v1/streams/acme.fruits/events/ce-7?source=%2Fshop', { token: key });
+  assert.deepEqual(cloudEvent.body.data, { name: 'kiwi' });
+  const missing = await s.call('GET', '/v1/streams/acme.fruits/events/nope', { token: key });
+  assert.equal(missing.status, 404);
+  assert.equal(missing.body.error.code, 'not_found');
+  assert.match(missing.body.error.details[0].reason, /source/);
+  const other = await s.tenantWithKey('globex');
+  assert.equal((await s.call('GET', '/v1/streams/acme.fruits/events/order-9', { token: other })).status, 404);
+});

@@ -67,6 +67,10 @@ export class ThreadedEventLog implements EventLog {
     return this.#client.call('log', 'read', stream, partition, fromOffset, limit);
   }
 
+  findById(stream: string, dedupKey: string): Promise<{ partition: number; offset: number } | undefined> {
+    return this.#client.call('log', 'findById', stream, dedupKey);
+  }
+
   offsetForTime(stream: string, partition: number, timestamp: number): Promise<number> {
     return this.#client.call('log', 'offsetForTime', stream, partition, timestamp);
   }

@@ -29,4 +29,14 @@ export function registerStreams(program: Command): void {
     else query.set('from', options.from);
     print((await clientFor(options, 'key').request('GET', `/v1/streams/${encodeURIComponent(name)}/events?${query.toString()}`)).body);
   });
+  withConnection(
+    stream
+      .command('event <stream> <id>')
+      .description('one event by its id (the first stored with it); a CloudEvent by its source and id')
+      .option('--source <source>', "the CloudEvent's source"),
+    'key',
+  ).action(async (name: string, id: string, options: ConnectionOptions & { source?: string }) => {
+    const query = options.source === undefined ? '' : `?${new URLSearchParams({ source: options.source }).toString()}`;
+    print((await clientFor(options, 'key').request('GET', `/v1/streams/${encodeURIComponent(name)}/events/${encodeURIComponent(id)}${query}`)).body);
+  });
 }

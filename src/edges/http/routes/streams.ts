@@ -100,6 +100,22 @@ export function streamRoutes(app: FastifyInstance, services: Services, shutdown:
     },
   );
 
+  app.get<{ Params: { stream: string; id: string }; Querystring: { source?: string } }>(
+    '/v1/streams/:stream/events/:id',
+    {
+      config: { access: 'consume' },
+      schema: {
+        tags: ['streams'],
+        summary: 'One event by its id (a CloudEvent by its source and id); the first stored with it',
+        description: 'On Kafka only ids the producer chose are found; ids Sluice generated are found by the position the ingest answer gave.',
+        params: { type: 'object', properties: { stream: { type: 'string' }, id: { type: 'string' } }, required: ['stream', 'id'] },
+        querystring: { type: 'object', additionalProperties: false, properties: { source: { type: 'string', description: "a CloudEvent's source" } } },
+        response: { 200: { anyOf: [ref('Record'), ref('DeadLetter')] } },
+      },
+    },
+    (request) => reader.findEvent(tenantOf(request), request.params.stream, request.params.id, request.query.source),
+  );
+
   app.get<{ Params: { stream: string }; Querystring: { from?: string } }>(
     '/v1/streams/:stream/tail',
     {
