@@ -26,6 +26,8 @@ export type ListedDeadLetter = DeadLetterView & { redriven?: { stream: string; p
 
 export interface RedriveRequest {
   offsets?: number[];
+  /** Dead letters by their event's id; each must exist. */
+  ids?: string[];
   type?: string;
   code?: string;
   limit?: number;
@@ -105,6 +107,7 @@ export class DeadLetterService {
 
   async #candidates(tenant: string, request: RedriveRequest): Promise<ListedDeadLetter[]> {
     const limit = Math.min(request.limit ?? 100, maxReadLimit);
+    if (request.ids !== undefined) return this.#byIds(tenant, request.ids.slice(0, limit));
     if (request.offsets === undefined) {
       const filter: DeadLetterFilter = { limit, status: 'pending' };
       if (request.type !== undefined) filter.type = request.type;
@@ -120,6 +123,26 @@ export class DeadLetterService {
       found.push(this.#withMarker(tenant, toDeadLetterView(record)));
     }
     return found;
+  }
+
+  /** Dead letters by their event's id, found by reading the dead-letter stream; all of them or not_found. */
+  async #byIds(tenant: string, ids: readonly string[]): Promise<ListedDeadLetter[]> {
+    const wanted = new Set(ids);
+    const found = new Map<string, ListedDeadLetter>();
+    let from = 0;
+    for (;;) {
+      const page = await this.list(tenant, { from, limit: maxReadLimit, status: 'all' });
+      // An event dead-lettered more than once: its pending dead letter, else its first.
+      for (const item of page.items) {
+        const known = found.get(item.id);
+        if (wanted.has(item.id) && (known === undefined || (known.redriven !== undefined && item.redriven === undefined))) found.set(item.id, item);
+      }
+      if (page.items.length === 0 || page.next === from) break;
+      from = page.next;
+    }
+    const missing = ids.filter((id) => !found.has(id));
+    if (missing.length > 0) throw new SluiceError('not_found', `no dead letter with id ${missing.map((id) => `"${id}"`).join(', ')}`);
+    return ids.map((id) => found.get(id)!);
   }
 
   #withMarker(tenant: string, view: DeadLetterView): ListedDeadLetter {

@@ -164,3 +164,28 @@ void test('redrive stores through the ingest path: spread like new events, count
   assert.equal(again.body.results[0].status, 'skipped');
   assert.equal((await readStream(second, key, 'acme.prices')).length, 8);
 });
+
+void test('one dead letter is redriven by its event id; an unknown id is 404', async (t) => {
+  const s = await startSluice(t);
+  const key = await s.tenantWithKey('acme');
+  assert.equal((await s.call('PUT', '/v1/types/prices', { token: key, body: { schema: strict } })).status, 201);
+  await s.call('POST', '/v1/events', {
+    token: key,
+    body: [
+      { type: 'prices', id: 'p-1', data: { price: 1.5 } },
+      { type: 'prices', id: 'p-2', data: { price: 2.5 } },
+    ],
+  });
+  assert.equal((await s.call('PUT', '/v1/types/prices', { token: key, body: { schema: relaxed } })).status, 201);
+  const one = await s.call('POST', '/v1/dead-letters/redrive', { token: key, body: { ids: ['p-2'] } });
+  assert.equal(one.status, 200);
+  assert.deepEqual([one.body.redriven, one.body.results.length, one.body.results[0].offset], [1, 1, 1]);
+  const pending = await s.call('GET', '/v1/dead-letters', { token: key });
+  assert.deepEqual(
+    pending.body.items.map((item: { id: string }) => item.id),
+    ['p-1'],
+  );
+  const unknown = await s.call('POST', '/v1/dead-letters/redrive', { token: key, body: { ids: ['p-1', 'nope'] } });
+  assert.equal(unknown.status, 404);
+  assert.match(unknown.body.error.message, /"nope"/);
+});

@@ -22,12 +22,16 @@ export function registerDeadLetters(program: Command): void {
       .command('redrive')
       .description('run pending dead letters through the current schema again')
       .option('--type <type>', 'only this event type')
-      .option('--code <code>', 'only this error code'),
+      .option('--code <code>', 'only this error code')
+      .option('--id <ids>', 'only these dead letters, by event id (comma-separated)')
+      .option('--offset <offsets>', 'only these dead letters, by offset (comma-separated)'),
     'key',
-  ).action(async (options: ConnectionOptions & { type?: string; code?: string }) => {
-    const body: { type?: string; code?: string } = {};
+  ).action(async (options: ConnectionOptions & { type?: string; code?: string; id?: string; offset?: string }) => {
+    const body: { type?: string; code?: string; ids?: string[]; offsets?: number[] } = {};
     if (options.type !== undefined) body.type = options.type;
     if (options.code !== undefined) body.code = options.code;
+    if (options.id !== undefined) body.ids = options.id.split(',').map((id) => id.trim());
+    if (options.offset !== undefined) body.offsets = options.offset.split(',').map(Number);
     print((await clientFor(options, 'key').request('POST', '/v1/dead-letters/redrive', body)).body);
   });
 }

@@ -43,6 +43,7 @@ export function deadLetterRoutes(app: FastifyInstance, services: Services): void
           additionalProperties: false,
           properties: {
             offsets: { type: 'array', items: { type: 'integer', minimum: 0 }, maxItems: 1000 },
+            ids: { type: 'array', items: { type: 'string' }, maxItems: 1000, description: 'dead letters by the id of the event (the `id` the listing shows)' },
             type: { type: 'string' },
             code: { type: 'string' },
             limit: { type: 'integer', minimum: 1, maximum: 1000 },
