@@ -60,6 +60,7 @@ export async function createSluice(config: Readonly<SluiceConfig>, options: { lo
       maxPendingEvents: config.limits.maxPendingEvents,
       sessionTimeoutMs: config.groups.sessionTimeoutMs,
       maxDepth: config.limits.maxDepth,
+      retentionIntervalMs: config.limits.retentionCheckMs,
       subscriptions: {
         allowPrivateNetworks: config.delivery.allowPrivateNetworks,
         maxInFlight: config.delivery.maxInFlight,

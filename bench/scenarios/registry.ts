@@ -416,6 +416,18 @@ class DiscardingEventLog implements EventLog {
     return Promise.resolve(undefined);
   }
 
+  deleteStream(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  applyRetention(): Promise<{ deleted: number; more: boolean }> {
+    return Promise.resolve({ deleted: 0, more: false });
+  }
+
+  eraseKey(): Promise<number> {
+    return Promise.resolve(0);
+  }
+
   appendVersion(): number {
     return 0;
   }

@@ -50,6 +50,8 @@ export interface EventTypeDoc {
   subject?: string;
   /** The subject's own registry mode; the tenant's default applies when unset. */
   mode?: RegistryMode;
+  /** How much of the stream to keep (ms of age, bytes per partition); everything when unset. */
+  retention?: { ms?: number; bytes?: number };
   createdAt: string;
   updatedAt: string;
 }

@@ -50,12 +50,18 @@ export const errorCatalogue = {
     status: 409,
     fix: "Evolve the schema so it obeys the type's compatibility level (`details` says what breaks and how to evolve instead; docs/schemas.md has worked examples), or change the level.",
   },
+  type_in_use: { status: 409, fix: 'Delete or change what uses the event type (`details` names each), then delete the type.' },
+  confirmation_required: { status: 400, fix: 'Deleting a tenant deletes everything it owns: repeat the request with `?confirm=<tenant id>`.' },
   partitions_immutable: { status: 409, fix: 'A stream keeps the partition count it was created with; omit `partitions` or send the current value.' },
   unknown_type: { status: 400, fix: 'Register the event type first (`PUT /v1/types/{type}` or `sluice type register`), then redrive the dead letters.' },
   unknown_version: { status: 400, fix: 'Name an existing schema version (`GET /v1/types/{type}`), or leave it out to use the latest.' },
   invalid_source: {
     status: 400,
     fix: 'A source is `{topic, type | typeFrom: {header} | {key: true} | {field: "/path"}, format: json | confluent, group?}`; `details` names each bad field (docs/kafka.md, "Sources").',
+  },
+  erasure_not_supported: {
+    status: 409,
+    fix: 'Kafka topics are append-only: set a retention on the type (`retention`) so that Kafka deletes records by age or size. Erasing one key is built on the embedded store.',
   },
   sources_need_kafka: { status: 409, fix: 'Sources read Kafka topics: start Sluice on Kafka (`sluice start --kafka <brokers>` or SLUICE_KAFKA_BROKERS).' },
   invalid_subscription: {

@@ -16,6 +16,14 @@ export interface AppendRecord {
   value: string;
 }
 
+/** How much of a stream to keep; a missing bound keeps everything. */
+export interface Retention {
+  /** Keep records younger than this, in milliseconds. */
+  ms?: number;
+  /** Keep at most this many bytes of records per partition (the stored JSON text). */
+  bytes?: number;
+}
+
 export interface AppendResult {
   partition: number;
   offset: number;
@@ -54,6 +62,21 @@ export interface EventLog {
    * not be found this way: see each adapter.
    */
   findById(stream: string, dedupKey: string): Promise<{ partition: number; offset: number } | undefined>;
+  /** Deletes a stream with its records (and the consumer-group offsets kept for it, where the store keeps them). */
+  deleteStream(name: string): Promise<void>;
+  /**
+   * Keeps a stream to a retention: records older than `ms`, and the oldest records past
+   * `bytes` per partition, are deleted. The embedded store deletes a bounded batch per call
+   * (call again while it answers a full batch) and always keeps each partition's newest
+   * record; Kafka sets the topic's `retention.ms` / `retention.bytes` and the broker deletes.
+   */
+  applyRetention(name: string, retention: Retention, now?: number): Promise<{ deleted: number; more: boolean }>;
+  /**
+   * Erases the data of every record stored with this key: the data becomes null and the key
+   * is cleared; positions stay. Answers how many records were erased. Not every store can
+   * (Kafka topics are append-only): those throw `erasure_not_supported`.
+   */
+  eraseKey(name: string, key: string): Promise<number>;
   /** The first offset whose timestamp is at or after `timestamp` (the end offset if none). */
   offsetForTime(stream: string, partition: number, timestamp: number): Promise<number>;
   /**

@@ -4,6 +4,8 @@ import { ConfluentRegistry } from './confluent/schema-registry.ts';
 import { DeadLetterService } from './dead-letters.ts';
 import { GroupService } from './groups.ts';
 import { IngestService } from './ingest.ts';
+import { RetentionWorker } from './retention.ts';
+import { DataLifecycle } from './data-lifecycle.ts';
 import { PipelineTester } from './pipeline-tester.ts';
 import { StreamReader } from './reader.ts';
 import { TypeRegistry } from './registry.ts';
@@ -37,6 +39,8 @@ export interface Services {
   subscriptions: SubscriptionService;
   /** Correlations: events of several types joined by a key into one aggregate. */
   correlations: CorrelationService;
+  /** Deleting types and tenants, erasing a key's events. */
+  lifecycle: DataLifecycle;
   /** Everything that runs in the background: sources, then subscriptions. */
   workers: Workers;
 }
@@ -48,6 +52,8 @@ export interface ServiceSettings {
   /** Deepest nesting of decoded source records (`limits.maxDepth`); default 32. */
   maxDepth?: number;
   subscriptions: SubscriptionSettings;
+  /** How often types' retention is enforced, ms; default 60 s. */
+  retentionIntervalMs?: number;
 }
 
 /**
@@ -68,6 +74,7 @@ export interface Outbound {
 }
 
 export function createServices(store: Store, telemetry: Telemetry, outbound: Outbound, settings: ServiceSettings): Services {
+  const retention = new RetentionWorker(store.catalog, store.log, settings.retentionIntervalMs ?? 60_000);
   const tenants = new TenantService(store.catalog, store.log, settings.adminToken);
   const registry = new TypeRegistry(store.catalog, store.log);
   const reader = new StreamReader(store.log);
@@ -107,10 +114,12 @@ export function createServices(store: Store, telemetry: Telemetry, outbound: Out
     sources,
     subscriptions,
     correlations,
+    lifecycle: new DataLifecycle(store.catalog, store.log, registry, subscriptions, correlations, sources),
     workers: new Workers([
       { name: 'sources', start: (logger) => sources.start(logger), close: () => sources.close() },
       { name: 'subscriptions', start: (logger) => subscriptions.start(logger), close: () => subscriptions.close() },
       { name: 'correlations', start: (logger) => correlations.start(logger), close: () => correlations.close() },
+      retention,
     ]),
   };
 }

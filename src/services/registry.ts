@@ -27,6 +27,8 @@ export interface TypeDefinition {
   pipeline?: PipelineConfig | null;
   /** The rule later versions must obey (BACKWARD when never set). */
   compatibility?: CompatibilityLevel;
+  /** How much of the stream to keep; `null` keeps everything again. Unchanged when left out. */
+  retention?: { ms?: number; bytes?: number } | null;
   /** Confluent schema references `[{name, subject, version}]`: other schemas of the tenant this one uses (references.ts). */
   references?: unknown;
   /** Confluent's `metadata` and `ruleSet`, part of the schema's identity (checked by the Confluent API). */
@@ -57,6 +59,8 @@ export interface TypeView {
   partitionKey?: string;
   pipeline?: PipelineConfig;
   compatibility: CompatibilityLevel;
+  /** How much of the stream is kept; everything when absent. */
+  retention?: { ms?: number; bytes?: number };
   latestVersion: number;
   versions: { version: number; schemaId: number; createdAt: string }[];
   createdAt: string;
@@ -157,11 +161,13 @@ export class TypeRegistry {
     const stream = streamName(tenant, type);
     const pipeline = definition.pipeline === undefined ? existing?.pipeline : (definition.pipeline ?? undefined);
     if (pipeline !== undefined) await this.#checkPipeline(tenant, type, pipeline);
+    const retention = definition.retention === undefined ? existing?.retention : checkRetention(definition.retention);
     if (
       existing !== undefined &&
       latest?.schemaId === schemaId &&
       existing.partitionKey === partitionKey &&
       existing.compatibility === compatibility &&
+      canonicalJson(existing.retention ?? null) === canonicalJson(retention ?? null) &&
       canonicalJson(existing.pipeline ?? null) === canonicalJson(pipeline ?? null)
     ) {
       return registered(existing, latest.version, schemaId, false);
@@ -180,8 +186,13 @@ export class TypeRegistry {
     if (partitionKey !== undefined) doc.partitionKey = partitionKey;
     if (pipeline !== undefined) doc.pipeline = pipeline;
     if (compatibility !== undefined) doc.compatibility = compatibility;
+    if (retention !== undefined) doc.retention = retention;
+    if (existing?.subject !== undefined) doc.subject = existing.subject;
+    if (existing?.mode !== undefined) doc.mode = existing.mode;
     await this.#log.createStream(stream, partitions);
     await this.#catalog.put('event-type', key, doc);
+    // A new retention takes effect now (on Kafka: the topic's settings); the retention worker keeps it.
+    if (canonicalJson(existing?.retention ?? null) !== canonicalJson(retention ?? null)) await this.#log.applyRetention(stream, retention ?? {});
     return registered(doc, version, schemaId, true);
   }
 
@@ -495,6 +506,23 @@ function checkPartitions(requested: number | undefined, existing: EventTypeDoc |
   return existing.partitions;
 }
 
+/** A retention as stored: whole positive numbers, at least a second and a kibibyte; null or {} keeps everything. */
+function checkRetention(retention: { ms?: number; bytes?: number } | null): { ms?: number; bytes?: number } | undefined {
+  if (retention === null) return undefined;
+  const checked: { ms?: number; bytes?: number } = {};
+  const problems: { path: string; reason: string }[] = [];
+  if (retention.ms !== undefined) {
+    if (Number.isSafeInteger(retention.ms) && retention.ms >= 1000) checked.ms = retention.ms;
+    else problems.push({ path: '/retention/ms', reason: 'milliseconds to keep records, at least 1000' });
+  }
+  if (retention.bytes !== undefined) {
+    if (Number.isSafeInteger(retention.bytes) && retention.bytes >= 1024) checked.bytes = retention.bytes;
+    else problems.push({ path: '/retention/bytes', reason: 'bytes to keep per partition, at least 1024' });
+  }
+  if (problems.length > 0) throw new SluiceError('invalid_request', 'the retention is not valid', { details: problems });
+  return checked.ms === undefined && checked.bytes === undefined ? undefined : checked;
+}
+
 function registered(doc: EventTypeDoc, version: number, schemaId: number, changed: boolean): RegisteredType {
   const result: RegisteredType = { type: doc.name, version, schemaId, stream: doc.stream, partitions: doc.partitions, changed };
   if (doc.partitionKey !== undefined) result.partitionKey = doc.partitionKey;
@@ -519,5 +547,6 @@ function typeView(doc: EventTypeDoc, defaultLevel: CompatibilityLevel): TypeView
   };
   if (doc.partitionKey !== undefined) view.partitionKey = doc.partitionKey;
   if (doc.pipeline !== undefined) view.pipeline = doc.pipeline;
+  if (doc.retention !== undefined) view.retention = doc.retention;
   return view;
 }

@@ -25,9 +25,10 @@
  *   otherwise by a poll of the high watermarks (one timer per watched stream, only while
  *   somebody waits, stopped on close).
  */
-import type { Admin, Consumer } from '@platformatic/kafka';
+import { ConfigResourceTypes, IncrementalAlterConfigOperationTypes, type Admin, type Consumer } from '@platformatic/kafka';
+import { SluiceError } from '../../domain/errors.ts';
 import type { RecordAttributes } from '../../domain/event.ts';
-import type { AppendRecord, AppendResult, EventLog, LogRecord, StreamInfo } from '../../ports/event-log.ts';
+import type { AppendRecord, AppendResult, EventLog, LogRecord, Retention, StreamInfo } from '../../ports/event-log.ts';
 import type { ResolvedKafkaOptions } from './client-options.ts';
 import { CONTROL_BATCH, createAdmin, createFetcher, header } from './client-options.ts';
 import { toProduceColumns } from './produce-columns.ts';
@@ -75,6 +76,8 @@ export class KafkaEventLog implements EventLog {
   /** Average bytes per record of each topic, from its latest fetch (sizes the next fetch). */
   readonly #recordBytes = new Map<string, number>();
   readonly #indexes = new Map<string, IdIndex>();
+  /** The retention last set on each topic by this process, so an unchanged one is not sent again. */
+  readonly #retentions = new Map<string, string>();
   readonly #watches = new Map<string, Watch>();
   /** Grows on each wake-up of a stream (see EventLog.appendVersion). */
   readonly #versions = new Map<string, number>();
@@ -95,8 +98,10 @@ export class KafkaEventLog implements EventLog {
 
   async createStream(name: string, partitions: number): Promise<void> {
     const topic = this.#topic(name);
-    // Sluice never deletes a stream's topic, so one this process has seen is still there;
-    // asking the cluster again would cost two round trips on every ingest request.
+    // A topic this process has seen is still there unless this process deleted it (deleteStream
+    // forgets it; another process deletes a stream only once its type or tenant is gone, and
+    // then nothing is sent to it); asking the cluster again would cost two round trips on
+    // every ingest request.
     if (this.#partitions.has(topic)) return;
     if ((await this.#partitionCount(name, true)) !== undefined) return;
     try {
@@ -389,6 +394,54 @@ export class KafkaEventLog implements EventLog {
     await this.#catchUpIndex(stream);
     const found = this.#indexes.get(stream)?.ids.get(dedupKey);
     return found === undefined ? undefined : { partition: found.partition, offset: found.offset };
+  }
+
+  async deleteStream(name: string): Promise<void> {
+    const topic = this.#topic(name);
+    if ((await this.#partitionCount(name, true)) !== undefined) {
+      try {
+        await this.#admin.deleteTopics({ topics: [topic] });
+      } catch (error) {
+        // Deleted meanwhile by another process is fine.
+        if ((await this.#partitionCount(name, true)) !== undefined) throw error;
+      }
+    }
+    this.#partitions.delete(topic);
+    this.#indexes.delete(name);
+    this.#recordBytes.delete(topic);
+    this.#retentions.delete(topic);
+    this.#wake(name);
+  }
+
+  /** Sets the topic's retention.ms and retention.bytes (per partition, as Kafka counts it); the broker deletes. */
+  async applyRetention(name: string, retention: Retention): Promise<{ deleted: number; more: boolean }> {
+    const topic = this.#topic(name);
+    const wanted = { 'retention.ms': String(retention.ms ?? -1), 'retention.bytes': String(retention.bytes ?? -1) };
+    if (this.#retentions.get(topic) === JSON.stringify(wanted) || (await this.#partitionCount(name)) === undefined) return { deleted: 0, more: false };
+    await this.#admin.incrementalAlterConfigs({
+      resources: [
+        {
+          resourceType: ConfigResourceTypes.TOPIC,
+          resourceName: topic,
+          configs: Object.entries(wanted).map(([configName, value]) => ({
+            name: configName,
+            configOperation: IncrementalAlterConfigOperationTypes.SET,
+            value,
+          })),
+        },
+      ],
+    });
+    this.#retentions.set(topic, JSON.stringify(wanted));
+    return { deleted: 0, more: false };
+  }
+
+  /** A topic's records cannot be changed in place: erasure is the embedded store's alone. */
+  eraseKey(name: string, _key: string): Promise<number> {
+    return Promise.reject(
+      new SluiceError('erasure_not_supported', `the events of ${name} are in a Kafka topic, which cannot be changed in place`, {
+        details: [{ path: 'key', reason: 'set a retention on the type so that Kafka deletes old records, or erase on the embedded store' }],
+      }),
+    );
   }
 
   async offsetForTime(stream: string, partition: number, timestamp: number): Promise<number> {

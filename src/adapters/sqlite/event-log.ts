@@ -1,6 +1,6 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { RecordAttributes } from '../../domain/event.ts';
-import type { AppendRecord, AppendResult, EventLog, LogRecord, StreamInfo } from '../../ports/event-log.ts';
+import type { AppendRecord, AppendResult, EventLog, LogRecord, Retention, StreamInfo } from '../../ports/event-log.ts';
 import type { AppendColumns, ResultColumns, StoredAppend } from './columns.ts';
 import { fromColumns, toResultColumns } from './columns.ts';
 import { inTransaction } from './database.ts';
@@ -14,7 +14,14 @@ interface StreamState {
   next: number[];
   /** Latest timestamp per partition; kept non-decreasing so time lookups can bisect. */
   lastTimestamp: number[];
+  /** First stored offset per partition (retention deletes from the start). */
+  start: number[];
 }
+
+const sizeOfRange = 'SELECT SUM(length(attrs) + length(value)) AS bytes FROM records WHERE stream_id = ? AND partition = ? AND offset >= ? AND offset < ?';
+
+/** Records deleted per partition in one `applyRetention` call, so appends are never held up for long. */
+const retentionBatch = 5_000;
 
 interface PendingAppend {
   records: readonly StoredAppend[];
@@ -47,6 +54,8 @@ export class SqliteEventLog implements EventLog {
   readonly #readRange: StatementSync;
   readonly #readTimestamp: StatementSync;
   readonly #appendListeners = new Set<(streams: string[]) => void>();
+  /** Bytes stored per `<stream id>:<partition>`, for partitions a byte retention was measured for. */
+  readonly #sizes = new Map<string, number>();
   #pending: PendingAppend[] = [];
   #flushScheduled = false;
 
@@ -65,7 +74,9 @@ export class SqliteEventLog implements EventLog {
 
   #loadStreams(): void {
     const streams = this.#db.prepare('SELECT id, name, partitions FROM streams').all() as { id: number; name: string; partitions: number }[];
-    const ends = this.#db.prepare('SELECT partition, MAX(offset) AS last, MAX(ts) AS ts FROM records WHERE stream_id = ? GROUP BY partition');
+    const ends = this.#db.prepare(
+      'SELECT partition, MIN(offset) AS first, MAX(offset) AS last, MAX(ts) AS ts FROM records WHERE stream_id = ? GROUP BY partition',
+    );
     for (const row of streams) {
       const state: StreamState = {
         id: row.id,
@@ -73,10 +84,12 @@ export class SqliteEventLog implements EventLog {
         partitions: row.partitions,
         next: new Array<number>(row.partitions).fill(0),
         lastTimestamp: new Array<number>(row.partitions).fill(0),
+        start: new Array<number>(row.partitions).fill(0),
       };
-      for (const end of ends.all(row.id) as { partition: number; last: number; ts: number }[]) {
+      for (const end of ends.all(row.id) as { partition: number; first: number; last: number; ts: number }[]) {
         state.next[end.partition] = end.last + 1;
         state.lastTimestamp[end.partition] = end.ts;
+        state.start[end.partition] = end.first;
       }
       this.#streams.set(row.name, state);
     }
@@ -92,6 +105,7 @@ export class SqliteEventLog implements EventLog {
         partitions,
         next: new Array<number>(partitions).fill(0),
         lastTimestamp: new Array<number>(partitions).fill(0),
+        start: new Array<number>(partitions).fill(0),
       });
     }
     return Promise.resolve();
@@ -108,7 +122,7 @@ export class SqliteEventLog implements EventLog {
   }
 
   #info(state: StreamState): StreamInfo {
-    return { name: state.name, partitions: state.partitions, startOffsets: new Array<number>(state.partitions).fill(0), endOffsets: [...state.next] };
+    return { name: state.name, partitions: state.partitions, startOffsets: [...state.start], endOffsets: [...state.next] };
   }
 
   append(records: readonly AppendRecord[]): Promise<AppendResult[]> {
@@ -187,6 +201,11 @@ export class SqliteEventLog implements EventLog {
     const offset = state.next[partition]!;
     const timestamp = Math.max(record.timestamp, state.lastTimestamp[partition]!);
     this.#insertRecord.run(state.id, partition, offset, record.id, record.key, timestamp, record.attrs, record.value);
+    if (this.#sizes.size > 0) {
+      const sizeKey = `${state.id}:${partition}`;
+      const size = this.#sizes.get(sizeKey);
+      if (size !== undefined) this.#sizes.set(sizeKey, size + record.attrs.length + record.value.length);
+    }
     state.next[partition] = offset + 1;
     state.lastTimestamp[partition] = timestamp;
     return offset;
@@ -216,6 +235,97 @@ export class SqliteEventLog implements EventLog {
     if (state === undefined) return Promise.resolve(undefined);
     const found = (this.#findId.get(state.id, dedupKey) ?? this.#scanId.get(state.id, dedupKey)) as { partition: number; offset: number } | undefined;
     return Promise.resolve(found === undefined ? undefined : { partition: found.partition, offset: found.offset });
+  }
+
+  deleteStream(name: string): Promise<void> {
+    const state = this.#streams.get(name);
+    if (state === undefined) return Promise.resolve();
+    inTransaction(this.#db, () => {
+      this.#db.prepare('DELETE FROM records WHERE stream_id = ?').run(state.id);
+      this.#db.prepare('DELETE FROM record_ids WHERE stream_id = ?').run(state.id);
+      this.#db.prepare('DELETE FROM group_offsets WHERE stream = ?').run(name);
+      this.#db.prepare('DELETE FROM streams WHERE id = ?').run(state.id);
+    });
+    this.#streams.delete(name);
+    for (const partition of state.next.keys()) this.#sizes.delete(`${state.id}:${partition}`);
+    this.#waiters.wake(name);
+    return Promise.resolve();
+  }
+
+  applyRetention(name: string, retention: Retention, now = Date.now()): Promise<{ deleted: number; more: boolean }> {
+    const state = this.#streams.get(name);
+    let deleted = 0;
+    let more = false;
+    if (state === undefined) return Promise.resolve({ deleted, more });
+    for (let partition = 0; partition < state.partitions; partition++) {
+      const start = state.start[partition]!;
+      // The newest record stays, so the partition's next offset survives a restart.
+      const newest = state.next[partition]! - 1;
+      if (newest <= start) continue;
+      let cut = start;
+      if (retention.ms !== undefined) cut = Math.max(cut, this.#firstAtOrAfter(state, partition, start, newest, now - retention.ms));
+      if (retention.bytes !== undefined) cut = Math.max(cut, this.#firstWithinBytes(state, partition, start, retention.bytes));
+      cut = Math.min(cut, newest, start + retentionBatch);
+      if (cut <= start) continue;
+      const size = this.#sizes.get(`${state.id}:${partition}`);
+      inTransaction(this.#db, () => {
+        if (size !== undefined) {
+          const gone = this.#db.prepare(sizeOfRange).get(state.id, partition, start, cut) as { bytes: number | null };
+          this.#sizes.set(`${state.id}:${partition}`, size - (gone.bytes ?? 0));
+        }
+        this.#db.prepare('DELETE FROM records WHERE stream_id = ? AND partition = ? AND offset >= ? AND offset < ?').run(state.id, partition, start, cut);
+      });
+      state.start[partition] = cut;
+      deleted += cut - start;
+      if (cut === start + retentionBatch) more = true;
+    }
+    return Promise.resolve({ deleted, more });
+  }
+
+  /** The first offset in [from, to] whose timestamp is at or after `timestamp`; `to` when none before it is. */
+  #firstAtOrAfter(state: StreamState, partition: number, from: number, to: number, timestamp: number): number {
+    let low = from;
+    let high = to;
+    while (low < high) {
+      const middle = Math.floor((low + high) / 2);
+      const row = this.#readTimestamp.get(state.id, partition, middle) as { ts: number } | undefined;
+      if (row !== undefined && row.ts < timestamp) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  }
+
+  /** The first offset from which the partition's records fit in `bytes`, looking at most a batch past `from`. */
+  #firstWithinBytes(state: StreamState, partition: number, from: number, bytes: number): number {
+    const sizeKey = `${state.id}:${partition}`;
+    let total = this.#sizes.get(sizeKey);
+    if (total === undefined) {
+      // Measured once per process; appends and deletions keep it current afterwards.
+      total = (this.#db.prepare(sizeOfRange).get(state.id, partition, 0, Number.MAX_SAFE_INTEGER) as { bytes: number | null }).bytes ?? 0;
+      this.#sizes.set(sizeKey, total);
+    }
+    let excess = total - bytes;
+    if (excess <= 0) return from;
+    const rows = this.#db
+      .prepare(
+        'SELECT offset, length(attrs) + length(value) AS size FROM records WHERE stream_id = ? AND partition = ? AND offset >= ? ORDER BY offset LIMIT ?',
+      )
+      .all(state.id, partition, from, retentionBatch) as { offset: number; size: number }[];
+    for (const row of rows) {
+      if (excess <= 0) return row.offset;
+      excess -= row.size;
+    }
+    return (rows.at(-1)?.offset ?? from) + 1;
+  }
+
+  eraseKey(name: string, key: string): Promise<number> {
+    const state = this.#streams.get(name);
+    if (state === undefined) return Promise.resolve(0);
+    const erased = inTransaction(this.#db, () =>
+      this.#db.prepare("UPDATE records SET value = 'null', key = NULL WHERE stream_id = ? AND key = ?").run(state.id, key),
+    );
+    this.#sizes.clear();
+    return Promise.resolve(Number(erased.changes));
   }
 
   offsetForTime(stream: string, partition: number, timestamp: number): Promise<number> {

@@ -24,6 +24,8 @@ export interface Limits {
   maxConnections: number;
   /** Open connections at once from one client address. */
   maxConnectionsPerClient: number;
+  /** How often types' retention is enforced, ms. */
+  retentionCheckMs: number;
 }
 
 /** Push delivery of subscriptions (docs/subscriptions.md). */
@@ -82,6 +84,7 @@ export const defaults: Omit<SluiceConfig, 'adminToken' | 'configFile'> = {
     tenantRequestsPerSecond: 100_000,
     requestTimeoutMs: 30_000,
     idleTimeoutMs: 60_000,
+    retentionCheckMs: 60_000,
     maxConnections: 10_000,
     maxConnectionsPerClient: 1_000,
   },
@@ -115,6 +118,7 @@ const configSchema = {
         idleTimeoutMs: integer(35_000, 3_600_000),
         maxConnections: integer(1, 1_000_000),
         maxConnectionsPerClient: integer(1, 1_000_000),
+        retentionCheckMs: integer(100, 86_400_000),
       },
     },
     groups: { type: 'object', additionalProperties: false, properties: { sessionTimeoutMs: integer(1000, 3_600_000) } },
@@ -156,6 +160,7 @@ export const environment: Record<string, { path: string[]; type: 'string' | 'int
   SLUICE_TENANT_REQUESTS_PER_SECOND: { path: ['limits', 'tenantRequestsPerSecond'], type: 'integer' },
   SLUICE_REQUEST_TIMEOUT_MS: { path: ['limits', 'requestTimeoutMs'], type: 'integer' },
   SLUICE_IDLE_TIMEOUT_MS: { path: ['limits', 'idleTimeoutMs'], type: 'integer' },
+  SLUICE_RETENTION_CHECK_MS: { path: ['limits', 'retentionCheckMs'], type: 'integer' },
   SLUICE_MAX_CONNECTIONS: { path: ['limits', 'maxConnections'], type: 'integer' },
   SLUICE_MAX_CONNECTIONS_PER_CLIENT: { path: ['limits', 'maxConnectionsPerClient'], type: 'integer' },
   SLUICE_GROUP_SESSION_TIMEOUT_MS: { path: ['groups', 'sessionTimeoutMs'], type: 'integer' },

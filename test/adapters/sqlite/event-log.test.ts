@@ -31,6 +31,81 @@ for (const variant of sqliteVariants) {
       assert.equal(await store.log.offsetForTime('acme.t', 0, 301), 2);
     });
 
+    void test('retention by age deletes old records from the start in batches, keeps the newest, and survives a restart', async (t) => {
+      const dir = tempDataDir(t);
+      let store = await variant.open(dir);
+      t.after(() => store.close());
+      await store.log.createStream('acme.t', 2);
+      // Partition 0: 7,000 records a millisecond apart from t=1; partition 1: one record.
+      await store.log.append(Array.from({ length: 7000 }, (_, i) => record(`e${i}`, { timestamp: 1 + i })));
+      await store.log.append([record('only', { partition: 1, timestamp: 1 })]);
+      const now = 10_000;
+      const first = await store.log.applyRetention('acme.t', { ms: now - 6_001 }, now);
+      assert.deepEqual(first, { deleted: 5000, more: true }, 'one bounded batch per call');
+      const second = await store.log.applyRetention('acme.t', { ms: now - 6_001 }, now);
+      assert.deepEqual(second, { deleted: 1000, more: false });
+      const info = await store.log.describeStream('acme.t');
+      assert.deepEqual(info?.startOffsets, [6000, 0], 'the lone record of partition 1 is its newest: kept');
+      assert.deepEqual(info?.endOffsets, [7000, 1]);
+      assert.equal((await store.log.read('acme.t', 0, 0, 1))[0]?.offset, 6000, 'a read from before the start begins at the start');
+
+      // Everything older than now: only each partition's newest record stays, so offsets go on after a restart.
+      await store.log.applyRetention('acme.t', { ms: 1000 }, 1_000_000);
+      await store.close();
+      store = await variant.open(dir);
+      assert.deepEqual((await store.log.describeStream('acme.t'))?.startOffsets, [6999, 0]);
+      const [next] = await store.log.append([record('after')]);
+      assert.equal(next?.offset, 7000);
+    });
+
+    void test('retention by bytes keeps at most that many bytes per partition, oldest deleted first', async (t) => {
+      const store = await variant.open(tempDataDir(t));
+      t.after(() => store.close());
+      await store.log.createStream('acme.t', 1);
+      const value = JSON.stringify('x'.repeat(1000));
+      await store.log.append(Array.from({ length: 100 }, (_, i) => record(`e${i}`, { value })));
+      const perRecord = value.length + JSON.stringify(attributes).length;
+      await store.log.applyRetention('acme.t', { bytes: 10 * perRecord });
+      assert.deepEqual((await store.log.describeStream('acme.t'))?.startOffsets, [90]);
+      // Appends count too: ten more push ten out.
+      await store.log.append(Array.from({ length: 10 }, (_, i) => record(`f${i}`, { value })));
+      await store.log.applyRetention('acme.t', { bytes: 10 * perRecord });
+      assert.deepEqual((await store.log.describeStream('acme.t'))?.startOffsets, [100]);
+    });
+
+    void test('deleteStream removes the stream and its records; a stream of the same name starts afresh', async (t) => {
+      const store = await variant.open(tempDataDir(t));
+      t.after(() => store.close());
+      await store.log.createStream('acme.t', 1);
+      await store.log.append([record('a', { unique: true }), record('b')]);
+      await store.log.deleteStream('acme.t');
+      assert.equal(await store.log.describeStream('acme.t'), undefined);
+      await store.log.createStream('acme.t', 2);
+      assert.deepEqual((await store.log.describeStream('acme.t'))?.endOffsets, [0, 0]);
+      assert.deepEqual(await store.log.append([record('a', { unique: true })]), [{ partition: 0, offset: 0, duplicate: false }]);
+    });
+
+    void test('eraseKey replaces the data and clears the key of every record with that key; positions stay', async (t) => {
+      const store = await variant.open(tempDataDir(t));
+      t.after(() => store.close());
+      await store.log.createStream('acme.t', 1);
+      await store.log.append([
+        record('a', { key: 'alice', value: '{"email":"a@x"}' }),
+        record('b', { key: 'bob', value: '2' }),
+        record('c', { key: 'alice', value: '3' }),
+      ]);
+      assert.equal(await store.log.eraseKey('acme.t', 'alice'), 2);
+      const stored = await store.log.read('acme.t', 0, 0, 10);
+      assert.deepEqual(
+        stored.map((r) => [r.offset, r.id, r.key, r.value]),
+        [
+          [0, 'a', null, 'null'],
+          [1, 'b', 'bob', '2'],
+          [2, 'c', null, 'null'],
+        ],
+      );
+    });
+
     void test('close lets an append already made finish, and it is on disk', { timeout: 20_000 }, async (t) => {
       const dir = tempDataDir(t);
       const store = await variant.open(dir);

@@ -2,7 +2,7 @@ import type { TopicPartition } from '../../../domain/assignment.ts';
 import type { Catalog, CatalogChange, CatalogEntry, CatalogKind, CatalogKinds } from '../../../ports/catalog.ts';
 import { CatalogConflict } from '../../../ports/catalog.ts';
 import type { CommittedOffset, ConsumerGroups, GroupMembers, MemberAssignment } from '../../../ports/consumer-groups.ts';
-import type { AppendRecord, AppendResult, EventLog, LogRecord, StreamInfo } from '../../../ports/event-log.ts';
+import type { AppendRecord, AppendResult, EventLog, LogRecord, Retention, StreamInfo } from '../../../ports/event-log.ts';
 import type { StateEntry, StateProgress, StateStore, StateWrite } from '../../../ports/state-store.ts';
 import { fromResultColumns, toColumns } from '../columns.ts';
 import { CatalogState } from '../../catalog-state.ts';
@@ -65,6 +65,20 @@ export class ThreadedEventLog implements EventLog {
 
   read(stream: string, partition: number, fromOffset: number, limit: number): Promise<LogRecord[]> {
     return this.#client.call('log', 'read', stream, partition, fromOffset, limit);
+  }
+
+  async deleteStream(name: string): Promise<void> {
+    await this.#client.call('log', 'deleteStream', name);
+    this.#known.delete(name);
+    this.#waiters.wake(name);
+  }
+
+  applyRetention(name: string, retention: Retention, now?: number): Promise<{ deleted: number; more: boolean }> {
+    return this.#client.call('log', 'applyRetention', name, retention, now);
+  }
+
+  eraseKey(name: string, key: string): Promise<number> {
+    return this.#client.call('log', 'eraseKey', name, key);
   }
 
   findById(stream: string, dedupKey: string): Promise<{ partition: number; offset: number } | undefined> {

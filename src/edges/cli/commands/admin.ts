@@ -11,6 +11,16 @@ export function registerAdmin(program: Command): void {
       print((await clientFor(options, 'admin').request('POST', '/v1/tenants', body)).body);
     },
   );
+  withConnection(
+    tenant
+      .command('delete <id>')
+      .description('delete a tenant and everything it owns: keys, types and streams, subscriptions, correlations, sources')
+      .requiredOption('--confirm <id>', 'the tenant id again'),
+    'admin',
+  ).action(async (id: string, options: ConnectionOptions & { confirm: string }) => {
+    const query = new URLSearchParams({ confirm: options.confirm });
+    print((await clientFor(options, 'admin').request('DELETE', `/v1/tenants/${encodeURIComponent(id)}?${query.toString()}`)).body);
+  });
   withConnection(tenant.command('list').description('list tenants'), 'admin').action(async (options: ConnectionOptions) => {
     print((await clientFor(options, 'admin').request('GET', '/v1/tenants')).body);
   });

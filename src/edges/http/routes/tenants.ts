@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../../../services/index.ts';
+import { SluiceError } from '../../../domain/errors.ts';
 import { noContent, page, ref } from '../api-schemas.ts';
 
 /** The admin, or a `manage` key of the tenant `:id` names (another tenant's key gets 404). */
@@ -38,6 +39,35 @@ export function tenantRoutes(app: FastifyInstance, services: Services): void {
     '/v1/tenants/:id',
     { config: adminOrManager, schema: { tags: ['tenants'], summary: 'Show a tenant', params: tenantParams, response: { 200: ref('Tenant') } } },
     (request) => tenants.getTenant(request.params.id),
+  );
+
+  app.delete<{ Params: { id: string }; Querystring: { confirm?: string } }>(
+    '/v1/tenants/:id',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags: ['tenants'],
+        summary: 'Delete a tenant and everything it owns: keys, types and streams, subscriptions, correlations, sources (admin; ?confirm=<id>)',
+        params: tenantParams,
+        querystring: { type: 'object', additionalProperties: false, properties: { confirm: { type: 'string', description: 'the tenant id again' } } },
+        response: {
+          200: {
+            type: 'object',
+            required: ['tenant', 'deleted'],
+            properties: {
+              tenant: { type: 'string' },
+              deleted: { type: 'object', additionalProperties: { type: 'integer' }, description: 'how many of each were deleted' },
+            },
+          },
+        },
+      },
+    },
+    (request) => {
+      if (request.query.confirm !== request.params.id) {
+        throw new SluiceError('confirmation_required', `deleting tenant "${request.params.id}" deletes everything it owns; add ?confirm=${request.params.id}`);
+      }
+      return services.lifecycle.deleteTenant(request.params.id);
+    },
   );
 
   app.post<{ Params: { id: string }; Body: { scopes: string[]; description?: string } }>(

@@ -21,6 +21,7 @@ export function typeRoutes(app: FastifyInstance, services: Services): void {
       partitions?: number;
       partitionKey?: string;
       pipeline?: PipelineConfig | null;
+      retention?: { ms?: number; bytes?: number } | null;
     };
   }>(
     '/v1/types/:type',
@@ -41,19 +42,26 @@ export function typeRoutes(app: FastifyInstance, services: Services): void {
             partitions: { type: 'integer' },
             partitionKey: { type: 'string' },
             pipeline: { type: ['object', 'null'] },
+            retention: {
+              type: ['object', 'null'],
+              additionalProperties: false,
+              description: 'how much of the stream to keep: `ms` of age, `bytes` per partition; null keeps everything (the default)',
+              properties: { ms: { type: 'integer', minimum: 1000 }, bytes: { type: 'integer', minimum: 1024 } },
+            },
           },
         },
         response: { 200: ref('TypeChange'), 201: ref('TypeChange') },
       },
     },
     async (request, reply) => {
-      const { schema, schemaType, compatibility, partitions, partitionKey, pipeline } = request.body;
+      const { schema, schemaType, compatibility, partitions, partitionKey, pipeline, retention } = request.body;
       const definition: Parameters<typeof registry.putType>[2] = { schema };
       if (schemaType !== undefined) definition.schemaType = schemaType;
       if (compatibility !== undefined) definition.compatibility = compatibility;
       if (pipeline !== undefined) definition.pipeline = pipeline;
       if (partitions !== undefined) definition.partitions = partitions;
       if (partitionKey !== undefined) definition.partitionKey = partitionKey;
+      if (retention !== undefined) definition.retention = retention;
       const result = await registry.putType(tenantOf(request), request.params.type, definition);
       return reply.code(result.changed ? 201 : 200).send(result);
     },
@@ -90,6 +98,41 @@ export function typeRoutes(app: FastifyInstance, services: Services): void {
       if (raw !== 'latest' && !/^\d+$/.test(raw)) throw new SluiceError('invalid_request', `version "${raw}" is not a number or "latest"`);
       return registry.getVersion(tenantOf(request), request.params.type, raw === 'latest' ? 'latest' : Number(raw));
     },
+  );
+
+  app.delete<{ Params: { type: string } }>(
+    '/v1/types/:type',
+    {
+      config: { access: 'manage' },
+      schema: {
+        tags: ['types'],
+        summary: 'Delete an event type: its schema versions and its stream with every record (409 while something uses it)',
+        params: typeParams,
+        response: { 200: { type: 'object', required: ['type', 'stream'], properties: { type: { type: 'string' }, stream: { type: 'string' } } } },
+      },
+    },
+    (request) => services.lifecycle.deleteType(tenantOf(request), request.params.type),
+  );
+
+  app.post<{ Params: { type: string }; Body: { key: string } }>(
+    '/v1/types/:type/erase',
+    {
+      config: { access: 'manage' },
+      schema: {
+        tags: ['types'],
+        summary: 'Erase every event stored with a key: the data becomes null and the key is cleared (embedded store; 409 on Kafka)',
+        params: typeParams,
+        body: { type: 'object', required: ['key'], additionalProperties: false, properties: { key: { type: 'string', minLength: 1, maxLength: 1024 } } },
+        response: {
+          200: {
+            type: 'object',
+            required: ['stream', 'key', 'erased'],
+            properties: { stream: { type: 'string' }, key: { type: 'string' }, erased: { type: 'integer' } },
+          },
+        },
+      },
+    },
+    (request) => services.lifecycle.eraseKey(tenantOf(request), request.params.type, request.body.key),
   );
 
   app.get<{ Params: { type: string } }>(
