@@ -46,6 +46,4 @@ function adminToken(options: ConnectionOptions): string | undefined {
   return existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
 }
 
-export function print(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
-}
+export { print } from './output.ts';

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import { ApiError } from './client.ts';
+import { setOutputFormat } from './output.ts';
 import { registerAdmin } from './commands/admin.ts';
 import { registerDeadLetters } from './commands/dead-letters.ts';
 import { registerGroups } from './commands/groups.ts';
@@ -22,7 +23,13 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 
 const version = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
-const program = new Command('sluice').description('Sluice: a multi-tenant event processor').version(version).showHelpAfterError().exitOverride();
+const program = new Command('sluice')
+  .description('Sluice: a multi-tenant event processor')
+  .version(version)
+  .option('-o, --output <format>', 'how answers print: json (default), table or quiet (SLUICE_OUTPUT)')
+  .showHelpAfterError()
+  .exitOverride();
+program.hook('preAction', () => setOutputFormat((program.opts<{ output?: string }>().output ?? process.env.SLUICE_OUTPUT) || undefined));
 registerStart(program);
 registerAdmin(program);
 registerTypes(program);

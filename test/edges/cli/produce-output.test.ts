@@ -57,11 +57,31 @@ void test('produce prints a summary and each rejection; --output json and quiet;
   assert.equal(quiet.stdout, '');
   const typo = await runCli(['produce', 'counts', '--output', 'tabel'], env, '{"n":1}');
   assert.notEqual(typo.code, 0);
-  assert.match(typo.stderr, /--output tabel: expected summary, json, quiet/);
+  assert.match(typo.stderr, /--output tabel: expected .*json.*quiet/);
 
   // Ten events of 1 MB each: a request holds at most 4 MiB, so they go in several, and all are stored.
   const big = Array.from({ length: 10 }, (_, i) => JSON.stringify({ n: i, blob: 'x'.repeat(1_000_000) })).join('\n');
   const sent = await runCli(['produce', 'counts'], env, big);
   assert.equal(sent.code, 0, sent.stdout + sent.stderr);
   assert.equal(sent.stdout.trim(), '10 events of counts: 10 accepted, 0 rejected');
+});
+
+void test('--output table prints lists as columns and one object as field and value; quiet prints nothing', async (t) => {
+  const server = await startSluice(t);
+  const key = await server.tenantWithKey('acme');
+  assert.equal((await server.call('PUT', '/v1/types/counts', { token: key, body: { schema: { type: 'object' }, partitions: 2 } })).status, 201);
+  const env = { ...clean, SLUICE_URL: server.url, SLUICE_KEY: key };
+  const list = await runCli(['stream', 'list', '--output', 'table'], env);
+  assert.equal(list.code, 0, list.stderr);
+  const lines = list.stdout.trimEnd().split('\n');
+  assert.match(lines[0]!, /^NAME\s+PARTITIONS\s+STARTOFFSETS\s+ENDOFFSETS$/);
+  assert.match(
+    lines.find((line) => line.startsWith('acme.counts'))!,
+    /^acme\.counts\s+2\s+\[0,0\]\s+\[0,0\]$/,
+  );
+  const one = await runCli(['-o', 'table', 'type', 'show', 'counts'], env);
+  assert.match(one.stdout, /^type\s+counts$/m);
+  assert.match(one.stdout, /^partitions\s+2$/m);
+  const quiet = await runCli(['type', 'list'], { ...env, SLUICE_OUTPUT: 'quiet' });
+  assert.deepEqual([quiet.code, quiet.stdout], [0, '']);
 });

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { chosenOutputFormat } from '../output.ts';
 import type { Command } from 'commander';
 import type { SchemaFormat } from '../../../domain/catalog-docs.ts';
 import { isSluiceError } from '../../../domain/errors.ts';
@@ -12,7 +13,8 @@ const wireFormats = { avro: 'AVRO', protobuf: 'PROTOBUF' } as const satisfies Re
 interface ProduceOptions extends ConnectionOptions {
   batch: string;
   maxBytes: string;
-  output: string;
+  /** Its own --output, else the global one, else `summary`. */
+  output?: string;
   envelope?: boolean;
   key?: string;
   format: string;
@@ -27,7 +29,8 @@ interface Outcome {
   results: ({ index: number; error: unknown } | { id: string })[];
 }
 
-const outputs = ['summary', 'json', 'quiet'] as const;
+// `table` (the global format) reads as the summary here.
+const outputs = ['summary', 'table', 'json', 'quiet'] as const;
 /** Rejections the summary lists one per line; `--output json` has them all. */
 const listedRejections = 20;
 
@@ -45,8 +48,7 @@ export function registerProduce(program: Command): void {
       .option('--max-bytes <n>', "most bytes per request (below the server's limits.maxBodyBytes, 5 MiB by default)", String(4 * 1024 * 1024))
       .option(
         '--output <mode>',
-        'summary: one line, then a line per rejected event; json: the whole outcome as one JSON line; quiet: nothing (the exit code says it)',
-        'summary',
+        'summary (the default): one line, then a line per rejected event; json: the whole outcome as one JSON line; quiet: nothing (the exit code says it)',
       )
       .option(
         '--format <format>',
@@ -56,6 +58,7 @@ export function registerProduce(program: Command): void {
       .option('--dry-run', 'with --format avro|protobuf: print the framed records as base64 instead of sending them'),
     'key',
   ).action(async (type: string, file: string | undefined, options: ProduceOptions) => {
+    options.output ??= chosenOutputFormat() ?? 'summary';
     if (!(outputs as readonly string[]).includes(options.output)) throw new Error(`--output ${options.output}: expected ${outputs.join(', ')}`);
     const values = readValues(readFileSync(file === undefined || file === '-' ? 0 : file, 'utf8'));
     if (options.format !== 'json') {
@@ -177,7 +180,7 @@ async function produceWire(type: string, values: readonly unknown[], options: Pr
   if (options.dryRun === true) {
     print({ schemaId: latest.schemaId, version: latest.version, frames, rejected: total.rejected, results: total.results });
     if (total.rejected > 0) process.exitCode = 1;
-  } else report(type, total, options.output);
+  } else report(type, total, options.output!);
 }
 
 async function sendFrame(client: Client, type: string, frame: Buffer): Promise<Outcome> {
