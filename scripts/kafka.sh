@@ -5,7 +5,7 @@
 # Kafka is assembled from Maven Central jars (org.apache.kafka:kafka_2.13 and
 # kafka-tools plus their runtime dependencies and a log4j2 backend) into a
 # cache outside the repository; no tarball download, no Docker.
-# Run `scripts/kafka.sh --help` for the commands; docs/kafka-dev.md has a how-to.
+# Run `scripts/kafka.sh --help` for the commands; docs/internals/kafka-dev.md has a how-to.
 set -euo pipefail
 
 # ---------------------------------------------------------------- settings --

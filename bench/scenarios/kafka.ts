@@ -499,7 +499,7 @@ async function kafkaSource(bench: Bench, bootstrap: string): Promise<ScenarioRep
 export async function kafkaScenarios(bench: Bench, wanted: (id: string) => boolean): Promise<ScenarioReport[]> {
   const broker = await startBroker(bench);
   if (typeof broker === 'string') {
-    const line = `skipped: no Kafka broker could be started (${broker}); see docs/kafka-dev.md`;
+    const line = `skipped: no Kafka broker could be started (${broker}); see docs/internals/kafka-dev.md`;
     bench.log(`  kafka: ${line}`);
     const skipped = (metric: string): Row => ({ metric, floor: 'skipped', sluice: 'skipped', ratio: '', target: '', verdict: '' });
     return [

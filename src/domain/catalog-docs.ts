@@ -104,7 +104,7 @@ export interface TenantSecretDoc {
 /** Where a Kafka source finds each record's event type. */
 export type SourceTypeFrom = { header: string } | { key: true } | { field: string };
 
-/** A Kafka topic Sluice does not own, consumed into one tenant's streams (docs/kafka.md "Sources"). */
+/** A Kafka topic Sluice does not own, consumed into one tenant's streams (docs/internals/kafka.md "Sources"). */
 export interface SourceDoc {
   tenant: string;
   name: string;

@@ -57,7 +57,7 @@ export const errorCatalogue = {
   unknown_version: { status: 400, fix: 'Name an existing schema version (`GET /v1/types/{type}`), or leave it out to use the latest.' },
   invalid_source: {
     status: 400,
-    fix: 'A source is `{topic, type | typeFrom: {header} | {key: true} | {field: "/path"}, format: json | confluent, group?}`; `details` names each bad field (docs/kafka.md, "Sources").',
+    fix: 'A source is `{topic, type | typeFrom: {header} | {key: true} | {field: "/path"}, format: json | confluent, group?}`; `details` names each bad field (docs/internals/kafka.md, "Sources").',
   },
   erasure_not_supported: {
     status: 409,

@@ -1,5 +1,5 @@
 /**
- * Reading topics Sluice does not own (Kafka sources, docs/kafka.md "Sources"). The port keeps
+ * Reading topics Sluice does not own (Kafka sources, docs/internals/kafka.md "Sources"). The port keeps
  * the source service free of Kafka: an adapter delivers batches of foreign records and commits
  * a batch's offsets only after the batch has been stored, so delivery is at-least-once.
  */

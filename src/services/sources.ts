@@ -1,6 +1,6 @@
 /**
  * Kafka sources: topics Sluice does not own, consumed into a tenant's streams through the same
- * pipeline as HTTP ingest (docs/kafka.md, "Sources"). The service keeps one consumer running
+ * pipeline as HTTP ingest (docs/internals/kafka.md, "Sources"). The service keeps one consumer running
  * per source in the catalog, in every process, and Kafka's group protocol shares the topic's
  * partitions among them. Kafka itself stays behind the SourceReader port.
  */

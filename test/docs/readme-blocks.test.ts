@@ -34,7 +34,7 @@ const linked = ['bin', 'src', 'scripts', 'examples', 'package.json', 'node_modul
 
 /** Commands the documents run on purpose although they exit non-zero, and why. */
 const expectedFailures: { command: RegExp; why: string }[] = [
-  { command: /produce user-login( \S+)?$/, why: 'the documents send one event that is rejected, on purpose: exit status 1' },
+  { command: /produce (user-login|orders)( \S+)?$/, why: 'the documents send one event that is rejected, on purpose: exit status 1' },
 ];
 
 function shellBlocks(file: string): string[] {
@@ -209,4 +209,13 @@ void test('examples/README.md: every shell block runs as written', { timeout: 24
   const kafka = await runSession(t, blocks.filter(needsKafka), kafkaPorts, { SLUICE_KAFKA_TOPIC_PREFIX: `examples-${kafkaPorts.a}-` });
   assert.deepEqual(kafka.failures, [], `Kafka block commands failed:\n${kafka.failures.join('\n')}\n${kafka.output.slice(-4000)}`);
   assert.equal((await fetch(`http://127.0.0.1:${kafkaPorts.a}/readyz`)).status, 200);
+});
+
+void test('docs/getting-started.md: every shell block runs as written', { timeout: 240_000 }, async (t) => {
+  const ports: Ports = { a: await freePort(), b: await freePort(), hook: await freePort() };
+  const session = await runSession(t, shellBlocks('docs/getting-started.md'), ports);
+  assert.deepEqual(session.failures, [], `commands failed:\n${session.failures.join('\n')}\n--- output ---\n${session.output.slice(-6000)}`);
+  assert.match(session.output, /2 events of orders: 1 accepted, 1 rejected/);
+  assert.match(session.output, /"order_id": "o-1"|"order_id":"o-1"/, 'the stored order was read back');
+  assert.match(session.output, /"redriven": 0/, 'the redrive ran (the dead letter still fails: its schema was not changed)');
 });

@@ -1,5 +1,5 @@
 /**
- * Shared settings and small helpers for the Kafka adapter (see docs/kafka.md).
+ * Shared settings and small helpers for the Kafka adapter (see docs/internals/kafka.md).
  *
  * Every port opens its own @platformatic/kafka clients: a Kafka broker serves the requests
  * of one connection in order, so a long-polling fetch (the catalog follower) must not share

@@ -15,7 +15,7 @@
  * - Dedupe of `unique` ids: per stream, an index id → first position, built on first use by
  *   reading the topic from the log start (records whose `sluice_unique` header is set), and
  *   brought up to the high watermark before every writer round, so records written by other
- *   processes are seen too. Limits (docs/kafka.md): the index holds every unique id of a used
+ *   processes are seen too. Limits (docs/internals/kafka.md): the index holds every unique id of a used
  *   stream in memory (no eviction; retention bounds it); two processes appending the same id
  *   at the same moment can both store it, since the check and the write are not atomic in
  *   Kafka (receivers drop duplicates by id, as at-least-once delivery requires anyway); after

@@ -27,7 +27,7 @@ const BATCH_HEADER_BYTES = 61;
 /** Where the CRC starts counting: the attributes, right after the CRC itself. */
 const CRC_FROM = 21;
 
-/** Header names as bytes, made once: every record carries most of them (docs/kafka.md). */
+/** Header names as bytes, made once: every record carries most of them (docs/internals/kafka.md). */
 const names = {
   specversion: Buffer.from('ce_specversion'),
   id: Buffer.from('ce_id'),
@@ -73,7 +73,7 @@ function fieldBytes(length: number): number {
 
 /**
  * The headers of record `i`, in the order they are written (the CloudEvents Kafka binding and
- * Sluice's own, docs/kafka.md); answers how many there are. Both passes of the encoder read
+ * Sluice's own, docs/internals/kafka.md); answers how many there are. Both passes of the encoder read
  * them from here, so the size measured is the size written.
  */
 function visitHeaders(columns: ProduceColumns, i: number, visit: (name: Buffer, value: string) => void): number {

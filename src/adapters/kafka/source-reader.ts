@@ -1,6 +1,6 @@
 /**
  * Consumes topics Sluice does not own, in a real Kafka consumer group, for the source service
- * (docs/kafka.md "Sources"). Offsets are committed per batch, in order, after the batch was stored.
+ * (docs/internals/kafka.md "Sources"). Offsets are committed per batch, in order, after the batch was stored.
  */
 import type { Message, MessagesStream } from '@platformatic/kafka';
 import { Consumer, MessagesStreamFallbackModes, MessagesStreamModes } from '@platformatic/kafka';

@@ -1,5 +1,5 @@
 /**
- * Every port on one Kafka cluster (docs/kafka.md): streams are topics `<prefix><stream>`, the
+ * Every port on one Kafka cluster (docs/internals/kafka.md): streams are topics `<prefix><stream>`, the
  * catalog is the compacted topic `<prefix>_sluice_catalog`, committed offsets live in Kafka's
  * group coordinator under `<prefix><group>`, and group members are shared through the topic
  * `<prefix>_sluice_members`; keyed state (correlations) is a compacted changelog topic per

@@ -21,7 +21,7 @@ function record(i: number, overrides: Partial<AppendRecord> = {}): AppendRecord 
   };
 }
 
-/** The messages the CloudEvents Kafka binding asks for (docs/kafka.md), built by hand. */
+/** The messages the CloudEvents Kafka binding asks for (docs/internals/kafka.md), built by hand. */
 function expectedMessage(r: AppendRecord): MessageRecord {
   const headers = new Map<Buffer, Buffer>();
   const add = (name: string, value: string): void => void headers.set(Buffer.from(name), Buffer.from(value));

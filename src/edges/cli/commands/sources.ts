@@ -13,7 +13,7 @@ interface SourceFlags extends ConnectionOptions {
   group?: string;
 }
 
-/** `sluice source list|show|set|delete`: Kafka topics Sluice reads into a tenant's streams (docs/kafka.md). */
+/** `sluice source list|show|set|delete`: Kafka topics Sluice reads into a tenant's streams (docs/internals/kafka.md). */
 export function registerSources(program: Command): void {
   const source = program.command('source').description('Kafka sources: topics Sluice does not own, read into your streams (needs Sluice on Kafka)');
   withConnection(source.command('list').description("list the tenant's sources"), 'key').action(async (options: ConnectionOptions) => {

@@ -18,7 +18,7 @@ const sourceView = {
 
 const nameParams = { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] } as const;
 
-/** `/v1/sources`: Kafka topics Sluice does not own, consumed into the tenant's streams (docs/kafka.md, "Sources"). */
+/** `/v1/sources`: Kafka topics Sluice does not own, consumed into the tenant's streams (docs/internals/kafka.md, "Sources"). */
 export function sourceRoutes(app: FastifyInstance, services: Services): void {
   const { sources } = services;
 
