@@ -61,6 +61,7 @@ export async function createSluice(config: Readonly<SluiceConfig>, options: { lo
       sessionTimeoutMs: config.groups.sessionTimeoutMs,
       maxDepth: config.limits.maxDepth,
       retentionIntervalMs: config.limits.retentionCheckMs,
+      consoleSessionTtlMs: config.console.sessionTtlMs,
       subscriptions: {
         allowPrivateNetworks: config.delivery.allowPrivateNetworks,
         maxInFlight: config.delivery.maxInFlight,

@@ -96,6 +96,18 @@ export interface RedriveDoc {
 }
 
 /** A tenant's secrets that never leave the server: the salt of `hash` pipeline steps. */
+/**
+ * A console sign-in, keyed by the SHA-256 of its cookie value (the value itself is never kept).
+ * It acts as the key (or the admin token) it was opened with, for as long as that key exists.
+ */
+export interface ConsoleSessionDoc {
+  principal: { kind: 'admin' } | { kind: 'key'; tenant: string; keyId: string };
+  /** Sent back by the console in `x-csrf-token` on every request that changes something. */
+  csrf: string;
+  createdAt: string;
+  expiresAt: string;
+}
+
 export interface TenantSecretDoc {
   tenant: string;
   salt: string;

@@ -37,6 +37,10 @@ export const errorCatalogue = {
   forbidden: { status: 403, fix: 'Use a key with the scope this route needs (`produce`, `consume` or `manage`), or the admin token.' },
   // catalog
   not_found: { status: 404, fix: 'Check the name; list what exists with the matching GET route.' },
+  csrf_failed: {
+    status: 403,
+    fix: "Send the session's CSRF token (from POST or GET /v1/session) in the x-csrf-token header, or authenticate with Authorization instead of the cookie.",
+  },
   method_not_allowed: { status: 405, fix: 'Use one of the methods the `Allow` header lists; /openapi.json documents each route.' },
   tenant_exists: { status: 409, fix: 'Tenant ids are unique; pick another id or use the existing tenant.' },
   invalid_name: { status: 400, fix: 'Tenant ids are slugs `[a-z0-9][a-z0-9-]{0,62}`; type names are `[A-Za-z0-9][A-Za-z0-9._-]{0,127}`.' },

@@ -1,4 +1,5 @@
 import type {
+  ConsoleSessionDoc,
   ApiKeyDoc,
   CorrelationDoc,
   EventTypeDoc,
@@ -19,6 +20,8 @@ export interface CatalogKinds {
   'schema-fingerprint': { id: number };
   redrive: RedriveDoc;
   'tenant-secret': TenantSecretDoc;
+  /** Keyed by the SHA-256 of the session cookie. */
+  'console-session': ConsoleSessionDoc;
   /** Keyed `<tenant>/<name>`. */
   source: SourceDoc;
   /** Keyed `<tenant>/<name>`. */

@@ -95,6 +95,10 @@ export class DataLifecycle {
       deleted.streams++;
     }
     for (const entry of this.#catalog.list('redrive', own)) await this.#catalog.delete('redrive', entry.key);
+    for (const entry of this.#catalog.list('console-session')) {
+      const { principal } = entry.value;
+      if (principal.kind === 'key' && principal.tenant === tenant) await this.#catalog.delete('console-session', entry.key);
+    }
     if (this.#catalog.get('tenant-secret', tenant) !== undefined) await this.#catalog.delete('tenant-secret', tenant);
     await this.#catalog.delete('tenant', tenant);
     return { tenant, deleted };

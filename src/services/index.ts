@@ -6,6 +6,7 @@ import { GroupService } from './groups.ts';
 import { IngestService } from './ingest.ts';
 import { RetentionWorker } from './retention.ts';
 import { DataLifecycle } from './data-lifecycle.ts';
+import { SessionService } from './sessions.ts';
 import { PipelineTester } from './pipeline-tester.ts';
 import { StreamReader } from './reader.ts';
 import { TypeRegistry } from './registry.ts';
@@ -41,6 +42,8 @@ export interface Services {
   correlations: CorrelationService;
   /** Deleting types and tenants, erasing a key's events. */
   lifecycle: DataLifecycle;
+  /** Console sign-ins held in a cookie. */
+  sessions: SessionService;
   /** Everything that runs in the background: sources, then subscriptions. */
   workers: Workers;
 }
@@ -54,6 +57,8 @@ export interface ServiceSettings {
   subscriptions: SubscriptionSettings;
   /** How often types' retention is enforced, ms; default 60 s. */
   retentionIntervalMs?: number;
+  /** How long a console sign-in lasts, ms; default 8 h. */
+  consoleSessionTtlMs?: number;
 }
 
 /**
@@ -114,6 +119,7 @@ export function createServices(store: Store, telemetry: Telemetry, outbound: Out
     sources,
     subscriptions,
     correlations,
+    sessions: new SessionService(store.catalog, tenants, settings.consoleSessionTtlMs ?? 8 * 3_600_000),
     lifecycle: new DataLifecycle(store.catalog, store.log, registry, subscriptions, correlations, sources),
     workers: new Workers([
       { name: 'sources', start: (logger) => sources.start(logger), close: () => sources.close() },

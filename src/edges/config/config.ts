@@ -55,6 +55,8 @@ export interface SluiceConfig {
   limits: Limits;
   groups: { sessionTimeoutMs: number };
   delivery: DeliveryConfig;
+  /** The web console at /console and its sign-in sessions. */
+  console: { enabled: boolean; sessionTtlMs: number };
   /** When set, every port runs on this Kafka cluster instead of the embedded store. */
   kafka?: { brokers: string[]; topicPrefix: string; replicationFactor: number };
 }
@@ -68,6 +70,7 @@ export type ConfigInput = {
   limits?: Partial<Limits>;
   groups?: Partial<SluiceConfig['groups']>;
   delivery?: Partial<DeliveryConfig>;
+  console?: Partial<SluiceConfig['console']>;
   kafka?: Partial<NonNullable<SluiceConfig['kafka']>>;
 };
 
@@ -90,6 +93,7 @@ export const defaults: Omit<SluiceConfig, 'adminToken' | 'configFile'> = {
   },
   groups: { sessionTimeoutMs: 30_000 },
   delivery: { allowPrivateNetworks: false, maxInFlight: 256, maxInFlightPerTenant: 64, sessionTimeoutMs: 10_000 },
+  console: { enabled: true, sessionTtlMs: 8 * 3_600_000 },
 };
 
 const integer = (minimum: number, maximum: number) => ({ type: 'integer', minimum, maximum });
@@ -122,6 +126,7 @@ const configSchema = {
       },
     },
     groups: { type: 'object', additionalProperties: false, properties: { sessionTimeoutMs: integer(1000, 3_600_000) } },
+    console: { type: 'object', additionalProperties: false, properties: { enabled: { type: 'boolean' }, sessionTtlMs: integer(60_000, 30 * 86_400_000) } },
     delivery: {
       type: 'object',
       additionalProperties: false,
@@ -165,6 +170,8 @@ export const environment: Record<string, { path: string[]; type: 'string' | 'int
   SLUICE_MAX_CONNECTIONS_PER_CLIENT: { path: ['limits', 'maxConnectionsPerClient'], type: 'integer' },
   SLUICE_GROUP_SESSION_TIMEOUT_MS: { path: ['groups', 'sessionTimeoutMs'], type: 'integer' },
   SLUICE_DELIVERY_ALLOW_PRIVATE_NETWORKS: { path: ['delivery', 'allowPrivateNetworks'], type: 'boolean' },
+  SLUICE_CONSOLE: { path: ['console', 'enabled'], type: 'boolean' },
+  SLUICE_CONSOLE_SESSION_TTL_MS: { path: ['console', 'sessionTtlMs'], type: 'integer' },
   SLUICE_DELIVERY_MAX_IN_FLIGHT: { path: ['delivery', 'maxInFlight'], type: 'integer' },
   SLUICE_DELIVERY_MAX_IN_FLIGHT_PER_TENANT: { path: ['delivery', 'maxInFlightPerTenant'], type: 'integer' },
   SLUICE_DELIVERY_SESSION_TIMEOUT_MS: { path: ['delivery', 'sessionTimeoutMs'], type: 'integer' },
@@ -222,11 +229,11 @@ function readConfigFile(fileName: string): Record<string, unknown> {
     throw new ConfigError(`config file ${fileName} is not valid YAML: ${(error as Error).message}`);
   }
   if (typeof document !== 'object' || document === null || Array.isArray(document)) throw new ConfigError(`config file ${fileName} must hold a mapping`);
-  const { server, limits, groups, delivery, tenants, sources, kafka, ...rest } = document as Record<string, unknown>;
+  const { server, limits, groups, delivery, tenants, sources, kafka, console: consoleSettings, ...rest } = document as Record<string, unknown>;
   const unknown = Object.keys(rest);
   if (unknown.length > 0)
     throw new ConfigError(
-      `config file ${fileName}: unknown top-level key ${unknown.map((k) => `"${k}"`).join(', ')}; expected server, limits, groups, delivery, kafka, tenants, sources`,
+      `config file ${fileName}: unknown top-level key ${unknown.map((k) => `"${k}"`).join(', ')}; expected server, limits, groups, delivery, console, kafka, tenants, sources`,
     );
   if (server !== undefined && (typeof server !== 'object' || server === null)) throw new ConfigError(`config file ${fileName}: "server" must be a mapping`);
   const serverSettings = (server ?? {}) as Record<string, unknown>;
@@ -237,6 +244,7 @@ function readConfigFile(fileName: string): Record<string, unknown> {
   if (groups !== undefined) result.groups = groups;
   if (delivery !== undefined) result.delivery = delivery;
   if (kafka !== undefined) result.kafka = kafka;
+  if (consoleSettings !== undefined) result.console = consoleSettings;
   result.declarations = { ...readDeclarations(resolve(fileName), tenants), sources: readSourceDeclarations(resolve(fileName), sources) };
   return result;
 }

@@ -23,6 +23,7 @@ import { sourceRoutes } from './routes/sources.ts';
 import { streamRoutes } from './routes/streams.ts';
 import { subscriptionRoutes } from './routes/subscriptions.ts';
 import { correlationRoutes } from './routes/correlations.ts';
+import { sessionRoutes } from './routes/session.ts';
 import { tenantRoutes } from './routes/tenants.ts';
 import { typeRoutes } from './routes/types.ts';
 import { wireEventRoutes } from './routes/wire-events.ts';
@@ -122,7 +123,7 @@ export async function createHttpApp(deps: HttpDependencies): Promise<FastifyInst
       .code(404)
       .send({ error: { code: 'not_found', message: `no route ${request.method} ${path}`, fix: 'See /docs or /openapi.json for the routes.' } });
   });
-  app.addHook('onRequest', makeAuthHook(services.tenants));
+  app.addHook('onRequest', makeAuthHook(services.tenants, services.sessions));
   // Every JSON body of the API's own routes, before any handler walks it (ingest bodies are
   // bytes, guarded per event by json-guard.ts).
   app.addHook('preValidation', (request, _reply, done) => {
@@ -144,6 +145,7 @@ export async function createHttpApp(deps: HttpDependencies): Promise<FastifyInst
   operationRoutes(app, metrics, deps.isReady);
   app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, () => app.swagger());
   tenantRoutes(app, services);
+  sessionRoutes(app, services, config.console.sessionTtlMs);
   typeRoutes(app, services);
   wireEventRoutes(app, services, config.limits, limiter);
   eventRoutes(app, services, config.limits, limiter);

@@ -1,13 +1,21 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Scope } from '../../domain/catalog-docs.ts';
 import { SluiceError } from '../../domain/errors.ts';
+import type { ResolvedSession, SessionService } from '../../services/sessions.ts';
 import type { Principal, TenantService } from '../../services/tenants.ts';
+
+/** The console's session cookie (HttpOnly, SameSite=Strict), set by `POST /v1/session`. */
+export const sessionCookie = 'sluice_session';
+
+/** Methods that change nothing: a session needs no CSRF token for them. */
+const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * Who may call a route: nobody in particular, the admin, a tenant key with a scope, or
- * (`admin-or-manager`) the admin or a `manage` key of the tenant the route's `:id` names.
+ * (`admin-or-manager`) the admin or a `manage` key of the tenant the route's `:id` names, or
+ * (`signed-in`) anyone with a valid key or token.
  */
-export type Access = 'public' | 'admin' | 'admin-or-manager' | Scope;
+export type Access = 'public' | 'admin' | 'admin-or-manager' | 'signed-in' | Scope;
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -16,6 +24,8 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     principal: Principal | undefined;
+    /** Set when the caller was recognised by the console's session cookie. */
+    session: ResolvedSession | undefined;
   }
 }
 
@@ -41,6 +51,7 @@ export function principalFrom(request: FastifyRequest, tenants: TenantService): 
 export function authorize(access: Access, principal: Principal | undefined, authorization?: string, tenant?: string): void {
   if (access === 'public') return;
   if (principal === undefined) throw new SluiceError('unauthorized', whyUnauthenticated(authorization));
+  if (access === 'signed-in') return;
   if (access === 'admin') {
     if (principal.kind !== 'admin') throw new SluiceError('forbidden', 'this route needs the admin token');
     return;
@@ -96,13 +107,43 @@ export function checkRouteAccess(docsPrefix: string) {
   };
 }
 
-export function makeAuthHook(tenants: TenantService) {
+/** A cookie's value from a Cookie header, or undefined. */
+export function cookieValue(header: string | undefined, name: string): string | undefined {
+  if (header === undefined) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+export function makeAuthHook(tenants: TenantService, sessions: SessionService) {
   return (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void): void => {
     try {
-      const principal = principalFrom(request, tenants);
+      request.session = undefined;
+      let principal = principalFrom(request, tenants);
+      // Without an Authorization header, the console's session cookie stands for the key it was opened with.
+      const cookie = request.headers.authorization === undefined ? cookieValue(request.headers.cookie, sessionCookie) : undefined;
+      if (cookie !== undefined) {
+        request.session = sessions.resolve(cookie);
+        principal = request.session?.principal;
+      }
       request.principal = principal;
       // Every route has its access (checkRouteAccess); only the not-found answer has none.
       const access = request.routeOptions.config.access ?? (request.is404 ? 'public' : 'admin');
+      if (cookie !== undefined && principal === undefined && access !== 'public') {
+        throw new SluiceError('unauthorized', 'the console session ended (signed out, expired, or its key was revoked): sign in again');
+      }
+      // A request made with the cookie changes something only with the session's CSRF token.
+      const csrf = request.headers['x-csrf-token'];
+      if (
+        request.session !== undefined &&
+        access !== 'public' &&
+        !safeMethods.has(request.method) &&
+        !sessions.csrfMatches(request.session, typeof csrf === 'string' ? csrf : undefined)
+      ) {
+        throw new SluiceError('csrf_failed', 'a request made with the console session must send its CSRF token in x-csrf-token');
+      }
       const tenant = (request.params as { id?: unknown } | undefined)?.id;
       authorize(access, principal, request.headers.authorization, typeof tenant === 'string' ? tenant : undefined);
       done();
