@@ -63,4 +63,9 @@ export default tseslint.config(
     files: ['**/*.js', '**/*.mjs'],
     languageOptions: { globals: globals.node },
   },
+  {
+    // The console runs in the browser.
+    files: ['src/edges/console/**/*.js'],
+    languageOptions: { globals: globals.browser },
+  },
 );

@@ -233,7 +233,7 @@ function readConfigFile(fileName: string): Record<string, unknown> {
   const unknown = Object.keys(rest);
   if (unknown.length > 0)
     throw new ConfigError(
-      `config file ${fileName}: unknown top-level key ${unknown.map((k) => `"${k}"`).join(', ')}; expected server, limits, groups, delivery, console, kafka, tenants, sources`,
+      `config file ${fileName}: unknown top-level key ${unknown.map((k) => `"${k}"`).join(', ')}; expected server, limits, groups, delivery, kafka, tenants, sources, console`,
     );
   if (server !== undefined && (typeof server !== 'object' || server === null)) throw new ConfigError(`config file ${fileName}: "server" must be a mapping`);
   const serverSettings = (server ?? {}) as Record<string, unknown>;

@@ -23,6 +23,7 @@ import { sourceRoutes } from './routes/sources.ts';
 import { streamRoutes } from './routes/streams.ts';
 import { subscriptionRoutes } from './routes/subscriptions.ts';
 import { correlationRoutes } from './routes/correlations.ts';
+import { consoleRoutes } from './routes/console.ts';
 import { sessionRoutes } from './routes/session.ts';
 import { tenantRoutes } from './routes/tenants.ts';
 import { typeRoutes } from './routes/types.ts';
@@ -146,6 +147,7 @@ export async function createHttpApp(deps: HttpDependencies): Promise<FastifyInst
   app.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, () => app.swagger());
   tenantRoutes(app, services);
   sessionRoutes(app, services, config.console.sessionTtlMs);
+  if (config.console.enabled) consoleRoutes(app);
   typeRoutes(app, services);
   wireEventRoutes(app, services, config.limits, limiter);
   eventRoutes(app, services, config.limits, limiter);
