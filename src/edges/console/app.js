@@ -13,6 +13,8 @@ const state = {
   /** @type {Principal | undefined} */ principal: undefined,
   csrf: '',
   /** @type {EventSource | undefined} */ tail: undefined,
+  /** Why the sign-in page is shown (the session ended, the key was revoked). */
+  signedOutBecause: '',
 };
 
 class ApiError extends Error {
@@ -130,8 +132,9 @@ function signedOut(why) {
   state.csrf = '';
   state.tail?.close();
   state.tail = undefined;
+  if (why !== undefined) state.signedOutBecause = why;
   if (location.hash !== '#/sign-in') location.hash = '#/sign-in';
-  void render(why);
+  else void render();
 }
 
 async function loadSession() {
@@ -147,7 +150,7 @@ async function loadSession() {
 /** @param {string} [why] */
 function signInPage(why) {
   const token = /** @type {HTMLInputElement} */ (h('input', { id: 'token', name: 'token', type: 'password', autocomplete: 'off', required: true, size: 48 }));
-  const error = h('p', { class: 'bad', role: 'alert' }, why ?? '');
+  const error = h('p', { class: 'bad', role: 'alert' }, why ?? state.signedOutBecause);
   const form = h(
     'form',
     {
@@ -157,6 +160,7 @@ function signInPage(why) {
           const session = await api('POST', '/v1/session', { token: token.value.trim() });
           state.principal = session.principal;
           state.csrf = session.csrf;
+          state.signedOutBecause = '';
           location.hash = state.principal?.kind === 'admin' ? '#/tenants' : '#/overview';
         } catch (err) {
           error.textContent = err instanceof Error ? err.message : String(err);
@@ -489,8 +493,11 @@ async function streamsPage(chosen) {
     const query = new URLSearchParams({ limit: '100' });
     if (partition.value !== '') query.set('partition', partition.value);
     if (again && next !== undefined) {
-      if (partition.value === '') query.set('cursor', String(next));
-      else query.set('from', String(next));
+      // An offset comes back from one partition (named, or the stream's only one), a cursor from all.
+      if (typeof next === 'number') {
+        query.set('partition', partition.value || '0');
+        query.set('from', String(next));
+      } else query.set('cursor', next);
     } else query.set('from', from.value.trim() || 'earliest');
     const page = await api('GET', `/v1/streams/${enc(stream)}/events?${query}`);
     if (!again) body.replaceChildren();
@@ -831,21 +838,33 @@ async function tenantsPage() {
 
 /** @param {string} tenant */
 async function tenantPage(tenant) {
-  const keys = await api('GET', `/v1/tenants/${enc(tenant)}/keys`);
   const scopes = ['produce', 'consume', 'manage'].map(
     (scope) => /** @type {HTMLInputElement} */ (h('input', { type: 'checkbox', value: scope, checked: true, id: `scope-${scope}` })),
   );
   const secret = h('div', { id: 'secret' });
+  const keyList = h('div', { id: 'keys' });
+  const listKeys = async () => {
+    const keys = await api('GET', `/v1/tenants/${enc(tenant)}/keys`);
+    keyList.replaceChildren(
+      table(
+        ['key', 'scopes', 'created', ''],
+        keys.items.map((/** @type {Json} */ k) => [k.id, k.scopes.join(', '), k.createdAt, h('button', { type: 'button', onclick: revoke(k.id) }, 'Revoke')]),
+      ),
+    );
+  };
   const create = async (/** @type {Event} */ event) => {
     event.preventDefault();
     const created = await api('POST', `/v1/tenants/${enc(tenant)}/keys`, { scopes: scopes.filter((s) => s.checked).map((s) => s.value) });
     secret.replaceChildren(h('div', { class: 'card' }, h('strong', {}, 'The secret is shown this once: copy it now.'), jsonView(created.key)));
+    await listKeys();
   };
   const revoke = (/** @type {string} */ keyId) => async () => {
     await api('DELETE', `/v1/tenants/${enc(tenant)}/keys/${enc(keyId)}`);
     toast(`key ${keyId} revoked`);
-    void render();
+    secret.replaceChildren();
+    await listKeys();
   };
+  await listKeys();
   return h(
     'section',
     {},
@@ -857,10 +876,7 @@ async function tenantPage(tenant) {
       h('button', { class: 'primary', type: 'submit' }, 'Create key'),
     ),
     secret,
-    table(
-      ['key', 'scopes', 'created', ''],
-      keys.items.map((/** @type {Json} */ k) => [k.id, k.scopes.join(', '), k.createdAt, h('button', { type: 'button', onclick: revoke(k.id) }, 'Revoke')]),
-    ),
+    keyList,
   );
 }
 
