@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../../../services/index.ts';
 import { tenantOf } from '../auth.ts';
+import { listQuerystring, pageOf as listPage, type ListQuery } from '../list-page.ts';
 
 const nameParams = { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] } as const;
 const instanceParams = { type: 'object', properties: { name: { type: 'string' }, key: { type: 'string' } }, required: ['name', 'key'] } as const;
@@ -61,12 +62,20 @@ export function correlationRoutes(app: FastifyInstance, services: Services): voi
       schema: {
         tags,
         summary: 'List correlations',
+        querystring: listQuerystring,
         response: {
-          200: { type: 'object', additionalProperties: true, properties: { items: { type: 'array', items: correlationView }, next: { type: 'null' } } },
+          200: {
+            type: 'object',
+            additionalProperties: true,
+            properties: {
+              items: { type: 'array', items: correlationView },
+              next: { type: ['string', 'null'], description: 'the cursor of the next page; null at the end' },
+            },
+          },
         },
       },
     },
-    (request) => ({ items: correlations.list(tenantOf(request)), next: null }),
+    (request) => listPage(correlations.list(tenantOf(request)), (item) => item.name, request.query as ListQuery),
   );
 
   app.get<{ Params: { name: string } }>(

@@ -5,6 +5,7 @@ import type { PollRequest } from '../../../services/groups.ts';
 import type { Services } from '../../../services/index.ts';
 import { tenantOf } from '../auth.ts';
 import { refuseIfRevoked, waitSignals } from '../request-signal.ts';
+import { listQuerystring, pageOf as listPage, type ListQuery } from '../list-page.ts';
 
 const position = {
   type: 'object',
@@ -115,16 +116,20 @@ export function groupRoutes(app: FastifyInstance, services: Services, shutdown: 
     },
   );
 
-  app.get(
+  app.get<{ Querystring: ListQuery }>(
     '/v1/groups',
     {
       config: { access: 'consume' },
-      schema: { tags: ['groups'], summary: 'List consumer groups', response: { 200: page({ type: 'string', description: 'a group name' }, { type: 'null' }) } },
+      schema: {
+        tags: ['groups'],
+        summary: 'List consumer groups',
+        querystring: listQuerystring,
+        response: {
+          200: page({ type: 'string', description: 'a group name' }, { type: ['string', 'null'], description: 'the cursor of the next page; null at the end' }),
+        },
+      },
     },
-    async (request) => ({
-      items: await groups.listGroups(tenantOf(request)),
-      next: null,
-    }),
+    async (request) => listPage(await groups.listGroups(tenantOf(request)), (name) => name, request.query),
   );
 
   app.get<{ Params: { group: string } }>(

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Services } from '../../../services/index.ts';
 import { noContent, page } from '../api-schemas.ts';
 import { tenantOf } from '../auth.ts';
+import { listQuerystring, pageOf as listPage, type ListQuery } from '../list-page.ts';
 
 const sourceView = {
   type: 'object',
@@ -22,13 +23,18 @@ const nameParams = { type: 'object', properties: { name: { type: 'string' } }, r
 export function sourceRoutes(app: FastifyInstance, services: Services): void {
   const { sources } = services;
 
-  app.get(
+  app.get<{ Querystring: ListQuery }>(
     '/v1/sources',
-    { config: { access: 'manage' }, schema: { tags: ['sources'], summary: 'List Kafka sources', response: { 200: page(sourceView, { type: 'null' }) } } },
-    (request) => ({
-      items: sources.list(tenantOf(request)),
-      next: null,
-    }),
+    {
+      config: { access: 'manage' },
+      schema: {
+        tags: ['sources'],
+        summary: 'List Kafka sources',
+        querystring: listQuerystring,
+        response: { 200: page(sourceView, { type: ['string', 'null'], description: 'the cursor of the next page; null at the end' }) },
+      },
+    },
+    (request) => listPage(sources.list(tenantOf(request)), (source) => source.name, request.query),
   );
 
   app.get<{ Params: { name: string } }>(

@@ -6,19 +6,25 @@ import type { Services } from '../../../services/index.ts';
 import { page as pageOf, ref } from '../api-schemas.ts';
 import { tenantOf } from '../auth.ts';
 import { refuseIfRevoked, waitSignals } from '../request-signal.ts';
+import { listQuerystring, pageOf as listPage, type ListQuery } from '../list-page.ts';
 
 const streamParams = { type: 'object', properties: { stream: { type: 'string' } }, required: ['stream'] } as const;
 
 export function streamRoutes(app: FastifyInstance, services: Services, shutdown: AbortSignal): void {
   const { reader } = services;
 
-  app.get(
+  app.get<{ Querystring: ListQuery }>(
     '/v1/streams',
-    { config: { access: 'consume' }, schema: { tags: ['streams'], summary: 'List streams', response: { 200: pageOf(ref('StreamInfo'), { type: 'null' }) } } },
-    async (request) => ({
-      items: await reader.listStreams(tenantOf(request)),
-      next: null,
-    }),
+    {
+      config: { access: 'consume' },
+      schema: {
+        tags: ['streams'],
+        summary: 'List streams',
+        querystring: listQuerystring,
+        response: { 200: pageOf(ref('StreamInfo'), { type: ['string', 'null'], description: 'the cursor of the next page; null at the end' }) },
+      },
+    },
+    async (request) => listPage(await reader.listStreams(tenantOf(request)), (info) => info.name, request.query),
   );
 
   app.get<{ Params: { stream: string } }>(

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunc
 import { SluiceError } from '../../../domain/errors.ts';
 import type { Services } from '../../../services/index.ts';
 import { tenantOf } from '../auth.ts';
+import { listQuerystring, pageOf as listPage, type ListQuery } from '../list-page.ts';
 
 const nameParams = { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] } as const;
 const tags = ['subscriptions'];
@@ -135,12 +136,20 @@ export function subscriptionRoutes(app: FastifyInstance, services: Services): vo
       schema: {
         tags,
         summary: 'List subscriptions',
+        querystring: listQuerystring,
         response: {
-          200: { type: 'object', additionalProperties: true, properties: { items: { type: 'array', items: subscriptionView }, next: { type: 'null' } } },
+          200: {
+            type: 'object',
+            additionalProperties: true,
+            properties: {
+              items: { type: 'array', items: subscriptionView },
+              next: { type: ['string', 'null'], description: 'the cursor of the next page; null at the end' },
+            },
+          },
         },
       },
     },
-    (request) => ({ items: subscriptions.list(tenantOf(request)), next: null }),
+    (request) => listPage(subscriptions.list(tenantOf(request)), (item) => item.name, request.query as ListQuery),
   );
 
   app.get<{ Params: { name: string } }>(

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Services } from '../../../services/index.ts';
 import { SluiceError } from '../../../domain/errors.ts';
 import { noContent, page, ref } from '../api-schemas.ts';
+import { listQuerystring, pageOf as listPage, type ListQuery } from '../list-page.ts';
 
 /** The admin, or a `manage` key of the tenant `:id` names (another tenant's key gets 404). */
 const adminOrManager = { access: 'admin-or-manager' } as const;
@@ -29,10 +30,18 @@ export function tenantRoutes(app: FastifyInstance, services: Services): void {
     async (request, reply) => reply.code(201).send(await tenants.createTenant(request.body.id, request.body.name)),
   );
 
-  app.get(
+  app.get<{ Querystring: ListQuery }>(
     '/v1/tenants',
-    { config: { access: 'admin' }, schema: { tags: ['tenants'], summary: 'List tenants (admin)', response: { 200: page(ref('Tenant'), { type: 'null' }) } } },
-    () => ({ items: tenants.listTenants(), next: null }),
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags: ['tenants'],
+        summary: 'List tenants (admin)',
+        querystring: listQuerystring,
+        response: { 200: page(ref('Tenant'), { type: ['string', 'null'], description: 'the cursor of the next page; null at the end' }) },
+      },
+    },
+    (request) => listPage(tenants.listTenants(), (tenant) => tenant.id, request.query),
   );
 
   app.get<{ Params: { id: string } }>(
@@ -90,13 +99,19 @@ export function tenantRoutes(app: FastifyInstance, services: Services): void {
     async (request, reply) => reply.code(201).send(await tenants.createKey(request.params.id, request.body.scopes, request.body.description)),
   );
 
-  app.get<{ Params: { id: string } }>(
+  app.get<{ Params: { id: string }; Querystring: ListQuery }>(
     '/v1/tenants/:id/keys',
     {
       config: adminOrManager,
-      schema: { tags: ['keys'], summary: 'List keys (never their secrets)', params: tenantParams, response: { 200: page(ref('Key'), { type: 'null' }) } },
+      schema: {
+        tags: ['keys'],
+        summary: 'List keys (never their secrets)',
+        params: tenantParams,
+        querystring: listQuerystring,
+        response: { 200: page(ref('Key'), { type: ['string', 'null'], description: 'the cursor of the next page; null at the end' }) },
+      },
     },
-    (request) => ({ items: tenants.listKeys(request.params.id), next: null }),
+    (request) => listPage(tenants.listKeys(request.params.id), (key) => key.id, request.query),
   );
 
   app.delete<{ Params: { id: string; keyId: string } }>(

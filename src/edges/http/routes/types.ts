@@ -6,6 +6,7 @@ import type { PipelineConfig } from '../../../domain/pipeline-config.ts';
 import type { SchemaFormat } from '../../../domain/catalog-docs.ts';
 import { compatibilityLevels, type CompatibilityLevel } from '../../../domain/compatibility/index.ts';
 import { page, ref } from '../api-schemas.ts';
+import { listQuerystring, pageOf as listPage, type ListQuery } from '../list-page.ts';
 
 const typeParams = { type: 'object', properties: { type: { type: 'string' } }, required: ['type'] } as const;
 
@@ -67,13 +68,18 @@ export function typeRoutes(app: FastifyInstance, services: Services): void {
     },
   );
 
-  app.get(
+  app.get<{ Querystring: ListQuery }>(
     '/v1/types',
-    { config: { access: 'consume' }, schema: { tags: ['types'], summary: 'List event types', response: { 200: page(ref('EventType'), { type: 'null' }) } } },
-    (request) => ({
-      items: registry.listTypes(tenantOf(request)),
-      next: null,
-    }),
+    {
+      config: { access: 'consume' },
+      schema: {
+        tags: ['types'],
+        summary: 'List event types',
+        querystring: listQuerystring,
+        response: { 200: page(ref('EventType'), { type: ['string', 'null'], description: 'the cursor of the next page; null at the end' }) },
+      },
+    },
+    (request) => listPage(registry.listTypes(tenantOf(request)), (type) => type.type, request.query),
   );
 
   app.get<{ Params: { type: string } }>(
