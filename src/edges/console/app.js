@@ -124,6 +124,52 @@ function table(head, rows) {
   );
 }
 
+/**
+ * A list of the API as a table, a page at a time: "More" follows the answer's `next` cursor.
+ * @param {string} path @param {string[]} head @param {(item: Json) => (Node | string)[]} rowOf
+ */
+async function pagedTable(path, head, rowOf) {
+  const body = h('tbody');
+  const more = /** @type {HTMLButtonElement} */ (h('button', { type: 'button', hidden: true }, 'More'));
+  /** @type {string | null} */
+  let next = null;
+  const load = async () => {
+    const page = await api('GET', `${path}${path.includes('?') ? '&' : '?'}limit=100${next === null ? '' : `&cursor=${enc(next)}`}`);
+    for (const item of page.items)
+      body.append(
+        h(
+          'tr',
+          {},
+          rowOf(item).map((cell) => h('td', {}, cell)),
+        ),
+      );
+    next = page.next ?? null;
+    more.hidden = next === null;
+    return page.items.length;
+  };
+  more.addEventListener('click', () => void load());
+  if ((await load()) === 0) return h('p', { class: 'muted' }, 'Nothing yet.');
+  return h(
+    'div',
+    { class: 'scroll' },
+    h(
+      'table',
+      {},
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          head.map((name) => h('th', { scope: 'col' }, name)),
+        ),
+      ),
+      body,
+    ),
+    more,
+  );
+}
+
 // ---- signing in and out ----
 
 /** @param {string} [why] */
@@ -278,22 +324,18 @@ async function overviewPage() {
 }
 
 async function typesPage() {
-  const types = await api('GET', '/v1/types');
   return h(
     'section',
     {},
     h('h1', {}, 'Event types'),
-    table(
-      ['type', 'stream', 'partitions', 'versions', 'compatibility', 'retention'],
-      types.items.map((/** @type {Json} */ t) => [
-        h('a', { href: `#/types/${enc(t.type)}` }, t.type),
-        h('a', { href: `#/streams/${enc(t.stream)}` }, t.stream),
-        String(t.partitions),
-        String(t.versions.length),
-        t.compatibility,
-        t.retention === undefined ? 'everything' : json(t.retention),
-      ]),
-    ),
+    await pagedTable('/v1/types', ['type', 'stream', 'partitions', 'versions', 'compatibility', 'retention'], (t) => [
+      h('a', { href: `#/types/${enc(t.type)}` }, t.type),
+      h('a', { href: `#/streams/${enc(t.stream)}` }, t.stream),
+      String(t.partitions),
+      String(t.versions.length),
+      t.compatibility,
+      t.retention === undefined ? 'everything' : json(t.retention),
+    ]),
   );
 }
 
@@ -711,20 +753,16 @@ async function groupsPage() {
 }
 
 async function subscriptionsPage() {
-  const list = await api('GET', '/v1/subscriptions');
   return h(
     'section',
     {},
     h('h1', {}, 'Subscriptions'),
-    table(
-      ['name', 'types', 'destination', 'state'],
-      list.items.map((/** @type {Json} */ s) => [
-        h('a', { href: `#/subscriptions/${enc(s.name)}` }, s.name),
-        s.types.join(', '),
-        s.destination?.kind ?? '',
-        s.state,
-      ]),
-    ),
+    await pagedTable('/v1/subscriptions', ['name', 'types', 'destination', 'state'], (s) => [
+      h('a', { href: `#/subscriptions/${enc(s.name)}` }, s.name),
+      s.types.join(', '),
+      s.destination?.kind ?? '',
+      s.state,
+    ]),
   );
 }
 
@@ -800,7 +838,7 @@ async function correlationsPage() {
 
 async function tenantsPage() {
   const [tenants, metrics] = await Promise.all([
-    api('GET', '/v1/tenants'),
+    pagedTable('/v1/tenants', ['tenant', 'created'], (t) => [h('a', { href: `#/tenants/${enc(t.id)}` }, t.id), t.createdAt]),
     fetch('/metrics', { credentials: 'same-origin' }).then((r) => (r.ok ? r.text() : '')),
   ]);
   const total = (/** @type {string} */ name) =>
@@ -829,10 +867,7 @@ async function tenantsPage() {
       ].map(([metric, label]) => h('div', { class: 'card' }, h('div', { class: 'n' }, String(total(/** @type {string} */ (metric)))), label)),
     ),
     h('form', { onsubmit: create }, h('label', { for: 'tenant-id' }, 'New tenant id', id), h('button', { class: 'primary', type: 'submit' }, 'Create tenant')),
-    table(
-      ['tenant', 'created'],
-      tenants.items.map((/** @type {Json} */ t) => [h('a', { href: `#/tenants/${enc(t.id)}` }, t.id), t.createdAt]),
-    ),
+    tenants,
   );
 }
 

@@ -124,6 +124,9 @@ export async function createHttpApp(deps: HttpDependencies): Promise<FastifyInst
       .code(404)
       .send({ error: { code: 'not_found', message: `no route ${request.method} ${path}`, fix: 'See /docs or /openapi.json for the routes.' } });
   });
+  // Declared up front, so every request object has the same shape (V8 keeps one hidden class).
+  app.decorateRequest('principal', undefined);
+  app.decorateRequest('session', undefined);
   app.addHook('onRequest', makeAuthHook(services.tenants, services.sessions));
   // Every JSON body of the API's own routes, before any handler walks it (ingest bodies are
   // bytes, guarded per event by json-guard.ts).
