@@ -16,6 +16,8 @@ export interface ResolvedSession {
   principal: Principal;
   csrf: string;
   expiresAt: string;
+  /** The session's catalog key (the hash of its cookie). */
+  key: string;
 }
 
 /**
@@ -28,11 +30,38 @@ export class SessionService {
   readonly #catalog: Catalog;
   readonly #tenants: TenantService;
   readonly #ttlMs: number;
+  /** Open tails and long-polls made with each session, ended when it is signed out. */
+  readonly #watchers = new Map<string, Set<AbortController>>();
 
   constructor(catalog: Catalog, tenants: TenantService, ttlMs: number) {
     this.#catalog = catalog;
     this.#tenants = tenants;
     this.#ttlMs = ttlMs;
+    catalog.onChange((change) => {
+      if (change.kind !== 'console-session' || !change.deleted) return;
+      for (const controller of this.#watchers.get(change.key) ?? []) controller.abort();
+      this.#watchers.delete(change.key);
+    });
+  }
+
+  /** Aborts when the session is signed out or expires (in any process), until `until` aborts. */
+  endedSignal(session: ResolvedSession, until: AbortSignal): AbortSignal {
+    const controller = new AbortController();
+    let open = this.#watchers.get(session.key);
+    if (open === undefined) this.#watchers.set(session.key, (open = new Set()));
+    open.add(controller);
+    const expiry = setTimeout(() => controller.abort(), Math.max(0, Date.parse(session.expiresAt) - Date.now()));
+    expiry.unref();
+    until.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(expiry);
+        open.delete(controller);
+        if (open.size === 0 && this.#watchers.get(session.key) === open) this.#watchers.delete(session.key);
+      },
+      { once: true },
+    );
+    return controller.signal;
   }
 
   async open(token: string, now = Date.now()): Promise<OpenedSession> {
@@ -52,16 +81,17 @@ export class SessionService {
 
   /** The session a cookie names, with its key's current scopes; undefined when it is unknown, expired, or its key is gone. */
   resolve(id: string, now = Date.now()): ResolvedSession | undefined {
-    const doc = this.#catalog.get('console-session', hashOf(id))?.value;
+    const key = hashOf(id);
+    const doc = this.#catalog.get('console-session', key)?.value;
     if (doc === undefined) return undefined;
     if (Date.parse(doc.expiresAt) <= now) {
       void this.#catalog.delete('console-session', hashOf(id)).catch(() => undefined);
       return undefined;
     }
-    if (doc.principal.kind === 'admin') return { principal: { kind: 'admin' }, csrf: doc.csrf, expiresAt: doc.expiresAt };
-    const key = this.#catalog.get('api-key', doc.principal.keyId)?.value;
-    if (key === undefined || key.tenant !== doc.principal.tenant) return undefined;
-    return { principal: { kind: 'key', tenant: key.tenant, keyId: key.id, scopes: key.scopes }, csrf: doc.csrf, expiresAt: doc.expiresAt };
+    if (doc.principal.kind === 'admin') return { principal: { kind: 'admin' }, csrf: doc.csrf, expiresAt: doc.expiresAt, key };
+    const apiKey = this.#catalog.get('api-key', doc.principal.keyId)?.value;
+    if (apiKey === undefined || apiKey.tenant !== doc.principal.tenant) return undefined;
+    return { principal: { kind: 'key', tenant: apiKey.tenant, keyId: apiKey.id, scopes: apiKey.scopes }, csrf: doc.csrf, expiresAt: doc.expiresAt, key };
   }
 
   /** Whether a request's `x-csrf-token` is this session's. */

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SluiceError } from '../../domain/errors.ts';
+import type { SessionService } from '../../services/sessions.ts';
 import type { TenantService } from '../../services/tenants.ts';
 
 /**
@@ -35,9 +36,17 @@ export interface WaitSignals {
  * Like `requestSignal`, and also aborts when the key the request authenticated with is
  * revoked or changed (`TenantService.credentialSignal`), so nothing more is sent on it.
  */
-export function waitSignals(request: FastifyRequest, reply: FastifyReply, shutdown: AbortSignal, tenants: TenantService): WaitSignals {
+export function waitSignals(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  shutdown: AbortSignal,
+  tenants: TenantService,
+  sessions: SessionService,
+): WaitSignals {
   const ended = requestSignal(reply, shutdown);
-  const revoked = tenants.credentialSignal(request.principal, ended);
+  const keyRevoked = tenants.credentialSignal(request.principal, ended);
+  // A console session signed out (in another tab, or another process) ends what it opened too.
+  const revoked = request.session === undefined ? keyRevoked : AbortSignal.any([keyRevoked, sessions.endedSignal(request.session, ended)]);
   return { signal: AbortSignal.any([ended, revoked]), revoked };
 }
 

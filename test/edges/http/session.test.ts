@@ -76,3 +76,25 @@ void test('an expired session is refused', async (t) => {
   const response = await fetch(`${s.url}/v1/types`, { headers: { cookie: `sluice_session=${opened.id}` } });
   assert.equal(response.status, 401);
 });
+
+void test('signing out ends a live tail the session opened, within a second', async (t) => {
+  const s = await startSluice(t);
+  const key = await s.tenantWithKey('acme');
+  await s.call('PUT', '/v1/types/clicks', { token: key, body: { schema: { type: 'object' } } });
+  const session = await signIn(s.url, key);
+  const tail = await fetch(`${s.url}/v1/streams/acme.clicks/tail`, { headers: { cookie: session.cookie } });
+  assert.equal(tail.status, 200);
+  const reader = tail.body!.getReader();
+  await reader.read(); // the stream's opening lines
+  const signedOut = Date.now();
+  const out = await fetch(`${s.url}/v1/session`, { method: 'DELETE', headers: { cookie: session.cookie, 'x-csrf-token': session.csrf } });
+  assert.equal(out.status, 204);
+  let text = '';
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    text += new TextDecoder().decode(value);
+  }
+  assert.ok(Date.now() - signedOut < 1000, `ended after ${Date.now() - signedOut} ms`);
+  assert.match(text, /event: error/);
+});

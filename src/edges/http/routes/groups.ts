@@ -59,7 +59,7 @@ export function groupRoutes(app: FastifyInstance, services: Services, shutdown: 
       },
     },
     async (request, reply) => {
-      const { signal, revoked } = waitSignals(request, reply, shutdown, services.tenants);
+      const { signal, revoked } = waitSignals(request, reply, shutdown, services.tenants, services.sessions);
       const polled = await groups.poll(tenantOf(request), request.params.group, request.body, signal);
       refuseIfRevoked(revoked);
       return polled;

@@ -72,7 +72,7 @@ export function streamRoutes(app: FastifyInstance, services: Services, shutdown:
       const { stream } = request.params;
       const { limit, waitMs, cursor } = request.query;
       const info = await reader.describe(tenant, stream);
-      const { signal, revoked } = waitSignals(request, reply, shutdown, services.tenants);
+      const { signal, revoked } = waitSignals(request, reply, shutdown, services.tenants, services.sessions);
       // One partition: named, or the stream has only one (and no cursor was given).
       if (request.query.partition !== undefined || (info.partitions === 1 && cursor === undefined)) {
         const partition = request.query.partition ?? 0;
@@ -152,7 +152,7 @@ export function streamRoutes(app: FastifyInstance, services: Services, shutdown:
       } else {
         positions = await reader.startPositions(tenant, stream, parseStartFrom(request.query.from ?? 'latest'));
       }
-      const { signal, revoked } = waitSignals(request, reply, shutdown, services.tenants);
+      const { signal, revoked } = waitSignals(request, reply, shutdown, services.tenants, services.sessions);
       reply.hijack();
       const raw = reply.raw;
       raw.writeHead(200, {
