@@ -810,25 +810,17 @@ async function correlationsPage() {
   const sections = [];
   for (const item of list.items) {
     const status = await api('GET', `/v1/correlations/${enc(item.name)}`);
-    const key = /** @type {HTMLInputElement} */ (h('input', { name: 'key', 'aria-label': `instance key of ${item.name}` }));
-    const found = h('div');
     sections.push(
       h('h2', {}, item.name),
-      jsonView(status.counts ?? status),
-      h(
-        'form',
-        {
-          onsubmit: async (/** @type {Event} */ e) => {
-            e.preventDefault();
-            found.replaceChildren(
-              jsonView(await api('GET', `/v1/correlations/${enc(item.name)}/instances/${enc(key.value)}`).catch((err) => ({ error: String(err.message) }))),
-            );
-          },
-        },
-        key,
-        h('button', { type: 'submit' }, 'Show open instance'),
-      ),
-      found,
+      h('p', { class: 'muted' }, `types: ${(item.definition?.types ?? status.definition?.types ?? []).join(', ')}`),
+      jsonView(status.counts ?? {}),
+      h('h3', {}, 'Open instances'),
+      await pagedTable(`/v1/correlations/${enc(item.name)}/instances`, ['key', 'events so far', 'types arrived', 'deadline'], (state) => [
+        state.key,
+        String(state.open?.count ?? 0),
+        Object.keys(state.open?.events ?? {}).join(', '),
+        state.open === undefined ? '' : new Date(state.open.deadline).toISOString(),
+      ]),
     );
   }
   return h('section', {}, h('h1', {}, 'Correlations'), sections.length === 0 ? h('p', { class: 'muted' }, 'No correlations yet.') : sections);

@@ -128,6 +128,43 @@ export class CorrelationService {
     return JSON.parse(entry.value) as KeyState;
   }
 
+  /**
+   * The open instances, a page at a time in shard and key order; `next` (`<shard>:<key>`) goes
+   * on from the last one answered, null at the end.
+   */
+  async openInstances(tenant: string, name: string, limit: number, cursor?: string): Promise<{ items: KeyState[]; next: string | null }> {
+    const doc = this.#doc(tenant, name);
+    const shards = shardCount(doc);
+    const at = cursor === undefined ? undefined : /^(\d+):([\s\S]*)$/.exec(cursor);
+    if (cursor !== undefined && (at === null || at === undefined || Number(at[1]) >= shards)) {
+      throw new SluiceError('invalid_request', `cursor "${cursor}" is not one this list answered`, {
+        details: [{ path: 'cursor', reason: 'pass back the next of the page before' }],
+      });
+    }
+    let shard = at === undefined || at === null ? 0 : Number(at[1]);
+    let after = at === undefined || at === null ? undefined : at[2];
+    const items: KeyState[] = [];
+    const held = this.#runners.get(key(tenant, name))?.shards ?? [];
+    while (shard < shards) {
+      const namespace = correlationNamespace(doc, shard);
+      if (!held.includes(shard)) await this.#state.refresh(namespace);
+      const entries = await this.#state.list(namespace, 500, after);
+      for (const entry of entries) {
+        after = entry.key;
+        if (entry.key === statsKey) continue;
+        const state = JSON.parse(entry.value) as KeyState;
+        if (state.open === undefined) continue;
+        items.push(state);
+        if (items.length === limit) return { items, next: `${shard}:${entry.key}` };
+      }
+      if (entries.length < 500) {
+        shard++;
+        after = undefined;
+      }
+    }
+    return { items, next: null };
+  }
+
   /** Creates or replaces a correlation; a changed definition starts a new incarnation with empty state. */
   async put(tenant: string, name: string, definition: unknown): Promise<{ correlation: CorrelationView; created: boolean; changed: boolean }> {
     assertCorrelationName(name);

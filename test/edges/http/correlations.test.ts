@@ -139,3 +139,34 @@ void test('definitions are checked: every problem named with invalid_correlation
   for (const path of ['/types', '/timeout', '/emit/complete', '/emit/expired', '/keep']) assert.ok(paths.includes(path), `${path} in ${paths.join(', ')}`);
   assert.equal((await s.call('GET', '/v1/correlations/none', { token: key })).status, 404);
 });
+
+void test('GET /v1/correlations/{name}/instances lists the open instances a page at a time', { timeout: 30_000 }, async (t) => {
+  const s = await startSluice(t);
+  const key = await s.tenantWithKey('acme');
+  await faustSetup(s, key, '60s');
+  const events = ['t1', 't2', 't3', 't4', 't5'].map((transaction) => ({ type: 'Events-TypeA', data: { transaction, value: 1 } }));
+  assert.equal((await s.call('POST', '/v1/events', { token: key, body: events })).status, 200);
+  const keys: string[] = [];
+  let cursor: string | null = null;
+  for (let waited = 0; keys.length < 5 && waited < 10_000; waited += 200) {
+    keys.length = 0;
+    cursor = null;
+    do {
+      const page: { status: number; body: { items: { key: string; open: { count: number } }[]; next: string | null } } = await s.call(
+        'GET',
+        `/v1/correlations/transactions/instances?limit=2${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`,
+        { token: key },
+      );
+      assert.equal(page.status, 200);
+      assert.ok(page.body.items.length <= 2);
+      for (const item of page.body.items) {
+        assert.equal(item.open.count, 1);
+        keys.push(item.key);
+      }
+      cursor = page.body.next;
+    } while (cursor !== null);
+    if (keys.length < 5) await sleep(200);
+  }
+  assert.deepEqual(keys.sort(), ['t1', 't2', 't3', 't4', 't5']);
+  assert.equal((await s.call('GET', '/v1/correlations/transactions/instances?cursor=nope', { token: key })).status, 400);
+});

@@ -87,6 +87,27 @@ export function correlationRoutes(app: FastifyInstance, services: Services): voi
     (request) => correlations.get(tenantOf(request), request.params.name),
   );
 
+  app.get<{ Params: { name: string }; Querystring: { limit: number; cursor?: string } }>(
+    '/v1/correlations/:name/instances',
+    {
+      config: manage,
+      schema: {
+        tags,
+        summary: 'The open instances: the events each has so far and its deadline, a page at a time',
+        params: nameParams,
+        querystring: listQuerystring,
+        response: {
+          200: {
+            type: 'object',
+            required: ['items', 'next'],
+            properties: { items: { type: 'array', items: { type: 'object' } }, next: { type: ['string', 'null'] } },
+          },
+        },
+      },
+    },
+    (request) => correlations.openInstances(tenantOf(request), request.params.name, request.query.limit, request.query.cursor),
+  );
+
   app.get<{ Params: { name: string; key: string } }>(
     '/v1/correlations/:name/instances/:key',
     {
