@@ -4,6 +4,7 @@ import type { Catalog } from '../ports/catalog.ts';
 import type { EventLog } from '../ports/event-log.ts';
 import type { CorrelationService } from './correlations/service.ts';
 import type { TypeRegistry } from './registry.ts';
+import type { SessionService } from './sessions.ts';
 import type { SourceService } from './sources.ts';
 import type { SubscriptionService } from './subscriptions/service.ts';
 
@@ -19,6 +20,7 @@ export class DataLifecycle {
   readonly #subscriptions: SubscriptionService;
   readonly #correlations: CorrelationService;
   readonly #sources: SourceService;
+  readonly #sessions: SessionService;
 
   constructor(
     catalog: Catalog,
@@ -27,6 +29,7 @@ export class DataLifecycle {
     subscriptions: SubscriptionService,
     correlations: CorrelationService,
     sources: SourceService,
+    sessions: SessionService,
   ) {
     this.#catalog = catalog;
     this.#log = log;
@@ -34,6 +37,7 @@ export class DataLifecycle {
     this.#subscriptions = subscriptions;
     this.#correlations = correlations;
     this.#sources = sources;
+    this.#sessions = sessions;
   }
 
   /** Deletes an event type: its schema versions (its registry subject) and its stream with every record. */
@@ -95,10 +99,7 @@ export class DataLifecycle {
       deleted.streams++;
     }
     for (const entry of this.#catalog.list('redrive', own)) await this.#catalog.delete('redrive', entry.key);
-    for (const entry of this.#catalog.list('console-session')) {
-      const { principal } = entry.value;
-      if (principal.kind === 'key' && principal.tenant === tenant) await this.#catalog.delete('console-session', entry.key);
-    }
+    await this.#sessions.closeAllOf((principal) => principal.kind === 'key' && principal.tenant === tenant);
     if (this.#catalog.get('tenant-secret', tenant) !== undefined) await this.#catalog.delete('tenant-secret', tenant);
     await this.#catalog.delete('tenant', tenant);
     return { tenant, deleted };
@@ -115,7 +116,7 @@ export class DataLifecycle {
     }
     for (const { value } of this.#catalog.list('source', own)) if (value.type === type) users.push(`source "${value.name}"`);
     for (const { value } of this.#catalog.list('event-type', own)) {
-      if (value.name !== type && JSON.stringify(value.pipeline?.route ?? null).includes(JSON.stringify(type)))
+      if (value.name !== type && this.#registry.compiled(tenant, value.name)?.pipeline?.targets.includes(type) === true)
         users.push(`the route of event type "${value.name}"`);
     }
     return users;

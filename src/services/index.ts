@@ -81,6 +81,7 @@ export interface Outbound {
 export function createServices(store: Store, telemetry: Telemetry, outbound: Outbound, settings: ServiceSettings): Services {
   const retention = new RetentionWorker(store.catalog, store.log, settings.retentionIntervalMs ?? 60_000);
   const tenants = new TenantService(store.catalog, store.log, settings.adminToken);
+  const sessions = new SessionService(store.catalog, tenants, settings.consoleSessionTtlMs ?? 8 * 3_600_000);
   const registry = new TypeRegistry(store.catalog, store.log);
   const reader = new StreamReader(store.log);
   const ingest = new IngestService(registry, store.log, telemetry, { maxPendingEvents: settings.maxPendingEvents });
@@ -119,8 +120,8 @@ export function createServices(store: Store, telemetry: Telemetry, outbound: Out
     sources,
     subscriptions,
     correlations,
-    sessions: new SessionService(store.catalog, tenants, settings.consoleSessionTtlMs ?? 8 * 3_600_000),
-    lifecycle: new DataLifecycle(store.catalog, store.log, registry, subscriptions, correlations, sources),
+    sessions,
+    lifecycle: new DataLifecycle(store.catalog, store.log, registry, subscriptions, correlations, sources, sessions),
     workers: new Workers([
       { name: 'sources', start: (logger) => sources.start(logger), close: () => sources.close() },
       { name: 'subscriptions', start: (logger) => subscriptions.start(logger), close: () => subscriptions.close() },

@@ -9,11 +9,15 @@ const unreachableCodes = new Set(['PLT_KFK_NETWORK', 'PLT_KFK_TIMEOUT']);
  * `StoreUnavailable`. Methods run on the port itself (its private fields stay reachable).
  */
 export function withPortErrors<T extends object>(port: T): T {
+  // One wrapper per method, made on first use: appends go through here on every request.
+  const wrapped = new Map<PropertyKey, (...args: unknown[]) => unknown>();
   return new Proxy(port, {
     get(target, property) {
       const value: unknown = Reflect.get(target, property, target);
       if (typeof value !== 'function') return value;
-      return (...args: unknown[]): unknown => {
+      const known = wrapped.get(property);
+      if (known !== undefined) return known;
+      const wrapper = (...args: unknown[]): unknown => {
         let result: unknown;
         try {
           result = (value as (...a: unknown[]) => unknown).apply(target, args);
@@ -25,6 +29,8 @@ export function withPortErrors<T extends object>(port: T): T {
           throw toPortError(error);
         });
       };
+      wrapped.set(property, wrapper);
+      return wrapper;
     },
   });
 }

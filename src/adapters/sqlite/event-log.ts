@@ -282,7 +282,11 @@ export class SqliteEventLog implements EventLog {
     return Promise.resolve({ deleted, more });
   }
 
-  /** The first offset in [from, to] whose timestamp is at or after `timestamp`; `to` when none before it is. */
+  /**
+   * The first offset in [from, to] whose timestamp is at or after `timestamp`; `to` when none
+   * before it is. Timestamps never decrease within a partition, so this bisects over offsets
+   * (an offset retention deleted reads as earlier than any time).
+   */
   #firstAtOrAfter(state: StreamState, partition: number, from: number, to: number, timestamp: number): number {
     let low = from;
     let high = to;
@@ -331,16 +335,7 @@ export class SqliteEventLog implements EventLog {
   offsetForTime(stream: string, partition: number, timestamp: number): Promise<number> {
     const state = this.#streams.get(stream);
     if (state === undefined) return Promise.resolve(0);
-    // Timestamps never decrease within a partition, so bisect over offsets.
-    let low = 0;
-    let high = state.next[partition] ?? 0;
-    while (low < high) {
-      const middle = Math.floor((low + high) / 2);
-      const row = this.#readTimestamp.get(state.id, partition, middle) as { ts: number } | undefined;
-      if (row !== undefined && row.ts < timestamp) low = middle + 1;
-      else high = middle;
-    }
-    return Promise.resolve(low);
+    return Promise.resolve(this.#firstAtOrAfter(state, partition, 0, state.next[partition] ?? 0, timestamp));
   }
 
   /** Called after each durable flush with the streams it grew. */

@@ -234,10 +234,7 @@ export function ref(id: SchemaId): { $ref: string } {
 }
 
 /** A page of a list: `items` of a shape, and the cursor of the next page (null at the end). */
-export function page(
-  items: object,
-  next: object = { type: ['string', 'integer', 'null'], description: 'pass back to read on; null when there is no more' },
-): object {
+export function pageSchema(items: object, next: object = { type: ['string', 'null'], description: 'the cursor of the next page; null at the end' }): object {
   return { type: 'object', required: ['items'], properties: { items: { type: 'array', items }, next } };
 }
 

@@ -118,19 +118,7 @@ function fromValue(value: unknown, original: () => string, limits: BodyLimits, c
     return { ok: true, event: toEventInput(value, original, limits.maxDepth) };
   } catch (error) {
     if (!(error instanceof SluiceError)) throw error;
-    return { ok: false, type: typeOf(value), original: originalOrRefuse(original, error), error };
-  }
-}
-
-/**
- * A single JSON value nested far deeper than the limit can overflow the stack when
- * serialised again for its dead letter; then the request is refused with the event's error.
- */
-function originalOrRefuse(original: () => string, error: SluiceError): string {
-  try {
-    return original();
-  } catch {
-    throw error;
+    return { ok: false, type: typeOf(value), original: original(), error };
   }
 }
 

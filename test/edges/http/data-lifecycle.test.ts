@@ -106,3 +106,16 @@ void test('DELETE /v1/tenants/{id} needs ?confirm=<id>, then deletes everything 
   const again = await s.tenantWithKey('acme');
   assert.deepEqual((await s.call('GET', '/v1/types', { token: again })).body.items, []);
 });
+
+void test("a type another type's route sends events to is in use; a value in a route that only looks like its name is not", async (t) => {
+  const s = await startSluice(t);
+  const key = await s.tenantWithKey('acme');
+  for (const name of ['clicks', 'orders', 'audit']) await s.call('PUT', `/v1/types/${name}`, { token: key, body: { schema } });
+  const route = { field: 'kind', map: { clicks: 'audit' }, default: 'orders' };
+  assert.equal((await s.call('PUT', '/v1/types/orders/pipeline', { token: key, body: { route } })).status, 200);
+  const refused = await s.call('DELETE', '/v1/types/audit', { token: key });
+  assert.equal(refused.status, 409);
+  assert.deepEqual(refused.body.error.details, [{ path: 'the route of event type "orders"', reason: 'delete or change it first' }]);
+  // "clicks" is a value the route matches on, not a type it sends to.
+  assert.equal((await s.call('DELETE', '/v1/types/clicks', { token: key })).status, 200);
+});

@@ -51,7 +51,8 @@ export const bodies = {
 } as const;
 
 const access = { read: 'consume', write: 'manage' } as const;
-const mediaTypes = [confluentContentType, 'application/vnd.schemaregistry+json', 'application/json'];
+/** What the registry's clients send: Confluent's types and plain JSON. */
+export const registryMediaTypes = [confluentContentType, 'application/vnd.schemaregistry+json', 'application/json'];
 
 /** A registry route's options: who may call it, and its documentation. */
 export function op(kind: keyof typeof access, summary: string, answer: object, body?: object) {
@@ -61,6 +62,6 @@ export function op(kind: keyof typeof access, summary: string, answer: object, b
     produces: [confluentContentType, 'application/json'],
     response: { 200: answer },
   };
-  if (body !== undefined) schema.body = { content: Object.fromEntries(mediaTypes.map((type) => [type, { schema: body }])) };
+  if (body !== undefined) schema.body = { content: Object.fromEntries(registryMediaTypes.map((type) => [type, { schema: body }])) };
   return { config: { access: access[kind] }, schema };
 }

@@ -5,9 +5,9 @@ import type { Services } from '../../../services/index.ts';
 import { ConfluentError, toConfluentError } from '../../../services/confluent/errors.ts';
 import type { AllowedMethods } from '../allowed-methods.ts';
 import { tenantOf } from '../auth.ts';
-import { answers, bodies, confluentContentType, op } from './confluent-schemas.ts';
+import { documentationOnly } from '../request-validators.ts';
+import { answers, bodies, confluentContentType, op, registryMediaTypes } from './confluent-schemas.ts';
 
-const acceptedContentTypes = [confluentContentType, 'application/vnd.schemaregistry+json', 'application/json'];
 const maxSchemaRequestBytes = 512 * 1024;
 const maxDepth = 64;
 
@@ -28,7 +28,7 @@ export function confluentRoutes(app: FastifyInstance, services: Services, allowe
     (scope, _options, done) => {
       const registry = services.confluent;
       scope.removeAllContentTypeParsers();
-      scope.addContentTypeParser(acceptedContentTypes, { parseAs: 'buffer', bodyLimit: maxSchemaRequestBytes }, (_request, body, parsed) => {
+      scope.addContentTypeParser(registryMediaTypes, { parseAs: 'buffer', bodyLimit: maxSchemaRequestBytes }, (_request, body, parsed) => {
         if (!isUtf8(body as Buffer)) {
           parsed(new ConfluentError(400, 400, 'the body is not valid UTF-8'), undefined);
           return;
@@ -78,7 +78,7 @@ export function confluentRoutes(app: FastifyInstance, services: Services, allowe
 
       // The registry checks its requests itself, answering with Confluent's error codes; the
       // body schemas below document them for /openapi.json.
-      scope.setValidatorCompiler(() => () => true);
+      scope.setValidatorCompiler(documentationOnly);
 
       // Confluent's root answers an empty object; clients use it to check the registry is there.
       scope.get('/', op('read', 'The registry is there (an empty object)', answers.empty), () => ({}));

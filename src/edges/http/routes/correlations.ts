@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../../../services/index.ts';
+import { pageSchema } from '../api-schemas.ts';
 import { tenantOf } from '../auth.ts';
-import { listQuerystring, pageOf as listPage, type ListQuery } from '../list-page.ts';
+import { listQuerystring, pageOf, type ListQuery } from '../list-page.ts';
 
 const nameParams = { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] } as const;
 const instanceParams = { type: 'object', properties: { name: { type: 'string' }, key: { type: 'string' } }, required: ['name', 'key'] } as const;
@@ -63,19 +64,10 @@ export function correlationRoutes(app: FastifyInstance, services: Services): voi
         tags,
         summary: 'List correlations',
         querystring: listQuerystring,
-        response: {
-          200: {
-            type: 'object',
-            additionalProperties: true,
-            properties: {
-              items: { type: 'array', items: correlationView },
-              next: { type: ['string', 'null'], description: 'the cursor of the next page; null at the end' },
-            },
-          },
-        },
+        response: { 200: pageSchema(correlationView) },
       },
     },
-    (request) => listPage(correlations.list(tenantOf(request)), (item) => item.name, request.query as ListQuery),
+    (request) => pageOf(correlations.list(tenantOf(request)), (item) => item.name, request.query as ListQuery),
   );
 
   app.get<{ Params: { name: string } }>(
@@ -96,13 +88,7 @@ export function correlationRoutes(app: FastifyInstance, services: Services): voi
         summary: 'The open instances: the events each has so far and its deadline, a page at a time',
         params: nameParams,
         querystring: listQuerystring,
-        response: {
-          200: {
-            type: 'object',
-            required: ['items', 'next'],
-            properties: { items: { type: 'array', items: { type: 'object' } }, next: { type: ['string', 'null'] } },
-          },
-        },
+        response: { 200: pageSchema({ type: 'object', description: 'a key with its open instance' }) },
       },
     },
     (request) => correlations.openInstances(tenantOf(request), request.params.name, request.query.limit, request.query.cursor),

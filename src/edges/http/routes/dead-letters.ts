@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { DeadLetterFilter, RedriveRequest } from '../../../services/dead-letters.ts';
 import type { Services } from '../../../services/index.ts';
-import { page, ref } from '../api-schemas.ts';
+import { pageSchema, ref } from '../api-schemas.ts';
 import { tenantOf } from '../auth.ts';
 
 export function deadLetterRoutes(app: FastifyInstance, services: Services): void {
@@ -25,7 +25,7 @@ export function deadLetterRoutes(app: FastifyInstance, services: Services): void
             status: { enum: ['pending', 'redriven', 'all'] },
           },
         },
-        response: { 200: page(ref('DeadLetter'), { type: 'integer', description: 'the offset to list on from (`from`)' }) },
+        response: { 200: pageSchema(ref('DeadLetter'), { type: 'integer', description: 'the offset to list on from (`from`)' }) },
       },
     },
     (request) => deadLetters.list(tenantOf(request), request.query),

@@ -4,6 +4,7 @@ import type { Services } from '../../../services/index.ts';
 import type { Limits } from '../../config/config.ts';
 import { ref } from '../api-schemas.ts';
 import { parseIngestBody } from '../ingest-body.ts';
+import { documentationOnly } from '../request-validators.ts';
 import type { TenantRateLimiter } from '../rate-limit.ts';
 
 const event = {
@@ -50,7 +51,7 @@ export function eventRoutes(app: FastifyInstance, services: Services, limits: Li
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: limits.maxBodyBytes }, (_request, body, parsed) => parsed(null, body));
     // The body arrives as bytes and is checked event by event (parseIngestBody); its schemas
     // below document the shapes, they do not validate.
-    scope.setValidatorCompiler(() => () => true);
+    scope.setValidatorCompiler(documentationOnly);
 
     scope.post(
       '/v1/events',

@@ -1,11 +1,11 @@
 import type { FastifyInstance } from 'fastify';
-import { noContent, page, ref } from '../api-schemas.ts';
+import { noContent, pageSchema, ref } from '../api-schemas.ts';
 import type { CommittedOffset } from '../../../ports/consumer-groups.ts';
 import type { PollRequest } from '../../../services/groups.ts';
 import type { Services } from '../../../services/index.ts';
 import { tenantOf } from '../auth.ts';
 import { refuseIfRevoked, waitSignals } from '../request-signal.ts';
-import { listQuerystring, pageOf as listPage, type ListQuery } from '../list-page.ts';
+import { listQuerystring, pageOf, type ListQuery } from '../list-page.ts';
 
 const position = {
   type: 'object',
@@ -125,11 +125,11 @@ export function groupRoutes(app: FastifyInstance, services: Services, shutdown: 
         summary: 'List consumer groups',
         querystring: listQuerystring,
         response: {
-          200: page({ type: 'string', description: 'a group name' }, { type: ['string', 'null'], description: 'the cursor of the next page; null at the end' }),
+          200: pageSchema({ type: 'string', description: 'a group name' }),
         },
       },
     },
-    async (request) => listPage(await groups.listGroups(tenantOf(request)), (name) => name, request.query),
+    async (request) => pageOf(await groups.listGroups(tenantOf(request)), (name) => name, request.query),
   );
 
   app.get<{ Params: { group: string } }>(

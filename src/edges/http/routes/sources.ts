@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../../../services/index.ts';
-import { noContent, page } from '../api-schemas.ts';
+import { noContent, pageSchema } from '../api-schemas.ts';
 import { tenantOf } from '../auth.ts';
-import { listQuerystring, pageOf as listPage, type ListQuery } from '../list-page.ts';
+import { listQuerystring, pageOf, type ListQuery } from '../list-page.ts';
 
 const sourceView = {
   type: 'object',
@@ -31,10 +31,10 @@ export function sourceRoutes(app: FastifyInstance, services: Services): void {
         tags: ['sources'],
         summary: 'List Kafka sources',
         querystring: listQuerystring,
-        response: { 200: page(sourceView, { type: ['string', 'null'], description: 'the cursor of the next page; null at the end' }) },
+        response: { 200: pageSchema(sourceView) },
       },
     },
-    (request) => listPage(sources.list(tenantOf(request)), (source) => source.name, request.query),
+    (request) => pageOf(sources.list(tenantOf(request)), (source) => source.name, request.query),
   );
 
   app.get<{ Params: { name: string } }>(

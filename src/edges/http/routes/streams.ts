@@ -3,10 +3,10 @@ import { once } from 'node:events';
 import { SluiceError } from '../../../domain/errors.ts';
 import { formatPositions, parsePositions, parseStartFrom } from '../../../domain/positions.ts';
 import type { Services } from '../../../services/index.ts';
-import { page as pageOf, ref } from '../api-schemas.ts';
+import { pageSchema, ref } from '../api-schemas.ts';
 import { tenantOf } from '../auth.ts';
 import { refuseIfRevoked, waitSignals } from '../request-signal.ts';
-import { listQuerystring, pageOf as listPage, type ListQuery } from '../list-page.ts';
+import { listQuerystring, pageOf, type ListQuery } from '../list-page.ts';
 
 const streamParams = { type: 'object', properties: { stream: { type: 'string' } }, required: ['stream'] } as const;
 
@@ -21,10 +21,10 @@ export function streamRoutes(app: FastifyInstance, services: Services, shutdown:
         tags: ['streams'],
         summary: 'List streams',
         querystring: listQuerystring,
-        response: { 200: pageOf(ref('StreamInfo'), { type: ['string', 'null'], description: 'the cursor of the next page; null at the end' }) },
+        response: { 200: pageSchema(ref('StreamInfo')) },
       },
     },
-    async (request) => listPage(await reader.listStreams(tenantOf(request)), (info) => info.name, request.query),
+    async (request) => pageOf(await reader.listStreams(tenantOf(request)), (info) => info.name, request.query),
   );
 
   app.get<{ Params: { stream: string } }>(
@@ -60,7 +60,7 @@ export function streamRoutes(app: FastifyInstance, services: Services, shutdown:
           },
         },
         response: {
-          200: pageOf(
+          200: pageSchema(
             { anyOf: [ref('Record'), ref('DeadLetter')] },
             { type: ['integer', 'string'], description: 'the offset (one partition) or the cursor (every partition) to read on from' },
           ),

@@ -1,8 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { SluiceError } from '../../../domain/errors.ts';
 import type { Services } from '../../../services/index.ts';
+import { noContent, pageSchema } from '../api-schemas.ts';
 import { tenantOf } from '../auth.ts';
-import { listQuerystring, pageOf as listPage, type ListQuery } from '../list-page.ts';
+import { listQuerystring, pageOf, type ListQuery } from '../list-page.ts';
 
 const nameParams = { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] } as const;
 const tags = ['subscriptions'];
@@ -115,8 +116,6 @@ const deliveryAttempt = {
   },
 } as const;
 
-const noContent = { type: 'null', description: 'deleted' } as const;
-
 const rotateKeys = ['secret', 'graceSeconds'];
 
 /** Lets a POST whose fields are all optional come without a body: it is read as `{}`. */
@@ -137,19 +136,10 @@ export function subscriptionRoutes(app: FastifyInstance, services: Services): vo
         tags,
         summary: 'List subscriptions',
         querystring: listQuerystring,
-        response: {
-          200: {
-            type: 'object',
-            additionalProperties: true,
-            properties: {
-              items: { type: 'array', items: subscriptionView },
-              next: { type: ['string', 'null'], description: 'the cursor of the next page; null at the end' },
-            },
-          },
-        },
+        response: { 200: pageSchema(subscriptionView) },
       },
     },
-    (request) => listPage(subscriptions.list(tenantOf(request)), (item) => item.name, request.query as ListQuery),
+    (request) => pageOf(subscriptions.list(tenantOf(request)), (item) => item.name, request.query as ListQuery),
   );
 
   app.get<{ Params: { name: string } }>(

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { Services } from '../../../services/index.ts';
 import { SluiceError } from '../../../domain/errors.ts';
-import { noContent, page, ref } from '../api-schemas.ts';
-import { listQuerystring, pageOf as listPage, type ListQuery } from '../list-page.ts';
+import { noContent, pageSchema, ref } from '../api-schemas.ts';
+import { listQuerystring, pageOf, type ListQuery } from '../list-page.ts';
 
 /** The admin, or a `manage` key of the tenant `:id` names (another tenant's key gets 404). */
 const adminOrManager = { access: 'admin-or-manager' } as const;
@@ -38,10 +38,10 @@ export function tenantRoutes(app: FastifyInstance, services: Services): void {
         tags: ['tenants'],
         summary: 'List tenants (admin)',
         querystring: listQuerystring,
-        response: { 200: page(ref('Tenant'), { type: ['string', 'null'], description: 'the cursor of the next page; null at the end' }) },
+        response: { 200: pageSchema(ref('Tenant')) },
       },
     },
-    (request) => listPage(tenants.listTenants(), (tenant) => tenant.id, request.query),
+    (request) => pageOf(tenants.listTenants(), (tenant) => tenant.id, request.query),
   );
 
   app.get<{ Params: { id: string } }>(
@@ -108,10 +108,10 @@ export function tenantRoutes(app: FastifyInstance, services: Services): void {
         summary: 'List keys (never their secrets)',
         params: tenantParams,
         querystring: listQuerystring,
-        response: { 200: page(ref('Key'), { type: ['string', 'null'], description: 'the cursor of the next page; null at the end' }) },
+        response: { 200: pageSchema(ref('Key')) },
       },
     },
-    (request) => listPage(tenants.listKeys(request.params.id), (key) => key.id, request.query),
+    (request) => pageOf(tenants.listKeys(request.params.id), (key) => key.id, request.query),
   );
 
   app.delete<{ Params: { id: string; keyId: string } }>(

@@ -5,8 +5,8 @@ import { SluiceError } from '../../../domain/errors.ts';
 import type { PipelineConfig } from '../../../domain/pipeline-config.ts';
 import type { SchemaFormat } from '../../../domain/catalog-docs.ts';
 import { compatibilityLevels, type CompatibilityLevel } from '../../../domain/compatibility/index.ts';
-import { page, ref } from '../api-schemas.ts';
-import { listQuerystring, pageOf as listPage, type ListQuery } from '../list-page.ts';
+import { pageSchema, ref } from '../api-schemas.ts';
+import { listQuerystring, pageOf, type ListQuery } from '../list-page.ts';
 
 const typeParams = { type: 'object', properties: { type: { type: 'string' } }, required: ['type'] } as const;
 
@@ -76,10 +76,10 @@ export function typeRoutes(app: FastifyInstance, services: Services): void {
         tags: ['types'],
         summary: 'List event types',
         querystring: listQuerystring,
-        response: { 200: page(ref('EventType'), { type: ['string', 'null'], description: 'the cursor of the next page; null at the end' }) },
+        response: { 200: pageSchema(ref('EventType')) },
       },
     },
-    (request) => listPage(registry.listTypes(tenantOf(request)), (type) => type.type, request.query),
+    (request) => pageOf(registry.listTypes(tenantOf(request)), (type) => type.type, request.query),
   );
 
   app.get<{ Params: { type: string } }>(
