@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { migrateLogLayout } from './log-layout.ts';
 
 const schema = `
 CREATE TABLE IF NOT EXISTS streams (
@@ -9,17 +10,6 @@ CREATE TABLE IF NOT EXISTS streams (
   partitions INTEGER NOT NULL,
   created_at INTEGER NOT NULL
 );
-CREATE TABLE IF NOT EXISTS records (
-  stream_id INTEGER NOT NULL,
-  partition INTEGER NOT NULL,
-  offset INTEGER NOT NULL,
-  id TEXT NOT NULL,
-  key TEXT,
-  ts INTEGER NOT NULL,
-  attrs TEXT NOT NULL,
-  value TEXT NOT NULL,
-  PRIMARY KEY (stream_id, partition, offset)
-) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS record_ids (
   stream_id INTEGER NOT NULL,
   id TEXT NOT NULL,
@@ -69,7 +59,8 @@ CREATE TABLE IF NOT EXISTS group_offsets (
  */
 export function openDatabase(dataDir: string): DatabaseSync {
   mkdirSync(dataDir, { recursive: true });
-  const db = new DatabaseSync(join(dataDir, 'sluice.db'));
+  const file = join(dataDir, 'sluice.db');
+  const db = new DatabaseSync(file);
   try {
     // Hold the file for this process only: two servers on one data directory would
     // hand out the same offsets. The lock is taken now, with an empty write
@@ -93,6 +84,12 @@ export function openDatabase(dataDir: string): DatabaseSync {
   db.exec('PRAGMA busy_timeout = 5000');
   db.exec('PRAGMA cache_size = -65536');
   db.exec(schema);
+  try {
+    migrateLogLayout(db, file);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
   return db;
 }
 

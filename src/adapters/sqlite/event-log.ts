@@ -3,7 +3,9 @@ import type { RecordAttributes } from '../../domain/event.ts';
 import type { AppendRecord, AppendResult, EventLog, LogRecord, Retention, StreamInfo } from '../../ports/event-log.ts';
 import type { AppendColumns, ResultColumns, StoredAppend } from './columns.ts';
 import { fromColumns, toResultColumns } from './columns.ts';
+import { BatchCache } from './batch-cache.ts';
 import { inTransaction } from './database.ts';
+import { BatchBuilder, DecodedBatch } from './record-batch.ts';
 import { StreamWaiters } from './stream-waiters.ts';
 
 interface StreamState {
@@ -18,10 +20,11 @@ interface StreamState {
   start: number[];
 }
 
-const sizeOfRange = 'SELECT SUM(length(attrs) + length(value)) AS bytes FROM records WHERE stream_id = ? AND partition = ? AND offset >= ? AND offset < ?';
-
-/** Records deleted per partition in one `applyRetention` call, so appends are never held up for long. */
+/** Records deleted per partition in one `applyRetention` call, at least one batch, so appends are never held up for long. */
 const retentionBatch = 5_000;
+
+/** Characters of recent batches kept decoded for reads (about 32 MB). */
+const cacheBudget = 16 * 1024 * 1024;
 
 interface PendingAppend {
   records: readonly StoredAppend[];
@@ -29,67 +32,72 @@ interface PendingAppend {
   reject: (error: unknown) => void;
 }
 
-interface RecordRow {
-  offset: number;
-  id: string;
-  key: string | null;
-  ts: number;
-  attrs: string;
-  value: string;
+/** One partition's share of a flush. */
+interface PartitionWrite {
+  state: StreamState;
+  partition: number;
+  base: number;
+  builder: BatchBuilder;
 }
 
 /**
  * The event log on SQLite with group commit: appends that arrive while the event loop is
  * busy wait for the next turn and are written together in one transaction, so many
- * requests share one fsync.
+ * requests share one fsync. Each partition's records of a flush are stored as one record
+ * batch (record-batch.ts), so a flush costs one B-tree insert per partition, not per record.
  */
 export class SqliteEventLog implements EventLog {
   readonly #db: DatabaseSync;
   readonly #streams = new Map<string, StreamState>();
   readonly #waiters = new StreamWaiters();
-  readonly #insertRecord: StatementSync;
+  readonly #cache = new BatchCache(cacheBudget);
+  readonly #insertBatch: StatementSync;
   readonly #insertId: StatementSync;
   readonly #findId: StatementSync;
-  readonly #scanId: StatementSync;
-  readonly #readRange: StatementSync;
-  readonly #readTimestamp: StatementSync;
+  readonly #batchAtOrBefore: StatementSync;
+  readonly #batchAtOrAfter: StatementSync;
+  readonly #loadBatch: StatementSync;
+  readonly #batchAtTime: StatementSync;
   readonly #appendListeners = new Set<(streams: string[]) => void>();
-  /** Bytes stored per `<stream id>:<partition>`, for partitions a byte retention was measured for. */
+  /** Characters stored per `<stream id>:<partition>`, for partitions a byte retention was measured for. */
   readonly #sizes = new Map<string, number>();
   #pending: PendingAppend[] = [];
   #flushScheduled = false;
 
   constructor(db: DatabaseSync) {
     this.#db = db;
-    this.#insertRecord = db.prepare('INSERT INTO records (stream_id, partition, offset, id, key, ts, attrs, value) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+    this.#insertBatch = db.prepare(
+      'INSERT INTO record_batches (stream_id, partition, base_offset, count, last_ts, size, layout, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    );
     this.#insertId = db.prepare('INSERT INTO record_ids (stream_id, id, partition, offset) VALUES (?, ?, ?, ?)');
     this.#findId = db.prepare('SELECT partition, offset FROM record_ids WHERE stream_id = ? AND id = ?');
-    this.#scanId = db.prepare('SELECT partition, offset FROM records WHERE stream_id = ? AND id = ? ORDER BY partition, offset LIMIT 1');
-    this.#readRange = db.prepare(
-      'SELECT offset, id, key, ts, attrs, value FROM records WHERE stream_id = ? AND partition = ? AND offset >= ? ORDER BY offset LIMIT ?',
+    this.#batchAtOrBefore = db.prepare(
+      'SELECT base_offset AS base FROM record_batches WHERE stream_id = ? AND partition = ? AND base_offset <= ? ORDER BY base_offset DESC LIMIT 1',
     );
-    this.#readTimestamp = db.prepare('SELECT ts FROM records WHERE stream_id = ? AND partition = ? AND offset = ?');
+    this.#batchAtOrAfter = db.prepare(
+      'SELECT base_offset AS base FROM record_batches WHERE stream_id = ? AND partition = ? AND base_offset >= ? ORDER BY base_offset LIMIT 1',
+    );
+    this.#loadBatch = db.prepare('SELECT layout, data FROM record_batches WHERE stream_id = ? AND partition = ? AND base_offset = ?');
+    this.#batchAtTime = db.prepare(
+      'SELECT base_offset AS base FROM record_batches WHERE stream_id = ? AND partition = ? AND last_ts >= ? ORDER BY last_ts, base_offset LIMIT 1',
+    );
     this.#loadStreams();
   }
 
   #loadStreams(): void {
     const streams = this.#db.prepare('SELECT id, name, partitions FROM streams').all() as { id: number; name: string; partitions: number }[];
-    const ends = this.#db.prepare(
-      'SELECT partition, MIN(offset) AS first, MAX(offset) AS last, MAX(ts) AS ts FROM records WHERE stream_id = ? GROUP BY partition',
+    const first = this.#db.prepare('SELECT base_offset AS base FROM record_batches WHERE stream_id = ? AND partition = ? ORDER BY base_offset LIMIT 1');
+    const last = this.#db.prepare(
+      'SELECT base_offset + count AS next, last_ts AS ts FROM record_batches WHERE stream_id = ? AND partition = ? ORDER BY base_offset DESC LIMIT 1',
     );
     for (const row of streams) {
-      const state: StreamState = {
-        id: row.id,
-        name: row.name,
-        partitions: row.partitions,
-        next: new Array<number>(row.partitions).fill(0),
-        lastTimestamp: new Array<number>(row.partitions).fill(0),
-        start: new Array<number>(row.partitions).fill(0),
-      };
-      for (const end of ends.all(row.id) as { partition: number; first: number; last: number; ts: number }[]) {
-        state.next[end.partition] = end.last + 1;
-        state.lastTimestamp[end.partition] = end.ts;
-        state.start[end.partition] = end.first;
+      const state = emptyState(row.id, row.name, row.partitions);
+      for (let partition = 0; partition < row.partitions; partition++) {
+        const end = last.get(row.id, partition) as { next: number; ts: number } | undefined;
+        if (end === undefined) continue;
+        state.next[partition] = end.next;
+        state.lastTimestamp[partition] = end.ts;
+        state.start[partition] = (first.get(row.id, partition) as { base: number }).base;
       }
       this.#streams.set(row.name, state);
     }
@@ -99,14 +107,7 @@ export class SqliteEventLog implements EventLog {
     if (!this.#streams.has(name)) {
       const createdAt = Date.now();
       const result = this.#db.prepare('INSERT INTO streams (name, partitions, created_at) VALUES (?, ?, ?)').run(name, partitions, createdAt);
-      this.#streams.set(name, {
-        id: Number(result.lastInsertRowid),
-        name,
-        partitions,
-        next: new Array<number>(partitions).fill(0),
-        lastTimestamp: new Array<number>(partitions).fill(0),
-        start: new Array<number>(partitions).fill(0),
-      });
+      this.#streams.set(name, emptyState(Number(result.lastInsertRowid), name, partitions));
     }
     return Promise.resolve();
   }
@@ -158,11 +159,19 @@ export class SqliteEventLog implements EventLog {
     this.#pending = [];
     this.#flushScheduled = false;
     const touched = new Map<StreamState, { next: number[]; lastTimestamp: number[] }>();
+    const writes = new Map<string, PartitionWrite>();
+    const written: { write: PartitionWrite; layout: Uint8Array; data: string; size: number }[] = [];
     let results: AppendResult[][];
     try {
       results = inTransaction(this.#db, () => {
         const seenInBatch = new Map<string, AppendResult>();
-        return batch.map((pending) => pending.records.map((record) => this.#write(record, touched, seenInBatch)));
+        const answers = batch.map((pending) => pending.records.map((record) => this.#write(record, touched, seenInBatch, writes)));
+        for (const write of writes.values()) {
+          const encoded = write.builder.encode();
+          this.#insertBatch.run(write.state.id, write.partition, write.base, encoded.count, encoded.lastTimestamp, encoded.size, encoded.layout, encoded.data);
+          written.push({ write, layout: encoded.layout, data: encoded.data, size: encoded.size });
+        }
+        return answers;
       });
     } catch (error) {
       for (const [state, saved] of touched) {
@@ -172,13 +181,24 @@ export class SqliteEventLog implements EventLog {
       for (const pending of batch) pending.reject(error);
       return;
     }
+    for (const { write, layout, data, size } of written) {
+      this.#cache.put(write.state.id, write.partition, write.base, new DecodedBatch(layout, data), data.length);
+      const sizeKey = `${write.state.id}:${write.partition}`;
+      const stored = this.#sizes.get(sizeKey);
+      if (stored !== undefined) this.#sizes.set(sizeKey, stored + size);
+    }
     batch.forEach((pending, index) => pending.resolve(results[index]!));
     const streams = [...touched.keys()].map((state) => state.name);
     for (const stream of streams) this.#waiters.wake(stream);
     for (const listener of this.#appendListeners) listener(streams);
   }
 
-  #write(record: StoredAppend, touched: Map<StreamState, { next: number[]; lastTimestamp: number[] }>, seenInBatch: Map<string, AppendResult>): AppendResult {
+  #write(
+    record: StoredAppend,
+    touched: Map<StreamState, { next: number[]; lastTimestamp: number[] }>,
+    seenInBatch: Map<string, AppendResult>,
+    writes: Map<string, PartitionWrite>,
+  ): AppendResult {
     const state = this.#streams.get(record.stream)!;
     if (!touched.has(state)) touched.set(state, { next: [...state.next], lastTimestamp: [...state.lastTimestamp] });
     if (record.unique) {
@@ -187,25 +207,27 @@ export class SqliteEventLog implements EventLog {
       if (earlier !== undefined) return { partition: earlier.partition, offset: earlier.offset, duplicate: true };
       const stored = this.#findId.get(state.id, record.dedupKey) as { partition: number; offset: number } | undefined;
       if (stored !== undefined) return { partition: stored.partition, offset: stored.offset, duplicate: true };
-      const offset = this.#insert(state, record);
+      const offset = this.#add(state, record, writes);
       this.#insertId.run(state.id, record.dedupKey, record.partition, offset);
       const result = { partition: record.partition, offset, duplicate: false };
       seenInBatch.set(batchKey, result);
       return result;
     }
-    return { partition: record.partition, offset: this.#insert(state, record), duplicate: false };
+    return { partition: record.partition, offset: this.#add(state, record, writes), duplicate: false };
   }
 
-  #insert(state: StreamState, record: StoredAppend): number {
+  /** Gives the record its offset and adds it to its partition's batch of this flush. */
+  #add(state: StreamState, record: StoredAppend, writes: Map<string, PartitionWrite>): number {
     const partition = record.partition;
     const offset = state.next[partition]!;
     const timestamp = Math.max(record.timestamp, state.lastTimestamp[partition]!);
-    this.#insertRecord.run(state.id, partition, offset, record.id, record.key, timestamp, record.attrs, record.value);
-    if (this.#sizes.size > 0) {
-      const sizeKey = `${state.id}:${partition}`;
-      const size = this.#sizes.get(sizeKey);
-      if (size !== undefined) this.#sizes.set(sizeKey, size + record.attrs.length + record.value.length);
+    const writeKey = `${state.id}:${partition}`;
+    let write = writes.get(writeKey);
+    if (write === undefined) {
+      write = { state, partition, base: offset, builder: new BatchBuilder() };
+      writes.set(writeKey, write);
     }
+    write.builder.add({ id: record.id, key: record.key, timestamp, attrs: record.attrs, value: record.value });
     state.next[partition] = offset + 1;
     state.lastTimestamp[partition] = timestamp;
     return offset;
@@ -214,44 +236,97 @@ export class SqliteEventLog implements EventLog {
   read(stream: string, partition: number, fromOffset: number, limit: number): Promise<LogRecord[]> {
     const state = this.#streams.get(stream);
     if (state === undefined || partition < 0 || partition >= state.partitions) return Promise.resolve([]);
-    const rows = this.#readRange.all(state.id, partition, fromOffset, limit) as unknown as RecordRow[];
-    return Promise.resolve(
-      rows.map((row) => ({
-        stream,
-        partition,
-        offset: row.offset,
-        id: row.id,
-        key: row.key,
-        timestamp: row.ts,
-        attributes: JSON.parse(row.attrs) as RecordAttributes,
-        value: row.value,
-      })),
-    );
+    const records: LogRecord[] = [];
+    let position = Math.max(fromOffset, state.start[partition]!);
+    const end = state.next[partition]!;
+    let found = this.#batchHolding(state, partition, position);
+    while (found !== undefined && records.length < limit) {
+      const { base, batch } = found;
+      for (let index = Math.max(0, position - base); index < batch.count && records.length < limit; index++) {
+        const record = batch.record(index);
+        records.push({
+          stream,
+          partition,
+          offset: base + index,
+          id: record.id,
+          key: record.key,
+          timestamp: record.timestamp,
+          attributes: JSON.parse(record.attrs) as RecordAttributes,
+          value: record.value,
+        });
+      }
+      position = base + batch.count;
+      found = position < end ? this.#batchFrom(state, partition, position) : undefined;
+    }
+    return Promise.resolve(records);
+  }
+
+  /** The batch that holds `offset`, or else the first one after it. */
+  #batchHolding(state: StreamState, partition: number, offset: number): { base: number; batch: DecodedBatch } | undefined {
+    const before = this.#batchAtOrBefore.get(state.id, partition, offset) as { base: number } | undefined;
+    if (before !== undefined) {
+      const batch = this.#batch(state.id, partition, before.base);
+      if (offset < before.base + batch.count) return { base: before.base, batch };
+    }
+    return this.#batchFrom(state, partition, offset);
+  }
+
+  /** The first batch whose base offset is `offset` or later. */
+  #batchFrom(state: StreamState, partition: number, offset: number): { base: number; batch: DecodedBatch } | undefined {
+    const after = this.#batchAtOrAfter.get(state.id, partition, offset) as { base: number } | undefined;
+    return after === undefined ? undefined : { base: after.base, batch: this.#batch(state.id, partition, after.base) };
+  }
+
+  #batch(streamId: number, partition: number, base: number): DecodedBatch {
+    const cached = this.#cache.get(streamId, partition, base);
+    if (cached !== undefined) return cached;
+    const row = this.#loadBatch.get(streamId, partition, base) as { layout: Uint8Array; data: string };
+    const batch = new DecodedBatch(row.layout, row.data);
+    this.#cache.put(streamId, partition, base, batch, row.data.length);
+    return batch;
   }
 
   /** The id index first (ids producers chose); then any record with that id, by a scan of the stream. */
   findById(stream: string, dedupKey: string): Promise<{ partition: number; offset: number } | undefined> {
     const state = this.#streams.get(stream);
     if (state === undefined) return Promise.resolve(undefined);
-    const found = (this.#findId.get(state.id, dedupKey) ?? this.#scanId.get(state.id, dedupKey)) as { partition: number; offset: number } | undefined;
-    return Promise.resolve(found === undefined ? undefined : { partition: found.partition, offset: found.offset });
+    const indexed = this.#findId.get(state.id, dedupKey) as { partition: number; offset: number } | undefined;
+    if (indexed !== undefined) return Promise.resolve({ partition: indexed.partition, offset: indexed.offset });
+    // Only batches whose text holds the id somewhere are decoded.
+    const candidates = this.#db
+      .prepare('SELECT partition, base_offset AS base FROM record_batches WHERE stream_id = ? AND instr(data, ?) > 0 ORDER BY partition, base_offset')
+      .iterate(state.id, dedupKey) as Iterable<{ partition: number; base: number }>;
+    for (const { partition, base } of candidates) {
+      const batch = this.#batch(state.id, partition, base);
+      for (let index = 0; index < batch.count; index++) {
+        if (batch.id(index) === dedupKey) return Promise.resolve({ partition, offset: base + index });
+      }
+    }
+    return Promise.resolve(undefined);
   }
 
   deleteStream(name: string): Promise<void> {
     const state = this.#streams.get(name);
     if (state === undefined) return Promise.resolve();
     inTransaction(this.#db, () => {
-      this.#db.prepare('DELETE FROM records WHERE stream_id = ?').run(state.id);
+      this.#db.prepare('DELETE FROM record_batches WHERE stream_id = ?').run(state.id);
       this.#db.prepare('DELETE FROM record_ids WHERE stream_id = ?').run(state.id);
       this.#db.prepare('DELETE FROM group_offsets WHERE stream = ?').run(name);
       this.#db.prepare('DELETE FROM streams WHERE id = ?').run(state.id);
     });
     this.#streams.delete(name);
+    this.#cache.clear(state.id);
     for (const partition of state.next.keys()) this.#sizes.delete(`${state.id}:${partition}`);
     this.#waiters.wake(name);
     return Promise.resolve();
   }
 
+  /**
+   * Deletes each partition's oldest records: those older than `retention.ms`, and the oldest
+   * ones while the partition holds more than `retention.bytes`. Whole batches are deleted; the
+   * batch the cut falls in is rewritten without its deleted head. The newest record stays, so
+   * the partition's next offset survives a restart.
+   */
   applyRetention(name: string, retention: Retention, now = Date.now()): Promise<{ deleted: number; more: boolean }> {
     const state = this.#streams.get(name);
     let deleted = 0;
@@ -259,22 +334,17 @@ export class SqliteEventLog implements EventLog {
     if (state === undefined) return Promise.resolve({ deleted, more });
     for (let partition = 0; partition < state.partitions; partition++) {
       const start = state.start[partition]!;
-      // The newest record stays, so the partition's next offset survives a restart.
       const newest = state.next[partition]! - 1;
       if (newest <= start) continue;
       let cut = start;
-      if (retention.ms !== undefined) cut = Math.max(cut, this.#firstAtOrAfter(state, partition, start, newest, now - retention.ms));
+      if (retention.ms !== undefined) cut = Math.max(cut, this.#firstAtOrAfter(state, partition, now - retention.ms));
       if (retention.bytes !== undefined) cut = Math.max(cut, this.#firstWithinBytes(state, partition, start, retention.bytes));
       cut = Math.min(cut, newest, start + retentionBatch);
       if (cut <= start) continue;
-      const size = this.#sizes.get(`${state.id}:${partition}`);
-      inTransaction(this.#db, () => {
-        if (size !== undefined) {
-          const gone = this.#db.prepare(sizeOfRange).get(state.id, partition, start, cut) as { bytes: number | null };
-          this.#sizes.set(`${state.id}:${partition}`, size - (gone.bytes ?? 0));
-        }
-        this.#db.prepare('DELETE FROM records WHERE stream_id = ? AND partition = ? AND offset >= ? AND offset < ?').run(state.id, partition, start, cut);
-      });
+      const freed = inTransaction(this.#db, () => this.#deleteBefore(state, partition, cut));
+      const sizeKey = `${state.id}:${partition}`;
+      const size = this.#sizes.get(sizeKey);
+      if (size !== undefined) this.#sizes.set(sizeKey, size - freed);
       state.start[partition] = cut;
       deleted += cut - start;
       if (cut === start + retentionBatch) more = true;
@@ -282,60 +352,115 @@ export class SqliteEventLog implements EventLog {
     return Promise.resolve({ deleted, more });
   }
 
-  /**
-   * The first offset in [from, to] whose timestamp is at or after `timestamp`; `to` when none
-   * before it is. Timestamps never decrease within a partition, so this bisects over offsets
-   * (an offset retention deleted reads as earlier than any time).
-   */
-  #firstAtOrAfter(state: StreamState, partition: number, from: number, to: number, timestamp: number): number {
-    let low = from;
-    let high = to;
-    while (low < high) {
-      const middle = Math.floor((low + high) / 2);
-      const row = this.#readTimestamp.get(state.id, partition, middle) as { ts: number } | undefined;
-      if (row !== undefined && row.ts < timestamp) low = middle + 1;
-      else high = middle;
+  /** Deletes the partition's records before `cut`; answers the characters freed. */
+  #deleteBefore(state: StreamState, partition: number, cut: number): number {
+    const gone = this.#db
+      .prepare('SELECT base_offset AS base, count, size FROM record_batches WHERE stream_id = ? AND partition = ? AND base_offset < ? ORDER BY base_offset')
+      .all(state.id, partition, cut) as { base: number; count: number; size: number }[];
+    let freed = 0;
+    for (const { base, count, size } of gone) {
+      this.#cache.delete(state.id, partition, base);
+      if (base + count <= cut) {
+        freed += size;
+        continue;
+      }
+      // The cut falls inside this batch: its tail is stored again as a batch of its own.
+      const batch = this.#batch(state.id, partition, base);
+      const builder = new BatchBuilder();
+      for (let index = cut - base; index < count; index++) builder.add(batch.record(index));
+      const tail = builder.encode();
+      this.#insertBatch.run(state.id, partition, cut, tail.count, tail.lastTimestamp, tail.size, tail.layout, tail.data);
+      freed += size - tail.size;
     }
-    return low;
+    this.#db.prepare('DELETE FROM record_batches WHERE stream_id = ? AND partition = ? AND base_offset < ?').run(state.id, partition, cut);
+    return freed;
   }
 
-  /** The first offset from which the partition's records fit in `bytes`, looking at most a batch past `from`. */
+  /** The first offset at or after `timestamp`, as `offsetForTime`. */
+  #firstAtOrAfter(state: StreamState, partition: number, timestamp: number): number {
+    const found = this.#batchAtTime.get(state.id, partition, timestamp) as { base: number } | undefined;
+    if (found === undefined) return state.next[partition]!;
+    return found.base + this.#batch(state.id, partition, found.base).firstAtOrAfter(timestamp);
+  }
+
+  /** The first offset from which the partition's records fit in `bytes`, looking at most a retention batch past `from`. */
   #firstWithinBytes(state: StreamState, partition: number, from: number, bytes: number): number {
+    let excess = this.#sizeOf(state, partition) - bytes;
+    if (excess <= 0) return from;
+    const batches = this.#db
+      .prepare('SELECT base_offset AS base, count, size FROM record_batches WHERE stream_id = ? AND partition = ? ORDER BY base_offset')
+      .iterate(state.id, partition) as Iterable<{ base: number; count: number; size: number }>;
+    for (const { base, count, size } of batches) {
+      if (base - from >= retentionBatch) return base;
+      if (size <= excess) {
+        excess -= size;
+        continue;
+      }
+      const batch = this.#batch(state.id, partition, base);
+      for (let index = 0; index < count; index++) {
+        if (excess <= 0) return base + index;
+        excess -= batch.size(index);
+      }
+      return base + count;
+    }
+    return state.next[partition]!;
+  }
+
+  #sizeOf(state: StreamState, partition: number): number {
     const sizeKey = `${state.id}:${partition}`;
     let total = this.#sizes.get(sizeKey);
     if (total === undefined) {
       // Measured once per process; appends and deletions keep it current afterwards.
-      total = (this.#db.prepare(sizeOfRange).get(state.id, partition, 0, Number.MAX_SAFE_INTEGER) as { bytes: number | null }).bytes ?? 0;
+      total =
+        (
+          this.#db.prepare('SELECT SUM(size) AS size FROM record_batches WHERE stream_id = ? AND partition = ?').get(state.id, partition) as {
+            size: number | null;
+          }
+        ).size ?? 0;
       this.#sizes.set(sizeKey, total);
     }
-    let excess = total - bytes;
-    if (excess <= 0) return from;
-    const rows = this.#db
-      .prepare(
-        'SELECT offset, length(attrs) + length(value) AS size FROM records WHERE stream_id = ? AND partition = ? AND offset >= ? ORDER BY offset LIMIT ?',
-      )
-      .all(state.id, partition, from, retentionBatch) as { offset: number; size: number }[];
-    for (const row of rows) {
-      if (excess <= 0) return row.offset;
-      excess -= row.size;
-    }
-    return (rows.at(-1)?.offset ?? from) + 1;
+    return total;
   }
 
+  /** Rewrites the batches that hold the key: each of its records keeps its place, with a null value and no key. */
   eraseKey(name: string, key: string): Promise<number> {
     const state = this.#streams.get(name);
     if (state === undefined) return Promise.resolve(0);
-    const erased = inTransaction(this.#db, () =>
-      this.#db.prepare("UPDATE records SET value = 'null', key = NULL WHERE stream_id = ? AND key = ?").run(state.id, key),
-    );
+    const candidates = this.#db
+      .prepare('SELECT partition, base_offset AS base FROM record_batches WHERE stream_id = ? AND instr(data, ?) > 0')
+      .all(state.id, key) as { partition: number; base: number }[];
+    const update = this.#db.prepare('UPDATE record_batches SET size = ?, layout = ?, data = ? WHERE stream_id = ? AND partition = ? AND base_offset = ?');
+    let erased = 0;
+    inTransaction(this.#db, () => {
+      for (const { partition, base } of candidates) {
+        const batch = this.#batch(state.id, partition, base);
+        const builder = new BatchBuilder();
+        let changed = 0;
+        for (let index = 0; index < batch.count; index++) {
+          const record = batch.record(index);
+          if (record.key === key) {
+            changed++;
+            builder.add({ ...record, key: null, value: 'null' });
+          } else {
+            builder.add(record);
+          }
+        }
+        if (changed === 0) continue;
+        const encoded = builder.encode();
+        update.run(encoded.size, encoded.layout, encoded.data, state.id, partition, base);
+        erased += changed;
+      }
+    });
+    for (const { partition, base } of candidates) this.#cache.delete(state.id, partition, base);
     this.#sizes.clear();
-    return Promise.resolve(Number(erased.changes));
+    return Promise.resolve(erased);
   }
 
+  /** The first offset whose timestamp is at or after `timestamp`; the end of the partition when none is. */
   offsetForTime(stream: string, partition: number, timestamp: number): Promise<number> {
     const state = this.#streams.get(stream);
-    if (state === undefined) return Promise.resolve(0);
-    return Promise.resolve(this.#firstAtOrAfter(state, partition, 0, state.next[partition] ?? 0, timestamp));
+    if (state === undefined || partition < 0 || partition >= state.partitions) return Promise.resolve(0);
+    return Promise.resolve(this.#firstAtOrAfter(state, partition, timestamp));
   }
 
   /** Called after each durable flush with the streams it grew. */
@@ -358,4 +483,15 @@ export class SqliteEventLog implements EventLog {
     }
     this.#waiters.wakeAll();
   }
+}
+
+function emptyState(id: number, name: string, partitions: number): StreamState {
+  return {
+    id,
+    name,
+    partitions,
+    next: new Array<number>(partitions).fill(0),
+    lastTimestamp: new Array<number>(partitions).fill(0),
+    start: new Array<number>(partitions).fill(0),
+  };
 }

@@ -1,0 +1,95 @@
+import type { DatabaseSync } from 'node:sqlite';
+import { BatchBuilder } from './record-batch.ts';
+
+/**
+ * How the event log is laid out in the file, recorded in `PRAGMA user_version`:
+ * - 0: one row per record (`records`), as written by the first releases;
+ * - 1: one row per record batch (`record_batches`, see record-batch.ts).
+ * Opening a file migrates it to the current layout in one transaction; a file written by a
+ * newer release is refused rather than misread.
+ */
+export const currentLayout = 1;
+
+export const recordBatchesTable = `
+CREATE TABLE IF NOT EXISTS record_batches (
+  stream_id INTEGER NOT NULL,
+  partition INTEGER NOT NULL,
+  base_offset INTEGER NOT NULL,
+  count INTEGER NOT NULL,
+  last_ts INTEGER NOT NULL,
+  size INTEGER NOT NULL,
+  layout BLOB NOT NULL,
+  data TEXT NOT NULL,
+  PRIMARY KEY (stream_id, partition, base_offset)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS record_batches_by_time ON record_batches (stream_id, partition, last_ts);
+`;
+
+/** Records per batch when rows of layout 0 are regrouped. */
+const migratedBatchSize = 1000;
+
+export class NewerLayoutError extends Error {}
+
+/** Brings the file to `currentLayout`; answers the layout it found. */
+export function migrateLogLayout(db: DatabaseSync, file: string): number {
+  const found = (db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version;
+  if (found > currentLayout) {
+    throw new NewerLayoutError(
+      `${file} was written by a newer Sluice (storage layout ${found}; this release reads up to ${currentLayout}); upgrade Sluice, or restore a backup taken before the upgrade`,
+    );
+  }
+  if (found === currentLayout) return found;
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    db.exec(recordBatchesTable);
+    if (hasTable(db, 'records')) batchRows(db);
+    db.exec(`PRAGMA user_version = ${currentLayout}`);
+    db.exec('COMMIT');
+  } catch (error) {
+    if (db.isTransaction) db.exec('ROLLBACK');
+    throw error;
+  }
+  return found;
+}
+
+function hasTable(db: DatabaseSync, name: string): boolean {
+  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
+}
+
+/** Layout 0 → 1: each partition's rows, in offset order, regrouped into batches. */
+function batchRows(db: DatabaseSync): void {
+  const partitions = db.prepare('SELECT DISTINCT stream_id, partition FROM records').all() as { stream_id: number; partition: number }[];
+  const rows = db.prepare('SELECT offset, id, key, ts, attrs, value FROM records WHERE stream_id = ? AND partition = ? ORDER BY offset');
+  const insert = db.prepare(
+    'INSERT INTO record_batches (stream_id, partition, base_offset, count, last_ts, size, layout, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  for (const { stream_id: streamId, partition } of partitions) {
+    let builder = new BatchBuilder();
+    let base = 0;
+    let next = -1;
+    const write = () => {
+      if (builder.count === 0) return;
+      const batch = builder.encode();
+      insert.run(streamId, partition, base, batch.count, batch.lastTimestamp, batch.size, batch.layout, batch.data);
+      builder = new BatchBuilder();
+    };
+    for (const row of rows.iterate(streamId, partition) as Iterable<{
+      offset: number;
+      id: string;
+      key: string | null;
+      ts: number;
+      attrs: string;
+      value: string;
+    }>) {
+      // Offsets are dense from a partition's first stored one, so a batch is a run of them.
+      if (row.offset !== next || builder.count === migratedBatchSize) {
+        write();
+        base = row.offset;
+      }
+      builder.add({ id: row.id, key: row.key, timestamp: row.ts, attrs: row.attrs, value: row.value });
+      next = row.offset + 1;
+    }
+    write();
+  }
+  db.exec('DROP TABLE records');
+}

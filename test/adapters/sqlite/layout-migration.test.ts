@@ -1,0 +1,104 @@
+/**
+ * A data directory written by the release that stored one row per record (storage layout 0,
+ * test/fixtures/sqlite-layout-0, made by that release's store) opens on today's record batches
+ * with every record, offset, id index entry and start offset in place.
+ */
+import assert from 'node:assert/strict';
+import { copyFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { currentLayout } from '../../../src/adapters/sqlite/log-layout.ts';
+import { sqliteVariants, tempDataDir } from './sqlite-harness.ts';
+
+const fixture = fileURLToPath(new URL('../../fixtures/sqlite-layout-0/sluice.db', import.meta.url));
+
+/** What the fixture's writer appended: 250 orders over two partitions, then retention cut both at offset 30; one login. */
+function expectedOrder(offset: number, partition: number) {
+  const n = offset * 2 + partition;
+  return {
+    id: `order-${n}`,
+    key: n % 5 === 0 ? null : `cus-${n % 7}`,
+    timestamp: 1_760_000_000_000 + n * 1000,
+    value: JSON.stringify({ n, note: 'ümlaut ✓ 🚀', nested: { a: [n, n + 1] } }),
+  };
+}
+
+for (const variant of sqliteVariants) {
+  void test(`${variant.name}: a layout-0 file is migrated to record batches with nothing lost`, async (t) => {
+    const dir = tempDataDir(t);
+    copyFileSync(fixture, join(dir, 'sluice.db'));
+    const store = await variant.open(dir);
+    t.after(() => store.close());
+
+    const orders = await store.log.describeStream('acme.orders');
+    assert.deepEqual(orders?.startOffsets, [30, 30]);
+    assert.deepEqual(orders?.endOffsets, [125, 125]);
+    for (const partition of [0, 1]) {
+      const records = await store.log.read('acme.orders', partition, 0, 1000);
+      assert.equal(records.length, 95);
+      records.forEach((record, i) => {
+        const offset = 30 + i;
+        assert.equal(record.offset, offset);
+        assert.deepEqual({ id: record.id, key: record.key, timestamp: record.timestamp, value: record.value }, expectedOrder(offset, partition));
+        assert.equal(record.attributes.type, 'orders');
+      });
+    }
+    assert.deepEqual(
+      (await store.log.read('acme.logins', 0, 0, 10)).map((r) => [r.offset, r.id, r.key, r.value]),
+      [[0, 'ce-1', 'u1', '{"user":"u1"}']],
+    );
+
+    // The id index came along: a repeat of an id stored before the upgrade is still one.
+    const [repeat] = await store.log.append([
+      { stream: 'acme.orders', partition: 0, id: 'order-120', unique: true, key: null, timestamp: 1, attributes: { type: 'orders' }, value: '1' },
+    ]);
+    assert.deepEqual(repeat, { partition: 0, offset: 60, duplicate: true });
+    const [loginRepeat] = await store.log.append([
+      {
+        stream: 'acme.logins',
+        partition: 0,
+        id: 'ce-1',
+        unique: true,
+        dedupKey: 'https://example.com/src\u0000ce-1',
+        key: null,
+        timestamp: 1,
+        attributes: { type: 'logins' },
+        value: '1',
+      },
+    ]);
+    assert.equal(loginRepeat?.duplicate, true);
+    // Offsets go on from where the old layout stopped, and time lookups still find their records.
+    const [next] = await store.log.append([
+      { stream: 'acme.orders', partition: 1, id: 'new', unique: false, key: null, timestamp: 1_760_000_500_000, attributes: { type: 'orders' }, value: '2' },
+    ]);
+    assert.equal(next?.offset, 125);
+    assert.equal(await store.log.offsetForTime('acme.orders', 0, 1_760_000_100_000), 50);
+    assert.deepEqual(await store.log.findById('acme.orders', 'order-77'), { partition: 1, offset: 38 });
+  });
+}
+
+void test('the migrated file records the current layout and has no row-per-record table left', async (t) => {
+  const dir = tempDataDir(t);
+  copyFileSync(fixture, join(dir, 'sluice.db'));
+  const store = await sqliteVariants[1]!.open(dir);
+  await store.close();
+  const db = new DatabaseSync(join(dir, 'sluice.db'));
+  t.after(() => db.close());
+  assert.equal((db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version, currentLayout);
+  assert.equal(db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'records'").get(), undefined);
+});
+
+void test('a file written by a newer release is refused with what to do, and left as it was', async (t) => {
+  const dir = tempDataDir(t);
+  const db = new DatabaseSync(join(dir, 'sluice.db'));
+  db.exec(`PRAGMA user_version = ${currentLayout + 1}`);
+  db.close();
+  for (const variant of sqliteVariants) {
+    await assert.rejects(variant.open(dir), /written by a newer Sluice .*upgrade Sluice/);
+  }
+  const again = new DatabaseSync(join(dir, 'sluice.db'));
+  t.after(() => again.close());
+  assert.equal((again.prepare('PRAGMA user_version').get() as { user_version: number }).user_version, currentLayout + 1);
+});
