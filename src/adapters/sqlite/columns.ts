@@ -1,21 +1,24 @@
 import type { AppendRecord, AppendResult } from '../../ports/event-log.ts';
 
 /**
- * Appends as columns for the trip to the store thread: arrays of strings and typed arrays
- * copy between threads several times faster than an array of small objects.
+ * Appends packed for the trip to the store thread: numbers in typed arrays and every string
+ * of every record in one text. One long string copies between threads several times faster
+ * than thousands of small ones (measured: 0.2 µs per ~320-byte record against 1.0 µs for a
+ * column of strings per field, which was itself several times faster than an array of objects).
  */
 export interface AppendColumns {
-  stream: string[];
+  /** The streams the records go to, each once; `stream` indexes into it. */
+  streams: string[];
+  stream: Uint32Array;
   partition: Int32Array;
-  id: string[];
   unique: Uint8Array;
   /** Set where a repeat is recognised by something other than the id. */
   dedupKey: (string | undefined)[];
-  key: (string | null)[];
   timestamp: Float64Array;
-  /** The record attributes as JSON text, stored as is. */
-  attrs: string[];
-  value: string[];
+  /** Per record, the lengths of its id, key (-1 for none), attributes and value. */
+  lengths: Int32Array;
+  /** Every record's id, attributes as JSON, value and key, one after another. */
+  text: string;
 }
 
 export interface ResultColumns {
@@ -40,44 +43,64 @@ export interface StoredAppend {
 
 export function toColumns(records: readonly AppendRecord[]): AppendColumns {
   const count = records.length;
+  const streams: string[] = [];
+  const streamIndexes = new Map<string, number>();
   const columns: AppendColumns = {
-    stream: new Array<string>(count),
+    streams,
+    stream: new Uint32Array(count),
     partition: new Int32Array(count),
-    id: new Array<string>(count),
     unique: new Uint8Array(count),
     // Left empty (holes) but where a record has one: nearly none do.
     dedupKey: new Array<string | undefined>(count),
-    key: new Array<string | null>(count),
     timestamp: new Float64Array(count),
-    attrs: new Array<string>(count),
-    value: new Array<string>(count),
+    lengths: new Int32Array(count * 4),
+    text: '',
   };
+  const parts: string[] = [];
   records.forEach((record, i) => {
-    columns.stream[i] = record.stream;
+    let streamIndex = streamIndexes.get(record.stream);
+    if (streamIndex === undefined) {
+      streamIndex = streams.push(record.stream) - 1;
+      streamIndexes.set(record.stream, streamIndex);
+    }
+    columns.stream[i] = streamIndex;
     columns.partition[i] = record.partition;
-    columns.id[i] = record.id;
     columns.unique[i] = record.unique ? 1 : 0;
     if (record.dedupKey !== undefined) columns.dedupKey[i] = record.dedupKey;
-    columns.key[i] = record.key;
     columns.timestamp[i] = record.timestamp;
-    columns.attrs[i] = JSON.stringify(record.attributes);
-    columns.value[i] = record.value;
+    const attrs = JSON.stringify(record.attributes);
+    parts.push(record.id, attrs, record.value);
+    columns.lengths[i * 4] = record.id.length;
+    columns.lengths[i * 4 + 1] = record.key === null ? -1 : record.key.length;
+    columns.lengths[i * 4 + 2] = attrs.length;
+    columns.lengths[i * 4 + 3] = record.value.length;
+    if (record.key !== null) parts.push(record.key);
   });
+  columns.text = parts.join('');
   return columns;
 }
 
 export function fromColumns(columns: AppendColumns): StoredAppend[] {
-  return columns.stream.map((stream, i) => ({
-    stream,
-    partition: columns.partition[i]!,
-    id: columns.id[i]!,
-    unique: columns.unique[i] === 1,
-    dedupKey: columns.dedupKey[i] ?? columns.id[i]!,
-    key: columns.key[i] ?? null,
-    timestamp: columns.timestamp[i]!,
-    attrs: columns.attrs[i]!,
-    value: columns.value[i]!,
-  }));
+  const { text, lengths } = columns;
+  let position = 0;
+  return Array.from(columns.stream, (streamIndex, i) => {
+    const id = text.slice(position, (position += lengths[i * 4]!));
+    const attrs = text.slice(position, (position += lengths[i * 4 + 2]!));
+    const value = text.slice(position, (position += lengths[i * 4 + 3]!));
+    const keyLength = lengths[i * 4 + 1]!;
+    const key = keyLength < 0 ? null : text.slice(position, (position += keyLength));
+    return {
+      stream: columns.streams[streamIndex]!,
+      partition: columns.partition[i]!,
+      id,
+      unique: columns.unique[i] === 1,
+      dedupKey: columns.dedupKey[i] ?? id,
+      key,
+      timestamp: columns.timestamp[i]!,
+      attrs,
+      value,
+    };
+  });
 }
 
 export function toResultColumns(results: readonly AppendResult[]): ResultColumns {

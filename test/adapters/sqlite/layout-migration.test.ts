@@ -12,6 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { currentLayout } from '../../../src/adapters/sqlite/log-layout.ts';
 import { sqliteVariants, tempDataDir } from './sqlite-harness.ts';
 
+const attributes = { type: 'orders', source: '/tenants/acme', time: '2026-01-31T12:00:00Z' };
+
 const fixture = fileURLToPath(new URL('../../fixtures/sqlite-layout-0/sluice.db', import.meta.url));
 
 /** What the fixture's writer appended: 250 orders over two partitions, then retention cut both at offset 30; one login. */
@@ -52,7 +54,7 @@ for (const variant of sqliteVariants) {
 
     // The id index came along: a repeat of an id stored before the upgrade is still one.
     const [repeat] = await store.log.append([
-      { stream: 'acme.orders', partition: 0, id: 'order-120', unique: true, key: null, timestamp: 1, attributes: { type: 'orders' }, value: '1' },
+      { stream: 'acme.orders', partition: 0, id: 'order-120', unique: true, key: null, timestamp: 1, attributes, value: '1' },
     ]);
     assert.deepEqual(repeat, { partition: 0, offset: 60, duplicate: true });
     const [loginRepeat] = await store.log.append([
@@ -64,14 +66,14 @@ for (const variant of sqliteVariants) {
         dedupKey: 'https://example.com/src\u0000ce-1',
         key: null,
         timestamp: 1,
-        attributes: { type: 'logins' },
+        attributes,
         value: '1',
       },
     ]);
     assert.equal(loginRepeat?.duplicate, true);
     // Offsets go on from where the old layout stopped, and time lookups still find their records.
     const [next] = await store.log.append([
-      { stream: 'acme.orders', partition: 1, id: 'new', unique: false, key: null, timestamp: 1_760_000_500_000, attributes: { type: 'orders' }, value: '2' },
+      { stream: 'acme.orders', partition: 1, id: 'new', unique: false, key: null, timestamp: 1_760_000_500_000, attributes, value: '2' },
     ]);
     assert.equal(next?.offset, 125);
     assert.equal(await store.log.offsetForTime('acme.orders', 0, 1_760_000_100_000), 50);
