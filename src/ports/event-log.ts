@@ -24,6 +24,18 @@ export interface Retention {
   bytes?: number;
 }
 
+/**
+ * How long a stream recognises a repeated unique id: while its first copy is among the
+ * stream's last `ids` unique ids and younger than `ms`. A repeat outside the window is stored
+ * again; the window keeps what deduplication holds bounded on both engines.
+ */
+export interface DedupWindow {
+  ms: number;
+  ids: number;
+}
+
+export const defaultDedupWindow: DedupWindow = { ms: 86_400_000, ids: 500_000 };
+
 export interface AppendResult {
   partition: number;
   offset: number;

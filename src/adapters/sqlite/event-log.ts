@@ -1,6 +1,7 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { RecordAttributes } from '../../domain/event.ts';
-import type { AppendRecord, AppendResult, EventLog, LogRecord, Retention, StreamInfo } from '../../ports/event-log.ts';
+import type { AppendRecord, AppendResult, DedupWindow, EventLog, LogRecord, Retention, StreamInfo } from '../../ports/event-log.ts';
+import { defaultDedupWindow } from '../../ports/event-log.ts';
 import type { AppendColumns, ResultColumns, StoredAppend } from './columns.ts';
 import { fromColumns, toResultColumns } from './columns.ts';
 import { BatchCache } from './batch-cache.ts';
@@ -18,6 +19,10 @@ interface StreamState {
   lastTimestamp: number[];
   /** First stored offset per partition (retention deletes from the start). */
   start: number[];
+  /** The place the next unique id takes in the stream's deduplication window. */
+  nextSeq: number;
+  /** `nextSeq` when the id index was last pruned to the window. */
+  prunedAt: number;
 }
 
 /** Records deleted per partition in one `applyRetention` call, at least one batch, so appends are never held up for long. */
@@ -30,6 +35,14 @@ interface PendingAppend {
   records: readonly StoredAppend[];
   resolve: (results: AppendResult[]) => void;
   reject: (error: unknown) => void;
+}
+
+/** A unique id's first copy and its place in the stream's deduplication window. */
+interface IdEntry {
+  partition: number;
+  offset: number;
+  seq: number;
+  at: number;
 }
 
 /** One partition's share of a flush. */
@@ -61,16 +74,26 @@ export class SqliteEventLog implements EventLog {
   readonly #appendListeners = new Set<(streams: string[]) => void>();
   /** Characters stored per `<stream id>:<partition>`, for partitions a byte retention was measured for. */
   readonly #sizes = new Map<string, number>();
+  readonly #window: DedupWindow;
   #pending: PendingAppend[] = [];
   #flushScheduled = false;
 
-  constructor(db: DatabaseSync) {
+  readonly #clock: () => number;
+
+  /** `clock` tells the age of ids in the deduplication window (tests move it). */
+  constructor(db: DatabaseSync, options: { dedupWindow?: DedupWindow; clock?: () => number } = {}) {
     this.#db = db;
+    this.#window = options.dedupWindow ?? defaultDedupWindow;
+    this.#clock = options.clock ?? Date.now;
     this.#insertBatch = db.prepare(
       'INSERT INTO record_batches (stream_id, partition, base_offset, count, last_ts, size, layout, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     );
-    this.#insertId = db.prepare('INSERT INTO record_ids (stream_id, id, partition, offset) VALUES (?, ?, ?, ?)');
-    this.#findId = db.prepare('SELECT partition, offset FROM record_ids WHERE stream_id = ? AND id = ?');
+    // An id that left the window and comes again takes its new place.
+    this.#insertId = db.prepare(
+      'INSERT INTO record_ids (stream_id, id, partition, offset, seq, at) VALUES (?, ?, ?, ?, ?, ?) ' +
+        'ON CONFLICT (stream_id, id) DO UPDATE SET partition = excluded.partition, offset = excluded.offset, seq = excluded.seq, at = excluded.at',
+    );
+    this.#findId = db.prepare('SELECT partition, offset, seq, at FROM record_ids WHERE stream_id = ? AND id = ?');
     this.#batchAtOrBefore = db.prepare(
       'SELECT base_offset AS base FROM record_batches WHERE stream_id = ? AND partition = ? AND base_offset <= ? ORDER BY base_offset DESC LIMIT 1',
     );
@@ -90,8 +113,12 @@ export class SqliteEventLog implements EventLog {
     const last = this.#db.prepare(
       'SELECT base_offset + count AS next, last_ts AS ts FROM record_batches WHERE stream_id = ? AND partition = ? ORDER BY base_offset DESC LIMIT 1',
     );
+    const lastSeq = this.#db.prepare('SELECT MAX(seq) AS seq FROM record_ids WHERE stream_id = ?');
     for (const row of streams) {
       const state = emptyState(row.id, row.name, row.partitions);
+      // The index holds at most about one window per stream (pruned as it grows), so this is bounded.
+      state.nextSeq = ((lastSeq.get(row.id) as { seq: number | null }).seq ?? -1) + 1;
+      state.prunedAt = state.nextSeq;
       for (let partition = 0; partition < row.partitions; partition++) {
         const end = last.get(row.id, partition) as { next: number; ts: number } | undefined;
         if (end === undefined) continue;
@@ -165,7 +192,8 @@ export class SqliteEventLog implements EventLog {
     try {
       results = inTransaction(this.#db, () => {
         const seenInBatch = new Map<string, AppendResult>();
-        const answers = batch.map((pending) => pending.records.map((record) => this.#write(record, touched, seenInBatch, writes)));
+        const now = this.#clock();
+        const answers = batch.map((pending) => pending.records.map((record) => this.#write(record, now, touched, seenInBatch, writes)));
         for (const write of writes.values()) {
           const encoded = write.builder.encode();
           this.#insertBatch.run(write.state.id, write.partition, write.base, encoded.count, encoded.lastTimestamp, encoded.size, encoded.layout, encoded.data);
@@ -188,6 +216,7 @@ export class SqliteEventLog implements EventLog {
       if (stored !== undefined) this.#sizes.set(sizeKey, stored + size);
     }
     batch.forEach((pending, index) => pending.resolve(results[index]!));
+    this.#pruneIds(this.#clock());
     const streams = [...touched.keys()].map((state) => state.name);
     for (const stream of streams) this.#waiters.wake(stream);
     for (const listener of this.#appendListeners) listener(streams);
@@ -195,6 +224,7 @@ export class SqliteEventLog implements EventLog {
 
   #write(
     record: StoredAppend,
+    now: number,
     touched: Map<StreamState, { next: number[]; lastTimestamp: number[] }>,
     seenInBatch: Map<string, AppendResult>,
     writes: Map<string, PartitionWrite>,
@@ -205,15 +235,38 @@ export class SqliteEventLog implements EventLog {
       const batchKey = `${state.id}\u0000${record.dedupKey}`;
       const earlier = seenInBatch.get(batchKey);
       if (earlier !== undefined) return { partition: earlier.partition, offset: earlier.offset, duplicate: true };
-      const stored = this.#findId.get(state.id, record.dedupKey) as { partition: number; offset: number } | undefined;
-      if (stored !== undefined) return { partition: stored.partition, offset: stored.offset, duplicate: true };
+      const stored = this.#findId.get(state.id, record.dedupKey) as IdEntry | undefined;
+      if (stored !== undefined && this.#inWindow(state, stored, now)) {
+        return { partition: stored.partition, offset: stored.offset, duplicate: true };
+      }
       const offset = this.#add(state, record, writes);
-      this.#insertId.run(state.id, record.dedupKey, record.partition, offset);
+      this.#insertId.run(state.id, record.dedupKey, record.partition, offset, state.nextSeq++, now);
       const result = { partition: record.partition, offset, duplicate: false };
       seenInBatch.set(batchKey, result);
       return result;
     }
     return { partition: record.partition, offset: this.#add(state, record, writes), duplicate: false };
+  }
+
+  #inWindow(state: StreamState, entry: IdEntry, now: number): boolean {
+    return entry.seq >= state.nextSeq - this.#window.ids && entry.at > now - this.#window.ms;
+  }
+
+  /**
+   * Deletes the ids that left a stream's window, once it has taken a tenth of a window of new
+   * ones since the last time, so the index stays within about 1.1 windows per stream.
+   */
+  #pruneIds(now: number): void {
+    const every = Math.max(1000, Math.ceil(this.#window.ids / 10));
+    for (const state of this.#streams.values()) {
+      if (state.nextSeq - state.prunedAt < every) continue;
+      state.prunedAt = state.nextSeq;
+      inTransaction(this.#db, () => {
+        this.#db
+          .prepare('DELETE FROM record_ids WHERE stream_id = ? AND (seq < ? OR at <= ?)')
+          .run(state.id, state.nextSeq - this.#window.ids, now - this.#window.ms);
+      });
+    }
   }
 
   /** Gives the record its offset and adds it to its partition's batch of this flush. */
@@ -290,7 +343,7 @@ export class SqliteEventLog implements EventLog {
   findById(stream: string, dedupKey: string): Promise<{ partition: number; offset: number } | undefined> {
     const state = this.#streams.get(stream);
     if (state === undefined) return Promise.resolve(undefined);
-    const indexed = this.#findId.get(state.id, dedupKey) as { partition: number; offset: number } | undefined;
+    const indexed = this.#findId.get(state.id, dedupKey) as IdEntry | undefined;
     if (indexed !== undefined) return Promise.resolve({ partition: indexed.partition, offset: indexed.offset });
     // Only batches whose text holds the id somewhere are decoded.
     const candidates = this.#db
@@ -493,5 +546,7 @@ function emptyState(id: number, name: string, partitions: number): StreamState {
     next: new Array<number>(partitions).fill(0),
     lastTimestamp: new Array<number>(partitions).fill(0),
     start: new Array<number>(partitions).fill(0),
+    nextSeq: 0,
+    prunedAt: 0,
   };
 }

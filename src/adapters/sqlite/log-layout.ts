@@ -4,7 +4,8 @@ import { BatchBuilder } from './record-batch.ts';
 /**
  * How the event log is laid out in the file, recorded in `PRAGMA user_version`:
  * - 0: one row per record (`records`), as written by the first releases;
- * - 1: one row per record batch (`record_batches`, see record-batch.ts).
+ * - 1: one row per record batch (`record_batches`, see record-batch.ts); the id index holds
+ *   each id's place in its stream's deduplication window (`seq`, `at`).
  * Opening a file migrates it to the current layout in one transaction; a file written by a
  * newer release is refused rather than misread.
  *
@@ -47,6 +48,11 @@ export function migrateLogLayout(db: DatabaseSync, file: string): number {
   try {
     db.exec(recordBatchesTable);
     if (hasTable(db, 'records')) batchRows(db);
+    if (!hasColumn(db, 'record_ids', 'seq')) {
+      // Ids stored before the upgrade count as received now, so none leaves the window at once.
+      db.exec('ALTER TABLE record_ids ADD COLUMN seq INTEGER NOT NULL DEFAULT 0');
+      db.exec(`ALTER TABLE record_ids ADD COLUMN at INTEGER NOT NULL DEFAULT ${Date.now()}`);
+    }
     db.exec(`PRAGMA user_version = ${currentLayout}`);
     db.exec('COMMIT');
   } catch (error) {
@@ -58,6 +64,10 @@ export function migrateLogLayout(db: DatabaseSync, file: string): number {
 
 function hasTable(db: DatabaseSync, name: string): boolean {
   return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
+}
+
+function hasColumn(db: DatabaseSync, table: string, column: string): boolean {
+  return (db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).some((row) => row.name === column);
 }
 
 /** Layout 0 → 1: each partition's rows, in offset order, regrouped into batches. */

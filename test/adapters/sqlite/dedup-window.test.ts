@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { openDatabase } from '../../../src/adapters/sqlite/database.ts';
+import { SqliteEventLog } from '../../../src/adapters/sqlite/event-log.ts';
+import type { AppendRecord } from '../../../src/ports/event-log.ts';
+import { tempDataDir } from './sqlite-harness.ts';
+
+const attributes = { type: 't', source: '/s', time: '2026-01-31T12:00:00Z' };
+
+/** The time the log sees, moved by each append below. */
+let now = 0;
+
+function unique(id: string, at: number): AppendRecord {
+  now = at;
+  return { stream: 'acme.t', partition: 0, id, unique: true, key: null, timestamp: 1, attributes, value: '1' };
+}
+
+function open(dir: string, window: { ms: number; ids: number }) {
+  const db = openDatabase(dir);
+  return { log: new SqliteEventLog(db, { dedupWindow: window, clock: () => now }), db };
+}
+
+void test('a repeated id is one record while in the window (by count and by age), stored again once out of it, also after a restart', async (t) => {
+  const dir = tempDataDir(t);
+  const window = { ms: 60_000, ids: 3 };
+  let { log, db } = open(dir, window);
+  t.after(() => db.isOpen && db.close());
+  await log.createStream('acme.t', 1);
+  await log.append([unique('a', 1_000), unique('b', 1_000), unique('c', 1_000)]);
+  assert.deepEqual(await log.append([unique('a', 2_000)]), [{ partition: 0, offset: 0, duplicate: true }], 'a is among the last 3 ids');
+  await log.append([unique('d', 2_000)]);
+  assert.deepEqual(await log.append([unique('a', 3_000)]), [{ partition: 0, offset: 4, duplicate: false }], 'd pushed a out: stored again');
+  assert.deepEqual(await log.append([unique('a', 3_500)]), [{ partition: 0, offset: 4, duplicate: true }], 'the new copy is in the window');
+
+  await log.close();
+  db.close();
+  ({ log, db } = open(dir, window));
+  assert.deepEqual(await log.append([unique('d', 4_000)]), [{ partition: 0, offset: 3, duplicate: true }], 'the window survives a restart');
+  assert.deepEqual(await log.append([unique('d', 2_000 + 60_000)]), [{ partition: 0, offset: 5, duplicate: false }], 'older than the window: stored again');
+  await log.close();
+  db.close();
+});
+
+void test('the id index is pruned to about one window per stream as ids arrive', async (t) => {
+  const dir = tempDataDir(t);
+  const { log, db } = open(dir, { ms: 86_400_000, ids: 1000 });
+  t.after(() => db.close());
+  await log.createStream('acme.t', 1);
+  for (let round = 0; round < 5; round++) {
+    await log.append(Array.from({ length: 1000 }, (_, i) => unique(`r${round}-${i}`, 1_000)));
+  }
+  const { count } = db.prepare('SELECT COUNT(*) AS count FROM record_ids').get() as { count: number };
+  assert.ok(count <= 2000 && count >= 1000, `the index holds ${count} ids for a window of 1000`);
+  assert.deepEqual(await log.append([unique('r4-999', 2_000)]), [{ partition: 0, offset: 4999, duplicate: true }]);
+  assert.equal((await log.append([unique('r0-0', 2_000)]))[0]?.duplicate, false);
+  await log.close();
+});
