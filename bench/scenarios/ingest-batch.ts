@@ -3,8 +3,10 @@ import { format, startSluice, verdict } from '../harness.ts';
 import { sampleRss } from '../processes.ts';
 import { median } from '../stats.ts';
 import { alternate, failuresOf, requestsPerSecond, roundDetails, type System } from './compare.ts';
+import { measureDiskLimit } from './disk-limit.ts';
 
-export const batchTarget = 200_000;
+export const batchTarget = 250_000;
+export const batchRatioTarget = 0.35;
 
 /**
  * (1) Batched ingest: requests of 100 ~300-byte events against the 6-property schema,
@@ -19,6 +21,7 @@ export async function batchedIngest(bench: Bench): Promise<ScenarioReport> {
   const details: string[] = [];
   const misses: string[] = [];
   bench.facts.batchPeakRss = [];
+  let sluiceWithoutIds = 0;
   for (const withIds of [false, true]) {
     const variant = withIds ? 'with producer ids' : 'without ids';
     bench.log(`  (1) batched ingest, ${variant}`);
@@ -54,13 +57,14 @@ export async function batchedIngest(bench: Bench): Promise<ScenarioReport> {
       const eventsPerSecond = (rounds: typeof measured.floor): number => median(rounds.map((round) => requestsPerSecond(round.result) * perRequest));
       const floorRate = eventsPerSecond(measured.floor);
       const sluiceRate = eventsPerSecond(measured.sluice);
-      const met = sluiceRate >= batchTarget;
+      if (!withIds) sluiceWithoutIds = sluiceRate;
+      const met = sluiceRate >= batchTarget && sluiceRate >= batchRatioTarget * floorRate;
       rows.push({
         metric: `events/s, ${variant}`,
         floor: format.int(floorRate),
         sluice: format.int(sluiceRate),
         ratio: format.ratio(sluiceRate / floorRate),
-        target: `≥ ${format.int(batchTarget)}`,
+        target: `≥ ${format.int(batchTarget)} and ≥ ${batchRatioTarget}× floor`,
         verdict: verdict(met),
       });
       const p99 = (rounds: typeof measured.floor): number => median(rounds.map((round) => round.result.latency.p99));
@@ -74,7 +78,7 @@ export async function batchedIngest(bench: Bench): Promise<ScenarioReport> {
       });
       if (!met)
         misses.push(
-          `batched ingest ${variant}: ${format.int(sluiceRate)} events/s < ${format.int(batchTarget)} (${format.ratio(sluiceRate / floorRate)} of the floor)`,
+          `batched ingest ${variant}: ${format.int(sluiceRate)} events/s, ${format.ratio(sluiceRate / floorRate)} of the floor (target ≥ ${format.int(batchTarget)} and ≥ ${batchRatioTarget}×)`,
         );
       const unit = (result: (typeof measured.floor)[number]['result']): string => `${format.int(requestsPerSecond(result) * perRequest)} events/s`;
       details.push(...roundDetails(`floor, ${variant},`, measured.floor, unit), ...roundDetails(`Sluice, ${variant},`, measured.sluice, unit));
@@ -86,6 +90,22 @@ export async function batchedIngest(bench: Bench): Promise<ScenarioReport> {
     } finally {
       await sluice.stop();
     }
+  }
+  const perFlush = settings.batchConnections * perRequest;
+  bench.log(`  (1) the disk's limit: bare node:sqlite loops, ${perFlush} events per commit`);
+  for (const limit of await measureDiskLimit(bench, perFlush)) {
+    const layout = limit.layout === 'rows' ? 'one row per record' : 'one row per partition per commit';
+    rows.push({
+      metric: `events/s, bare node:sqlite loop, ${layout}`,
+      floor: format.int(limit.eventsPerSecond),
+      sluice: format.int(sluiceWithoutIds),
+      ratio: format.ratio(sluiceWithoutIds / limit.eventsPerSecond),
+      target: '',
+      verdict: '',
+    });
+    details.push(
+      `bare node:sqlite loop, ${layout}: ${format.int(limit.eventsPerSecond)} events/s, ${(limit.cpuPerEvent * 1e6).toFixed(2)} µs CPU per event (bench/sqlite-floor.ts: the same stored bytes, WAL, synchronous=FULL, ${perFlush} events per commit over 4 partitions, no HTTP, parsing or validation)`,
+    );
   }
   return {
     title: '1. Batched ingest (durable)',

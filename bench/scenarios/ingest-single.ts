@@ -3,8 +3,8 @@ import { format, startSluice, verdict } from '../harness.ts';
 import { median } from '../stats.ts';
 import { alternate, failuresOf, requestsPerSecond, roundDetails, type System } from './compare.ts';
 
-export const singleRatioTarget = 0.4;
-export const singleP99TargetMs = 5;
+export const singleRatioTarget = 0.5;
+export const singleP99TargetMs = 4;
 
 /** (2) Single-event ingest, durable: one event per request over 50 connections, closed loop. */
 export async function singleIngest(bench: Bench): Promise<ScenarioReport> {
