@@ -44,13 +44,13 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, minimum
 /** `kafka` (scenarios 7 and 8) starts a Kafka broker of its own, and reports itself skipped when it cannot. */
 export const scenarioIds = ['batch', 'single', 'e2e', 'memory', 'pipeline', 'registry', 'kafka', 'delivery', 'sink', 'correlation'] as const;
 
-export type ProfileTarget = 'batch' | 'pipeline' | 'kafka' | 'kafka-source';
+export type ProfileTarget = 'batch' | 'single' | 'pipeline' | 'kafka' | 'kafka-source';
 
 function profileTarget(raw: string | undefined): ProfileTarget | undefined {
   if (raw === undefined || raw === '' || raw === '0' || raw === 'false') return undefined;
   if (raw === '1' || raw === 'true' || raw === 'batch') return 'batch';
-  if (raw === 'pipeline' || raw === 'kafka' || raw === 'kafka-source') return raw;
-  throw new Error(`BENCH_PROFILE=${raw}: expected 1 (or batch), pipeline, kafka or kafka-source`);
+  if (raw === 'single' || raw === 'pipeline' || raw === 'kafka' || raw === 'kafka-source') return raw;
+  throw new Error(`BENCH_PROFILE=${raw}: expected 1 (or batch), single, pipeline, kafka or kafka-source`);
 }
 
 export function readSettings(env: NodeJS.ProcessEnv): Settings {

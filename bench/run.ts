@@ -33,6 +33,7 @@ import { orderPipeline } from './workload.ts';
  *   BENCH_CORRELATION_OPEN   instances left open for the memory figure, on each engine (50,000 quick, 1,000,000 full)
  *   BENCH_KAFKA_SOURCE_RECORDS  records per round of the Kafka source scenario (20,000 quick, 200,000 full)
  *   BENCH_PROFILE=1          record a CPU profile of Sluice under batched ingest and print its hot spots
+ *   BENCH_PROFILE=single     the same under single-event ingest (one event per request, scenario 2's connections)
  *   BENCH_PROFILE=pipeline   the same, with the 5-step pipeline of scenario 5 on the type
  *   BENCH_PROFILE=kafka      Sluice on a broker of its own under scenario 7's load (batched HTTP ingest into Kafka)
  *   BENCH_PROFILE=kafka-source  Sluice on a broker of its own while a source drains a topic as in scenario 8
@@ -170,7 +171,7 @@ async function profileSluice(bench: Bench, target: ProfileTarget): Promise<void>
   const removeProfileDir = keepIn === undefined || keepIn === '' ? trackTempDir(profileDir) : () => log(`bench: profiles kept in ${profileDir}`);
   try {
     const onKafka = target === 'kafka' || target === 'kafka-source';
-    const measured = onKafka ? await profileOnKafka(bench, target, profileDir) : await batchedIngestUnderProfile(bench, target === 'pipeline', profileDir);
+    const measured = onKafka ? await profileOnKafka(bench, target, profileDir) : await ingestUnderProfile(bench, target, profileDir);
     const profiles = profilesIn(profileDir);
     if (profiles.length === 0) throw new Error('Sluice wrote no CPU profile');
     process.stdout.write(`${measured}\n`);
@@ -186,25 +187,28 @@ async function profileSluice(bench: Bench, target: ProfileTarget): Promise<void>
   }
 }
 
-/** Batched ingest against Sluice on its embedded store; answers the rate as one line. */
-async function batchedIngestUnderProfile(bench: Bench, withPipeline: boolean, profileDir: string): Promise<string> {
+/** Batched (or single-event) ingest against Sluice on its embedded store; answers the rate as one line. */
+async function ingestUnderProfile(bench: Bench, target: 'batch' | 'single' | 'pipeline', profileDir: string): Promise<string> {
+  const withPipeline = target === 'pipeline';
+  const single = target === 'single';
   const sluice = await startSluice(bench, withPipeline ? { profileDir, pipeline: orderPipeline } : { profileDir });
   try {
     const seconds = settings.seconds * settings.rounds + settings.warmupSeconds;
-    log(`  profiling Sluice under batched ingest (no ids${withPipeline ? ', 5-step pipeline' : ''}) for ${seconds} s`);
+    log(`  profiling Sluice under ${single ? 'single-event' : 'batched'} ingest (no ids${withPipeline ? ', 5-step pipeline' : ''}) for ${seconds} s`);
+    const eventsPerRequest = single ? 1 : settings.eventsPerRequest;
     const result = await bench.worker.ingest({
       url: sluice.url,
       token: sluice.key,
-      connections: settings.batchConnections,
+      connections: single ? settings.singleConnections : settings.batchConnections,
       durationMs: seconds * 1000,
-      eventsPerRequest: settings.eventsPerRequest,
+      eventsPerRequest,
       withIds: false,
       runId: bench.runId('profile'),
       okStatuses: [200],
       timeoutMs: seconds * 1000 + 60_000,
     });
-    const eventsPerSecond = (result.ok * settings.eventsPerRequest * 1000) / result.elapsedMs;
-    return `batched ingest${withPipeline ? ' with the 5-step pipeline' : ''} under the profiler: ${format.int(eventsPerSecond)} events/s`;
+    const eventsPerSecond = (result.ok * eventsPerRequest * 1000) / result.elapsedMs;
+    return `${single ? 'single-event' : 'batched'} ingest${withPipeline ? ' with the 5-step pipeline' : ''} under the profiler: ${format.int(eventsPerSecond)} events/s`;
   } finally {
     await sluice.stop();
   }
