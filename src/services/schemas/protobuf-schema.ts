@@ -1,20 +1,24 @@
 import protobuf from 'protobufjs';
 import { SluiceError } from '../../domain/errors.ts';
 import type { Validator } from '../../domain/pipeline.ts';
+import { compileProtobufJsonCheck } from './protobuf-json-check.ts';
 import type { Dependency } from './references.ts';
 
 /**
  * Protobuf schemas (protobufjs parsing `.proto` text). The event's data is the message in
  * its JSON shape with the field names as written in the `.proto` file; the message is the
- * first one the file defines (as Confluent's serializers assume), or the one named.
+ * first one the file defines (as Confluent's serializers assume), or the one named. Enums
+ * may be written by name and 64-bit integers as decimal strings, as proto3's canonical JSON
+ * mapping writes them (protobuf-json-check.ts).
  *
  * @example compileProtobuf('syntax = "proto3"; message Order { string id = 1; }')
  */
 export function compileProtobuf(text: unknown, messageName?: string, dependencies: readonly Dependency[] = []): Validator {
   const message = parseProtobuf(text, messageName, dependencies);
+  const check = compileProtobufJsonCheck(message);
   return (data) => {
     if (typeof data !== 'object' || data === null || Array.isArray(data)) return [{ path: '', reason: `must be a ${message.name} message (an object)` }];
-    const problem = message.verify(fromCanonicalJson(message, data as Record<string, unknown>, 0));
+    const problem = check(data);
     if (problem === null) return undefined;
     const colon = problem.indexOf(':');
     const field = colon > 0 ? problem.slice(0, colon).replaceAll('.', '/') : '';
@@ -82,41 +86,4 @@ function firstMessage(namespace: protobuf.NamespaceBase): protobuf.Type | undefi
 /** The file as protobufjs describes it in JSON (`{nested: {...}}`), for compatibility rules. */
 export function protobufDescriptor(text: string, dependencies: readonly Dependency[] = []): unknown {
   return (dependencies.length === 0 ? protobuf.parse(text, { keepCase: true }).root : protobufRoot(text, dependencies)).toJSON();
-}
-
-const longTypes = new Set(['int64', 'uint64', 'sint64', 'fixed64', 'sfixed64']);
-const decimal = /^-?\d+$/;
-const maxNesting = 64;
-
-/**
- * Proto3's canonical JSON writes enums by name and 64-bit integers as decimal strings;
- * protobufjs' verify() wants numbers for both. This reads those forms as numbers (on a
- * copy) so that events in the canonical mapping validate; anything else is left for
- * verify() to report.
- */
-function fromCanonicalJson(type: protobuf.Type, value: Record<string, unknown>, depth: number): Record<string, unknown> {
-  if (depth > maxNesting) return value;
-  let copy: Record<string, unknown> | undefined;
-  for (const field of type.fieldsArray) {
-    const raw = value[field.name];
-    if (raw === undefined || raw === null) continue;
-    const convert = (item: unknown): unknown => {
-      const resolved = field.resolvedType;
-      if (resolved instanceof protobuf.Enum && typeof item === 'string' && Object.hasOwn(resolved.values, item)) return resolved.values[item];
-      if (longTypes.has(field.type) && typeof item === 'string' && decimal.test(item)) return Number(item);
-      if (resolved instanceof protobuf.Type && typeof item === 'object' && item !== null && !Array.isArray(item))
-        return fromCanonicalJson(resolved, item as Record<string, unknown>, depth + 1);
-      return item;
-    };
-    let converted: unknown;
-    if (field.map && typeof raw === 'object' && !Array.isArray(raw))
-      converted = Object.fromEntries(Object.entries(raw as Record<string, unknown>).map(([key, item]) => [key, convert(item)]));
-    else if (field.repeated && Array.isArray(raw)) converted = raw.map(convert);
-    else converted = convert(raw);
-    if (converted !== raw) {
-      copy ??= { ...value };
-      copy[field.name] = converted;
-    }
-  }
-  return copy ?? value;
 }
