@@ -22,15 +22,17 @@ const canonicalDepth = 64;
  */
 export function compileProtobufJsonCheck(message: protobuf.Type): ProtobufJsonCheck {
   const types = reachableTypes(message);
-  const enums: protobuf.Enum[] = [];
+  const enums = new Map<protobuf.Enum, number>();
   const enumIndex = (type: protobuf.Enum): number => {
-    const known = enums.indexOf(type);
-    return known >= 0 ? known : enums.push(type) - 1;
+    const known = enums.get(type);
+    if (known !== undefined) return known;
+    enums.set(type, enums.size);
+    return enums.size - 1;
   };
-  const functions = types.map((type, index) => messageFunction(type, index, types, enumIndex));
+  const functions = [...types.keys()].map((type) => messageFunction(type, types, enumIndex));
   const source = [
     '"use strict";',
-    ...enums.map((_, i) => `const names${i} = enumNames[${i}], numbers${i} = enumNumbers[${i}];`),
+    ...[...enums.values()].map((i) => `const names${i} = enumNames[${i}], numbers${i} = enumNumbers[${i}];`),
     ...functions,
     'return t0;',
   ].join('\n');
@@ -43,8 +45,8 @@ export function compileProtobufJsonCheck(message: protobuf.Type): ProtobufJsonCh
     decimal: (text: string) => boolean,
   ) => (data: object, depth: number, canonical: boolean) => string | null;
   const root = factory(
-    enums.map((type) => new Set(Object.keys(type.values))),
-    enums.map((type) => new Set(Object.values(type.values))),
+    [...enums.keys()].map((type) => new Set(Object.keys(type.values))),
+    [...enums.keys()].map((type) => new Set(Object.values(type.values))),
     keyPatterns,
     isDecimalInteger,
   );
@@ -67,17 +69,17 @@ function isDecimalInteger(text: string): boolean {
     const code = text.charCodeAt(i);
     if (code < 48 || code > 57) return false;
   }
-  // Fewer than 309 digits is always below Number.MAX_VALUE; longer ones may round to Infinity.
+  // Up to 299 digits is always a finite number (Number.MAX_VALUE has 309); longer ones may round to Infinity.
   return text.length < 300 || Number.isFinite(Number(text));
 }
 
-/** `message` first, then every message type its fields lead to, each once. */
-function reachableTypes(message: protobuf.Type): protobuf.Type[] {
-  const types = [message];
-  for (let i = 0; i < types.length; i++) {
-    for (const field of types[i]!.fieldsArray) {
+/** `message` (numbered 0), then every message type its fields lead to, each numbered once. */
+function reachableTypes(message: protobuf.Type): Map<protobuf.Type, number> {
+  const types = new Map([[message, 0]]);
+  for (const type of types.keys()) {
+    for (const field of type.fieldsArray) {
       const resolved = field.resolve().resolvedType;
-      if (resolved instanceof protobuf.Type && !types.includes(resolved)) types.push(resolved);
+      if (resolved instanceof protobuf.Type && !types.has(resolved)) types.set(resolved, types.size);
     }
   }
   return types;
@@ -91,9 +93,9 @@ const int64Types = new Set(['int64', 'uint64', 'sint64', 'fixed64', 'sfixed64'])
  * are read there (not below `canonicalDepth`, nor in an array standing for a message or a
  * map, whose contents protobufjs reads as they are).
  */
-function messageFunction(type: protobuf.Type, index: number, types: readonly protobuf.Type[], enumIndex: (type: protobuf.Enum) => number): string {
+function messageFunction(type: protobuf.Type, types: ReadonlyMap<protobuf.Type, number>, enumIndex: (type: protobuf.Enum) => number): string {
   const lines = [
-    `function t${index}(m, q, c) {`,
+    `function t${types.get(type)!}(m, q, c) {`,
     'if (typeof m !== "object" || m === null) return "object expected";',
     `if (q > ${Number(protobuf.util.recursionLimit)}) return "max depth exceeded";`,
     `if (c && (q > ${canonicalDepth} || Array.isArray(m))) c = false;`,
@@ -112,6 +114,7 @@ function messageFunction(type: protobuf.Type, index: number, types: readonly pro
         `if (!(x && typeof x === "object")) return ${problem(field, 'object')};`,
         '{',
         'const cv = c && !Array.isArray(x);',
+        // for-in visits own keys in Object.keys' order, without an array of keys per map.
         'for (const k in x) {',
         'if (!Object.prototype.hasOwnProperty.call(x, k)) continue;',
         ...keyCheck(field, 'k'),
@@ -147,13 +150,13 @@ function valueCheck(
   field: protobuf.Field,
   ref: string,
   canonical: string,
-  types: readonly protobuf.Type[],
+  types: ReadonlyMap<protobuf.Type, number>,
   enumIndex: (type: protobuf.Enum) => number,
 ): string[] {
   const resolved = field.resolvedType;
   if (resolved instanceof protobuf.Type) {
     const prefix = JSON.stringify(`${field.name}.`);
-    return [`{ const e = t${types.indexOf(resolved)}(${ref}, q + 1, ${canonical}); if (e !== null) return ${prefix} + e; }`];
+    return [`{ const e = t${types.get(resolved)!}(${ref}, q + 1, ${canonical}); if (e !== null) return ${prefix} + e; }`];
   }
   if (resolved instanceof protobuf.Enum) {
     const i = enumIndex(resolved);
