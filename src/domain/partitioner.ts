@@ -5,12 +5,28 @@
  * @example partitionForKey('user-42', 4) // always the same partition in 0..3
  */
 export function partitionForKey(key: string, partitions: number): number {
-  return (murmur2(Buffer.from(key, 'utf8')) & 0x7fffffff) % partitions;
+  return (murmur2(...utf8(key)) & 0x7fffffff) % partitions;
 }
 
-function murmur2(data: Uint8Array): number {
+/** Reused for ASCII keys, which are their own UTF-8: a Buffer per key cost more than the hash. */
+const scratch = new Uint8Array(256);
+
+function utf8(key: string): [Uint8Array, number] {
+  if (key.length <= scratch.length) {
+    let i = 0;
+    for (; i < key.length; i++) {
+      const code = key.charCodeAt(i);
+      if (code > 0x7f) break;
+      scratch[i] = code;
+    }
+    if (i === key.length) return [scratch, i];
+  }
+  const bytes = Buffer.from(key, 'utf8');
+  return [bytes, bytes.length];
+}
+
+function murmur2(data: Uint8Array, length: number): number {
   const m = 0x5bd1e995;
-  const length = data.length;
   let h = (0x9747b28c ^ length) | 0;
   const blocks = length & ~3;
   for (let i = 0; i < blocks; i += 4) {

@@ -105,3 +105,13 @@ void test('keys spread evenly over the partitions', () => {
     assert.ok(count > 1700 && count < 2300, `partition ${partition} got ${count} of ${keys} keys`);
   }
 });
+
+void test('ASCII keys of every length up to and past the reused buffer hash like their UTF-8 bytes, before and after a non-ASCII key', () => {
+  for (const length of [0, 1, 100, 255, 256, 257, 1000]) {
+    const ascii = 'k'.repeat(length);
+    const mixed = `${ascii}é`;
+    for (const key of [ascii, mixed, ascii]) {
+      assert.equal(positiveHash(key), referenceMurmur2(Buffer.from(key, 'utf8')) & 0x7fffffff, `${key.length} characters`);
+    }
+  }
+});
