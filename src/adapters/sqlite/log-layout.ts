@@ -27,7 +27,7 @@ CREATE TABLE IF NOT EXISTS record_batches (
   data TEXT NOT NULL
 );
 CREATE UNIQUE INDEX IF NOT EXISTS record_batches_by_offset ON record_batches (stream_id, partition, base_offset);
-CREATE INDEX IF NOT EXISTS record_batches_by_time ON record_batches (stream_id, partition, last_ts);
+CREATE INDEX IF NOT EXISTS record_batches_by_time ON record_batches (stream_id, partition, last_ts, base_offset);
 `;
 
 /** Records per batch when rows of layout 0 are regrouped. */

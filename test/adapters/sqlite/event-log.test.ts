@@ -58,6 +58,26 @@ for (const variant of sqliteVariants) {
       assert.equal(next?.offset, 7000);
     });
 
+    void test('a time lookup finds the first record at or after the time when batches share their newest time, also after retention rewrote the first batch', async (t) => {
+      const store = await variant.open(tempDataDir(t));
+      t.after(() => store.close());
+      await store.log.createStream('acme.t', 1);
+      // Three appends, three batches, every record at time 5 but the first two.
+      await store.log.append([record('a', { timestamp: 1 }), record('b', { timestamp: 2 }), record('c', { timestamp: 5 })]);
+      await store.log.append([record('d', { timestamp: 5 }), record('e', { timestamp: 5 })]);
+      await store.log.append([record('f', { timestamp: 5 })]);
+      assert.equal(await store.log.offsetForTime('acme.t', 0, 5), 2);
+      // Retention cuts inside the first batch: its tail is stored again, after the others.
+      await store.log.applyRetention('acme.t', { ms: 1 }, 5);
+      assert.deepEqual((await store.log.describeStream('acme.t'))?.startOffsets, [2]);
+      assert.equal(await store.log.offsetForTime('acme.t', 0, 5), 2);
+      assert.equal(await store.log.offsetForTime('acme.t', 0, 6), 6);
+      assert.deepEqual(
+        (await store.log.read('acme.t', 0, 0, 10)).map((r) => r.id),
+        ['c', 'd', 'e', 'f'],
+      );
+    });
+
     void test('retention by bytes keeps at most that many bytes per partition, oldest deleted first', async (t) => {
       const store = await variant.open(tempDataDir(t));
       t.after(() => store.close());
