@@ -24,6 +24,8 @@ export interface Settings {
   rssEventsPerRequest: number;
   /** Which scenarios to run (all by default), e.g. BENCH_ONLY=batch,single. */
   only: Set<string> | undefined;
+  /** Whether a run without BENCH_ONLY includes the peer scenarios (BENCH_PEERS=1). */
+  peers: boolean;
   /**
    * Record a CPU profile of Sluice instead of the full run: during batched ingest of the
    * plain `orders` type (`batch`), of the type with the 5-step pipeline (`pipeline`), into
@@ -41,8 +43,23 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, minimum
   return value;
 }
 
+/** Sluice against other software (bench/scenarios/peers.ts): only when named, or with BENCH_PEERS=1. */
+export const peerScenarioIds = ['peer-python', 'peer-streams', 'peer-karapace'] as const;
+
 /** `kafka` (scenarios 7 and 8) starts a Kafka broker of its own, and reports itself skipped when it cannot. */
-export const scenarioIds = ['batch', 'single', 'e2e', 'memory', 'pipeline', 'registry', 'kafka', 'delivery', 'sink', 'correlation'] as const;
+export const scenarioIds = [
+  'batch',
+  'single',
+  'e2e',
+  'memory',
+  'pipeline',
+  'registry',
+  'kafka',
+  'delivery',
+  'sink',
+  'correlation',
+  ...peerScenarioIds,
+] as const;
 
 export type ProfileTarget = 'batch' | 'single' | 'pipeline' | 'kafka' | 'kafka-source';
 
@@ -71,6 +88,7 @@ export function readSettings(env: NodeJS.ProcessEnv): Settings {
     rssEvents: Math.round(integer(env, 'BENCH_RSS_EVENTS', quick ? 100_000 : 1_000_000, 4000, 100_000_000)),
     rssEventsPerRequest: 1000,
     only,
+    peers: env.BENCH_PEERS === '1' || env.BENCH_PEERS === 'true',
     profile: profileTarget(env.BENCH_PROFILE),
   };
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { format, newAdminToken, readSettings, startSluice, type Bench, type ProfileTarget, type ScenarioReport } from './harness.ts';
+import { format, newAdminToken, peerScenarioIds, readSettings, startSluice, type Bench, type ProfileTarget, type ScenarioReport } from './harness.ts';
 import { killAll, loadAverage, machine, spawnServer, stopProcess, trackTempDir, type Spawned } from './processes.ts';
 import { inclusiveShares, profilesIn, profileText, summarizeProfile } from './profile.ts';
 import { markdownReport, textReport } from './report.ts';
@@ -17,6 +17,7 @@ import { pipelineCost } from './scenarios/pipeline.ts';
 import { registryCost } from './scenarios/registry.ts';
 import { LoadWorker } from './worker-client.ts';
 import { orderPipeline } from './workload.ts';
+import { peerScenarios } from './scenarios/peers.ts';
 
 /**
  * `npm run bench`: measures Sluice against a floor server in one run and writes
@@ -32,6 +33,10 @@ import { orderPipeline } from './workload.ts';
  *   BENCH_CORRELATION_EVENTS events joined by the correlation scenario, on each engine (50,000 quick, 1,000,000 full)
  *   BENCH_CORRELATION_OPEN   instances left open for the memory figure, on each engine (50,000 quick, 1,000,000 full)
  *   BENCH_KAFKA_SOURCE_RECORDS  records per round of the Kafka source scenario (20,000 quick, 200,000 full)
+ *   BENCH_ONLY=peer-python,peer-streams,peer-karapace   Sluice against a Python loop, Kafka Streams, Karapace
+ *                            (bench/scenarios/peers.ts; they install into ~/.cache/sluice-peers, and say why when skipped)
+ *   BENCH_PEERS=1            include those in a full run; BENCH_PEER_RECORDS records per round (20,000 quick, 200,000 full)
+ *   BENCH_KAFKA_BOOTSTRAP=host:port  use that broker for every Kafka scenario instead of starting one (it is never stopped)
  *   BENCH_PROFILE=1          record a CPU profile of Sluice under batched ingest and print its hot spots
  *   BENCH_PROFILE=single     the same under single-event ingest (one event per request, scenario 2's connections)
  *   BENCH_PROFILE=pipeline   the same, with the 5-step pipeline of scenario 5 on the type
@@ -126,6 +131,8 @@ try {
     // The Kafka scenarios start a broker of their own.
     if (wanted('kafka') || wanted('sink')) scenarios.push(...(await kafkaScenarios(bench, wanted)));
     if (wanted('correlation')) scenarios.push(await correlationScenario(bench));
+    const wantedPeer = (id: string): boolean => (settings.only === undefined ? settings.peers : settings.only.has(id));
+    if (peerScenarioIds.some(wantedPeer)) scenarios.push(...(await peerScenarios(bench, wantedPeer)));
     process.stdout.write(`${textReport(scenarios)}\n`);
     if (!settings.quick && settings.only === undefined) {
       const markdown = markdownReport(

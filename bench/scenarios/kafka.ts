@@ -25,9 +25,16 @@ interface Broker {
 /**
  * Starts a single KRaft broker of its own with scripts/kafka.sh under a fresh state name,
  * or answers why it could not. The broker is stopped (and its state deleted) by `stop`, and
- * on process exit if the run is cut short.
+ * on process exit if the run is cut short. With BENCH_KAFKA_BOOTSTRAP, the broker there is
+ * used instead and never stopped: it belongs to someone else.
  */
 export async function startBroker(bench: Bench): Promise<Broker | string> {
+  const given = process.env.BENCH_KAFKA_BOOTSTRAP;
+  if (given !== undefined && given !== '') {
+    if (!/^[\w.-]+:\d+$/.test(given)) return `BENCH_KAFKA_BOOTSTRAP=${given}: expected one host:port`;
+    bench.log(`  using the Kafka broker at ${given} (BENCH_KAFKA_BOOTSTRAP)`);
+    return { bootstrap: given, stop: () => Promise.resolve() };
+  }
   const name = `bench-${randomBytes(4).toString('hex')}`;
   const stopSync = (): void => {
     try {
