@@ -29,27 +29,47 @@ export async function recordsInTopic(admin: Admin, topic: string, partitions = l
   return (listed?.partitions ?? []).reduce((sum, p) => sum + Number(p.offset), 0);
 }
 
-/** The value of the first record of a topic's partitions, as text; undefined if none arrives within 15 s. */
-export async function firstValue(bootstrap: string, topic: string): Promise<string | undefined> {
-  const consumer = new Consumer({ ...common, clientId: 'bench-peer-peek', groupId: `${topic}-peek`, bootstrapBrokers: [bootstrap] });
+/**
+ * The values of the first `count` records of a topic (any partition order), as text; fewer if
+ * no more arrive within `timeoutMs`.
+ */
+export async function readValues(bootstrap: string, topic: string, count: number, timeoutMs = 15_000): Promise<string[]> {
+  const consumer = new Consumer({ ...common, clientId: 'bench-peer-read', groupId: `${topic}-read-${Date.now()}`, bootstrapBrokers: [bootstrap] });
+  const values: string[] = [];
   try {
     const stream = await consumer.consume({ topics: [topic], autocommit: false, mode: MessagesStreamModes.EARLIEST, maxWaitTime: 500 });
     try {
-      return await new Promise<string | undefined>((resolve) => {
-        const timer = setTimeout(() => resolve(undefined), 15_000);
-        stream.once('data', (message: Message<Buffer, Buffer, Buffer, Buffer>) => {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, timeoutMs);
+        const done = (): void => {
           clearTimeout(timer);
-          resolve(message.value.toString('utf8'));
+          resolve();
+        };
+        stream.on('data', (message: Message<Buffer, Buffer, Buffer, Buffer>) => {
+          if (values.length < count) values.push(message.value.toString('utf8'));
+          if (values.length >= count) done();
         });
-        stream.once('error', () => {
-          clearTimeout(timer);
-          resolve(undefined);
-        });
+        stream.once('error', done);
       });
     } finally {
       await stream.close().catch(() => undefined);
     }
   } finally {
     await consumer.close(true).catch(() => undefined);
+  }
+  return values;
+}
+
+/**
+ * Deletes the named topics and every topic starting with one of `prefixes`; best effort, so
+ * that runs on a shared broker (BENCH_KAFKA_BOOTSTRAP) leave nothing behind.
+ */
+export async function deleteTopics(admin: Admin, names: readonly string[], prefixes: readonly string[] = []): Promise<void> {
+  try {
+    const existing = await admin.listTopics();
+    const doomed = existing.filter((topic) => names.includes(topic) || prefixes.some((prefix) => topic.startsWith(prefix)));
+    if (doomed.length > 0) await admin.deleteTopics({ topics: doomed });
+  } catch {
+    // Leftovers only cost disk on a broker that the run did not start.
   }
 }

@@ -14,7 +14,7 @@ import { cpuSeconds, sampleRss } from '../processes.ts';
 import { common, createTopic, rawProducer, sluiceOnKafka } from '../scenarios/kafka.ts';
 import { median } from '../stats.ts';
 import { benchTenant } from '../workload.ts';
-import { firstValue, fillLoginTopic, recordsInTopic } from './login-topics.ts';
+import { deleteTopics, fillLoginTopic, readValues, recordsInTopic } from './login-topics.ts';
 import type { PeerProcess } from './peer-process.ts';
 import { invalidEvery, loginPartitionKey, loginPartitions, loginPipeline, loginRecords, loginSchema, loginType } from './user-login.ts';
 
@@ -175,8 +175,10 @@ export async function compareWithSluice(bench: Bench, bootstrap: string, workDir
   const misses: string[] = [];
   const samples: string[] = [];
   let sluice: SluiceUnderTest | undefined;
+  const run = randomBytes(3).toString('hex');
+  const sluiceOptions = sluiceOnKafka(bootstrap);
   try {
-    sluice = await startSluice(bench, sluiceOnKafka(bootstrap));
+    sluice = await startSluice(bench, sluiceOptions);
     const typed = await sluiceCall(sluice, 'PUT', `/v1/types/${loginType}`, {
       schema: loginSchema,
       partitions: loginPartitions,
@@ -184,7 +186,6 @@ export async function compareWithSluice(bench: Bench, bootstrap: string, workDir
       pipeline: loginPipeline,
     });
     if (typed.status !== 201) throw new Error(`register ${loginType}: HTTP ${typed.status} ${JSON.stringify(typed.body)}`);
-    const run = randomBytes(3).toString('hex');
     for (let round = 0; round < settings.rounds; round++) {
       const order = round % 2 === 0 ? (['peer', 'sluice'] as const) : (['sluice', 'peer'] as const);
       for (const system of order) {
@@ -200,8 +201,8 @@ export async function compareWithSluice(bench: Bench, bootstrap: string, workDir
           measured = await peerRound(peer, admin, peerRun, timeoutMs);
           if (round === 0)
             samples.push(
-              `${peer.label} valid: ${await firstValue(bootstrap, peerTopics.valid)}`,
-              `${peer.label} invalid: ${await firstValue(bootstrap, peerTopics.invalid)}`,
+              `${peer.label} valid: ${(await readValues(bootstrap, peerTopics.valid, 1))[0]}`,
+              `${peer.label} invalid: ${(await readValues(bootstrap, peerTopics.invalid, 1))[0]}`,
             );
         }
         results[system].push(measured);
@@ -218,6 +219,7 @@ export async function compareWithSluice(bench: Bench, bootstrap: string, workDir
     samples.push(`Sluice stream record data: ${JSON.stringify((events.body as { items: { data: unknown }[] }).items[0]?.data)}`);
   } finally {
     await sluice?.stop();
+    await deleteTopics(admin, [], [`logins-${run}-`, sluiceOptions.env.SLUICE_KAFKA_TOPIC_PREFIX!]);
     await producer.close().catch(() => undefined);
     await admin.close().catch(() => undefined);
   }
@@ -242,7 +244,7 @@ function report(
   const rateMet = sluiceRate >= spec.rateTarget * peerRate;
   if (!rateMet)
     misses.push(
-      `${spec.title}: Sluice ${format.int(sluiceRate)} records/s is ${format.ratio(sluiceRate / peerRate)} of the ${peer.label}'s ${format.int(peerRate)} (target ≥ ${spec.rateTarget}×)`,
+      `${spec.title}: Sluice's ${format.int(sluiceRate)} records/s is ${format.ratio(sluiceRate / peerRate)} of ${format.int(peerRate)} (${peer.label}; target ≥ ${spec.rateTarget}×)`,
     );
   const rows: Row[] = [
     {
@@ -256,7 +258,7 @@ function report(
   ];
   const memoryMet = peak(results.sluice) < peak(results.peer);
   if (spec.memoryTarget && !memoryMet)
-    misses.push(`${spec.title}: Sluice's peak RSS ${format.mb(peak(results.sluice))} is not below the ${peer.label}'s ${format.mb(peak(results.peer))}`);
+    misses.push(`${spec.title}: Sluice's peak RSS of ${format.mb(peak(results.sluice))} is not below ${format.mb(peak(results.peer))} (${peer.label})`);
   rows.push({
     metric: 'peak RSS of the process',
     floor: format.mb(peak(results.peer)),

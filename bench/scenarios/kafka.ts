@@ -28,7 +28,7 @@ interface Broker {
  * on process exit if the run is cut short. With BENCH_KAFKA_BOOTSTRAP, the broker there is
  * used instead and never stopped: it belongs to someone else.
  */
-export async function startBroker(bench: Bench): Promise<Broker | string> {
+export async function startBroker(bench: Pick<Bench, 'log'>): Promise<Broker | string> {
   const given = process.env.BENCH_KAFKA_BOOTSTRAP;
   if (given !== undefined && given !== '') {
     if (!/^[\w.-]+:\d+$/.test(given)) return `BENCH_KAFKA_BOOTSTRAP=${given}: expected one host:port`;
