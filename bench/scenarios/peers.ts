@@ -11,6 +11,7 @@ import type { Bench, ScenarioReport } from '../harness.ts';
 import { trackTempDir } from '../processes.ts';
 import { startBroker } from './kafka.ts';
 import type { PeerScenario } from '../peers/peer-scenario.ts';
+import { peerKarapace } from './peer-karapace.ts';
 import { peerPython } from './peer-python.ts';
 import { peerStreams } from './peer-streams.ts';
 
@@ -28,7 +29,7 @@ export function skippedReport(title: string, reason: string): ScenarioReport {
 
 /** Runs the wanted peer scenarios on one broker (BENCH_KAFKA_BOOTSTRAP, or one started for them). */
 export async function peerScenarios(bench: Bench, wanted: (id: string) => boolean): Promise<ScenarioReport[]> {
-  const chosen = [peerPython, peerStreams].filter((scenario) => wanted(scenario.id));
+  const chosen = [peerPython, peerStreams, peerKarapace].filter((scenario) => wanted(scenario.id));
   const prepared: { scenario: PeerScenario; outcome: { ready: string } | { skip: string } }[] = [];
   for (const scenario of chosen) {
     bench.log(`  ${scenario.id}: preparing`);
