@@ -34,7 +34,9 @@ async function checkPeer(t: TestContext, makePeer: (workDir: string) => Promise<
   const bootstrap = brokers[0]!;
   const admin = new Admin({ ...common, clientId: 'peer-test', bootstrapBrokers: [bootstrap] });
   const producer = rawProducer(bootstrap, 'peer-test');
+  const topics: string[] = [];
   t.after(async () => {
+    await deleteTopics(admin, topics);
     await producer.close().catch(() => undefined);
     await admin.close().catch(() => undefined);
   });
@@ -50,7 +52,7 @@ async function checkPeer(t: TestContext, makePeer: (workDir: string) => Promise<
     schemaFile: join(workDir, 'schema.json'),
   };
   writeFileSync(round.schemaFile, JSON.stringify(loginSchema));
-  t.after(() => deleteTopics(admin, [input, round.valid, round.invalid]));
+  topics.push(input, round.valid, round.invalid);
   await fillLoginTopic(admin, producer, input, records);
   await createTopic(admin, producer, round.valid, loginPartitions);
   await createTopic(admin, producer, round.invalid, loginPartitions);
