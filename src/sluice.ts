@@ -43,7 +43,11 @@ export const version = (JSON.parse(readFileSync(new URL('../package.json', impor
 export async function createSluice(config: Readonly<SluiceConfig>, options: { logger?: Logger } = {}): Promise<Sluice> {
   const logger = options.logger ?? pino({ level: config.logLevel });
   const admin = resolveAdminToken(config.dataDir, config.adminToken);
-  const store = config.kafka === undefined ? await openSqliteStore(config.dataDir) : await openKafkaStoreWhenReachable(config.kafka, logger);
+  const dedupWindow = { ms: config.limits.dedupWindowMs, ids: config.limits.dedupWindowIds };
+  const store =
+    config.kafka === undefined
+      ? await openSqliteStore(config.dataDir, { dedupWindow })
+      : await openKafkaStoreWhenReachable({ ...config.kafka, dedupWindow }, logger);
   const metrics = createMetrics();
   const webhooks = createWebhookClient({ allowPrivateNetworks: config.delivery.allowPrivateNetworks });
   const sinkProducer = new KafkaSinkProducer({

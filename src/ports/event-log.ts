@@ -3,7 +3,10 @@ import type { RecordAttributes, StoredRecord } from '../domain/event.ts';
 export interface AppendRecord {
   stream: string;
   partition: number;
-  /** The event id; when `unique` is set a second record with the same id (or `dedupKey`) is not stored. */
+  /**
+   * The event id; when `unique` is set a second record with the same id (or `dedupKey`) is not
+   * stored while the first is within the stream's dedup window (see DedupWindow).
+   */
   id: string;
   unique: boolean;
   /** What a repeat is recognised by, when not the id (a CloudEvent's source and id). */
@@ -39,7 +42,7 @@ export const defaultDedupWindow: DedupWindow = { ms: 86_400_000, ids: 500_000 };
 export interface AppendResult {
   partition: number;
   offset: number;
-  /** True when an earlier record with the same id was found; its position is given. */
+  /** True when an earlier record with the same id was found within the dedup window; its position is given. */
   duplicate: boolean;
 }
 
@@ -70,8 +73,8 @@ export interface EventLog {
   read(stream: string, partition: number, fromOffset: number, limit: number): Promise<LogRecord[]>;
   /**
    * Where the record a repeat would be recognised by `dedupKey` is: the first record stored
-   * with that id (or, for a CloudEvent, its source and id). Records sent without an id may
-   * not be found this way: see each adapter.
+   * with that id (or, for a CloudEvent, its source and id). Records sent without an id, and
+   * records outside the dedup window, may not be found this way: see each adapter.
    */
   findById(stream: string, dedupKey: string): Promise<{ partition: number; offset: number } | undefined>;
   /** Deletes a stream with its records (and the consumer-group offsets kept for it, where the store keeps them). */

@@ -8,6 +8,7 @@
 import type { ConnectionOptions } from '@platformatic/kafka';
 import type { MessageToProduce } from '@platformatic/kafka';
 import { Admin, Consumer, Producer, ProduceAcks } from '@platformatic/kafka';
+import { defaultDedupWindow, type DedupWindow } from '../../ports/event-log.ts';
 
 export interface KafkaStoreOptions {
   /** Bootstrap addresses, e.g. `['127.0.0.1:9092']`. */
@@ -18,6 +19,8 @@ export interface KafkaStoreOptions {
   replicationFactor?: number;
   /** Client id the brokers see; default 'sluice'. */
   clientId?: string;
+  /** How far back the event log recognises repeated producer ids; default 24 h and 500,000 ids per stream. */
+  dedupWindow?: DedupWindow;
 }
 
 export interface ResolvedKafkaOptions {
@@ -25,6 +28,7 @@ export interface ResolvedKafkaOptions {
   topicPrefix: string;
   replicationFactor: number;
   clientId: string;
+  dedupWindow: DedupWindow;
 }
 
 export function resolveKafkaOptions(options: KafkaStoreOptions): ResolvedKafkaOptions {
@@ -34,6 +38,7 @@ export function resolveKafkaOptions(options: KafkaStoreOptions): ResolvedKafkaOp
     topicPrefix: options.topicPrefix ?? '',
     replicationFactor: options.replicationFactor ?? 1,
     clientId: options.clientId ?? 'sluice',
+    dedupWindow: { ...(options.dedupWindow ?? defaultDedupWindow) },
   };
 }
 

@@ -1,3 +1,4 @@
+import type { DedupWindow } from '../../ports/event-log.ts';
 import type { Store } from '../../ports/store.ts';
 import { SqliteCatalog } from './catalog.ts';
 import { SqliteConsumerGroups } from './consumer-groups.ts';
@@ -7,12 +8,18 @@ import { SqliteStateStore } from './state-store.ts';
 import { StoreClient } from './thread/store-client.ts';
 import { ThreadedCatalog, ThreadedConsumerGroups, ThreadedEventLog, ThreadedStateStore } from './thread/threaded-ports.ts';
 
+/** What the embedded store can be opened with besides its directory. */
+export interface SqliteStoreOptions {
+  /** How far back repeated producer ids are recognised (`limits.dedupWindowMs`, `limits.dedupWindowIds`). */
+  dedupWindow?: DedupWindow;
+}
+
 /**
  * Every port on one embedded SQLite file in `dataDir`, served by a thread of its own so
  * that writing and fsync never stall the HTTP event loop. This is what `sluice start` uses.
  */
-export async function openSqliteStore(dataDir: string): Promise<Store> {
-  const { client, catalog: entries } = await StoreClient.start(dataDir);
+export async function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {}): Promise<Store> {
+  const { client, catalog: entries } = await StoreClient.start(dataDir, options);
   const log = new ThreadedEventLog(client);
   const groups = new ThreadedConsumerGroups(client);
   const catalog = new ThreadedCatalog(client, entries);
@@ -32,9 +39,10 @@ export async function openSqliteStore(dataDir: string): Promise<Store> {
 /** The same ports on the calling thread: used inside the store thread, and by tests. */
 export function openInProcessStore(
   dataDir: string,
+  options: SqliteStoreOptions = {},
 ): Store & { log: SqliteEventLog; catalog: SqliteCatalog; groups: SqliteConsumerGroups; state: SqliteStateStore } {
   const db = openDatabase(dataDir);
-  const log = new SqliteEventLog(db);
+  const log = new SqliteEventLog(db, options);
   const groups = new SqliteConsumerGroups(db);
   const catalog = new SqliteCatalog(db);
   return {

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Ajv } from 'ajv';
 import { parse as parseYaml } from 'yaml';
+import { defaultDedupWindow } from '../../ports/event-log.ts';
 import { ConfigError } from './config-error.ts';
 import { readDeclarations, readSourceDeclarations, resolveSubscriptionSecrets, type Declarations } from './declarations.ts';
 
@@ -26,6 +27,10 @@ export interface Limits {
   maxConnectionsPerClient: number;
   /** How often types' retention is enforced, ms. */
   retentionCheckMs: number;
+  /** How long after its first copy a repeated producer id is still recognised, ms (both engines). */
+  dedupWindowMs: number;
+  /** How many of a stream's latest producer ids are remembered for recognising repeats. */
+  dedupWindowIds: number;
 }
 
 /** Push delivery of subscriptions (docs/subscriptions.md). */
@@ -90,6 +95,8 @@ export const defaults: Omit<SluiceConfig, 'adminToken' | 'configFile'> = {
     retentionCheckMs: 60_000,
     maxConnections: 10_000,
     maxConnectionsPerClient: 1_000,
+    dedupWindowMs: defaultDedupWindow.ms,
+    dedupWindowIds: defaultDedupWindow.ids,
   },
   groups: { sessionTimeoutMs: 30_000 },
   delivery: { allowPrivateNetworks: false, maxInFlight: 256, maxInFlightPerTenant: 64, sessionTimeoutMs: 10_000 },
@@ -123,6 +130,8 @@ const configSchema = {
         maxConnections: integer(1, 1_000_000),
         maxConnectionsPerClient: integer(1, 1_000_000),
         retentionCheckMs: integer(100, 86_400_000),
+        dedupWindowMs: integer(1000, 365 * 86_400_000),
+        dedupWindowIds: integer(1, 100_000_000),
       },
     },
     groups: { type: 'object', additionalProperties: false, properties: { sessionTimeoutMs: integer(1000, 3_600_000) } },
@@ -168,6 +177,8 @@ export const environment: Record<string, { path: string[]; type: 'string' | 'int
   SLUICE_RETENTION_CHECK_MS: { path: ['limits', 'retentionCheckMs'], type: 'integer' },
   SLUICE_MAX_CONNECTIONS: { path: ['limits', 'maxConnections'], type: 'integer' },
   SLUICE_MAX_CONNECTIONS_PER_CLIENT: { path: ['limits', 'maxConnectionsPerClient'], type: 'integer' },
+  SLUICE_DEDUP_WINDOW_MS: { path: ['limits', 'dedupWindowMs'], type: 'integer' },
+  SLUICE_DEDUP_WINDOW_IDS: { path: ['limits', 'dedupWindowIds'], type: 'integer' },
   SLUICE_GROUP_SESSION_TIMEOUT_MS: { path: ['groups', 'sessionTimeoutMs'], type: 'integer' },
   SLUICE_DELIVERY_ALLOW_PRIVATE_NETWORKS: { path: ['delivery', 'allowPrivateNetworks'], type: 'boolean' },
   SLUICE_CONSOLE: { path: ['console', 'enabled'], type: 'boolean' },

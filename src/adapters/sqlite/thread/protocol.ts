@@ -2,7 +2,7 @@ import type { CatalogEntry, CatalogKind } from '../../../ports/catalog.ts';
 import { CatalogConflict } from '../../../ports/catalog.ts';
 import { StoreUnavailable } from '../../../ports/errors.ts';
 import { SluiceError, type ErrorCode, type ErrorDetail } from '../../../domain/errors.ts';
-import type { openInProcessStore } from '../store.ts';
+import type { openInProcessStore, SqliteStoreOptions } from '../store.ts';
 
 /** The objects the store thread answers for, by the name calls give them. */
 export type Targets = Pick<ReturnType<typeof openInProcessStore>, 'log' | 'catalog' | 'groups' | 'state'>;
@@ -48,6 +48,7 @@ export type Notice =
 
 export interface StoreThreadData {
   dataDir: string;
+  options: SqliteStoreOptions;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { CatalogEntry, CatalogKind } from '../../../ports/catalog.ts';
+import type { SqliteStoreOptions } from '../store.ts';
 import type { ArgsOf, Call, MethodOf, Notice, Reply, ResultOf, StoreThreadData, Target } from './protocol.ts';
 import { deserializeError } from './protocol.ts';
 
@@ -20,8 +21,8 @@ export class StoreClient {
   }
 
   /** Starts the thread and waits until the store is open; answers the catalog's entries. */
-  static start(dataDir: string): Promise<{ client: StoreClient; catalog: CatalogEntry<CatalogKind>[] }> {
-    const data: StoreThreadData = { dataDir };
+  static start(dataDir: string, options: SqliteStoreOptions = {}): Promise<{ client: StoreClient; catalog: CatalogEntry<CatalogKind>[] }> {
+    const data: StoreThreadData = { dataDir, options };
     const worker = new Worker(threadFile, { workerData: data });
     const client = new StoreClient(worker);
     return new Promise((resolve, reject) => {

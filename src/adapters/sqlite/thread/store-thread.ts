@@ -10,12 +10,12 @@ import { serializeError } from './protocol.ts';
  */
 const port = parentPort;
 if (port === null) throw new Error('store-thread.ts runs as a worker thread');
-const { dataDir } = workerData as StoreThreadData;
+const { dataDir, options } = workerData as StoreThreadData;
 const post = (message: Notice | Reply): void => port.postMessage(message);
 
 let store: ReturnType<typeof openInProcessStore>;
 try {
-  store = openInProcessStore(dataDir);
+  store = openInProcessStore(dataDir, options);
 } catch (error) {
   post({ notice: 'failed', error: serializeError(error) });
   process.exit(1);
