@@ -11,26 +11,26 @@
  *   (produce-columns.ts): a record's key is the record key, its value the data JSON text, its
  *   timestamp the receive time, and its headers the CloudEvents Kafka binding
  *   (`ce_specversion`, `ce_id`, `ce_type`, `ce_source`, `ce_time`, `ce_subject`,
- *   `content-type`) plus `sluice_schemaid`, `sluice_receivedat` and `sluice_unique`.
- * - Dedupe of `unique` ids: per stream, an index id → first position, built on first use by
- *   reading the topic from the log start (records whose `sluice_unique` header is set), and
- *   brought up to the high watermark before every writer round, so records written by other
- *   processes are seen too. Limits (docs/internals/kafka.md): the index holds every unique id of a used
- *   stream in memory (no eviction; retention bounds it); two processes appending the same id
- *   at the same moment can both store it, since the check and the write are not atomic in
- *   Kafka (receivers drop duplicates by id, as at-least-once delivery requires anyway); after
- *   retention removed the first copy, the id is free again.
+ *   `content-type`) plus `sluice_schemaid`, `sluice_receivedat`, and for records with a
+ *   producer's id `sluice_unique` and `sluice_checkedto`.
+ * - Dedupe of `unique` ids within the dedup window: per stream an IdIndex (id-index.ts) built
+ *   on first use from the window's records only, and brought up to the high watermark before
+ *   every writer round, so records written by other processes are seen too. When two processes
+ *   write the same id at once, the later copy in the partition is answered as a duplicate and
+ *   left out by `read` (later-copies.ts). Limits in docs/internals/kafka.md.
  * - `read` fetches from the partition leader without a consumer group; `offsetForTime` is
  *   ListOffsets by timestamp; `waitForAppend` is woken at once by this process's appends and
  *   otherwise by a poll of the high watermarks (one timer per watched stream, only while
  *   somebody waits, stopped on close).
  */
-import { ConfigResourceTypes, IncrementalAlterConfigOperationTypes, type Admin, type Consumer } from '@platformatic/kafka';
+import { ConfigResourceTypes, IncrementalAlterConfigOperationTypes, type Admin, type Consumer, type KafkaRecord, type RecordsBatch } from '@platformatic/kafka';
 import { SluiceError } from '../../domain/errors.ts';
 import type { RecordAttributes } from '../../domain/event.ts';
 import type { AppendRecord, AppendResult, EventLog, LogRecord, Retention, StreamInfo } from '../../ports/event-log.ts';
 import type { ResolvedKafkaOptions } from './client-options.ts';
-import { CONTROL_BATCH, createAdmin, createFetcher, header } from './client-options.ts';
+import { CONTROL_BATCH, createAdmin, createFetcher } from './client-options.ts';
+import { IdIndex, type OwnRecord, type ScannedId } from './id-index.ts';
+import { laterCopies, uncheckedRange } from './later-copies.ts';
 import { toProduceColumns } from './produce-columns.ts';
 import { ProducerThread } from './producer-client.ts';
 
@@ -42,6 +42,8 @@ const FETCH_BYTES = 4 * 1024 * 1024;
 const MIN_FETCH_BYTES = 16 * 1024;
 /** Upper bound on fetch round trips for one read, so a read always ends. */
 const MAX_FETCHES_PER_READ = 64;
+/** Upper bound on further fetch passes of a read whose records were later copies (left out). */
+const MAX_PASSES_PER_READ = 8;
 
 interface Pending {
   records: readonly AppendRecord[];
@@ -49,16 +51,8 @@ interface Pending {
   reject: (error: unknown) => void;
 }
 
-interface Position {
-  partition: number;
-  offset: number;
-}
-
-interface IdIndex {
-  ids: Map<string, Position>;
-  /** Per partition, the next offset not yet scanned into `ids`. */
-  scanned: number[];
-}
+/** A record as read from Kafka, with what the later-copy rule needs. */
+type FetchedRecord = LogRecord & { unique: string | undefined; checkedTo: number | undefined; batchStart: number };
 
 interface Watch {
   waiters: Set<() => void>;
@@ -221,8 +215,11 @@ export class KafkaEventLog implements EventLog {
   }
 
   async #write(records: AppendRecord[]): Promise<AppendResult[]> {
-    const uniqueStreams = new Set(records.filter((r) => r.unique).map((r) => r.stream));
-    for (const stream of uniqueStreams) await this.#catchUpIndex(stream);
+    const indexes = new Map<string, IdIndex>();
+    for (const record of records) if (record.unique && !indexes.has(record.stream)) indexes.set(record.stream, this.#index(record.stream));
+    await Promise.all([...indexes.values()].map((index) => index.catchUp()));
+    // What each decision below is based on: taken at once, before anything can move it.
+    const checkpoints = new Map([...indexes].map(([stream, index]) => [stream, index.checkpoint()]));
 
     const results: (AppendResult | undefined)[] = Array.from({ length: records.length });
     /** For each record sent: its index in `records`. */
@@ -231,7 +228,7 @@ export class KafkaEventLog implements EventLog {
     const fresh = new Map<string, Map<string, number>>();
     records.forEach((record, i) => {
       if (record.unique) {
-        const known = this.#indexes.get(record.stream)?.ids.get(dedupKeyOf(record));
+        const known = indexes.get(record.stream)!.get(dedupKeyOf(record));
         if (known !== undefined) {
           results[i] = { partition: known.partition, offset: known.offset, duplicate: true };
           return;
@@ -246,14 +243,12 @@ export class KafkaEventLog implements EventLog {
 
     if (sent.length > 0) {
       const sentRecords = sent.map((i) => records[i]!);
-      const offsets = await this.#producer.send(toProduceColumns(sentRecords, (stream) => this.#topic(stream)));
-      sent.forEach((i, at) => {
-        const record = records[i]!;
-        const offset = offsets[at]!;
-        results[i] = { partition: record.partition, offset, duplicate: false };
-        if (record.unique) this.#indexes.get(record.stream)?.ids.set(dedupKeyOf(record), { partition: record.partition, offset });
-      });
-      this.#markScanned(sentRecords, offsets);
+      const checkedTo = new Float64Array(sentRecords.length);
+      sentRecords.forEach((record, at) => (checkedTo[at] = record.unique ? (checkpoints.get(record.stream)![record.partition] ?? Number.NaN) : Number.NaN));
+      const offsets = await this.#producer.send(toProduceColumns(sentRecords, (stream) => this.#topic(stream), checkedTo));
+      sent.forEach((i, at) => (results[i] = { partition: records[i]!.partition, offset: offsets[at]!, duplicate: false }));
+      const later = await this.#settle(sentRecords, offsets, checkedTo);
+      for (const [at, earlier] of later) results[sent[at]!] = { partition: sentRecords[at]!.partition, offset: earlier, duplicate: true };
       for (const stream of new Set(sentRecords.map((record) => record.stream))) this.#wake(stream);
     }
     records.forEach((record, i) => {
@@ -265,59 +260,117 @@ export class KafkaEventLog implements EventLog {
   }
 
   /**
-   * Our own records are in the index already: where a partition's scan had reached the first
-   * offset this round wrote there, and the round's records there are one unbroken run (a round
-   * sent in several requests may have records of other processes in between), the scan moves
-   * past them, so the next catch-up reads only what other processes wrote. Without this, every
-   * round of a source (all of its records carry ids) read back everything the round before it
-   * wrote.
+   * Takes a round's records into the indexes of their streams (IdIndex.settle); answers the
+   * records that turned out to be later copies of an id another process wrote meanwhile, by
+   * their place in `sent`, with the earlier copy's offset.
    */
-  #markScanned(sent: readonly AppendRecord[], offsets: Float64Array): void {
-    const runs = new Map<string, { first: number; last: number; count: number }>();
+  async #settle(sent: readonly AppendRecord[], offsets: Float64Array, checkedTo: Float64Array): Promise<Map<number, number>> {
+    const slots = new Map<string, { stream: string; partition: number; places: number[] }>();
     sent.forEach((record, at) => {
       if (!this.#indexes.has(record.stream)) return;
       const slot = `${record.stream}#${record.partition}`;
-      const offset = offsets[at]!;
-      const run = runs.get(slot);
-      if (run === undefined) runs.set(slot, { first: offset, last: offset, count: 1 });
-      else {
-        run.last = offset;
-        run.count++;
-      }
+      const entry = slots.get(slot);
+      if (entry === undefined) slots.set(slot, { stream: record.stream, partition: record.partition, places: [at] });
+      else entry.places.push(at);
     });
-    for (const [slot, run] of runs) {
-      const cut = slot.lastIndexOf('#');
-      const index = this.#indexes.get(slot.slice(0, cut))!;
-      const partition = Number(slot.slice(cut + 1));
-      if (index.scanned[partition] === run.first && run.last - run.first + 1 === run.count) index.scanned[partition] = run.last + 1;
-    }
+    const later = new Map<number, number>();
+    await Promise.all(
+      [...slots.values()].map(async ({ stream, partition, places }) => {
+        const index = this.#indexes.get(stream)!;
+        places.sort((a, b) => offsets[a]! - offsets[b]!);
+        const from = places.map((at) => checkedTo[at]!).find((value) => !Number.isNaN(value));
+        if (from === undefined) {
+          index.skipOwn(
+            partition,
+            places.map((at) => offsets[at]!),
+          );
+          return;
+        }
+        const own: OwnRecord[] = places.map((at) => ({
+          offset: offsets[at]!,
+          key: sent[at]!.unique ? dedupKeyOf(sent[at]!) : undefined,
+          time: sent[at]!.timestamp,
+        }));
+        const copies = await index.settle(partition, own, from);
+        for (const at of places) {
+          const earlier = copies.get(offsets[at]!);
+          if (earlier !== undefined) later.set(at, earlier);
+        }
+      }),
+    );
+    return later;
   }
 
-  /** Reads the unique ids a stream gained since the last scan (all of it, the first time). */
-  async #catchUpIndex(stream: string): Promise<void> {
-    const partitions = (await this.#partitionCount(stream)) ?? 0;
+  /** The id index of a stream, created empty (it reads the window on its first catch-up). */
+  #index(stream: string): IdIndex {
     let index = this.#indexes.get(stream);
-    if (index === undefined) {
-      index = { ids: new Map(), scanned: await this.#offsets(this.#topic(stream), partitions, -2n) };
-      this.#indexes.set(stream, index);
-    }
-    const ends = await this.#offsets(this.#topic(stream), partitions, -1n);
-    for (let partition = 0; partition < partitions; partition++) {
-      let from = index.scanned[partition] ?? 0;
-      const end = ends[partition] ?? 0;
-      while (from < end) {
-        const records = await this.#read(stream, partition, from, 10_000);
-        if (records.length === 0) break;
-        for (const record of records)
-          if (record.unique !== undefined && !index.ids.has(record.unique)) index.ids.set(record.unique, { partition, offset: record.offset });
-        from = records[records.length - 1]!.offset + 1;
-      }
-      index.scanned[partition] = Math.max(from, index.scanned[partition] ?? 0);
-    }
+    if (index !== undefined) return index;
+    const topic = this.#topic(stream);
+    index = new IdIndex(this.#options.dedupWindow, {
+      partitions: async () => (await this.#partitionCount(stream)) ?? 0,
+      offsets: (at, partitions) => this.#offsets(topic, partitions, at === 'start' ? -2n : at === 'end' ? -1n : BigInt(Math.max(0, Math.floor(at)))),
+      scan: (partition, from, to, limit) => this.#scanIds(stream, partition, from, to, limit),
+    });
+    this.#indexes.set(stream, index);
+    return index;
   }
 
+  /** The unique records of one partition in [from, to), reading at most `limit` records. */
+  async #scanIds(stream: string, partition: number, from: number, to: number, limit: number): Promise<{ ids: ScannedId[]; next: number }> {
+    const ids: ScannedId[] = [];
+    const next = await this.#fetch(stream, partition, from, to, limit, (batch, record, offset) => {
+      const marks = uniqueMarks(record.headers);
+      if (marks === undefined) return;
+      ids.push({
+        offset,
+        key: marks.key,
+        checkedTo: marks.checkedTo,
+        batchStart: Number(batch.firstOffset),
+        time: Number(batch.firstTimestamp + record.timestampDelta),
+      });
+    });
+    return { ids, next };
+  }
+
+  /**
+   * Records of a stream, later copies left out (see later-copies.ts): when a pass leaves some
+   * out, the read goes on, so a read answers fewer than `limit` records only at the end.
+   */
   async read(stream: string, partition: number, fromOffset: number, limit: number): Promise<LogRecord[]> {
-    return (await this.#read(stream, partition, fromOffset, limit)).map(({ unique: _unique, ...record }) => record);
+    const topic = this.#topic(stream);
+    const count = await this.#partitionCount(stream);
+    if (count === undefined || partition < 0 || partition >= count || limit <= 0) return [];
+    const [starts, ends] = await Promise.all([this.#offsets(topic, count, -2n), this.#offsets(topic, count, -1n)]);
+    const end = ends[partition] ?? 0;
+    let offset = Math.max(fromOffset, starts[partition] ?? 0);
+    const out: LogRecord[] = [];
+    /** The unique records read so far, and the first offset they cover. */
+    const seen: { offset: number; key: string }[] = [];
+    let seenFrom = offset;
+    for (let pass = 0; pass < MAX_PASSES_PER_READ && out.length < limit && offset < end; pass++) {
+      const fetched: FetchedRecord[] = [];
+      const next = await this.#fetch(stream, partition, offset, end, limit - out.length, (batch, record, at) =>
+        fetched.push(fromKafka(stream, partition, at, batch, record)),
+      );
+      const candidates = fetched.flatMap((record) =>
+        record.unique === undefined ? [] : [{ offset: record.offset, key: record.unique, checkedTo: record.checkedTo, batchStart: record.batchStart }],
+      );
+      let hidden: Map<number, number> | undefined;
+      const lookBack = Math.min(...candidates.map((candidate) => uncheckedRange(candidate)?.from ?? Number.POSITIVE_INFINITY));
+      if (lookBack < Number.POSITIVE_INFINITY) {
+        if (lookBack < seenFrom) {
+          const earlier = await this.#scanIds(stream, partition, lookBack, seenFrom, seenFrom - lookBack);
+          seen.unshift(...earlier.ids);
+          seenFrom = lookBack;
+        }
+        hidden = laterCopies(candidates, seen);
+      }
+      seen.push(...candidates);
+      for (const record of fetched) if (hidden?.has(record.offset) !== true) out.push(asLogRecord(record));
+      if (next <= offset) break;
+      offset = next;
+    }
+    return out;
   }
 
   /**
@@ -330,20 +383,28 @@ export class KafkaEventLog implements EventLog {
     return Math.max(MIN_FETCH_BYTES, Math.min(FETCH_BYTES, Math.ceil(wanted * perRecord * 1.2)));
   }
 
-  async #read(stream: string, partition: number, fromOffset: number, limit: number): Promise<(LogRecord & { unique: string | undefined })[]> {
+  /**
+   * Fetches one partition from `from` until `to`, or until `take` has had `limit` records,
+   * in at most MAX_FETCHES_PER_READ fetches; hands `take` each record with its batch and
+   * offset. Answers the offset after the last record taken or passed over.
+   */
+  async #fetch(
+    stream: string,
+    partition: number,
+    from: number,
+    to: number,
+    limit: number,
+    take: (batch: RecordsBatch, record: KafkaRecord, offset: number) => void,
+  ): Promise<number> {
     const topic = this.#topic(stream);
-    const count = await this.#partitionCount(stream);
-    if (count === undefined || partition < 0 || partition >= count || limit <= 0) return [];
-    const [starts, ends] = await Promise.all([this.#offsets(topic, count, -2n), this.#offsets(topic, count, -1n)]);
-    const end = ends[partition] ?? 0;
-    let offset = Math.max(fromOffset, starts[partition] ?? 0);
-    const out: (LogRecord & { unique: string | undefined })[] = [];
-    for (let round = 0; round < MAX_FETCHES_PER_READ && out.length < limit && offset < end; round++) {
+    let offset = from;
+    let taken = 0;
+    for (let round = 0; round < MAX_FETCHES_PER_READ && taken < limit && offset < to; round++) {
       const metadata = await this.#fetcher.metadata({ topics: [topic] });
       const info = metadata.topics.get(topic);
       const leader = info?.partitions[partition]?.leader;
       if (info === undefined || leader === undefined) throw new Error(`no leader for ${stream}/${partition}`);
-      const bytes = this.#fetchBytes(topic, limit - out.length);
+      const bytes = this.#fetchBytes(topic, Math.min(limit - taken, to - offset));
       const response = await this.#fetcher.fetch({
         node: leader,
         maxWaitTime: 0,
@@ -356,44 +417,49 @@ export class KafkaEventLog implements EventLog {
           },
         ],
       });
-      let progressed = false;
+      const before = offset;
       let batchBytes = 0;
       let batchRecords = 0;
+      let full = false;
       for (const t of response.responses) {
         for (const p of t.partitions) {
           if (p.partitionIndex !== partition) continue;
           for (const batch of p.records ?? []) {
-            const next = Number(batch.firstOffset) + batch.lastOffsetDelta + 1;
-            if (next > offset) {
-              progressed = true;
+            if (full) break;
+            const first = Number(batch.firstOffset);
+            const next = first + batch.lastOffsetDelta + 1;
+            if ((batch.attributes & CONTROL_BATCH) === 0) {
+              batchBytes += batch.length;
+              batchRecords += batch.records.length;
+              for (const record of batch.records) {
+                const at = first + record.offsetDelta;
+                if (at < offset) continue;
+                if (at >= to || taken >= limit) {
+                  full = true;
+                  break;
+                }
+                take(batch, record, at);
+                taken++;
+                offset = at + 1;
+              }
             }
-            if ((batch.attributes & CONTROL_BATCH) !== 0) {
-              offset = Math.max(offset, next);
-              continue;
-            }
-            batchBytes += batch.length;
-            batchRecords += batch.records.length;
-            for (const r of batch.records) {
-              const at = Number(batch.firstOffset) + r.offsetDelta;
-              if (at < offset || out.length >= limit) continue;
-              out.push(fromKafka(stream, partition, at, batch.firstTimestamp + r.timestampDelta, r.key, r.value, r.headers));
-            }
-            offset = Math.max(offset, next);
+            // Past the whole batch: a compacted batch may end in offsets no record holds.
+            if (!full) offset = Math.max(offset, Math.min(next, to));
           }
         }
       }
       if (batchRecords > 0) this.#recordBytes.set(topic, batchBytes / batchRecords);
-      if (!progressed) break;
+      if (offset <= before) break;
     }
-    return out.slice(0, limit);
+    return offset;
   }
 
-  /** The id index (records stored with an id the producer chose); records with generated ids are not found. */
+  /** The id index: records stored with an id the producer chose, within the dedup window; records with generated ids are not found. */
   async findById(stream: string, dedupKey: string): Promise<{ partition: number; offset: number } | undefined> {
     if ((await this.#partitionCount(stream)) === undefined) return undefined;
-    await this.#catchUpIndex(stream);
-    const found = this.#indexes.get(stream)?.ids.get(dedupKey);
-    return found === undefined ? undefined : { partition: found.partition, offset: found.offset };
+    const index = this.#index(stream);
+    await index.catchUp();
+    return index.get(dedupKey);
   }
 
   async deleteStream(name: string): Promise<void> {
@@ -530,37 +596,70 @@ function dedupKeyOf(record: AppendRecord): string {
   return record.dedupKey ?? record.id;
 }
 
-function fromKafka(
-  stream: string,
-  partition: number,
-  offset: number,
-  kafkaTimestamp: bigint,
-  key: Buffer | null,
-  value: Buffer | null,
-  headers: [Buffer | null, Buffer | null][],
-): LogRecord & { unique: string | undefined } {
-  const attributes: RecordAttributes = {
-    type: header(headers, 'ce_type') ?? '',
-    source: header(headers, 'ce_source') ?? '',
-    time: header(headers, 'ce_time') ?? '',
-  };
-  const subject = header(headers, 'ce_subject');
-  if (subject !== undefined) attributes.subject = subject;
-  const schemaId = header(headers, 'sluice_schemaid');
-  if (schemaId !== undefined) attributes.schemaId = Number(schemaId);
-  const receivedAt = header(headers, 'sluice_receivedat');
-  const id = header(headers, 'ce_id') ?? '';
-  const unique = header(headers, 'sluice_unique');
+/** The headers a stored record may carry (docs/internals/kafka.md), read in one pass. */
+interface StoredHeaders {
+  id?: string;
+  type?: string;
+  source?: string;
+  time?: string;
+  subject?: string;
+  schemaId?: string;
+  receivedAt?: string;
+  unique?: string;
+  checkedTo?: string;
+}
+
+const headerFields: Record<string, keyof StoredHeaders> = {
+  ce_id: 'id',
+  ce_type: 'type',
+  ce_source: 'source',
+  ce_time: 'time',
+  ce_subject: 'subject',
+  sluice_schemaid: 'schemaId',
+  sluice_receivedat: 'receivedAt',
+  sluice_unique: 'unique',
+  sluice_checkedto: 'checkedTo',
+};
+
+function readHeaders(headers: readonly [Buffer | null, Buffer | null][]): StoredHeaders {
+  const found: StoredHeaders = {};
+  for (const [name, value] of headers) {
+    if (name === null || value === null) continue;
+    const field = headerFields[name.toString('latin1')];
+    if (field !== undefined) found[field] ??= value.toString();
+  }
+  return found;
+}
+
+/** What a unique record is recognised by ('1' in `sluice_unique` stands for its id), and where its writer's check ended. */
+function uniqueMarks(headers: readonly [Buffer | null, Buffer | null][]): { key: string; checkedTo: number | undefined } | undefined {
+  const found = readHeaders(headers);
+  if (found.unique === undefined) return undefined;
+  return { key: found.unique === '1' ? (found.id ?? '') : found.unique, checkedTo: found.checkedTo === undefined ? undefined : Number(found.checkedTo) };
+}
+
+function asLogRecord({ unique: _unique, checkedTo: _checkedTo, batchStart: _batchStart, ...record }: FetchedRecord): LogRecord {
+  return record;
+}
+
+function fromKafka(stream: string, partition: number, offset: number, batch: RecordsBatch, record: KafkaRecord): FetchedRecord {
+  const found = readHeaders(record.headers);
+  const attributes: RecordAttributes = { type: found.type ?? '', source: found.source ?? '', time: found.time ?? '' };
+  if (found.subject !== undefined) attributes.subject = found.subject;
+  if (found.schemaId !== undefined) attributes.schemaId = Number(found.schemaId);
+  const id = found.id ?? '';
   return {
     stream,
     partition,
     offset,
     id,
-    key: key === null ? null : key.toString(),
-    timestamp: receivedAt === undefined ? Number(kafkaTimestamp) : Number(receivedAt),
+    key: record.key === null ? null : record.key.toString(),
+    timestamp: found.receivedAt === undefined ? Number(batch.firstTimestamp + record.timestampDelta) : Number(found.receivedAt),
     attributes,
-    value: value === null ? 'null' : value.toString(),
+    value: record.value === null ? 'null' : record.value.toString(),
     // What the record is recognised by when it is unique: '1' stands for its id.
-    unique: unique === undefined ? undefined : unique === '1' ? id : unique,
+    unique: found.unique === undefined ? undefined : found.unique === '1' ? id : found.unique,
+    checkedTo: found.checkedTo === undefined ? undefined : Number(found.checkedTo),
+    batchStart: Number(batch.firstOffset),
   };
 }

@@ -12,6 +12,8 @@ export interface ProduceColumns {
   unique: Uint8Array;
   /** Set where a repeat is recognised by something other than the id (written as the `sluice_unique` header's value). */
   dedupKey: (string | undefined)[];
+  /** For unique records: the offset up to which the partition's ids were checked (header `sluice_checkedto`); NaN when none. */
+  checkedTo: Float64Array;
   key: (string | null)[];
   /** Receive time, epoch milliseconds. */
   timestamp: Float64Array;
@@ -25,7 +27,8 @@ export interface ProduceColumns {
   value: string[];
 }
 
-export function toProduceColumns(records: readonly AppendRecord[], topicOf: (stream: string) => string): ProduceColumns {
+/** `checkedTo[i]` goes with `records[i]` (see ProduceColumns.checkedTo); none when left out. */
+export function toProduceColumns(records: readonly AppendRecord[], topicOf: (stream: string) => string, checkedTo?: Float64Array): ProduceColumns {
   const count = records.length;
   const columns: ProduceColumns = {
     topic: new Array<string>(count),
@@ -34,6 +37,7 @@ export function toProduceColumns(records: readonly AppendRecord[], topicOf: (str
     unique: new Uint8Array(count),
     // Left empty (holes) but where a record has one: nearly none do.
     dedupKey: new Array<string | undefined>(count),
+    checkedTo: checkedTo ?? new Float64Array(count).fill(Number.NaN),
     key: new Array<string | null>(count),
     timestamp: new Float64Array(count),
     type: new Array<string>(count),

@@ -39,6 +39,7 @@ const names = {
   schemaId: Buffer.from('sluice_schemaid'),
   receivedAt: Buffer.from('sluice_receivedat'),
   unique: Buffer.from('sluice_unique'),
+  checkedTo: Buffer.from('sluice_checkedto'),
 };
 const specversion = '1.0';
 const applicationJson = 'application/json';
@@ -99,6 +100,11 @@ function visitHeaders(columns: ProduceColumns, i: number, visit: (name: Buffer, 
     // '1': the id identifies the record; otherwise the header holds what does (never '1').
     visit(names.unique, columns.dedupKey[i] ?? '1');
     count++;
+    const checkedTo = columns.checkedTo[i]!;
+    if (!Number.isNaN(checkedTo)) {
+      visit(names.checkedTo, String(checkedTo));
+      count++;
+    }
   }
   return count;
 }
