@@ -83,6 +83,17 @@ void test('a record batch reads back with its producer, sequence, timestamps, ke
   assert.equal(bytes.readUInt32BE(17), crc32c(bytes.subarray(21)));
 });
 
+void test('a unique record carries where its writer checked the partition up to (sluice_checkedto), and only a unique one', () => {
+  const checkedTo = new Float64Array([Number.NaN, 1_234_567, 99]);
+  const columns = toProduceColumns([mixed[0]!, mixed[1]!, mixed[2]!], (stream) => stream, checkedTo);
+  const batch = readRecordsBatch(Reader.from(encodeRecordBatch(columns, [0, 1, 2], identity, 0)));
+  const headers = batch.records.map((r) => Object.fromEntries(r.headers.map(([k, v]) => [k?.toString(), v?.toString()])));
+  assert.equal(headers[1]!.sluice_unique, '1');
+  assert.equal(headers[1]!.sluice_checkedto, '1234567');
+  assert.equal(headers[0]!.sluice_checkedto, undefined);
+  assert.equal(headers[2]!.sluice_checkedto, undefined, 'not unique');
+});
+
 void test('an empty record batch is refused', () => {
   assert.throws(
     () =>

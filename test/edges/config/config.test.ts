@@ -123,3 +123,19 @@ void test('a declaration the store refuses stops start-up naming the file, the k
     );
   }
 });
+
+void test('the dedup window: 24 h and 500,000 ids by default, set in the file or the environment, and checked', (t) => {
+  const defaults = loadConfig({ env: {} });
+  assert.equal(defaults.limits.dedupWindowMs, 86_400_000);
+  assert.equal(defaults.limits.dedupWindowIds, 500_000);
+  const dir = tempDir(t);
+  const file = join(dir, 'sluice.yaml');
+  writeFileSync(file, 'limits:\n  dedupWindowMs: 3600000\n  dedupWindowIds: 1000\n');
+  const fromFile = loadConfig({ configFile: file, env: {} });
+  assert.deepEqual([fromFile.limits.dedupWindowMs, fromFile.limits.dedupWindowIds], [3_600_000, 1000]);
+  const fromEnv = loadConfig({ configFile: file, env: { SLUICE_DEDUP_WINDOW_MS: '7200000', SLUICE_DEDUP_WINDOW_IDS: '2000000' } });
+  assert.deepEqual([fromEnv.limits.dedupWindowMs, fromEnv.limits.dedupWindowIds], [7_200_000, 2_000_000]);
+  assert.throws(() => loadConfig({ env: { SLUICE_DEDUP_WINDOW_IDS: '0' } }), /limits\.dedupWindowIds must be >= 1/);
+  assert.throws(() => loadConfig({ env: { SLUICE_DEDUP_WINDOW_MS: '10' } }), /limits\.dedupWindowMs must be >= 1000/);
+  assert.throws(() => loadConfig({ env: { SLUICE_DEDUP_WINDOW_MS: '1h' } }), /SLUICE_DEDUP_WINDOW_MS=1h is not a whole number/);
+});
