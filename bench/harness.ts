@@ -46,7 +46,10 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, minimum
 /** Sluice against other software (bench/scenarios/peers.ts): only when named, or with BENCH_PEERS=1. */
 export const peerScenarioIds = ['peer-python', 'peer-streams', 'peer-karapace'] as const;
 
-/** `kafka` (scenarios 7 and 8) starts a Kafka broker of its own, and reports itself skipped when it cannot. */
+/**
+ * `kafka` (scenarios 7 and 8) starts a Kafka broker of its own, and reports itself skipped when it cannot.
+ * `kafka-memory` (12) runs only when asked for by name: it stores millions of events.
+ */
 export const scenarioIds = [
   'batch',
   'single',
@@ -58,6 +61,7 @@ export const scenarioIds = [
   'delivery',
   'sink',
   'correlation',
+  'kafka-memory',
   ...peerScenarioIds,
 ] as const;
 

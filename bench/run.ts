@@ -12,6 +12,7 @@ import { endToEndLatency } from './scenarios/e2e-latency.ts';
 import { batchedIngest } from './scenarios/ingest-batch.ts';
 import { singleIngest } from './scenarios/ingest-single.ts';
 import { kafkaScenarios, profileOnKafka } from './scenarios/kafka.ts';
+import { kafkaMemory, kafkaRssPlan } from './scenarios/kafka-memory.ts';
 import { memory } from './scenarios/memory.ts';
 import { pipelineCost } from './scenarios/pipeline.ts';
 import { registryCost } from './scenarios/registry.ts';
@@ -37,6 +38,8 @@ import { peerScenarios } from './scenarios/peers.ts';
  *                            (bench/scenarios/peers.ts; they install into ~/.cache/sluice-peers, and say why when skipped)
  *   BENCH_PEERS=1            include those in a full run; BENCH_PEER_RECORDS records per round (20,000 quick, 200,000 full)
  *   BENCH_KAFKA_BOOTSTRAP=host:port  use that broker for every Kafka scenario instead of starting one (it is never stopped)
+ *   BENCH_ONLY=kafka-memory  (only when named) RSS of Sluice on Kafka while events with producer ids are stored,
+ *                            read every million; BENCH_KAFKA_RSS_EVENTS sets how many (10,000,000; 400,000 quick)
  *   BENCH_PROFILE=1          record a CPU profile of Sluice under batched ingest and print its hot spots
  *   BENCH_PROFILE=single     the same under single-event ingest (one event per request, scenario 2's connections)
  *   BENCH_PROFILE=pipeline   the same, with the 5-step pipeline of scenario 5 on the type
@@ -73,8 +76,10 @@ const kafkaGroups = [
   { name: '@platformatic/kafka', holds: (area: string) => area === '@platformatic/kafka' },
 ];
 
-// Everything is bounded: a run that hangs is killed with all its processes.
-const budgetMs = settings.profile !== undefined ? 10 * 60_000 : settings.quick ? 8 * 60_000 : 45 * 60_000;
+// Everything is bounded: a run that hangs is killed with all its processes. The Kafka memory
+// check adds its own share: its events at no less than 2,000 a second.
+const kafkaMemoryMs = settings.only?.has('kafka-memory') === true ? kafkaRssPlan(process.env, settings.quick).total / 2 : 0;
+const budgetMs = (settings.profile !== undefined ? 10 * 60_000 : settings.quick ? 8 * 60_000 : 45 * 60_000) + kafkaMemoryMs;
 const watchdog = setTimeout(() => {
   log(`bench: gave up after ${budgetMs / 60_000} minutes`);
   killAll();
@@ -120,7 +125,7 @@ try {
     await profileSluice(bench, settings.profile);
   } else {
     const scenarios: ScenarioReport[] = [];
-    const wanted = (id: string): boolean => settings.only === undefined || settings.only.has(id);
+    const wanted = (id: string): boolean => id !== 'kafka-memory' && (settings.only === undefined || settings.only.has(id));
     if (wanted('batch')) scenarios.push(await batchedIngest(bench));
     if (wanted('single')) scenarios.push(await singleIngest(bench));
     if (wanted('e2e')) scenarios.push(await endToEndLatency(bench));
@@ -133,6 +138,7 @@ try {
     if (wanted('correlation')) scenarios.push(await correlationScenario(bench));
     const wantedPeer = (id: string): boolean => (settings.only === undefined ? settings.peers : settings.only.has(id));
     if (peerScenarioIds.some(wantedPeer)) scenarios.push(...(await peerScenarios(bench, wantedPeer)));
+    if (settings.only?.has('kafka-memory') === true) scenarios.push(await kafkaMemory(bench));
     process.stdout.write(`${textReport(scenarios)}\n`);
     if (!settings.quick && settings.only === undefined) {
       const markdown = markdownReport(
