@@ -61,3 +61,57 @@ void test('moveTo points an id at another copy', () => {
   assert.deepEqual(window.get('a', now), { partition: 2, offset: 4 });
   assert.equal(window.get('missing', now), undefined);
 });
+
+void test('ids of any length and script, over many evictions and growths, answer as a plain list of entries would', () => {
+  // The model: the entries in the order they were added, and the ids still found.
+  const limit = { ms: 10_000, ids: 2500 };
+  const ring: { key: string; partition: number; offset: number; time: number; gone: boolean }[] = [];
+  const found = new Map<string, (typeof ring)[number]>();
+  const modelLookup = (key: string, now: number): (typeof ring)[number] | undefined => {
+    const entry = found.get(key);
+    if (entry === undefined) return undefined;
+    if (entry.time > now - limit.ms) return entry;
+    found.delete(key);
+    entry.gone = true;
+    return undefined;
+  };
+  const modelAdd = (key: string, partition: number, offset: number, time: number, now: number): boolean => {
+    while (ring.length > 0 && ring[0]!.time <= now - limit.ms) {
+      const oldest = ring.shift()!;
+      if (!oldest.gone) found.delete(oldest.key);
+    }
+    if (time <= now - limit.ms || modelLookup(key, now) !== undefined) return false;
+    if (ring.length >= limit.ids) {
+      const oldest = ring.shift()!;
+      if (!oldest.gone) found.delete(oldest.key);
+    }
+    const entry = { key, partition, offset, time, gone: false };
+    ring.push(entry);
+    found.set(key, entry);
+    return true;
+  };
+
+  const window = new IdWindow(limit);
+  let seed = 42;
+  const random = (n: number): number => {
+    seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0;
+    return seed % n;
+  };
+  const keyOf = (n: number): string => (n % 7 === 0 ? `ünï-${n}-${'x'.repeat(n % 90)}` : n % 11 === 0 ? `["/src/${n}","id-${n}"]` : `id-${n}`);
+  let clock = now;
+  for (let step = 0; step < 60_000; step++) {
+    clock += random(3);
+    const key = keyOf(random(6000));
+    if (random(3) === 0) {
+      const got = window.get(key, clock);
+      const expected = modelLookup(key, clock);
+      assert.deepEqual(got, expected === undefined ? undefined : { partition: expected.partition, offset: expected.offset }, `step ${step}: get ${key}`);
+    } else {
+      const time = clock - random(limit.ms + 2000);
+      const partition = random(8);
+      assert.equal(window.add(key, partition, step, time, clock), modelAdd(key, partition, step, time, clock), `step ${step}: add ${key}`);
+    }
+  }
+  assert.equal(window.size, found.size);
+  assert.ok(found.size > 1024, 'the ring grew past its first size');
+});
