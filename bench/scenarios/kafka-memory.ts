@@ -42,7 +42,7 @@ export async function kafkaMemory(bench: Bench): Promise<ScenarioReport> {
   bench.log(
     `  (12) RSS of Sluice on Kafka (${broker.bootstrap}) while ${format.int(total)} events with producer ids are stored, read every ${format.int(step)}`,
   );
-  const series: { events: number; rss: number; peak: number; rate: number }[] = [];
+  const series: { events: number; rss: number; peak: number; rate: number; heap: Heap }[] = [];
   const details: string[] = [];
   const misses: string[] = [];
   let baseline = Number.NaN;
@@ -70,9 +70,17 @@ export async function kafkaMemory(bench: Bench): Promise<ScenarioReport> {
         const peak = sampler.stop().peak;
         if (result.failed > 0) throw new Error(`ingest with ids on Kafka: ${result.failed} requests failed: ${result.errors.join(' | ')}`);
         ingested += result.ok * perRequest;
-        const point = { events: ingested, rss: sluice.rss(), peak, rate: (result.ok * perRequest * 1000) / result.elapsedMs };
+        const point = {
+          events: ingested,
+          rss: sluice.rss(),
+          peak,
+          rate: (result.ok * perRequest * 1000) / result.elapsedMs,
+          heap: await heapOf(sluice.url, bench.adminToken),
+        };
         series.push(point);
-        bench.log(`    ${format.int(point.events)} events: RSS ${format.mb(point.rss)} (peak ${format.mb(point.peak)}), ${format.int(point.rate)} events/s`);
+        bench.log(
+          `    ${format.int(point.events)} events: RSS ${format.mb(point.rss)} (peak ${format.mb(point.peak)}; main thread's heap ${format.mb(point.heap.used)} used of ${format.mb(point.heap.total)}, ${format.mb(point.heap.external)} outside it), ${format.int(point.rate)} events/s`,
+        );
       }
       const stored = await sluice.storedEvents();
       if (stored !== ingested) misses.push(`kafka-memory: ${format.int(stored)} events in the stream for ${format.int(ingested)} sent (every id was new)`);
@@ -87,7 +95,7 @@ export async function kafkaMemory(bench: Bench): Promise<ScenarioReport> {
   const rows: Row[] = series.map((point) => ({
     metric: `RSS after ${format.int(point.events)} events with ids`,
     floor: '',
-    sluice: `${format.mb(point.rss)} (peak ${format.mb(point.peak)}; ${format.int(point.rate)} events/s)`,
+    sluice: `${format.mb(point.rss)} (peak ${format.mb(point.peak)}; heap ${format.mb(point.heap.used)} of ${format.mb(point.heap.total)}, external ${format.mb(point.heap.external)}; ${format.int(point.rate)} events/s)`,
     ratio: '',
     target: '',
     verdict: '',
@@ -118,6 +126,21 @@ export async function kafkaMemory(bench: Bench): Promise<ScenarioReport> {
     details,
     misses,
   };
+}
+
+/** The main thread's V8 heap and the memory outside it that it accounts for (typed arrays, buffers). */
+interface Heap {
+  used: number;
+  total: number;
+  external: number;
+}
+
+/** Reads the heap figures from Sluice's own /metrics (prom-client's Node.js metrics). */
+async function heapOf(url: string, adminToken: string): Promise<Heap> {
+  const response = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${adminToken}` }, signal: AbortSignal.timeout(15_000) });
+  const text = await response.text();
+  const metric = (name: string): number => Number(new RegExp(`^sluice_${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+  return { used: metric('nodejs_heap_size_used_bytes'), total: metric('nodejs_heap_size_total_bytes'), external: metric('nodejs_external_memory_bytes') };
 }
 
 /** Deletes the topics a run left on a broker it did not start. */

@@ -356,7 +356,8 @@ export class KafkaEventLog implements EventLog {
         record.unique === undefined ? [] : [{ offset: record.offset, key: record.unique, checkedTo: record.checkedTo, batchStart: record.batchStart }],
       );
       let hidden: Map<number, number> | undefined;
-      const lookBack = Math.min(...candidates.map((candidate) => uncheckedRange(candidate)?.from ?? Number.POSITIVE_INFINITY));
+      let lookBack = Number.POSITIVE_INFINITY;
+      for (const candidate of candidates) lookBack = Math.min(lookBack, uncheckedRange(candidate)?.from ?? lookBack);
       if (lookBack < Number.POSITIVE_INFINITY) {
         if (lookBack < seenFrom) {
           const earlier = await this.#scanIds(stream, partition, lookBack, seenFrom, seenFrom - lookBack);
