@@ -24,14 +24,14 @@ export function kafkaRssPlan(env: NodeJS.ProcessEnv, quick: boolean): { total: n
  * (12, opt-in: BENCH_ONLY=kafka-memory) Memory of Sluice on Kafka while producers choose the
  * ids: every event carries its own `id`, so each one goes through the event log's dedup
  * window. RSS is read every million events (BENCH_KAFKA_RSS_EVENTS, 10 M by default); from 1 M
- * on it should stay flat, since the window holds at most `limits.dedupWindowIds` ids per stream. Uses the broker at BENCH_KAFKA_BOOTSTRAP when set (its topics are deleted
- * afterwards), else starts one of its own.
+ * on it should stay flat, since the window holds at most `limits.dedupWindowIds` ids per stream.
+ * On a broker of BENCH_KAFKA_BOOTSTRAP the run's topics are deleted afterwards.
  */
 export async function kafkaMemory(bench: Bench): Promise<ScenarioReport> {
   const { total, step } = kafkaRssPlan(process.env, bench.settings.quick);
   const title = '12. Memory on Kafka with producer ids (RSS of the Sluice process)';
-  const given = process.env.BENCH_KAFKA_BOOTSTRAP?.trim();
-  const broker = given === undefined || given === '' ? await startBroker(bench) : { bootstrap: given, stop: () => Promise.resolve() };
+  const sharedBroker = (process.env.BENCH_KAFKA_BOOTSTRAP ?? '') !== '';
+  const broker = await startBroker(bench);
   if (typeof broker === 'string') {
     const line = `skipped: no Kafka broker could be started (${broker}); see docs/internals/kafka-dev.md`;
     bench.log(`  kafka-memory: ${line}`);
@@ -88,7 +88,7 @@ export async function kafkaMemory(bench: Bench): Promise<ScenarioReport> {
       await sluice.stop();
     }
   } finally {
-    if (given !== undefined && given !== '') await deleteTopics(broker.bootstrap, prefix);
+    if (sharedBroker) await deleteTopics(broker.bootstrap, prefix);
     await broker.stop();
   }
 
