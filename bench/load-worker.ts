@@ -20,7 +20,27 @@ export interface IngestLoadSpec {
   timeoutMs: number;
 }
 
-export type WorkerCommand = { id: number; kind: 'ingest'; spec: IngestLoadSpec } | { id: number; kind: 'e2e'; spec: E2eSpec } | { id: number; kind: 'info' };
+/** The same request over and over: a lookup or a re-registration, whose answer never changes. */
+export interface FixedLoadSpec {
+  url: string;
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  /** Sent with every request; none for a GET. */
+  body?: string;
+  connections: number;
+  durationMs: number;
+  okStatuses: number[];
+  /** What every successful answer must be, byte for byte (checked on the first answer and every 500th). */
+  expectBody: string;
+  timeoutMs: number;
+}
+
+export type WorkerCommand =
+  | { id: number; kind: 'ingest'; spec: IngestLoadSpec }
+  | { id: number; kind: 'fixed'; spec: FixedLoadSpec }
+  | { id: number; kind: 'e2e'; spec: E2eSpec }
+  | { id: number; kind: 'info' };
 
 export type WorkerAnswer = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string };
 
@@ -51,10 +71,32 @@ function ingest(spec: IngestLoadSpec): Promise<LoadResult> {
   return runLoad(load);
 }
 
+function fixed(spec: FixedLoadSpec): Promise<LoadResult> {
+  const body = Buffer.from(spec.body ?? '', 'utf8');
+  const expected = Buffer.from(spec.expectBody, 'utf8');
+  return runLoad({
+    url: spec.url,
+    method: spec.method,
+    path: spec.path,
+    headers: spec.headers,
+    connections: spec.connections,
+    durationMs: spec.durationMs,
+    nextBody: () => body,
+    okStatuses: spec.okStatuses,
+    timeoutMs: spec.timeoutMs,
+    inspect: (status, answer) => {
+      if (spec.okStatuses.includes(status) && !answer.equals(expected))
+        throw new Error(`${spec.method} ${spec.path} answered other bytes than expected: ${answer.toString('utf8', 0, 500)}`);
+    },
+  });
+}
+
 async function handle(command: WorkerCommand): Promise<unknown> {
   switch (command.kind) {
     case 'ingest':
       return ingest(command.spec);
+    case 'fixed':
+      return fixed(command.spec);
     case 'e2e':
       return runE2e(command.spec, pool);
     case 'info':

@@ -2,7 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { E2eResult, E2eSpec } from './e2e.ts';
 import type { LoadResult } from './http-load.ts';
-import type { IngestLoadSpec, WorkerAnswer, WorkerCommand } from './load-worker.ts';
+import type { FixedLoadSpec, IngestLoadSpec, WorkerAnswer, WorkerCommand } from './load-worker.ts';
 import { track } from './processes.ts';
 
 type Pending = { resolve: (value: unknown) => void; reject: (error: Error) => void; timer: NodeJS.Timeout };
@@ -51,6 +51,11 @@ export class LoadWorker {
 
   ingest(spec: IngestLoadSpec): Promise<LoadResult> {
     return this.#call({ kind: 'ingest', spec }, spec.timeoutMs + 15_000) as Promise<LoadResult>;
+  }
+
+  /** The same request over and over on `connections` closed loops. */
+  fixed(spec: FixedLoadSpec): Promise<LoadResult> {
+    return this.#call({ kind: 'fixed', spec }, spec.timeoutMs + 15_000) as Promise<LoadResult>;
   }
 
   e2e(spec: E2eSpec): Promise<E2eResult> {

@@ -13,9 +13,10 @@ import { silentTelemetry } from '../../src/ports/telemetry.ts';
 import { IngestService, type IngestItem } from '../../src/services/ingest.ts';
 import { TypeRegistry } from '../../src/services/registry.ts';
 import type { Bench, Row, ScenarioReport } from '../harness.ts';
-import { format, startSluice, verdict } from '../harness.ts';
+import { format, verdict } from '../harness.ts';
 import { trackTempDir } from '../processes.ts';
 import { median } from '../stats.ts';
+import { httpRows } from './registry-http.ts';
 import { benchPartitions, benchTenant, benchType, orderData, orderSchema, partitionKey, seeded } from '../workload.ts';
 
 /** Registry and routing may cost at most a fifth on top of the bare schema library: ingest / bare ≤ 1.20. */
@@ -119,8 +120,9 @@ const formats: FormatCase[] = [
 ];
 
 /**
- * (6) Schema registry. Over HTTP, against one Sluice process: schema lookups by id and
- * re-registrations of an unchanged schema, per second. In-process, per schema language:
+ * (6) Schema registry. Over HTTP (registry-http.ts): schema lookups by id and
+ * re-registrations of an unchanged schema, per second, Sluice against a bare Fastify route
+ * answering the same bytes. In-process, per schema language:
  * the cost per event of Sluice's ingest path (IngestService: registry lookup, pipeline,
  * validation, partitioning, record building) over an event log that stores nothing,
  * against the bare schema library validating the same objects in a loop — like with like,
@@ -132,62 +134,10 @@ export async function registryCost(bench: Bench): Promise<ScenarioReport> {
   const details: string[] = [];
   const misses: string[] = [];
 
-  bench.log('  (6) registry: lookups and re-registrations over HTTP');
-  const sluice = await startSluice(bench);
-  let lookupRoute = '';
-  try {
-    const call = (method: string, path: string, body?: unknown): Promise<Response> => {
-      const init: RequestInit = {
-        method,
-        headers: { authorization: `Bearer ${sluice.key}`, 'content-type': 'application/json' },
-        signal: AbortSignal.timeout(15_000),
-      };
-      if (body !== undefined) init.body = JSON.stringify(body);
-      return fetch(`${sluice.url}${path}`, init);
-    };
-    const version = await call('GET', `/v1/types/${benchType}/versions/1`);
-    if (version.status !== 200) throw new Error(`GET /v1/types/${benchType}/versions/1 answered ${version.status}`);
-    const schemaId = ((await version.json()) as { schemaId: number }).schemaId;
-    // The Confluent route, when this build has it, is what stock serializers call.
-    const confluent = await call('GET', `/registry/schemas/ids/${schemaId}`);
-    await confluent.arrayBuffer();
-    lookupRoute = confluent.status === 200 ? `/registry/schemas/ids/${schemaId}` : `/v1/types/${benchType}/versions/1`;
-    const definition = { schema: orderSchema, partitions: benchPartitions, partitionKey };
-
-    const lookups = await httpRate(bench, 'lookup', () => call('GET', lookupRoute), 200);
-    const registers = await httpRate(bench, 'register', () => call('PUT', `/v1/types/${benchType}`, definition), 200);
-    rows.push({
-      metric: `schema lookups/s (GET ${lookupRoute.replace(String(schemaId), '{id}')})`,
-      floor: '',
-      sluice: format.int(lookups.rate),
-      ratio: '',
-      target: '',
-      verdict: '',
-    });
-    rows.push({
-      metric: 'same-schema registrations/s (PUT /v1/types/{type})',
-      floor: '',
-      sluice: format.int(registers.rate),
-      ratio: '',
-      target: '',
-      verdict: '',
-    });
-    details.push(
-      `lookups per round: ${lookups.rounds.map((rate) => format.int(rate)).join(', ')} /s; registrations per round: ${registers.rounds.map((rate) => format.int(rate)).join(', ')} /s`,
-    );
-    for (const [label, result] of [
-      ['lookups', lookups],
-      ['registrations', registers],
-    ] as const) {
-      if (result.failed > 0) misses.push(`registry, ${label}: ${result.failed} requests did not answer 200`);
-    }
-    const after = await call('GET', `/v1/types/${benchType}`);
-    const view = (await after.json()) as { latestVersion: number };
-    if (view.latestVersion !== 1) misses.push(`registry: re-registering the same schema made version ${view.latestVersion}, expected it to stay 1`);
-    else details.push(`checked: ${format.int(registers.total)} re-registrations of the same schema left the type at version 1`);
-  } finally {
-    await sluice.stop();
-  }
+  const http = await httpRows(bench);
+  rows.push(...http.rows);
+  details.push(...http.details);
+  misses.push(...http.misses);
 
   bench.log('  (6) registry: validation per format, Sluice ingest path vs the bare library, in-process');
   const events = settings.quick ? 20_000 : 100_000;
@@ -223,57 +173,16 @@ export async function registryCost(bench: Bench): Promise<ScenarioReport> {
   }
   return {
     title: '6. Schema registry',
-    columns: { floor: 'bare library', sluice: 'Sluice' },
+    columns: { floor: 'floor (bare Fastify; bare library)', sluice: 'Sluice' },
     setup:
-      `Over HTTP, one Sluice process with the \`orders\` type: ${httpConnections} concurrent keep-alive fetch loops in the benchmark's own process, closed loop, ` +
-      `for each of ${settings.rounds} rounds of ${settings.seconds} s after a ${settings.warmupSeconds} s warm-up, reading the schema by id (\`${lookupRoute}\`) ` +
-      'and re-registering the unchanged schema (`PUT /v1/types/orders`, answered 200 without a new version); these rows have no floor and no target. ' +
-      'The validation rows are in-process CPU per event, not HTTP throughput: the same bench orders (~300 bytes) as JSON Schema, Avro and Protobuf types, ' +
+      `${http.setup} ` +
+      'The validation rows are in-process CPU per event, not HTTP throughput, with the bare schema library as their floor: the same bench orders (~300 bytes) as JSON Schema, Avro and Protobuf types, ' +
       'through `IngestService.ingest` in batches of 100 (registry lookup of the compiled type, the pipeline with validation, partitioning by `/customer_id`, building the records) ' +
       'over an event log that keeps nothing (so no disk), against the bare library validating the same parsed objects in a loop. The target is ingest / bare ≤ 1.20.',
     rows,
     details,
     misses,
   };
-}
-
-const httpConnections = 8;
-
-/** Requests per second over `httpConnections` closed loops, median of the rounds. */
-async function httpRate(
-  bench: Bench,
-  label: string,
-  send: () => Promise<Response>,
-  okStatus: number,
-): Promise<{ rate: number; rounds: number[]; failed: number; total: number }> {
-  const { seconds, rounds, warmupSeconds } = bench.settings;
-  let failed = 0;
-  let total = 0;
-  const run = async (durationMs: number): Promise<number> => {
-    const deadline = performance.now() + durationMs;
-    let ok = 0;
-    const started = performance.now();
-    await Promise.all(
-      Array.from({ length: httpConnections }, async () => {
-        while (performance.now() < deadline) {
-          const response = await send();
-          await response.arrayBuffer();
-          total++;
-          if (response.status === okStatus) ok++;
-          else failed++;
-        }
-      }),
-    );
-    return (ok * 1000) / (performance.now() - started);
-  };
-  if (warmupSeconds > 0) await run(warmupSeconds * 1000);
-  const rates: number[] = [];
-  for (let round = 0; round < rounds; round++) {
-    const rate = await run(seconds * 1000);
-    rates.push(rate);
-    bench.log(`    round ${round + 1} ${label.padEnd(8)} ${format.int(rate).padStart(8)} req/s${failed > 0 ? `  FAILED ${failed}` : ''}`);
-  }
-  return { rate: median(rates), rounds: rates, failed, total };
 }
 
 interface FormatCost {
