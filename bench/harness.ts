@@ -30,7 +30,8 @@ export interface Settings {
    * Record a CPU profile of Sluice instead of the full run: during batched ingest of the
    * plain `orders` type (`batch`), of the type with the 5-step pipeline (`pipeline`), into
    * Kafka under scenario 7's load (`kafka`), or while a Kafka source drains a pre-filled
-   * topic as in scenario 8 (`kafka-source`).
+   * topic as in scenario 8 (`kafka-source`), or under schema lookups by id as in scenario 6
+   * (`registry`).
    */
   profile: ProfileTarget | undefined;
 }
@@ -65,13 +66,13 @@ export const scenarioIds = [
   ...peerScenarioIds,
 ] as const;
 
-export type ProfileTarget = 'batch' | 'single' | 'pipeline' | 'kafka' | 'kafka-source';
+export type ProfileTarget = 'batch' | 'single' | 'pipeline' | 'kafka' | 'kafka-source' | 'registry';
 
 function profileTarget(raw: string | undefined): ProfileTarget | undefined {
   if (raw === undefined || raw === '' || raw === '0' || raw === 'false') return undefined;
   if (raw === '1' || raw === 'true' || raw === 'batch') return 'batch';
-  if (raw === 'single' || raw === 'pipeline' || raw === 'kafka' || raw === 'kafka-source') return raw;
-  throw new Error(`BENCH_PROFILE=${raw}: expected 1 (or batch), single, pipeline, kafka or kafka-source`);
+  if (raw === 'single' || raw === 'pipeline' || raw === 'kafka' || raw === 'kafka-source' || raw === 'registry') return raw;
+  throw new Error(`BENCH_PROFILE=${raw}: expected 1 (or batch), single, pipeline, kafka, kafka-source or registry`);
 }
 
 export function readSettings(env: NodeJS.ProcessEnv): Settings {

@@ -16,6 +16,7 @@ import { kafkaMemory, kafkaRssPlan } from './scenarios/kafka-memory.ts';
 import { memory } from './scenarios/memory.ts';
 import { pipelineCost } from './scenarios/pipeline.ts';
 import { registryCost } from './scenarios/registry.ts';
+import { profileRegistryLookups } from './scenarios/registry-http.ts';
 import { LoadWorker } from './worker-client.ts';
 import { orderPipeline } from './workload.ts';
 import { peerScenarios } from './scenarios/peers.ts';
@@ -45,6 +46,7 @@ import { peerScenarios } from './scenarios/peers.ts';
  *   BENCH_PROFILE=pipeline   the same, with the 5-step pipeline of scenario 5 on the type
  *   BENCH_PROFILE=kafka      Sluice on a broker of its own under scenario 7's load (batched HTTP ingest into Kafka)
  *   BENCH_PROFILE=kafka-source  Sluice on a broker of its own while a source drains a topic as in scenario 8
+ *   BENCH_PROFILE=registry   Sluice under schema lookups by id, as in scenario 6
  *   BENCH_PROFILE_DIR=<dir>  keep the .cpuprofile files in a new folder under <dir> (for DevTools)
  */
 const settings = readSettings(process.env);
@@ -74,6 +76,18 @@ const kafkaGroups = [
   ...pipelineGroups.slice(0, 2),
   { name: 'Kafka adapter (src/adapters/kafka/)', holds: (area: string) => area.startsWith('src/adapters/kafka/') },
   { name: '@platformatic/kafka', holds: (area: string) => area === '@platformatic/kafka' },
+];
+
+/**
+ * Under registry lookups: pieces that call nothing else of the request's way (Fastify runs
+ * hooks, handler and the socket write nested in one another, so their inclusive shares
+ * would overlap).
+ */
+const registryGroups = [
+  { name: 'request metrics (src/edges/http/metrics.ts, prom-client)', holds: (area: string) => area === 'src/edges/http/metrics.ts' || area === 'prom-client' },
+  { name: 'request loggers (pino)', holds: (area: string) => area === 'pino' },
+  { name: 'registry service (src/services/confluent/)', holds: (area: string) => area.startsWith('src/services/confluent/') },
+  { name: 'key lookup (src/services/tenants.ts)', holds: (area: string) => area === 'src/services/tenants.ts' },
 ];
 
 // Everything is bounded: a run that hangs is killed with all its processes. The Kafka memory
@@ -174,9 +188,9 @@ log(`bench: done in ${Math.round((performance.now() - started) / 1000)} s`);
 process.exit(exitCode);
 
 /**
- * Sluice alone under --cpu-prof, then its hot spots: batched ingest on the embedded store
- * (`batch`, or `pipeline` with the 5-step pipeline on the type), or on Kafka (`kafka`,
- * `kafka-source`; see profileOnKafka).
+ * Sluice alone under --cpu-prof, then its hot spots: ingest on the embedded store (`batch`,
+ * `single`, or `pipeline` with the 5-step pipeline on the type), on Kafka (`kafka`,
+ * `kafka-source`; see profileOnKafka), or schema lookups by id (`registry`).
  */
 async function profileSluice(bench: Bench, target: ProfileTarget): Promise<void> {
   const keepIn = process.env.BENCH_PROFILE_DIR;
@@ -184,13 +198,18 @@ async function profileSluice(bench: Bench, target: ProfileTarget): Promise<void>
   const removeProfileDir = keepIn === undefined || keepIn === '' ? trackTempDir(profileDir) : () => log(`bench: profiles kept in ${profileDir}`);
   try {
     const onKafka = target === 'kafka' || target === 'kafka-source';
-    const measured = onKafka ? await profileOnKafka(bench, target, profileDir) : await ingestUnderProfile(bench, target, profileDir);
+    const measured = onKafka
+      ? await profileOnKafka(bench, target, profileDir)
+      : target === 'registry'
+        ? await profileRegistryLookups(bench, profileDir)
+        : await ingestUnderProfile(bench, target, profileDir);
     const profiles = profilesIn(profileDir);
     if (profiles.length === 0) throw new Error('Sluice wrote no CPU profile');
     process.stdout.write(`${measured}\n`);
     for (const { file, thread } of profiles) {
       process.stdout.write(`\n${profileText(summarizeProfile(file, 20), `Sluice, ${thread}`)}\n`);
-      const shares = inclusiveShares(file, onKafka ? kafkaGroups : pipelineGroups).filter((share) => share.percent > 0);
+      const groups = onKafka ? kafkaGroups : target === 'registry' ? registryGroups : pipelineGroups;
+      const shares = inclusiveShares(file, groups).filter((share) => share.percent > 0);
       if (shares.length === 0) continue;
       process.stdout.write('\ninclusive time (the code and all it calls):\n');
       for (const share of shares) process.stdout.write(`  ${share.percent.toFixed(1).padStart(5)}%  ${share.name}\n`);

@@ -209,6 +209,35 @@ async function compare(bench: Bench, floor: Spawned, sluice: SluiceUnderTest, ca
   };
 }
 
+/**
+ * Sluice alone under --cpu-prof (BENCH_PROFILE=registry) while the load process reads the
+ * schema by id as in the scenario; answers the rate as one line.
+ */
+export async function profileRegistryLookups(bench: Bench, profileDir: string): Promise<string> {
+  const sluice = await startSluice(bench, { profileDir });
+  try {
+    const { lookup } = await recordCalls(sluice);
+    const { seconds, rounds, warmupSeconds } = bench.settings;
+    const durationMs = (seconds * rounds + warmupSeconds) * 1000;
+    bench.log(`  profiling Sluice under schema lookups by id for ${durationMs / 1000} s`);
+    const result = await bench.worker.fixed({
+      url: sluice.url,
+      method: lookup.method,
+      path: lookup.path,
+      headers: lookup.headers,
+      connections: registryConnections,
+      durationMs,
+      okStatuses: [lookup.status],
+      expectBody: lookup.answer,
+      timeoutMs: durationMs + 60_000,
+    });
+    if (result.failed > 0) throw new Error(`schema lookups under the profiler: ${result.failed} failed: ${result.errors.slice(0, 3).join(' | ')}`);
+    return `schema lookups by id under the profiler: ${format.int(requestsPerSecond(result))}/s`;
+  } finally {
+    await sluice.stop();
+  }
+}
+
 function micros(value: number): string {
   return Number.isFinite(value) ? `${value.toFixed(1)} µs` : 'n/a';
 }
