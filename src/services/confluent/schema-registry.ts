@@ -43,6 +43,9 @@ export interface SubjectVersionBody {
   ruleSet?: Record<string, unknown>;
 }
 
+/** Confluent's answer to a schema by id: the schema without subject, version or id. */
+export type SchemaByIdBody = Omit<SubjectVersionBody, 'subject' | 'version' | 'id'>;
+
 interface Candidate {
   format: SchemaFormat;
   text: string;
@@ -65,6 +68,13 @@ export class ConfluentRegistry {
   readonly #registry: TypeRegistry;
   readonly #compiler = new SchemaCompiler();
   readonly #tenantWrites = new KeyedMutex();
+  /**
+   * Answers by schema id, made once per stored schema. A schema id's document is never
+   * rewritten (the same text gets the same id), and a document the catalog replaced or
+   * dropped is a different object or none, so an answer is never served for a document
+   * that is no longer there.
+   */
+  readonly #answersById = new WeakMap<SchemaDoc, Readonly<SchemaByIdBody>>();
 
   constructor(catalog: Catalog, log: EventLog, registry: TypeRegistry) {
     this.#catalog = catalog;
@@ -211,13 +221,17 @@ export class ConfluentRegistry {
 
   // --- schemas by id ---
 
-  schemaById(tenant: string, rawId: string): Omit<SubjectVersionBody, 'subject' | 'version' | 'id'> {
+  /**
+   * A schema of the tenant by its id. The answer is the same frozen object for as long as the
+   * stored schema is, so that callers may keep what they derive from it (its JSON bytes).
+   */
+  schemaById(tenant: string, rawId: string): Readonly<SchemaByIdBody> {
     const schema = this.#schemaOfTenant(tenant, rawId);
-    const answer: Omit<SubjectVersionBody, 'subject' | 'version' | 'id'> =
-      schema.format === 'AVRO' ? { schema: schema.schema } : { schemaType: schema.format, schema: schema.schema };
-    if (schema.references !== undefined && schema.references.length > 0) answer.references = publicReferences(schema.references);
-    if (schema.metadata !== undefined) answer.metadata = schema.metadata;
-    if (schema.ruleSet !== undefined) answer.ruleSet = schema.ruleSet;
+    let answer = this.#answersById.get(schema);
+    if (answer === undefined) {
+      answer = Object.freeze(schemaByIdBody(schema));
+      this.#answersById.set(schema, answer);
+    }
     return answer;
   }
 
@@ -496,6 +510,14 @@ function schemaExtras(request: SchemaRequest): SchemaExtras {
     if (Object.keys(value).length > 0) extras[field] = value as Record<string, unknown>;
   }
   return extras;
+}
+
+function schemaByIdBody(schema: SchemaDoc): SchemaByIdBody {
+  const answer: SchemaByIdBody = schema.format === 'AVRO' ? { schema: schema.schema } : { schemaType: schema.format, schema: schema.schema };
+  if (schema.references !== undefined && schema.references.length > 0) answer.references = publicReferences(schema.references);
+  if (schema.metadata !== undefined) answer.metadata = schema.metadata;
+  if (schema.ruleSet !== undefined) answer.ruleSet = schema.ruleSet;
+  return answer;
 }
 
 function asRequest(body: unknown): SchemaRequest {

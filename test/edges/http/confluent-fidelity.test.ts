@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { answerType } from '../../../src/edges/http/routes/confluent.ts';
+import { answerType } from '../../../src/edges/http/routes/confluent-accept.ts';
 import { startSluice } from '../../helpers/sluice.ts';
 
 const avro = (fields: object[]) => ({ schema: JSON.stringify({ type: 'record', name: 'Fruit', fields }) });

@@ -6,6 +6,8 @@ import { ConfluentError, toConfluentError } from '../../../services/confluent/er
 import type { AllowedMethods } from '../allowed-methods.ts';
 import { tenantOf } from '../auth.ts';
 import { documentationOnly } from '../request-validators.ts';
+import { SerializedOnce } from '../serialized-once.ts';
+import { AnswerContentTypes, answerType } from './confluent-accept.ts';
 import { answers, bodies, confluentContentType, op, registryMediaTypes } from './confluent-schemas.ts';
 
 const maxSchemaRequestBytes = 512 * 1024;
@@ -27,6 +29,8 @@ export function confluentRoutes(app: FastifyInstance, services: Services, allowe
   void app.register(
     (scope, _options, done) => {
       const registry = services.confluent;
+      const contentTypes = new AnswerContentTypes();
+      const schemaBytes = new SerializedOnce();
       scope.removeAllContentTypeParsers();
       scope.addContentTypeParser(registryMediaTypes, { parseAs: 'buffer', bodyLimit: maxSchemaRequestBytes }, (_request, body, parsed) => {
         if (!isUtf8(body as Buffer)) {
@@ -59,7 +63,7 @@ export function confluentRoutes(app: FastifyInstance, services: Services, allowe
         return sendError(new ConfluentError(404, 404, `HTTP 404 Not Found: no route ${request.method} ${path}`), request, reply);
       });
       scope.addHook('onRequest', (request, reply, hookDone) => {
-        const type = answerType(request.headers.accept);
+        const type = contentTypes.of(request.headers.accept);
         if (type === undefined) {
           void sendError(
             new ConfluentError(
@@ -146,8 +150,9 @@ export function confluentRoutes(app: FastifyInstance, services: Services, allowe
       scope.get('/v1/metadata/id', op('read', "The registry's cluster id", answers.object), () => ({
         scope: { path: [], clusters: { 'schema-registry-cluster': 'sluice' } },
       }));
-      scope.get<{ Params: { id: string } }>('/schemas/ids/:id', op('read', 'A schema by its id', answers.schemaById), (request) =>
-        registry.schemaById(tenantOf(request), request.params.id),
+      // What serializers ask on every schema id they have not seen: the bytes are made once per stored schema.
+      scope.get<{ Params: { id: string } }>('/schemas/ids/:id', op('read', 'A schema by its id', answers.schemaById), (request, reply) =>
+        reply.send(schemaBytes.of(registry.schemaById(tenantOf(request), request.params.id))),
       );
       scope.get<{ Params: { id: string } }>(
         '/schemas/ids/:id/schema',
@@ -228,27 +233,4 @@ function sendError(error: ConfluentError, request: FastifyRequest, reply: Fastif
     .code(error.status)
     .type(answerType(request.headers.accept) ?? confluentContentType)
     .send(error.toBody());
-}
-
-/**
- * The content type to answer with for an Accept header, as Confluent negotiates it: its own
- * type unless the client prefers plain JSON; `undefined` when the client accepts neither.
- */
-export function answerType(accept: string | undefined): string | undefined {
-  if (accept === undefined || accept.trim() === '') return confluentContentType;
-  const ranges = accept
-    .split(',')
-    .map((part, order) => {
-      const [range = '', ...params] = part.split(';').map((piece) => piece.trim().toLowerCase());
-      const q = params.find((p) => p.startsWith('q='));
-      return { range, q: q === undefined ? 1 : Number(q.slice(2)), order };
-    })
-    .filter((entry) => entry.range !== '' && entry.q > 0)
-    .sort((a, b) => b.q - a.q || a.order - b.order);
-  for (const { range } of ranges) {
-    if (range === confluentContentType || range === 'application/vnd.schemaregistry+json' || range === '*/*' || range === 'application/*')
-      return confluentContentType;
-    if (range === 'application/json') return 'application/json';
-  }
-  return undefined;
 }
