@@ -36,8 +36,10 @@ export class TenantService {
   readonly #catalog: Catalog;
   readonly #log: EventLog;
   readonly #adminTokenHash: Buffer;
-  /** Tokens already verified, so a busy producer does not pay a hash per request. */
+  /** Key ids and secrets already verified, so a busy producer does not pay a hash per request. */
   readonly #verified = new Map<string, Principal>();
+  /** The same, by the whole bearer token as sent, so that a known token costs one lookup. */
+  readonly #verifiedTokens = new Map<string, Principal>();
   /** Open streams and long-polls, by the key they were opened with. */
   readonly #watchers = new Map<string, Set<AbortController>>();
 
@@ -49,6 +51,7 @@ export class TenantService {
     catalog.onChange((change) => {
       if (change.kind === 'api-key') {
         this.#verified.clear();
+        this.#verifiedTokens.clear();
         this.#endWatchers((keyId) => keyId === change.key);
       } else if (change.kind === 'tenant' && change.deleted) {
         this.#endWatchers((keyId) => this.#catalog.get('api-key', keyId)?.value.tenant === change.key);
@@ -157,9 +160,13 @@ export class TenantService {
    */
   authenticate(token: string): Principal | undefined {
     if (token.startsWith(`${keyPrefix}.`)) {
+      const known = this.#verifiedTokens.get(token);
+      if (known !== undefined) return known;
       // Exactly `sk.<id>.<secret>`: a token with more segments is not a key, whatever it starts with.
       const parts = token.split('.');
-      return parts.length === 3 ? this.authenticateKey(parts[1]!, parts[2]!) : undefined;
+      const principal = parts.length === 3 ? this.authenticateKey(parts[1]!, parts[2]!) : undefined;
+      if (principal !== undefined) remember(this.#verifiedTokens, token, principal);
+      return principal;
     }
     return timingSafeEqual(sha256(token), this.#adminTokenHash) ? { kind: 'admin' } : undefined;
   }
@@ -170,10 +177,7 @@ export class TenantService {
     const known = this.#verified.get(cacheKey);
     if (known !== undefined) return known;
     const principal = this.#verifyKey(keyId, secret);
-    if (principal !== undefined) {
-      if (this.#verified.size >= maxVerifiedTokens) this.#verified.clear();
-      this.#verified.set(cacheKey, principal);
-    }
+    if (principal !== undefined) remember(this.#verified, cacheKey, principal);
     return principal;
   }
 
@@ -184,6 +188,11 @@ export class TenantService {
     if (!timingSafeEqual(sha256(secret), expected)) return undefined;
     return { kind: 'key', tenant: entry.value.tenant, keyId, scopes: entry.value.scopes };
   }
+}
+
+function remember(verified: Map<string, Principal>, key: string, principal: Principal): void {
+  if (verified.size >= maxVerifiedTokens) verified.clear();
+  verified.set(key, principal);
 }
 
 function checkScopes(scopes: readonly string[]): Scope[] {
