@@ -12,6 +12,7 @@ import { exceedsDepth } from '../../domain/json-depth.ts';
 import { SluiceError } from '../../domain/errors.ts';
 import { handleError } from './error-handler.ts';
 import type { Metrics } from './metrics.ts';
+import { lazyChildLogger } from './request-logger.ts';
 import { requestValidators } from './request-validators.ts';
 import { TenantRateLimiter } from './rate-limit.ts';
 import { confluentRoutes } from './routes/confluent.ts';
@@ -72,6 +73,7 @@ export async function createHttpApp(deps: HttpDependencies): Promise<FastifyInst
     },
     forceCloseConnections: 'idle',
   });
+  app.setChildLoggerFactory(lazyChildLogger);
   app.setValidatorCompiler(requestValidators(app));
   // Answers are written as they are: response schemas document them (and CI checks them
   // against the answers), but must never drop or convert a field on the way out.
