@@ -1,5 +1,6 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Telemetry } from '../../ports/telemetry.ts';
+import { RequestDurations } from './request-durations.ts';
 
 export interface Metrics {
   registry: Registry;
@@ -67,13 +68,12 @@ export function createMetrics(): Metrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
-  const requests = new Histogram({
-    name: 'sluice_http_request_duration_seconds',
-    help: 'HTTP requests by route and status.',
-    labelNames: ['method', 'route', 'status'],
-    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1, 5],
-    registers: [registry],
-  });
+  const requests = new RequestDurations(
+    'sluice_http_request_duration_seconds',
+    'HTTP requests by route and status.',
+    [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1, 5],
+  );
+  requests.register(registry);
   return {
     registry,
     telemetry: {
@@ -89,6 +89,6 @@ export function createMetrics(): Metrics {
         deliveryLatency.observe({ tenant, subscription }, seconds);
       },
     },
-    observeRequest: (method, route, status, seconds) => requests.observe({ method, route, status: String(status) }, seconds),
+    observeRequest: (method, route, status, seconds) => requests.observe(method, route, status, seconds),
   };
 }
