@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { fromColumns, toColumns } from '../../../src/adapters/sqlite/columns.ts';
 import { BatchBuilder, DecodedBatch, type BatchRecord } from '../../../src/adapters/sqlite/record-batch.ts';
+import type { AppendRecord } from '../../../src/ports/event-log.ts';
 
 const records: BatchRecord[] = [
   { id: 'a', key: null, timestamp: 10, attrs: '{"type":"t"}', value: '{"x":1}' },
@@ -37,4 +39,21 @@ void test('a batch whose text does not match its layout is refused, not misread'
   const encoded = builder.encode();
   assert.throws(() => new DecodedBatch(encoded.layout, encoded.data + 'x'), /holds 21 characters where its layout says 20/);
   assert.throws(() => new DecodedBatch(encoded.layout.subarray(1), encoded.data), /layout of 23 bytes/);
+});
+
+void test('appends packed for the store thread come back as they were, attributes written once per run of equal ones', () => {
+  const base = { stream: 's', partition: 0, unique: false, key: null, timestamp: 1, value: '1' };
+  const records: AppendRecord[] = [
+    { ...base, id: 'a', attributes: { type: 't', source: '/s', time: 'x', schemaId: 1 } },
+    { ...base, id: 'b', attributes: { type: 't', source: '/s', time: 'x', schemaId: 1 } },
+    { ...base, id: 'c', attributes: { type: 't', source: '/s', time: 'x', schemaId: 1, subject: 'k' } },
+    { ...base, id: 'd', attributes: { type: 't', source: '/s', time: 'x', schemaId: 1, extra: 1 } as never },
+    { ...base, id: 'e', attributes: { type: 't', source: '/s', time: 'x', schemaId: 1, other: 2 } as never },
+    { ...base, id: 'f', key: 'ü', attributes: { type: 't', source: '/s', time: 'y' }, dedupKey: 'src\u0000f' },
+  ];
+  const back = fromColumns(toColumns(records));
+  assert.deepEqual(
+    back.map((r) => [r.id, r.key, JSON.parse(r.attrs), r.dedupKey]),
+    records.map((r) => [r.id, r.key, r.attributes, r.dedupKey ?? r.id]),
+  );
 });
