@@ -15,6 +15,18 @@ void test('numbers JSON.parse would change are marked, with the text they were s
   }
 });
 
+void test('such a number is found where it starts the text, after a delimiter or white space, and in arrays', () => {
+  for (const text of ['12345678901234567890', '-0', '1e400', '[1,-0]', '[\n12345678901234567890]', '{"a": 1e-400}', ' -0']) {
+    assert.ok(containsInexact(parseExactJson(text)), text);
+  }
+});
+
+function containsInexact(value: unknown): boolean {
+  if (value instanceof InexactNumber) return true;
+  if (typeof value !== 'object' || value === null) return false;
+  return Object.values(value).some(containsInexact);
+}
+
 void test('a text with no such number parses exactly as JSON.parse does, on either path', () => {
   const random = new Random(42);
   const numbers = [0, 1, -1, 0.5, -0.25, 9007199254740991, -9007199254740991, 1e21, 1.5e300, 2.5e-300, 123.456];
