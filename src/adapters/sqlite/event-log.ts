@@ -28,8 +28,8 @@ interface StreamState {
 /** Records deleted per partition in one `applyRetention` call, at least one batch, so appends are never held up for long. */
 const retentionBatch = 5_000;
 
-/** Characters of recent batches kept decoded for reads (about 32 MB). */
-const cacheBudget = 16 * 1024 * 1024;
+/** Characters of recent batches kept decoded for reads: the last few flushes of every partition, which tails read. */
+const cacheBudget = 4 * 1024 * 1024;
 
 interface PendingAppend {
   records: readonly StoredAppend[];
