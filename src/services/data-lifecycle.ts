@@ -72,7 +72,7 @@ export class DataLifecycle {
   async deleteTenant(tenant: string): Promise<{ tenant: string; deleted: Record<string, number> }> {
     if (this.#catalog.get('tenant', tenant) === undefined) throw new SluiceError('not_found', `no tenant "${tenant}"`);
     const own = `${tenant}/`;
-    const deleted = { keys: 0, subscriptions: 0, correlations: 0, sources: 0, types: 0, streams: 0 };
+    const deleted = { keys: 0, subscriptions: 0, correlations: 0, sources: 0, types: 0, schemas: 0, streams: 0 };
     for (const entry of this.#catalog.list('api-key').filter((key) => key.value.tenant === tenant)) {
       await this.#catalog.delete('api-key', entry.key);
       deleted.keys++;
@@ -93,6 +93,12 @@ export class DataLifecycle {
       await this.#registry.updateType(tenant, entry.value.name, () => ({ doc: null, result: undefined }));
       deleted.types++;
     }
+    // Its schemas too: a tenant made again with the same id must not read them by id.
+    for (const entry of this.#catalog.list('schema').filter((schema) => schema.value.tenant === tenant)) {
+      await this.#catalog.delete('schema', entry.key);
+      deleted.schemas++;
+    }
+    for (const entry of this.#catalog.list('schema-fingerprint', own)) await this.#catalog.delete('schema-fingerprint', entry.key);
     // Every stream of the tenant: its types', the dead letters and what Sluice keeps beside them.
     for (const info of await this.#log.listStreams(`${tenant}.`)) {
       await this.#log.deleteStream(info.name);

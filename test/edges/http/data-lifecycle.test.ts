@@ -77,8 +77,8 @@ void test('DELETE /v1/tenants/{id} needs ?confirm=<id>, then deletes everything 
   const s = await startSluice(t);
   const key = await s.tenantWithKey('acme');
   const other = await s.tenantWithKey('globex');
-  await s.call('PUT', '/v1/types/clicks', { token: key, body: { schema } });
-  await s.call('PUT', '/v1/types/clicks', { token: other, body: { schema } });
+  const acmeSchemaId = (await s.call('PUT', '/v1/types/clicks', { token: key, body: { schema } })).body.schemaId;
+  const globexSchemaId = (await s.call('PUT', '/v1/types/clicks', { token: other, body: { schema } })).body.schemaId;
   await s.call('POST', '/v1/events', {
     token: key,
     body: [
@@ -94,7 +94,7 @@ void test('DELETE /v1/tenants/{id} needs ?confirm=<id>, then deletes everything 
 
   const deleted = await s.call('DELETE', '/v1/tenants/acme?confirm=acme');
   assert.equal(deleted.status, 200);
-  assert.deepEqual(deleted.body, { tenant: 'acme', deleted: { keys: 1, subscriptions: 0, correlations: 0, sources: 0, types: 1, streams: 2 } });
+  assert.deepEqual(deleted.body, { tenant: 'acme', deleted: { keys: 1, subscriptions: 0, correlations: 0, sources: 0, types: 1, schemas: 1, streams: 2 } });
   assert.equal((await s.call('GET', '/v1/types', { token: key })).status, 401);
   assert.equal((await s.call('GET', '/v1/tenants/acme')).status, 404);
   assert.deepEqual(
@@ -105,6 +105,9 @@ void test('DELETE /v1/tenants/{id} needs ?confirm=<id>, then deletes everything 
   assert.equal((await s.call('GET', '/v1/types/clicks', { token: other })).status, 200);
   const again = await s.tenantWithKey('acme');
   assert.deepEqual((await s.call('GET', '/v1/types', { token: again })).body.items, []);
+  // The old tenant's schemas went with it: the new one cannot read them by id.
+  assert.equal((await s.call('GET', `/registry/schemas/ids/${acmeSchemaId}`, { token: again })).status, 404);
+  assert.equal((await s.call('GET', `/registry/schemas/ids/${globexSchemaId}`, { token: other })).status, 200);
 });
 
 void test("a type another type's route sends events to is in use; a value in a route that only looks like its name is not", async (t) => {
