@@ -98,11 +98,17 @@ export class KafkaEventLog implements EventLog {
     // every ingest request.
     if (this.#partitions.has(topic)) return;
     if ((await this.#partitionCount(name, true)) !== undefined) return;
-    try {
-      await this.#admin.createTopics({ topics: [topic], partitions, replicas: this.#options.replicationFactor });
-    } catch (error) {
-      // Created meanwhile by another process (TOPIC_ALREADY_EXISTS) is fine; anything else is not.
-      if ((await this.#partitionCount(name, true)) === undefined) throw error;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.#admin.createTopics({ topics: [topic], partitions, replicas: this.#options.replicationFactor });
+        break;
+      } catch (error) {
+        // Created meanwhile by another process (TOPIC_ALREADY_EXISTS) is fine.
+        if ((await this.#partitionCount(name, true)) !== undefined) break;
+        // A topic of that name deleted a moment ago may still be on its way out: try again, briefly.
+        if (attempt === 50) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
     }
     await this.#waitForLeaders(topic);
   }
@@ -132,7 +138,15 @@ export class KafkaEventLog implements EventLog {
     if (cached !== undefined && !refresh) return cached;
     const topics = await this.#admin.listTopics();
     if (!topics.includes(topic)) return undefined;
-    const metadata = await this.#fetcher.metadata({ topics: [topic], forceUpdate: true });
+    let metadata: Awaited<ReturnType<Consumer['metadata']>>;
+    try {
+      metadata = await this.#fetcher.metadata({ topics: [topic], forceUpdate: true });
+    } catch (error) {
+      // Listed, but not known to the broker asked: a topic being deleted (or not yet created
+      // everywhere) is not there.
+      if (isUnknownTopic(error)) return undefined;
+      throw error;
+    }
     const count = metadata.topics.get(topic)?.partitionsCount;
     if (count !== undefined) this.#partitions.set(topic, count);
     return count;
@@ -663,4 +677,9 @@ function fromKafka(stream: string, partition: number, offset: number, batch: Rec
     checkedTo: found.checkedTo === undefined ? undefined : Number(found.checkedTo),
     batchStart: Number(batch.firstOffset),
   };
+}
+
+/** The client's answer for a topic the broker it asked does not know (UNKNOWN_TOPIC_OR_PARTITION). */
+function isUnknownTopic(error: unknown): boolean {
+  return error instanceof Error && error.message.startsWith('Unknown topic ');
 }
