@@ -216,7 +216,7 @@ export class SqliteEventLog implements EventLog {
       if (stored !== undefined) this.#sizes.set(sizeKey, stored + size);
     }
     batch.forEach((pending, index) => pending.resolve(results[index]!));
-    this.#pruneIds(this.#clock());
+    this.#pruneIds(touched.keys(), this.#clock());
     const streams = [...touched.keys()].map((state) => state.name);
     for (const stream of streams) this.#waiters.wake(stream);
     for (const listener of this.#appendListeners) listener(streams);
@@ -256,9 +256,9 @@ export class SqliteEventLog implements EventLog {
    * Deletes the ids that left a stream's window, once it has taken a tenth of a window of new
    * ones since the last time, so the index stays within about 1.1 windows per stream.
    */
-  #pruneIds(now: number): void {
+  #pruneIds(streams: Iterable<StreamState>, now: number): void {
     const every = Math.max(1000, Math.ceil(this.#window.ids / 10));
-    for (const state of this.#streams.values()) {
+    for (const state of streams) {
       if (state.nextSeq - state.prunedAt < every) continue;
       state.prunedAt = state.nextSeq;
       inTransaction(this.#db, () => {

@@ -94,34 +94,7 @@ function jsonView(value) {
 /** @param {string[]} head @param {(Node | string)[][]} rows */
 function table(head, rows) {
   if (rows.length === 0) return h('p', { class: 'muted' }, 'Nothing yet.');
-  return h(
-    'div',
-    { class: 'scroll' },
-    h(
-      'table',
-      {},
-      h(
-        'thead',
-        {},
-        h(
-          'tr',
-          {},
-          head.map((name) => h('th', { scope: 'col' }, name)),
-        ),
-      ),
-      h(
-        'tbody',
-        {},
-        rows.map((row) =>
-          h(
-            'tr',
-            {},
-            row.map((cell) => h('td', {}, cell)),
-          ),
-        ),
-      ),
-    ),
-  );
+  return scrollingTable(head, h('tbody', {}, rows.map(tableRow)));
 }
 
 /**
@@ -135,20 +108,27 @@ async function pagedTable(path, head, rowOf) {
   let next = null;
   const load = async () => {
     const page = await api('GET', `${path}${path.includes('?') ? '&' : '?'}limit=100${next === null ? '' : `&cursor=${enc(next)}`}`);
-    for (const item of page.items)
-      body.append(
-        h(
-          'tr',
-          {},
-          rowOf(item).map((cell) => h('td', {}, cell)),
-        ),
-      );
+    for (const item of page.items) body.append(tableRow(rowOf(item)));
     next = page.next ?? null;
     more.hidden = next === null;
     return page.items.length;
   };
   more.addEventListener('click', () => void load());
   if ((await load()) === 0) return h('p', { class: 'muted' }, 'Nothing yet.');
+  return scrollingTable(head, body, more);
+}
+
+/** @param {(Node | string)[]} cells */
+function tableRow(cells) {
+  return h(
+    'tr',
+    {},
+    cells.map((cell) => h('td', {}, cell)),
+  );
+}
+
+/** @param {string[]} head @param {Node} body @param {Node[]} after */
+function scrollingTable(head, body, ...after) {
   return h(
     'div',
     { class: 'scroll' },
@@ -166,7 +146,7 @@ async function pagedTable(path, head, rowOf) {
       ),
       body,
     ),
-    more,
+    ...after,
   );
 }
 
