@@ -82,17 +82,42 @@ export class Draft {
 
   /** Removes a field that `readPath` has just found (an array member is spliced out). */
   delete(path: FieldPath): void {
-    const parent = this.parentForWrite(path);
     const last = path.segments.length - 1;
-    if (Array.isArray(parent)) parent.splice(path.indexes[last]!, 1);
-    else delete parent[path.segments[last]!];
+    if (last === 0) {
+      this.root = this.without(this.root as Container, path, 0);
+      return;
+    }
+    const grandparent = this.parentForWrite(path, last - 1);
+    put(grandparent, path, last - 1, this.without(child(grandparent, path, last - 1) as Container, path, last));
   }
 
-  /** Copies the chain of containers down to the field's parent; the field must exist. */
-  private parentForWrite(path: FieldPath): Container {
+  /**
+   * A writable container without segment `i` of `path`. An object is copied without the
+   * field rather than `delete`d: V8 turns an object that loses a property other than its
+   * newest into a slow dictionary, and every later step and the final JSON pay for that.
+   */
+  private without(container: Container, path: FieldPath, i: number): Container {
+    if (Array.isArray(container)) {
+      const owned = this.writable(container) as unknown[];
+      owned.splice(path.indexes[i]!, 1);
+      return owned;
+    }
+    const removed = path.segments[i]!;
+    const copy: Record<string, unknown> = {};
+    for (const name in container) {
+      if (name === removed || !Object.hasOwn(container, name)) continue;
+      // JSON may hold an own "__proto__" field; assigning it would set the prototype instead.
+      if (name === '__proto__') Object.defineProperty(copy, name, { value: container[name], writable: true, enumerable: true, configurable: true });
+      else copy[name] = container[name];
+    }
+    return this.adopt(copy);
+  }
+
+  /** Copies the chain of containers down to depth `depth` (the field's parent by default); the field must exist. */
+  private parentForWrite(path: FieldPath, depth = path.segments.length - 1): Container {
     let container = this.writable(this.root as Container);
     this.root = container;
-    for (let i = 0; i < path.segments.length - 1; i++) {
+    for (let i = 0; i < depth; i++) {
       const next = child(container, path, i) as Container;
       const owned = this.writable(next);
       if (owned !== next) put(container, path, i, owned);

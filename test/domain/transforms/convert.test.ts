@@ -132,3 +132,29 @@ void test('bad precision and zone values are refused, each at its path, and only
     { path: '/steps/0/convert/t/offset', reason: 'unknown option "offset"; the options are "from", "to", "optional", "precision", "zone"' },
   ]);
 });
+
+void test('ISO-8601 text converts to the same milliseconds as Date.parse, in every accepted shape', () => {
+  const texts = [
+    '2023-11-14T22:13:20Z',
+    '2023-11-14t22:13:20z',
+    '2023-11-14 22:13:20Z',
+    '2023-11-14T22:13:20.1Z',
+    '2023-11-14T22:13:20.12Z',
+    '2023-11-14T22:13:20.123456789Z',
+    '2023-11-15T00:13:20.999+02:00',
+    '2023-11-14T17:13:20-05:30',
+    '2024-02-29T23:59:59.999-23:59',
+    '0100-01-01T00:00:00Z',
+    '0099-12-31T23:59:59Z',
+    '0000-01-01T00:00:00Z',
+    '9999-12-31T23:59:59.999Z',
+  ];
+  for (const t of texts) assert.deepEqual(output(conv('t', 'iso8601', 'epoch-millis'), { t }), { t: Date.parse(t) }, t);
+});
+
+void test('ISO-8601 text that only looks right fails as before', () => {
+  for (const t of ['2023-02-29T00:00:00Z', '2023-13-01T00:00:00Z', '2023-11-14T24:00:00Z', '2023-11-14T22:13:20.Z', '2023-11-14T22:13:20+2:00', '2023-11-14T22:13:20', '9999-12-31T23:59:59-01:00']) {
+    const outcome = failure(conv('t', 'iso8601', 'epoch-millis'), { t });
+    assert.equal(outcome.path, '/t', t);
+  }
+});

@@ -182,3 +182,12 @@ void test('default fails like set when the parent is not an object', () => {
   assert.equal(outcome.path, '/prefs/theme');
   assert.match(outcome.reason, /it is an array and "theme" is not an index/);
 });
+
+void test('rename keeps the other fields in their order, an own "__proto__" field as data, and the input as it was', () => {
+  const input = JSON.parse('{"a":1,"__proto__":{"x":1},"b":2,"c":{"d":3,"e":4}}') as Record<string, unknown>;
+  const before = JSON.stringify(input);
+  const result = output([{ rename: { a: 'z', 'c.d': 'c.f' } }], input) as Record<string, unknown>;
+  assert.equal(JSON.stringify(result), '{"__proto__":{"x":1},"b":2,"c":{"e":4,"f":3},"z":1}');
+  assert.equal(Object.getPrototypeOf(result), Object.prototype);
+  assert.equal(JSON.stringify(input), before);
+});

@@ -151,12 +151,69 @@ function readEpoch(unit: number): (value: unknown) => number | string {
 
 function readIso(value: unknown): number | string {
   if (typeof value !== 'string') return `is ${describeType(value)}, not an ISO-8601 timestamp`;
+  const quick = isoMillis(value);
+  if (quick !== undefined) return quick;
   const match = isoText.exec(value);
   if (match === null) return 'is not an ISO-8601 timestamp with a time zone, such as 2026-01-31T12:00:00Z';
   const millis = Date.parse(value);
   if (Number.isNaN(millis) || !realDay(Number(match[1]), Number(match[2]), Number(match[3]))) return 'is not a real date and time';
   if (millis < minMillis || millis > maxMillis) return 'is outside the years 0000 to 9999 once moved to UTC';
   return millis;
+}
+
+/**
+ * The common shape (`2026-01-31T12:00:00.123Z`, a year from 100, any fraction, `Z` or
+ * `±HH:MM`) read from its characters: the same milliseconds as `Date.parse` (a fraction
+ * past milliseconds is cut off), at a fraction of its cost and with no match array.
+ * `undefined` sends everything else, valid or not, through the regular expression.
+ */
+function isoMillis(text: string): number | undefined {
+  if (text.length < 20 || text.charCodeAt(4) !== 0x2d || text.charCodeAt(7) !== 0x2d || text.charCodeAt(13) !== 0x3a || text.charCodeAt(16) !== 0x3a)
+    return undefined;
+  const separator = text.charCodeAt(10);
+  if (separator !== 0x54 && separator !== 0x74 && separator !== 0x20) return undefined;
+  const year = twoDigits(text, 0) * 100 + twoDigits(text, 2);
+  const month = twoDigits(text, 5);
+  const day = twoDigits(text, 8);
+  const hour = twoDigits(text, 11);
+  const minute = twoDigits(text, 14);
+  const second = twoDigits(text, 17);
+  if (year < 100 || month < 1 || day < 1 || hour > 23 || minute > 59 || second > 59 || !realDay(year, month, day)) return undefined;
+  let at = 19;
+  let millis = 0;
+  if (text.charCodeAt(at) === 0x2e) {
+    const start = ++at;
+    while (at < text.length && isDigit(text.charCodeAt(at))) {
+      if (at - start < 3) millis = millis * 10 + (text.charCodeAt(at) - 0x30);
+      at++;
+    }
+    if (at === start) return undefined;
+    for (let kept = at - start; kept < 3; kept++) millis *= 10;
+  }
+  let offsetMinutes = 0;
+  const zone = text.charCodeAt(at);
+  if (zone === 0x5a || zone === 0x7a) {
+    if (at + 1 !== text.length) return undefined;
+  } else if (zone === 0x2b || zone === 0x2d) {
+    if (at + 6 !== text.length || text.charCodeAt(at + 3) !== 0x3a) return undefined;
+    const hours = twoDigits(text, at + 1);
+    const minutes = twoDigits(text, at + 4);
+    if (hours > 23 || minutes > 59) return undefined;
+    offsetMinutes = (zone === 0x2d ? -1 : 1) * (hours * 60 + minutes);
+  } else return undefined;
+  const utc = Date.UTC(year, month - 1, day, hour, minute, second, millis) - offsetMinutes * 60_000;
+  return utc < minMillis || utc > maxMillis ? undefined : utc;
+}
+
+/** Two decimal digits at `at`, or a number too large for any field when they are not digits. */
+function twoDigits(text: string, at: number): number {
+  const tens = text.charCodeAt(at) - 0x30;
+  const ones = text.charCodeAt(at + 1) - 0x30;
+  return tens >= 0 && tens <= 9 && ones >= 0 && ones <= 9 ? tens * 10 + ones : 10_000;
+}
+
+function isDigit(code: number): boolean {
+  return code >= 0x30 && code <= 0x39;
 }
 
 const daysInMonth = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];

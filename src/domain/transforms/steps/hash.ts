@@ -1,5 +1,5 @@
-import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import type { ConfigReader } from '../config.ts';
+import { hmacSha256Hex } from '../hmac-sha256.ts';
 import { describeType, missing, readPath } from '../paths.ts';
 import type { CompiledStep } from '../types.ts';
 
@@ -22,8 +22,7 @@ export function compileHash(config: unknown, where: string, reader: ConfigReader
   if (typeof salt !== 'string' || salt.length < minSaltLength) {
     return reader.problem(where, `hash needs the tenant's secret salt (at least ${minSaltLength} characters), and none is configured`);
   }
-  // Imported once; an HMAC object itself is single-use, so one is made per value.
-  const key: KeyObject = createSecretKey(Buffer.from(salt, 'utf8'));
+  const hmac = hmacSha256Hex(Buffer.from(salt, 'utf8'));
   const paths = placed.map((entry) => entry.path);
 
   return (draft) => {
@@ -34,7 +33,7 @@ export function compileHash(config: unknown, where: string, reader: ConfigReader
       if (typeof value === 'string') text = value;
       else if (typeof value === 'number') text = String(value);
       else return { path: path.pointer, reason: `cannot hash ${describeType(value)}; hash takes a string or a number` };
-      draft.replace(path, createHmac('sha256', key).update(text, 'utf8').digest('hex'));
+      draft.replace(path, hmac(text));
     }
     return undefined;
   };
