@@ -105,10 +105,9 @@ export function runPipeline(input: EventInput, compiled: CompiledType | undefine
       // hashed or masked keys the record by its hashed or masked value, never the plaintext.
       if (input.key === undefined && compiled.partitionKey !== undefined) key = keyAfterTransform(compiled.partitionKey(data)) ?? key;
     }
-    const view: PatternView = { type: compiled.type, source: attributes.source, key, time: attributes.time, data };
-    if (attributes.subject !== undefined) view.subject = attributes.subject;
-    if (pipeline.filter !== undefined && !pipeline.filter(view)) return { kind: 'filtered', id };
-    if (pipeline.route !== undefined) {
+    const view = pipeline.filter !== undefined || pipeline.route !== undefined ? patternView(compiled.type, attributes, key, data) : undefined;
+    if (view !== undefined && pipeline.filter !== undefined && !pipeline.filter(view)) return { kind: 'filtered', id };
+    if (view !== undefined && pipeline.route !== undefined) {
       const chosen = pipeline.route(view);
       if (chosen === undefined)
         return reject('no_route', `no route of "${compiled.type}" matches this event, and the route has no default`, undefined, 'transform');
@@ -150,6 +149,13 @@ export function runPipeline(input: EventInput, compiled: CompiledType | undefine
       return event;
     }),
   };
+}
+
+/** What filters and routes see of an event, made only when the pipeline has one. */
+function patternView(type: string, attributes: AcceptedEvent['attributes'], key: string | null, data: unknown): PatternView {
+  const view: PatternView = { type, source: attributes.source, key, time: attributes.time, data };
+  if (attributes.subject !== undefined) view.subject = attributes.subject;
+  return view;
 }
 
 /** The key field's value once transformed, when it is still a usable key (a removed or renamed field keeps the key as sent). */

@@ -8,6 +8,8 @@ export interface StepFailure {
 
 type Container = Record<string, unknown> | unknown[];
 
+const ownedListLimit = 16;
+
 /**
  * One event on its way through the steps, copied on write: an object or array is
  * shallow-copied the first time a step writes inside it, and the copy is marked as
@@ -17,7 +19,8 @@ type Container = Record<string, unknown> | unknown[];
  */
 export class Draft {
   root: unknown;
-  private owned: Set<object> | undefined;
+  // Most events own a handful of containers: a short list is cheaper than a Set until it grows.
+  private owned: object[] | Set<object> | undefined;
   private nowText: string | undefined;
   private readonly clock: () => string;
 
@@ -34,12 +37,17 @@ export class Draft {
 
   /** Marks a container this event built itself, so it is written in place. */
   adopt<T extends object>(value: T): T {
-    (this.owned ??= new Set()).add(value);
+    const owned = (this.owned ??= []);
+    if (Array.isArray(owned)) {
+      owned.push(value);
+      if (owned.length > ownedListLimit) this.owned = new Set(owned);
+    } else owned.add(value);
     return value;
   }
 
   private writable(container: Container): Container {
-    if (this.owned?.has(container) === true) return container;
+    const owned = this.owned;
+    if (owned !== undefined && (Array.isArray(owned) ? owned.includes(container) : owned.has(container))) return container;
     return this.adopt(Array.isArray(container) ? container.slice() : { ...container });
   }
 

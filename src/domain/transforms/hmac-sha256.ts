@@ -22,7 +22,7 @@ const roundConstants = new Int32Array([
 const initialState = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
 
 const blockBytes = 64;
-const hexDigits = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
+const hexCodes = new Uint8Array([...'0123456789abcdef'].map((digit) => digit.charCodeAt(0)));
 
 /** Folds one 64-byte block of `bytes` at `offset` into `state` (FIPS 180-4, 6.2.2). */
 function compress(state: Int32Array, bytes: Uint8Array, offset: number, schedule: Int32Array): void {
@@ -97,6 +97,7 @@ export function hmacSha256Hex(key: Uint8Array): (text: string) => string {
   let message = Buffer.alloc(4 * blockBytes);
   // The outer message is always the inner digest (32 bytes) after the outer pad block: one padded block.
   const outerBlock = new Uint8Array(blockBytes);
+  const hex = Buffer.alloc(64);
   outerBlock[32] = 0x80;
   outerBlock[62] = ((blockBytes + 32) * 8) >>> 8;
   outerBlock[63] = ((blockBytes + 32) * 8) & 0xff;
@@ -116,12 +117,12 @@ export function hmacSha256Hex(key: Uint8Array): (text: string) => string {
     for (let i = 0; i < 8; i++) writeWord(outerBlock, i * 4, state[i]!);
     state.set(outerStart);
     compress(state, outerBlock, 0, schedule);
-    let hex = '';
+    // Hex digits written as bytes and read once as Latin-1: one flat string, not 32 joined pieces.
     for (let i = 0; i < 8; i++) {
       const word = state[i]!;
-      hex += hexDigits[(word >>> 24) & 0xff]! + hexDigits[(word >>> 16) & 0xff]! + hexDigits[(word >>> 8) & 0xff]! + hexDigits[word & 0xff]!;
+      for (let shift = 28, at = i * 8; shift >= 0; shift -= 4, at++) hex[at] = hexCodes[(word >>> shift) & 0xf]!;
     }
-    return hex;
+    return hex.toString('latin1');
   };
 }
 
