@@ -189,7 +189,7 @@ export class IngestService {
   #record(accepted: AcceptedEvent, receivedAtMs: number): AppendRecord {
     const record: AppendRecord = {
       stream: accepted.stream,
-      partition: accepted.key === null ? this.#nextRoundRobin(accepted.stream, accepted.partitions) : partitionForKey(accepted.key, accepted.partitions),
+      partition: this.#partitionOf(accepted),
       id: accepted.id,
       unique: accepted.producerId,
       key: accepted.key,
@@ -199,6 +199,18 @@ export class IngestService {
     };
     if (accepted.dedupKey !== undefined) record.dedupKey = accepted.dedupKey;
     return record;
+  }
+
+  /**
+   * By key; else, for an event whose producer gave it an id, by that id: a repeat sent to
+   * another process then lands on the same partition, where that process finds the first
+   * copy (on Kafka two processes see each other's writes only within a partition). Events
+   * with neither are spread in turn.
+   */
+  #partitionOf(accepted: AcceptedEvent): number {
+    if (accepted.key !== null) return partitionForKey(accepted.key, accepted.partitions);
+    if (accepted.producerId) return partitionForKey(accepted.dedupKey ?? accepted.id, accepted.partitions);
+    return this.#nextRoundRobin(accepted.stream, accepted.partitions);
   }
 
   #admit(events: number): void {
