@@ -42,13 +42,22 @@ void test('an event without a key but with an id is placed by its id, in any pro
   assert.ok(new Set(expected).size > 1, 'the ids spread over the partitions');
 
   // Two services stand for two processes: neither's state decides where an id goes.
-  const first = await ingestOn(store).ingest('acme', ids.map((id, n) => click(id, n)));
+  const first = await ingestOn(store).ingest(
+    'acme',
+    ids.map((id, n) => click(id, n)),
+  );
   assert.deepEqual(partitionsOf(first), expected);
-  const again = await ingestOn(store).ingest('acme', [...ids].reverse().map((id, n) => click(id, n)));
+  const again = await ingestOn(store).ingest(
+    'acme',
+    [...ids].reverse().map((id, n) => click(id, n)),
+  );
   assert.deepEqual(partitionsOf(again), [...expected].reverse());
   assert.equal(again.duplicates, ids.length);
 
-  const anonymous = await ingestOn(store).ingest('acme', Array.from({ length: 8 }, (_, n) => click(undefined, n)));
+  const anonymous = await ingestOn(store).ingest(
+    'acme',
+    Array.from({ length: 8 }, (_, n) => click(undefined, n)),
+  );
   assert.deepEqual(partitionsOf(anonymous), [0, 1, 2, 3, 0, 1, 2, 3]);
 });
 
@@ -82,7 +91,7 @@ void test('on Kafka, two processes given the same keyless ids at once store each
   }
   const read: string[] = [];
   for (let partition = 0; partition < partitions; partition++) {
-    for (let from = 0; ; ) {
+    for (let from = 0; ;) {
       const page = await a.log.read('acme.click', partition, from, 500);
       if (page.length === 0) break;
       read.push(...page.map((record) => record.id));

@@ -153,7 +153,15 @@ void test('ISO-8601 text converts to the same milliseconds as Date.parse, in eve
 });
 
 void test('ISO-8601 text that only looks right fails as before', () => {
-  for (const t of ['2023-02-29T00:00:00Z', '2023-13-01T00:00:00Z', '2023-11-14T24:00:00Z', '2023-11-14T22:13:20.Z', '2023-11-14T22:13:20+2:00', '2023-11-14T22:13:20', '9999-12-31T23:59:59-01:00']) {
+  for (const t of [
+    '2023-02-29T00:00:00Z',
+    '2023-13-01T00:00:00Z',
+    '2023-11-14T24:00:00Z',
+    '2023-11-14T22:13:20.Z',
+    '2023-11-14T22:13:20+2:00',
+    '2023-11-14T22:13:20',
+    '9999-12-31T23:59:59-01:00',
+  ]) {
     const outcome = failure(conv('t', 'iso8601', 'epoch-millis'), { t });
     assert.equal(outcome.path, '/t', t);
   }
