@@ -47,12 +47,13 @@ export function dedupWindowContract(name: string, open: OpenWithWindow): void {
     });
 
     void test('an id whose first copy is older than the window is stored again, also after a restart', async (t) => {
-      const opened = await open(t, { ms: 1500, ids: 1000 });
+      // Long enough that a slow broker still answers the first repeat inside the window.
+      const opened = await open(t, { ms: 4000, ids: 1000 });
       const stream = `${uniquePrefix()}.window`;
       await opened.port.createStream(stream, 1);
       await opened.port.append([unique(stream, 'a'), unique(stream, 'b')]);
       assert.equal((await opened.port.append([unique(stream, 'a')]))[0]?.duplicate, true);
-      await sleep(2000);
+      await sleep(4500);
       assert.deepEqual(await opened.port.append([unique(stream, 'a')]), [{ partition: 0, offset: 2, duplicate: false }]);
       const log = await opened.reopen();
       assert.deepEqual(await log.append([unique(stream, 'a'), unique(stream, 'b')]), [
