@@ -16,10 +16,10 @@ const threadFile = new URL(import.meta.url.endsWith('.ts') ? './producer-thread.
  * The thread's V8 heap. It holds one round at a time (its columns and record batches), tens of
  * MB at most; with V8's defaults a worker's young generation grows to 128 MB and its old
  * generation to four times what it keeps, the limit V8 gives a machine with 16 GB or more.
- * A small young generation is scavenged more often, at no measured cost: what it holds dies
- * with the round. The old generation's limit is far above any round (a request body is at
- * most limits.maxBodyBytes) but under 2 GB, where V8 lets a heap grow by at most 2× what
- * survives instead of 4×. A thread that still runs out fails its rounds and is restarted.
+ * A small young generation is scavenged more often, at no cost measured in batched ingest
+ * into Kafka: what it holds dies with the round. The old generation's limit is far above what
+ * a round holds, and under 2 GB, where V8 lets a heap grow by at most 2× what survives instead
+ * of 4×. A thread that still runs out fails its rounds and is restarted.
  */
 export const producerThreadLimits = { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 1024 };
 
