@@ -84,11 +84,18 @@ export class IngestService {
     this.#limits = limits;
   }
 
-  async ingest(tenant: string, items: readonly IngestItem[]): Promise<IngestOutcome> {
-    // Checked before the pipeline runs, so a refused request costs no validation.
-    this.#admit(items.length);
-    const [outcome] = await this.#append([this.prepare(tenant, items)]);
-    return outcome!;
+  ingest(tenant: string, items: readonly IngestItem[]): Promise<IngestOutcome> {
+    // Not an async function: its suspended call would keep every parsed event until the store
+    // answers, long enough under load for the scavenger to move them to the old generation.
+    let prepared: PreparedIngest;
+    try {
+      // Checked before the pipeline runs, so a refused request costs no validation.
+      this.#admit(items.length);
+      prepared = this.prepare(tenant, items);
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    return this.#append([prepared]).then(([outcome]) => outcome!);
   }
 
   /**
@@ -219,36 +226,48 @@ export class IngestService {
     }
   }
 
-  async #append(parts: readonly PreparedIngest[]): Promise<IngestOutcome[]> {
+  /**
+   * While the store works, only what the answers need is kept: the records (and the events
+   * they hold) are the log's until it has taken them, so that they die young.
+   */
+  #append(parts: readonly PreparedIngest[]): Promise<IngestOutcome[]> {
     const records = parts.length === 1 ? parts[0]!.records : parts.flatMap((part) => part.records);
     const deadStreams = new Set(parts.filter((part) => part.deadLetters > 0).map((part) => part.deadStream));
-    const positions = await this.#appendRecords(records, deadStreams);
-    let at = 0;
-    return parts.map((part) => {
-      const answered = this.#answer(part.tenant, part.plan, parts.length === 1 ? positions : positions.slice(at, at + part.records.length), part.deadStream);
-      at += part.records.length;
-      return answered;
+    const answers = parts.map(({ tenant, plan, deadStream, records: partRecords }) => ({ tenant, plan, deadStream, count: partRecords.length }));
+    return this.#appendRecords(records, deadStreams).then((positions) => {
+      let at = 0;
+      return answers.map(({ tenant, plan, deadStream, count }) => {
+        const answered = this.#answer(tenant, plan, answers.length === 1 ? positions : positions.slice(at, at + count), deadStream);
+        at += count;
+        return answered;
+      });
     });
   }
 
-  async #appendRecords(records: readonly AppendRecord[], deadStreams: Iterable<string>): Promise<AppendResult[]> {
+  #appendRecords(records: readonly AppendRecord[], deadStreams: Iterable<string>): Promise<AppendResult[]> {
     const started = performance.now();
-    this.#pendingEvents += records.length;
-    let positions;
-    try {
-      // The tenant's dead-letter stream is made with the tenant; this covers one made before
-      // that, and costs a store round trip, so only a request with dead letters pays it.
-      for (const deadStream of deadStreams) await this.#log.createStream(deadStream, 1);
-      positions = await this.#log.append(records);
-    } catch (error) {
-      // Nothing was acknowledged, so the producer may safely send the same events again.
-      if (error instanceof SluiceError) throw error;
-      throw new SluiceError('store_unavailable', `the events could not be stored: ${(error as Error).message}`, { retryAfter: 2, cause: error });
-    } finally {
-      this.#pendingEvents -= records.length;
-    }
-    this.#telemetry.appendLatency((performance.now() - started) / 1000);
-    return positions;
+    const count = records.length;
+    this.#pendingEvents += count;
+    return this.#appendWithDeadStreams(records, deadStreams).then(
+      (positions) => {
+        this.#pendingEvents -= count;
+        this.#telemetry.appendLatency((performance.now() - started) / 1000);
+        return positions;
+      },
+      (error: unknown) => {
+        this.#pendingEvents -= count;
+        // Nothing was acknowledged, so the producer may safely send the same events again.
+        if (error instanceof SluiceError) throw error;
+        throw new SluiceError('store_unavailable', `the events could not be stored: ${(error as Error).message}`, { retryAfter: 2, cause: error });
+      },
+    );
+  }
+
+  async #appendWithDeadStreams(records: readonly AppendRecord[], deadStreams: Iterable<string>): Promise<AppendResult[]> {
+    // The tenant's dead-letter stream is made with the tenant; this covers one made before
+    // that, and costs a store round trip, so only a request with dead letters pays it.
+    for (const deadStream of deadStreams) await this.#log.createStream(deadStream, 1);
+    return this.#log.append(records);
   }
 
   #answer(

@@ -4,6 +4,7 @@ import { CatalogConflict } from '../../../ports/catalog.ts';
 import type { CommittedOffset, ConsumerGroups, GroupMembers, MemberAssignment } from '../../../ports/consumer-groups.ts';
 import type { AppendRecord, AppendResult, EventLog, LogRecord, Retention, StreamInfo } from '../../../ports/event-log.ts';
 import type { StateEntry, StateProgress, StateStore, StateWrite } from '../../../ports/state-store.ts';
+import type { ResultColumns } from '../columns.ts';
 import { fromResultColumns, toColumns } from '../columns.ts';
 import { CatalogState } from '../../catalog-state.ts';
 import { StreamWaiters } from '../stream-waiters.ts';
@@ -47,20 +48,35 @@ export class ThreadedEventLog implements EventLog {
     });
   }
 
-  async #sendBatch(): Promise<void> {
+  /**
+   * Not an async function: a suspended call keeps all its variables, and the records (with
+   * the events they hold) and their packed columns would live until the store thread answers,
+   * long enough under load to reach the old generation. Only the callers' counts are kept.
+   */
+  #sendBatch(): Promise<void> {
     const batch = this.#batch;
     this.#batch = [];
-    if (batch.length === 0) return;
+    if (batch.length === 0) return Promise.resolve();
+    const waiting = batch.map(({ records, resolve, reject }) => ({ count: records.length, resolve, reject }));
+    let sent: Promise<ResultColumns>;
     try {
-      const results = fromResultColumns(await this.#client.call('log', 'appendColumns', toColumns(batch.flatMap((pending) => pending.records))));
-      let start = 0;
-      for (const pending of batch) {
-        pending.resolve(results.slice(start, start + pending.records.length));
-        start += pending.records.length;
-      }
+      sent = this.#client.call('log', 'appendColumns', toColumns(batch.flatMap((pending) => pending.records)));
     } catch (error) {
-      for (const pending of batch) pending.reject(error);
+      sent = Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
+    return sent.then(
+      (columns) => {
+        const results = fromResultColumns(columns);
+        let start = 0;
+        for (const pending of waiting) {
+          pending.resolve(results.slice(start, start + pending.count));
+          start += pending.count;
+        }
+      },
+      (error: unknown) => {
+        for (const pending of waiting) pending.reject(error);
+      },
+    );
   }
 
   read(stream: string, partition: number, fromOffset: number, limit: number): Promise<LogRecord[]> {

@@ -1,6 +1,8 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { tenantOf } from '../auth.ts';
 import type { Services } from '../../../services/index.ts';
+import type { IngestOutcome } from '../../../services/ingest.ts';
 import type { Limits } from '../../config/config.ts';
 import { ref } from '../api-schemas.ts';
 import { parseIngestBody } from '../ingest-body.ts';
@@ -46,6 +48,10 @@ const cloudEvent = {
  * that NDJSON, CloudEvents and per-event errors can be handled event by event.
  */
 export function eventRoutes(app: FastifyInstance, services: Services, limits: Limits, limiter: TenantRateLimiter): void {
+  // Parsed outside the async handler: its suspended call keeps every variable, and the parsed
+  // events would live until the store answers instead of dying young.
+  const ingestBody = (tenant: string, headers: IncomingHttpHeaders, body: Buffer): Promise<IngestOutcome> =>
+    services.ingest.ingest(tenant, parseIngestBody(headers, body, limits));
   void app.register((scope, _options, done) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: limits.maxBodyBytes }, (_request, body, parsed) => parsed(null, body));
@@ -76,8 +82,7 @@ export function eventRoutes(app: FastifyInstance, services: Services, limits: Li
       async (request, reply) => {
         const tenant = tenantOf(request);
         limiter.take(tenant);
-        const items = parseIngestBody(request.headers, (request.body as Buffer | undefined) ?? Buffer.alloc(0), limits);
-        const outcome = await services.ingest.ingest(tenant, items);
+        const outcome = await ingestBody(tenant, request.headers, (request.body as Buffer | undefined) ?? Buffer.alloc(0));
         const status = outcome.rejected === 0 ? 200 : outcome.accepted + outcome.duplicates === 0 ? 400 : 207;
         return reply.code(status).send(outcome);
       },
