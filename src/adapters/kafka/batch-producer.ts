@@ -16,7 +16,7 @@
  */
 import type { Connection, Producer } from '@platformatic/kafka';
 import { createAPI, produceV11, ProduceAcks, ResponseError, Writer } from '@platformatic/kafka';
-import type { ProduceColumns } from './produce-columns.ts';
+import { valueStart, type ProduceColumns } from './produce-columns.ts';
 import { encodeRecordBatch, type ProducerIdentity } from './record-batch.ts';
 
 /**
@@ -231,7 +231,8 @@ function splitRequests(columns: ProduceColumns): Slice[][] {
     const slot = `${topic}:${partition}`;
     const size =
       RECORD_OVERHEAD_ESTIMATE +
-      Buffer.byteLength(columns.value[i]!) +
+      columns.valueEnds[i]! -
+      valueStart(columns, i) +
       (columns.key[i]?.length ?? 0) +
       columns.id[i]!.length +
       columns.time[i]!.length +

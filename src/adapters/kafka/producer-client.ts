@@ -6,7 +6,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { ResolvedKafkaOptions } from './client-options.ts';
-import type { ProduceColumns } from './produce-columns.ts';
+import { transferList, type ProduceColumns } from './produce-columns.ts';
 import type { ProducerReply, ProducerRequest, ProducerThreadData } from './producer-protocol.ts';
 
 // In a checkout Node runs the .ts sources; a published package runs the built .js files.
@@ -14,14 +14,14 @@ const threadFile = new URL(import.meta.url.endsWith('.ts') ? './producer-thread.
 
 /**
  * The thread's V8 heap. It holds one round at a time (its columns and record batches), tens of
- * MB at most; with V8's defaults a worker's young generation grows to 128 MB and its old
- * generation to four times what it keeps, the limit V8 gives a machine with 16 GB or more.
- * A small young generation is scavenged more often, at no cost measured in batched ingest
- * into Kafka: what it holds dies with the round. The old generation's limit is far above what
- * a round holds, and under 2 GB, where V8 lets a heap grow by at most 2× what survives instead
- * of 4×. A thread that still runs out fails its rounds and is restarted.
+ * MB at most. The old generation's limit is far above any round (a request body is at most
+ * limits.maxBodyBytes) but under 2 GB, where V8 lets a heap grow by at most 2× what survives
+ * instead of 4×. The young generation keeps V8's size: capped at 16 MB, it was scavenged so
+ * often that a round still waiting for the broker was copied and promoted, and garbage
+ * collection took 8% of the thread and about 10% of Kafka ingest's throughput (bench
+ * `BENCH_PROFILE=kafka`). A thread that still runs out fails its rounds and is restarted.
  */
-export const producerThreadLimits = { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 1024 };
+export const producerThreadLimits = { maxOldGenerationSizeMb: 1024 };
 
 interface Pending {
   resolve: (offsets: Float64Array) => void;
@@ -49,7 +49,7 @@ export class ProducerThread {
     return new Promise<Float64Array>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
       const request: ProducerRequest = { id, columns };
-      worker.postMessage(request);
+      worker.postMessage(request, transferList(columns));
     });
   }
 

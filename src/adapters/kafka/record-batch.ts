@@ -15,7 +15,7 @@
  * zig-zag varints for every length and delta.
  */
 import { crc32c } from '@platformatic/kafka';
-import type { ProduceColumns } from './produce-columns.ts';
+import { valueStart, type ProduceColumns } from './produce-columns.ts';
 
 export interface ProducerIdentity {
   producerId: bigint;
@@ -136,7 +136,7 @@ export function encodeRecordBatch(columns: ProduceColumns, indexes: readonly num
     const key = columns.key[i];
     size = 1 + varintBytes(zigzag(timestamp - baseTimestamp)) + varintBytes(zigzag(n));
     keyLengths[n] = key === null || key === undefined ? -1 : Buffer.byteLength(key);
-    valueLengths[n] = Buffer.byteLength(columns.value[i]!);
+    valueLengths[n] = columns.valueEnds[i]! - valueStart(columns, i);
     size += fieldBytes(keyLengths[n]!) + fieldBytes(valueLengths[n]!);
     const headers = visitHeaders(columns, i, measure);
     size += varintBytes(zigzag(headers));
@@ -159,6 +159,7 @@ export function encodeRecordBatch(columns: ProduceColumns, indexes: readonly num
   batch.writeInt32BE(baseSequence, 53);
   batch.writeInt32BE(count, 57);
 
+  const { values } = columns;
   let at = BATCH_HEADER_BYTES;
   const text = (value: string, length = Buffer.byteLength(value)): void => {
     at = writeVarint(batch, zigzag(length), at);
@@ -178,7 +179,9 @@ export function encodeRecordBatch(columns: ProduceColumns, indexes: readonly num
     const key = columns.key[i];
     if (key === null || key === undefined) at = writeVarint(batch, zigzag(-1), at);
     else text(key, keyLengths[n]);
-    text(columns.value[i]!, valueLengths[n]);
+    at = writeVarint(batch, zigzag(valueLengths[n]!), at);
+    batch.set(values.subarray(valueStart(columns, i), columns.valueEnds[i]), at);
+    at += valueLengths[n]!;
     at = writeVarint(batch, zigzag(headerCounts[n]!), at);
     visitHeaders(columns, i, header);
   }

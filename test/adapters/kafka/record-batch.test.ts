@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createRecordsBatch, crc32c, readRecordsBatch, Reader, type MessageRecord } from '@platformatic/kafka';
-import { toProduceColumns } from '../../../src/adapters/kafka/produce-columns.ts';
+import { toProduceColumns, transferList, valueStart } from '../../../src/adapters/kafka/produce-columns.ts';
 import { encodeRecordBatch } from '../../../src/adapters/kafka/record-batch.ts';
 import type { AppendRecord } from '../../../src/ports/event-log.ts';
 
@@ -105,4 +105,28 @@ void test('an empty record batch is refused', () => {
       ),
     /at least one record/,
   );
+});
+
+void test('values travel as UTF-8 in one buffer of their own, grown where text is wider than it is long', () => {
+  const values = ['', 'plain', '€'.repeat(400), '😀'.repeat(300), 'é', 'x'.repeat(1000), '\u{10FFFF}\u00e9a'];
+  const records = values.map((value, i) => record(i, { value }));
+  const columns = toProduceColumns(records, (stream) => stream);
+  assert.deepEqual(
+    values.map((_, i) => Buffer.from(columns.values.subarray(valueStart(columns, i), columns.valueEnds[i])).toString('utf8')),
+    values,
+  );
+  // Handed over to another thread, the buffer moves: the copy reads the same, the original is emptied.
+  const moved = structuredClone(columns, { transfer: transferList(columns) });
+  assert.equal(columns.values.byteLength, 0);
+  assert.deepEqual(
+    values.map((_, i) => Buffer.from(moved.values.subarray(valueStart(moved, i), moved.valueEnds[i])).toString('utf8')),
+    values,
+  );
+  const theirs = createRecordsBatch(records.map(expectedMessage), {
+    producerId: identity.producerId,
+    producerEpoch: identity.producerEpoch,
+    partitionLeaderEpoch: -1,
+    sequences: { getWithDefault: () => 0 },
+  } as unknown as Parameters<typeof createRecordsBatch>[1]).buffer;
+  assert.equal(encodeRecordBatch(moved, [0, 1, 2, 3, 4, 5, 6], identity, 0).toString('hex'), theirs.toString('hex'));
 });
