@@ -40,6 +40,16 @@ function expectedMessage(r: AppendRecord): MessageRecord {
   return message;
 }
 
+/** The record batch the client library writes for the same records, from sequence `baseSequence`. */
+function clientLibraryBatch(records: readonly AppendRecord[], baseSequence: number): Buffer {
+  return createRecordsBatch(records.map(expectedMessage), {
+    producerId: identity.producerId,
+    producerEpoch: identity.producerEpoch,
+    partitionLeaderEpoch: -1,
+    sequences: { getWithDefault: () => baseSequence },
+  } as unknown as Parameters<typeof createRecordsBatch>[1]).buffer;
+}
+
 const mixed = [
   record(0, { attributes: { type: 'orders', source: '/tenants/acme', time: '2026-01-01T00:00:00.000Z', subject: 'sub/ject', schemaId: 17 } }),
   record(1, { unique: true }),
@@ -51,12 +61,7 @@ const mixed = [
 void test('a record batch is byte for byte the one the client library writes for the same messages', () => {
   const columns = toProduceColumns(mixed, (stream) => stream);
   const ours = encodeRecordBatch(columns, [0, 1, 2, 3, 4], identity, 41);
-  const theirs = createRecordsBatch(mixed.map(expectedMessage), {
-    producerId: identity.producerId,
-    producerEpoch: identity.producerEpoch,
-    partitionLeaderEpoch: -1,
-    sequences: { getWithDefault: () => 41 },
-  } as unknown as Parameters<typeof createRecordsBatch>[1]).buffer;
+  const theirs = clientLibraryBatch(mixed, 41);
   assert.equal(ours.toString('hex'), theirs.toString('hex'));
 });
 
@@ -122,11 +127,6 @@ void test('values travel as UTF-8 in one buffer of their own, grown where text i
     values.map((_, i) => Buffer.from(moved.values.subarray(valueStart(moved, i), moved.valueEnds[i])).toString('utf8')),
     values,
   );
-  const theirs = createRecordsBatch(records.map(expectedMessage), {
-    producerId: identity.producerId,
-    producerEpoch: identity.producerEpoch,
-    partitionLeaderEpoch: -1,
-    sequences: { getWithDefault: () => 0 },
-  } as unknown as Parameters<typeof createRecordsBatch>[1]).buffer;
+  const theirs = clientLibraryBatch(records, 0);
   assert.equal(encodeRecordBatch(moved, [0, 1, 2, 3, 4, 5, 6], identity, 0).toString('hex'), theirs.toString('hex'));
 });
