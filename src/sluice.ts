@@ -11,6 +11,7 @@ import { resolveAdminToken } from './edges/config/admin-token.ts';
 import { applyDeclarations } from './edges/config/apply-declarations.ts';
 import type { SluiceConfig } from './edges/config/config.ts';
 import { createHttpApp } from './edges/http/app.ts';
+import { IngestThread } from './edges/http/ingest-thread/ingest-thread-client.ts';
 import { createMetrics } from './edges/http/metrics.ts';
 import type { Store } from './ports/store.ts';
 import type { Services } from './services/index.ts';
@@ -89,7 +90,21 @@ export async function createSluice(config: Readonly<SluiceConfig>, options: { lo
   services.workers.start(logger);
   const shutdown = new AbortController();
   let ready = false;
-  const app = await createHttpApp({ config, services, metrics, logger, shutdown: shutdown.signal, isReady: () => ready, version });
+  // The ingest thread hands packed records straight to the store, so it needs a log that takes them.
+  const ingestThread =
+    config.limits.ingestThreadMinBytes > 0 && services.ingest.storesPacked
+      ? new IngestThread(store.catalog, { maxEventsPerRequest: config.limits.maxEventsPerRequest, maxDepth: config.limits.maxDepth }, logger)
+      : undefined;
+  const app = await createHttpApp({
+    config,
+    services,
+    metrics,
+    logger,
+    shutdown: shutdown.signal,
+    isReady: () => ready,
+    version,
+    ...(ingestThread === undefined ? {} : { ingestThread }),
+  });
   app.addHook('preClose', (done) => {
     ready = false;
     shutdown.abort();
@@ -112,6 +127,7 @@ export async function createSluice(config: Readonly<SluiceConfig>, options: { lo
     close() {
       closed ??= (async () => {
         await app.close();
+        await ingestThread?.close();
         await services.workers.close();
         await store.close();
       })();

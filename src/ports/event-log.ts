@@ -1,4 +1,5 @@
 import type { RecordAttributes, StoredRecord } from '../domain/event.ts';
+import type { AppendColumns } from './append-columns.ts';
 
 export interface AppendRecord {
   stream: string;
@@ -70,6 +71,12 @@ export interface EventLog {
    * Results are in the order of the input.
    */
   append(records: readonly AppendRecord[]): Promise<AppendResult[]>;
+  /**
+   * `append` for records packed elsewhere (`toColumns`, by the ingest thread), so that they
+   * cross to the store without being unpacked on the way. Only a log whose store takes
+   * packed records has it.
+   */
+  appendPacked?(columns: AppendColumns): Promise<AppendResult[]>;
   read(stream: string, partition: number, fromOffset: number, limit: number): Promise<LogRecord[]>;
   /**
    * Where the record a repeat would be recognised by `dedupKey` is: the first record stored

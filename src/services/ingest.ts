@@ -8,6 +8,7 @@ import type { CompiledType } from '../domain/pipeline.ts';
 import { runPipeline } from '../domain/pipeline.ts';
 import type { AppendRecord, AppendResult, EventLog } from '../ports/event-log.ts';
 import type { Telemetry } from '../ports/telemetry.ts';
+import { type PackedIngest, unpackPlan } from './packed-ingest.ts';
 import type { TypeRegistry } from './registry.ts';
 
 /**
@@ -70,15 +71,14 @@ export interface PreparedIngest {
  * in one durable append, so the answer is given only once everything is on disk.
  */
 export class IngestService {
-  readonly #registry: TypeRegistry;
   readonly #log: EventLog;
   readonly #telemetry: Telemetry;
   readonly #limits: IngestLimits;
-  readonly #roundRobin = new Map<string, number>();
+  readonly #preparer: IngestPreparer;
   #pendingEvents = 0;
 
   constructor(registry: TypeRegistry, log: EventLog, telemetry: Telemetry, limits: IngestLimits) {
-    this.#registry = registry;
+    this.#preparer = new IngestPreparer(registry);
     this.#log = log;
     this.#telemetry = telemetry;
     this.#limits = limits;
@@ -107,61 +107,7 @@ export class IngestService {
    * const outcome = await ingest.store(prepared);
    */
   prepare(tenant: string, items: readonly IngestItem[]): PreparedIngest {
-    const receivedAtMs = Date.now();
-    const receivedAt = new Date(receivedAtMs).toISOString();
-    const context = { tenant, receivedAt, newId: randomUUID };
-    const records: AppendRecord[] = [];
-    const plan: Planned[] = [];
-    const types = new Map<string, CompiledType | undefined>();
-    const deadStream = deadLetterStream(tenant);
-    let deadLetters = 0;
-
-    items.forEach((item, index) => {
-      if (!item.ok) {
-        const rejection: Rejection = { stage: item.stage ?? 'ingest', code: item.error.code, message: item.error.message };
-        if (item.error.details !== undefined) rejection.details = item.error.details;
-        plan.push({ kind: 'rejected', index, type: item.type ?? '', rejection, record: records.length });
-        records.push(
-          deadLetterRecord(deadStream, { ...rejection, id: randomUUID(), type: item.type, original: item.original, receivedAt }, receivedAtMs, item.origin),
-        );
-        deadLetters++;
-        return;
-      }
-      const event = item.event;
-      let compiled = types.get(event.type);
-      if (compiled === undefined && !types.has(event.type)) {
-        compiled = this.#registry.compiled(tenant, event.type);
-        types.set(event.type, compiled);
-      }
-      const outcome = runPipeline(event, compiled, context);
-      if (outcome.kind === 'accepted') {
-        plan.push({
-          kind: 'accepted',
-          id: outcome.events[0]!.id,
-          type: event.type,
-          streams: outcome.events.map((accepted) => accepted.stream),
-          first: records.length,
-        });
-        for (const accepted of outcome.events) records.push(this.#record(accepted, receivedAtMs));
-      } else if (outcome.kind === 'filtered') {
-        plan.push({ kind: 'filtered', id: outcome.id, type: event.type });
-      } else {
-        const planned: Planned = { kind: 'rejected', index, type: event.type, rejection: outcome.rejection, record: records.length };
-        if (event.id !== undefined) planned.id = event.id;
-        plan.push(planned);
-        records.push(
-          deadLetterRecord(
-            deadStream,
-            { ...outcome.rejection, id: event.id ?? randomUUID(), type: event.type, original: event.original(), receivedAt },
-            receivedAtMs,
-            item.origin,
-          ),
-        );
-        deadLetters++;
-      }
-    });
-
-    return { tenant, plan, records, deadLetters, deadStream };
+    return this.#preparer.prepare(tenant, items);
   }
 
   /**
@@ -177,6 +123,31 @@ export class IngestService {
     return this.#append(parts);
   }
 
+  /** Whether the log takes records packed by another thread (`storePacked`). */
+  get storesPacked(): boolean {
+    return this.#log.appendPacked !== undefined;
+  }
+
+  /**
+   * `store` for a part prepared and packed on another thread (`packPrepared`): the records
+   * go to the log as they are packed, and only the answer is unpacked here.
+   */
+  storePacked(packed: PackedIngest): Promise<IngestOutcome> {
+    const appendPacked = this.#log.appendPacked?.bind(this.#log);
+    if (appendPacked === undefined) return Promise.reject(new Error('this event log does not take packed records'));
+    const count = packed.columns.stream.length;
+    try {
+      this.#admit(count);
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    const plan = unpackPlan(packed);
+    const deadStreams = packed.deadLetters > 0 ? [packed.deadStream] : [];
+    return this.#appendRecords(count, deadStreams, () => appendPacked(packed.columns)).then((positions) =>
+      this.#answer(packed.tenant, plan, positions, packed.deadStream),
+    );
+  }
+
   /**
    * Stores events that went through the pipeline elsewhere (a redriven dead letter) the way
    * `ingest` stores accepted ones: placed by key or in turn, admitted against the same bound,
@@ -184,40 +155,11 @@ export class IngestService {
    */
   async storeAccepted(tenant: string, events: readonly AcceptedEvent[], receivedAtMs: number): Promise<AppendResult[]> {
     this.#admit(events.length);
-    const positions = await this.#appendRecords(
-      events.map((event) => this.#record(event, receivedAtMs)),
-      [],
-    );
+    const records = events.map((event) => this.#preparer.record(event, receivedAtMs));
+    const positions = await this.#appendRecords(records.length, [], () => this.#log.append(records));
     const stored = positions[0]?.duplicate === false ? 1 : 0;
     if (stored > 0) this.#telemetry.accepted(tenant, events[0]!.type, stored);
     return positions;
-  }
-
-  #record(accepted: AcceptedEvent, receivedAtMs: number): AppendRecord {
-    const record: AppendRecord = {
-      stream: accepted.stream,
-      partition: this.#partitionOf(accepted),
-      id: accepted.id,
-      unique: accepted.producerId,
-      key: accepted.key,
-      timestamp: receivedAtMs,
-      attributes: accepted.attributes,
-      value: accepted.data,
-    };
-    if (accepted.dedupKey !== undefined) record.dedupKey = accepted.dedupKey;
-    return record;
-  }
-
-  /**
-   * By key; else, for an event whose producer gave it an id, by that id: a repeat sent to
-   * another process then lands on the same partition, where that process finds the first
-   * copy (on Kafka two processes see each other's writes only within a partition). Events
-   * with neither are spread in turn.
-   */
-  #partitionOf(accepted: AcceptedEvent): number {
-    if (accepted.key !== null) return partitionForKey(accepted.key, accepted.partitions);
-    if (accepted.producerId) return partitionForKey(accepted.dedupKey ?? accepted.id, accepted.partitions);
-    return this.#nextRoundRobin(accepted.stream, accepted.partitions);
   }
 
   #admit(events: number): void {
@@ -234,7 +176,7 @@ export class IngestService {
     const records = parts.length === 1 ? parts[0]!.records : parts.flatMap((part) => part.records);
     const deadStreams = new Set(parts.filter((part) => part.deadLetters > 0).map((part) => part.deadStream));
     const answers = parts.map(({ tenant, plan, deadStream, records: partRecords }) => ({ tenant, plan, deadStream, count: partRecords.length }));
-    return this.#appendRecords(records, deadStreams).then((positions) => {
+    return this.#appendRecords(records.length, deadStreams, () => this.#log.append(records)).then((positions) => {
       let at = 0;
       return answers.map(({ tenant, plan, deadStream, count }) => {
         const answered = this.#answer(tenant, plan, answers.length === 1 ? positions : positions.slice(at, at + count), deadStream);
@@ -244,11 +186,10 @@ export class IngestService {
     });
   }
 
-  #appendRecords(records: readonly AppendRecord[], deadStreams: Iterable<string>): Promise<AppendResult[]> {
+  #appendRecords(count: number, deadStreams: Iterable<string>, write: () => Promise<AppendResult[]>): Promise<AppendResult[]> {
     const started = performance.now();
-    const count = records.length;
     this.#pendingEvents += count;
-    return this.#appendWithDeadStreams(records, deadStreams).then(
+    return this.#appendWithDeadStreams(deadStreams, write).then(
       (positions) => {
         this.#pendingEvents -= count;
         this.#telemetry.appendLatency((performance.now() - started) / 1000);
@@ -263,11 +204,11 @@ export class IngestService {
     );
   }
 
-  async #appendWithDeadStreams(records: readonly AppendRecord[], deadStreams: Iterable<string>): Promise<AppendResult[]> {
+  async #appendWithDeadStreams(deadStreams: Iterable<string>, write: () => Promise<AppendResult[]>): Promise<AppendResult[]> {
     // The tenant's dead-letter stream is made with the tenant; this covers one made before
     // that, and costs a store round trip, so only a request with dead letters pays it.
     for (const deadStream of deadStreams) await this.#log.createStream(deadStream, 1);
-    return this.#log.append(records);
+    return write();
   }
 
   #answer(
@@ -323,6 +264,105 @@ export class IngestService {
       if (dead > 0) this.#telemetry.deadLettered(tenant, type, dead);
     }
     return { accepted, duplicates, rejected: plan.length - accepted - duplicates - filtered, filtered, results };
+  }
+}
+
+/**
+ * The CPU half of ingest on its own: runs the pipeline over parsed items and builds the
+ * records, placing each on its partition. It needs only the registry, so the ingest thread
+ * runs one too.
+ */
+export class IngestPreparer {
+  readonly #registry: TypeRegistry;
+  readonly #roundRobin = new Map<string, number>();
+
+  constructor(registry: TypeRegistry) {
+    this.#registry = registry;
+  }
+
+  prepare(tenant: string, items: readonly IngestItem[]): PreparedIngest {
+    const receivedAtMs = Date.now();
+    const receivedAt = new Date(receivedAtMs).toISOString();
+    const context = { tenant, receivedAt, newId: randomUUID };
+    const records: AppendRecord[] = [];
+    const plan: Planned[] = [];
+    const types = new Map<string, CompiledType | undefined>();
+    const deadStream = deadLetterStream(tenant);
+    let deadLetters = 0;
+
+    items.forEach((item, index) => {
+      if (!item.ok) {
+        const rejection: Rejection = { stage: item.stage ?? 'ingest', code: item.error.code, message: item.error.message };
+        if (item.error.details !== undefined) rejection.details = item.error.details;
+        plan.push({ kind: 'rejected', index, type: item.type ?? '', rejection, record: records.length });
+        records.push(
+          deadLetterRecord(deadStream, { ...rejection, id: randomUUID(), type: item.type, original: item.original, receivedAt }, receivedAtMs, item.origin),
+        );
+        deadLetters++;
+        return;
+      }
+      const event = item.event;
+      let compiled = types.get(event.type);
+      if (compiled === undefined && !types.has(event.type)) {
+        compiled = this.#registry.compiled(tenant, event.type);
+        types.set(event.type, compiled);
+      }
+      const outcome = runPipeline(event, compiled, context);
+      if (outcome.kind === 'accepted') {
+        plan.push({
+          kind: 'accepted',
+          id: outcome.events[0]!.id,
+          type: event.type,
+          streams: outcome.events.map((accepted) => accepted.stream),
+          first: records.length,
+        });
+        for (const accepted of outcome.events) records.push(this.record(accepted, receivedAtMs));
+      } else if (outcome.kind === 'filtered') {
+        plan.push({ kind: 'filtered', id: outcome.id, type: event.type });
+      } else {
+        const planned: Planned = { kind: 'rejected', index, type: event.type, rejection: outcome.rejection, record: records.length };
+        if (event.id !== undefined) planned.id = event.id;
+        plan.push(planned);
+        records.push(
+          deadLetterRecord(
+            deadStream,
+            { ...outcome.rejection, id: event.id ?? randomUUID(), type: event.type, original: event.original(), receivedAt },
+            receivedAtMs,
+            item.origin,
+          ),
+        );
+        deadLetters++;
+      }
+    });
+
+    return { tenant, plan, records, deadLetters, deadStream };
+  }
+
+  record(accepted: AcceptedEvent, receivedAtMs: number): AppendRecord {
+    const record: AppendRecord = {
+      stream: accepted.stream,
+      partition: this.#partitionOf(accepted),
+      id: accepted.id,
+      unique: accepted.producerId,
+      key: accepted.key,
+      timestamp: receivedAtMs,
+      attributes: accepted.attributes,
+      value: accepted.data,
+    };
+    if (accepted.dedupKey !== undefined) record.dedupKey = accepted.dedupKey;
+    return record;
+  }
+
+  /**
+   * By key; else, for an event whose producer gave it an id, by that id: a repeat sent to
+   * another process then lands on the same partition, where that process finds the first
+   * copy (on Kafka two processes see each other's writes only within a partition). Events
+   * with neither are spread in turn.
+   */
+  #partitionOf(accepted: AcceptedEvent): number {
+    if (accepted.key !== null) return partitionForKey(accepted.key, accepted.partitions);
+    if (accepted.producerId) return partitionForKey(accepted.dedupKey ?? accepted.id, accepted.partitions);
+    return this.#nextRoundRobin(accepted.stream, accepted.partitions);
   }
 
   #nextRoundRobin(stream: string, partitions: number): number {

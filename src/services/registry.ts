@@ -83,15 +83,18 @@ const maxPartitions = 256;
  * Event types and their schema versions. Compiled validators are cached by schema id and
  * compiled types by tenant and type, so an event never causes a compilation.
  */
+/** What the registry writes to the log: a type's stream and its retention. */
+export type RegistryLog = Pick<EventLog, 'createStream' | 'applyRetention'>;
+
 export class TypeRegistry {
   readonly #catalog: Catalog;
-  readonly #log: EventLog;
+  readonly #log: RegistryLog;
   readonly #compiler = new SchemaCompiler();
   readonly #validators = new Map<number, Validator>();
   readonly #compiled = new Map<string, CompiledType>();
   readonly #writes = new KeyedMutex();
 
-  constructor(catalog: Catalog, log: EventLog) {
+  constructor(catalog: Catalog, log: RegistryLog) {
     this.#catalog = catalog;
     this.#log = log;
     catalog.onChange((change) => {

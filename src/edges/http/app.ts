@@ -17,6 +17,7 @@ import { requestValidators } from './request-validators.ts';
 import { TenantRateLimiter } from './rate-limit.ts';
 import { confluentRoutes } from './routes/confluent.ts';
 import { deadLetterRoutes } from './routes/dead-letters.ts';
+import type { IngestThread } from './ingest-thread/ingest-thread-client.ts';
 import { eventRoutes } from './routes/events.ts';
 import { groupRoutes } from './routes/groups.ts';
 import { operationRoutes } from './routes/operations.ts';
@@ -39,6 +40,8 @@ export interface HttpDependencies {
   shutdown: AbortSignal;
   isReady: () => boolean;
   version: string;
+  /** Where large ingest bodies are prepared; without it, all are prepared on the HTTP thread. */
+  ingestThread?: IngestThread;
 }
 
 /** Deepest nesting of a JSON request body outside ingest: far past any real one, well within what recursive walkers survive (schemas are bounded at 64 levels on their own, with invalid_schema). */
@@ -155,7 +158,7 @@ export async function createHttpApp(deps: HttpDependencies): Promise<FastifyInst
   if (config.console.enabled) consoleRoutes(app);
   typeRoutes(app, services);
   wireEventRoutes(app, services, config.limits, limiter);
-  eventRoutes(app, services, config.limits, limiter);
+  eventRoutes(app, services, config.limits, limiter, metrics, deps.ingestThread);
   streamRoutes(app, services, deps.shutdown);
   groupRoutes(app, services, deps.shutdown);
   deadLetterRoutes(app, services);

@@ -6,6 +6,8 @@ export interface Metrics {
   registry: Registry;
   telemetry: Telemetry;
   observeRequest(method: string, route: string, status: number, seconds: number): void;
+  /** One ingest request parsed and validated on the ingest thread, or on the HTTP thread. */
+  ingestPrepared(on: 'ingest_thread' | 'http_thread'): void;
 }
 
 /** Prometheus series for one Sluice instance, on a registry of its own. */
@@ -35,6 +37,12 @@ export function createMetrics(): Metrics {
     name: 'sluice_events_dead_lettered_total',
     help: 'Events written to the dead-letter stream.',
     labelNames: ['tenant', 'type'],
+    registers: [registry],
+  });
+  const ingestRequests = new Counter({
+    name: 'sluice_ingest_requests_total',
+    help: 'Ingest requests by the thread that parsed and validated their events (ingest_thread for large bodies, http_thread for small ones or when the ingest thread is busy).',
+    labelNames: ['prepared_on'],
     registers: [registry],
   });
   const appendLatency = new Histogram({
@@ -90,5 +98,6 @@ export function createMetrics(): Metrics {
       },
     },
     observeRequest: (method, route, status, seconds) => requests.observe(method, route, status, seconds),
+    ingestPrepared: (on) => ingestRequests.inc({ prepared_on: on }),
   };
 }

@@ -4,19 +4,41 @@ import { CatalogConflict } from '../../../ports/catalog.ts';
 import type { CommittedOffset, ConsumerGroups, GroupMembers, MemberAssignment } from '../../../ports/consumer-groups.ts';
 import type { AppendRecord, AppendResult, EventLog, LogRecord, Retention, StreamInfo } from '../../../ports/event-log.ts';
 import type { StateEntry, StateProgress, StateStore, StateWrite } from '../../../ports/state-store.ts';
-import type { ResultColumns } from '../columns.ts';
-import { fromResultColumns, toColumns } from '../columns.ts';
+import type { AppendColumns, ResultColumns } from '../columns.ts';
+import { concatColumns, fromResultColumns, toColumns } from '../columns.ts';
 import { CatalogState } from '../../catalog-state.ts';
 import { StreamWaiters } from '../stream-waiters.ts';
 import type { ArgsOf, MethodOf, ResultOf } from './protocol.ts';
 import type { StoreClient } from './store-client.ts';
+
+function isPacked(records: readonly AppendRecord[] | AppendColumns): records is AppendColumns {
+  return !Array.isArray(records);
+}
+
+/** One append of everything waiting: runs of records packed together, then joined with packed appends. */
+function packBatch(pending: readonly (readonly AppendRecord[] | AppendColumns)[]): AppendColumns {
+  if (pending.every((records) => !isPacked(records))) return toColumns((pending as (readonly AppendRecord[])[]).flat());
+  const parts: AppendColumns[] = [];
+  let run: AppendRecord[] = [];
+  for (const records of pending) {
+    if (!isPacked(records)) {
+      run.push(...records);
+      continue;
+    }
+    if (run.length > 0) parts.push(toColumns(run));
+    run = [];
+    parts.push(records);
+  }
+  if (run.length > 0) parts.push(toColumns(run));
+  return concatColumns(parts);
+}
 
 /** The event log, answered by the store thread; readers wait here, on the main thread. */
 export class ThreadedEventLog implements EventLog {
   readonly #client: StoreClient;
   readonly #waiters = new StreamWaiters();
   readonly #known = new Set<string>();
-  #batch: { records: readonly AppendRecord[]; resolve: (results: AppendResult[]) => void; reject: (error: unknown) => void }[] = [];
+  #batch: { records: readonly AppendRecord[] | AppendColumns; resolve: (results: AppendResult[]) => void; reject: (error: unknown) => void }[] = [];
 
   constructor(client: StoreClient) {
     this.#client = client;
@@ -41,6 +63,14 @@ export class ThreadedEventLog implements EventLog {
   }
 
   append(records: readonly AppendRecord[]): Promise<AppendResult[]> {
+    return this.#enqueue(records);
+  }
+
+  appendPacked(columns: AppendColumns): Promise<AppendResult[]> {
+    return this.#enqueue(columns);
+  }
+
+  #enqueue(records: readonly AppendRecord[] | AppendColumns): Promise<AppendResult[]> {
     return new Promise((resolve, reject) => {
       // Appends made in the same turn of the event loop cross to the store thread as one
       // message: one copy and one reply instead of one per request.
@@ -57,10 +87,10 @@ export class ThreadedEventLog implements EventLog {
     const batch = this.#batch;
     this.#batch = [];
     if (batch.length === 0) return Promise.resolve();
-    const waiting = batch.map(({ records, resolve, reject }) => ({ count: records.length, resolve, reject }));
+    const waiting = batch.map(({ records, resolve, reject }) => ({ count: isPacked(records) ? records.stream.length : records.length, resolve, reject }));
     let sent: Promise<ResultColumns>;
     try {
-      sent = this.#client.call('log', 'appendColumns', toColumns(batch.flatMap((pending) => pending.records)));
+      sent = this.#client.call('log', 'appendColumns', packBatch(batch.map((pending) => pending.records)));
     } catch (error) {
       sent = Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }

@@ -6,6 +6,8 @@ import type { IngestOutcome } from '../../../services/ingest.ts';
 import type { Limits } from '../../config/config.ts';
 import { ref } from '../api-schemas.ts';
 import { parseIngestBody } from '../ingest-body.ts';
+import type { IngestThread } from '../ingest-thread/ingest-thread-client.ts';
+import type { Metrics } from '../metrics.ts';
 import { documentationOnly } from '../request-validators.ts';
 import type { TenantRateLimiter } from '../rate-limit.ts';
 
@@ -47,11 +49,24 @@ const cloudEvent = {
  * `POST /v1/events`: the body is read as raw bytes here (not by Fastify's JSON parser) so
  * that NDJSON, CloudEvents and per-event errors can be handled event by event.
  */
-export function eventRoutes(app: FastifyInstance, services: Services, limits: Limits, limiter: TenantRateLimiter): void {
+export function eventRoutes(
+  app: FastifyInstance,
+  services: Services,
+  limits: Limits,
+  limiter: TenantRateLimiter,
+  metrics: Pick<Metrics, 'ingestPrepared'>,
+  ingestThread?: IngestThread,
+): void {
   // Parsed outside the async handler: its suspended call keeps every variable, and the parsed
   // events would live until the store answers instead of dying young.
-  const ingestBody = (tenant: string, headers: IncomingHttpHeaders, body: Buffer): Promise<IngestOutcome> =>
-    services.ingest.ingest(tenant, parseIngestBody(headers, body, limits));
+  const ingestBody = (tenant: string, headers: IncomingHttpHeaders, body: Buffer): Promise<IngestOutcome> => {
+    if (ingestThread !== undefined && body.length >= limits.ingestThreadMinBytes && ingestThread.takes(body.length)) {
+      metrics.ingestPrepared('ingest_thread');
+      return ingestThread.prepare(tenant, headers, body).then((packed) => services.ingest.storePacked(packed));
+    }
+    metrics.ingestPrepared('http_thread');
+    return services.ingest.ingest(tenant, parseIngestBody(headers, body, limits));
+  };
   void app.register((scope, _options, done) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: limits.maxBodyBytes }, (_request, body, parsed) => parsed(null, body));

@@ -1,0 +1,107 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { Worker } from 'node:worker_threads';
+import type { Logger } from 'pino';
+import { SluiceError } from '../../../domain/errors.ts';
+import type { Catalog } from '../../../ports/catalog.ts';
+import type { PackedIngest } from '../../../services/packed-ingest.ts';
+import type { BodyLimits } from '../ingest-body.ts';
+import type { FromThread, IngestThreadData, ToThread } from './protocol.ts';
+import { fromWireError, mirroredKinds } from './protocol.ts';
+
+// In a checkout Node runs the .ts sources; a published package runs the built .js files.
+const threadFile = new URL(import.meta.url.endsWith('.ts') ? './ingest-thread.ts' : './ingest-thread.js', import.meta.url);
+
+/**
+ * Bodies waiting for the ingest thread, in bytes, past which requests are prepared on the
+ * HTTP thread instead: a burst cannot queue without bound, and the HTTP thread slows down
+ * with the extra work, which is the back-pressure it had before.
+ */
+const maxQueuedBytes = 32 * 1024 * 1024;
+
+/**
+ * Requests at the ingest thread at once: one being prepared and one next. Past that the HTTP
+ * thread, idle about half the time under batched ingest, prepares the request itself.
+ */
+const maxQueuedJobs = 2;
+
+/**
+ * The HTTP thread's end of the ingest thread: sends it request bodies with the catalog
+ * changes that came before them, and gets back the requests prepared and packed.
+ */
+export class IngestThread {
+  readonly #worker: Worker;
+  readonly #pending = new Map<number, { resolve: (packed: PackedIngest) => void; reject: (error: Error) => void; bytes: number }>();
+  readonly #stopMirroring: () => void;
+  readonly #logger: Logger;
+  #nextJob = 1;
+  #queuedBytes = 0;
+  #failed = false;
+  #closed: Promise<void> | undefined;
+
+  constructor(catalog: Catalog, limits: BodyLimits, logger: Logger) {
+    this.#logger = logger;
+    const data: IngestThreadData = { limits };
+    this.#worker = new Worker(threadFile, { workerData: data });
+    // Not waited for: requests sent before the thread is up queue behind the snapshot.
+    this.#post({ snapshot: mirroredKinds.flatMap((kind) => catalog.list(kind)) });
+    this.#stopMirroring = catalog.onChange((change) => {
+      if (!mirroredKinds.includes(change.kind)) return;
+      const entry = change.deleted ? undefined : catalog.get(change.kind, change.key);
+      this.#post(entry === undefined ? { change: { kind: change.kind, key: change.key } } : { change: { kind: change.kind, key: change.key, entry } });
+    });
+    this.#worker.on('message', (message: FromThread) => this.#receive(message));
+    this.#worker.on('error', (error: Error) => this.#fail(error));
+    this.#worker.on('exit', (code) => this.#fail(new Error(`the ingest thread exited (code ${code})`)));
+    // The thread must not keep the process alive on its own.
+    this.#worker.unref();
+  }
+
+  /** Whether a body of this size should go to the thread now (else: prepare it on the HTTP thread). */
+  takes(bytes: number): boolean {
+    return !this.#failed && this.#closed === undefined && this.#pending.size < maxQueuedJobs && this.#queuedBytes + bytes <= maxQueuedBytes;
+  }
+
+  prepare(tenant: string, headers: IncomingHttpHeaders, body: Buffer): Promise<PackedIngest> {
+    const job = this.#nextJob++;
+    // A copy the thread can own: a body may sit inside a pooled buffer, and the request keeps its own.
+    const bytes = new Uint8Array(body);
+    return new Promise((resolve, reject) => {
+      this.#pending.set(job, { resolve, reject, bytes: bytes.byteLength });
+      this.#queuedBytes += bytes.byteLength;
+      this.#worker.postMessage({ job, tenant, headers, body: bytes } satisfies ToThread, [bytes.buffer]);
+    });
+  }
+
+  /** Ends the thread; call once no request is waiting for it (after the HTTP server closed). */
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      this.#stopMirroring();
+      if (!this.#failed) await this.#worker.terminate();
+    })();
+    return this.#closed;
+  }
+
+  #post(message: ToThread): void {
+    if (!this.#failed) this.#worker.postMessage(message);
+  }
+
+  #receive(message: FromThread): void {
+    const pending = this.#pending.get(message.job);
+    if (pending === undefined) return;
+    this.#pending.delete(message.job);
+    this.#queuedBytes -= pending.bytes;
+    if ('packed' in message) pending.resolve(message.packed);
+    else pending.reject(fromWireError(message.error));
+  }
+
+  #fail(error: Error): void {
+    if (this.#failed || this.#closed !== undefined) return;
+    this.#failed = true;
+    this.#logger.error({ err: error }, 'the ingest thread stopped; requests are prepared on the HTTP thread from now on');
+    for (const pending of this.#pending.values()) {
+      pending.reject(new SluiceError('internal', `the ingest thread stopped before preparing this request: ${error.message}`, { cause: error }));
+    }
+    this.#pending.clear();
+    this.#queuedBytes = 0;
+  }
+}

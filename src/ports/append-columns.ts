@@ -1,0 +1,149 @@
+import type { RecordAttributes } from '../domain/event.ts';
+import type { AppendRecord } from './event-log.ts';
+
+/**
+ * Appends packed for the trip to the store thread: numbers in typed arrays and every string
+ * of every record in one text. One long string copies between threads several times faster
+ * than thousands of small ones (measured: 0.2 µs per ~320-byte record against 1.0 µs for a
+ * column of strings per field, which was itself several times faster than an array of objects).
+ */
+export interface AppendColumns {
+  /** The streams the records go to, each once; `stream` indexes into it. */
+  streams: string[];
+  stream: Uint32Array;
+  partition: Int32Array;
+  unique: Uint8Array;
+  /** Set where a repeat is recognised by something other than the id. */
+  dedupKey: (string | undefined)[];
+  timestamp: Float64Array;
+  /** Per record, the lengths of its id, key (-1 for none), attributes and value. */
+  lengths: Int32Array;
+  /** Every record's id, attributes as JSON, value and key, one after another. */
+  text: string;
+}
+
+export function toColumns(records: readonly AppendRecord[]): AppendColumns {
+  const count = records.length;
+  const streams: string[] = [];
+  const streamIndexes = new Map<string, number>();
+  const columns: AppendColumns = {
+    streams,
+    stream: new Uint32Array(count),
+    partition: new Int32Array(count),
+    unique: new Uint8Array(count),
+    // Left empty (holes) but where a record has one: nearly none do.
+    dedupKey: new Array<string | undefined>(count),
+    timestamp: new Float64Array(count),
+    lengths: new Int32Array(count * 4),
+    text: '',
+  };
+  const parts: string[] = [];
+  const attributesText = new AttributesText();
+  records.forEach((record, i) => {
+    let streamIndex = streamIndexes.get(record.stream);
+    if (streamIndex === undefined) {
+      streamIndex = streams.push(record.stream) - 1;
+      streamIndexes.set(record.stream, streamIndex);
+    }
+    columns.stream[i] = streamIndex;
+    columns.partition[i] = record.partition;
+    columns.unique[i] = record.unique ? 1 : 0;
+    if (record.dedupKey !== undefined) columns.dedupKey[i] = record.dedupKey;
+    columns.timestamp[i] = record.timestamp;
+    const attrs = attributesText.of(record.attributes);
+    parts.push(record.id, attrs, record.value);
+    columns.lengths[i * 4] = record.id.length;
+    columns.lengths[i * 4 + 1] = record.key === null ? -1 : record.key.length;
+    columns.lengths[i * 4 + 2] = attrs.length;
+    columns.lengths[i * 4 + 3] = record.value.length;
+    if (record.key !== null) parts.push(record.key);
+  });
+  columns.text = parts.join('');
+  return columns;
+}
+
+/**
+ * The attributes as JSON, written once for a run of records whose attributes are equal: the
+ * events of one request share type, source, time and schema, and writing them again for
+ * each record was a twentieth of the HTTP thread's time under batched ingest.
+ */
+class AttributesText {
+  #last: RecordAttributes | undefined;
+  #lastKeys = 0;
+  #text = '';
+
+  of(attributes: RecordAttributes): string {
+    const keys = knownKeyCount(attributes);
+    const last = this.#last;
+    if (
+      last === undefined ||
+      keys !== this.#lastKeys ||
+      attributes.type !== last.type ||
+      attributes.source !== last.source ||
+      attributes.time !== last.time ||
+      attributes.schemaId !== last.schemaId ||
+      attributes.subject !== last.subject ||
+      keys < 0
+    ) {
+      this.#last = attributes;
+      this.#lastKeys = keys;
+      this.#text = JSON.stringify(attributes);
+    }
+    return this.#text;
+  }
+}
+
+const knownAttributes = new Set(['type', 'source', 'time', 'subject', 'schemaId']);
+
+/** How many keys the attributes have, or -1 when one is not a known attribute (never reused then). */
+function knownKeyCount(attributes: object): number {
+  let count = 0;
+  for (const key in attributes) {
+    if (!Object.hasOwn(attributes, key)) continue;
+    if (!knownAttributes.has(key)) return -1;
+    count++;
+  }
+  return count;
+}
+
+/**
+ * Several packed appends as one, in order: the store takes whatever waits for it in one
+ * commit, records packed on this thread and appends packed by the ingest thread alike.
+ */
+export function concatColumns(parts: readonly AppendColumns[]): AppendColumns {
+  if (parts.length === 1) return parts[0]!;
+  const count = parts.reduce((sum, part) => sum + part.stream.length, 0);
+  const streams: string[] = [];
+  const streamIndexes = new Map<string, number>();
+  const joined: AppendColumns = {
+    streams,
+    stream: new Uint32Array(count),
+    partition: new Int32Array(count),
+    unique: new Uint8Array(count),
+    dedupKey: new Array<string | undefined>(count),
+    timestamp: new Float64Array(count),
+    lengths: new Int32Array(count * 4),
+    text: parts.map((part) => part.text).join(''),
+  };
+  let at = 0;
+  for (const part of parts) {
+    const renumbered = part.streams.map((stream) => {
+      let index = streamIndexes.get(stream);
+      if (index === undefined) {
+        index = streams.push(stream) - 1;
+        streamIndexes.set(stream, index);
+      }
+      return index;
+    });
+    for (let i = 0; i < part.stream.length; i++) {
+      joined.stream[at + i] = renumbered[part.stream[i]!]!;
+      if (part.dedupKey[i] !== undefined) joined.dedupKey[at + i] = part.dedupKey[i];
+    }
+    joined.partition.set(part.partition, at);
+    joined.unique.set(part.unique, at);
+    joined.timestamp.set(part.timestamp, at);
+    joined.lengths.set(part.lengths, at * 4);
+    at += part.stream.length;
+  }
+  return joined;
+}
