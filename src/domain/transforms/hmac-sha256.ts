@@ -21,6 +21,7 @@ const roundConstants = new Int32Array([
 const initialState = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
 
 const blockBytes = 64;
+const utf8 = new TextEncoder();
 const hexCodes = new Uint8Array([...'0123456789abcdef'].map((digit) => digit.charCodeAt(0)));
 
 /** Folds one 64-byte block of `bytes` at `offset` into `state` (FIPS 180-4, 6.2.2). */
@@ -46,10 +47,11 @@ function compress(state: Int32Array, bytes: Uint8Array, offset: number, schedule
   let h = state[7]!;
   for (let t = 0; t < 64; t++) {
     const bigSigma1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
-    const choose = (e & f) ^ (~e & g);
+    // Ch and Maj of FIPS 180-4 (4.2), each written with one operation fewer.
+    const choose = g ^ (e & (f ^ g));
     const t1 = (h + bigSigma1 + choose + roundConstants[t]! + schedule[t]!) | 0;
     const bigSigma0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
-    const majority = (a & b) ^ (a & c) ^ (b & c);
+    const majority = (a & b) | (c & (a | b));
     const t2 = (bigSigma0 + majority) | 0;
     h = g;
     g = f;
@@ -92,8 +94,9 @@ export function hmacSha256Hex(key: Uint8Array): (text: string) => string {
   const innerStart = stateAfter(innerPad, schedule);
   const outerStart = stateAfter(outerPad, schedule);
   const state = new Int32Array(8);
-  // The message after the pad block, then its own padding; grows for long values.
-  let message = Buffer.alloc(4 * blockBytes);
+  // The message after the pad block, then its own padding; grows for long values. A plain
+  // Uint8Array like the pad blocks: `compress` slowed down when it also saw a Buffer.
+  let message = new Uint8Array(4 * blockBytes);
   // The outer message is always the inner digest (32 bytes) after the outer pad block: one padded block.
   const outerBlock = new Uint8Array(blockBytes);
   const hex = Buffer.alloc(64);
@@ -104,7 +107,7 @@ export function hmacSha256Hex(key: Uint8Array): (text: string) => string {
   return (text) => {
     // A UTF-8 character takes at most 3 bytes per UTF-16 unit; room for the padding's 9 more.
     const room = text.length * 3 + 9 + blockBytes;
-    if (room > message.length) message = Buffer.alloc(Math.ceil(room / blockBytes) * blockBytes);
+    if (room > message.length) message = new Uint8Array(Math.ceil(room / blockBytes) * blockBytes);
     const length = encodeInto(text, message);
     const blocks = Math.ceil((length + 9) / blockBytes);
     const end = blocks * blockBytes;
@@ -126,10 +129,10 @@ export function hmacSha256Hex(key: Uint8Array): (text: string) => string {
 }
 
 /** UTF-8 bytes of `text` into `into` from 0; ASCII without the encoder's call cost. */
-function encodeInto(text: string, into: Buffer): number {
+function encodeInto(text: string, into: Uint8Array): number {
   for (let i = 0; i < text.length; i++) {
     const unit = text.charCodeAt(i);
-    if (unit >= 0x80) return into.write(text, 0, 'utf8');
+    if (unit >= 0x80) return utf8.encodeInto(text, into).written;
     into[i] = unit;
   }
   return text.length;
