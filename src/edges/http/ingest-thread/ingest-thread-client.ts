@@ -19,6 +19,13 @@ const threadFile = new URL(import.meta.url.endsWith('.ts') ? './ingest-thread.ts
 const maxQueuedBytes = 32 * 1024 * 1024;
 
 /**
+ * The thread's young generation, in MB. What it allocates for a request dies within the
+ * request, so a small one costs little scavenging (2.5% of the thread under batched ingest)
+ * and kept peak RSS about 40 MB lower than V8's default sizing.
+ */
+const youngGenerationMb = 16;
+
+/**
  * Requests at the ingest thread at once before the HTTP thread prepares the next one itself.
  * Eight keep the thread busy while the HTTP thread spends a millisecond preparing a request of
  * its own; past them, the HTTP thread's idle time does the rest. With two, the thread sat idle
@@ -45,7 +52,7 @@ export class IngestThread {
   constructor(catalog: Catalog, limits: BodyLimits, logger: Logger) {
     this.#logger = logger;
     const data: IngestThreadData = { limits };
-    this.#worker = new Worker(threadFile, { workerData: data });
+    this.#worker = new Worker(threadFile, { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: youngGenerationMb } });
     // Not waited for: requests sent before the thread is up queue behind the snapshot.
     this.#post({ snapshot: mirroredKinds.flatMap((kind) => catalog.list(kind)) });
     this.#stopMirroring = catalog.onChange((change) => {
