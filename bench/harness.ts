@@ -85,7 +85,7 @@ export function readSettings(env: NodeJS.ProcessEnv): Settings {
     seconds: integer(env, 'BENCH_SECONDS', quick ? 1 : 5, 0.2, 600),
     rounds: Math.round(integer(env, 'BENCH_ROUNDS', quick ? 2 : 3, 1, 50)),
     warmupSeconds: integer(env, 'BENCH_WARMUP_SECONDS', quick ? 0.5 : 2, 0, 120),
-    eventsPerRequest: 100,
+    eventsPerRequest: Math.round(integer(env, 'BENCH_EVENTS_PER_REQUEST', 100, 1, 5000)),
     batchConnections: Math.round(integer(env, 'BENCH_BATCH_CONNECTIONS', 16, 1, 1000)),
     singleConnections: 50,
     e2eEventsPerSecond: 5000,
@@ -174,7 +174,14 @@ export async function startSluice(
     const execArgv = [...(options.execArgv ?? [])];
     if (options.profileDir !== undefined) execArgv.push('--cpu-prof', `--cpu-prof-dir=${options.profileDir}`);
     server = await spawnServer('sluice', [serverScript, dataDir], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, SLUICE_ADMIN_TOKEN: bench.adminToken, ...options.env },
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        SLUICE_ADMIN_TOKEN: bench.adminToken,
+        // Where the ingest thread takes over, for measuring it (docs/BENCHMARKS.md, "Running it").
+        ...(process.env.BENCH_INGEST_THREAD_MIN_BYTES === undefined ? {} : { SLUICE_INGEST_THREAD_MIN_BYTES: process.env.BENCH_INGEST_THREAD_MIN_BYTES }),
+        ...options.env,
+      },
       cwd: dataDir,
       execArgv,
       timeoutMs: options.startTimeoutMs ?? 30_000,

@@ -9,7 +9,7 @@ export const batchTarget = 250_000;
 export const batchRatioTarget = 0.35;
 
 /**
- * (1) Batched ingest: requests of 100 ~300-byte events against the 6-property schema,
+ * (1) Batched ingest: requests of 100 (BENCH_EVENTS_PER_REQUEST) ~300-byte events against the 6-property schema,
  * durable, closed loop; once without ids and once with a producer-chosen id on every
  * event (the dedupe index path). Each variant runs on a fresh Sluice whose RSS is sampled
  * throughout, for the memory table.
