@@ -141,11 +141,11 @@ export class IngestService {
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
+    // The answer keeps the plan only, not the packed records it was read from.
+    const { tenant, deadStream, columns } = packed;
     const plan = unpackPlan(packed);
-    const deadStreams = packed.deadLetters > 0 ? [packed.deadStream] : [];
-    return this.#appendRecords(count, deadStreams, () => appendPacked(packed.columns)).then((positions) =>
-      this.#answer(packed.tenant, plan, positions, packed.deadStream),
-    );
+    const deadStreams = packed.deadLetters > 0 ? [deadStream] : [];
+    return this.#appendRecords(count, deadStreams, () => appendPacked(columns)).then((positions) => this.#answer(tenant, plan, positions, deadStream));
   }
 
   /**
