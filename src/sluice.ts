@@ -90,9 +90,8 @@ export async function createSluice(config: Readonly<SluiceConfig>, options: { lo
   services.workers.start(logger);
   const shutdown = new AbortController();
   let ready = false;
-  // The ingest thread hands packed records straight to the store, so it needs a log that takes them.
   const ingestThread =
-    config.limits.ingestThreadMinBytes > 0 && services.ingest.storesPacked
+    config.limits.ingestThreadMinBytes > 0
       ? new IngestThread(store.catalog, { maxEventsPerRequest: config.limits.maxEventsPerRequest, maxDepth: config.limits.maxDepth }, logger)
       : undefined;
   const app = await createHttpApp({

@@ -147,3 +147,38 @@ export function concatColumns(parts: readonly AppendColumns[]): AppendColumns {
   }
   return joined;
 }
+
+/**
+ * The records again, for a log that takes records rather than packed columns (Kafka's):
+ * records of one request share their attributes' text, so each distinct text is parsed once.
+ */
+export function recordsOf(columns: AppendColumns): AppendRecord[] {
+  const { text, lengths } = columns;
+  let position = 0;
+  let lastAttrs = '';
+  let lastAttributes: RecordAttributes | undefined;
+  return Array.from(columns.stream, (streamIndex, i) => {
+    const id = text.slice(position, (position += lengths[i * 4]!));
+    const attrs = text.slice(position, (position += lengths[i * 4 + 2]!));
+    const value = text.slice(position, (position += lengths[i * 4 + 3]!));
+    const keyLength = lengths[i * 4 + 1]!;
+    const key = keyLength < 0 ? null : text.slice(position, (position += keyLength));
+    if (lastAttributes === undefined || attrs !== lastAttrs) {
+      lastAttrs = attrs;
+      lastAttributes = JSON.parse(attrs) as RecordAttributes;
+    }
+    const record: AppendRecord = {
+      stream: columns.streams[streamIndex]!,
+      partition: columns.partition[i]!,
+      id,
+      unique: columns.unique[i] === 1,
+      key,
+      timestamp: columns.timestamp[i]!,
+      attributes: lastAttributes,
+      value,
+    };
+    const dedupKey = columns.dedupKey[i];
+    if (dedupKey !== undefined) record.dedupKey = dedupKey;
+    return record;
+  });
+}

@@ -6,6 +6,7 @@ import { deadLetterStream } from '../domain/names.ts';
 import { partitionForKey } from '../domain/partitioner.ts';
 import type { CompiledType } from '../domain/pipeline.ts';
 import { runPipeline } from '../domain/pipeline.ts';
+import { type AppendColumns, recordsOf } from '../ports/append-columns.ts';
 import type { AppendRecord, AppendResult, EventLog } from '../ports/event-log.ts';
 import type { Telemetry } from '../ports/telemetry.ts';
 import { type PackedIngest, unpackPlan } from './packed-ingest.ts';
@@ -123,18 +124,14 @@ export class IngestService {
     return this.#append(parts);
   }
 
-  /** Whether the log takes records packed by another thread (`storePacked`). */
-  get storesPacked(): boolean {
-    return this.#log.appendPacked !== undefined;
-  }
-
   /**
    * `store` for a part prepared and packed on another thread (`packPrepared`): the records
    * go to the log as they are packed, and only the answer is unpacked here.
    */
   storePacked(packed: PackedIngest): Promise<IngestOutcome> {
-    const appendPacked = this.#log.appendPacked?.bind(this.#log);
-    if (appendPacked === undefined) return Promise.reject(new Error('this event log does not take packed records'));
+    const log = this.#log;
+    // A log that takes records only (Kafka's) gets them unpacked here, once.
+    const appendPacked = log.appendPacked?.bind(log) ?? ((columns: AppendColumns) => log.append(recordsOf(columns)));
     const count = packed.columns.stream.length;
     try {
       this.#admit(count);

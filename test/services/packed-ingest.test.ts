@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { concatColumns, toColumns } from '../../src/ports/append-columns.ts';
+import { concatColumns, recordsOf, toColumns } from '../../src/ports/append-columns.ts';
 import type { AppendRecord } from '../../src/ports/event-log.ts';
 import { deadLetterRecord, type PreparedIngest } from '../../src/services/ingest.ts';
 import { packPrepared, unpackPlan } from '../../src/services/packed-ingest.ts';
@@ -63,4 +63,9 @@ void test('packed appends joined in order equal the records packed together', ()
   const together = toColumns(records);
   // Stream numbering follows first appearance in both, so the columns are equal field by field.
   assert.deepEqual({ ...joined, dedupKey: [...joined.dedupKey] }, { ...together, dedupKey: [...together.dedupKey] });
+});
+
+void test('records unpacked from their columns are the records packed, for a log that takes records', () => {
+  assert.deepEqual(recordsOf(toColumns(prepared.records)), prepared.records);
+  assert.deepEqual(recordsOf(toColumns([])), []);
 });
