@@ -159,3 +159,23 @@ void test('small requests stay on the HTTP thread under the default threshold', 
   assert.equal(large.body.accepted, 200);
   assert.deepEqual(await preparedOn(s), { http_thread: 1, ingest_thread: 1 });
 });
+
+void test('many large requests at once are all stored once, whichever thread prepares each', async (t) => {
+  const { s, key } = await sluiceWith(t, 1);
+  const requests = Array.from({ length: 24 }, (_, r) =>
+    s.call('POST', '/v1/events', {
+      token: key,
+      body: Array.from({ length: 50 }, (_, i) => ({ type: 'orders', id: `r${r}-e${i}`, data: { order_id: `r${r}-e${i}`, amount: i } })),
+    }),
+  );
+  const answers = await Promise.all(requests);
+  assert.deepEqual(
+    answers.map((answer) => [answer.status, answer.body.accepted]),
+    answers.map(() => [200, 50]),
+  );
+  const counts = await preparedOn(s);
+  assert.equal((counts.ingest_thread ?? 0) + (counts.http_thread ?? 0), 24);
+  const info = await s.call('GET', '/v1/streams/acme.orders', { token: key });
+  const stored = (info.body.endOffsets as number[]).reduce((sum, end) => sum + end, 0);
+  assert.equal(stored, 24 * 50);
+});
