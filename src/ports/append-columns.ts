@@ -23,29 +23,12 @@ export interface AppendColumns {
 }
 
 export function toColumns(records: readonly AppendRecord[]): AppendColumns {
-  const count = records.length;
-  const streams: string[] = [];
-  const streamIndexes = new Map<string, number>();
-  const columns: AppendColumns = {
-    streams,
-    stream: new Uint32Array(count),
-    partition: new Int32Array(count),
-    unique: new Uint8Array(count),
-    // Left empty (holes) but where a record has one: nearly none do.
-    dedupKey: new Array<string | undefined>(count),
-    timestamp: new Float64Array(count),
-    lengths: new Int32Array(count * 4),
-    text: '',
-  };
+  const columns = emptyColumns(records.length);
+  const streamIndex = streamNumbering(columns.streams);
   const parts: string[] = [];
   const attributesText = new AttributesText();
   records.forEach((record, i) => {
-    let streamIndex = streamIndexes.get(record.stream);
-    if (streamIndex === undefined) {
-      streamIndex = streams.push(record.stream) - 1;
-      streamIndexes.set(record.stream, streamIndex);
-    }
-    columns.stream[i] = streamIndex;
+    columns.stream[i] = streamIndex(record.stream);
     columns.partition[i] = record.partition;
     columns.unique[i] = record.unique ? 1 : 0;
     if (record.dedupKey !== undefined) columns.dedupKey[i] = record.dedupKey;
@@ -112,29 +95,14 @@ function knownKeyCount(attributes: object): number {
  */
 export function concatColumns(parts: readonly AppendColumns[]): AppendColumns {
   if (parts.length === 1) return parts[0]!;
-  const count = parts.reduce((sum, part) => sum + part.stream.length, 0);
-  const streams: string[] = [];
-  const streamIndexes = new Map<string, number>();
-  const joined: AppendColumns = {
-    streams,
-    stream: new Uint32Array(count),
-    partition: new Int32Array(count),
-    unique: new Uint8Array(count),
-    dedupKey: new Array<string | undefined>(count),
-    timestamp: new Float64Array(count),
-    lengths: new Int32Array(count * 4),
-    text: parts.map((part) => part.text).join(''),
-  };
+  const joined = emptyColumns(
+    parts.reduce((sum, part) => sum + part.stream.length, 0),
+    parts.map((part) => part.text).join(''),
+  );
+  const streamIndex = streamNumbering(joined.streams);
   let at = 0;
   for (const part of parts) {
-    const renumbered = part.streams.map((stream) => {
-      let index = streamIndexes.get(stream);
-      if (index === undefined) {
-        index = streams.push(stream) - 1;
-        streamIndexes.set(stream, index);
-      }
-      return index;
-    });
+    const renumbered = part.streams.map(streamIndex);
     for (let i = 0; i < part.stream.length; i++) {
       joined.stream[at + i] = renumbered[part.stream[i]!]!;
       if (part.dedupKey[i] !== undefined) joined.dedupKey[at + i] = part.dedupKey[i];
@@ -153,22 +121,15 @@ export function concatColumns(parts: readonly AppendColumns[]): AppendColumns {
  * records of one request share their attributes' text, so each distinct text is parsed once.
  */
 export function recordsOf(columns: AppendColumns): AppendRecord[] {
-  const { text, lengths } = columns;
-  let position = 0;
   let lastAttrs = '';
   let lastAttributes: RecordAttributes | undefined;
-  return Array.from(columns.stream, (streamIndex, i) => {
-    const id = text.slice(position, (position += lengths[i * 4]!));
-    const attrs = text.slice(position, (position += lengths[i * 4 + 2]!));
-    const value = text.slice(position, (position += lengths[i * 4 + 3]!));
-    const keyLength = lengths[i * 4 + 1]!;
-    const key = keyLength < 0 ? null : text.slice(position, (position += keyLength));
+  return unpackColumns(columns, (i, id, attrs, value, key) => {
     if (lastAttributes === undefined || attrs !== lastAttrs) {
       lastAttrs = attrs;
       lastAttributes = JSON.parse(attrs) as RecordAttributes;
     }
     const record: AppendRecord = {
-      stream: columns.streams[streamIndex]!,
+      stream: columns.streams[columns.stream[i]!]!,
       partition: columns.partition[i]!,
       id,
       unique: columns.unique[i] === 1,
@@ -181,4 +142,46 @@ export function recordsOf(columns: AppendColumns): AppendRecord[] {
     if (dedupKey !== undefined) record.dedupKey = dedupKey;
     return record;
   });
+}
+
+/** One value per record, made from its strings as read back from `columns.text` in order. */
+export function unpackColumns<T>(columns: AppendColumns, make: (i: number, id: string, attrs: string, value: string, key: string | null) => T): T[] {
+  const { text, lengths } = columns;
+  let position = 0;
+  return Array.from(columns.stream, (_stream, i) => {
+    const id = text.slice(position, (position += lengths[i * 4]!));
+    const attrs = text.slice(position, (position += lengths[i * 4 + 2]!));
+    const value = text.slice(position, (position += lengths[i * 4 + 3]!));
+    const keyLength = lengths[i * 4 + 1]!;
+    const key = keyLength < 0 ? null : text.slice(position, (position += keyLength));
+    return make(i, id, attrs, value, key);
+  });
+}
+
+/** Columns with room for `count` records. */
+function emptyColumns(count: number, text = ''): AppendColumns {
+  return {
+    streams: [],
+    stream: new Uint32Array(count),
+    partition: new Int32Array(count),
+    unique: new Uint8Array(count),
+    // Left empty (holes) but where a record has one: nearly none do.
+    dedupKey: new Array<string | undefined>(count),
+    timestamp: new Float64Array(count),
+    lengths: new Int32Array(count * 4),
+    text,
+  };
+}
+
+/** A stream's index in `streams`, added the first time it is seen. */
+function streamNumbering(streams: string[]): (stream: string) => number {
+  const indexes = new Map<string, number>();
+  return (stream) => {
+    let index = indexes.get(stream);
+    if (index === undefined) {
+      index = streams.push(stream) - 1;
+      indexes.set(stream, index);
+    }
+    return index;
+  };
 }

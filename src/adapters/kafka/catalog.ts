@@ -26,7 +26,7 @@ import { randomUUID } from 'node:crypto';
 import type { Admin, Consumer, MessageToProduce, Producer } from '@platformatic/kafka';
 import type { Catalog, CatalogChange, CatalogEntry, CatalogKind, CatalogKinds } from '../../ports/catalog.ts';
 import { CatalogConflict } from '../../ports/catalog.ts';
-import { CatalogState } from '../catalog-state.ts';
+import { CatalogState } from '../../ports/catalog-state.ts';
 import type { ResolvedKafkaOptions } from './client-options.ts';
 import { createAdmin, createFetcher, createProducer, SerialSender } from './client-options.ts';
 import { endOffset, ensureOwnTopic, TopicTail } from './topic-tail.ts';

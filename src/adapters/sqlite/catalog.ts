@@ -1,7 +1,7 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { Catalog, CatalogChange, CatalogEntry, CatalogKind, CatalogKinds } from '../../ports/catalog.ts';
 import { CatalogConflict } from '../../ports/catalog.ts';
-import { CatalogState } from '../catalog-state.ts';
+import { CatalogState } from '../../ports/catalog-state.ts';
 import { inTransaction } from './database.ts';
 
 /** Where the highest revision handed out is kept, so deleting the newest entry cannot roll it back. */

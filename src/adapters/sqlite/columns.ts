@@ -1,4 +1,4 @@
-import type { AppendColumns } from '../../ports/append-columns.ts';
+import { type AppendColumns, unpackColumns } from '../../ports/append-columns.ts';
 import type { AppendResult } from '../../ports/event-log.ts';
 
 export { type AppendColumns, concatColumns, toColumns } from '../../ports/append-columns.ts';
@@ -24,26 +24,17 @@ export interface StoredAppend {
 }
 
 export function fromColumns(columns: AppendColumns): StoredAppend[] {
-  const { text, lengths } = columns;
-  let position = 0;
-  return Array.from(columns.stream, (streamIndex, i) => {
-    const id = text.slice(position, (position += lengths[i * 4]!));
-    const attrs = text.slice(position, (position += lengths[i * 4 + 2]!));
-    const value = text.slice(position, (position += lengths[i * 4 + 3]!));
-    const keyLength = lengths[i * 4 + 1]!;
-    const key = keyLength < 0 ? null : text.slice(position, (position += keyLength));
-    return {
-      stream: columns.streams[streamIndex]!,
-      partition: columns.partition[i]!,
-      id,
-      unique: columns.unique[i] === 1,
-      dedupKey: columns.dedupKey[i] ?? id,
-      key,
-      timestamp: columns.timestamp[i]!,
-      attrs,
-      value,
-    };
-  });
+  return unpackColumns(columns, (i, id, attrs, value, key) => ({
+    stream: columns.streams[columns.stream[i]!]!,
+    partition: columns.partition[i]!,
+    id,
+    unique: columns.unique[i] === 1,
+    dedupKey: columns.dedupKey[i] ?? id,
+    key,
+    timestamp: columns.timestamp[i]!,
+    attrs,
+    value,
+  }));
 }
 
 export function toResultColumns(results: readonly AppendResult[]): ResultColumns {

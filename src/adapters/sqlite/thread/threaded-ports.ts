@@ -6,7 +6,7 @@ import type { AppendRecord, AppendResult, EventLog, LogRecord, Retention, Stream
 import type { StateEntry, StateProgress, StateStore, StateWrite } from '../../../ports/state-store.ts';
 import type { AppendColumns, ResultColumns } from '../columns.ts';
 import { concatColumns, fromResultColumns, toColumns } from '../columns.ts';
-import { CatalogState } from '../../catalog-state.ts';
+import { CatalogState } from '../../../ports/catalog-state.ts';
 import { StreamWaiters } from '../stream-waiters.ts';
 import type { ArgsOf, MethodOf, ResultOf } from './protocol.ts';
 import type { StoreClient } from './store-client.ts';
@@ -15,22 +15,10 @@ function isPacked(records: readonly AppendRecord[] | AppendColumns): records is 
   return !Array.isArray(records);
 }
 
-/** One append of everything waiting: runs of records packed together, then joined with packed appends. */
+/** One append of everything waiting: records packed here, joined with appends packed by the ingest thread. */
 function packBatch(pending: readonly (readonly AppendRecord[] | AppendColumns)[]): AppendColumns {
   if (pending.every((records) => !isPacked(records))) return toColumns((pending as (readonly AppendRecord[])[]).flat());
-  const parts: AppendColumns[] = [];
-  let run: AppendRecord[] = [];
-  for (const records of pending) {
-    if (!isPacked(records)) {
-      run.push(...records);
-      continue;
-    }
-    if (run.length > 0) parts.push(toColumns(run));
-    run = [];
-    parts.push(records);
-  }
-  if (run.length > 0) parts.push(toColumns(run));
-  return concatColumns(parts);
+  return concatColumns(pending.map((records) => (isPacked(records) ? records : toColumns(records))));
 }
 
 /** The event log, answered by the store thread; readers wait here, on the main thread. */

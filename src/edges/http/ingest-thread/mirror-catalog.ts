@@ -1,6 +1,5 @@
 import type { Catalog, CatalogChange, CatalogEntry, CatalogKind } from '../../../ports/catalog.ts';
-
-type AnyEntry = CatalogEntry<CatalogKind>;
+import { CatalogState } from '../../../ports/catalog-state.ts';
 
 /**
  * The ingest thread's read-only copy of the catalog entries compiling a type needs, kept
@@ -8,56 +7,47 @@ type AnyEntry = CatalogEntry<CatalogKind>;
  * Writes belong to the HTTP thread's catalog and are refused here.
  */
 export class MirrorCatalog implements Catalog {
-  readonly #byKind = new Map<CatalogKind, Map<string, AnyEntry>>();
-  readonly #listeners = new Set<(change: CatalogChange) => void>();
+  readonly #state = new CatalogState();
 
-  load(entries: readonly AnyEntry[]): void {
-    for (const entry of entries) this.#entriesOf(entry.kind).set(entry.key, entry);
+  load(entries: readonly CatalogEntry<CatalogKind>[]): void {
+    for (const entry of entries) this.#state.set(entry);
   }
 
-  apply(kind: CatalogKind, key: string, entry: AnyEntry | undefined): void {
-    if (entry === undefined) this.#byKind.get(kind)?.delete(key);
-    else this.#entriesOf(kind).set(key, entry);
-    for (const listener of this.#listeners) listener({ kind, key, deleted: entry === undefined });
+  apply(kind: CatalogKind, key: string, entry: CatalogEntry<CatalogKind> | undefined): void {
+    if (entry === undefined) this.#state.remove(kind, key);
+    else this.#state.set(entry);
   }
 
   get<K extends CatalogKind>(kind: K, key: string): CatalogEntry<K> | undefined {
-    return this.#byKind.get(kind)?.get(key) as CatalogEntry<K> | undefined;
+    return this.#state.get(kind, key);
   }
 
-  list<K extends CatalogKind>(kind: K, keyPrefix = ''): CatalogEntry<K>[] {
-    const matching = [...(this.#byKind.get(kind)?.values() ?? [])].filter((entry) => entry.key.startsWith(keyPrefix));
-    return matching.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)) as CatalogEntry<K>[];
+  list<K extends CatalogKind>(kind: K, keyPrefix?: string): CatalogEntry<K>[] {
+    return this.#state.list(kind, keyPrefix);
   }
 
   put(): Promise<never> {
-    return Promise.reject(new Error('the ingest thread reads the catalog only'));
+    return readOnly();
   }
 
   delete(): Promise<never> {
-    return Promise.reject(new Error('the ingest thread reads the catalog only'));
+    return readOnly();
   }
 
   nextSequence(): Promise<never> {
-    return Promise.reject(new Error('the ingest thread reads the catalog only'));
+    return readOnly();
   }
 
   onChange(listener: (change: CatalogChange) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return this.#state.onChange(listener);
   }
 
   close(): Promise<void> {
-    this.#listeners.clear();
+    this.#state.clearListeners();
     return Promise.resolve();
   }
+}
 
-  #entriesOf(kind: CatalogKind): Map<string, AnyEntry> {
-    let entries = this.#byKind.get(kind);
-    if (entries === undefined) {
-      entries = new Map();
-      this.#byKind.set(kind, entries);
-    }
-    return entries;
-  }
+function readOnly(): Promise<never> {
+  return Promise.reject(new Error('the ingest thread reads the catalog only'));
 }

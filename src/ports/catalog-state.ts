@@ -1,4 +1,4 @@
-import type { CatalogChange, CatalogEntry, CatalogKind } from '../ports/catalog.ts';
+import type { CatalogChange, CatalogEntry, CatalogKind } from './catalog.ts';
 
 type AnyEntry = CatalogEntry<CatalogKind>;
 
