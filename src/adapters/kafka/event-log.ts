@@ -33,6 +33,7 @@ import { IdIndex, type OwnRecord, type ScannedId } from './id-index.ts';
 import { laterCopies, uncheckedRange } from './later-copies.ts';
 import { toProduceColumns } from './produce-columns.ts';
 import { ProducerThread } from './producer-client.ts';
+import { isUnknownTopic } from './topic-tail.ts';
 
 /** How often a watched stream's high watermarks are polled for appends by other processes. */
 const WATCH_INTERVAL_MS = 100;
@@ -677,9 +678,4 @@ function fromKafka(stream: string, partition: number, offset: number, batch: Rec
     checkedTo: found.checkedTo === undefined ? undefined : Number(found.checkedTo),
     batchStart: Number(batch.firstOffset),
   };
-}
-
-/** The client's answer for a topic the broker it asked does not know (UNKNOWN_TOPIC_OR_PARTITION). */
-function isUnknownTopic(error: unknown): boolean {
-  return error instanceof Error && error.message.startsWith('Unknown topic ');
 }

@@ -17,7 +17,7 @@ import type { StateEntry, StateProgress, StateStore, StateWrite } from '../../po
 import { namespaceShard } from '../../ports/state-store.ts';
 import type { ResolvedKafkaOptions } from './client-options.ts';
 import { createAdmin, createFetcher, createTransactionalProducer } from './client-options.ts';
-import { endOffset, ensureOwnTopic, TopicTail } from './topic-tail.ts';
+import { endOffset, ensureOwnTopic, isUnknownTopic, TopicTail } from './topic-tail.ts';
 
 /** Below Kafka's default max.message.bytes (1 MiB): one produce request of an apply. */
 const maxSendBytes = 900 * 1024;
@@ -192,12 +192,28 @@ export class KafkaStateStore implements StateStore {
     return loading;
   }
 
+  /**
+   * Makes sure the changelog exists and answers the shard's end offset. A topic dropped just
+   * before may still be listed while the broker already forgets it: then wait for it to go
+   * and make it again.
+   */
+  async #ensureTopic(topic: string, shards: number, shard: number): Promise<number> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await ensureOwnTopic(this.#admin, this.#fetcher, topic, this.#options.replicationFactor, [{ name: 'cleanup.policy', value: 'compact' }], shards);
+        return await endOffset(this.#admin, topic, shard);
+      } catch (error) {
+        if (!isUnknownTopic(error) || attempt >= 50) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+  }
+
   /** Reads the shard's partition of the changelog to its end. */
   async #load(namespace: string): Promise<Namespace> {
     const { base, shard, shards } = namespaceShard(namespace);
     const topic = this.#topicOf(base);
-    await ensureOwnTopic(this.#admin, this.#fetcher, topic, this.#options.replicationFactor, [{ name: 'cleanup.policy', value: 'compact' }], shards);
-    const end = await endOffset(this.#admin, topic, shard);
+    const end = await this.#ensureTopic(topic, shards, shard);
     const ns: Namespace = { topic, partition: shard, entries: new Map(), progress: new Map() };
     if (end === 0) return ns;
     const done = new Promise<void>((resolve, reject) => {

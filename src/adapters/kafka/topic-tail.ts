@@ -150,6 +150,11 @@ export async function ensureOwnTopic(
   throw new Error(`the topic ${topic} has no leader`);
 }
 
+/** The client's answer for a topic the broker it asked does not know (UNKNOWN_TOPIC_OR_PARTITION). */
+export function isUnknownTopic(error: unknown): boolean {
+  return error instanceof Error && error.message.startsWith('Unknown topic ');
+}
+
 /** The offset the next record of the topic's partition will get. */
 export async function endOffset(admin: Admin, topic: string, partition = 0): Promise<number> {
   const listed = await admin.listOffsets({ topics: [{ name: topic, partitions: [{ partitionIndex: partition, timestamp: -1n }] }] });
