@@ -92,7 +92,12 @@ export async function createSluice(config: Readonly<SluiceConfig>, options: { lo
   let ready = false;
   const ingestThread =
     config.limits.ingestThreadMinBytes > 0
-      ? new IngestThread(store.catalog, { maxEventsPerRequest: config.limits.maxEventsPerRequest, maxDepth: config.limits.maxDepth }, logger)
+      ? new IngestThread(
+          store.catalog,
+          { maxEventsPerRequest: config.limits.maxEventsPerRequest, maxDepth: config.limits.maxDepth },
+          logger,
+          store.log.appendChannel?.(),
+        )
       : undefined;
   const app = await createHttpApp({
     config,

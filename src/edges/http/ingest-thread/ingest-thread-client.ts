@@ -1,9 +1,9 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { Worker } from 'node:worker_threads';
+import { type MessagePort, Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { SluiceError } from '../../../domain/errors.ts';
 import type { Catalog } from '../../../ports/catalog.ts';
-import type { PackedIngest } from '../../../services/packed-ingest.ts';
+import type { PackedIngest, StoredIngest } from '../../../services/packed-ingest.ts';
 import type { BodyLimits } from '../ingest-body.ts';
 import type { FromThread, IngestThreadData, ToThread } from './protocol.ts';
 import { fromWireError, mirroredKinds } from './protocol.ts';
@@ -37,11 +37,12 @@ const maxQueuedJobs = 8;
 
 /**
  * The HTTP thread's end of the ingest thread: sends it request bodies with the catalog
- * changes that came before them, and gets back the requests prepared and packed.
+ * changes that came before them, and gets back the requests prepared and packed, or (given
+ * the store's append channel) prepared and appended.
  */
 export class IngestThread {
   readonly #worker: Worker;
-  readonly #pending = new Map<number, { resolve: (packed: PackedIngest) => void; reject: (error: Error) => void; bytes: number }>();
+  readonly #pending = new Map<number, { resolve: (prepared: PackedIngest | StoredIngest) => void; reject: (error: Error) => void; bytes: number }>();
   readonly #stopMirroring: () => void;
   readonly #logger: Logger;
   #nextJob = 1;
@@ -49,10 +50,14 @@ export class IngestThread {
   #failed = false;
   #closed: Promise<void> | undefined;
 
-  constructor(catalog: Catalog, limits: BodyLimits, logger: Logger) {
+  constructor(catalog: Catalog, limits: BodyLimits, logger: Logger, store?: MessagePort) {
     this.#logger = logger;
-    const data: IngestThreadData = { limits };
-    this.#worker = new Worker(threadFile, { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: youngGenerationMb } });
+    const data: IngestThreadData = store === undefined ? { limits } : { limits, store };
+    this.#worker = new Worker(threadFile, {
+      workerData: data,
+      transferList: store === undefined ? [] : [store],
+      resourceLimits: { maxYoungGenerationSizeMb: youngGenerationMb },
+    });
     // Not waited for: requests sent before the thread is up queue behind the snapshot.
     this.#post({ snapshot: mirroredKinds.flatMap((kind) => catalog.list(kind)) });
     this.#stopMirroring = catalog.onChange((change) => {
@@ -72,7 +77,8 @@ export class IngestThread {
     return !this.#failed && this.#closed === undefined && this.#pending.size < maxQueuedJobs && this.#queuedBytes + bytes <= maxQueuedBytes;
   }
 
-  prepare(tenant: string, headers: IncomingHttpHeaders, body: Buffer): Promise<PackedIngest> {
+  /** Prepares a request: packed for the caller to append, or already appended where the thread has the store's channel. */
+  prepare(tenant: string, headers: IncomingHttpHeaders, body: Buffer): Promise<PackedIngest | StoredIngest> {
     const job = this.#nextJob++;
     // A copy the thread can own: a body may sit inside a pooled buffer, and the request keeps its own.
     const bytes = new Uint8Array(body);
@@ -102,6 +108,7 @@ export class IngestThread {
     this.#pending.delete(message.job);
     this.#queuedBytes -= pending.bytes;
     if ('packed' in message) pending.resolve(message.packed);
+    else if ('stored' in message) pending.resolve(message.stored);
     else pending.reject(fromWireError(message.error));
   }
 

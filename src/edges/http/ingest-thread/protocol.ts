@@ -1,8 +1,9 @@
+import type { MessagePort } from 'node:worker_threads';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ErrorCode, ErrorDetail } from '../../../domain/errors.ts';
 import { SluiceError } from '../../../domain/errors.ts';
 import type { CatalogEntry, CatalogKind } from '../../../ports/catalog.ts';
-import type { PackedIngest } from '../../../services/packed-ingest.ts';
+import type { PackedIngest, StoredIngest } from '../../../services/packed-ingest.ts';
 import type { BodyLimits } from '../ingest-body.ts';
 
 /**
@@ -14,6 +15,8 @@ export const mirroredKinds: readonly CatalogKind[] = ['event-type', 'schema', 't
 
 export interface IngestThreadData {
   limits: BodyLimits;
+  /** The store's append channel (`EventLog.appendChannel`), where the log has one: prepared records are appended from the thread. */
+  store?: MessagePort;
 }
 
 export type ToThread =
@@ -23,7 +26,8 @@ export type ToThread =
   | { change: { kind: CatalogKind; key: string; entry?: CatalogEntry<CatalogKind> } }
   | { job: number; tenant: string; headers: IncomingHttpHeaders; body: Uint8Array };
 
-export type FromThread = { job: number; packed: PackedIngest } | { job: number; error: WireError };
+/** A prepared request: packed for the HTTP thread to append, or already appended through the store's channel. */
+export type FromThread = { job: number; packed: PackedIngest } | { job: number; stored: StoredIngest } | { job: number; error: WireError };
 
 /** An error as it crosses back: a SluiceError keeps its code, details and retry hint. */
 export interface WireError {
