@@ -49,12 +49,26 @@ void test('appends through the channel are stored, read back, deduplicated and w
     { partition: 0, offset: 2, duplicate: false },
   ]);
 
+  // Appends made in one turn cross together; each still gets its own results.
+  const [d, ef] = await Promise.all([
+    channel.append(toColumns([record('acme.orders', 'd', '{"n":4}')]), []),
+    channel.append(toColumns([record('acme.orders', 'e', '{"n":5}'), record('acme.orders', 'f', '{"n":6}')]), []),
+  ]);
+  assert.deepEqual(fromResultColumns(d), [{ partition: 0, offset: 3, duplicate: false }]);
+  assert.deepEqual(fromResultColumns(ef), [
+    { partition: 0, offset: 4, duplicate: false },
+    { partition: 0, offset: 5, duplicate: false },
+  ]);
+
   assert.deepEqual(
     (await store.log.read('acme.orders', 0, 0, 10)).map((stored) => [stored.offset, stored.id]),
     [
       [0, 'a'],
       [1, 'b'],
       [2, 'c'],
+      [3, 'd'],
+      [4, 'e'],
+      [5, 'f'],
     ],
   );
   assert.ok(store.log.appendVersion('acme.orders') > version, 'readers on the main thread hear of appends made through the channel');

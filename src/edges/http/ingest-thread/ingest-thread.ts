@@ -18,7 +18,7 @@ import { toWireError } from './protocol.ts';
  */
 const port = parentPort;
 if (port === null) throw new Error('ingest-thread.ts runs as a worker thread');
-const { limits, store } = workerData as IngestThreadData;
+const { limits, store, prepared } = workerData as IngestThreadData;
 const channel = store === undefined ? undefined : new AppendChannel(store);
 const catalog = new MirrorCatalog();
 const readOnly = (): Promise<never> => Promise.reject(new Error('the ingest thread does not write streams'));
@@ -38,6 +38,8 @@ function prepare({ job, tenant, headers, body }: Extract<ToThread, { job: number
   } catch (error) {
     answer({ job, error: toWireError(error) });
     return;
+  } finally {
+    Atomics.add(prepared, 0, 1);
   }
   if (channel === undefined) {
     answer({ job, packed });

@@ -17,6 +17,8 @@ export interface IngestThreadData {
   limits: BodyLimits;
   /** The store's append channel (`EventLog.appendChannel`), where the log has one: prepared records are appended from the thread. */
   store?: MessagePort;
+  /** One counter the thread adds 1 to for each request it has prepared (or failed to). */
+  prepared: Int32Array;
 }
 
 export type ToThread =
