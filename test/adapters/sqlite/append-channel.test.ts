@@ -49,7 +49,7 @@ void test('appends through the channel are stored, read back, deduplicated and w
     { partition: 0, offset: 2, duplicate: false },
   ]);
 
-  // Appends made in one turn cross together; each still gets its own results.
+  // Appends in flight at once each get their own results, in the order sent.
   const [d, ef] = await Promise.all([
     channel.append(toColumns([record('acme.orders', 'd', '{"n":4}')]), []),
     channel.append(toColumns([record('acme.orders', 'e', '{"n":5}'), record('acme.orders', 'f', '{"n":6}')]), []),
