@@ -92,12 +92,7 @@ export async function createSluice(config: Readonly<SluiceConfig>, options: { lo
   let ready = false;
   const ingestThread =
     config.limits.ingestThreadMinBytes > 0
-      ? new IngestThread(
-          store.catalog,
-          { maxEventsPerRequest: config.limits.maxEventsPerRequest, maxDepth: config.limits.maxDepth },
-          logger,
-          store.log.appendChannel?.(),
-        )
+      ? new IngestThread(store.catalog, { maxEventsPerRequest: config.limits.maxEventsPerRequest, maxDepth: config.limits.maxDepth }, logger)
       : undefined;
   const app = await createHttpApp({
     config,

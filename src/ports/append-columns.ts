@@ -1,5 +1,5 @@
 import type { RecordAttributes } from '../domain/event.ts';
-import type { AppendRecord, AppendResult } from './event-log.ts';
+import type { AppendRecord } from './event-log.ts';
 
 /**
  * Appends packed for the trip to the store thread: numbers in typed arrays and every string
@@ -184,42 +184,4 @@ function streamNumbering(streams: string[]): (stream: string) => number {
     }
     return index;
   };
-}
-
-/** Where each appended record went, in the order of the append: what crosses back from the store. */
-export interface ResultColumns {
-  partition: Int32Array;
-  offset: Float64Array;
-  duplicate: Uint8Array;
-}
-
-export function toResultColumns(results: readonly AppendResult[]): ResultColumns {
-  const columns: ResultColumns = {
-    partition: new Int32Array(results.length),
-    offset: new Float64Array(results.length),
-    duplicate: new Uint8Array(results.length),
-  };
-  results.forEach((result, i) => {
-    columns.partition[i] = result.partition;
-    columns.offset[i] = result.offset;
-    columns.duplicate[i] = result.duplicate ? 1 : 0;
-  });
-  return columns;
-}
-
-export function fromResultColumns(columns: ResultColumns): AppendResult[] {
-  return Array.from(columns.partition, (partition, i) => ({ partition, offset: columns.offset[i]!, duplicate: columns.duplicate[i] === 1 }));
-}
-
-/**
- * The buffers of the columns' typed arrays, to move them to another thread rather than copy
- * them (`postMessage`'s transfer list) once the sender is done with them. Each array owns its
- * buffer: `toColumns`, `concatColumns` and `toResultColumns` make them so.
- */
-export function columnBuffers(columns: AppendColumns | ResultColumns): ArrayBuffer[] {
-  const arrays =
-    'lengths' in columns
-      ? [columns.stream, columns.partition, columns.unique, columns.timestamp, columns.lengths]
-      : [columns.partition, columns.offset, columns.duplicate];
-  return arrays.map((array) => array.buffer as ArrayBuffer);
 }

@@ -1,5 +1,4 @@
 import type { RecordAttributes, StoredRecord } from '../domain/event.ts';
-import type { MessagePort } from 'node:worker_threads';
 import type { AppendColumns } from './append-columns.ts';
 
 export interface AppendRecord {
@@ -78,12 +77,6 @@ export interface EventLog {
    * packed records has it.
    */
   appendPacked?(columns: AppendColumns): Promise<AppendResult[]>;
-  /**
-   * A port another thread appends packed records through (`AppendChannel`, append-channel.ts),
-   * straight to the thread that owns the log. Only a log owned by a thread of its own has it;
-   * each call opens a new channel, which lives as long as the log.
-   */
-  appendChannel?(): MessagePort;
   read(stream: string, partition: number, fromOffset: number, limit: number): Promise<LogRecord[]>;
   /**
    * Where the record a repeat would be recognised by `dedupKey` is: the first record stored

@@ -6,10 +6,10 @@ import { deadLetterStream } from '../domain/names.ts';
 import { partitionForKey } from '../domain/partitioner.ts';
 import type { CompiledType } from '../domain/pipeline.ts';
 import { runPipeline } from '../domain/pipeline.ts';
-import { type AppendColumns, fromResultColumns, recordsOf } from '../ports/append-columns.ts';
+import { type AppendColumns, recordsOf } from '../ports/append-columns.ts';
 import type { AppendRecord, AppendResult, EventLog } from '../ports/event-log.ts';
 import type { Telemetry } from '../ports/telemetry.ts';
-import { type PackedIngest, type StoredIngest, unpackPlan } from './packed-ingest.ts';
+import { type PackedIngest, unpackPlan } from './packed-ingest.ts';
 import type { TypeRegistry } from './registry.ts';
 
 /**
@@ -128,35 +128,21 @@ export class IngestService {
    * `store` for a part prepared and packed on another thread (`packPrepared`): the records
    * go to the log as they are packed, and only the answer is unpacked here.
    */
-  storePacked({ plan, columns }: PackedIngest): Promise<IngestOutcome> {
+  storePacked(packed: PackedIngest): Promise<IngestOutcome> {
     const log = this.#log;
     // A log that takes records only (Kafka's) gets them unpacked here, once.
-    const appendPacked = log.appendPacked?.bind(log) ?? ((packed: AppendColumns) => log.append(recordsOf(packed)));
-    const count = columns.stream.length;
+    const appendPacked = log.appendPacked?.bind(log) ?? ((columns: AppendColumns) => log.append(recordsOf(columns)));
+    const count = packed.columns.stream.length;
     try {
       this.#admit(count);
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
-    // The answer keeps the plan only, not the packed records.
-    const { tenant, deadStream } = plan;
-    const planned = unpackPlan(plan);
-    const deadStreams = plan.deadLetters > 0 ? [deadStream] : [];
-    return this.#appendRecords(count, deadStreams, () => appendPacked(columns)).then((positions) => this.#answer(tenant, planned, positions, deadStream));
-  }
-
-  /**
-   * Refuses a request, before it is prepared elsewhere, while more events wait for the store
-   * than `maxPendingEvents`. Such a request's own events are counted once they are known.
-   */
-  admitUnprepared(): void {
-    this.#admit(0);
-  }
-
-  /** The answer to a part another thread prepared and appended through the log's append channel. */
-  answerStored({ plan, results, appendMs }: StoredIngest): IngestOutcome {
-    this.#telemetry.appendLatency(appendMs / 1000);
-    return this.#answer(plan.tenant, unpackPlan(plan), fromResultColumns(results), plan.deadStream);
+    // The answer keeps the plan only, not the packed records it was read from.
+    const { tenant, deadStream, columns } = packed;
+    const plan = unpackPlan(packed);
+    const deadStreams = packed.deadLetters > 0 ? [deadStream] : [];
+    return this.#appendRecords(count, deadStreams, () => appendPacked(columns)).then((positions) => this.#answer(tenant, plan, positions, deadStream));
   }
 
   /**
@@ -208,7 +194,9 @@ export class IngestService {
       },
       (error: unknown) => {
         this.#pendingEvents -= count;
-        throw storeFailure(error);
+        // Nothing was acknowledged, so the producer may safely send the same events again.
+        if (error instanceof SluiceError) throw error;
+        throw new SluiceError('store_unavailable', `the events could not be stored: ${(error as Error).message}`, { retryAfter: 2, cause: error });
       },
     );
   }
@@ -393,14 +381,4 @@ export function deadLetterRecord(stream: string, deadLetter: DeadLetter, timesta
     attributes: { type: deadLetter.type ?? '', source: `sluice/${deadLetter.stage}`, time: deadLetter.receivedAt },
     value: JSON.stringify(deadLetter),
   };
-}
-
-/**
- * What a failed append answers: nothing was acknowledged, so the producer may safely send the
- * same events again.
- */
-export function storeFailure(error: unknown): SluiceError {
-  if (error instanceof SluiceError) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  return new SluiceError('store_unavailable', `the events could not be stored: ${message}`, { retryAfter: 2, cause: error });
 }

@@ -1,6 +1,13 @@
 import { type AppendColumns, unpackColumns } from '../../ports/append-columns.ts';
+import type { AppendResult } from '../../ports/event-log.ts';
 
-export { type AppendColumns, type ResultColumns, concatColumns, fromResultColumns, toColumns, toResultColumns } from '../../ports/append-columns.ts';
+export { type AppendColumns, concatColumns, toColumns } from '../../ports/append-columns.ts';
+
+export interface ResultColumns {
+  partition: Int32Array;
+  offset: Float64Array;
+  duplicate: Uint8Array;
+}
 
 /** One record as the SQLite log stores it. */
 export interface StoredAppend {
@@ -28,4 +35,22 @@ export function fromColumns(columns: AppendColumns): StoredAppend[] {
     attrs,
     value,
   }));
+}
+
+export function toResultColumns(results: readonly AppendResult[]): ResultColumns {
+  const columns: ResultColumns = {
+    partition: new Int32Array(results.length),
+    offset: new Float64Array(results.length),
+    duplicate: new Uint8Array(results.length),
+  };
+  results.forEach((result, i) => {
+    columns.partition[i] = result.partition;
+    columns.offset[i] = result.offset;
+    columns.duplicate[i] = result.duplicate ? 1 : 0;
+  });
+  return columns;
+}
+
+export function fromResultColumns(columns: ResultColumns): AppendResult[] {
+  return Array.from(columns.partition, (partition, i) => ({ partition, offset: columns.offset[i]!, duplicate: columns.duplicate[i] === 1 }));
 }

@@ -1,4 +1,3 @@
-import type { MessagePort } from 'node:worker_threads';
 import type { CatalogEntry, CatalogKind } from '../../../ports/catalog.ts';
 import { CatalogConflict } from '../../../ports/catalog.ts';
 import { StoreUnavailable } from '../../../ports/errors.ts';
@@ -37,11 +36,6 @@ export interface SerializedError {
   retryAfter?: number;
   catalogKind?: CatalogKind;
   catalogKey?: string;
-}
-
-/** A port for another thread's appends (`serveAppendChannel`). */
-export interface ChannelOpening {
-  appendChannel: MessagePort;
 }
 
 export type Reply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: SerializedError };

@@ -1,7 +1,7 @@
-import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
+import { Worker } from 'node:worker_threads';
 import type { CatalogEntry, CatalogKind } from '../../../ports/catalog.ts';
 import type { SqliteStoreOptions } from '../store.ts';
-import type { ArgsOf, Call, ChannelOpening, MethodOf, Notice, Reply, ResultOf, StoreThreadData, Target } from './protocol.ts';
+import type { ArgsOf, Call, MethodOf, Notice, Reply, ResultOf, StoreThreadData, Target } from './protocol.ts';
 import { deserializeError } from './protocol.ts';
 
 // In a checkout Node runs the .ts sources; a published package runs the built .js files.
@@ -63,13 +63,6 @@ export class StoreClient {
       this.#pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
       this.#worker.postMessage(message);
     });
-  }
-
-  /** A new port to the store thread for appends from another thread (`AppendChannel`). */
-  appendChannel(): MessagePort {
-    const { port1, port2 } = new MessageChannel();
-    this.#worker.postMessage({ appendChannel: port2 } satisfies ChannelOpening, [port2]);
-    return port1;
   }
 
   onAppended(listener: (streams: string[]) => void): void {

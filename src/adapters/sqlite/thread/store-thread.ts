@@ -1,7 +1,6 @@
-import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
-import { serveAppendChannel } from '../../../ports/append-channel.ts';
+import { parentPort, workerData } from 'node:worker_threads';
 import { openInProcessStore } from '../store.ts';
-import type { Call, ChannelOpening, Notice, Reply, StoreThreadData } from './protocol.ts';
+import type { Call, Notice, Reply, StoreThreadData } from './protocol.ts';
 import { serializeError } from './protocol.ts';
 
 /**
@@ -24,23 +23,11 @@ try {
 store.log.onAppended((streams) => post({ notice: 'appended', streams }));
 const targets = { log: store.log, catalog: store.catalog, groups: store.groups, state: store.state } as const;
 
-const channels: MessagePort[] = [];
-
-port.on('message', (message: Call | ChannelOpening | { close: true }) => {
+port.on('message', (message: Call | { close: true }) => {
   if ('close' in message) {
     void store.close().then(() => {
       post({ notice: 'closed' });
-      for (const channel of channels) channel.close();
       port.close();
-    });
-    return;
-  }
-  if ('appendChannel' in message) {
-    const log = store.log;
-    channels.push(message.appendChannel);
-    serveAppendChannel(message.appendChannel, async (columns, ensureStreams) => {
-      for (const stream of ensureStreams) await log.createStream(stream, 1);
-      return log.appendColumns(columns);
     });
     return;
   }

@@ -1,4 +1,3 @@
-import type { MessagePort } from 'node:worker_threads';
 import type { TopicPartition } from '../../../domain/assignment.ts';
 import type { Catalog, CatalogChange, CatalogEntry, CatalogKind, CatalogKinds } from '../../../ports/catalog.ts';
 import { CatalogConflict } from '../../../ports/catalog.ts';
@@ -96,10 +95,6 @@ export class ThreadedEventLog implements EventLog {
         for (const pending of waiting) pending.reject(error);
       },
     );
-  }
-
-  appendChannel(): MessagePort {
-    return this.#client.appendChannel();
   }
 
   read(stream: string, partition: number, fromOffset: number, limit: number): Promise<LogRecord[]> {

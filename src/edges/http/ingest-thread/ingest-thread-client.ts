@@ -1,9 +1,9 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { type MessagePort, Worker } from 'node:worker_threads';
+import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { SluiceError } from '../../../domain/errors.ts';
 import type { Catalog } from '../../../ports/catalog.ts';
-import type { PackedIngest, StoredIngest } from '../../../services/packed-ingest.ts';
+import type { PackedIngest } from '../../../services/packed-ingest.ts';
 import type { BodyLimits } from '../ingest-body.ts';
 import type { FromThread, IngestThreadData, ToThread } from './protocol.ts';
 import { fromWireError, mirroredKinds } from './protocol.ts';
@@ -26,40 +26,33 @@ const maxQueuedBytes = 32 * 1024 * 1024;
 const youngGenerationMb = 16;
 
 /**
- * Requests waiting for the ingest thread to prepare them before the HTTP thread prepares the
- * next one itself. Requests the thread has prepared and appended, waiting for the store's
- * commit, do not count: counting them left the thread idle 40% of the time. With four the
- * thread stays busy and the HTTP thread prepares what it has time for (bench scenario 1,
- * 16 connections, two runs each: 105,000 events/s with four, 104,000–113,000 with two and
- * 98,000–103,000 with eight; with producer ids 94,000–97,000, 88,000 and 74,000–83,000).
+ * Requests at the ingest thread at once before the HTTP thread prepares the next one itself.
+ * Eight keep the thread busy while the HTTP thread spends a millisecond preparing a request of
+ * its own; past them, the HTTP thread's idle time does the rest. With two, the thread sat idle
+ * three quarters of the time behind a busy HTTP thread; with no bound, the HTTP thread sat
+ * idle behind a busy ingest thread (bench scenario 5, 16 connections: 0.84× with eight,
+ * 0.70–0.74× with two or sixteen).
  */
-const maxQueuedJobs = 4;
+const maxQueuedJobs = 8;
 
 /**
  * The HTTP thread's end of the ingest thread: sends it request bodies with the catalog
- * changes that came before them, and gets back the requests prepared and packed, or (given
- * the store's append channel) prepared and appended.
+ * changes that came before them, and gets back the requests prepared and packed.
  */
 export class IngestThread {
   readonly #worker: Worker;
-  readonly #pending = new Map<number, { resolve: (prepared: PackedIngest | StoredIngest) => void; reject: (error: Error) => void; bytes: number }>();
+  readonly #pending = new Map<number, { resolve: (packed: PackedIngest) => void; reject: (error: Error) => void; bytes: number }>();
   readonly #stopMirroring: () => void;
   readonly #logger: Logger;
   #nextJob = 1;
-  /** Jobs the thread has prepared (or failed to), counted by the thread: how far it has got without a message per job. */
-  readonly #prepared = new Int32Array(new SharedArrayBuffer(4));
   #queuedBytes = 0;
   #failed = false;
   #closed: Promise<void> | undefined;
 
-  constructor(catalog: Catalog, limits: BodyLimits, logger: Logger, store?: MessagePort) {
+  constructor(catalog: Catalog, limits: BodyLimits, logger: Logger) {
     this.#logger = logger;
-    const data: IngestThreadData = { limits, prepared: this.#prepared, ...(store === undefined ? {} : { store }) };
-    this.#worker = new Worker(threadFile, {
-      workerData: data,
-      transferList: store === undefined ? [] : [store],
-      resourceLimits: { maxYoungGenerationSizeMb: youngGenerationMb },
-    });
+    const data: IngestThreadData = { limits };
+    this.#worker = new Worker(threadFile, { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: youngGenerationMb } });
     // Not waited for: requests sent before the thread is up queue behind the snapshot.
     this.#post({ snapshot: mirroredKinds.flatMap((kind) => catalog.list(kind)) });
     this.#stopMirroring = catalog.onChange((change) => {
@@ -76,16 +69,10 @@ export class IngestThread {
 
   /** Whether a body of this size should go to the thread now (else: prepare it on the HTTP thread). */
   takes(bytes: number): boolean {
-    return (
-      !this.#failed &&
-      this.#closed === undefined &&
-      this.#nextJob - 1 - Atomics.load(this.#prepared, 0) < maxQueuedJobs &&
-      this.#queuedBytes + bytes <= maxQueuedBytes
-    );
+    return !this.#failed && this.#closed === undefined && this.#pending.size < maxQueuedJobs && this.#queuedBytes + bytes <= maxQueuedBytes;
   }
 
-  /** Prepares a request: packed for the caller to append, or already appended where the thread has the store's channel. */
-  prepare(tenant: string, headers: IncomingHttpHeaders, body: Buffer): Promise<PackedIngest | StoredIngest> {
+  prepare(tenant: string, headers: IncomingHttpHeaders, body: Buffer): Promise<PackedIngest> {
     const job = this.#nextJob++;
     // A copy the thread can own: a body may sit inside a pooled buffer, and the request keeps its own.
     const bytes = new Uint8Array(body);
@@ -115,7 +102,6 @@ export class IngestThread {
     this.#pending.delete(message.job);
     this.#queuedBytes -= pending.bytes;
     if ('packed' in message) pending.resolve(message.packed);
-    else if ('stored' in message) pending.resolve(message.stored);
     else pending.reject(fromWireError(message.error));
   }
 

@@ -1,9 +1,8 @@
-import type { MessagePort } from 'node:worker_threads';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ErrorCode, ErrorDetail } from '../../../domain/errors.ts';
 import { SluiceError } from '../../../domain/errors.ts';
 import type { CatalogEntry, CatalogKind } from '../../../ports/catalog.ts';
-import type { PackedIngest, StoredIngest } from '../../../services/packed-ingest.ts';
+import type { PackedIngest } from '../../../services/packed-ingest.ts';
 import type { BodyLimits } from '../ingest-body.ts';
 
 /**
@@ -15,10 +14,6 @@ export const mirroredKinds: readonly CatalogKind[] = ['event-type', 'schema', 't
 
 export interface IngestThreadData {
   limits: BodyLimits;
-  /** The store's append channel (`EventLog.appendChannel`), where the log has one: prepared records are appended from the thread. */
-  store?: MessagePort;
-  /** One counter the thread adds 1 to for each request it has prepared (or failed to). */
-  prepared: Int32Array;
 }
 
 export type ToThread =
@@ -28,8 +23,7 @@ export type ToThread =
   | { change: { kind: CatalogKind; key: string; entry?: CatalogEntry<CatalogKind> } }
   | { job: number; tenant: string; headers: IncomingHttpHeaders; body: Uint8Array };
 
-/** A prepared request: packed for the HTTP thread to append, or already appended through the store's channel. */
-export type FromThread = { job: number; packed: PackedIngest } | { job: number; stored: StoredIngest } | { job: number; error: WireError };
+export type FromThread = { job: number; packed: PackedIngest } | { job: number; error: WireError };
 
 /** An error as it crosses back: a SluiceError keeps its code, details and retry hint. */
 export interface WireError {

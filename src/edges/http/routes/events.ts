@@ -62,10 +62,7 @@ export function eventRoutes(
   const ingestBody = (tenant: string, headers: IncomingHttpHeaders, body: Buffer): Promise<IngestOutcome> => {
     if (ingestThread !== undefined && body.length >= limits.ingestThreadMinBytes && ingestThread.takes(body.length)) {
       metrics.ingestPrepared('ingest_thread');
-      services.ingest.admitUnprepared();
-      return ingestThread
-        .prepare(tenant, headers, body)
-        .then((prepared) => ('columns' in prepared ? services.ingest.storePacked(prepared) : services.ingest.answerStored(prepared)));
+      return ingestThread.prepare(tenant, headers, body).then((packed) => services.ingest.storePacked(packed));
     }
     metrics.ingestPrepared('http_thread');
     return services.ingest.ingest(tenant, parseIngestBody(headers, body, limits));
