@@ -120,7 +120,9 @@ export class TopicTail {
 
 /**
  * Creates a topic of Sluice's own if it does not exist (another process may create it at the
- * same moment) and waits until each of its partitions has a leader.
+ * same moment) and waits until each of its partitions has a leader. The topic is looked for
+ * again while waiting: one deleted just before may still be listed by a broker that has not
+ * caught up, and is then gone by the time its leaders are asked for.
  */
 export async function ensureOwnTopic(
   admin: Admin,
@@ -130,14 +132,16 @@ export async function ensureOwnTopic(
   configs: { name: string; value: string }[],
   partitions = 1,
 ): Promise<void> {
-  if (!(await admin.listTopics()).includes(topic)) {
-    try {
-      await admin.createTopics({ topics: [topic], partitions, replicas, configs });
-    } catch (error) {
-      if (!(await admin.listTopics()).includes(topic)) throw error;
-    }
-  }
+  let refused: Error | undefined;
   for (let attempt = 0; attempt < 50; attempt++) {
+    if (!(await admin.listTopics()).includes(topic)) {
+      try {
+        await admin.createTopics({ topics: [topic], partitions, replicas, configs });
+      } catch (error) {
+        // Made by another process at the same moment, or still being deleted: look again.
+        refused = error instanceof Error ? error : new Error(String(error));
+      }
+    }
     try {
       const metadata = await fetcher.metadata({ topics: [topic], forceUpdate: true });
       const known = metadata.topics.get(topic)?.partitions ?? [];
@@ -147,6 +151,7 @@ export async function ensureOwnTopic(
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+  if (refused !== undefined && !(await admin.listTopics()).includes(topic)) throw refused;
   throw new Error(`the topic ${topic} has no leader`);
 }
 
