@@ -180,6 +180,7 @@ export async function startSluice(
         SLUICE_ADMIN_TOKEN: bench.adminToken,
         // Where the ingest thread takes over, for measuring it (docs/BENCHMARKS.md, "Running it").
         ...(process.env.BENCH_INGEST_THREAD_MIN_BYTES === undefined ? {} : { SLUICE_INGEST_THREAD_MIN_BYTES: process.env.BENCH_INGEST_THREAD_MIN_BYTES }),
+        ...(process.env.BENCH_NODE_OPTIONS === undefined ? {} : { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS }),
         ...options.env,
       },
       cwd: dataDir,

@@ -49,6 +49,26 @@ void test('keep refuses to pick members out of an array instead of leaking the r
   assert.deepEqual(output([{ keep: ['items'] }], { items: [1, 2], x: 1 }), { items: [1, 2] });
 });
 
+void test('keep takes any field name as data: quotes, backslashes, line breaks, names Object.prototype has', () => {
+  const names = ['say "hi"', 'back\\slash', 'line\nbreak', '${x}', '`tick`', '*/ }', 'a~b', 'toString', 'hasOwnProperty', 'ünï', ''];
+  const data = frozen(
+    Object.fromEntries([...names.map((name, i) => [name, i]), ['nested', Object.fromEntries(names.map((name) => [name, name]))], ['dropped', 1]]),
+  );
+  const pointer = (name: string): string => name.replaceAll('~', '~0').replaceAll('/', '~1');
+  const paths = names.flatMap((name) => [`/${pointer(name)}`, `/nested/${pointer(name)}`]);
+  const result = output([{ keep: paths }], data) as Record<string, unknown>;
+  assert.deepEqual(result, Object.fromEntries([...names.map((name, i) => [name, i]), ['nested', Object.fromEntries(names.map((name) => [name, name]))]]));
+  // Inherited members are not fields: an event without them keeps nothing of them.
+  assert.deepEqual(output([{ keep: ['toString', 'hasOwnProperty', 'a.valueOf'] }], frozen({ a: {} })), {});
+});
+
+void test('keep reports the array at the depth it meets it, and skips fields under values that are not objects', () => {
+  const outcome = failure([{ keep: ['a.b', 'x.list.y'] }], { a: { b: 1 }, x: { list: [{ y: 1 }] } });
+  assert.equal(outcome.path, '/x/list/y');
+  assert.match(outcome.reason, /out of the array at \/x\/list;/);
+  assert.deepEqual(output([{ keep: ['a.b.c', 'n.m', 's.t', 'k'] }], frozen({ a: { b: 'text' }, n: null, s: 5, k: false })), { k: false });
+});
+
 void test('keep fails on data that is not an object', () => {
   const outcome = failure([{ keep: ['a'] }], [1, 2]);
   assert.equal(outcome.reason, 'cannot reach /a: the event data is an array, not an object');
