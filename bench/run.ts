@@ -30,6 +30,7 @@ import { peerScenarios } from './scenarios/peers.ts';
  *   BENCH_E2E_BATCH          events per request in the end-to-end scenario (50, i.e. every 10 ms)
  *   BENCH_EVENTS_PER_REQUEST events per request of batched ingest, scenarios 1 and 5 (100)
  *   BENCH_INGEST_THREAD_MIN_BYTES  passed to Sluice as SLUICE_INGEST_THREAD_MIN_BYTES (1: every request on the ingest thread, 0: none)
+ *   BENCH_NODE_OPTIONS       passed to Sluice as NODE_OPTIONS (V8 heap flags, e.g. --max-semi-space-size=16)
  *   BENCH_RSS_EVENTS         events stored by the memory check (1,000,000)
  *   BENCH_ONLY=batch,single,e2e,memory,pipeline,registry,kafka,delivery,sink,correlation   run some scenarios only (stdout only);
  *                            kafka (scenarios 7 and 8) and sink (10) run on a broker they start (scripts/kafka.sh)
