@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
+import { IngestThread } from '../../../src/edges/http/ingest-thread/ingest-thread-client.ts';
 import { startSluice, type TestSluice } from '../../helpers/sluice.ts';
 
 const orderSchema = {
@@ -158,6 +159,27 @@ void test('small requests stay on the HTTP thread under the default threshold', 
   assert.equal(large.status, 200);
   assert.equal(large.body.accepted, 200);
   assert.deepEqual(await preparedOn(s), { http_thread: 1, ingest_thread: 1 });
+});
+
+void test('the ingest thread starts with the first body sent to it, from the catalog as it is then', async (t) => {
+  const { s } = await sluiceWith(t, 0);
+  const thread = new IngestThread(s.sluice.store.catalog, { maxEventsPerRequest: 1000, maxDepth: 32 }, s.sluice.logger);
+  t.after(() => thread.close());
+  assert.equal(thread.started, false);
+  assert.equal(thread.takes(10_000), true);
+  assert.equal(thread.started, false, 'asking whether it takes a body does not start it');
+
+  const body = Buffer.from(
+    JSON.stringify([
+      { type: 'orders', data: { order_id: 'o-1', amount: 1 } },
+      { type: 'orders', data: { order_id: 'o-2' } },
+    ]),
+  );
+  const packed = await thread.prepare('acme', { 'content-type': 'application/json' }, body);
+  assert.equal(thread.started, true);
+  // Item kinds as packed-ingest.ts numbers them: 0 accepted, 2 rejected (o-2 has no amount).
+  assert.deepEqual([...packed.kinds], [0, 2]);
+  assert.equal(packed.deadLetters, 1);
 });
 
 void test('many large requests at once are all stored once, whichever thread prepares each', async (t) => {

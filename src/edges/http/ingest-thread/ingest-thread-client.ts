@@ -37,34 +37,32 @@ const maxQueuedJobs = 8;
 
 /**
  * The HTTP thread's end of the ingest thread: sends it request bodies with the catalog
- * changes that came before them, and gets back the requests prepared and packed.
+ * changes that came before them, and gets back the requests prepared and packed. The thread
+ * starts with the first body sent to it: a process that never receives a large body (one
+ * that reads Kafka sources, or whose producers send one event at a time) does not pay the
+ * thread's memory, about 30 MB of RSS.
  */
 export class IngestThread {
-  readonly #worker: Worker;
+  readonly #catalog: Catalog;
+  readonly #limits: BodyLimits;
   readonly #pending = new Map<number, { resolve: (packed: PackedIngest) => void; reject: (error: Error) => void; bytes: number }>();
-  readonly #stopMirroring: () => void;
   readonly #logger: Logger;
+  #worker: Worker | undefined;
+  #stopMirroring: (() => void) | undefined;
   #nextJob = 1;
   #queuedBytes = 0;
   #failed = false;
   #closed: Promise<void> | undefined;
 
   constructor(catalog: Catalog, limits: BodyLimits, logger: Logger) {
+    this.#catalog = catalog;
+    this.#limits = limits;
     this.#logger = logger;
-    const data: IngestThreadData = { limits };
-    this.#worker = new Worker(threadFile, { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: youngGenerationMb } });
-    // Not waited for: requests sent before the thread is up queue behind the snapshot.
-    this.#post({ snapshot: mirroredKinds.flatMap((kind) => catalog.list(kind)) });
-    this.#stopMirroring = catalog.onChange((change) => {
-      if (!mirroredKinds.includes(change.kind)) return;
-      const entry = change.deleted ? undefined : catalog.get(change.kind, change.key);
-      this.#post(entry === undefined ? { change: { kind: change.kind, key: change.key } } : { change: { kind: change.kind, key: change.key, entry } });
-    });
-    this.#worker.on('message', (message: FromThread) => this.#receive(message));
-    this.#worker.on('error', (error: Error) => this.#fail(error));
-    this.#worker.on('exit', (code) => this.#fail(new Error(`the ingest thread exited (code ${code})`)));
-    // The thread must not keep the process alive on its own.
-    this.#worker.unref();
+  }
+
+  /** Whether the thread has been started (by the first body sent to it). */
+  get started(): boolean {
+    return this.#worker !== undefined;
   }
 
   /** Whether a body of this size should go to the thread now (else: prepare it on the HTTP thread). */
@@ -79,21 +77,43 @@ export class IngestThread {
     return new Promise((resolve, reject) => {
       this.#pending.set(job, { resolve, reject, bytes: bytes.byteLength });
       this.#queuedBytes += bytes.byteLength;
-      this.#worker.postMessage({ job, tenant, headers, body: bytes } satisfies ToThread, [bytes.buffer]);
+      this.#thread().postMessage({ job, tenant, headers, body: bytes } satisfies ToThread, [bytes.buffer]);
     });
   }
 
   /** Ends the thread; call once no request is waiting for it (after the HTTP server closed). */
   close(): Promise<void> {
     this.#closed ??= (async () => {
-      this.#stopMirroring();
-      if (!this.#failed) await this.#worker.terminate();
+      this.#stopMirroring?.();
+      if (!this.#failed) await this.#worker?.terminate();
     })();
     return this.#closed;
   }
 
+  /** The thread, started with a snapshot of the catalog and then its changes in order. */
+  #thread(): Worker {
+    if (this.#worker !== undefined) return this.#worker;
+    const data: IngestThreadData = { limits: this.#limits };
+    const worker = new Worker(threadFile, { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: youngGenerationMb } });
+    this.#worker = worker;
+    // Not waited for: requests sent before the thread is up queue behind the snapshot.
+    const catalog = this.#catalog;
+    this.#post({ snapshot: mirroredKinds.flatMap((kind) => catalog.list(kind)) });
+    this.#stopMirroring = catalog.onChange((change) => {
+      if (!mirroredKinds.includes(change.kind)) return;
+      const entry = change.deleted ? undefined : catalog.get(change.kind, change.key);
+      this.#post(entry === undefined ? { change: { kind: change.kind, key: change.key } } : { change: { kind: change.kind, key: change.key, entry } });
+    });
+    worker.on('message', (message: FromThread) => this.#receive(message));
+    worker.on('error', (error: Error) => this.#fail(error));
+    worker.on('exit', (code) => this.#fail(new Error(`the ingest thread exited (code ${code})`)));
+    // The thread must not keep the process alive on its own.
+    worker.unref();
+    return worker;
+  }
+
   #post(message: ToThread): void {
-    if (!this.#failed) this.#worker.postMessage(message);
+    if (!this.#failed) this.#worker?.postMessage(message);
   }
 
   #receive(message: FromThread): void {
