@@ -120,9 +120,9 @@ export class TopicTail {
 
 /**
  * Creates a topic of Sluice's own if it does not exist (another process may create it at the
- * same moment) and waits until each of its partitions has a leader. The topic is looked for
- * again while waiting: one deleted just before may still be listed by a broker that has not
- * caught up, and is then gone by the time its leaders are asked for.
+ * same moment) and waits until each of its partitions has a leader. A topic the brokers do
+ * not know while waiting is made again: one deleted just before may still have been listed
+ * by a broker that had not caught up.
  */
 export async function ensureOwnTopic(
   admin: Admin,
@@ -132,27 +132,33 @@ export async function ensureOwnTopic(
   configs: { name: string; value: string }[],
   partitions = 1,
 ): Promise<void> {
-  let refused: Error | undefined;
+  // A refusal here (a replication factor the cluster cannot meet, say) is the user's to fix: at once.
+  await createIfMissing(admin, topic, replicas, configs, partitions);
   for (let attempt = 0; attempt < 50; attempt++) {
-    if (!(await admin.listTopics()).includes(topic)) {
-      try {
-        await admin.createTopics({ topics: [topic], partitions, replicas, configs });
-      } catch (error) {
-        // Made by another process at the same moment, or still being deleted: look again.
-        refused = error instanceof Error ? error : new Error(String(error));
-      }
-    }
+    let unknown: boolean;
     try {
       const metadata = await fetcher.metadata({ topics: [topic], forceUpdate: true });
       const known = metadata.topics.get(topic)?.partitions ?? [];
       if (known.length >= partitions && known.every((p) => (p?.leader ?? -1) >= 0)) return;
+      unknown = known.length === 0;
     } catch {
-      // Not known to the broker we asked yet.
+      unknown = true;
     }
+    // Not known to the broker we asked yet, or gone: made again if it is not listed; a failure
+    // here is met again on the next round.
+    if (unknown) await createIfMissing(admin, topic, replicas, configs, partitions).catch(() => undefined);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  if (refused !== undefined && !(await admin.listTopics()).includes(topic)) throw refused;
   throw new Error(`the topic ${topic} has no leader`);
+}
+
+async function createIfMissing(admin: Admin, topic: string, replicas: number, configs: { name: string; value: string }[], partitions: number): Promise<void> {
+  if ((await admin.listTopics()).includes(topic)) return;
+  try {
+    await admin.createTopics({ topics: [topic], partitions, replicas, configs });
+  } catch (error) {
+    if (!(await admin.listTopics()).includes(topic)) throw error;
+  }
 }
 
 /** The client's answer for a topic the broker it asked does not know (UNKNOWN_TOPIC_OR_PARTITION). */

@@ -69,6 +69,27 @@ void test('keep reports the array at the depth it meets it, and skips fields und
   assert.deepEqual(output([{ keep: ['a.b.c', 'n.m', 's.t', 'k'] }], frozen({ a: { b: 'text' }, n: null, s: 5, k: false })), { k: false });
 });
 
+void test('a keep step too large to compile keeps and fails as a compiled one does', () => {
+  // 300 paths that are never there push the step past the size it is compiled up to.
+  const padding = Array.from({ length: 300 }, (_, i) => `absent_${i}.x`);
+  const paths = ['c', 'user.address.city', 'user.id', 'other.x', 'a'];
+  const inputs = [
+    { a: 1, b: 2, c: 3, user: { id: 7, name: 'ana', address: { city: 'Oslo', street: 'x' } }, other: 'text' },
+    { c: null, user: { address: null }, a: [1, 2] },
+    Object.assign(Object.create(null) as object, { a: 1, user: { id: 1 } }),
+  ];
+  for (const data of inputs) {
+    const small = output([{ keep: paths }], frozen(data));
+    const large = output([{ keep: [...paths, ...padding] }], frozen(data));
+    assert.deepEqual(large, small);
+    assert.deepEqual(Object.keys(large as object), Object.keys(small as object));
+  }
+  const compiled = failure([{ keep: ['a', 'user.list.x'] }], { user: { list: [{ x: 1 }] } });
+  const walked = failure([{ keep: ['a', 'user.list.x', ...padding] }], { user: { list: [{ x: 1 }] } });
+  assert.deepEqual([walked.path, walked.reason], [compiled.path, compiled.reason]);
+  assert.match(walked.reason, /out of the array at \/user\/list;/);
+});
+
 void test('keep fails on data that is not an object', () => {
   const outcome = failure([{ keep: ['a'] }], [1, 2]);
   assert.equal(outcome.reason, 'cannot reach /a: the event data is an array, not an object');

@@ -180,6 +180,10 @@ void test('the ingest thread starts with the first body sent to it, from the cat
   // Item kinds as packed-ingest.ts numbers them: 0 accepted, 2 rejected (o-2 has no amount).
   assert.deepEqual([...packed.kinds], [0, 2]);
   assert.equal(packed.deadLetters, 1);
+
+  await thread.close();
+  assert.equal(thread.takes(10_000), false);
+  await assert.rejects(thread.prepare('acme', { 'content-type': 'application/json' }, body), /the ingest thread is not running/);
 });
 
 void test('many large requests at once are all stored once, whichever thread prepares each', async (t) => {

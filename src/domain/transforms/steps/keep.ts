@@ -1,6 +1,6 @@
 import type { ConfigReader } from '../config.ts';
 import { type Draft, isContainer, notAnObject, type StepFailure } from '../draft.ts';
-import { type FieldPath, prefixPointer } from '../paths.ts';
+import { child, type FieldPath, missing, prefixPointer } from '../paths.ts';
 import type { CompiledStep } from '../types.ts';
 
 /**
@@ -13,7 +13,8 @@ export function compileKeep(config: unknown, where: string, reader: ConfigReader
   if (placed === undefined) return undefined;
   reader.noOverlaps(placed, 'path');
   const paths = placed.map((entry) => entry.path);
-  const copy = keepFunction(paths);
+  const segments = paths.reduce((sum, path) => sum + path.segments.length, 0);
+  const copy = segments <= maxCompiledSegments ? keepFunction(paths) : keepLoop(paths);
   const crossing = (index: number, depth: number): StepFailure => {
     const path = paths[index]!;
     return { path: path.pointer, reason: `keep cannot pick members out of the array at ${prefixPointer(path, depth)}; keep the whole array instead` };
@@ -25,6 +26,13 @@ export function compileKeep(config: unknown, where: string, reader: ConfigReader
     return copy(root, draft, crossing);
   };
 }
+
+/**
+ * Up to this many path segments in all, a keep step is compiled to code; past it, the code
+ * and V8's work compiling it grow with every segment (hundreds of MB for thousands of long
+ * paths), and the step walks its paths instead.
+ */
+const maxCompiledSegments = 256;
 
 /** Makes the draft's root the kept fields of `root`, or answers why it cannot. */
 type KeepFunction = (root: object, draft: Draft, crossing: (index: number, depth: number) => StepFailure) => StepFailure | undefined;
@@ -59,4 +67,31 @@ function keepFunction(paths: readonly FieldPath[]): KeepFunction {
   // that reach a prototype (__proto__, constructor, prototype).
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
   return (new Function('hasOwn', lines.join('\n')) as (hasOwn: typeof Object.hasOwn) => KeepFunction)(Object.hasOwn);
+}
+
+/** The same allow-list walked path by path, for steps too large to compile. */
+function keepLoop(paths: readonly FieldPath[]): KeepFunction {
+  return (root, draft, crossing) => {
+    const kept = draft.adopt<Record<string, unknown>>({});
+    for (let index = 0; index < paths.length; index++) {
+      const path = paths[index]!;
+      let value: unknown = root;
+      let depth = 0;
+      for (; depth < path.segments.length; depth++) {
+        if (depth > 0 && Array.isArray(value)) return crossing(index, depth);
+        value = child(value, path, depth);
+        if (value === missing) break;
+      }
+      if (value === missing) continue;
+      let parent = kept;
+      const last = path.segments.length - 1;
+      for (let i = 0; i < last; i++) {
+        const name = path.segments[i]!;
+        parent = (Object.hasOwn(parent, name) ? parent[name] : (parent[name] = draft.adopt({}))) as Record<string, unknown>;
+      }
+      parent[path.segments[last]!] = value;
+    }
+    draft.root = kept;
+    return undefined;
+  };
 }

@@ -70,14 +70,22 @@ export class IngestThread {
     return !this.#failed && this.#closed === undefined && this.#pending.size < maxQueuedJobs && this.#queuedBytes + bytes <= maxQueuedBytes;
   }
 
+  /** Sends a body to the thread, starting it the first time; only for a body `takes` accepted. */
   prepare(tenant: string, headers: IncomingHttpHeaders, body: Buffer): Promise<PackedIngest> {
+    if (this.#closed !== undefined || this.#failed) return Promise.reject(new SluiceError('internal', 'the ingest thread is not running'));
+    let worker: Worker;
+    try {
+      worker = this.#thread();
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
     const job = this.#nextJob++;
     // A copy the thread can own: a body may sit inside a pooled buffer, and the request keeps its own.
     const bytes = new Uint8Array(body);
     return new Promise((resolve, reject) => {
       this.#pending.set(job, { resolve, reject, bytes: bytes.byteLength });
       this.#queuedBytes += bytes.byteLength;
-      this.#thread().postMessage({ job, tenant, headers, body: bytes } satisfies ToThread, [bytes.buffer]);
+      worker.postMessage({ job, tenant, headers, body: bytes } satisfies ToThread, [bytes.buffer]);
     });
   }
 
