@@ -8,6 +8,7 @@ import { AllowedMethods } from './allowed-methods.ts';
 import { documentErrors, registerApiSchemas } from './api-schemas.ts';
 import { checkRouteAccess, makeAuthHook } from './auth.ts';
 import { limitConnections } from './connection-limits.ts';
+import { closeUnusedConnectionsOnShutdown } from './unused-connections.ts';
 import { exceedsDepth } from '../../domain/json-depth.ts';
 import { SluiceError } from '../../domain/errors.ts';
 import { handleError } from './error-handler.ts';
@@ -84,6 +85,11 @@ export async function createHttpApp(deps: HttpDependencies): Promise<FastifyInst
   registerApiSchemas(app);
 
   limitConnections(app.server, config.limits);
+  const closeUnusedConnections = closeUnusedConnectionsOnShutdown(app.server);
+  app.addHook('preClose', (done) => {
+    closeUnusedConnections();
+    done();
+  });
   app.addHook('onRoute', checkRouteAccess('/docs'));
   const allowedMethods = new AllowedMethods();
   app.addHook('onRoute', (route) => allowedMethods.add(route.url, route.method));

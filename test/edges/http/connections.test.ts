@@ -66,3 +66,27 @@ void test('a caller without valid credentials is answered 401 and the connection
   assert.match(anonymous.received(), /^HTTP\/1\.1 401/);
   assert.match(anonymous.received(), /connection: close/i);
 });
+
+void test('shutdown closes connections that never sent a request, and still answers the one in flight', async (t) => {
+  const s = await startSluice(t);
+  const key = await s.tenantWithKey('acme');
+  assert.equal((await s.call('PUT', '/v1/types/orders', { token: key, body: { schema: { type: 'object' } } })).status, 201);
+  const silent = await rawConnection(s.url);
+  const busy = await rawConnection(s.url);
+  const body = JSON.stringify({ type: 'orders', data: { n: 1 } });
+  // Headers now, the body once the server is closing: the request is in flight throughout.
+  busy.socket.write(
+    `POST /v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${key}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`,
+  );
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  const started = performance.now();
+  const closing = s.sluice.close();
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  busy.socket.write(body);
+  await closing;
+  const took = performance.now() - started;
+  assert.ok(took < 10_000, `shutdown took ${Math.round(took)} ms, not the 60 s idle timeout`);
+  assert.ok(Number.isFinite(await silent.closed));
+  await busy.closed;
+  assert.match(busy.received(), /^HTTP\/1\.1 200/);
+});
