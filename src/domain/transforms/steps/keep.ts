@@ -76,8 +76,7 @@ function keepLoop(paths: readonly FieldPath[]): KeepFunction {
     for (let index = 0; index < paths.length; index++) {
       const path = paths[index]!;
       let value: unknown = root;
-      let depth = 0;
-      for (; depth < path.segments.length; depth++) {
+      for (let depth = 0; depth < path.segments.length; depth++) {
         if (depth > 0 && Array.isArray(value)) return crossing(index, depth);
         value = child(value, path, depth);
         if (value === missing) break;

@@ -71,14 +71,9 @@ export class IngestThread {
   }
 
   /** Sends a body to the thread, starting it the first time; only for a body `takes` accepted. */
-  prepare(tenant: string, headers: IncomingHttpHeaders, body: Buffer): Promise<PackedIngest> {
-    if (this.#closed !== undefined || this.#failed) return Promise.reject(new SluiceError('internal', 'the ingest thread is not running'));
-    let worker: Worker;
-    try {
-      worker = this.#thread();
-    } catch (error) {
-      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
-    }
+  async prepare(tenant: string, headers: IncomingHttpHeaders, body: Buffer): Promise<PackedIngest> {
+    if (this.#closed !== undefined || this.#failed) throw new SluiceError('internal', 'the ingest thread is not running');
+    const worker = this.#thread();
     const job = this.#nextJob++;
     // A copy the thread can own: a body may sit inside a pooled buffer, and the request keeps its own.
     const bytes = new Uint8Array(body);
