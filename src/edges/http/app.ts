@@ -11,7 +11,9 @@ import { limitConnections } from './connection-limits.ts';
 import { closeUnusedConnectionsOnShutdown } from './unused-connections.ts';
 import { exceedsDepth } from '../../domain/json-depth.ts';
 import { SluiceError } from '../../domain/errors.ts';
+import { answerIngestDirectly } from './direct-ingest.ts';
 import { handleError } from './error-handler.ts';
+import { makeIngestBody } from './ingest-request.ts';
 import type { Metrics } from './metrics.ts';
 import { lazyChildLogger } from './request-logger.ts';
 import { requestValidators } from './request-validators.ts';
@@ -86,7 +88,9 @@ export async function createHttpApp(deps: HttpDependencies): Promise<FastifyInst
 
   limitConnections(app.server, config.limits);
   const closeUnusedConnections = closeUnusedConnectionsOnShutdown(app.server);
+  let stopDirectIngest = (): void => {};
   app.addHook('preClose', (done) => {
+    stopDirectIngest();
     closeUnusedConnections();
     done();
   });
@@ -164,7 +168,8 @@ export async function createHttpApp(deps: HttpDependencies): Promise<FastifyInst
   if (config.console.enabled) consoleRoutes(app);
   typeRoutes(app, services);
   wireEventRoutes(app, services, config.limits, limiter);
-  eventRoutes(app, services, config.limits, limiter, metrics, deps.ingestThread);
+  const ingestBody = makeIngestBody(services, config.limits, metrics, deps.ingestThread);
+  eventRoutes(app, ingestBody, config.limits, limiter);
   streamRoutes(app, services, deps.shutdown);
   groupRoutes(app, services, deps.shutdown);
   deadLetterRoutes(app, services);
@@ -172,5 +177,13 @@ export async function createHttpApp(deps: HttpDependencies): Promise<FastifyInst
   correlationRoutes(app, services);
   confluentRoutes(app, services, allowedMethods);
   sourceRoutes(app, services);
+  stopDirectIngest = answerIngestDirectly(app.server, {
+    authenticate: (token) => services.tenants.authenticate(token),
+    ingestBody,
+    limiter,
+    maxBodyBytes: config.limits.maxBodyBytes,
+    metrics,
+    logger: deps.logger,
+  });
   return app;
 }

@@ -9,10 +9,16 @@ import { StoreUnavailable } from '../../ports/errors.ts';
 export function handleError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply, limits?: BodyLimits): FastifyReply {
   const sluiceError = (error as FastifyError).code === 'FST_ERR_CTP_BODY_TOO_LARGE' && limits !== undefined ? tooLarge(request, limits) : toSluiceError(error);
   if (sluiceError.status >= 500 && sluiceError.code === 'internal') request.log.error({ err: error }, 'request failed');
-  if (sluiceError.retryAfter !== undefined) void reply.header('retry-after', String(sluiceError.retryAfter));
+  return reply.code(sluiceError.status).headers(errorHeaders(sluiceError)).type('application/json').send({ error: sluiceError.toBody() });
+}
+
+/** The headers an error's answer carries besides its content type. */
+export function errorHeaders(error: SluiceError): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (error.retryAfter !== undefined) headers['retry-after'] = String(error.retryAfter);
   // A caller without valid credentials gets its answer and nothing more: the connection is not kept for it.
-  if (sluiceError.code === 'unauthorized') void reply.header('connection', 'close');
-  return reply.code(sluiceError.status).type('application/json').send({ error: sluiceError.toBody() });
+  if (error.code === 'unauthorized') headers.connection = 'close';
+  return headers;
 }
 
 /** The body limits of the API: ingest's (a setting) and every other route's. */

@@ -1,13 +1,8 @@
-import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { tenantOf } from '../auth.ts';
-import type { Services } from '../../../services/index.ts';
-import type { IngestOutcome } from '../../../services/ingest.ts';
 import type { Limits } from '../../config/config.ts';
 import { ref } from '../api-schemas.ts';
-import { parseIngestBody } from '../ingest-body.ts';
-import type { IngestThread } from '../ingest-thread/ingest-thread-client.ts';
-import type { Metrics } from '../metrics.ts';
+import { type IngestBody, ingestStatus } from '../ingest-request.ts';
 import { documentationOnly } from '../request-validators.ts';
 import type { TenantRateLimiter } from '../rate-limit.ts';
 
@@ -47,26 +42,11 @@ const cloudEvent = {
 
 /**
  * `POST /v1/events`: the body is read as raw bytes here (not by Fastify's JSON parser) so
- * that NDJSON, CloudEvents and per-event errors can be handled event by event.
+ * that NDJSON, CloudEvents and per-event errors can be handled event by event. Most requests
+ * never reach this route: direct-ingest.ts answers those whose headers need nothing of
+ * Fastify's, with the same `ingestBody`.
  */
-export function eventRoutes(
-  app: FastifyInstance,
-  services: Services,
-  limits: Limits,
-  limiter: TenantRateLimiter,
-  metrics: Pick<Metrics, 'ingestPrepared'>,
-  ingestThread?: IngestThread,
-): void {
-  // Parsed outside the async handler: its suspended call keeps every variable, and the parsed
-  // events would live until the store answers instead of dying young.
-  const ingestBody = (tenant: string, headers: IncomingHttpHeaders, body: Buffer): Promise<IngestOutcome> => {
-    if (ingestThread !== undefined && body.length >= limits.ingestThreadMinBytes && ingestThread.takes(body.length)) {
-      metrics.ingestPrepared('ingest_thread');
-      return ingestThread.prepare(tenant, headers, body).then((packed) => services.ingest.storePacked(packed));
-    }
-    metrics.ingestPrepared('http_thread');
-    return services.ingest.ingest(tenant, parseIngestBody(headers, body, limits));
-  };
+export function eventRoutes(app: FastifyInstance, ingestBody: IngestBody, limits: Pick<Limits, 'maxBodyBytes'>, limiter: TenantRateLimiter): void {
   void app.register((scope, _options, done) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: limits.maxBodyBytes }, (_request, body, parsed) => parsed(null, body));
@@ -98,8 +78,7 @@ export function eventRoutes(
         const tenant = tenantOf(request);
         limiter.take(tenant);
         const outcome = await ingestBody(tenant, request.headers, (request.body as Buffer | undefined) ?? Buffer.alloc(0));
-        const status = outcome.rejected === 0 ? 200 : outcome.accepted + outcome.duplicates === 0 ? 400 : 207;
-        return reply.code(status).send(outcome);
+        return reply.code(ingestStatus(outcome)).send(outcome);
       },
     );
     done();
