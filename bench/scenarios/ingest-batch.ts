@@ -1,9 +1,11 @@
+import { availableParallelism } from 'node:os';
 import type { Bench, Row, ScenarioReport } from '../harness.ts';
 import { format, startSluice, verdict } from '../harness.ts';
 import { sampleRss } from '../processes.ts';
 import { median } from '../stats.ts';
 import { alternate, failuresOf, requestsPerSecond, roundDetails, type System } from './compare.ts';
 import { measureDiskLimit } from './disk-limit.ts';
+import { measureIngestWork } from './ingest-work.ts';
 
 export const batchTarget = 250_000;
 export const batchRatioTarget = 0.35;
@@ -22,6 +24,8 @@ export async function batchedIngest(bench: Bench): Promise<ScenarioReport> {
   const misses: string[] = [];
   bench.facts.batchPeakRss = [];
   let sluiceWithoutIds = 0;
+  /** Server CPU microseconds per event, without ids, medians of the rounds. */
+  const cpuPerEvent = { floor: 0, sluice: 0 };
   for (const withIds of [false, true]) {
     const variant = withIds ? 'with producer ids' : 'without ids';
     bench.log(`  (1) batched ingest, ${variant}`);
@@ -57,7 +61,13 @@ export async function batchedIngest(bench: Bench): Promise<ScenarioReport> {
       const eventsPerSecond = (rounds: typeof measured.floor): number => median(rounds.map((round) => requestsPerSecond(round.result) * perRequest));
       const floorRate = eventsPerSecond(measured.floor);
       const sluiceRate = eventsPerSecond(measured.sluice);
-      if (!withIds) sluiceWithoutIds = sluiceRate;
+      if (!withIds) {
+        sluiceWithoutIds = sluiceRate;
+        const micros = (rounds: typeof measured.floor): number =>
+          median(rounds.map((round) => (round.serverCpu / (requestsPerSecond(round.result) * perRequest)) * 1e6));
+        cpuPerEvent.floor = micros(measured.floor);
+        cpuPerEvent.sluice = micros(measured.sluice);
+      }
       const met = sluiceRate >= batchTarget && sluiceRate >= batchRatioTarget * floorRate;
       rows.push({
         metric: `events/s, ${variant}`,
@@ -107,6 +117,25 @@ export async function batchedIngest(bench: Bench): Promise<ScenarioReport> {
       `bare node:sqlite loop, ${layout}: ${format.int(limit.eventsPerSecond)} events/s, ${(limit.cpuPerEvent * 1e6).toFixed(2)} µs CPU per event (bench/sqlite-floor.ts: the same stored bytes, WAL, synchronous=FULL, ${perFlush} events per commit over 4 partitions, no HTTP, parsing or validation)`,
     );
   }
+  bench.log("  (1) Sluice's own work per event, in process");
+  const work = await measureIngestWork(bench, perRequest, perFlush);
+  const steps = work.parse + work.prepare + work.pack + work.store;
+  const cores = availableParallelism();
+  rows.push({
+    metric: "µs CPU per event: Sluice's steps in process, one thread (floor column) / Sluice's server, without ids",
+    floor: steps.toFixed(2),
+    sluice: cpuPerEvent.sluice.toFixed(2),
+    ratio: format.ratio(cpuPerEvent.sluice / steps),
+    target: '',
+    verdict: '',
+  });
+  details.push(
+    `Sluice's steps in process (bench/scenarios/ingest-work.ts, the real code on one thread, no HTTP, no thread crossings, CPU time): parse ${work.parse.toFixed(2)} µs per event, ` +
+      `validate, place and make the record text ${work.prepare.toFixed(2)} (of which the schema validator ${work.validate.toFixed(2)}), pack for the store thread ${work.pack.toFixed(2)}, ` +
+      `store (SQLite inserts and commits, WAL, synchronous=FULL, ${perFlush} events per commit) ${work.store.toFixed(2)}; ${steps.toFixed(2)} µs in all. ` +
+      `On ${cores} cores these steps alone allow at most ${format.int((cores * 1e6) / steps)} events/s; with the HTTP floor's own ${cpuPerEvent.floor.toFixed(2)} µs of server CPU per event ` +
+      `(receiving and parsing the same requests) at most ${format.int((cores * 1e6) / (steps + cpuPerEvent.floor))}, before the load generator's share. Sluice's server spent ${cpuPerEvent.sluice.toFixed(2)} µs per event.`,
+  );
   return {
     title: '1. Batched ingest (durable)',
     setup: `${perRequest} events of ~${bench.eventBytes} bytes per request (JSON array), ${settings.batchConnections} keep-alive connections, closed loop; Sluice validates each event against the 6-property schema and answers only after the SQLite commit (WAL, synchronous=FULL).`,

@@ -12,7 +12,8 @@ import { startSluice, type TestSluice } from '../../helpers/sluice.ts';
 interface Sent {
   label: string;
   body: string | Buffer;
-  contentType?: string;
+  /** `null`: no Content-Type header at all. */
+  contentType?: string | null;
   headers?: Record<string, string>;
 }
 
@@ -39,11 +40,18 @@ function blankPositions(value: unknown): unknown {
   );
 }
 
+function headersOf(key: string, sent: Sent): Record<string, string> {
+  const headers: Record<string, string> = { authorization: `Bearer ${key}`, ...sent.headers };
+  if (sent.contentType !== null) headers['content-type'] = sent.contentType ?? 'application/json';
+  return headers;
+}
+
 async function direct(s: TestSluice, key: string, sent: Sent): Promise<Answer> {
   const response = await fetch(`${s.url}/v1/events`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${key}`, 'content-type': sent.contentType ?? 'application/json', ...sent.headers },
-    body: sent.body,
+    headers: headersOf(key, sent),
+    // Bytes, so that fetch adds no Content-Type of its own.
+    body: Buffer.from(sent.body),
   });
   const text = await response.text();
   return {
@@ -58,8 +66,8 @@ async function throughFastify(s: TestSluice, key: string, sent: Sent): Promise<A
   const response = await s.sluice.app.inject({
     method: 'POST',
     url: '/v1/events',
-    headers: { authorization: `Bearer ${key}`, 'content-type': sent.contentType ?? 'application/json', ...sent.headers },
-    payload: sent.body,
+    headers: headersOf(key, sent),
+    payload: Buffer.from(sent.body),
   });
   const header = (name: string): string | undefined => {
     const value = response.headers[name];
@@ -103,6 +111,8 @@ void test('every kind of ingest request gets the same answer directly as through
     { label: 'an empty array', body: '[]' },
     { label: 'white space only', body: '   ' },
     { label: 'too many events', body: JSON.stringify(Array.from({ length: 6 }, (_, i) => event({ name: `f${i}` }))) },
+    { label: 'no content type', body: JSON.stringify(event({ name: 'plain' })), contentType: null },
+    { label: 'a content type with parameters', body: JSON.stringify(event({ name: 'p' })), contentType: 'Application/JSON; charset=utf-8' },
     { label: 'an unsupported media type', body: 'name=apple', contentType: 'text/plain' },
     { label: 'NDJSON', body: `${JSON.stringify(event({ name: 'a' }))}\n${JSON.stringify(event({ name: 'b' }))}\n`, contentType: 'application/x-ndjson' },
     {
