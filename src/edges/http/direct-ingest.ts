@@ -85,13 +85,15 @@ function readAndIngest(request: IncomingMessage, response: ServerResponse, tenan
       deps.limiter.take(tenant);
       outcome = deps.ingestBody(tenant, request.headers, body);
     } catch (error) {
-      answerError(response, error, started, deps);
-      return;
+      outcome = Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
-    outcome.then(
-      (answer) => writeAnswer(response, ingestStatus(answer), JSON.stringify(answer), {}, started, deps),
-      (error: unknown) => answerError(response, error, started, deps),
-    );
+    outcome
+      .then(
+        (answer) => writeAnswer(response, ingestStatus(answer), JSON.stringify(answer), {}, started, deps),
+        (error: unknown) => answerError(response, error, started, deps),
+      )
+      // Writing the answer is all that is left; a failure there must not end the process.
+      .catch((error: unknown) => deps.logger.error({ err: error, method: 'POST', url: route }, 'answering an ingest request failed'));
   });
 }
 

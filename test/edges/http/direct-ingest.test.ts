@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
+import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { test, type TestContext } from 'node:test';
 import { SluiceError } from '../../../src/domain/errors.ts';
@@ -204,4 +205,29 @@ void test("a tenant over its request rate gets 429 with retry-after, and its bod
 
 void test('a server without a request handler yet is refused at once', () => {
   assert.throws(() => answerIngestDirectly(createServer(), {} as DirectIngestDependencies), /no request handler/);
+});
+
+void test('a client that goes away before its body is complete is forgotten, and the server goes on', async (t) => {
+  const harness = await serve(t);
+  const socket = connect({ host: '127.0.0.1', port: Number(harness.url.port) });
+  await new Promise<void>((resolve) => socket.once('connect', resolve));
+  socket.write('POST /v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer producer\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"type":');
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  socket.destroy();
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.deepEqual(harness.ingested, []);
+  assert.equal((await send(harness, {})).status, 200);
+});
+
+void test('a failure while writing the answer is logged, not thrown', async (t) => {
+  const harness = await serve(t, {
+    metrics: {
+      observeRequest: () => {
+        throw new Error('a metrics failure');
+      },
+    },
+  });
+  assert.equal((await send(harness, {})).status, 200);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(harness.logged.length, 1);
 });
