@@ -73,9 +73,10 @@ export async function measureIngestWork(bench: Bench, perRequest: number, perFlu
     const steps = {
       parse: () => cpu((request) => parseIngestBody(headers, bodies[request % bodies.length]!, limits), perRequest),
       prepare: () => cpu((request) => preparer.prepare(benchTenant, items[request % items.length]!), perRequest),
-      validate: () => cpu((request) => {
-        for (let i = 0; i < perRequest; i++) validate(datas[(request * perRequest + i) % datas.length]);
-      }, perRequest),
+      validate: () =>
+        cpu((request) => {
+          for (let i = 0; i < perRequest; i++) validate(datas[(request * perRequest + i) % datas.length]);
+        }, perRequest),
       pack: () => cpu((request) => packPrepared(prepared[request % prepared.length]!), perRequest),
     };
     // Warm-up: let V8 optimise every step before timing.

@@ -129,7 +129,10 @@ void test('every kind of ingest request gets the same answer directly as through
     { label: 'a forbidden key', body: '{"type":"fruits","data":{"name":"a","__proto__":{"x":1}}}' },
     { label: 'invalid UTF-8', body: Buffer.from([0x5b, 0xff, 0x5d]) },
     { label: 'a body large enough for the ingest thread', body: JSON.stringify(Array.from({ length: 5 }, (_, i) => event({ name: `${i}`.repeat(2000) }))) },
-    { label: 'the same, one event invalid', body: JSON.stringify(Array.from({ length: 5 }, (_, i) => event({ name: `${i}`.repeat(2000), seq: i === 3 ? 'x' : i }))) },
+    {
+      label: 'the same, one event invalid',
+      body: JSON.stringify(Array.from({ length: 5 }, (_, i) => event({ name: `${i}`.repeat(2000), seq: i === 3 ? 'x' : i }))),
+    },
   ];
   const fastify = countFastifyIngests(t);
   const [directCases, fastifyCases] = [cases('direct'), cases('fastify')];

@@ -20,7 +20,13 @@ const principals = new Map<string, Principal>([
   ['admin-token', { kind: 'admin' }],
 ]);
 
-const accepted: IngestOutcome = { accepted: 1, duplicates: 0, rejected: 0, filtered: 0, results: [{ id: 'e1', stream: 'acme.orders', partition: 0, offset: 7 }] };
+const accepted: IngestOutcome = {
+  accepted: 1,
+  duplicates: 0,
+  rejected: 0,
+  filtered: 0,
+  results: [{ id: 'e1', stream: 'acme.orders', partition: 0, offset: 7 }],
+};
 
 interface Harness {
   url: URL;
@@ -193,7 +199,7 @@ void test('errors are answered in the one error shape, with retry-after where th
   }
 });
 
-void test("a tenant over its request rate gets 429 with retry-after, and its body is not ingested", async (t) => {
+void test('a tenant over its request rate gets 429 with retry-after, and its body is not ingested', async (t) => {
   const harness = await serve(t, { limiter: new TenantRateLimiter(1) });
   assert.equal((await send(harness, {})).status, 200);
   const refused = await send(harness, {});
@@ -211,7 +217,9 @@ void test('a client that goes away before its body is complete is forgotten, and
   const harness = await serve(t);
   const socket = connect({ host: '127.0.0.1', port: Number(harness.url.port) });
   await new Promise<void>((resolve) => socket.once('connect', resolve));
-  socket.write('POST /v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer producer\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"type":');
+  socket.write(
+    'POST /v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer producer\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"type":',
+  );
   await new Promise((resolve) => setTimeout(resolve, 50));
   socket.destroy();
   await new Promise((resolve) => setTimeout(resolve, 50));
