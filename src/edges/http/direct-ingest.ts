@@ -3,6 +3,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { IngestOutcome } from '../../services/ingest.ts';
 import type { Principal } from '../../services/tenants.ts';
 import { errorHeaders, toSluiceError } from './error-handler.ts';
+import { ingestMediaTypes, mediaTypeOf } from './ingest-body.ts';
 import { type IngestBody, ingestStatus } from './ingest-request.ts';
 import type { Metrics } from './metrics.ts';
 import type { TenantRateLimiter } from './rate-limit.ts';
@@ -26,7 +27,8 @@ const jsonType = 'application/json; charset=utf-8';
 /**
  * Answers `POST /v1/events` straight from node:http when its headers alone show that the
  * request needs nothing of Fastify's: the exact path, a tenant key with the `produce` scope as
- * `Authorization: Bearer`, and a body of declared length within the limit. Fastify's routing,
+ * `Authorization: Bearer`, a media type `parseIngestBody` reads, and a body of declared length
+ * within the limit. Fastify's routing,
  * hooks and reply pipeline cost about a fifth of a one-event request's time on the HTTP thread
  * (docs/BENCHMARKS.md, scenario 2). The body is handled by the same `ingestBody` as the route,
  * and answered in the same shapes, errors included (toSluiceError, errorHeaders).
@@ -66,6 +68,8 @@ function directTenant(request: IncomingMessage, deps: DirectIngestDependencies):
   const { headers } = request;
   const authorization = headers.authorization;
   if (authorization === undefined || !authorization.startsWith('Bearer ')) return undefined;
+  // Other media types may belong to other routes of the same path (routes/wire-events.ts).
+  if (!ingestMediaTypes.has(mediaTypeOf(headers['content-type']))) return undefined;
   const length = Number(headers['content-length']);
   // node refuses a request with both Content-Length and Transfer-Encoding; a chunked one has no length.
   if (!(length > 0 && length <= deps.maxBodyBytes)) return undefined;

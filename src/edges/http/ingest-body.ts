@@ -13,6 +13,25 @@ export interface BodyLimits {
 }
 
 /**
+ * The media types `parseIngestBody` reads (none at all reads as JSON); a binary CloudEvent
+ * carries its JSON data under any of the JSON ones.
+ */
+export const ingestMediaTypes: ReadonlySet<string> = new Set([
+  '',
+  'application/json',
+  'application/cloudevents+json',
+  'application/cloudevents-batch+json',
+  'application/x-ndjson',
+  'application/jsonl',
+  'application/json-seq',
+]);
+
+/** A Content-Type header's media type, lowercase, without parameters. */
+export function mediaTypeOf(header: string | undefined): string {
+  return (header ?? '').split(';', 1)[0]!.trim().toLowerCase();
+}
+
+/**
  * Reads an ingest request in any accepted shape into one item per event: Sluice's JSON
  * (one object or an array), NDJSON, and CloudEvents 1.0 in structured, batch and binary
  * modes. A problem with the whole request throws; a problem with one event becomes a
@@ -20,7 +39,7 @@ export interface BodyLimits {
  */
 export function parseIngestBody(headers: IncomingHttpHeaders, body: Buffer, limits: BodyLimits): IngestItem[] {
   if (!isUtf8(body)) throw new SluiceError('invalid_utf8', 'the body is not valid UTF-8');
-  const contentType = (headers['content-type'] ?? '').split(';', 1)[0]!.trim().toLowerCase();
+  const contentType = mediaTypeOf(headers['content-type']);
   const text = body.toString('utf8');
   if (typeof headers['ce-specversion'] === 'string') return [binaryCloudEvent(headers, contentType, text, limits)];
   if (contentType === 'application/x-ndjson' || contentType === 'application/jsonl' || contentType === 'application/json-seq') {

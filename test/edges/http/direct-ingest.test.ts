@@ -137,6 +137,8 @@ void test('every request whose headers do not show a produce key and a body with
     ['an unknown key', { headers: { authorization: 'Bearer nobody' } }],
     ['the admin token', { headers: { authorization: 'Bearer admin-token' } }],
     ['a key without the produce scope', { headers: { authorization: 'Bearer reader' } }],
+    ['a media type another route of the path serves', { headers: { 'content-type': 'application/vnd.confluent.wire' } }],
+    ['a media type nobody reads', { headers: { 'content-type': 'text/plain' } }],
     ['a chunked body', { chunked: true }],
     ['an empty body', { pieces: [''] }],
     ['a body over the limit', { pieces: ['x'.repeat(1001)] }],

@@ -5,6 +5,7 @@ import type { Services } from '../../../services/index.ts';
 import type { Limits } from '../../config/config.ts';
 import { tenantOf } from '../auth.ts';
 import type { TenantRateLimiter } from '../rate-limit.ts';
+import { mediaTypeOf } from '../ingest-body.ts';
 
 /** The content type of one record in Confluent's wire format. */
 export const wireContentType = 'application/vnd.confluent.wire';
@@ -34,8 +35,7 @@ export function wireEventRoutes(app: FastifyInstance, services: Services, limits
     },
     deriveConstraint: (request: { headers: Record<string, string | string[] | undefined> }) => {
       const header = request.headers['content-type'];
-      const value = Array.isArray(header) ? header[0] : header;
-      return value?.split(';', 1)[0]?.trim().toLowerCase() ?? '';
+      return mediaTypeOf(Array.isArray(header) ? header[0] : header);
     },
     mustMatchWhenDerived: false,
   });
