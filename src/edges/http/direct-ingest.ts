@@ -69,7 +69,10 @@ function directTenant(request: IncomingMessage, deps: DirectIngestDependencies):
   const authorization = headers.authorization;
   if (authorization === undefined || !authorization.startsWith('Bearer ')) return undefined;
   // Other media types may belong to other routes of the same path (routes/wire-events.ts).
-  if (!ingestMediaTypes.has(mediaTypeOf(headers['content-type']))) return undefined;
+  // No header at all reads as JSON; a header without a media type is Fastify's to refuse.
+  const contentType = headers['content-type'];
+  const mediaType = mediaTypeOf(contentType);
+  if (!ingestMediaTypes.has(mediaType) || (mediaType === '' && contentType !== undefined)) return undefined;
   const length = Number(headers['content-length']);
   // node refuses a request with both Content-Length and Transfer-Encoding; a chunked one has no length.
   if (!(length > 0 && length <= deps.maxBodyBytes)) return undefined;
@@ -116,6 +119,9 @@ function writeAnswer(
   started: number,
   deps: DirectIngestDependencies,
 ): void {
+  // A client gone before its answer is not counted as answered (nor is it by Fastify, which
+  // counts on the response's finish). A pipelined answer still queued has no socket yet.
+  if (response.socket?.destroyed === true) return;
   response.writeHead(status, { ...headers, 'content-type': jsonType, 'content-length': Buffer.byteLength(body) }).end(body);
   deps.metrics.observeRequest('POST', route, status, (performance.now() - started) / 1000);
 }

@@ -139,6 +139,7 @@ void test('every request whose headers do not show a produce key and a body with
     ['a key without the produce scope', { headers: { authorization: 'Bearer reader' } }],
     ['a media type another route of the path serves', { headers: { 'content-type': 'application/vnd.confluent.wire' } }],
     ['a media type nobody reads', { headers: { 'content-type': 'text/plain' } }],
+    ['a Content-Type header without a media type', { headers: { 'content-type': '; charset=utf-8' } }],
     ['a chunked body', { chunked: true }],
     ['an empty body', { pieces: [''] }],
     ['a body over the limit', { pieces: ['x'.repeat(1001)] }],
@@ -240,4 +241,34 @@ void test('a failure while writing the answer is logged, not thrown', async (t) 
   assert.equal((await send(harness, {})).status, 200);
   await new Promise((resolve) => setImmediate(resolve));
   assert.equal(harness.logged.length, 1);
+});
+
+void test('a client gone before its answer is not counted as answered', async (t) => {
+  let answer: (outcome: IngestOutcome) => void = () => {};
+  let started: () => void = () => {};
+  let held = false;
+  const ingestStarted = new Promise<void>((resolve) => (started = resolve));
+  const harness = await serve(t, {
+    // The first request's answer waits for the test; later ones are answered at once.
+    ingestBody: () => {
+      if (held) return Promise.resolve(accepted);
+      held = true;
+      started();
+      return new Promise((resolve) => (answer = resolve));
+    },
+  });
+  const socket = connect({ host: '127.0.0.1', port: Number(harness.url.port) });
+  await new Promise<void>((resolve) => socket.once('connect', resolve));
+  const body = '{"type":"orders","data":{}}';
+  socket.write(
+    `POST /v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer producer\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+  );
+  await ingestStarted;
+  socket.destroy();
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  answer(accepted);
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.deepEqual(harness.observed, []);
+  assert.deepEqual(harness.logged, []);
+  assert.equal((await send(harness, {})).status, 200, 'the server goes on');
 });
