@@ -1,13 +1,20 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { SluiceError } from '../../domain/errors.ts';
 import { StoreUnavailable } from '../../ports/errors.ts';
+import { mediaTypeOf } from './ingest-body.ts';
 
 /**
  * Turns anything thrown in a route into the one error shape,
  * `{"error":{"code","message","fix","details"?}}`, and never leaks a stack trace.
  */
 export function handleError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply, limits?: BodyLimits): FastifyReply {
-  const sluiceError = (error as FastifyError).code === 'FST_ERR_CTP_BODY_TOO_LARGE' && limits !== undefined ? tooLarge(request, limits) : toSluiceError(error);
+  const code = (error as FastifyError).code;
+  const sluiceError =
+    code === 'FST_ERR_CTP_BODY_TOO_LARGE' && limits !== undefined
+      ? tooLarge(request, limits)
+      : code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+        ? unreadMediaType(request)
+        : toSluiceError(error);
   if (sluiceError.status >= 500 && sluiceError.code === 'internal') request.log.error({ err: error }, 'request failed');
   return reply.code(sluiceError.status).headers(errorHeaders(sluiceError)).type('application/json').send({ error: sluiceError.toBody() });
 }
@@ -25,6 +32,15 @@ export function errorHeaders(error: SluiceError): Record<string, string> {
 export interface BodyLimits {
   ingestBytes: number;
   otherBytes: number;
+}
+
+/** A 415 that quotes the Content-Type the request sent (Fastify's own message is only "Unsupported Media Type"). */
+function unreadMediaType(request: FastifyRequest): SluiceError {
+  const header = request.headers['content-type'];
+  if (mediaTypeOf(header) === '') {
+    return new SluiceError('unsupported_media_type', `the Content-Type header of ${request.method} ${request.url.split('?')[0]} names no media type`);
+  }
+  return new SluiceError('unsupported_media_type', `content type "${header}" is not accepted by ${request.method} ${request.url.split('?')[0]}`);
 }
 
 /** A 413 that names the limit, and the setting that changes it where there is one. */

@@ -246,6 +246,13 @@ void test('content types other than JSON, NDJSON and CloudEvents are refused wit
   const tenants = await h.call('POST', '/v1/tenants', { raw: '<tenant id="x"/>', contentType: 'application/xml' });
   assert.equal(tenants.status, 415);
   assert.equal(tenants.body.error.code, 'unsupported_media_type');
+  assert.equal(tenants.body.error.message, 'content type "application/xml" is not accepted by POST /v1/tenants');
+  // A Content-Type header that names no media type is refused too, and the answer says so.
+  for (const contentType of ['', '; charset=utf-8']) {
+    const response = await h.send('{"type":"fruits","data":{}}', contentType);
+    assert.equal(response.status, 415, contentType);
+    assert.equal(response.body.error.message, 'the Content-Type header of POST /v1/events names no media type', contentType);
+  }
   // Fastify reads text/plain as a string, which the body schema then refuses.
   const plain = await h.call('POST', '/v1/tenants', { raw: 'id=x', contentType: 'text/plain' });
   assert.equal(plain.status, 400);
