@@ -178,7 +178,7 @@ export async function createHttpApp(deps: HttpDependencies): Promise<FastifyInst
   confluentRoutes(app, services, allowedMethods);
   sourceRoutes(app, services);
   stopDirectIngest = answerIngestDirectly(app.server, {
-    authenticate: (token) => services.tenants.authenticate(token),
+    tenants: services.tenants,
     ingestBody,
     limiter,
     maxBodyBytes: config.limits.maxBodyBytes,

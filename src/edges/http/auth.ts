@@ -30,8 +30,7 @@ declare module 'fastify' {
 }
 
 /** Reads `Authorization: Bearer <token>` or `Basic base64(keyId:secret)`. */
-export function principalFrom(request: FastifyRequest, tenants: TenantService): Principal | undefined {
-  const header = request.headers.authorization;
+export function principalFrom(header: string | undefined, tenants: Pick<TenantService, 'authenticate' | 'authenticateKey'>): Principal | undefined {
   if (header === undefined) return undefined;
   const space = header.indexOf(' ');
   const scheme = header.slice(0, space).toLowerCase();
@@ -121,7 +120,7 @@ export function makeAuthHook(tenants: TenantService, sessions: SessionService) {
   return (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void): void => {
     try {
       request.session = undefined;
-      let principal = principalFrom(request, tenants);
+      let principal = principalFrom(request.headers.authorization, tenants);
       // Without an Authorization header, the console's session cookie stands for the key it was opened with.
       const cookie = request.headers.authorization === undefined ? cookieValue(request.headers.cookie, sessionCookie) : undefined;
       if (cookie !== undefined) {

@@ -1,7 +1,8 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { FastifyBaseLogger } from 'fastify';
 import type { IngestOutcome } from '../../services/ingest.ts';
-import type { Principal } from '../../services/tenants.ts';
+import type { TenantService } from '../../services/tenants.ts';
+import { authorize, principalFrom } from './auth.ts';
 import { errorHeaders, toSluiceError } from './error-handler.ts';
 import { ingestMediaTypes, mediaTypeOf } from './ingest-body.ts';
 import { type IngestBody, ingestStatus } from './ingest-request.ts';
@@ -9,8 +10,8 @@ import type { Metrics } from './metrics.ts';
 import type { TenantRateLimiter } from './rate-limit.ts';
 
 export interface DirectIngestDependencies {
-  /** Who a bearer token stands for (`TenantService.authenticate`). */
-  authenticate(token: string): Principal | undefined;
+  /** Who the credentials stand for, read as Fastify's auth hook reads them (`principalFrom`). */
+  tenants: Pick<TenantService, 'authenticate' | 'authenticateKey'>;
   ingestBody: IngestBody;
   limiter: TenantRateLimiter;
   /** `limits.maxBodyBytes`: a larger body goes to Fastify, which refuses it. */
@@ -26,8 +27,8 @@ const jsonType = 'application/json; charset=utf-8';
 
 /**
  * Answers `POST /v1/events` straight from node:http when its headers alone show that the
- * request needs nothing of Fastify's: the exact path, a tenant key with the `produce` scope as
- * `Authorization: Bearer`, a media type `parseIngestBody` reads, and a body of declared length
+ * request needs nothing of Fastify's: the exact path, a tenant key with the `produce` scope in
+ * the `Authorization` header, a media type `parseIngestBody` reads, and a body of declared length
  * within the limit. Fastify's routing,
  * hooks and reply pipeline cost about a fifth of a one-event request's time on the HTTP thread
  * (docs/BENCHMARKS.md, scenario 2). The body is handled by the same `ingestBody` as the route,
@@ -51,7 +52,8 @@ export function answerIngestDirectly(server: Server, deps: DirectIngestDependenc
     try {
       tenant = taking ? directTenant(request, deps) : undefined;
     } catch {
-      // Fastify meets the same failure in its auth hook and answers it in the one error shape.
+      // Refused or failed credentials: Fastify's auth hook meets the same and answers them in
+      // the one error shape.
       tenant = undefined;
     }
     if (tenant === undefined) fastify(request, response);
@@ -67,17 +69,19 @@ function directTenant(request: IncomingMessage, deps: DirectIngestDependencies):
   if (request.method !== 'POST' || request.url !== route) return undefined;
   const { headers } = request;
   const authorization = headers.authorization;
-  if (authorization === undefined || !authorization.startsWith('Bearer ')) return undefined;
+  // Without the header, the console's session cookie may stand for a key: Fastify's to read.
+  if (authorization === undefined) return undefined;
   // Other media types may belong to other routes of the same path (routes/wire-events.ts).
   // No header at all reads as JSON; a header without a media type is Fastify's to refuse.
   const contentType = headers['content-type'];
-  const mediaType = mediaTypeOf(contentType);
-  if (!ingestMediaTypes.has(mediaType) || (mediaType === '' && contentType !== undefined)) return undefined;
+  if (contentType !== undefined && !ingestMediaTypes.has(mediaTypeOf(contentType))) return undefined;
   const length = Number(headers['content-length']);
   // node refuses a request with both Content-Length and Transfer-Encoding; a chunked one has no length.
   if (!(length > 0 && length <= deps.maxBodyBytes)) return undefined;
-  const principal = deps.authenticate(authorization.slice(7).trim());
-  return principal?.kind === 'key' && principal.scopes.includes('produce') ? principal.tenant : undefined;
+  const principal = principalFrom(authorization, deps.tenants);
+  // The route's own rule (`access: 'produce'`); a refusal throws.
+  authorize('produce', principal, authorization);
+  return principal?.kind === 'key' ? principal.tenant : undefined;
 }
 
 function readAndIngest(request: IncomingMessage, response: ServerResponse, tenant: string, deps: DirectIngestDependencies): void {

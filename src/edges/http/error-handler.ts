@@ -37,10 +37,9 @@ export interface BodyLimits {
 /** A 415 that quotes the Content-Type the request sent (Fastify's own message is only "Unsupported Media Type"). */
 function unreadMediaType(request: FastifyRequest): SluiceError {
   const header = request.headers['content-type'];
-  if (mediaTypeOf(header) === '') {
-    return new SluiceError('unsupported_media_type', `the Content-Type header of ${request.method} ${request.url.split('?')[0]} names no media type`);
-  }
-  return new SluiceError('unsupported_media_type', `content type "${header}" is not accepted by ${request.method} ${request.url.split('?')[0]}`);
+  const route = `${request.method} ${request.url.split('?')[0]}`;
+  if (mediaTypeOf(header) === '') return new SluiceError('unsupported_media_type', `the Content-Type header of ${route} names no media type`);
+  return new SluiceError('unsupported_media_type', `content type "${header}" is not accepted by ${route}`);
 }
 
 /** A 413 that names the limit, and the setting that changes it where there is one. */

@@ -13,11 +13,10 @@ export interface BodyLimits {
 }
 
 /**
- * The media types `parseIngestBody` reads (none at all reads as JSON); a binary CloudEvent
- * carries its JSON data under any of the JSON ones.
+ * The media types `parseIngestBody` reads (a request without a Content-Type reads as JSON);
+ * a binary CloudEvent carries its JSON data under any of the JSON ones.
  */
 export const ingestMediaTypes: ReadonlySet<string> = new Set([
-  '',
   'application/json',
   'application/cloudevents+json',
   'application/cloudevents-batch+json',

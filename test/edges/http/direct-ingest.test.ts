@@ -51,7 +51,7 @@ async function serve(t: TestContext, overrides: Partial<DirectIngestDependencies
     request.on('end', () => response.writeHead(299).end('framework'));
   });
   const deps: DirectIngestDependencies = {
-    authenticate: (token) => principals.get(token),
+    tenants: { authenticate: (token) => principals.get(token), authenticateKey: () => undefined },
     ingestBody: (tenant, headers, body) => {
       ingested.push({ tenant, body: body.toString('utf8'), headers });
       return Promise.resolve(accepted);
@@ -166,8 +166,11 @@ void test('once stopped, as the server begins to close, every request goes to th
 
 void test('a failing authentication is left to the framework, which answers it in its own way', async (t) => {
   const harness = await serve(t, {
-    authenticate: () => {
-      throw new Error('the catalog is gone');
+    tenants: {
+      authenticate: () => {
+        throw new Error('the catalog is gone');
+      },
+      authenticateKey: () => undefined,
     },
   });
   assert.equal((await send(harness, {})).status, 299);
