@@ -1,35 +1,76 @@
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { test } from 'node:test';
 import { hmacSha256Hex } from '../../../src/domain/transforms/hmac-sha256.ts';
+import { initialState, jsBlocks, type Sha256Blocks, sha256Blocks, wasmBlocks } from '../../../src/domain/transforms/sha256-blocks.ts';
 
 const reference = (key: Buffer, text: string) => createHmac('sha256', key).update(text, 'utf8').digest('hex');
 
-void test('HMAC-SHA-256 gives the RFC 4231 test vectors', () => {
-  const jefe = hmacSha256Hex(Buffer.from('Jefe'));
-  assert.equal(jefe('what do ya want for nothing?'), '5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843');
-  // A key longer than one block is hashed first (RFC 4231, test case 6).
-  const long = hmacSha256Hex(Buffer.alloc(131, 0xaa));
-  assert.equal(long('Test Using Larger Than Block-Size Key - Hash Key First'), '60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54');
+const wasm = wasmBlocks();
+const engines: [string, () => Sha256Blocks][] = [
+  ['WebAssembly', () => wasmBlocks()!],
+  ['JavaScript', jsBlocks],
+];
+
+void test('this runtime gets the WebAssembly compression function', () => {
+  assert.equal(wasm?.engine, 'webassembly', 'WebAssembly is available in Node; only the fallback would run');
+  assert.equal(sha256Blocks().engine, 'webassembly');
 });
 
-void test('HMAC-SHA-256 agrees with node:crypto across lengths, block edges and keys', () => {
-  const keys = [Buffer.from('tenant-acme-secret-salt-0123456789'), Buffer.alloc(64, 7), Buffer.alloc(65, 9), Buffer.from('ü'.repeat(40))];
-  for (const key of keys) {
-    const hmac = hmacSha256Hex(key);
-    // 55 and 56 bytes are where the padding first needs a second block; 119 and 120 a third.
-    for (let length = 0; length <= 200; length++) {
-      const text = 'a'.repeat(length);
-      assert.equal(hmac(text), reference(key, text), `ASCII, ${length} bytes, key of ${key.length}`);
+for (const [engine, blocks] of engines) {
+  void test(`HMAC-SHA-256 gives the RFC 4231 test vectors (${engine})`, () => {
+    const jefe = hmacSha256Hex(Buffer.from('Jefe'), blocks());
+    assert.equal(jefe('what do ya want for nothing?'), '5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843');
+    // A key longer than one block is hashed first (RFC 4231, test case 6).
+    const long = hmacSha256Hex(Buffer.alloc(131, 0xaa), blocks());
+    assert.equal(long('Test Using Larger Than Block-Size Key - Hash Key First'), '60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54');
+  });
+
+  void test(`HMAC-SHA-256 agrees with node:crypto across lengths, block edges and keys (${engine})`, () => {
+    const keys = [Buffer.from('tenant-acme-secret-salt-0123456789'), Buffer.alloc(64, 7), Buffer.alloc(65, 9), Buffer.from('ü'.repeat(40))];
+    const memory = blocks();
+    for (const key of keys) {
+      const hmac = hmacSha256Hex(key, memory);
+      // 55 and 56 bytes are where the padding first needs a second block; 119 and 120 a third.
+      for (let length = 0; length <= 200; length++) {
+        const text = 'a'.repeat(length);
+        assert.equal(hmac(text), reference(key, text), `ASCII, ${length} bytes, key of ${key.length}`);
+      }
     }
-  }
-});
+  });
 
-void test('HMAC-SHA-256 hashes the UTF-8 bytes of any text, as node:crypto does', () => {
-  const key = Buffer.from('tenant-acme-secret-salt-0123456789');
-  const hmac = hmacSha256Hex(key);
-  const texts = ['é', 'ünïcødé@example.com', '€'.repeat(30), '😀'.repeat(25), 'a\u0000b', 'lone \ud800 surrogate', 'x'.repeat(5000) + 'ß'];
-  for (const text of texts) assert.equal(hmac(text), reference(key, text), JSON.stringify(text.slice(0, 20)));
-  // A long value grows the message buffer; a short one after it must not see stale bytes.
-  assert.equal(hmac('short'), reference(key, 'short'));
-});
+  void test(`HMAC-SHA-256 hashes the UTF-8 bytes of any text, as node:crypto does (${engine})`, () => {
+    const key = Buffer.from('tenant-acme-secret-salt-0123456789');
+    const memory = blocks();
+    const hmac = hmacSha256Hex(key, memory);
+    const texts = ['é', 'ünïcødé@example.com', '€'.repeat(30), '😀'.repeat(25), 'a\u0000b', 'lone \ud800 surrogate', 'x'.repeat(5000) + 'ß'];
+    for (const text of texts) assert.equal(hmac(text), reference(key, text), JSON.stringify(text.slice(0, 20)));
+    // A value past the first 64 KiB grows the memory; the views are taken again after it.
+    const large = '€'.repeat(30_000);
+    assert.equal(hmac(large), reference(key, large));
+    assert.ok(memory.bytes.length > 65_536);
+    // A short one after it must not see stale bytes.
+    assert.equal(hmac('short'), reference(key, 'short'));
+  });
+
+  void test(`one memory serves several keys in turn (${engine})`, () => {
+    const memory = blocks();
+    const keys = ['first-tenant-salt-0123456789', 'second-tenant-salt-9876543210'].map((key) => Buffer.from(key));
+    const hmacs = keys.map((key) => hmacSha256Hex(key, memory));
+    for (let i = 0; i < 20; i++) {
+      const text = `user${i}@example.com`;
+      hmacs.forEach((hmac, k) => assert.equal(hmac(text), reference(keys[k]!, text)));
+    }
+  });
+
+  void test(`one compression of the padded empty message is SHA-256 of nothing (${engine})`, () => {
+    const memory = blocks();
+    memory.bytes.fill(0, 64, 128);
+    memory.bytes[64] = 0x80;
+    memory.words.set(initialState, 8);
+    memory.compress(32, 64);
+    const digest = Buffer.alloc(32);
+    for (let i = 0; i < 8; i++) digest.writeInt32BE(memory.words[8 + i]!, i * 4);
+    assert.equal(digest.toString('hex'), createHash('sha256').digest('hex'));
+  });
+}
