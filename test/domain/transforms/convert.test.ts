@@ -152,6 +152,35 @@ void test('ISO-8601 text converts to the same milliseconds as Date.parse, in eve
   for (const t of texts) assert.deepEqual(output(conv('t', 'iso8601', 'epoch-millis'), { t }), { t: Date.parse(t) }, t);
 });
 
+void test('ISO-8601 text converts as Date.parse does across the years 0100 to 9999 and every day of the year', () => {
+  const convert = conv('t', 'iso8601', 'epoch-millis');
+  let state = 7;
+  const next = (below: number) => {
+    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+    return state % below;
+  };
+  const two = (n: number) => String(n).padStart(2, '0');
+  const texts: string[] = [];
+  // Every day of a leap year, a common year and the century years either side of a 400-year cycle.
+  for (const year of [1600, 1700, 1900, 1970, 2000, 2023, 2024, 2100]) {
+    for (let at = Date.UTC(year, 0, 1); at < Date.UTC(year + 1, 0, 1); at += 86_400_000) texts.push(new Date(at).toISOString());
+  }
+  for (let i = 0; i < 5000; i++) {
+    const year = 100 + next(9900);
+    const [month, day] = [1 + next(12), 1 + next(28)];
+    const zone = next(3) === 0 ? 'Z' : `${next(2) === 0 ? '+' : '-'}${two(next(24))}:${two(next(60))}`;
+    texts.push(
+      `${String(year).padStart(4, '0')}-${two(month)}-${two(day)}T${two(next(24))}:${two(next(60))}:${two(next(60))}.${String(next(1000)).padStart(3, '0')}${zone}`,
+    );
+  }
+  for (const t of texts) {
+    const expected = Date.parse(t);
+    // Past 9999-12-31 once moved to UTC, the conversion refuses the value.
+    if (expected > Date.UTC(9999, 11, 31, 23, 59, 59, 999)) continue;
+    assert.deepEqual(output(convert, { t }), { t: expected }, t);
+  }
+});
+
 void test('ISO-8601 text that only looks right fails as before', () => {
   for (const t of [
     '2023-02-29T00:00:00Z',

@@ -201,8 +201,24 @@ function isoMillis(text: string): number | undefined {
     if (hours > 23 || minutes > 59) return undefined;
     offsetMinutes = (zone === 0x2d ? -1 : 1) * (hours * 60 + minutes);
   } else return undefined;
-  const utc = Date.UTC(year, month - 1, day, hour, minute, second, millis) - offsetMinutes * 60_000;
+  const utc = daysSinceEpoch(year, month, day) * 86_400_000 + ((hour * 60 + minute - offsetMinutes) * 60 + second) * 1000 + millis;
   return utc < minMillis || utc > maxMillis ? undefined : utc;
+}
+
+/**
+ * Days from 1970-01-01 to a day of the proleptic Gregorian calendar, year 0 or later: what
+ * `Date.UTC` works out, without its general date arithmetic. Years are counted from March,
+ * so the leap day closes a year, and in 400-year cycles of 146,097 days.
+ */
+function daysSinceEpoch(year: number, month: number, day: number): number {
+  const marchYear = month > 2 ? year : year - 1;
+  const cycle = Math.floor(marchYear / 400);
+  const yearOfCycle = marchYear - cycle * 400;
+  // Days before the month, counted from March: months alternate 31 and 30 days in runs of five.
+  const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+  const dayOfCycle = yearOfCycle * 365 + Math.floor(yearOfCycle / 4) - Math.floor(yearOfCycle / 100) + dayOfYear;
+  // 719,468 days from 0000-03-01 to 1970-01-01.
+  return cycle * 146_097 + dayOfCycle - 719_468;
 }
 
 /** Two decimal digits at `at`, or a number too large for any field when they are not digits. */
