@@ -1,3 +1,4 @@
+import { createHash, createHmac } from 'node:crypto';
 import { blockBytes, initialState, type Sha256Blocks, sha256Blocks } from './sha256-blocks.ts';
 
 /**
@@ -6,8 +7,11 @@ import { blockBytes, initialState, type Sha256Blocks, sha256Blocks } from './sha
  * node:crypto makes a new HMAC object per value (it is single-use) and hashes the key's two
  * pad blocks again each time: about 2 µs for an e-mail address, most of a `hash` step's cost.
  * Here the hash states after the inner and outer pad blocks are computed once per key, so a
- * value of up to 55 UTF-8 bytes costs two compressions. The output is byte for byte what
- * `createHmac('sha256', key).update(text, 'utf8').digest('hex')` gives (tested against it).
+ * value of up to 55 UTF-8 bytes costs two compressions. Past `longText` characters the
+ * compressions cost more than node:crypto's fixed cost per call (about 256 bytes on a 2-core
+ * AMD EPYC with SHA instructions), and node:crypto hashes the value. The output is byte for
+ * byte what `createHmac('sha256', secret).update(text, 'utf8').digest('hex')` gives (tested
+ * against it).
  */
 
 const utf8 = new TextEncoder();
@@ -20,6 +24,8 @@ const hexPairs = new Uint16Array(
 const stateAt = 0;
 const outerBlockAt = 64;
 const messageAt = 128;
+/** The longest text (in UTF-16 units) hashed here; its UTF-8 bytes and padding fit the memory. */
+export const longText = 256;
 
 /**
  * Returns a function giving the lowercase hex HMAC-SHA-256 of a text's UTF-8 bytes under `key`.
@@ -30,7 +36,8 @@ const messageAt = 128;
  */
 export function hmacSha256Hex(key: Uint8Array, blocks: Sha256Blocks = sha256Blocks()): (text: string) => string {
   const keyBlock = new Uint8Array(blockBytes);
-  keyBlock.set(key.length > blockBytes ? digest(blocks, key) : key);
+  // RFC 2104: a key longer than a block is hashed first.
+  keyBlock.set(key.length > blockBytes ? createHash('sha256').update(key).digest() : key);
   const innerStart = stateAfter(
     blocks,
     keyBlock.map((byte) => byte ^ 0x36),
@@ -42,12 +49,11 @@ export function hmacSha256Hex(key: Uint8Array, blocks: Sha256Blocks = sha256Bloc
   const stateWord = stateAt >> 2;
   const hex = Buffer.alloc(64);
   const hexUnits = new Uint16Array(hex.buffer, hex.byteOffset, 32);
+  const { bytes, words } = blocks;
+  const secret = Buffer.from(key);
 
   return (text) => {
-    // A UTF-8 character takes at most 3 bytes per UTF-16 unit; room for the padding's 9 more.
-    const room = messageAt + text.length * 3 + 9 + blockBytes;
-    if (room > blocks.bytes.length) blocks.reserve(room);
-    const { bytes, words } = blocks;
+    if (text.length > longText) return createHmac('sha256', secret).update(text, 'utf8').digest('hex');
     const length = encodeInto(text, bytes, messageAt);
     const end = messageAt + Math.ceil((length + 9) / blockBytes) * blockBytes;
     bytes[messageAt + length] = 0x80;
@@ -104,20 +110,4 @@ function stateAfter(blocks: Sha256Blocks, block: Uint8Array): Int32Array {
   blocks.words.set(initialState, stateAt >> 2);
   blocks.compress(stateAt, messageAt);
   return blocks.words.slice(stateAt >> 2, (stateAt >> 2) + 8);
-}
-
-/** Plain SHA-256 of `bytes`, for a key longer than a block (RFC 2104 hashes it first). */
-function digest(blocks: Sha256Blocks, key: Uint8Array): Uint8Array {
-  const end = messageAt + Math.ceil((key.length + 9) / blockBytes) * blockBytes;
-  blocks.reserve(end);
-  const { bytes, words } = blocks;
-  bytes.set(key, messageAt);
-  bytes[messageAt + key.length] = 0x80;
-  bytes.fill(0, messageAt + key.length + 1, end - 8);
-  writeBitLength(bytes, end, key.length);
-  words.set(initialState, stateAt >> 2);
-  for (let offset = messageAt; offset < end; offset += blockBytes) blocks.compress(stateAt, offset);
-  const result = new Uint8Array(32);
-  for (let i = 0; i < 8; i++) writeWord(result, i * 4, words[(stateAt >> 2) + i]!);
-  return result;
 }

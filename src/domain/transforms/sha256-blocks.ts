@@ -20,26 +20,26 @@ const roundConstants = [
 export const initialState: readonly number[] = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
 
 export const blockBytes = 64;
-const pageBytes = 65_536;
+/** One WebAssembly page: the memory's fixed size. */
+export const memoryBytes = 65_536;
 
 /** One memory and the compression function over it. */
 export interface Sha256Blocks {
   readonly engine: 'webassembly' | 'javascript';
-  /** The memory as bytes. Replaced when `reserve` grows it: read it again after each call. */
-  bytes: Uint8Array;
+  /** The memory as bytes, `memoryBytes` long. */
+  readonly bytes: Uint8Array;
   /** The same memory as 32-bit words in the platform's order; state words are read and written here. */
-  words: Int32Array;
+  readonly words: Int32Array;
   /** Folds the 64-byte block at byte offset `block` into the 8 state words at byte offset `state` (a multiple of 4). */
   compress(state: number, block: number): void;
-  /** Makes the memory at least `size` bytes long. */
-  reserve(size: number): void;
 }
 
 let shared: Sha256Blocks | undefined;
 
 /**
  * This thread's block memory, made on first use. Callers use it synchronously and lay out
- * their own state and blocks on each call, so one memory serves every key.
+ * their own state and blocks on each call, so one memory serves every key. It does not grow:
+ * longer messages are for node:crypto, whose per-call cost they outweigh.
  */
 export function sha256Blocks(): Sha256Blocks {
   shared ??= wasmBlocks() ?? jsBlocks();
@@ -49,21 +49,9 @@ export function sha256Blocks(): Sha256Blocks {
 /** The same function in plain JavaScript, over an ArrayBuffer. */
 export function jsBlocks(): Sha256Blocks {
   const schedule = new Int32Array(64);
-  const blocks: Sha256Blocks = {
-    engine: 'javascript',
-    bytes: new Uint8Array(pageBytes),
-    words: new Int32Array(pageBytes / 4),
-    compress: (state, block) => compressJs(blocks.words, state >> 2, blocks.bytes, block, schedule),
-    reserve: (size) => {
-      if (size <= blocks.bytes.length) return;
-      const bytes = new Uint8Array(Math.ceil(size / pageBytes) * pageBytes);
-      bytes.set(blocks.bytes);
-      blocks.bytes = bytes;
-      blocks.words = new Int32Array(bytes.buffer);
-    },
-  };
-  blocks.words = new Int32Array(blocks.bytes.buffer);
-  return blocks;
+  const bytes = new Uint8Array(memoryBytes);
+  const words = new Int32Array(bytes.buffer);
+  return { engine: 'javascript', bytes, words, compress: (state, block) => compressJs(words, state >> 2, bytes, block, schedule) };
 }
 
 function compressJs(words: Int32Array, at: number, bytes: Uint8Array, offset: number, schedule: Int32Array): void {
@@ -121,7 +109,6 @@ interface WebAssemblyApi {
 
 interface WebAssemblyMemory {
   readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
 }
 
 /** The WebAssembly version, or `undefined` where it cannot run. */
@@ -134,20 +121,8 @@ export function wasmBlocks(): Sha256Blocks | undefined {
   } catch {
     return undefined;
   }
-  const memory = exports.memory;
-  const blocks: Sha256Blocks = {
-    engine: 'webassembly',
-    bytes: new Uint8Array(memory.buffer),
-    words: new Int32Array(memory.buffer),
-    compress: exports.compress,
-    reserve: (size) => {
-      if (size <= memory.buffer.byteLength) return;
-      memory.grow(Math.ceil((size - memory.buffer.byteLength) / pageBytes));
-      blocks.bytes = new Uint8Array(memory.buffer);
-      blocks.words = new Int32Array(memory.buffer);
-    },
-  };
-  return blocks;
+  const buffer = exports.memory.buffer;
+  return { engine: 'webassembly', bytes: new Uint8Array(buffer), words: new Int32Array(buffer), compress: exports.compress };
 }
 
 // The few WebAssembly opcodes the module uses (WebAssembly Core Specification, 5.4).
@@ -170,7 +145,7 @@ const op = {
 const i32Type = 0x7f;
 
 /**
- * The module's bytes: one exported memory (one page, growable) and
+ * The module's bytes: one exported memory (one page) and
  * `compress(state: i32, block: i32)`, 64 rounds written out with the working variables,
  * the 16-word message schedule window and two temporaries in locals.
  */
@@ -235,7 +210,7 @@ function compressModule(): Uint8Array {
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
     ...section(1, [1, 0x60, 2, i32Type, i32Type, 0]), // types: (i32, i32) -> ()
     ...section(3, [1, 0]), // functions: one, of type 0
-    ...section(5, [1, 0x00, 1]), // memories: one, at least one page
+    ...section(5, [1, 0x01, 1, 1]), // memories: one, of exactly one page
     ...section(7, [2, ...name('compress'), 0x00, 0, ...name('memory'), 0x02, 0]), // exports
     ...section(10, [1, ...unsigned(body.length), ...body]), // code
   ]);
