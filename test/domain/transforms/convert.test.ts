@@ -147,12 +147,15 @@ void test('ISO-8601 text converts to the same milliseconds as Date.parse, in eve
     '0100-01-01T00:00:00Z',
     '0099-12-31T23:59:59Z',
     '0000-01-01T00:00:00Z',
+    '0000-03-01T00:00:00Z',
+    '0004-02-29T12:00:00+01:00',
+    '0001-01-01T00:30:00+01:00',
     '9999-12-31T23:59:59.999Z',
   ];
   for (const t of texts) assert.deepEqual(output(conv('t', 'iso8601', 'epoch-millis'), { t }), { t: Date.parse(t) }, t);
 });
 
-void test('ISO-8601 text converts as Date.parse does across the years 0100 to 9999 and every day of the year', () => {
+void test('ISO-8601 text converts as Date.parse does across the years 0000 to 9999 and every day of the year', () => {
   const convert = conv('t', 'iso8601', 'epoch-millis');
   let state = 7;
   const next = (below: number) => {
@@ -161,12 +164,13 @@ void test('ISO-8601 text converts as Date.parse does across the years 0100 to 99
   };
   const two = (n: number) => String(n).padStart(2, '0');
   const texts: string[] = [];
-  // Every day of a leap year, a common year and the century years either side of a 400-year cycle.
-  for (const year of [1600, 1700, 1900, 1970, 2000, 2023, 2024, 2100]) {
-    for (let at = Date.UTC(year, 0, 1); at < Date.UTC(year + 1, 0, 1); at += 86_400_000) texts.push(new Date(at).toISOString());
+  // Every day of leap and common years, the first and last years, and the century years either side of a 400-year cycle.
+  const startOf = (year: number) => new Date(0).setUTCFullYear(year, 0, 1);
+  for (const year of [0, 4, 99, 100, 1600, 1700, 1900, 1970, 2000, 2023, 2024, 2100, 9999]) {
+    for (let at = startOf(year); at < startOf(year + 1); at += 86_400_000) texts.push(new Date(at).toISOString());
   }
   for (let i = 0; i < 5000; i++) {
-    const year = 100 + next(9900);
+    const year = next(10_000);
     const [month, day] = [1 + next(12), 1 + next(28)];
     const zone = next(3) === 0 ? 'Z' : `${next(2) === 0 ? '+' : '-'}${two(next(24))}:${two(next(60))}`;
     texts.push(
@@ -190,6 +194,11 @@ void test('ISO-8601 text that only looks right fails as before', () => {
     '2023-11-14T22:13:20+2:00',
     '2023-11-14T22:13:20',
     '9999-12-31T23:59:59-01:00',
+    // Letters or other digits where the year's digits belong, alone or moved back into range by an offset.
+    '00ab-01-01T00:00:00+23:59',
+    'x024-02-29T12:34:56Z',
+    'ab00-01-01T00:00:00Z',
+    '٠٠٠٠-01-01T00:00:00Z',
   ]) {
     const outcome = failure(conv('t', 'iso8601', 'epoch-millis'), { t });
     assert.equal(outcome.path, '/t', t);

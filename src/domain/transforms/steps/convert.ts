@@ -162,8 +162,8 @@ function readIso(value: unknown): number | string {
 }
 
 /**
- * The common shape (`2026-01-31T12:00:00.123Z`, a year from 100, any fraction, `Z` or
- * `±HH:MM`) read from its characters: the same milliseconds as `Date.parse` (a fraction
+ * The common shape (`2026-01-31T12:00:00.123Z`, any year from 0000 to 9999, any fraction,
+ * `Z` or `±HH:MM`) read from its characters: the same milliseconds as `Date.parse` (a fraction
  * past milliseconds is cut off), at a fraction of its cost and with no match array.
  * `undefined` sends everything else, valid or not, through the regular expression.
  */
@@ -178,7 +178,8 @@ function isoMillis(text: string): number | undefined {
   const hour = twoDigits(text, 11);
   const minute = twoDigits(text, 14);
   const second = twoDigits(text, 17);
-  if (year < 100 || month < 1 || day < 1 || hour > 23 || minute > 59 || second > 59 || !realDay(year, month, day)) return undefined;
+  // A non-digit makes its field 10,000 or more, past every bound checked here.
+  if (year > 9999 || month < 1 || day < 1 || hour > 23 || minute > 59 || second > 59 || !realDay(year, month, day)) return undefined;
   let at = 19;
   let millis = 0;
   if (text.charCodeAt(at) === 0x2e) {
@@ -206,7 +207,7 @@ function isoMillis(text: string): number | undefined {
 }
 
 /**
- * Days from 1970-01-01 to a day of the proleptic Gregorian calendar, year 0 or later: what
+ * Days from 1970-01-01 to a day of the proleptic Gregorian calendar, years 0 to 9999: what
  * `Date.UTC` works out, without its general date arithmetic. Years are counted from March,
  * so the leap day closes a year, and in 400-year cycles of 146,097 days.
  */
