@@ -7,11 +7,11 @@ import { blockBytes, initialState, type Sha256Blocks, sha256Blocks } from './sha
  * node:crypto makes a new HMAC object per value (it is single-use) and hashes the key's two
  * pad blocks again each time: about 2 µs for an e-mail address, most of a `hash` step's cost.
  * Here the hash states after the inner and outer pad blocks are computed once per key, so a
- * value of up to 55 UTF-8 bytes costs two compressions. Past `longText` characters the
- * compressions cost more than node:crypto's fixed cost per call (about 256 bytes on a 2-core
- * AMD EPYC with SHA instructions), and node:crypto hashes the value. The output is byte for
- * byte what `createHmac('sha256', secret).update(text, 'utf8').digest('hex')` gives (tested
- * against it).
+ * value of up to 55 UTF-8 bytes costs two compressions. Past `longValueBytes` the
+ * compressions cost more than node:crypto's fixed cost per call (measured on a 2-core AMD
+ * EPYC with SHA instructions), and node:crypto hashes the value. The output is byte for byte
+ * what `createHmac('sha256', key).update(text, 'utf8').digest('hex')` gives (tested against
+ * it).
  */
 
 const utf8 = new TextEncoder();
@@ -24,8 +24,8 @@ const hexPairs = new Uint16Array(
 const stateAt = 0;
 const outerBlockAt = 64;
 const messageAt = 128;
-/** The longest text (in UTF-16 units) hashed here; its UTF-8 bytes and padding fit the memory. */
-export const longText = 256;
+/** The longest value, in UTF-8 bytes, hashed here rather than by node:crypto. */
+export const longValueBytes = 256;
 
 /**
  * Returns a function giving the lowercase hex HMAC-SHA-256 of a text's UTF-8 bytes under `key`.
@@ -51,10 +51,14 @@ export function hmacSha256Hex(key: Uint8Array, blocks: Sha256Blocks = sha256Bloc
   const hexUnits = new Uint16Array(hex.buffer, hex.byteOffset, 32);
   const { bytes, words } = blocks;
   const secret = Buffer.from(key);
+  const hashedByNode = (text: string) => createHmac('sha256', secret).update(text, 'utf8').digest('hex');
 
   return (text) => {
-    if (text.length > longText) return createHmac('sha256', secret).update(text, 'utf8').digest('hex');
+    // Every UTF-16 unit takes at least one UTF-8 byte, so a text this long is past the bound
+    // before it is encoded; a shorter one (at most 3 bytes per unit) fits the memory.
+    if (text.length > longValueBytes) return hashedByNode(text);
     const length = encodeInto(text, bytes, messageAt);
+    if (length > longValueBytes) return hashedByNode(text);
     const end = messageAt + Math.ceil((length + 9) / blockBytes) * blockBytes;
     bytes[messageAt + length] = 0x80;
     bytes.fill(0, messageAt + length + 1, end - 8);
@@ -104,10 +108,11 @@ function writeWord(bytes: Uint8Array, at: number, word: number): void {
   bytes[at + 3] = word;
 }
 
-/** The state after hashing one 64-byte block (a key XOR-ed with a pad). */
+/** The state after hashing one 64-byte block (a key XOR-ed with a pad); the block is wiped from the shared memory. */
 function stateAfter(blocks: Sha256Blocks, block: Uint8Array): Int32Array {
   blocks.bytes.set(block, messageAt);
   blocks.words.set(initialState, stateAt >> 2);
   blocks.compress(stateAt, messageAt);
+  blocks.bytes.fill(0, messageAt, messageAt + blockBytes);
   return blocks.words.slice(stateAt >> 2, (stateAt >> 2) + 8);
 }

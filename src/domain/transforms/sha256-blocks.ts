@@ -163,13 +163,14 @@ function compressModule(): Uint8Array {
   // Alignment 2^2, then the constant offset.
   const load = (offset: number) => [op.i32Load, 2, ...unsigned(offset)];
   const store = (offset: number) => [op.i32Store, 2, ...unsigned(offset)];
-  const stateAt = 0;
-  const blockAt = 1;
+  // Local indexes: the two parameters, two temporaries, a..h, then the schedule window.
+  const stateParam = 0;
+  const blockParam = 1;
   const t1 = 2;
   const t2 = 3;
   const variable = (i: number) => 4 + i;
   const window = (t: number) => 12 + (t % 16);
-  const locals = 28 - 2;
+  const locals = window(15) + 1 - 2;
   // x ⋙ r1 ⊕ x ⋙ r2 ⊕ (x ⋙ r3 or x ≫ r3): the σ and Σ functions.
   const mix = (local: number, r1: number, r2: number, r3: number, lastShift: number) =>
     emit(get(local), constant(r1), op.i32Rotr, get(local), constant(r2), op.i32Rotr, op.i32Xor, get(local), constant(r3), lastShift, op.i32Xor);
@@ -177,11 +178,11 @@ function compressModule(): Uint8Array {
   // Message words are big-endian; memory loads are little-endian, so each word is byte-swapped.
   for (let t = 0; t < 16; t++) {
     const w = window(t);
-    emit(get(blockAt), load(t * 4), [op.localTee, ...unsigned(w)], constant(8), op.i32Rotl, constant(0x00ff00ff), op.i32And);
+    emit(get(blockParam), load(t * 4), [op.localTee, ...unsigned(w)], constant(8), op.i32Rotl, constant(0x00ff00ff), op.i32And);
     emit(get(w), constant(8), op.i32Rotr, constant(0xff00ff00 | 0), op.i32And, op.i32Or, set(w));
   }
-  for (let i = 0; i < 8; i++) emit(get(stateAt), load(i * 4), set(variable(i)));
-  // Instead of shifting a..h each round, the names rotate: round t's `a` is local (8 - t) mod 8.
+  for (let i = 0; i < 8; i++) emit(get(stateParam), load(i * 4), set(variable(i)));
+  // Instead of shifting a..h each round, the names rotate: round t's `a` is variable((8 - t) mod 8).
   for (let t = 0; t < 64; t++) {
     const [a, b, c, d, e, f, g, h] = Array.from({ length: 8 }, (_, i) => variable((i - t + 64) % 8));
     const w = window(t);
@@ -200,7 +201,7 @@ function compressModule(): Uint8Array {
     emit(get(d!), get(t1), op.i32Add, set(d!), get(t1), get(t2), op.i32Add, set(h!));
   }
   // After 64 rounds the names are back where they started.
-  for (let i = 0; i < 8; i++) emit(get(stateAt), get(stateAt), load(i * 4), get(variable(i)), op.i32Add, store(i * 4));
+  for (let i = 0; i < 8; i++) emit(get(stateParam), get(stateParam), load(i * 4), get(variable(i)), op.i32Add, store(i * 4));
   emit(op.end);
 
   const body = [...unsigned(1), ...unsigned(locals), i32Type, ...code];
