@@ -7,6 +7,7 @@ import type { ErrorDetail } from '../../domain/errors.ts';
 import { SluiceError } from '../../domain/errors.ts';
 import type { Validator } from '../../domain/pipeline.ts';
 import { misspelledKeywords } from './keyword-typos.ts';
+import { addQuickFormats } from './quick-formats.ts';
 import type { Dependency } from './references.ts';
 
 // ajv-formats ships CommonJS with a default export property.
@@ -117,6 +118,7 @@ function newAjv(draft2020: boolean): Ajv | Ajv2020 {
   } as const;
   const ajv = draft2020 ? new Ajv2020(options) : new Ajv(options);
   addFormats(ajv);
+  addQuickFormats(ajv);
   return ajv;
 }
 
