@@ -51,6 +51,10 @@ export function hmacSha256Hex(key: Uint8Array, blocks: Sha256Blocks = sha256Bloc
   const hexUnits = new Uint16Array(hex.buffer, hex.byteOffset, 32);
   const { bytes, words } = blocks;
   const secret = Buffer.from(key);
+  // The outer block's padding is the same for every key and nothing else writes there: once.
+  bytes[outerBlockAt + 32] = 0x80;
+  bytes.fill(0, outerBlockAt + 33, outerBlockAt + blockBytes - 8);
+  writeBitLength(bytes, outerBlockAt + blockBytes, blockBytes + 32);
   const hashedByNode = (text: string) => createHmac('sha256', secret).update(text, 'utf8').digest('hex');
 
   return (text) => {
@@ -67,9 +71,6 @@ export function hmacSha256Hex(key: Uint8Array, blocks: Sha256Blocks = sha256Bloc
     for (let offset = messageAt; offset < end; offset += blockBytes) blocks.compress(stateAt, offset);
     // The outer message is the inner digest (32 bytes) after the outer pad block: one padded block.
     for (let i = 0; i < 8; i++) writeWord(bytes, outerBlockAt + i * 4, words[stateWord + i]!);
-    bytes[outerBlockAt + 32] = 0x80;
-    bytes.fill(0, outerBlockAt + 33, outerBlockAt + blockBytes - 8);
-    writeBitLength(bytes, outerBlockAt + blockBytes, blockBytes + 32);
     for (let i = 0; i < 8; i++) words[stateWord + i] = outerStart[i]!;
     blocks.compress(stateAt, outerBlockAt);
     // Hex digits written as bytes and read once as Latin-1: one flat string, not 32 joined pieces.
