@@ -91,7 +91,7 @@ export class SqliteStateStore implements StateStore {
   }
 
   claim(_namespace: string): Promise<void> {
-    // One process holds the file (locking_mode=EXCLUSIVE): there is no other writer to fence.
+    // One process holds the data directory (directory-lock.ts): there is no other writer to fence.
     return Promise.resolve();
   }
 

@@ -1,6 +1,7 @@
 import type { DedupWindow } from '../../ports/event-log.ts';
 import type { Store } from '../../ports/store.ts';
 import { SqliteCatalog } from './catalog.ts';
+import { BackgroundCheckpointer } from './checkpointer.ts';
 import { SqliteConsumerGroups } from './consumer-groups.ts';
 import { openDatabase } from './database.ts';
 import { SqliteEventLog } from './event-log.ts';
@@ -12,6 +13,12 @@ import { ThreadedCatalog, ThreadedConsumerGroups, ThreadedEventLog, ThreadedStat
 export interface SqliteStoreOptions {
   /** How far back repeated producer ids are recognised (`limits.dedupWindowMs`, `limits.dedupWindowIds`). */
   dedupWindow?: DedupWindow;
+  /**
+   * Copy the WAL into the database file from a thread of its own (`checkpointer.ts`) rather
+   * than inside the commits that fill it. On in the store thread; tests of the adapters on
+   * the calling thread leave it off unless they test it.
+   */
+  backgroundCheckpoints?: boolean;
 }
 
 /**
@@ -19,7 +26,7 @@ export interface SqliteStoreOptions {
  * that writing and fsync never stall the HTTP event loop. This is what `sluice start` uses.
  */
 export async function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {}): Promise<Store> {
-  const { client, catalog: entries } = await StoreClient.start(dataDir, options);
+  const { client, catalog: entries } = await StoreClient.start(dataDir, { ...options, backgroundCheckpoints: options.backgroundCheckpoints ?? true });
   const log = new ThreadedEventLog(client);
   const groups = new ThreadedConsumerGroups(client);
   const catalog = new ThreadedCatalog(client, entries);
@@ -41,20 +48,25 @@ export function openInProcessStore(
   dataDir: string,
   options: SqliteStoreOptions = {},
 ): Store & { log: SqliteEventLog; catalog: SqliteCatalog; groups: SqliteConsumerGroups; state: SqliteStateStore } {
-  const db = openDatabase(dataDir);
+  const database = openDatabase(dataDir);
+  const db = database.db;
   const log = new SqliteEventLog(db, options);
   const groups = new SqliteConsumerGroups(db);
   const catalog = new SqliteCatalog(db);
+  const checkpointer = options.backgroundCheckpoints === true ? BackgroundCheckpointer.start(database.file) : undefined;
+  const stopNudging = checkpointer === undefined ? undefined : log.onAppended(() => checkpointer.committed());
   return {
     log,
     groups,
     catalog,
     state: new SqliteStateStore(db),
     async close() {
+      stopNudging?.();
+      await checkpointer?.stop();
       await log.close();
       await groups.close();
       await catalog.close();
-      db.close();
+      database.close();
     },
   };
 }

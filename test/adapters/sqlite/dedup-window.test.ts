@@ -16,15 +16,15 @@ function unique(id: string, at: number): AppendRecord {
 }
 
 function open(dir: string, window: { ms: number; ids: number }) {
-  const db = openDatabase(dir);
-  return { log: new SqliteEventLog(db, { dedupWindow: window, clock: () => now }), db };
+  const database = openDatabase(dir);
+  return { log: new SqliteEventLog(database.db, { dedupWindow: window, clock: () => now }), db: database.db, database };
 }
 
 void test('a repeated id is one record while in the window (by count and by age), stored again once out of it, also after a restart', async (t) => {
   const dir = tempDataDir(t);
   const window = { ms: 60_000, ids: 3 };
-  let { log, db } = open(dir, window);
-  t.after(() => db.isOpen && db.close());
+  let { log, db, database } = open(dir, window);
+  t.after(() => db.isOpen && database.close());
   await log.createStream('acme.t', 1);
   await log.append([unique('a', 1_000), unique('b', 1_000), unique('c', 1_000)]);
   assert.deepEqual(await log.append([unique('a', 2_000)]), [{ partition: 0, offset: 0, duplicate: true }], 'a is among the last 3 ids');
@@ -33,18 +33,18 @@ void test('a repeated id is one record while in the window (by count and by age)
   assert.deepEqual(await log.append([unique('a', 3_500)]), [{ partition: 0, offset: 4, duplicate: true }], 'the new copy is in the window');
 
   await log.close();
-  db.close();
-  ({ log, db } = open(dir, window));
+  database.close();
+  ({ log, db, database } = open(dir, window));
   assert.deepEqual(await log.append([unique('d', 4_000)]), [{ partition: 0, offset: 3, duplicate: true }], 'the window survives a restart');
   assert.deepEqual(await log.append([unique('d', 2_000 + 60_000)]), [{ partition: 0, offset: 5, duplicate: false }], 'older than the window: stored again');
   await log.close();
-  db.close();
+  database.close();
 });
 
 void test('the id index is pruned to about one window per stream as ids arrive', async (t) => {
   const dir = tempDataDir(t);
-  const { log, db } = open(dir, { ms: 86_400_000, ids: 1000 });
-  t.after(() => db.close());
+  const { log, db, database } = open(dir, { ms: 86_400_000, ids: 1000 });
+  t.after(() => database.close());
   await log.createStream('acme.t', 1);
   for (let round = 0; round < 5; round++) {
     await log.append(Array.from({ length: 1000 }, (_, i) => unique(`r${round}-${i}`, 1_000)));

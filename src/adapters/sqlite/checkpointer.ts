@@ -1,0 +1,60 @@
+import { Worker } from 'node:worker_threads';
+
+// In a checkout Node runs the .ts sources; a published package runs the built .js files.
+const threadFile = new URL(import.meta.url.endsWith('.ts') ? './thread/checkpoint-thread.ts' : './thread/checkpoint-thread.js', import.meta.url);
+
+/** What the checkpoint thread starts with. */
+export interface CheckpointThreadData {
+  file: string;
+  /** Int32 slots: `commitsSlot` counts commits, `stopSlot` is 1 once the thread should end. */
+  signal: SharedArrayBuffer;
+  /** The least time between two checkpoints, so that their fsyncs leave the disk to commits. */
+  pauseMs: number;
+}
+
+export const commitsSlot = 0;
+export const stopSlot = 1;
+
+/**
+ * Copies the WAL's committed pages into the database file from a second connection on a
+ * thread of its own. Left to the writing connection, SQLite does it inside the commit that
+ * takes the WAL past 1,000 pages: that commit copied 16 MB and waited for an fsync of the
+ * database file, 20–40 ms, and every request waiting for the store waited with it (10–25% of
+ * the store thread's time under batched ingest). The writer keeps its own automatic
+ * checkpoint: only it can start the WAL over (the WAL is never all copied while it keeps
+ * writing), and by then it has little left to copy. If this thread fails, the writer does
+ * all the copying again, as before.
+ */
+export class BackgroundCheckpointer {
+  readonly #signal: Int32Array;
+  readonly #exited: Promise<unknown>;
+
+  private constructor(worker: Worker, signal: Int32Array) {
+    this.#signal = signal;
+    this.#exited = new Promise((resolve) => worker.once('exit', resolve));
+    // A failed checkpoint thread only means the writer checkpoints alone.
+    worker.on('error', () => undefined);
+    worker.unref();
+  }
+
+  static start(file: string, pauseMs = 50): BackgroundCheckpointer {
+    const buffer = new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT);
+    const data: CheckpointThreadData = { file, signal: buffer, pauseMs };
+    const worker = new Worker(threadFile, { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 32 } });
+    return new BackgroundCheckpointer(worker, new Int32Array(buffer));
+  }
+
+  /** Called after a commit that wrote to the WAL: wakes the thread if it waits for one. */
+  committed(): void {
+    Atomics.add(this.#signal, commitsSlot, 1);
+    Atomics.notify(this.#signal, commitsSlot);
+  }
+
+  /** Ends the thread after the checkpoint it may be in; its connection closes with it. */
+  async stop(): Promise<void> {
+    Atomics.store(this.#signal, stopSlot, 1);
+    Atomics.notify(this.#signal, commitsSlot);
+    Atomics.notify(this.#signal, stopSlot);
+    await this.#exited;
+  }
+}

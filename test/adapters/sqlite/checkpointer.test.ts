@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { openInProcessStore } from '../../../src/adapters/sqlite/store.ts';
+import type { AppendRecord } from '../../../src/ports/event-log.ts';
+import { tempDataDir } from './sqlite-harness.ts';
+
+const attributes = { type: 't', source: '/s', time: '2026-01-31T12:00:00Z' };
+
+/** 100 records of about 2 KB each: some 13 WAL pages a commit, far below the writer's own 1,000-page checkpoint. */
+function records(round: number): AppendRecord[] {
+  return Array.from({ length: 100 }, (_, i) => ({
+    stream: 'acme.t',
+    partition: i % 2,
+    id: `r${round}-${i}`,
+    unique: false,
+    key: null,
+    timestamp: 1,
+    attributes,
+    value: JSON.stringify({ round, i, pad: 'x'.repeat(2000) }),
+  }));
+}
+
+/** Appends 20 commits; answers how much the database file grew once the WAL was copied into it, or after `waitMs`. */
+async function databaseGrowth(dir: string, backgroundCheckpoints: boolean, waitMs: number): Promise<number> {
+  const store = openInProcessStore(dir, { backgroundCheckpoints });
+  try {
+    await store.log.createStream('acme.t', 2);
+    const before = statSync(join(dir, 'sluice.db')).size;
+    for (let round = 0; round < 20; round++) await store.log.append(records(round));
+    const walBytes = statSync(join(dir, 'sluice.db-wal')).size;
+    assert.ok(walBytes > 2_000_000, `the appends went to the WAL first (${walBytes} bytes)`);
+    for (let waited = 0; waited < waitMs && statSync(join(dir, 'sluice.db')).size < before + 1_000_000; waited += 50) await sleep(50);
+    return statSync(join(dir, 'sluice.db')).size - before;
+  } finally {
+    await store.close();
+  }
+}
+
+void test('with background checkpoints the WAL is copied into the database file between commits, by the checkpoint thread', { timeout: 30_000 }, async (t) => {
+  const grown = await databaseGrowth(tempDataDir(t), true, 10_000);
+  assert.ok(grown > 1_000_000, `the database file grew by ${grown} bytes`);
+});
+
+void test('without them, commits below the writer’s own threshold leave the pages in the WAL', async (t) => {
+  // The control for the test above: there, only the checkpoint thread can have copied the pages.
+  const grown = await databaseGrowth(tempDataDir(t), false, 500);
+  assert.ok(grown < 1_000_000, `the database file grew by ${grown} bytes`);
+});
+
+void test('under sustained appends the WAL stays bounded, and every record reads back after a reopen', { timeout: 60_000 }, async (t) => {
+  const dir = tempDataDir(t);
+  const store = openInProcessStore(dir, { backgroundCheckpoints: true });
+  await store.log.createStream('acme.t', 2);
+  let largestWal = 0;
+  const rounds = 200;
+  for (let round = 0; round < rounds; round++) {
+    await store.log.append(records(round));
+    largestWal = Math.max(largestWal, statSync(join(dir, 'sluice.db-wal')).size);
+  }
+  await store.close();
+  // 200 commits of about 210 KB each wrote some 42 MB; the WAL starts over past 1,000 pages of 16 KiB.
+  assert.ok(largestWal < 24 * 1024 * 1024, `the WAL reached ${largestWal} bytes`);
+
+  const reopened = openInProcessStore(dir, { backgroundCheckpoints: true });
+  t.after(() => reopened.close());
+  for (const partition of [0, 1]) {
+    const read = await reopened.log.read('acme.t', partition, 0, rounds * 100);
+    assert.equal(read.length, (rounds * 100) / 2);
+    assert.deepEqual(
+      read.map((record) => record.offset),
+      read.map((_, index) => index),
+    );
+    assert.equal(read.at(-1)!.id, `r${rounds - 1}-${98 + partition}`);
+  }
+});
+
+void test('the lock on the data directory is its own file, so other connections may read the database while the store is open', async (t) => {
+  const dir = tempDataDir(t);
+  const store = openInProcessStore(dir, { backgroundCheckpoints: true });
+  t.after(() => store.close());
+  await store.log.createStream('acme.t', 1);
+  const reader = new DatabaseSync(join(dir, 'sluice.db'), { readOnly: true });
+  const { count } = reader.prepare('SELECT COUNT(*) AS count FROM streams').get() as { count: number };
+  reader.close();
+  assert.equal(count, 1);
+  assert.throws(() => openInProcessStore(dir), /in use by another Sluice process/);
+});
