@@ -68,19 +68,26 @@ export interface OpenDatabase {
 /**
  * Opens (and creates) the embedded store in `dataDir`: one SQLite file in WAL mode with
  * `synchronous=FULL`, so a committed transaction survives a crash or power loss. The
- * directory is locked first (`directory-lock.ts`) and stays locked until `close`.
+ * directory is locked first (`directory-lock.ts`) and stays locked until `close`. Without
+ * `secondConnection` the file is held exclusively too: SQLite then keeps the WAL's index in
+ * this process's memory rather than a shared `-shm` file, so it works where shared memory
+ * does not, but no other connection can open it.
  */
-export function openDatabase(dataDir: string): OpenDatabase {
+export function openDatabase(dataDir: string, options: { secondConnection?: boolean } = {}): OpenDatabase {
   mkdirSync(dataDir, { recursive: true });
   const lock = lockDataDirectory(dataDir);
   const file = join(dataDir, 'sluice.db');
   let db: DatabaseSync | undefined;
   try {
     db = new DatabaseSync(file);
+    if (options.secondConnection !== true) db.exec('PRAGMA locking_mode = EXCLUSIVE');
     // Larger pages write fewer WAL frames per record: +25% appends/s measured with
     // ~450-byte records (it only takes effect when the file is created).
     db.exec('PRAGMA page_size = 16384');
     db.exec('PRAGMA journal_mode = WAL');
+    // Takes the exclusive lock now, when there is one, rather than at the first write.
+    db.exec('BEGIN IMMEDIATE');
+    db.exec('COMMIT');
     db.exec('PRAGMA synchronous = FULL');
     db.exec('PRAGMA busy_timeout = 5000');
     db.exec('PRAGMA cache_size = -65536');

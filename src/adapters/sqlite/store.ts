@@ -15,8 +15,9 @@ export interface SqliteStoreOptions {
   dedupWindow?: DedupWindow;
   /**
    * Copy the WAL into the database file from a thread of its own (`checkpointer.ts`) rather
-   * than inside the commits that fill it. On in the store thread; tests of the adapters on
-   * the calling thread leave it off unless they test it.
+   * than inside the commits that fill it (`store.checkpointThread`). Off, the database file
+   * is held exclusively as well, and needs no shared memory. On by default in the store
+   * thread; off by default for the adapters on the calling thread (tests).
    */
   backgroundCheckpoints?: boolean;
 }
@@ -48,7 +49,7 @@ export function openInProcessStore(
   dataDir: string,
   options: SqliteStoreOptions = {},
 ): Store & { log: SqliteEventLog; catalog: SqliteCatalog; groups: SqliteConsumerGroups; state: SqliteStateStore } {
-  const database = openDatabase(dataDir);
+  const database = openDatabase(dataDir, { secondConnection: options.backgroundCheckpoints === true });
   const db = database.db;
   const log = new SqliteEventLog(db, options);
   const groups = new SqliteConsumerGroups(db);

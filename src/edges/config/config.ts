@@ -52,6 +52,16 @@ export interface DeliveryConfig {
   archiveDir?: string;
 }
 
+/** The embedded store's file handling (docs/operating.md, "Data directory"). */
+export interface StoreConfig {
+  /**
+   * Copy the WAL into the database file from a second connection on a thread of its own,
+   * between commits. Off: the committing connection does it, holding the database file
+   * exclusively, which needs no shared memory (a file system without it).
+   */
+  checkpointThread: boolean;
+}
+
 export interface SluiceConfig {
   host: string;
   port: number;
@@ -67,6 +77,8 @@ export interface SluiceConfig {
   delivery: DeliveryConfig;
   /** The web console at /console and its sign-in sessions. */
   console: { enabled: boolean; sessionTtlMs: number };
+  /** The embedded store (not used on Kafka). */
+  store: StoreConfig;
   /** When set, every port runs on this Kafka cluster instead of the embedded store. */
   kafka?: { brokers: string[]; topicPrefix: string; replicationFactor: number };
 }
@@ -81,6 +93,7 @@ export type ConfigInput = {
   groups?: Partial<SluiceConfig['groups']>;
   delivery?: Partial<DeliveryConfig>;
   console?: Partial<SluiceConfig['console']>;
+  store?: Partial<StoreConfig>;
   kafka?: Partial<NonNullable<SluiceConfig['kafka']>>;
 };
 
@@ -107,6 +120,7 @@ export const defaults: Omit<SluiceConfig, 'adminToken' | 'configFile'> = {
   groups: { sessionTimeoutMs: 30_000 },
   delivery: { allowPrivateNetworks: false, maxInFlight: 256, maxInFlightPerTenant: 64, sessionTimeoutMs: 10_000 },
   console: { enabled: true, sessionTtlMs: 8 * 3_600_000 },
+  store: { checkpointThread: true },
 };
 
 const integer = (minimum: number, maximum: number) => ({ type: 'integer', minimum, maximum });
@@ -143,6 +157,7 @@ const configSchema = {
     },
     groups: { type: 'object', additionalProperties: false, properties: { sessionTimeoutMs: integer(1000, 3_600_000) } },
     console: { type: 'object', additionalProperties: false, properties: { enabled: { type: 'boolean' }, sessionTtlMs: integer(60_000, 30 * 86_400_000) } },
+    store: { type: 'object', additionalProperties: false, properties: { checkpointThread: { type: 'boolean' } } },
     delivery: {
       type: 'object',
       additionalProperties: false,
@@ -191,6 +206,7 @@ export const environment: Record<string, { path: string[]; type: 'string' | 'int
   SLUICE_DELIVERY_ALLOW_PRIVATE_NETWORKS: { path: ['delivery', 'allowPrivateNetworks'], type: 'boolean' },
   SLUICE_CONSOLE: { path: ['console', 'enabled'], type: 'boolean' },
   SLUICE_CONSOLE_SESSION_TTL_MS: { path: ['console', 'sessionTtlMs'], type: 'integer' },
+  SLUICE_CHECKPOINT_THREAD: { path: ['store', 'checkpointThread'], type: 'boolean' },
   SLUICE_DELIVERY_MAX_IN_FLIGHT: { path: ['delivery', 'maxInFlight'], type: 'integer' },
   SLUICE_DELIVERY_MAX_IN_FLIGHT_PER_TENANT: { path: ['delivery', 'maxInFlightPerTenant'], type: 'integer' },
   SLUICE_DELIVERY_SESSION_TIMEOUT_MS: { path: ['delivery', 'sessionTimeoutMs'], type: 'integer' },
@@ -248,11 +264,11 @@ function readConfigFile(fileName: string): Record<string, unknown> {
     throw new ConfigError(`config file ${fileName} is not valid YAML: ${(error as Error).message}`);
   }
   if (typeof document !== 'object' || document === null || Array.isArray(document)) throw new ConfigError(`config file ${fileName} must hold a mapping`);
-  const { server, limits, groups, delivery, tenants, sources, kafka, console: consoleSettings, ...rest } = document as Record<string, unknown>;
+  const { server, limits, groups, delivery, tenants, sources, kafka, console: consoleSettings, store, ...rest } = document as Record<string, unknown>;
   const unknown = Object.keys(rest);
   if (unknown.length > 0)
     throw new ConfigError(
-      `config file ${fileName}: unknown top-level key ${unknown.map((k) => `"${k}"`).join(', ')}; expected server, limits, groups, delivery, kafka, tenants, sources, console`,
+      `config file ${fileName}: unknown top-level key ${unknown.map((k) => `"${k}"`).join(', ')}; expected server, limits, groups, delivery, kafka, tenants, sources, console, store`,
     );
   if (server !== undefined && (typeof server !== 'object' || server === null)) throw new ConfigError(`config file ${fileName}: "server" must be a mapping`);
   const serverSettings = (server ?? {}) as Record<string, unknown>;
@@ -264,6 +280,7 @@ function readConfigFile(fileName: string): Record<string, unknown> {
   if (delivery !== undefined) result.delivery = delivery;
   if (kafka !== undefined) result.kafka = kafka;
   if (consoleSettings !== undefined) result.console = consoleSettings;
+  if (store !== undefined) result.store = store;
   result.declarations = { ...readDeclarations(resolve(fileName), tenants), sources: readSourceDeclarations(resolve(fileName), sources) };
   return result;
 }

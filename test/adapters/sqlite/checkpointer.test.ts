@@ -89,3 +89,19 @@ void test('the lock on the data directory is its own file, so other connections 
   assert.equal(count, 1);
   assert.throws(() => openInProcessStore(dir), /in use by another Sluice process/);
 });
+
+void test('a database file held exclusively by an earlier release, which locked the file itself, is refused with the same message', async (t) => {
+  const dir = tempDataDir(t);
+  const setup = openInProcessStore(dir);
+  await setup.close();
+  const earlier = new DatabaseSync(join(dir, 'sluice.db'));
+  t.after(() => earlier.isOpen && earlier.close());
+  earlier.exec('PRAGMA locking_mode = EXCLUSIVE');
+  earlier.exec('BEGIN IMMEDIATE');
+  earlier.exec('COMMIT');
+  assert.throws(() => openInProcessStore(dir), /the data directory .* is in use by another Sluice process/);
+  // The refused open let its lock go: once the file is free, the directory opens.
+  earlier.close();
+  const reopened = openInProcessStore(dir);
+  await reopened.close();
+});

@@ -139,3 +139,15 @@ void test('the dedup window: 24 h and 500,000 ids by default, set in the file or
   assert.throws(() => loadConfig({ env: { SLUICE_DEDUP_WINDOW_MS: '10' } }), /limits\.dedupWindowMs must be >= 1000/);
   assert.throws(() => loadConfig({ env: { SLUICE_DEDUP_WINDOW_MS: '1h' } }), /SLUICE_DEDUP_WINDOW_MS=1h is not a whole number/);
 });
+
+void test('the checkpoint thread: on by default, turned off in the file or the environment, and checked', (t) => {
+  assert.equal(loadConfig({ env: {} }).store.checkpointThread, true);
+  const file = join(tempDir(t), 'sluice.yaml');
+  writeFileSync(file, 'store:\n  checkpointThread: false\n');
+  assert.equal(loadConfig({ configFile: file, env: {} }).store.checkpointThread, false);
+  assert.equal(loadConfig({ configFile: file, env: { SLUICE_CHECKPOINT_THREAD: 'true' } }).store.checkpointThread, true);
+  assert.equal(loadConfig({ env: { SLUICE_CHECKPOINT_THREAD: 'false' } }).store.checkpointThread, false);
+  assert.throws(() => loadConfig({ env: { SLUICE_CHECKPOINT_THREAD: 'sometimes' } }), /SLUICE_CHECKPOINT_THREAD/);
+  writeFileSync(file, 'store:\n  checkpointThreads: false\n');
+  assert.throws(() => loadConfig({ configFile: file, env: {} }), /checkpointThreads is not a setting/);
+});
