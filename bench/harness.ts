@@ -50,6 +50,7 @@ export const peerScenarioIds = ['peer-python', 'peer-streams', 'peer-karapace'] 
 /**
  * `kafka` (scenarios 7 and 8) starts a Kafka broker of its own, and reports itself skipped when it cannot.
  * `kafka-memory` (12) runs only when asked for by name: it stores millions of events.
+ * `checkpoints` (13) too: it compares two settings of the embedded store.
  */
 export const scenarioIds = [
   'batch',
@@ -63,6 +64,7 @@ export const scenarioIds = [
   'sink',
   'correlation',
   'kafka-memory',
+  'checkpoints',
   ...peerScenarioIds,
 ] as const;
 

@@ -6,6 +6,7 @@ import { format, newAdminToken, peerScenarioIds, readSettings, startSluice, type
 import { killAll, loadAverage, machine, spawnServer, stopProcess, trackTempDir, type Spawned } from './processes.ts';
 import { inclusiveShares, profilesIn, profileText, summarizeProfile } from './profile.ts';
 import { markdownReport, textReport } from './report.ts';
+import { checkpointThread } from './scenarios/checkpoint-thread.ts';
 import { correlationScenario } from './scenarios/correlation.ts';
 import { deliveryScenario } from './scenarios/delivery.ts';
 import { endToEndLatency } from './scenarios/e2e-latency.ts';
@@ -42,6 +43,7 @@ import { peerScenarios } from './scenarios/peers.ts';
  *                            (bench/scenarios/peers.ts; they install into ~/.cache/sluice-peers, and say why when skipped)
  *   BENCH_PEERS=1            include those in a full run; BENCH_PEER_RECORDS records per round (20,000 quick, 200,000 full)
  *   BENCH_KAFKA_BOOTSTRAP=host:port  use that broker for every Kafka scenario instead of starting one (it is never stopped)
+ *   BENCH_ONLY=checkpoints   (only when named) two Sluices with the embedded store's checkpoint thread off and on, alternated
  *   BENCH_ONLY=kafka-memory  (only when named) RSS of Sluice on Kafka while events with producer ids are stored,
  *                            read every million; BENCH_KAFKA_RSS_EVENTS sets how many (10,000,000; 400,000 quick)
  *   BENCH_PROFILE=1          record a CPU profile of Sluice under batched ingest and print its hot spots
@@ -142,7 +144,7 @@ try {
     await profileSluice(bench, settings.profile);
   } else {
     const scenarios: ScenarioReport[] = [];
-    const wanted = (id: string): boolean => id !== 'kafka-memory' && (settings.only === undefined || settings.only.has(id));
+    const wanted = (id: string): boolean => id !== 'kafka-memory' && id !== 'checkpoints' && (settings.only === undefined || settings.only.has(id));
     if (wanted('batch')) scenarios.push(await batchedIngest(bench));
     if (wanted('single')) scenarios.push(await singleIngest(bench));
     if (wanted('e2e')) scenarios.push(await endToEndLatency(bench));
@@ -156,6 +158,7 @@ try {
     const wantedPeer = (id: string): boolean => (settings.only === undefined ? settings.peers : settings.only.has(id));
     if (peerScenarioIds.some(wantedPeer)) scenarios.push(...(await peerScenarios(bench, wantedPeer)));
     if (settings.only?.has('kafka-memory') === true) scenarios.push(await kafkaMemory(bench));
+    if (settings.only?.has('checkpoints') === true) scenarios.push(await checkpointThread(bench));
     process.stdout.write(`${textReport(scenarios)}\n`);
     if (!settings.quick && settings.only === undefined) {
       const markdown = markdownReport(
