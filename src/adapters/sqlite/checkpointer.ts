@@ -19,7 +19,7 @@ export const stopSlot = 1;
  * Copies the WAL's committed pages into the database file from a second connection on a
  * thread of its own. Left to the writing connection, SQLite does it inside the commit that
  * takes the WAL past 1,000 pages: that commit copied 16 MB and waited for an fsync of the
- * database file, 20–40 ms, and every request waiting for the store waited with it (10–25% of
+ * database file, 20–40 ms, and every request waiting for the store waited with it (10–27% of
  * the store thread's time under batched ingest). The writer keeps its own automatic
  * checkpoint: only it can start the WAL over (the WAL is never all copied while it keeps
  * writing), and by then it has little left to copy. If this thread fails, the writer does
