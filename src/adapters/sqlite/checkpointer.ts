@@ -26,10 +26,12 @@ export const stopSlot = 1;
  * all the copying again, as before.
  */
 export class BackgroundCheckpointer {
+  readonly #worker: Worker;
   readonly #signal: Int32Array;
   readonly #exited: Promise<unknown>;
 
   private constructor(worker: Worker, signal: Int32Array) {
+    this.#worker = worker;
     this.#signal = signal;
     this.#exited = new Promise((resolve) => worker.once('exit', resolve));
     // A failed checkpoint thread only means the writer checkpoints alone.
@@ -55,6 +57,8 @@ export class BackgroundCheckpointer {
     Atomics.store(this.#signal, stopSlot, 1);
     Atomics.notify(this.#signal, commitsSlot);
     Atomics.notify(this.#signal, stopSlot);
+    // Held until it has ended: a process with nothing else to do would otherwise exit first.
+    this.#worker.ref();
     await this.#exited;
   }
 }

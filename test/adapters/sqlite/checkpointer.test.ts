@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
-import { statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { test } from 'node:test';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { openInProcessStore } from '../../../src/adapters/sqlite/store.ts';
 import type { AppendRecord } from '../../../src/ports/event-log.ts';
@@ -104,4 +106,24 @@ void test('a database file held exclusively by an earlier release, which locked 
   earlier.close();
   const reopened = openInProcessStore(dir);
   await reopened.close();
+});
+
+void test('closing the store ends the checkpoint thread, also in a process with nothing else to wait for', { timeout: 30_000 }, (t) => {
+  const dir = tempDataDir(t);
+  const script = join(tempDataDir(t), 'close-store.mjs');
+  const storeModule = pathToFileURL(fileURLToPath(new URL('../../../src/adapters/sqlite/store.ts', import.meta.url))).href;
+  writeFileSync(
+    script,
+    `
+    const { openInProcessStore } = await import(${JSON.stringify(storeModule)});
+    const store = openInProcessStore(${JSON.stringify(dir)}, { backgroundCheckpoints: true });
+    await store.log.createStream('acme.t', 1);
+    await store.log.append([{ stream: 'acme.t', partition: 0, id: 'a', unique: false, key: null, timestamp: 1, attributes: { type: 't', source: '/s', time: 't' }, value: '1' }]);
+    await store.close();
+    console.log('CLOSED');`,
+  );
+  // Before the thread was held during close, the process left with close still pending (exit code 13).
+  const child = spawnSync(process.execPath, [script], { encoding: 'utf8', timeout: 20_000 });
+  assert.equal(child.status, 0, child.stderr);
+  assert.match(child.stdout, /^CLOSED$/m);
 });
