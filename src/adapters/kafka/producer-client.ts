@@ -5,12 +5,12 @@
  * A thread that fails fails the rounds it holds, and the next round starts a new one.
  */
 import { Worker } from 'node:worker_threads';
+import { threadModule } from '../../domain/thread-module.ts';
 import type { ResolvedKafkaOptions } from './client-options.ts';
 import { transferList, type ProduceColumns } from './produce-columns.ts';
 import type { ProducerReply, ProducerRequest, ProducerThreadData } from './producer-protocol.ts';
 
-// In a checkout Node runs the .ts sources; a published package runs the built .js files.
-const threadFile = new URL(import.meta.url.endsWith('.ts') ? './producer-thread.ts' : './producer-thread.js', import.meta.url);
+const threadFile = threadModule(import.meta.url, './producer-thread');
 
 /**
  * The thread's V8 heap. It holds one round at a time (its columns and record batches), tens of

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
+import { threadModule } from '../../domain/thread-module.ts';
 
-// In a checkout Node runs the .ts sources; a published package runs the built .js files.
-const threadFile = new URL(import.meta.url.endsWith('.ts') ? './thread/checkpoint-thread.ts' : './thread/checkpoint-thread.js', import.meta.url);
+const threadFile = threadModule(import.meta.url, './thread/checkpoint-thread');
 
 /** What the checkpoint thread starts with. */
 export interface CheckpointThreadData {

@@ -1,11 +1,11 @@
 import { Worker } from 'node:worker_threads';
+import { threadModule } from '../../../domain/thread-module.ts';
 import type { CatalogEntry, CatalogKind } from '../../../ports/catalog.ts';
 import type { SqliteStoreOptions } from '../store.ts';
 import type { ArgsOf, Call, MethodOf, Notice, Reply, ResultOf, StoreThreadData, Target } from './protocol.ts';
 import { deserializeError } from './protocol.ts';
 
-// In a checkout Node runs the .ts sources; a published package runs the built .js files.
-const threadFile = new URL(import.meta.url.endsWith('.ts') ? './store-thread.ts' : './store-thread.js', import.meta.url);
+const threadFile = threadModule(import.meta.url, './store-thread');
 
 /**
  * The store thread's young generation, in MB (V8 makes it three semi-spaces' worth). Left to

@@ -2,14 +2,14 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { SluiceError } from '../../../domain/errors.ts';
+import { threadModule } from '../../../domain/thread-module.ts';
 import type { Catalog } from '../../../ports/catalog.ts';
 import type { PackedIngest } from '../../../services/packed-ingest.ts';
 import type { BodyLimits } from '../ingest-body.ts';
 import type { FromThread, IngestThreadData, ToThread } from './protocol.ts';
 import { fromWireError, mirroredKinds } from './protocol.ts';
 
-// In a checkout Node runs the .ts sources; a published package runs the built .js files.
-const threadFile = new URL(import.meta.url.endsWith('.ts') ? './ingest-thread.ts' : './ingest-thread.js', import.meta.url);
+const threadFile = threadModule(import.meta.url, './ingest-thread');
 
 /**
  * Bodies waiting for the ingest thread, in bytes, past which requests are prepared on the
