@@ -47,7 +47,7 @@ export async function createSluice(config: Readonly<SluiceConfig>, options: { lo
   const dedupWindow = { ms: config.limits.dedupWindowMs, ids: config.limits.dedupWindowIds };
   const store =
     config.kafka === undefined
-      ? await openSqliteStore(config.dataDir, { dedupWindow, backgroundCheckpoints: config.store.checkpointThread })
+      ? await openSqliteStore(config.dataDir, { dedupWindow, backgroundCheckpoints: config.store.checkpointThread }, logger)
       : await openKafkaStoreWhenReachable({ ...config.kafka, dedupWindow }, logger);
   const metrics = createMetrics();
   const webhooks = createWebhookClient({ allowPrivateNetworks: config.delivery.allowPrivateNetworks });

@@ -1,7 +1,7 @@
 import type { DedupWindow } from '../../ports/event-log.ts';
 import type { Store } from '../../ports/store.ts';
 import { SqliteCatalog } from './catalog.ts';
-import { BackgroundCheckpointer } from './checkpointer.ts';
+import { BackgroundCheckpointer, type CheckpointThreadReport, describeCheckpointReport } from './checkpointer.ts';
 import { SqliteConsumerGroups } from './consumer-groups.ts';
 import { openDatabase } from './database.ts';
 import { SqliteEventLog } from './event-log.ts';
@@ -22,12 +22,26 @@ export interface SqliteStoreOptions {
   backgroundCheckpoints?: boolean;
 }
 
+/** Where the store's own threads report what goes wrong in the background (pino's shape). */
+export interface StoreLogger {
+  warn(fields: object, message: string): void;
+  info(fields: object, message: string): void;
+}
+
 /**
  * Every port on one embedded SQLite file in `dataDir`, served by a thread of its own so
  * that writing and fsync never stall the HTTP event loop. This is what `sluice start` uses.
  */
-export async function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {}): Promise<Store> {
-  const { client, catalog: entries } = await StoreClient.start(dataDir, { ...options, backgroundCheckpoints: options.backgroundCheckpoints ?? true });
+export async function openSqliteStore(dataDir: string, options: SqliteStoreOptions = {}, logger?: StoreLogger): Promise<Store> {
+  const reportCheckpoint = (report: CheckpointThreadReport): void => {
+    const { level, message } = describeCheckpointReport(report);
+    logger?.[level]({ dataDir, checkpoint: report.kind }, message);
+  };
+  const { client, catalog: entries } = await StoreClient.start(
+    dataDir,
+    { ...options, backgroundCheckpoints: options.backgroundCheckpoints ?? true },
+    reportCheckpoint,
+  );
   const log = new ThreadedEventLog(client);
   const groups = new ThreadedConsumerGroups(client);
   const catalog = new ThreadedCatalog(client, entries);
@@ -48,13 +62,14 @@ export async function openSqliteStore(dataDir: string, options: SqliteStoreOptio
 export function openInProcessStore(
   dataDir: string,
   options: SqliteStoreOptions = {},
+  onCheckpointReport?: (report: CheckpointThreadReport) => void,
 ): Store & { log: SqliteEventLog; catalog: SqliteCatalog; groups: SqliteConsumerGroups; state: SqliteStateStore } {
   const database = openDatabase(dataDir, { secondConnection: options.backgroundCheckpoints === true });
   const db = database.db;
   const log = new SqliteEventLog(db, options);
   const groups = new SqliteConsumerGroups(db);
   const catalog = new SqliteCatalog(db);
-  const checkpointer = options.backgroundCheckpoints === true ? BackgroundCheckpointer.start(database.file) : undefined;
+  const checkpointer = options.backgroundCheckpoints === true ? BackgroundCheckpointer.start(database.file, onCheckpointReport) : undefined;
   const stopNudging = checkpointer === undefined ? undefined : log.onAppended(() => checkpointer.committed());
   return {
     log,

@@ -6,6 +6,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { test } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { BackgroundCheckpointer, type CheckpointThreadReport, describeCheckpointReport } from '../../../src/adapters/sqlite/checkpointer.ts';
 import { openInProcessStore } from '../../../src/adapters/sqlite/store.ts';
 import type { AppendRecord } from '../../../src/ports/event-log.ts';
 import { tempDataDir } from './sqlite-harness.ts';
@@ -126,4 +127,51 @@ void test('closing the store ends the checkpoint thread, also in a process with 
   const child = spawnSync(process.execPath, [script], { encoding: 'utf8', timeout: 20_000 });
   assert.equal(child.status, 0, child.stderr);
   assert.match(child.stdout, /^CLOSED$/m);
+});
+
+/** Nudges the thread as commits would, until `done` or about `rounds` × 20 ms have passed. */
+async function nudgeUntil(checkpointer: BackgroundCheckpointer, done: () => boolean, rounds = 250): Promise<void> {
+  for (let round = 0; round < rounds && !done(); round++) {
+    checkpointer.committed();
+    await sleep(20);
+  }
+}
+
+void test('a checkpoint that fails is reported once, tried again with growing pauses, and its recovery is reported', { timeout: 30_000 }, async (t) => {
+  const file = join(tempDataDir(t), 'locked.db');
+  const setup = new DatabaseSync(file);
+  setup.exec('PRAGMA journal_mode = WAL; CREATE TABLE t (x); INSERT INTO t VALUES (1)');
+  setup.close();
+  // A foreign process holding the file exclusively: every checkpoint is refused with "database is locked".
+  const foreign = new DatabaseSync(file);
+  t.after(() => foreign.isOpen && foreign.close());
+  foreign.exec('PRAGMA locking_mode = EXCLUSIVE; BEGIN IMMEDIATE; INSERT INTO t VALUES (2); COMMIT');
+
+  const reports: CheckpointThreadReport[] = [];
+  const checkpointer = BackgroundCheckpointer.start(file, (report) => reports.push(report), 5);
+  t.after(() => checkpointer.stop());
+  await nudgeUntil(checkpointer, () => reports.length > 0);
+  await nudgeUntil(checkpointer, () => false, 15);
+  assert.deepEqual(reports, [{ kind: 'failing', error: 'database is locked', retryInMs: 10 }], 'reported once, however many commits followed');
+
+  foreign.close();
+  await nudgeUntil(checkpointer, () => reports.length > 1);
+  assert.equal(reports.length, 2);
+  const resumed = reports[1]!;
+  assert.equal(resumed.kind, 'resumed');
+  // 300 ms of nudges with pauses of 10, 20, 40, 80 ms … between attempts: a few, not one per nudge.
+  assert.ok(resumed.kind === 'resumed' && resumed.failures >= 2 && resumed.failures <= 8, JSON.stringify(resumed));
+  assert.match(describeCheckpointReport(reports[0]!).message, /could not copy the WAL .*database is locked.*commits copy it themselves meanwhile/);
+  assert.equal(describeCheckpointReport(resumed).level, 'info');
+});
+
+void test('a checkpoint thread that cannot open the database reports that it stopped; stopping it still settles', { timeout: 30_000 }, async (t) => {
+  const reports: CheckpointThreadReport[] = [];
+  const checkpointer = BackgroundCheckpointer.start(join(tempDataDir(t), 'no-such-directory', 'sluice.db'), (report) => reports.push(report));
+  await nudgeUntil(checkpointer, () => reports.length > 0);
+  await checkpointer.stop();
+  assert.deepEqual(reports, [{ kind: 'stopped', error: 'unable to open database file' }]);
+  const { level, message } = describeCheckpointReport(reports[0]!);
+  assert.equal(level, 'warn');
+  assert.match(message, /stopped \(unable to open database file\); commits copy the WAL .* themselves until Sluice restarts/);
 });

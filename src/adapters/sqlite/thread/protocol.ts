@@ -2,6 +2,7 @@ import type { CatalogEntry, CatalogKind } from '../../../ports/catalog.ts';
 import { CatalogConflict } from '../../../ports/catalog.ts';
 import { StoreUnavailable } from '../../../ports/errors.ts';
 import { SluiceError, type ErrorCode, type ErrorDetail } from '../../../domain/errors.ts';
+import type { CheckpointThreadReport } from '../checkpointer.ts';
 import type { openInProcessStore, SqliteStoreOptions } from '../store.ts';
 
 /** The objects the store thread answers for, by the name calls give them. */
@@ -44,6 +45,7 @@ export type Notice =
   | { notice: 'ready'; catalog: CatalogEntry<CatalogKind>[] }
   | { notice: 'failed'; error: SerializedError }
   | { notice: 'appended'; streams: string[] }
+  | { notice: 'checkpoint'; report: CheckpointThreadReport }
   | { notice: 'closed' };
 
 export interface StoreThreadData {

@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { threadModule } from '../../../domain/thread-module.ts';
 import type { CatalogEntry, CatalogKind } from '../../../ports/catalog.ts';
+import type { CheckpointThreadReport } from '../checkpointer.ts';
 import type { SqliteStoreOptions } from '../store.ts';
 import type { ArgsOf, Call, MethodOf, Notice, Reply, ResultOf, StoreThreadData, Target } from './protocol.ts';
 import { deserializeError } from './protocol.ts';
@@ -22,34 +23,48 @@ export class StoreClient {
   readonly #worker: Worker;
   readonly #pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   readonly #appendListeners = new Set<(streams: string[]) => void>();
+  readonly #onCheckpointReport: (report: CheckpointThreadReport) => void;
   #nextId = 1;
   #failure: Error | undefined;
   #closed: Promise<void> | undefined;
 
-  private constructor(worker: Worker) {
+  private constructor(worker: Worker, onCheckpointReport: (report: CheckpointThreadReport) => void) {
     this.#worker = worker;
+    this.#onCheckpointReport = onCheckpointReport;
   }
 
-  /** Starts the thread and waits until the store is open; answers the catalog's entries. */
-  static start(dataDir: string, options: SqliteStoreOptions = {}): Promise<{ client: StoreClient; catalog: CatalogEntry<CatalogKind>[] }> {
+  /**
+   * Starts the thread and waits until the store is open; answers the catalog's entries.
+   * `onCheckpointReport` hears what the checkpoint thread reports (`../checkpointer.ts`),
+   * from the start: it may fail before the store is ready.
+   */
+  static start(
+    dataDir: string,
+    options: SqliteStoreOptions = {},
+    onCheckpointReport: (report: CheckpointThreadReport) => void = () => undefined,
+  ): Promise<{ client: StoreClient; catalog: CatalogEntry<CatalogKind>[] }> {
     const data: StoreThreadData = { dataDir, options };
     const worker = new Worker(threadFile, { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: youngGenerationMb } });
-    const client = new StoreClient(worker);
+    const client = new StoreClient(worker, onCheckpointReport);
     return new Promise((resolve, reject) => {
       const onMessage = (message: Notice | Reply): void => {
         if ('notice' in message && message.notice === 'ready') {
+          worker.off('message', onMessage);
           worker.off('error', onStartError);
           worker.on('message', (next: Notice | Reply) => client.#receive(next));
           worker.on('error', (error: Error) => client.#fail(error));
           worker.on('exit', (code) => client.#fail(new Error(`the store thread exited (code ${code})`)));
           resolve({ client, catalog: message.catalog });
         } else if ('notice' in message && message.notice === 'failed') {
+          worker.off('message', onMessage);
           worker.off('error', onStartError);
           reject(deserializeError(message.error));
+        } else {
+          client.#receive(message);
         }
       };
       const onStartError = (error: Error): void => reject(error);
-      worker.once('message', onMessage);
+      worker.on('message', onMessage);
       worker.once('error', onStartError);
     });
   }
@@ -85,6 +100,7 @@ export class StoreClient {
   #receive(message: Notice | Reply): void {
     if ('notice' in message) {
       if (message.notice === 'appended') for (const listener of this.#appendListeners) listener(message.streams);
+      else if (message.notice === 'checkpoint') this.#onCheckpointReport(message.report);
       return;
     }
     const pending = this.#pending.get(message.id);

@@ -15,7 +15,7 @@ const post = (message: Notice | Reply): void => port.postMessage(message);
 
 let store: ReturnType<typeof openInProcessStore>;
 try {
-  store = openInProcessStore(dataDir, options);
+  store = openInProcessStore(dataDir, options, (report) => post({ notice: 'checkpoint', report }));
 } catch (error) {
   post({ notice: 'failed', error: serializeError(error) });
   process.exit(1);
