@@ -141,13 +141,16 @@ class KafkaSourceSubscription implements SourceSubscription {
       while (!this.#stop.signal.aborted) {
         const batch = await this.#nextBatch();
         if (batch.length === 0) continue;
+        // Only the last message of each partition is kept for the commit: the others, and
+        // their buffers, may be collected while the batch is stored rather than outlive it.
+        const commitAfter = lastOfEachPartition(batch);
         const store = await this.#prepare(batch.map(toSourceRecord));
         // One batch waits prepared, no more: the previous store must end before this one is queued.
         if (!(await storing)) return;
         storing = (async () => {
           if (!(await this.#deliver(store))) return false;
           await committing;
-          committing = this.#commit(batch);
+          committing = this.#commit(commitAfter);
           return true;
         })();
       }
@@ -160,14 +163,18 @@ class KafkaSourceSubscription implements SourceSubscription {
   /** Prepares the batch now; every attempt to store it stores that same preparation. */
   async #prepare(records: readonly SourceRecord[]): Promise<() => Promise<void>> {
     let store: (() => Promise<void>) | undefined;
+    // Kept only while the batch is not prepared: prepared, the records are garbage.
+    let unprepared: readonly SourceRecord[] | undefined = records;
     try {
       store = await this.#events.prepare(records);
+      unprepared = undefined;
     } catch (error) {
       // Nothing was stored: the first attempt to store prepares the batch again.
       this.#events.problem(error, 'a batch of source records could not be prepared; it will be prepared again');
     }
     return async () => {
-      store ??= await this.#events.prepare(records);
+      store ??= await this.#events.prepare(unprepared!);
+      unprepared = undefined;
       await store();
     };
   }
@@ -211,19 +218,24 @@ class KafkaSourceSubscription implements SourceSubscription {
   }
 
   /**
-   * Commits the last offset of each partition in the batch. The stream gathers commits asked
-   * for together into one OffsetCommit, so every partition is asked for at once. Never rejects.
+   * Commits the offsets of a batch, given as the last message of each of its partitions. The
+   * stream gathers commits asked for together into one OffsetCommit, so every partition is
+   * asked for at once. Never rejects.
    */
-  async #commit(batch: readonly BufferMessage[]): Promise<void> {
-    const last = new Map<string, BufferMessage>();
-    for (const message of batch) last.set(`${message.topic}#${message.partition}`, message);
-    const outcomes = await Promise.allSettled([...last.values()].map(async (message) => message.commit()));
+  async #commit(lastOfEach: readonly BufferMessage[]): Promise<void> {
+    const outcomes = await Promise.allSettled(lastOfEach.map(async (message) => message.commit()));
     for (const outcome of outcomes) {
       // After a rebalance another member owns the partition and reads it again from the
       // last commit; the producer ids make that redelivery a duplicate, not a second copy.
       if (outcome.status === 'rejected') this.#events.problem(outcome.reason, 'committing source offsets failed');
     }
   }
+}
+
+function lastOfEachPartition(batch: readonly BufferMessage[]): BufferMessage[] {
+  const last = new Map<string, BufferMessage>();
+  for (const message of batch) last.set(`${message.topic}#${message.partition}`, message);
+  return [...last.values()];
 }
 
 function toSourceRecord(message: BufferMessage): SourceRecord {
