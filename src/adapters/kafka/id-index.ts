@@ -13,7 +13,7 @@
  *   (later-copies.ts).
  */
 import type { DedupWindow } from '../../ports/event-log.ts';
-import { IdWindow, type WindowPosition } from './id-window.ts';
+import { IdWindow, type WindowPosition } from '../id-window.ts';
 import { laterCopies, type CopyCandidate } from './later-copies.ts';
 
 /** A unique record as a scan of the topic finds it. */

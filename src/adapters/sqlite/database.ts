@@ -11,15 +11,6 @@ CREATE TABLE IF NOT EXISTS streams (
   partitions INTEGER NOT NULL,
   created_at INTEGER NOT NULL
 );
-CREATE TABLE IF NOT EXISTS record_ids (
-  stream_id INTEGER NOT NULL,
-  id TEXT NOT NULL,
-  partition INTEGER NOT NULL,
-  offset INTEGER NOT NULL,
-  seq INTEGER NOT NULL,
-  at INTEGER NOT NULL,
-  PRIMARY KEY (stream_id, id)
-) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS catalog (
   kind TEXT NOT NULL,
   key TEXT NOT NULL,

@@ -2,6 +2,7 @@ import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { RecordAttributes } from '../../domain/event.ts';
 import type { AppendRecord, AppendResult, DedupWindow, EventLog, LogRecord, Retention, StreamInfo } from '../../ports/event-log.ts';
 import { defaultDedupWindow } from '../../ports/event-log.ts';
+import { IdWindow } from '../id-window.ts';
 import type { AppendColumns, ResultColumns, StoredAppend } from './columns.ts';
 import { fromColumns, toResultColumns } from './columns.ts';
 import { BatchCache } from './batch-cache.ts';
@@ -19,10 +20,12 @@ interface StreamState {
   lastTimestamp: number[];
   /** First stored offset per partition (retention deletes from the start). */
   start: number[];
-  /** The place the next unique id takes in the stream's deduplication window. */
+  /** The place the next unique id takes in the stream's id log. */
   nextSeq: number;
-  /** `nextSeq` when the id index was last pruned to the window. */
+  /** `nextSeq` when the id log was last pruned to the window. */
   prunedAt: number;
+  /** The ids of the deduplication window, loaded from the id log: found without a read of the file. */
+  ids: IdWindow;
 }
 
 /** Records deleted per partition in one `applyRetention` call, at least one batch, so appends are never held up for long. */
@@ -45,12 +48,12 @@ interface PendingAppend {
   reject: (error: unknown) => void;
 }
 
-/** A unique id's first copy and its place in the stream's deduplication window. */
-interface IdEntry {
+/** A unique id this flush stored: it joins its stream's window once the flush is committed. */
+interface NewId {
+  state: StreamState;
+  key: string;
   partition: number;
   offset: number;
-  seq: number;
-  at: number;
 }
 
 /** One partition's share of a flush. */
@@ -74,7 +77,6 @@ export class SqliteEventLog implements EventLog {
   readonly #cache = new BatchCache(cacheBudget);
   readonly #insertBatch: StatementSync;
   readonly #insertId: StatementSync;
-  readonly #findId: StatementSync;
   readonly #batchAtOrBefore: StatementSync;
   readonly #batchAtOrAfter: StatementSync;
   readonly #loadBatch: StatementSync;
@@ -98,12 +100,9 @@ export class SqliteEventLog implements EventLog {
     this.#insertBatch = db.prepare(
       'INSERT INTO record_batches (stream_id, partition, base_offset, count, last_ts, size, layout, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     );
-    // An id that left the window and comes again takes its new place.
-    this.#insertId = db.prepare(
-      'INSERT INTO record_ids (stream_id, id, partition, offset, seq, at) VALUES (?, ?, ?, ?, ?, ?) ' +
-        'ON CONFLICT (stream_id, id) DO UPDATE SET partition = excluded.partition, offset = excluded.offset, seq = excluded.seq, at = excluded.at',
-    );
-    this.#findId = db.prepare('SELECT partition, offset, seq, at FROM record_ids WHERE stream_id = ? AND id = ?');
+    // Appended at the end of the stream's log (log-layout.ts): an id that left the window and
+    // comes again gets a row of its own; the old one is pruned with the window.
+    this.#insertId = db.prepare('INSERT INTO id_log (stream_id, seq, id, partition, offset, at) VALUES (?, ?, ?, ?, ?, ?)');
     this.#batchAtOrBefore = db.prepare(
       'SELECT base_offset AS base FROM record_batches WHERE stream_id = ? AND partition = ? AND base_offset <= ? ORDER BY base_offset DESC LIMIT 1',
     );
@@ -123,12 +122,17 @@ export class SqliteEventLog implements EventLog {
     const last = this.#db.prepare(
       'SELECT base_offset + count AS next, last_ts AS ts FROM record_batches WHERE stream_id = ? AND partition = ? ORDER BY base_offset DESC LIMIT 1',
     );
-    const lastSeq = this.#db.prepare('SELECT MAX(seq) AS seq FROM record_ids WHERE stream_id = ?');
+    const lastSeq = this.#db.prepare('SELECT MAX(seq) AS seq FROM id_log WHERE stream_id = ?');
+    const windowIds = this.#db.prepare('SELECT id, partition, offset, at FROM id_log WHERE stream_id = ? AND seq >= ? ORDER BY seq');
+    const now = this.#clock();
     for (const row of streams) {
-      const state = emptyState(row.id, row.name, row.partitions);
-      // The index holds at most about one window per stream (pruned as it grows), so this is bounded.
+      const state = emptyState(row.id, row.name, row.partitions, this.#window);
       state.nextSeq = ((lastSeq.get(row.id) as { seq: number | null }).seq ?? -1) + 1;
       state.prunedAt = state.nextSeq;
+      // At most one window of ids per stream, read in the order they came.
+      for (const id of windowIds.iterate(row.id, state.nextSeq - this.#window.ids) as Iterable<{ id: string; partition: number; offset: number; at: number }>) {
+        state.ids.add(id.id, id.partition, id.offset, id.at, now);
+      }
       for (let partition = 0; partition < row.partitions; partition++) {
         const end = last.get(row.id, partition) as { next: number; ts: number } | undefined;
         if (end === undefined) continue;
@@ -144,7 +148,7 @@ export class SqliteEventLog implements EventLog {
     if (!this.#streams.has(name)) {
       const createdAt = Date.now();
       const result = this.#db.prepare('INSERT INTO streams (name, partitions, created_at) VALUES (?, ?, ?)').run(name, partitions, createdAt);
-      this.#streams.set(name, emptyState(Number(result.lastInsertRowid), name, partitions));
+      this.#streams.set(name, emptyState(Number(result.lastInsertRowid), name, partitions, this.#window));
     }
     return Promise.resolve();
   }
@@ -198,12 +202,13 @@ export class SqliteEventLog implements EventLog {
     const touched = new Map<StreamState, { next: number[]; lastTimestamp: number[] }>();
     const writes = new Map<string, PartitionWrite>();
     const written: { write: PartitionWrite; layout: Uint8Array; data: string; size: number }[] = [];
+    const newIds: NewId[] = [];
+    const now = this.#clock();
     let results: AppendResult[][];
     try {
       results = inTransaction(this.#db, () => {
         const seenInBatch = new Map<string, AppendResult>();
-        const now = this.#clock();
-        const answers = batch.map((pending) => pending.records.map((record) => this.#write(record, now, touched, seenInBatch, writes)));
+        const answers = batch.map((pending) => pending.records.map((record) => this.#write(record, now, touched, seenInBatch, writes, newIds)));
         for (const write of writes.values()) {
           const encoded = write.builder.encode();
           this.#insertBatch.run(write.state.id, write.partition, write.base, encoded.count, encoded.lastTimestamp, encoded.size, encoded.layout, encoded.data);
@@ -219,18 +224,20 @@ export class SqliteEventLog implements EventLog {
       for (const pending of batch) pending.reject(error);
       return;
     }
-    const now = performance.now();
+    // Only now: ids of a flush that failed were never stored, so a retry must not find them.
+    for (const id of newIds) id.state.ids.add(id.key, id.partition, id.offset, now, now);
+    const readNow = performance.now();
     for (const { write, layout, data, size } of written) {
       const partitionKey = `${write.state.id}:${write.partition}`;
       const readAt = this.#readAt.get(partitionKey);
-      if (readAt !== undefined && now - readAt < followedForMs) {
+      if (readAt !== undefined && readNow - readAt < followedForMs) {
         this.#cache.put(write.state.id, write.partition, write.base, new DecodedBatch(layout, data), data.length);
       }
       const stored = this.#sizes.get(partitionKey);
       if (stored !== undefined) this.#sizes.set(partitionKey, stored + size);
     }
     batch.forEach((pending, index) => pending.resolve(results[index]!));
-    this.#pruneIds(touched.keys(), this.#clock());
+    this.#pruneIds(touched.keys(), now);
     const streams = [...touched.keys()].map((state) => state.name);
     for (const stream of streams) this.#waiters.wake(stream);
     for (const listener of this.#appendListeners) listener(streams);
@@ -242,6 +249,7 @@ export class SqliteEventLog implements EventLog {
     touched: Map<StreamState, { next: number[]; lastTimestamp: number[] }>,
     seenInBatch: Map<string, AppendResult>,
     writes: Map<string, PartitionWrite>,
+    newIds: NewId[],
   ): AppendResult {
     const state = this.#streams.get(record.stream)!;
     if (!touched.has(state)) touched.set(state, { next: [...state.next], lastTimestamp: [...state.lastTimestamp] });
@@ -249,12 +257,11 @@ export class SqliteEventLog implements EventLog {
       const batchKey = `${state.id}\u0000${record.dedupKey}`;
       const earlier = seenInBatch.get(batchKey);
       if (earlier !== undefined) return { partition: earlier.partition, offset: earlier.offset, duplicate: true };
-      const stored = this.#findId.get(state.id, record.dedupKey) as IdEntry | undefined;
-      if (stored !== undefined && this.#inWindow(state, stored, now)) {
-        return { partition: stored.partition, offset: stored.offset, duplicate: true };
-      }
+      const stored = state.ids.get(record.dedupKey, now);
+      if (stored !== undefined) return { partition: stored.partition, offset: stored.offset, duplicate: true };
       const offset = this.#add(state, record, writes);
-      this.#insertId.run(state.id, record.dedupKey, record.partition, offset, state.nextSeq++, now);
+      this.#insertId.run(state.id, state.nextSeq++, record.dedupKey, record.partition, offset, now);
+      newIds.push({ state, key: record.dedupKey, partition: record.partition, offset });
       const result = { partition: record.partition, offset, duplicate: false };
       seenInBatch.set(batchKey, result);
       return result;
@@ -262,23 +269,21 @@ export class SqliteEventLog implements EventLog {
     return { partition: record.partition, offset: this.#add(state, record, writes), duplicate: false };
   }
 
-  #inWindow(state: StreamState, entry: IdEntry, now: number): boolean {
-    return entry.seq >= state.nextSeq - this.#window.ids && entry.at > now - this.#window.ms;
-  }
-
   /**
-   * Deletes the ids that left a stream's window, once it has taken a tenth of a window of new
-   * ones since the last time, so the index stays within about 1.1 windows per stream.
+   * Deletes the ids that left a stream's window from the head of its id log, once it has taken
+   * a tenth of a window of new ones since the last time, so the log stays within about 1.1
+   * windows per stream. Ids come in time order, so the ones too old are a head of the log too.
    */
   #pruneIds(streams: Iterable<StreamState>, now: number): void {
     const every = Math.max(1000, Math.ceil(this.#window.ids / 10));
     for (const state of streams) {
       if (state.nextSeq - state.prunedAt < every) continue;
       state.prunedAt = state.nextSeq;
+      const fresh = this.#db.prepare('SELECT seq FROM id_log WHERE stream_id = ? AND at > ? ORDER BY seq LIMIT 1').get(state.id, now - this.#window.ms) as
+        { seq: number } | undefined;
+      const keepFrom = Math.max(state.nextSeq - this.#window.ids, fresh?.seq ?? state.nextSeq);
       inTransaction(this.#db, () => {
-        this.#db
-          .prepare('DELETE FROM record_ids WHERE stream_id = ? AND (seq < ? OR at <= ?)')
-          .run(state.id, state.nextSeq - this.#window.ids, now - this.#window.ms);
+        this.#db.prepare('DELETE FROM id_log WHERE stream_id = ? AND seq < ?').run(state.id, keepFrom);
       });
     }
   }
@@ -354,11 +359,11 @@ export class SqliteEventLog implements EventLog {
     return batch;
   }
 
-  /** The id index first (ids producers chose); then any record with that id, by a scan of the stream. */
+  /** The deduplication window first (ids producers chose); then any record with that id, by a scan of the stream. */
   findById(stream: string, dedupKey: string): Promise<{ partition: number; offset: number } | undefined> {
     const state = this.#streams.get(stream);
     if (state === undefined) return Promise.resolve(undefined);
-    const indexed = this.#findId.get(state.id, dedupKey) as IdEntry | undefined;
+    const indexed = state.ids.get(dedupKey, this.#clock());
     if (indexed !== undefined) return Promise.resolve({ partition: indexed.partition, offset: indexed.offset });
     // Only batches whose text holds the id somewhere are decoded.
     const candidates = this.#db
@@ -378,7 +383,7 @@ export class SqliteEventLog implements EventLog {
     if (state === undefined) return Promise.resolve();
     inTransaction(this.#db, () => {
       this.#db.prepare('DELETE FROM record_batches WHERE stream_id = ?').run(state.id);
-      this.#db.prepare('DELETE FROM record_ids WHERE stream_id = ?').run(state.id);
+      this.#db.prepare('DELETE FROM id_log WHERE stream_id = ?').run(state.id);
       this.#db.prepare('DELETE FROM group_offsets WHERE stream = ?').run(name);
       this.#db.prepare('DELETE FROM streams WHERE id = ?').run(state.id);
     });
@@ -556,7 +561,7 @@ export class SqliteEventLog implements EventLog {
   }
 }
 
-function emptyState(id: number, name: string, partitions: number): StreamState {
+function emptyState(id: number, name: string, partitions: number, window: DedupWindow): StreamState {
   return {
     id,
     name,
@@ -566,5 +571,6 @@ function emptyState(id: number, name: string, partitions: number): StreamState {
     start: new Array<number>(partitions).fill(0),
     nextSeq: 0,
     prunedAt: 0,
+    ids: new IdWindow(window),
   };
 }

@@ -49,9 +49,33 @@ void test('the id index is pruned to about one window per stream as ids arrive',
   for (let round = 0; round < 5; round++) {
     await log.append(Array.from({ length: 1000 }, (_, i) => unique(`r${round}-${i}`, 1_000)));
   }
-  const { count } = db.prepare('SELECT COUNT(*) AS count FROM record_ids').get() as { count: number };
+  const { count } = db.prepare('SELECT COUNT(*) AS count FROM id_log').get() as { count: number };
   assert.ok(count <= 2000 && count >= 1000, `the index holds ${count} ids for a window of 1000`);
   assert.deepEqual(await log.append([unique('r4-999', 2_000)]), [{ partition: 0, offset: 4999, duplicate: true }]);
   assert.equal((await log.append([unique('r0-0', 2_000)]))[0]?.duplicate, false);
+  await log.close();
+});
+
+void test('ids of a flush that failed are not in the window: sent again, they are stored, not answered as repeats', async (t) => {
+  const dir = tempDataDir(t);
+  const { log, db, database } = open(dir, { ms: 60_000, ids: 1000 });
+  t.after(() => database.close());
+  await log.createStream('acme.t', 1);
+  assert.deepEqual(await log.append([unique('a', 1_000)]), [{ partition: 0, offset: 0, duplicate: false }]);
+  // A row already where the second id goes makes the flush fail after its first id was written, and roll back.
+  const { id: streamId } = db.prepare("SELECT id FROM streams WHERE name = 'acme.t'").get() as { id: number };
+  db.prepare('INSERT INTO id_log (stream_id, seq, id, partition, offset, at) VALUES (?, 2, ?, 0, 99, 0)').run(streamId, 'in the way');
+  await assert.rejects(log.append([unique('b', 1_100), unique('c', 1_100)]), /UNIQUE constraint failed/);
+  db.prepare('DELETE FROM id_log WHERE stream_id = ? AND seq = 2').run(streamId);
+
+  assert.deepEqual(await log.append([unique('b', 1_200), unique('c', 1_200), unique('a', 1_200)]), [
+    { partition: 0, offset: 1, duplicate: false },
+    { partition: 0, offset: 2, duplicate: false },
+    { partition: 0, offset: 0, duplicate: true },
+  ]);
+  assert.deepEqual(
+    (await log.read('acme.t', 0, 0, 10)).map((record) => record.id),
+    ['a', 'b', 'c'],
+  );
   await log.close();
 });

@@ -1,7 +1,10 @@
 /**
  * A data directory written by the release that stored one row per record (storage layout 0,
  * test/fixtures/sqlite-layout-0, made by that release's store) opens on today's record batches
- * with every record, offset, id index entry and start offset in place.
+ * with every record, offset, id index entry and start offset in place; so does one written by
+ * the release whose id index was keyed by id (layout 1, test/fixtures/sqlite-layout-1, made by
+ * that release's store: the same orders with shorter values, the login, and a record without
+ * a producer id), whose ids move to the id log.
  */
 import assert from 'node:assert/strict';
 import { copyFileSync } from 'node:fs';
@@ -15,6 +18,7 @@ import { sqliteVariants, tempDataDir } from './sqlite-harness.ts';
 const attributes = { type: 'orders', source: '/tenants/acme', time: '2026-01-31T12:00:00Z' };
 
 const fixture = fileURLToPath(new URL('../../fixtures/sqlite-layout-0/sluice.db', import.meta.url));
+const layout1Fixture = fileURLToPath(new URL('../../fixtures/sqlite-layout-1/sluice.db', import.meta.url));
 
 /** What the fixture's writer appended: 250 orders over two partitions, then retention cut both at offset 30; one login. */
 function expectedOrder(offset: number, partition: number) {
@@ -103,4 +107,76 @@ void test('a file written by a newer release is refused with what to do, and lef
   const again = new DatabaseSync(join(dir, 'sluice.db'));
   t.after(() => again.close());
   assert.equal((again.prepare('PRAGMA user_version').get() as { user_version: number }).user_version, currentLayout + 1);
+});
+
+for (const variant of sqliteVariants) {
+  void test(`${variant.name}: a layout-1 file keeps its records, and its id index moves to the id log in the order the ids came`, async (t) => {
+    const dir = tempDataDir(t);
+    copyFileSync(layout1Fixture, join(dir, 'sluice.db'));
+    const store = await variant.open(dir);
+    t.after(() => store.close());
+
+    const orders = await store.log.describeStream('acme.orders');
+    assert.deepEqual(orders?.startOffsets, [30, 30]);
+    assert.deepEqual(orders?.endOffsets, [125, 125]);
+    const first = (await store.log.read('acme.orders', 1, 0, 1))[0];
+    assert.deepEqual([first?.offset, first?.id, first?.value], [30, 'order-61', JSON.stringify({ n: 61, note: 'ümlaut ✓ 🚀' })]);
+    assert.deepEqual(
+      (await store.log.read('acme.logins', 0, 0, 10)).map((r) => [r.offset, r.id, r.value]),
+      [
+        [0, 'ce-1', '{"user":"u1"}'],
+        [1, 'plain', '{"user":"u2"}'],
+      ],
+    );
+
+    // Repeats of ids stored before the upgrade are still repeats, with the first copy's place.
+    const repeats = await store.log.append([
+      { stream: 'acme.orders', partition: 0, id: 'order-120', unique: true, key: null, timestamp: 1, attributes, value: '1' },
+      { stream: 'acme.orders', partition: 1, id: 'order-249', unique: true, key: null, timestamp: 1, attributes, value: '1' },
+      {
+        stream: 'acme.logins',
+        partition: 0,
+        id: 'ce-1',
+        unique: true,
+        dedupKey: 'https://example.com/src\u0000ce-1',
+        key: null,
+        timestamp: 1,
+        attributes,
+        value: '1',
+      },
+      { stream: 'acme.orders', partition: 0, id: 'order-new', unique: true, key: null, timestamp: 1_760_000_500_000, attributes, value: '2' },
+    ]);
+    assert.deepEqual(repeats, [
+      { partition: 0, offset: 60, duplicate: true },
+      { partition: 1, offset: 124, duplicate: true },
+      { partition: 0, offset: 0, duplicate: true },
+      { partition: 0, offset: 125, duplicate: false },
+    ]);
+    assert.deepEqual(await store.log.findById('acme.orders', 'order-77'), { partition: 1, offset: 38 });
+    assert.deepEqual(await store.log.findById('acme.orders', 'order-new'), { partition: 0, offset: 125 });
+  });
+}
+
+void test('a migrated layout-1 file has its ids in the id log, numbered densely per stream, and no id index keyed by id', async (t) => {
+  const dir = tempDataDir(t);
+  copyFileSync(layout1Fixture, join(dir, 'sluice.db'));
+  const store = await sqliteVariants[1]!.open(dir);
+  await store.close();
+  const db = new DatabaseSync(join(dir, 'sluice.db'));
+  t.after(() => db.close());
+  assert.equal((db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version, currentLayout);
+  assert.equal(db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'record_ids'").get(), undefined);
+  const ids = db.prepare('SELECT s.name AS stream, l.seq, l.id FROM id_log l JOIN streams s ON s.id = l.stream_id ORDER BY s.name, l.seq').all() as {
+    stream: string;
+    seq: number;
+    id: string;
+  }[];
+  assert.deepEqual(
+    ids.filter((row) => row.stream === 'acme.orders').map((row) => [row.seq, row.id]),
+    Array.from({ length: 250 }, (_, n) => [n, `order-${n}`]),
+  );
+  assert.deepEqual(
+    ids.filter((row) => row.stream === 'acme.logins').map((row) => [row.seq, row.id]),
+    [[0, 'https://example.com/src\u0000ce-1']],
+  );
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { IdWindow } from '../../../src/adapters/kafka/id-window.ts';
+import { IdWindow } from '../../src/adapters/id-window.ts';
 
 const now = 1_800_000_000_000;
 

@@ -10,7 +10,7 @@
  * had room to work in; here an id costs its bytes plus about 45. The arrays start small and
  * double up to what `ids` needs, so a stream with few ids takes little memory.
  */
-import type { DedupWindow } from '../../ports/event-log.ts';
+import type { DedupWindow } from '../ports/event-log.ts';
 
 const FIRST_ENTRIES = 1024;
 const encoder = new TextEncoder();
