@@ -15,7 +15,6 @@ export interface E2eSpec {
   durationMs: number;
   /** How long to wait after the last send for the tail to catch up. */
   drainMs: number;
-  runId: string;
   /** Most ingest requests outstanding at once; a tick beyond it is skipped and counted. */
   maxInFlight?: number;
 }
@@ -74,7 +73,7 @@ export async function runE2e(spec: E2eSpec, pool: EventPool): Promise<E2eResult>
 
   try {
     await Promise.race([connected, sleep(5000).then(() => Promise.reject(new Error('the tail did not start within 5 s')))]);
-    const bodies = new BodyMaker(pool, spec.batchSize, false, spec.runId);
+    const bodies = new BodyMaker(pool, spec.batchSize, false);
     const intervalMs = (1000 * spec.batchSize) / spec.eventsPerSecond;
     const maxInFlight = spec.maxInFlight ?? 100;
     const ticks = Math.max(1, Math.round(spec.durationMs / intervalMs));

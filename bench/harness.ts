@@ -135,8 +135,6 @@ export interface Bench {
   eventBytes: number;
   adminToken: string;
   log(message: string): void;
-  /** A fresh prefix for producer-chosen ids, unique in this run. */
-  runId(label: string): string;
   /** Filled in by the batched-ingest scenario for the memory table. */
   facts: { batchPeakRss?: { variant: string; peak: number; baseline: number }[] };
 }

@@ -15,7 +15,6 @@ export interface IngestLoadSpec {
   requests?: number;
   eventsPerRequest: number;
   withIds: boolean;
-  runId: string;
   okStatuses: number[];
   timeoutMs: number;
 }
@@ -47,7 +46,7 @@ export type WorkerAnswer = { id: number; ok: true; result: unknown } | { id: num
 const pool = new EventPool(4096);
 
 function ingest(spec: IngestLoadSpec): Promise<LoadResult> {
-  const bodies = new BodyMaker(pool, spec.eventsPerRequest, spec.withIds, spec.runId);
+  const bodies = new BodyMaker(pool, spec.eventsPerRequest, spec.withIds);
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (spec.token !== undefined) headers.authorization = `Bearer ${spec.token}`;
   const load: Parameters<typeof runLoad>[0] = {

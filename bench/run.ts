@@ -124,7 +124,6 @@ try {
   floor = await spawnServer('floor server', [floorScript]);
   worker = new LoadWorker();
   const info = await worker.info();
-  let runs = 0;
   const bench: Bench = {
     settings,
     floorUrl: floor.url,
@@ -133,7 +132,6 @@ try {
     eventBytes: Math.round(info.averageEventBytes),
     adminToken: newAdminToken(),
     log,
-    runId: (label) => `${label}-${process.pid}-${++runs}`,
     facts: {},
   };
   log(
@@ -241,7 +239,6 @@ async function ingestUnderProfile(bench: Bench, target: 'batch' | 'single' | 'pi
       durationMs: seconds * 1000,
       eventsPerRequest,
       withIds: false,
-      runId: bench.runId('profile'),
       okStatuses: [200],
       timeoutMs: seconds * 1000 + 60_000,
     });

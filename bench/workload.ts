@@ -3,6 +3,7 @@
  * patterns, bounds, a nested object) partitioned by customer, and realistic ~300-byte
  * events built from a seeded generator so every run sends the same data.
  */
+import { randomUUID } from 'node:crypto';
 
 export const benchTenant = 'bench';
 export const benchType = 'orders';
@@ -143,27 +144,25 @@ export class EventPool {
 /**
  * Makes request bodies from the pool: a JSON array of `perRequest` events, or one event
  * object when `perRequest` is 1. With `withIds`, every event carries a new producer-chosen
- * `id` (the dedupe index path); `runId` keeps ids unique across runs and processes.
+ * `id` (the dedup window's path): a random UUID, as producers' idempotency keys and
+ * CloudEvents ids usually are, so consecutive ids are not neighbours in any index.
  */
 export class BodyMaker {
   readonly #pool: EventPool;
   readonly #perRequest: number;
   readonly #withIds: boolean;
-  readonly #runId: string;
   #next = 0;
-  #sequence = 0;
 
-  constructor(pool: EventPool, perRequest: number, withIds: boolean, runId: string) {
+  constructor(pool: EventPool, perRequest: number, withIds: boolean) {
     this.#pool = pool;
     this.#perRequest = perRequest;
     this.#withIds = withIds;
-    this.#runId = runId;
   }
 
   #event(): string {
     const tail = this.#pool.tails[this.#next]!;
     this.#next = (this.#next + 1) % this.#pool.tails.length;
-    return this.#withIds ? `{"id":"${this.#runId}-${this.#sequence++}",${tail}` : `{${tail}`;
+    return this.#withIds ? `{"id":"${randomUUID()}",${tail}` : `{${tail}`;
   }
 
   next(): Buffer {

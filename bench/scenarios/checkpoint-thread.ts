@@ -36,7 +36,6 @@ export async function checkpointThread(bench: Bench): Promise<ScenarioReport> {
               durationMs,
               eventsPerRequest: load.perRequest,
               withIds: load.withIds,
-              runId: bench.runId(name),
               okStatuses: [200],
               timeoutMs: durationMs + 60_000,
             }),

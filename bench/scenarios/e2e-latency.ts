@@ -26,7 +26,6 @@ export async function endToEndLatency(bench: Bench): Promise<ScenarioReport> {
       batchSize: settings.e2eBatchSize,
       durationMs: seconds * 1000,
       drainMs: 5000,
-      runId: bench.runId('e2e'),
     });
     if (settings.warmupSeconds > 0) await bench.worker.e2e(spec(settings.warmupSeconds));
     for (let round = 0; round < settings.rounds; round++) {

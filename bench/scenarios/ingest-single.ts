@@ -26,7 +26,6 @@ export async function singleIngest(bench: Bench): Promise<ScenarioReport> {
           durationMs,
           eventsPerRequest: 1,
           withIds: false,
-          runId: bench.runId(name),
           okStatuses: name === 'floor' ? [202] : [200],
           timeoutMs: durationMs + 60_000,
         };

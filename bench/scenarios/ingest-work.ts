@@ -23,6 +23,8 @@ export interface IngestWork {
   pack: number;
   /** The embedded log's append of packed records: SQLite inserts and commits (WAL, synchronous=FULL). */
   store: number;
+  /** The same with a new producer id (a random UUID) on every event: the dedup window and the id log too. */
+  storeWithIds: number;
 }
 
 /**
@@ -41,7 +43,7 @@ export async function measureIngestWork(bench: Bench, perRequest: number, perFlu
     await registry.putType(benchTenant, benchType, { schema: orderSchema, schemaType: 'JSON', partitions: benchPartitions, partitionKey });
     const preparer = new IngestPreparer(registry);
     const validate = registry.compiled(benchTenant, benchType)!.latest.validate;
-    const maker = new BodyMaker(new EventPool(10_000), perRequest, false, 'work');
+    const maker = new BodyMaker(new EventPool(10_000), perRequest, false);
     const bodies = Array.from({ length: 100 }, () => maker.next());
     const headers = { 'content-type': 'application/json' };
     const limits = { maxEventsPerRequest: perRequest, maxDepth: 32 };
@@ -56,14 +58,18 @@ export async function measureIngestWork(bench: Bench, perRequest: number, perFlu
       const used = process.cpuUsage(before);
       return (used.user + used.system) / (requests * events);
     };
-    const storeCpu = async (): Promise<number> => {
-      const perCommit = Math.max(1, Math.round(perFlush / perRequest));
-      const commits = Math.ceil(requests / perCommit / 4);
+    const perCommit = Math.max(1, Math.round(perFlush / perRequest));
+    const commits = Math.ceil(requests / perCommit / 4);
+    const withIds = new BodyMaker(new EventPool(10_000), perRequest, true);
+    /** Every id is new, so each round's requests are made (untimed) before it. */
+    const packedWithIds = () =>
+      Array.from({ length: commits * perCommit }, () => packPrepared(preparer.prepare(benchTenant, parseIngestBody(headers, withIds.next(), limits))).columns);
+    const storeCpu = async (requestsToStore: readonly (typeof packed)[number][]): Promise<number> => {
       const before = process.cpuUsage();
       for (let commit = 0; commit < commits; commit++) {
         const appends = [];
         for (let request = 0; request < perCommit; request++) {
-          appends.push(store.log.appendColumns(packed[(commit * perCommit + request) % packed.length]!));
+          appends.push(store.log.appendColumns(requestsToStore[(commit * perCommit + request) % requestsToStore.length]!));
         }
         await Promise.all(appends);
       }
@@ -81,11 +87,13 @@ export async function measureIngestWork(bench: Bench, perRequest: number, perFlu
     };
     // Warm-up: let V8 optimise every step before timing.
     for (const step of Object.values(steps)) step();
-    await storeCpu();
-    const samples: Record<keyof IngestWork, number[]> = { parse: [], prepare: [], validate: [], pack: [], store: [] };
+    await storeCpu(packed);
+    await storeCpu(packedWithIds());
+    const samples: Record<keyof IngestWork, number[]> = { parse: [], prepare: [], validate: [], pack: [], store: [], storeWithIds: [] };
     for (let round = 0; round < bench.settings.rounds; round++) {
       for (const [name, step] of Object.entries(steps)) samples[name as keyof typeof steps].push(step());
-      samples.store.push(await storeCpu());
+      samples.store.push(await storeCpu(packed));
+      samples.storeWithIds.push(await storeCpu(packedWithIds()));
     }
     return {
       parse: median(samples.parse),
@@ -93,6 +101,7 @@ export async function measureIngestWork(bench: Bench, perRequest: number, perFlu
       validate: median(samples.validate),
       pack: median(samples.pack),
       store: median(samples.store),
+      storeWithIds: median(samples.storeWithIds),
     };
   } finally {
     await store.close();

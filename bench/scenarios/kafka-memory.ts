@@ -62,7 +62,6 @@ export async function kafkaMemory(bench: Bench): Promise<ScenarioReport> {
           requests,
           eventsPerRequest: perRequest,
           withIds: true,
-          runId: bench.runId('kafka-rss'),
           okStatuses: [200],
           // Bounded, but slow enough for a busy machine: at least 1,000 events/s.
           timeoutMs: Math.max(300_000, events),

@@ -215,7 +215,6 @@ async function kafkaIngest(bench: Bench, bootstrap: string): Promise<ScenarioRep
           durationMs,
           eventsPerRequest: perRequest,
           withIds: false,
-          runId: bench.runId('kafka'),
           okStatuses: [200],
           timeoutMs: durationMs + 60_000,
         });
@@ -553,7 +552,6 @@ export async function profileOnKafka(bench: Bench, target: 'kafka' | 'kafka-sour
           durationMs: seconds * 1000,
           eventsPerRequest: settings.eventsPerRequest,
           withIds: false,
-          runId: bench.runId('profile-kafka'),
           okStatuses: [200],
           timeoutMs: seconds * 1000 + 60_000,
         });

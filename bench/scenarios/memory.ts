@@ -42,7 +42,6 @@ export async function memory(bench: Bench): Promise<ScenarioReport> {
         requests: requestsPerCheckpoint,
         eventsPerRequest: perRequest,
         withIds: false,
-        runId: bench.runId('rss'),
         okStatuses: [200],
         timeoutMs: 300_000,
       });

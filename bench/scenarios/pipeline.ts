@@ -48,7 +48,6 @@ export async function pipelineCost(bench: Bench): Promise<ScenarioReport> {
             durationMs,
             eventsPerRequest: perRequest,
             withIds: false,
-            runId: bench.runId(name),
             okStatuses: [200],
             timeoutMs: durationMs + 60_000,
           });
