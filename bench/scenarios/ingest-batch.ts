@@ -138,7 +138,7 @@ export async function batchedIngest(bench: Bench): Promise<ScenarioReport> {
   );
   return {
     title: '1. Batched ingest (durable)',
-    setup: `${perRequest} events of ~${bench.eventBytes} bytes per request (JSON array), ${settings.batchConnections} keep-alive connections, closed loop; Sluice validates each event against the 6-property schema and answers only after the SQLite commit (WAL, synchronous=FULL).`,
+    setup: `${perRequest} events of ~${bench.eventBytes} bytes per request (JSON array), ${settings.batchConnections} keep-alive connections, closed loop; Sluice validates each event against the 6-property schema and answers only after the SQLite commit (WAL, synchronous=FULL). With producer ids, every event carries a new random UUID as its id.`,
     rows,
     details,
     misses,
