@@ -10,6 +10,7 @@
  * had room to work in; here an id costs its bytes plus about 45. The arrays start small and
  * double up to what `ids` needs, so a stream with few ids takes little memory.
  */
+import { writeAscii } from '../domain/ascii-bytes.ts';
 import type { DedupWindow } from '../ports/event-log.ts';
 
 const FIRST_ENTRIES = 1024;
@@ -149,7 +150,9 @@ export class IdWindow {
   /** The id into the scratch buffer as UTF-8; answers its length in bytes. */
   #encode(key: string): number {
     if (key.length * 3 > this.#scratch.length) this.#scratch = new Uint8Array(powerOfTwo(key.length * 3));
-    return encoder.encodeInto(key, this.#scratch).written;
+    // Ids are mostly ASCII (UUIDs, counters), and this runs twice per new id.
+    const ascii = writeAscii(key, this.#scratch);
+    return ascii >= 0 ? ascii : encoder.encodeInto(key, this.#scratch).written;
   }
 
   /** The table index holding the id now in the scratch buffer (`length` bytes), or -1. */

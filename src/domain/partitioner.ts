@@ -1,3 +1,4 @@
+import { writeAscii } from './ascii-bytes.ts';
 /**
  * Kafka's default partitioner (murmur2 over the UTF-8 key, sign bit cleared), so a key
  * lands in the same partition on the embedded store and on Kafka.
@@ -12,15 +13,8 @@ export function partitionForKey(key: string, partitions: number): number {
 const scratch = new Uint8Array(256);
 
 function utf8(key: string): [Uint8Array, number] {
-  if (key.length <= scratch.length) {
-    let i = 0;
-    for (; i < key.length; i++) {
-      const code = key.charCodeAt(i);
-      if (code > 0x7f) break;
-      scratch[i] = code;
-    }
-    if (i === key.length) return [scratch, i];
-  }
+  const length = writeAscii(key, scratch);
+  if (length >= 0) return [scratch, length];
   const bytes = Buffer.from(key, 'utf8');
   return [bytes, bytes.length];
 }

@@ -111,7 +111,9 @@ export class StreamReader {
 
   /**
    * One event by its id: the first stored with that id (a CloudEvent's with that source and
-   * id). On Kafka only ids the producer chose are found; on the embedded store any id is.
+   * id). On Kafka only ids the producer chose are found, within the dedup window; on the
+   * embedded store also one past the window while its id log holds it, and any plain id by a
+   * scan of the stream.
    */
   async findEvent(tenant: string, stream: string, id: string, source?: string): Promise<ReadItem> {
     await this.describe(tenant, stream);

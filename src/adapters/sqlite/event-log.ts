@@ -24,8 +24,8 @@ interface StreamState {
   nextSeq: number;
   /** `nextSeq` when the id log was last pruned to the window. */
   prunedAt: number;
-  /** The ids of the deduplication window, loaded from the id log: found without a read of the file. */
-  ids: IdWindow;
+  /** The ids of the deduplication window, loaded from the id log: found without a read of the file. Made with the stream's first id. */
+  ids: IdWindow | undefined;
 }
 
 /** Records deleted per partition in one `applyRetention` call, at least one batch, so appends are never held up for long. */
@@ -46,6 +46,13 @@ interface PendingAppend {
   records: readonly StoredAppend[];
   resolve: (results: AppendResult[]) => void;
   reject: (error: unknown) => void;
+}
+
+/** What a flush changes in a stream's state, to put back when its transaction fails. */
+interface SavedState {
+  next: number[];
+  lastTimestamp: number[];
+  nextSeq: number;
 }
 
 /** A unique id this flush stored: it joins its stream's window once the flush is committed. */
@@ -77,6 +84,9 @@ export class SqliteEventLog implements EventLog {
   readonly #cache = new BatchCache(cacheBudget);
   readonly #insertBatch: StatementSync;
   readonly #insertId: StatementSync;
+  readonly #findLoggedId: StatementSync;
+  readonly #firstFreshId: StatementSync;
+  readonly #deleteIdsBefore: StatementSync;
   readonly #batchAtOrBefore: StatementSync;
   readonly #batchAtOrAfter: StatementSync;
   readonly #loadBatch: StatementSync;
@@ -103,6 +113,10 @@ export class SqliteEventLog implements EventLog {
     // Appended at the end of the stream's log (log-layout.ts): an id that left the window and
     // comes again gets a row of its own; the old one is pruned with the window.
     this.#insertId = db.prepare('INSERT INTO id_log (stream_id, seq, id, partition, offset, at) VALUES (?, ?, ?, ?, ?, ?)');
+    // A scan of the stream's log (it has no index by id), for lookups past the window only.
+    this.#findLoggedId = db.prepare('SELECT partition, offset FROM id_log WHERE stream_id = ? AND id = ? ORDER BY seq DESC LIMIT 1');
+    this.#firstFreshId = db.prepare('SELECT seq FROM id_log WHERE stream_id = ? AND seq >= ? AND at > ? ORDER BY seq LIMIT 1');
+    this.#deleteIdsBefore = db.prepare('DELETE FROM id_log WHERE stream_id = ? AND seq < ?');
     this.#batchAtOrBefore = db.prepare(
       'SELECT base_offset AS base FROM record_batches WHERE stream_id = ? AND partition = ? AND base_offset <= ? ORDER BY base_offset DESC LIMIT 1',
     );
@@ -126,12 +140,12 @@ export class SqliteEventLog implements EventLog {
     const windowIds = this.#db.prepare('SELECT id, partition, offset, at FROM id_log WHERE stream_id = ? AND seq >= ? ORDER BY seq');
     const now = this.#clock();
     for (const row of streams) {
-      const state = emptyState(row.id, row.name, row.partitions, this.#window);
+      const state = emptyState(row.id, row.name, row.partitions);
       state.nextSeq = ((lastSeq.get(row.id) as { seq: number | null }).seq ?? -1) + 1;
       state.prunedAt = state.nextSeq;
       // At most one window of ids per stream, read in the order they came.
       for (const id of windowIds.iterate(row.id, state.nextSeq - this.#window.ids) as Iterable<{ id: string; partition: number; offset: number; at: number }>) {
-        state.ids.add(id.id, id.partition, id.offset, id.at, now);
+        this.#idWindow(state).add(id.id, id.partition, id.offset, id.at, now);
       }
       for (let partition = 0; partition < row.partitions; partition++) {
         const end = last.get(row.id, partition) as { next: number; ts: number } | undefined;
@@ -148,7 +162,7 @@ export class SqliteEventLog implements EventLog {
     if (!this.#streams.has(name)) {
       const createdAt = Date.now();
       const result = this.#db.prepare('INSERT INTO streams (name, partitions, created_at) VALUES (?, ?, ?)').run(name, partitions, createdAt);
-      this.#streams.set(name, emptyState(Number(result.lastInsertRowid), name, partitions, this.#window));
+      this.#streams.set(name, emptyState(Number(result.lastInsertRowid), name, partitions));
     }
     return Promise.resolve();
   }
@@ -199,7 +213,7 @@ export class SqliteEventLog implements EventLog {
     const batch = this.#pending;
     this.#pending = [];
     this.#flushScheduled = false;
-    const touched = new Map<StreamState, { next: number[]; lastTimestamp: number[] }>();
+    const touched = new Map<StreamState, SavedState>();
     const writes = new Map<string, PartitionWrite>();
     const written: { write: PartitionWrite; layout: Uint8Array; data: string; size: number }[] = [];
     const newIds: NewId[] = [];
@@ -220,12 +234,14 @@ export class SqliteEventLog implements EventLog {
       for (const [state, saved] of touched) {
         state.next = saved.next;
         state.lastTimestamp = saved.lastTimestamp;
+        // No gap in the id log: the window is read back from it by counting `seq`.
+        state.nextSeq = saved.nextSeq;
       }
       for (const pending of batch) pending.reject(error);
       return;
     }
     // Only now: ids of a flush that failed were never stored, so a retry must not find them.
-    for (const id of newIds) id.state.ids.add(id.key, id.partition, id.offset, now, now);
+    for (const id of newIds) this.#idWindow(id.state).add(id.key, id.partition, id.offset, now, now);
     const readNow = performance.now();
     for (const { write, layout, data, size } of written) {
       const partitionKey = `${write.state.id}:${write.partition}`;
@@ -246,18 +262,18 @@ export class SqliteEventLog implements EventLog {
   #write(
     record: StoredAppend,
     now: number,
-    touched: Map<StreamState, { next: number[]; lastTimestamp: number[] }>,
+    touched: Map<StreamState, SavedState>,
     seenInBatch: Map<string, AppendResult>,
     writes: Map<string, PartitionWrite>,
     newIds: NewId[],
   ): AppendResult {
     const state = this.#streams.get(record.stream)!;
-    if (!touched.has(state)) touched.set(state, { next: [...state.next], lastTimestamp: [...state.lastTimestamp] });
+    if (!touched.has(state)) touched.set(state, { next: [...state.next], lastTimestamp: [...state.lastTimestamp], nextSeq: state.nextSeq });
     if (record.unique) {
       const batchKey = `${state.id}\u0000${record.dedupKey}`;
       const earlier = seenInBatch.get(batchKey);
       if (earlier !== undefined) return { partition: earlier.partition, offset: earlier.offset, duplicate: true };
-      const stored = state.ids.get(record.dedupKey, now);
+      const stored = state.ids?.get(record.dedupKey, now);
       if (stored !== undefined) return { partition: stored.partition, offset: stored.offset, duplicate: true };
       const offset = this.#add(state, record, writes);
       this.#insertId.run(state.id, state.nextSeq++, record.dedupKey, record.partition, offset, now);
@@ -267,6 +283,11 @@ export class SqliteEventLog implements EventLog {
       return result;
     }
     return { partition: record.partition, offset: this.#add(state, record, writes), duplicate: false };
+  }
+
+  #idWindow(state: StreamState): IdWindow {
+    state.ids ??= new IdWindow(this.#window);
+    return state.ids;
   }
 
   /**
@@ -279,11 +300,11 @@ export class SqliteEventLog implements EventLog {
     for (const state of streams) {
       if (state.nextSeq - state.prunedAt < every) continue;
       state.prunedAt = state.nextSeq;
-      const fresh = this.#db.prepare('SELECT seq FROM id_log WHERE stream_id = ? AND at > ? ORDER BY seq LIMIT 1').get(state.id, now - this.#window.ms) as
-        { seq: number } | undefined;
-      const keepFrom = Math.max(state.nextSeq - this.#window.ids, fresh?.seq ?? state.nextSeq);
+      const countFrom = state.nextSeq - this.#window.ids;
+      const fresh = this.#firstFreshId.get(state.id, countFrom, now - this.#window.ms) as { seq: number } | undefined;
+      const keepFrom = fresh?.seq ?? state.nextSeq;
       inTransaction(this.#db, () => {
-        this.#db.prepare('DELETE FROM id_log WHERE stream_id = ? AND seq < ?').run(state.id, keepFrom);
+        this.#deleteIdsBefore.run(state.id, keepFrom);
       });
     }
   }
@@ -359,11 +380,16 @@ export class SqliteEventLog implements EventLog {
     return batch;
   }
 
-  /** The deduplication window first (ids producers chose); then any record with that id, by a scan of the stream. */
+  /**
+   * The deduplication window first (ids producers chose, a CloudEvent's source and id); then
+   * the id log, which keeps ids that aged out until it is next pruned; then any record with
+   * that id, by a scan of the stream.
+   */
   findById(stream: string, dedupKey: string): Promise<{ partition: number; offset: number } | undefined> {
     const state = this.#streams.get(stream);
     if (state === undefined) return Promise.resolve(undefined);
-    const indexed = state.ids.get(dedupKey, this.#clock());
+    const indexed =
+      state.ids?.get(dedupKey, this.#clock()) ?? (this.#findLoggedId.get(state.id, dedupKey) as { partition: number; offset: number } | undefined);
     if (indexed !== undefined) return Promise.resolve({ partition: indexed.partition, offset: indexed.offset });
     // Only batches whose text holds the id somewhere are decoded.
     const candidates = this.#db
@@ -561,7 +587,7 @@ export class SqliteEventLog implements EventLog {
   }
 }
 
-function emptyState(id: number, name: string, partitions: number, window: DedupWindow): StreamState {
+function emptyState(id: number, name: string, partitions: number): StreamState {
   return {
     id,
     name,
@@ -571,6 +597,6 @@ function emptyState(id: number, name: string, partitions: number, window: DedupW
     start: new Array<number>(partitions).fill(0),
     nextSeq: 0,
     prunedAt: 0,
-    ids: new IdWindow(window),
+    ids: undefined,
   };
 }

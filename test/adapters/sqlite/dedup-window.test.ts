@@ -79,3 +79,42 @@ void test('ids of a flush that failed are not in the window: sent again, they ar
   );
   await log.close();
 });
+
+void test('after a failed flush the window read back at a restart is the one the process had', async (t) => {
+  const dir = tempDataDir(t);
+  let { log, db, database } = open(dir, { ms: 60_000, ids: 3 });
+  await log.createStream('acme.t', 1);
+  for (const id of ['a', 'b', 'c']) await log.append([unique(id, 1_000)]);
+  const { id: streamId } = db.prepare("SELECT id FROM streams WHERE name = 'acme.t'").get() as { id: number };
+  db.prepare('INSERT INTO id_log (stream_id, seq, id, partition, offset, at) VALUES (?, 3, ?, 0, 99, 0)').run(streamId, 'in the way');
+  await assert.rejects(log.append([unique('d', 1_100)]));
+  db.prepare('DELETE FROM id_log WHERE stream_id = ? AND seq = 3').run(streamId);
+  await log.append([unique('e', 1_200)]);
+  // The window is the last 3 stored ids: b, c, e.
+  assert.equal((await log.append([unique('b', 1_300)]))[0]?.duplicate, true);
+  await log.close();
+  database.close();
+  ({ log, db, database } = open(dir, { ms: 60_000, ids: 3 }));
+  t.after(() => database.close());
+  assert.deepEqual(await log.append([unique('b', 1_400), unique('c', 1_400), unique('e', 1_400)]), [
+    { partition: 0, offset: 1, duplicate: true },
+    { partition: 0, offset: 2, duplicate: true },
+    { partition: 0, offset: 3, duplicate: true },
+  ]);
+  await log.close();
+});
+
+void test('an id past the window by age is still found by its id (a CloudEvent’s source and id too) until the id log is pruned', async (t) => {
+  const dir = tempDataDir(t);
+  const { log, database } = open(dir, { ms: 1_000, ids: 1000 });
+  t.after(() => database.close());
+  await log.createStream('acme.t', 1);
+  const cloudEvent: AppendRecord = { ...unique('ce-1', 1_000), dedupKey: JSON.stringify(['https://example.com/src', 'ce-1']) };
+  await log.append([cloudEvent]);
+  now = 5_000;
+  assert.deepEqual(await log.findById('acme.t', JSON.stringify(['https://example.com/src', 'ce-1'])), { partition: 0, offset: 0 });
+  // Sent again, it is past the window: stored again, and the lookup finds the newer copy.
+  assert.deepEqual(await log.append([{ ...cloudEvent, timestamp: 2 }]), [{ partition: 0, offset: 1, duplicate: false }]);
+  assert.deepEqual(await log.findById('acme.t', JSON.stringify(['https://example.com/src', 'ce-1'])), { partition: 0, offset: 1 });
+  await log.close();
+});

@@ -13,12 +13,24 @@ import { DatabaseSync } from 'node:sqlite';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { currentLayout } from '../../../src/adapters/sqlite/log-layout.ts';
+import { openInProcessStore, openSqliteStore, type SqliteStoreOptions } from '../../../src/adapters/sqlite/store.ts';
+import type { AppendRecord } from '../../../src/ports/event-log.ts';
+import type { Store } from '../../../src/ports/store.ts';
 import { sqliteVariants, tempDataDir } from './sqlite-harness.ts';
 
 const attributes = { type: 'orders', source: '/tenants/acme', time: '2026-01-31T12:00:00Z' };
 
 const fixture = fileURLToPath(new URL('../../fixtures/sqlite-layout-0/sluice.db', import.meta.url));
 const layout1Fixture = fileURLToPath(new URL('../../fixtures/sqlite-layout-1/sluice.db', import.meta.url));
+
+/** Both variants again, with a dedup window of their own. */
+const withWindow = (options: SqliteStoreOptions): { name: string; open: (dataDir: string) => Promise<Store> }[] => [
+  { name: 'sqlite store thread', open: (dataDir) => openSqliteStore(dataDir, options) },
+  { name: 'sqlite in process', open: (dataDir) => new Promise<Store>((resolve) => resolve(openInProcessStore(dataDir, options))) },
+];
+
+/** The layout-1 fixture's ids were received when it was made: a window of years keeps them in it whenever the test runs. */
+const yearsLong = { dedupWindow: { ms: 100 * 365 * 86_400_000, ids: 500_000 } };
 
 /** What the fixture's writer appended: 250 orders over two partitions, then retention cut both at offset 30; one login. */
 function expectedOrder(offset: number, partition: number) {
@@ -109,7 +121,7 @@ void test('a file written by a newer release is refused with what to do, and lef
   assert.equal((again.prepare('PRAGMA user_version').get() as { user_version: number }).user_version, currentLayout + 1);
 });
 
-for (const variant of sqliteVariants) {
+for (const variant of withWindow(yearsLong)) {
   void test(`${variant.name}: a layout-1 file keeps its records, and its id index moves to the id log in the order the ids came`, async (t) => {
     const dir = tempDataDir(t);
     copyFileSync(layout1Fixture, join(dir, 'sluice.db'));
@@ -160,7 +172,7 @@ for (const variant of sqliteVariants) {
 void test('a migrated layout-1 file has its ids in the id log, numbered densely per stream, and no id index keyed by id', async (t) => {
   const dir = tempDataDir(t);
   copyFileSync(layout1Fixture, join(dir, 'sluice.db'));
-  const store = await sqliteVariants[1]!.open(dir);
+  const store = await withWindow(yearsLong)[1]!.open(dir);
   await store.close();
   const db = new DatabaseSync(join(dir, 'sluice.db'));
   t.after(() => db.close());
@@ -180,3 +192,28 @@ void test('a migrated layout-1 file has its ids in the id log, numbered densely 
     [[0, 'https://example.com/src\u0000ce-1']],
   );
 });
+
+for (const variant of withWindow({ dedupWindow: { ms: 86_400_000, ids: 10 } })) {
+  void test(`${variant.name}: a layout-0 stream with more ids than the window keeps its newest ones in it`, async (t) => {
+    const dir = tempDataDir(t);
+    copyFileSync(fixture, join(dir, 'sluice.db'));
+    const store = await variant.open(dir);
+    t.after(() => store.close());
+    // Layout 0 kept no order of ids; their records' offsets give it (order-n is at offset ⌊n/2⌋).
+    const again = (n: number): AppendRecord => ({
+      stream: 'acme.orders',
+      partition: n % 2,
+      id: `order-${n}`,
+      unique: true,
+      key: null,
+      timestamp: 1,
+      attributes,
+      value: '1',
+    });
+    const answers = await store.log.append([again(249), again(240), again(239), again(9)]);
+    assert.deepEqual(
+      answers.map((answer) => answer.duplicate),
+      [true, true, false, false],
+    );
+  });
+}
