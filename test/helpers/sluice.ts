@@ -27,18 +27,40 @@ export interface TestSluice {
   tenantWithKey(id: string, scopes?: string[]): Promise<string>;
 }
 
+/**
+ * A temporary directory, removed after the test. `after` hooks run in the order they were
+ * added, so a server started on it later may still be writing there: the removal retries
+ * rather than fail the test on a file that appeared meanwhile.
+ */
 export function tempDir(t: TestContext, prefix = 'sluice-test-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  t.after(() => removeDir(dir));
   return dir;
 }
 
-/** A real Sluice on an ephemeral loopback port with its own SQLite file; closed after the test. */
-export async function startSluice(t: TestContext, overrides: ConfigInput = {}, dataDir = tempDir(t)): Promise<TestSluice> {
+function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+}
+
+/**
+ * A real Sluice on an ephemeral loopback port with its own SQLite file; closed after the
+ * test, and then its data directory removed when it made one.
+ */
+export async function startSluice(t: TestContext, overrides: ConfigInput = {}, givenDataDir?: string): Promise<TestSluice> {
+  const dataDir = givenDataDir ?? mkdtempSync(join(tmpdir(), 'sluice-test-'));
   const config = loadConfig({ flags: { port: 0, host: '127.0.0.1', dataDir, logLevel: 'silent', adminToken, ...overrides }, env: {} });
-  const sluice = await createSluice(config);
+  let sluice: Sluice;
+  try {
+    sluice = await createSluice(config);
+  } catch (error) {
+    if (givenDataDir === undefined) removeDir(dataDir);
+    throw error;
+  }
   const url = await sluice.listen();
-  t.after(() => sluice.close());
+  t.after(async () => {
+    await sluice.close();
+    if (givenDataDir === undefined) removeDir(dataDir);
+  });
   const call: TestSluice['call'] = async (method, path, options = {}) => {
     const headers: Record<string, string> = { ...(options.headers ?? {}) };
     const token = options.token === undefined ? adminToken : options.token;
