@@ -13,24 +13,34 @@ import { DatabaseSync } from 'node:sqlite';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { currentLayout } from '../../../src/adapters/sqlite/log-layout.ts';
-import { openInProcessStore, openSqliteStore, type SqliteStoreOptions } from '../../../src/adapters/sqlite/store.ts';
 import type { AppendRecord } from '../../../src/ports/event-log.ts';
-import type { Store } from '../../../src/ports/store.ts';
-import { sqliteVariants, tempDataDir } from './sqlite-harness.ts';
+import { sqliteVariants, sqliteVariantsWith, tempDataDir } from './sqlite-harness.ts';
 
 const attributes = { type: 'orders', source: '/tenants/acme', time: '2026-01-31T12:00:00Z' };
 
 const fixture = fileURLToPath(new URL('../../fixtures/sqlite-layout-0/sluice.db', import.meta.url));
 const layout1Fixture = fileURLToPath(new URL('../../fixtures/sqlite-layout-1/sluice.db', import.meta.url));
 
-/** Both variants again, with a dedup window of their own. */
-const withWindow = (options: SqliteStoreOptions): { name: string; open: (dataDir: string) => Promise<Store> }[] => [
-  { name: 'sqlite store thread', open: (dataDir) => openSqliteStore(dataDir, options) },
-  { name: 'sqlite in process', open: (dataDir) => new Promise<Store>((resolve) => resolve(openInProcessStore(dataDir, options))) },
-];
-
 /** The layout-1 fixture's ids were received when it was made: a window of years keeps them in it whenever the test runs. */
 const yearsLong = { dedupWindow: { ms: 100 * 365 * 86_400_000, ids: 500_000 } };
+
+/** An order sent again with its producer id (the fixtures' ids are `order-<n>`). */
+function orderAgain(id: string, partition: number): AppendRecord {
+  return { stream: 'acme.orders', partition, id, unique: true, key: null, timestamp: 1, attributes, value: '1' };
+}
+
+/** The fixtures' CloudEvent login sent again: its source and id are what make it a repeat. */
+const loginAgain: AppendRecord = {
+  stream: 'acme.logins',
+  partition: 0,
+  id: 'ce-1',
+  unique: true,
+  dedupKey: 'https://example.com/src\u0000ce-1',
+  key: null,
+  timestamp: 1,
+  attributes,
+  value: '1',
+};
 
 /** What the fixture's writer appended: 250 orders over two partitions, then retention cut both at offset 30; one login. */
 function expectedOrder(offset: number, partition: number) {
@@ -69,23 +79,9 @@ for (const variant of sqliteVariants) {
     );
 
     // The id index came along: a repeat of an id stored before the upgrade is still one.
-    const [repeat] = await store.log.append([
-      { stream: 'acme.orders', partition: 0, id: 'order-120', unique: true, key: null, timestamp: 1, attributes, value: '1' },
-    ]);
+    const [repeat] = await store.log.append([orderAgain('order-120', 0)]);
     assert.deepEqual(repeat, { partition: 0, offset: 60, duplicate: true });
-    const [loginRepeat] = await store.log.append([
-      {
-        stream: 'acme.logins',
-        partition: 0,
-        id: 'ce-1',
-        unique: true,
-        dedupKey: 'https://example.com/src\u0000ce-1',
-        key: null,
-        timestamp: 1,
-        attributes,
-        value: '1',
-      },
-    ]);
+    const [loginRepeat] = await store.log.append([loginAgain]);
     assert.equal(loginRepeat?.duplicate, true);
     // Offsets go on from where the old layout stopped, and time lookups still find their records.
     const [next] = await store.log.append([
@@ -121,7 +117,7 @@ void test('a file written by a newer release is refused with what to do, and lef
   assert.equal((again.prepare('PRAGMA user_version').get() as { user_version: number }).user_version, currentLayout + 1);
 });
 
-for (const variant of withWindow(yearsLong)) {
+for (const variant of sqliteVariantsWith(yearsLong)) {
   void test(`${variant.name}: a layout-1 file keeps its records, and its id index moves to the id log in the order the ids came`, async (t) => {
     const dir = tempDataDir(t);
     copyFileSync(layout1Fixture, join(dir, 'sluice.db'));
@@ -143,19 +139,9 @@ for (const variant of withWindow(yearsLong)) {
 
     // Repeats of ids stored before the upgrade are still repeats, with the first copy's place.
     const repeats = await store.log.append([
-      { stream: 'acme.orders', partition: 0, id: 'order-120', unique: true, key: null, timestamp: 1, attributes, value: '1' },
-      { stream: 'acme.orders', partition: 1, id: 'order-249', unique: true, key: null, timestamp: 1, attributes, value: '1' },
-      {
-        stream: 'acme.logins',
-        partition: 0,
-        id: 'ce-1',
-        unique: true,
-        dedupKey: 'https://example.com/src\u0000ce-1',
-        key: null,
-        timestamp: 1,
-        attributes,
-        value: '1',
-      },
+      orderAgain('order-120', 0),
+      orderAgain('order-249', 1),
+      loginAgain,
       { stream: 'acme.orders', partition: 0, id: 'order-new', unique: true, key: null, timestamp: 1_760_000_500_000, attributes, value: '2' },
     ]);
     assert.deepEqual(repeats, [
@@ -172,7 +158,7 @@ for (const variant of withWindow(yearsLong)) {
 void test('a migrated layout-1 file has its ids in the id log, numbered densely per stream, and no id index keyed by id', async (t) => {
   const dir = tempDataDir(t);
   copyFileSync(layout1Fixture, join(dir, 'sluice.db'));
-  const store = await withWindow(yearsLong)[1]!.open(dir);
+  const store = await sqliteVariantsWith(yearsLong)[1]!.open(dir);
   await store.close();
   const db = new DatabaseSync(join(dir, 'sluice.db'));
   t.after(() => db.close());
@@ -193,24 +179,14 @@ void test('a migrated layout-1 file has its ids in the id log, numbered densely 
   );
 });
 
-for (const variant of withWindow({ dedupWindow: { ms: 86_400_000, ids: 10 } })) {
+for (const variant of sqliteVariantsWith({ dedupWindow: { ms: 86_400_000, ids: 10 } })) {
   void test(`${variant.name}: a layout-0 stream with more ids than the window keeps its newest ones in it`, async (t) => {
     const dir = tempDataDir(t);
     copyFileSync(fixture, join(dir, 'sluice.db'));
     const store = await variant.open(dir);
     t.after(() => store.close());
     // Layout 0 kept no order of ids; their records' offsets give it (order-n is at offset ⌊n/2⌋).
-    const again = (n: number): AppendRecord => ({
-      stream: 'acme.orders',
-      partition: n % 2,
-      id: `order-${n}`,
-      unique: true,
-      key: null,
-      timestamp: 1,
-      attributes,
-      value: '1',
-    });
-    const answers = await store.log.append([again(249), again(240), again(239), again(9)]);
+    const answers = await store.log.append([249, 240, 239, 9].map((n) => orderAgain(`order-${n}`, n % 2)));
     assert.deepEqual(
       answers.map((answer) => answer.duplicate),
       [true, true, false, false],

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { openInProcessStore, openSqliteStore } from '../../../src/adapters/sqlite/store.ts';
+import { openInProcessStore, openSqliteStore, type SqliteStoreOptions } from '../../../src/adapters/sqlite/store.ts';
 import type { Store } from '../../../src/ports/store.ts';
 import type { Opened, OpenPort } from '../contracts/harness.ts';
 
@@ -14,14 +14,18 @@ export function tempDataDir(t: TestContext): string {
 }
 
 /** The two ways the SQLite adapter runs: in a store thread (what `sluice start` uses) and in process. */
-export const sqliteVariants: { name: string; open: (dataDir: string) => Promise<Store> }[] = [
-  { name: 'sqlite store thread', open: (dataDir) => openSqliteStore(dataDir) },
-  {
-    name: 'sqlite in process',
-    // Open inside the promise, so a refused open rejects instead of throwing synchronously.
-    open: (dataDir) => new Promise<Store>((resolve) => resolve(openInProcessStore(dataDir))),
-  },
-];
+export function sqliteVariantsWith(options: SqliteStoreOptions): { name: string; open: (dataDir: string) => Promise<Store> }[] {
+  return [
+    { name: 'sqlite store thread', open: (dataDir) => openSqliteStore(dataDir, options) },
+    {
+      name: 'sqlite in process',
+      // Open inside the promise, so a refused open rejects instead of throwing synchronously.
+      open: (dataDir) => new Promise<Store>((resolve) => resolve(openInProcessStore(dataDir, options))),
+    },
+  ];
+}
+
+export const sqliteVariants = sqliteVariantsWith({});
 
 /**
  * Opens a store on a fresh temp directory and hands the contract one of its ports;
