@@ -7,6 +7,7 @@ import type { AppendColumns, ResultColumns, StoredAppend } from './columns.ts';
 import { fromColumns, toResultColumns } from './columns.ts';
 import { BatchCache } from './batch-cache.ts';
 import { inTransaction } from './database.ts';
+import { type IdLogRow, IdLogWriter } from './id-log-writer.ts';
 import { BatchBuilder, DecodedBatch } from './record-batch.ts';
 import { StreamWaiters } from './stream-waiters.ts';
 
@@ -56,11 +57,8 @@ interface SavedState {
 }
 
 /** A unique id this flush stored: it joins its stream's window once the flush is committed. */
-interface NewId {
+interface NewId extends IdLogRow {
   state: StreamState;
-  key: string;
-  partition: number;
-  offset: number;
 }
 
 /** One partition's share of a flush. */
@@ -83,7 +81,7 @@ export class SqliteEventLog implements EventLog {
   readonly #waiters = new StreamWaiters();
   readonly #cache = new BatchCache(cacheBudget);
   readonly #insertBatch: StatementSync;
-  readonly #insertId: StatementSync;
+  readonly #idLog: IdLogWriter;
   readonly #findLoggedId: StatementSync;
   readonly #firstFreshId: StatementSync;
   readonly #deleteIdsBefore: StatementSync;
@@ -112,7 +110,7 @@ export class SqliteEventLog implements EventLog {
     );
     // Appended at the end of the stream's log (log-layout.ts): an id that left the window and
     // comes again gets a row of its own; the old one is pruned with the window.
-    this.#insertId = db.prepare('INSERT INTO id_log (stream_id, seq, id, partition, offset, at) VALUES (?, ?, ?, ?, ?, ?)');
+    this.#idLog = new IdLogWriter(db);
     // A scan of the stream's log (it has no index by id), for lookups past the window only.
     this.#findLoggedId = db.prepare('SELECT partition, offset FROM id_log WHERE stream_id = ? AND id = ? ORDER BY seq DESC LIMIT 1');
     this.#firstFreshId = db.prepare('SELECT seq FROM id_log WHERE stream_id = ? AND seq >= ? AND at > ? ORDER BY seq LIMIT 1');
@@ -228,6 +226,7 @@ export class SqliteEventLog implements EventLog {
           this.#insertBatch.run(write.state.id, write.partition, write.base, encoded.count, encoded.lastTimestamp, encoded.size, encoded.layout, encoded.data);
           written.push({ write, layout: encoded.layout, data: encoded.data, size: encoded.size });
         }
+        this.#idLog.write(newIds, now);
         return answers;
       });
     } catch (error) {
@@ -241,7 +240,7 @@ export class SqliteEventLog implements EventLog {
       return;
     }
     // Only now: ids of a flush that failed were never stored, so a retry must not find them.
-    for (const id of newIds) this.#idWindow(id.state).add(id.key, id.partition, id.offset, now, now);
+    for (const id of newIds) this.#idWindow(id.state).add(id.id, id.partition, id.offset, now, now);
     const readNow = performance.now();
     for (const { write, layout, data, size } of written) {
       const partitionKey = `${write.state.id}:${write.partition}`;
@@ -276,8 +275,7 @@ export class SqliteEventLog implements EventLog {
       const stored = state.ids?.get(record.dedupKey, now);
       if (stored !== undefined) return { partition: stored.partition, offset: stored.offset, duplicate: true };
       const offset = this.#add(state, record, writes);
-      this.#insertId.run(state.id, state.nextSeq++, record.dedupKey, record.partition, offset, now);
-      newIds.push({ state, key: record.dedupKey, partition: record.partition, offset });
+      newIds.push({ state, streamId: state.id, seq: state.nextSeq++, id: record.dedupKey, partition: record.partition, offset });
       const result = { partition: record.partition, offset, duplicate: false };
       seenInBatch.set(batchKey, result);
       return result;

@@ -118,3 +118,48 @@ void test('an id past the window by age is still found by its id (a CloudEventâ€
   assert.deepEqual(await log.findById('acme.t', JSON.stringify(['https://example.com/src', 'ce-1'])), { partition: 0, offset: 1 });
   await log.close();
 });
+
+void test('a flush of many ids over two streams logs each in its streamâ€™s order, and a restart knows them all', async (t) => {
+  const dir = tempDataDir(t);
+  let { log, db, database } = open(dir, { ms: 60_000, ids: 1000 });
+  await log.createStream('acme.t', 2);
+  await log.createStream('acme.u', 1);
+  // 150 ids of acme.t and 75 of acme.u, interleaved, in one flush: more than the id log's largest statement takes.
+  const records: AppendRecord[] = [];
+  for (let i = 0; i < 225; i++) {
+    const stream = i % 3 === 2 ? 'acme.u' : 'acme.t';
+    records.push({ ...unique(`${stream}-${i}`, 1_000), stream, partition: stream === 'acme.t' ? i % 2 : 0 });
+  }
+  const first = await log.append(records);
+  assert.ok(first.every((result) => !result.duplicate));
+  const streamIds = new Map((db.prepare('SELECT id, name FROM streams').all() as { id: number; name: string }[]).map(({ id, name }) => [id, name] as const));
+  const logged = (
+    db.prepare('SELECT stream_id, seq, id, partition, offset, at FROM id_log ORDER BY stream_id, seq').all() as {
+      stream_id: number;
+      seq: number;
+      id: string;
+      partition: number;
+      offset: number;
+      at: number;
+    }[]
+  ).map((row) => ({ stream: streamIds.get(row.stream_id), seq: row.seq, id: row.id, partition: row.partition, offset: row.offset, at: row.at }));
+  const expected = ['acme.t', 'acme.u'].flatMap((stream) =>
+    records
+      .map((record, i) => ({ record, result: first[i]! }))
+      .filter(({ record }) => record.stream === stream)
+      .map(({ record, result }, seq) => ({ stream, seq, id: record.id, partition: result.partition, offset: result.offset, at: 1_000 })),
+  );
+  assert.deepEqual(logged, expected);
+
+  await log.close();
+  database.close();
+  ({ log, db, database } = open(dir, { ms: 60_000, ids: 1000 }));
+  t.after(() => database.close());
+  now = 2_000;
+  const again = await log.append(records);
+  assert.deepEqual(
+    again,
+    first.map((result) => ({ ...result, duplicate: true })),
+  );
+  await log.close();
+});
