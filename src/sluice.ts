@@ -16,6 +16,7 @@ import { createMetrics } from './edges/http/metrics.ts';
 import type { Store } from './ports/store.ts';
 import type { Services } from './services/index.ts';
 import { createServices } from './services/index.ts';
+import { turnOffPretenuring } from './heap-tuning.ts';
 
 export interface Sluice {
   app: FastifyInstance;
@@ -42,6 +43,7 @@ export const version = (JSON.parse(readFileSync(new URL('../package.json', impor
  * const url = await sluice.listen();
  */
 export async function createSluice(config: Readonly<SluiceConfig>, options: { logger?: Logger } = {}): Promise<Sluice> {
+  turnOffPretenuring();
   const logger = options.logger ?? pino({ level: config.logLevel });
   const admin = resolveAdminToken(config.dataDir, config.adminToken);
   const dedupWindow = { ms: config.limits.dedupWindowMs, ids: config.limits.dedupWindowIds };

@@ -71,7 +71,7 @@ export class ProducerThread {
   }
 
   #start(): Worker {
-    const worker = new Worker(threadFile, { workerData: this.#data, resourceLimits: producerThreadLimits });
+    const worker = new Worker(threadFile, { name: 'sluice-producer', workerData: this.#data, resourceLimits: producerThreadLimits });
     worker.on('message', (reply: ProducerReply) => this.#receive(reply));
     worker.on('error', (error: Error) => this.#fail(worker, error));
     worker.on('exit', (code) => this.#fail(worker, new Error(`the producer thread exited (code ${code})`)));

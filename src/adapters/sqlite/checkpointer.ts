@@ -65,7 +65,11 @@ export class BackgroundCheckpointer {
   static start(file: string, report: (report: CheckpointThreadReport) => void = () => undefined, pauseMs = 50): BackgroundCheckpointer {
     const buffer = new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT);
     const data: CheckpointThreadData = { file, signal: buffer, pauseMs };
-    const worker = new Worker(threadFile, { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 32 } });
+    const worker = new Worker(threadFile, {
+      name: 'sluice-wal',
+      workerData: data,
+      resourceLimits: { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 32 },
+    });
     return new BackgroundCheckpointer(worker, new Int32Array(buffer), report);
   }
 

@@ -44,7 +44,7 @@ export class StoreClient {
     onCheckpointReport: (report: CheckpointThreadReport) => void = () => undefined,
   ): Promise<{ client: StoreClient; catalog: CatalogEntry<CatalogKind>[] }> {
     const data: StoreThreadData = { dataDir, options };
-    const worker = new Worker(threadFile, { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: youngGenerationMb } });
+    const worker = new Worker(threadFile, { name: 'sluice-store', workerData: data, resourceLimits: { maxYoungGenerationSizeMb: youngGenerationMb } });
     const client = new StoreClient(worker, onCheckpointReport);
     return new Promise((resolve, reject) => {
       const onMessage = (message: Notice | Reply): void => {

@@ -97,7 +97,7 @@ export class IngestThread {
   #thread(): Worker {
     if (this.#worker !== undefined) return this.#worker;
     const data: IngestThreadData = { limits: this.#limits };
-    const worker = new Worker(threadFile, { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: youngGenerationMb } });
+    const worker = new Worker(threadFile, { name: 'sluice-ingest', workerData: data, resourceLimits: { maxYoungGenerationSizeMb: youngGenerationMb } });
     this.#worker = worker;
     // Not waited for: requests sent before the thread is up queue behind the snapshot.
     const catalog = this.#catalog;
