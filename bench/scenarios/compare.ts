@@ -1,13 +1,15 @@
 import type { Bench } from '../harness.ts';
 import { format } from '../harness.ts';
 import type { LoadResult } from '../http-load.ts';
-import { cpuSeconds } from '../processes.ts';
+import { cpuSeconds, threadCpuSeconds } from '../processes.ts';
 
 /** One measured round against one system, with how busy the server and the client were. */
 export interface Round {
   result: LoadResult;
   /** Server CPU time over wall time: 1.0 is one core fully busy. */
   serverCpu: number;
+  /** The server's CPU time over wall time by thread name (`threadCpuSeconds`). */
+  serverThreads: Map<string, number>;
   clientCpu: number;
 }
 
@@ -20,11 +22,14 @@ export interface System {
 
 async function measured(system: System, clientPid: number, durationMs: number): Promise<Round> {
   const serverBefore = cpuSeconds(system.pid);
+  const threadsBefore = threadCpuSeconds(system.pid);
   const clientBefore = cpuSeconds(clientPid);
   const started = performance.now();
   const result = await system.run(durationMs);
   const wall = (performance.now() - started) / 1000;
-  return { result, serverCpu: (cpuSeconds(system.pid) - serverBefore) / wall, clientCpu: (cpuSeconds(clientPid) - clientBefore) / wall };
+  const serverThreads = new Map<string, number>();
+  for (const [name, seconds] of threadCpuSeconds(system.pid)) serverThreads.set(name, (seconds - (threadsBefore.get(name) ?? 0)) / wall);
+  return { result, serverCpu: (cpuSeconds(system.pid) - serverBefore) / wall, serverThreads, clientCpu: (cpuSeconds(clientPid) - clientBefore) / wall };
 }
 
 /**

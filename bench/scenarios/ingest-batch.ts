@@ -3,7 +3,7 @@ import type { Bench, Row, ScenarioReport } from '../harness.ts';
 import { format, startSluice, verdict } from '../harness.ts';
 import { sampleRss } from '../processes.ts';
 import { median } from '../stats.ts';
-import { alternate, failuresOf, requestsPerSecond, roundDetails, type System } from './compare.ts';
+import { alternate, failuresOf, requestsPerSecond, roundDetails, type Round, type System } from './compare.ts';
 import { measureDiskLimit } from './disk-limit.ts';
 import { measureIngestWork } from './ingest-work.ts';
 
@@ -26,6 +26,7 @@ export async function batchedIngest(bench: Bench): Promise<ScenarioReport> {
   let sluiceWithoutIds = 0;
   /** Server CPU microseconds per event, without ids, medians of the rounds. */
   const cpuPerEvent = { floor: 0, sluice: 0 };
+  let threadsPerEvent = '';
   for (const withIds of [false, true]) {
     const variant = withIds ? 'with producer ids' : 'without ids';
     bench.log(`  (1) batched ingest, ${variant}`);
@@ -66,6 +67,8 @@ export async function batchedIngest(bench: Bench): Promise<ScenarioReport> {
           median(rounds.map((round) => (round.serverCpu / (requestsPerSecond(round.result) * perRequest)) * 1e6));
         cpuPerEvent.floor = micros(measured.floor);
         cpuPerEvent.sluice = micros(measured.sluice);
+        threadsPerEvent = describeThreads(measured.sluice, perRequest);
+        bench.log(`    Sluice's server CPU per event by thread: ${threadsPerEvent}`);
       }
       const met = sluiceRate >= batchTarget && sluiceRate >= batchRatioTarget * floorRate;
       rows.push({
@@ -133,8 +136,9 @@ export async function batchedIngest(bench: Bench): Promise<ScenarioReport> {
       `validate, place and make the record text ${work.prepare.toFixed(2)} (of which the schema validator ${work.validate.toFixed(2)}), pack for the store thread ${work.pack.toFixed(2)}, ` +
       `store (SQLite inserts and commits, WAL, synchronous=FULL, ${perFlush} events per commit) ${work.store.toFixed(2)}; ${steps.toFixed(2)} µs in all. ` +
       `With a new producer id on every event (a random UUID: the dedup window, and the id log in the same commit) the store step takes ${work.storeWithIds.toFixed(2)}. ` +
-      `On ${cores} cores these steps alone allow at most ${format.int((cores * 1e6) / steps)} events/s; with the HTTP floor's own ${cpuPerEvent.floor.toFixed(2)} µs of server CPU per event ` +
-      `(receiving and parsing the same requests) at most ${format.int((cores * 1e6) / (steps + cpuPerEvent.floor))}, before the load generator's share. Sluice's server spent ${cpuPerEvent.sluice.toFixed(2)} µs per event.`,
+      `On ${cores} cores these steps alone allow at most ${format.int((cores * 1e6) / steps)} events/s; adding the HTTP floor's own ${cpuPerEvent.floor.toFixed(2)} µs of server CPU per event ` +
+      `for receiving and answering the same requests (it parses them too, so parsing counts twice) at most ${format.int((cores * 1e6) / (steps + cpuPerEvent.floor))}, before the load generator's share. ` +
+      `Sluice's server spent ${cpuPerEvent.sluice.toFixed(2)} µs per event: ${threadsPerEvent}.`,
   );
   return {
     title: '1. Batched ingest (durable)',
@@ -143,4 +147,29 @@ export async function batchedIngest(bench: Bench): Promise<ScenarioReport> {
     details,
     misses,
   };
+}
+
+/** Sluice's threads by the names Node gives them at the OS (`new Worker(…, { name })`), in the order shown. */
+const threadNames: readonly (readonly [string, string])[] = [
+  ['MainThread', 'the HTTP thread'],
+  ['sluice-ingest', 'the ingest thread'],
+  ['sluice-store', 'the store thread'],
+  ['sluice-wal', 'the checkpoint thread'],
+  ['V8Worker', "V8's helper threads (concurrent collection, compilation)"],
+];
+
+/** Server CPU microseconds per event by thread, medians of the rounds; the rest as "other threads". */
+function describeThreads(rounds: readonly Round[], perRequest: number): string {
+  const micros = (round: Round, share: number): number => (share / (requestsPerSecond(round.result) * perRequest)) * 1e6;
+  const known = new Set(threadNames.map(([name]) => name));
+  const parts = threadNames.map(([name, label]) => `${label} ${median(rounds.map((round) => micros(round, round.serverThreads.get(name) ?? 0))).toFixed(2)}`);
+  const other = median(
+    rounds.map((round) =>
+      micros(
+        round,
+        [...round.serverThreads].filter(([name]) => !known.has(name)).reduce((sum, [, share]) => sum + share, 0),
+      ),
+    ),
+  );
+  return `${parts.join(', ')}, other threads ${other.toFixed(2)} µs`;
 }
