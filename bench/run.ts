@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { format, newAdminToken, peerScenarioIds, readSettings, startSluice, type Bench, type ProfileTarget, type ScenarioReport } from './harness.ts';
+import { turnOffPretenuring } from '../src/heap-tuning.ts';
 import { killAll, loadAverage, machine, spawnServer, stopProcess, trackTempDir, type Spawned } from './processes.ts';
 import { inclusiveShares, profilesIn, profileText, summarizeProfile } from './profile.ts';
 import { markdownReport, textReport } from './report.ts';
@@ -113,6 +114,9 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.exit(130);
   });
 }
+
+// As in Sluice's own process; the in-process rows would otherwise measure the harness (report.ts says why).
+turnOffPretenuring();
 
 const floorScript = fileURLToPath(new URL('./floor-server.ts', import.meta.url));
 let floor: Spawned | undefined;

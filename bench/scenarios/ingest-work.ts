@@ -1,7 +1,6 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
 import { openInProcessStore } from '../../src/adapters/sqlite/store.ts';
 import { parseIngestBody } from '../../src/edges/http/ingest-body.ts';
 import { IngestPreparer } from '../../src/services/ingest.ts';
@@ -34,24 +33,8 @@ export interface IngestWork {
  * Bodies are the load's (`perRequest` events each); `perFlush` events go to the log per commit,
  * as the batched load's group commits hold. CPU time (process.cpuUsage), so that fsync waits
  * do not count.
- *
- * V8's allocation-site pretenuring is off while they run. The server's threads hand each
- * request's objects on within milliseconds, so they die young; this harness holds its parsed
- * and prepared inputs throughout, which made V8 allocate the steps' own objects in the old
- * generation, where each dead one kept the young strings it pointed to alive through every
- * scavenge until the next full collection: parse and prepare took about 1.5× as long. Turning
- * it off in the server changed nothing measurable (docs/BENCHMARKS.md).
  */
 export async function measureIngestWork(bench: Bench, perRequest: number, perFlush: number): Promise<IngestWork> {
-  setFlagsFromString('--no-allocation-site-pretenuring');
-  try {
-    return await measureSteps(bench, perRequest, perFlush);
-  } finally {
-    setFlagsFromString('--allocation-site-pretenuring');
-  }
-}
-
-async function measureSteps(bench: Bench, perRequest: number, perFlush: number): Promise<IngestWork> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sluice-bench-work-'));
   const removeDataDir = trackTempDir(dataDir);
   const store = openInProcessStore(dataDir);
