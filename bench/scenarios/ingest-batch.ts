@@ -63,8 +63,7 @@ export async function batchedIngest(bench: Bench): Promise<ScenarioReport> {
       const sluiceRate = eventsPerSecond(measured.sluice);
       if (!withIds) {
         sluiceWithoutIds = sluiceRate;
-        const micros = (rounds: typeof measured.floor): number =>
-          median(rounds.map((round) => (round.serverCpu / (requestsPerSecond(round.result) * perRequest)) * 1e6));
+        const micros = (rounds: typeof measured.floor): number => median(rounds.map((round) => microsPerEvent(round, round.serverCpu, perRequest)));
         cpuPerEvent.floor = micros(measured.floor);
         cpuPerEvent.sluice = micros(measured.sluice);
         threadsPerEvent = describeThreads(measured.sluice, perRequest);
@@ -160,7 +159,7 @@ const threadNames: readonly (readonly [string, string])[] = [
 
 /** Server CPU microseconds per event by thread, medians of the rounds; the rest as "other threads". */
 function describeThreads(rounds: readonly Round[], perRequest: number): string {
-  const micros = (round: Round, share: number): number => (share / (requestsPerSecond(round.result) * perRequest)) * 1e6;
+  const micros = (round: Round, share: number): number => microsPerEvent(round, share, perRequest);
   const known = new Set(threadNames.map(([name]) => name));
   const parts = threadNames.map(([name, label]) => `${label} ${median(rounds.map((round) => micros(round, round.serverThreads.get(name) ?? 0))).toFixed(2)}`);
   const other = median(
@@ -172,4 +171,9 @@ function describeThreads(rounds: readonly Round[], perRequest: number): string {
     ),
   );
   return `${parts.join(', ')}, other threads ${other.toFixed(2)} µs`;
+}
+
+/** CPU microseconds per event of a round, from a CPU share (CPU seconds over wall seconds). */
+function microsPerEvent(round: Round, share: number, perRequest: number): number {
+  return (share / (requestsPerSecond(round.result) * perRequest)) * 1e6;
 }
