@@ -156,6 +156,8 @@ export interface SluiceUnderTest {
   rss(): number;
   /** What the process wrote on stderr so far (its first 20,000 characters). */
   stderr(): string;
+  /** The sum of a Prometheus series of `/metrics` over the samples whose labels include `labels`. */
+  metric(name: string, labels?: Record<string, string>): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -240,12 +242,30 @@ export async function startSluice(
       diskBytes: () => directoryBytes(dataDir),
       rss: () => readRss(server.pid),
       stderr: () => server.stderr(),
+      metric: async (name, labels = {}) => {
+        const response = await fetch(`${server.url}/metrics`, {
+          headers: { authorization: `Bearer ${bench.adminToken}` },
+          signal: AbortSignal.timeout(15_000),
+        });
+        if (!response.ok) throw new Error(`/metrics: HTTP ${response.status}`);
+        return sumOfSeries(await response.text(), name, labels);
+      },
       stop,
     };
   } catch (error) {
     await stop();
     throw error;
   }
+}
+
+/** Prometheus text format: `name{label="value",…} number` per sample. */
+function sumOfSeries(text: string, name: string, labels: Record<string, string>): number {
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    if (Object.entries(labels).every(([label, value]) => line.includes(`${label}="${value}"`))) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return sum;
 }
 
 function directoryBytes(dir: string): number {
@@ -269,6 +289,7 @@ export const format = {
   ms: (value: number): string => (Number.isFinite(value) ? `${value.toFixed(2)} ms` : 'n/a'),
   ratio: (value: number): string => (Number.isFinite(value) ? `${value.toFixed(2)}×` : 'n/a'),
   mb: (bytes: number): string => (Number.isFinite(bytes) ? `${(bytes / 2 ** 20).toFixed(1)} MB` : 'n/a'),
+  percent: (share: number): string => (Number.isFinite(share) ? `${(share * 100).toFixed(0)}%` : 'n/a'),
 };
 
 export const verdict = (met: boolean): 'met' | 'missed' => (met ? 'met' : 'missed');

@@ -67,6 +67,9 @@ export async function batchedIngest(bench: Bench): Promise<ScenarioReport> {
         cpuPerEvent.floor = micros(measured.floor);
         cpuPerEvent.sluice = micros(measured.sluice);
         threadsPerEvent = describeThreads(measured.sluice, perRequest);
+        const onIngestThread = await sluice.metric('sluice_ingest_requests_total', { prepared_on: 'ingest_thread' });
+        const onHttpThread = await sluice.metric('sluice_ingest_requests_total', { prepared_on: 'http_thread' });
+        threadsPerEvent += `; ${format.percent(onIngestThread / (onIngestThread + onHttpThread))} of the requests were prepared on the ingest thread, the rest on the HTTP thread`;
         bench.log(`    Sluice's server CPU per event by thread: ${threadsPerEvent}`);
       }
       const met = sluiceRate >= batchTarget && sluiceRate >= batchRatioTarget * floorRate;
