@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { AcceptedEvent, DeadLetter, EventInput, Rejection } from '../domain/event.ts';
-import type { ErrorDetail } from '../domain/errors.ts';
 import { SluiceError } from '../domain/errors.ts';
 import { deadLetterStream } from '../domain/names.ts';
 import { partitionForKey } from '../domain/partitioner.ts';
@@ -9,6 +8,7 @@ import { runPipeline } from '../domain/pipeline.ts';
 import { type AppendColumns, recordsOf } from '../ports/append-columns.ts';
 import type { AppendRecord, AppendResult, EventLog } from '../ports/event-log.ts';
 import type { Telemetry } from '../ports/telemetry.ts';
+import { type AnswerCounts, IngestAnswer, type IngestOutcome, type RecordPosition } from './ingest-answer.ts';
 import { type PackedIngest, unpackPlan } from './packed-ingest.ts';
 import type { TypeRegistry } from './registry.ts';
 
@@ -23,29 +23,7 @@ export type IngestItem =
   /** `stage` is where the parse failed: `ingest` (the default) for requests, `source` for Kafka source records. */
   | { ok: false; type: string | null; original: string; error: SluiceError; stage?: 'ingest' | 'source'; origin?: string };
 
-/** Where one stored copy of an event went. */
-export interface StoredPosition {
-  stream: string;
-  partition: number;
-  offset: number;
-  duplicate?: true;
-}
-
-export type IngestResult =
-  | { id: string; stream: string; partition: number; offset: number; duplicate?: true; routes?: StoredPosition[] }
-  | { id: string; filtered: true }
-  | { index: number; id?: string; error: { code: string; message: string; details?: ErrorDetail[] }; deadLetter: { stream: string; offset: number } };
-
-export interface IngestOutcome {
-  /** Events stored by this request. */
-  accepted: number;
-  /** Events whose id (a CloudEvent's source and id) was stored already, by an earlier request or earlier in this one: not stored again; their result gives the first copy's position. */
-  duplicates: number;
-  rejected: number;
-  /** Events a pipeline filter dropped on purpose: counted, not dead-lettered. */
-  filtered: number;
-  results: IngestResult[];
-}
+export type { IngestOutcome, IngestResult, StoredPosition } from './ingest-answer.ts';
 
 export interface IngestLimits {
   /** Events waiting for the disk across all requests before new requests are refused. */
@@ -208,49 +186,32 @@ export class IngestService {
     return write();
   }
 
-  #answer(
-    tenant: string,
-    plan: readonly Planned[],
-    positions: readonly { partition: number; offset: number; duplicate: boolean }[],
-    deadStream: string,
-  ): IngestOutcome {
-    let accepted = 0;
-    let duplicates = 0;
-    let filtered = 0;
-    const counts = new Map<string, { accepted: number; filtered: number; rejected: Map<string, number> }>();
-    const results = plan.map((planned): IngestResult => {
-      const count = counts.get(planned.type) ?? { accepted: 0, filtered: 0, rejected: new Map<string, number>() };
-      counts.set(planned.type, count);
+  #answer(tenant: string, plan: readonly Planned[], positions: readonly RecordPosition[], deadStream: string): IngestOutcome {
+    const counts: AnswerCounts = { accepted: 0, duplicates: 0, rejected: 0, filtered: 0 };
+    const byType = new Map<string, { accepted: number; filtered: number; rejected: Map<string, number> }>();
+    for (const planned of plan) {
+      let count = byType.get(planned.type);
+      if (count === undefined) {
+        count = { accepted: 0, filtered: 0, rejected: new Map<string, number>() };
+        byType.set(planned.type, count);
+      }
       if (planned.kind === 'accepted') {
-        const stored = planned.streams.map((stream, i): StoredPosition => {
-          const position = positions[planned.first + i]!;
-          const where: StoredPosition = { stream, partition: position.partition, offset: position.offset };
-          if (position.duplicate) where.duplicate = true;
-          return where;
-        });
-        if (stored[0]!.duplicate === true) {
-          duplicates++;
+        // An event routed to several streams is a duplicate when its first copy is.
+        if (positions[planned.first]!.duplicate) {
+          counts.duplicates++;
         } else {
-          accepted++;
+          counts.accepted++;
           count.accepted++;
         }
-        const result: IngestResult = { id: planned.id, ...stored[0]! };
-        if (stored.length > 1) result.routes = stored;
-        return result;
-      }
-      if (planned.kind === 'filtered') {
-        filtered++;
+      } else if (planned.kind === 'filtered') {
+        counts.filtered++;
         count.filtered++;
-        return { id: planned.id, filtered: true };
+      } else {
+        counts.rejected++;
+        count.rejected.set(planned.rejection.code, (count.rejected.get(planned.rejection.code) ?? 0) + 1);
       }
-      count.rejected.set(planned.rejection.code, (count.rejected.get(planned.rejection.code) ?? 0) + 1);
-      const error: { code: string; message: string; details?: ErrorDetail[] } = { code: planned.rejection.code, message: planned.rejection.message };
-      if (planned.rejection.details !== undefined) error.details = planned.rejection.details;
-      const result: IngestResult = { index: planned.index, error, deadLetter: { stream: deadStream, offset: positions[planned.record]!.offset } };
-      if (planned.id !== undefined) result.id = planned.id;
-      return result;
-    });
-    for (const [type, count] of counts) {
+    }
+    for (const [type, count] of byType) {
       if (count.accepted > 0) this.#telemetry.accepted(tenant, type, count.accepted);
       if (count.filtered > 0) this.#telemetry.filtered(tenant, type, count.filtered);
       let dead = 0;
@@ -260,7 +221,7 @@ export class IngestService {
       }
       if (dead > 0) this.#telemetry.deadLettered(tenant, type, dead);
     }
-    return { accepted, duplicates, rejected: plan.length - accepted - duplicates - filtered, filtered, results };
+    return new IngestAnswer(counts, plan, positions, deadStream);
   }
 }
 

@@ -100,7 +100,7 @@ function readAndIngest(request: IncomingMessage, response: ServerResponse, tenan
     }
     outcome
       .then(
-        (answer) => writeAnswer(response, ingestStatus(answer), JSON.stringify(answer), {}, started, deps),
+        (answer) => writeAnswer(response, ingestStatus(answer), answer.json, {}, started, deps),
         (error: unknown) => answerError(response, error, started, deps),
       )
       // Writing the answer is all that is left; a failure there must not end the process.

@@ -78,7 +78,8 @@ export function eventRoutes(app: FastifyInstance, ingestBody: IngestBody, limits
         const tenant = tenantOf(request);
         limiter.take(tenant);
         const outcome = await ingestBody(tenant, request.headers, (request.body as Buffer | undefined) ?? Buffer.alloc(0));
-        return reply.code(ingestStatus(outcome)).send(outcome);
+        // Written once, straight from the outcome (services/ingest-answer.ts), rather than by the response schema's serializer.
+        return reply.code(ingestStatus(outcome)).type('application/json; charset=utf-8').send(outcome.json);
       },
     );
     done();

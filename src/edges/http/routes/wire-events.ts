@@ -72,7 +72,10 @@ export function wireEventRoutes(app: FastifyInstance, services: Services, limits
         if (key !== undefined) value.key = key;
         const original = (): string => JSON.stringify({ type, schemaId, wire: bytes.toString('base64') });
         const outcome = await services.ingest.ingest(tenant, [{ ok: true, event: toEventInput(value, original) }]);
-        return reply.code(outcome.rejected === 0 ? 200 : 400).send(outcome);
+        return reply
+          .code(outcome.rejected === 0 ? 200 : 400)
+          .type('application/json; charset=utf-8')
+          .send(outcome.json);
       },
     );
     done();
