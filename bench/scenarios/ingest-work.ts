@@ -69,7 +69,7 @@ export async function measureIngestWork(bench: Bench, perRequest: number, perFlu
       for (let commit = 0; commit < commits; commit++) {
         const appends = [];
         for (let request = 0; request < perCommit; request++) {
-          appends.push(store.log.appendColumns(requestsToStore[(commit * perCommit + request) % requestsToStore.length]!));
+          appends.push(store.log.appendColumns([requestsToStore[(commit * perCommit + request) % requestsToStore.length]!]));
         }
         await Promise.all(appends);
       }

@@ -90,33 +90,6 @@ function knownKeyCount(attributes: object): number {
 }
 
 /**
- * Several packed appends as one, in order: the store takes whatever waits for it in one
- * commit, records packed on this thread and appends packed by the ingest thread alike.
- */
-export function concatColumns(parts: readonly AppendColumns[]): AppendColumns {
-  if (parts.length === 1) return parts[0]!;
-  const joined = emptyColumns(
-    parts.reduce((sum, part) => sum + part.stream.length, 0),
-    parts.map((part) => part.text).join(''),
-  );
-  const streamIndex = streamNumbering(joined.streams);
-  let at = 0;
-  for (const part of parts) {
-    const renumbered = part.streams.map(streamIndex);
-    for (let i = 0; i < part.stream.length; i++) {
-      joined.stream[at + i] = renumbered[part.stream[i]!]!;
-      if (part.dedupKey[i] !== undefined) joined.dedupKey[at + i] = part.dedupKey[i];
-    }
-    joined.partition.set(part.partition, at);
-    joined.unique.set(part.unique, at);
-    joined.timestamp.set(part.timestamp, at);
-    joined.lengths.set(part.lengths, at * 4);
-    at += part.stream.length;
-  }
-  return joined;
-}
-
-/**
  * The records again, for a log that takes records rather than packed columns (Kafka's):
  * records of one request share their attributes' text, so each distinct text is parsed once.
  */

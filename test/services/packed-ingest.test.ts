@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { concatColumns, recordsOf, toColumns } from '../../src/ports/append-columns.ts';
+import { recordsOf, toColumns } from '../../src/ports/append-columns.ts';
 import type { AppendRecord } from '../../src/ports/event-log.ts';
 import { deadLetterRecord, type PreparedIngest } from '../../src/services/ingest.ts';
 import { packPrepared, unpackPlan } from '../../src/services/packed-ingest.ts';
@@ -55,14 +55,6 @@ void test('a packed request unpacks to the same plan, and its records to the sam
   assert.deepEqual(unpackPlan(packed), prepared.plan);
   assert.deepEqual(packed.columns, toColumns(prepared.records));
   assert.deepEqual(packed.types, ['orders', 'refunds']);
-});
-
-void test('packed appends joined in order equal the records packed together', () => {
-  const records = prepared.records;
-  const joined = concatColumns([toColumns(records.slice(0, 1)), toColumns(records.slice(1, 3)), toColumns(records.slice(3))]);
-  const together = toColumns(records);
-  // Stream numbering follows first appearance in both, so the columns are equal field by field.
-  assert.deepEqual({ ...joined, dedupKey: [...joined.dedupKey] }, { ...together, dedupKey: [...together.dedupKey] });
 });
 
 void test('records unpacked from their columns are the records packed, for a log that takes records', () => {

@@ -1,7 +1,7 @@
 import { type AppendColumns, unpackColumns } from '../../ports/append-columns.ts';
 import type { AppendResult } from '../../ports/event-log.ts';
 
-export { type AppendColumns, concatColumns, toColumns } from '../../ports/append-columns.ts';
+export { type AppendColumns, toColumns } from '../../ports/append-columns.ts';
 
 export interface ResultColumns {
   partition: Int32Array;

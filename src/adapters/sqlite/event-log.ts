@@ -183,9 +183,12 @@ export class SqliteEventLog implements EventLog {
     return this.#enqueue(records.map((record) => ({ ...record, dedupKey: record.dedupKey ?? record.id, attrs: JSON.stringify(record.attributes) })));
   }
 
-  /** The same as `append`, for batches that crossed from another thread as columns. */
-  async appendColumns(columns: AppendColumns): Promise<ResultColumns> {
-    return toResultColumns(await this.#enqueue(fromColumns(columns)));
+  /**
+   * The same as `append`, for records that crossed from another thread as columns, in parts
+   * packed apart: all are stored, or none, and the results are in the parts' order.
+   */
+  async appendColumns(parts: readonly AppendColumns[]): Promise<ResultColumns> {
+    return toResultColumns(await this.#enqueue(parts.length === 1 ? fromColumns(parts[0]!) : parts.flatMap(fromColumns)));
   }
 
   #enqueue(records: readonly StoredAppend[]): Promise<AppendResult[]> {

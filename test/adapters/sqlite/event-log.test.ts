@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { toColumns } from '../../../src/ports/append-columns.ts';
 import type { AppendRecord } from '../../../src/ports/event-log.ts';
 import { eventLogContract } from '../contracts/event-log.contract.ts';
 import { sqlitePort, sqliteVariants, tempDataDir } from './sqlite-harness.ts';
@@ -17,6 +18,48 @@ for (const variant of sqliteVariants) {
   );
 
   void describe(`EventLog on ${variant.name}`, () => {
+    void test('appends packed apart and records given in the same turn share one commit, in order, all or none', async (t) => {
+      const store = await variant.open(tempDataDir(t));
+      t.after(() => store.close());
+      const log = store.log;
+      await log.createStream('acme.t', 2);
+      await log.createStream('acme.u', 1);
+      const packed = (records: AppendRecord[]): Promise<{ offset: number; partition: number; duplicate: boolean }[]> =>
+        log.appendPacked === undefined ? log.append(records) : log.appendPacked(toColumns(records));
+      const answers = await Promise.all([
+        log.append([record('r1')]),
+        packed([record('p1', { stream: 'acme.u' }), record('p2', { partition: 1 })]),
+        log.append([record('r2', { partition: 1 })]),
+        log.append([record('r3', { stream: 'acme.u', unique: true })]),
+        packed([record('p3'), record('r3', { stream: 'acme.u', unique: true })]),
+      ]);
+      assert.deepEqual(answers, [
+        [{ partition: 0, offset: 0, duplicate: false }],
+        [
+          { partition: 0, offset: 0, duplicate: false },
+          { partition: 1, offset: 0, duplicate: false },
+        ],
+        [{ partition: 1, offset: 1, duplicate: false }],
+        [{ partition: 0, offset: 1, duplicate: false }],
+        [
+          { partition: 0, offset: 1, duplicate: false },
+          { partition: 0, offset: 1, duplicate: true },
+        ],
+      ]);
+      const ids = async (stream: string, partition: number): Promise<string[]> => (await log.read(stream, partition, 0, 10)).map((stored) => stored.id);
+      assert.deepEqual(await ids('acme.t', 0), ['r1', 'p3']);
+      assert.deepEqual(await ids('acme.t', 1), ['p2', 'r2']);
+      assert.deepEqual(await ids('acme.u', 0), ['p1', 'r3']);
+
+      // One part naming a partition the stream lacks: the appends waiting with it fail too, and nothing of them is stored.
+      const refused = await Promise.allSettled([packed([record('x1')]), packed([record('x2', { partition: 5 })]), log.append([record('x3')])]);
+      assert.deepEqual(
+        refused.map((outcome) => outcome.status),
+        log.appendPacked === undefined ? ['fulfilled', 'rejected', 'fulfilled'] : ['rejected', 'rejected', 'rejected'],
+      );
+      if (log.appendPacked !== undefined) assert.deepEqual(await ids('acme.t', 0), ['r1', 'p3']);
+    });
+
     void test('timestamps never go backwards within a partition, so time lookups stay ordered', async (t) => {
       const store = await variant.open(tempDataDir(t));
       t.after(() => store.close());

@@ -5,7 +5,7 @@ import type { CommittedOffset, ConsumerGroups, GroupMembers, MemberAssignment } 
 import type { AppendRecord, AppendResult, EventLog, LogRecord, Retention, StreamInfo } from '../../../ports/event-log.ts';
 import type { StateEntry, StateProgress, StateStore, StateWrite } from '../../../ports/state-store.ts';
 import type { AppendColumns, ResultColumns } from '../columns.ts';
-import { concatColumns, fromResultColumns, toColumns } from '../columns.ts';
+import { fromResultColumns, toColumns } from '../columns.ts';
 import { CatalogState } from '../../../ports/catalog-state.ts';
 import { StreamWaiters } from '../stream-waiters.ts';
 import type { ArgsOf, MethodOf, ResultOf } from './protocol.ts';
@@ -15,10 +15,30 @@ function isPacked(records: readonly AppendRecord[] | AppendColumns): records is 
   return !Array.isArray(records);
 }
 
-/** One append of everything waiting: records packed here, joined with appends packed by the ingest thread. */
-function packBatch(pending: readonly (readonly AppendRecord[] | AppendColumns)[]): AppendColumns {
-  if (pending.every((records) => !isPacked(records))) return toColumns((pending as (readonly AppendRecord[])[]).flat());
-  return concatColumns(pending.map((records) => (isPacked(records) ? records : toColumns(records))));
+/**
+ * Everything waiting, as the parts the store thread appends in one commit: appends packed by
+ * the ingest thread as they are, each run of records given here packed together. Joining the
+ * packed ones into one took a fiftieth of the HTTP thread's time under batched ingest, for a
+ * message that copies the same bytes either way.
+ */
+function packBatch(pending: readonly (readonly AppendRecord[] | AppendColumns)[]): AppendColumns[] {
+  const parts: AppendColumns[] = [];
+  let run: (readonly AppendRecord[])[] = [];
+  const packRun = (): void => {
+    if (run.length === 0) return;
+    parts.push(toColumns(run.length === 1 ? run[0]! : run.flat()));
+    run = [];
+  };
+  for (const records of pending) {
+    if (isPacked(records)) {
+      packRun();
+      parts.push(records);
+    } else {
+      run.push(records);
+    }
+  }
+  packRun();
+  return parts;
 }
 
 /** The event log, answered by the store thread; readers wait here, on the main thread. */
