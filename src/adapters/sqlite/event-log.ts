@@ -7,7 +7,7 @@ import type { AppendColumns, ResultColumns, StoredAppend } from './columns.ts';
 import { fromColumns, toResultColumns } from './columns.ts';
 import { BatchCache } from './batch-cache.ts';
 import { inTransaction } from './database.ts';
-import { type IdLogRow, IdLogWriter } from './id-log-writer.ts';
+import { forEachLoggedId, IdBatchWriter, type IdBatchRow, type LoggedId } from './id-batches.ts';
 import { BatchBuilder, DecodedBatch } from './record-batch.ts';
 import { StreamWaiters } from './stream-waiters.ts';
 
@@ -57,7 +57,7 @@ interface SavedState {
 }
 
 /** A unique id this flush stored: it joins its stream's window once the flush is committed. */
-interface NewId extends IdLogRow {
+interface NewId extends LoggedId {
   state: StreamState;
 }
 
@@ -81,8 +81,8 @@ export class SqliteEventLog implements EventLog {
   readonly #waiters = new StreamWaiters();
   readonly #cache = new BatchCache(cacheBudget);
   readonly #insertBatch: StatementSync;
-  readonly #idLog: IdLogWriter;
-  readonly #findLoggedId: StatementSync;
+  readonly #idLog: IdBatchWriter;
+  readonly #loggedIdCandidates: StatementSync;
   readonly #firstFreshId: StatementSync;
   readonly #deleteIdsBefore: StatementSync;
   readonly #batchAtOrBefore: StatementSync;
@@ -109,12 +109,16 @@ export class SqliteEventLog implements EventLog {
       'INSERT INTO record_batches (stream_id, partition, base_offset, count, last_ts, size, layout, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     );
     // Appended at the end of the stream's log (log-layout.ts): an id that left the window and
-    // comes again gets a row of its own; the old one is pruned with the window.
-    this.#idLog = new IdLogWriter(db);
-    // A scan of the stream's log (it has no index by id), for lookups past the window only.
-    this.#findLoggedId = db.prepare('SELECT partition, offset FROM id_log WHERE stream_id = ? AND id = ? ORDER BY seq DESC LIMIT 1');
-    this.#firstFreshId = db.prepare('SELECT seq FROM id_log WHERE stream_id = ? AND seq >= ? AND at > ? ORDER BY seq LIMIT 1');
-    this.#deleteIdsBefore = db.prepare('DELETE FROM id_log WHERE stream_id = ? AND seq < ?');
+    // comes again is logged again; the old entry is pruned with the window.
+    this.#idLog = new IdBatchWriter(db);
+    // A scan of the stream's log (it has no index by id), for lookups past the window only:
+    // rows whose text holds the id somewhere, newest first.
+    this.#loggedIdCandidates = db.prepare(
+      'SELECT last_seq, count, at, ids, places FROM id_batches WHERE stream_id = ? AND instr(ids, ?) > 0 ORDER BY last_seq DESC',
+    );
+    this.#firstFreshId = db.prepare('SELECT last_seq, count FROM id_batches WHERE stream_id = ? AND last_seq >= ? AND at > ? ORDER BY last_seq LIMIT 1');
+    // Rows wholly before the window; a row across its start stays until the next pruning.
+    this.#deleteIdsBefore = db.prepare('DELETE FROM id_batches WHERE stream_id = ? AND last_seq < ?');
     this.#batchAtOrBefore = db.prepare(
       'SELECT base_offset AS base FROM record_batches WHERE stream_id = ? AND partition = ? AND base_offset <= ? ORDER BY base_offset DESC LIMIT 1',
     );
@@ -134,16 +138,17 @@ export class SqliteEventLog implements EventLog {
     const last = this.#db.prepare(
       'SELECT base_offset + count AS next, last_ts AS ts FROM record_batches WHERE stream_id = ? AND partition = ? ORDER BY base_offset DESC LIMIT 1',
     );
-    const lastSeq = this.#db.prepare('SELECT MAX(seq) AS seq FROM id_log WHERE stream_id = ?');
-    const windowIds = this.#db.prepare('SELECT id, partition, offset, at FROM id_log WHERE stream_id = ? AND seq >= ? ORDER BY seq');
+    const lastSeq = this.#db.prepare('SELECT MAX(last_seq) AS seq FROM id_batches WHERE stream_id = ?');
+    const windowIds = this.#db.prepare('SELECT last_seq, count, at, ids, places FROM id_batches WHERE stream_id = ? AND last_seq >= ? ORDER BY last_seq');
     const now = this.#clock();
     for (const row of streams) {
       const state = emptyState(row.id, row.name, row.partitions);
       state.nextSeq = ((lastSeq.get(row.id) as { seq: number | null }).seq ?? -1) + 1;
       state.prunedAt = state.nextSeq;
       // At most one window of ids per stream, read in the order they came.
-      for (const id of windowIds.iterate(row.id, state.nextSeq - this.#window.ids) as Iterable<{ id: string; partition: number; offset: number; at: number }>) {
-        this.#idWindow(state).add(id.id, id.partition, id.offset, id.at, now);
+      const from = state.nextSeq - this.#window.ids;
+      for (const batch of windowIds.iterate(row.id, from) as Iterable<IdBatchRow>) {
+        forEachLoggedId(batch, from, (_seq, id, partition, offset) => this.#idWindow(state).add(id, partition, offset, batch.at, now));
       }
       for (let partition = 0; partition < row.partitions; partition++) {
         const end = last.get(row.id, partition) as { next: number; ts: number } | undefined;
@@ -302,8 +307,8 @@ export class SqliteEventLog implements EventLog {
       if (state.nextSeq - state.prunedAt < every) continue;
       state.prunedAt = state.nextSeq;
       const countFrom = state.nextSeq - this.#window.ids;
-      const fresh = this.#firstFreshId.get(state.id, countFrom, now - this.#window.ms) as { seq: number } | undefined;
-      const keepFrom = fresh?.seq ?? state.nextSeq;
+      const fresh = this.#firstFreshId.get(state.id, countFrom, now - this.#window.ms) as { last_seq: number; count: number } | undefined;
+      const keepFrom = fresh === undefined ? state.nextSeq : Math.max(countFrom, fresh.last_seq - fresh.count + 1);
       inTransaction(this.#db, () => {
         this.#deleteIdsBefore.run(state.id, keepFrom);
       });
@@ -389,8 +394,7 @@ export class SqliteEventLog implements EventLog {
   findById(stream: string, dedupKey: string): Promise<{ partition: number; offset: number } | undefined> {
     const state = this.#streams.get(stream);
     if (state === undefined) return Promise.resolve(undefined);
-    const indexed =
-      state.ids?.get(dedupKey, this.#clock()) ?? (this.#findLoggedId.get(state.id, dedupKey) as { partition: number; offset: number } | undefined);
+    const indexed = state.ids?.get(dedupKey, this.#clock()) ?? this.#findLoggedId(state.id, dedupKey);
     if (indexed !== undefined) return Promise.resolve({ partition: indexed.partition, offset: indexed.offset });
     // Only batches whose text holds the id somewhere are decoded.
     const candidates = this.#db
@@ -405,12 +409,24 @@ export class SqliteEventLog implements EventLog {
     return Promise.resolve(undefined);
   }
 
+  /** The newest entry of an id in its stream's id log, past the window as well. */
+  #findLoggedId(streamId: number, dedupKey: string): { partition: number; offset: number } | undefined {
+    for (const batch of this.#loggedIdCandidates.iterate(streamId, dedupKey) as Iterable<IdBatchRow>) {
+      let found: { partition: number; offset: number } | undefined;
+      forEachLoggedId(batch, 0, (_seq, id, partition, offset) => {
+        if (id === dedupKey) found = { partition, offset };
+      });
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+
   deleteStream(name: string): Promise<void> {
     const state = this.#streams.get(name);
     if (state === undefined) return Promise.resolve();
     inTransaction(this.#db, () => {
       this.#db.prepare('DELETE FROM record_batches WHERE stream_id = ?').run(state.id);
-      this.#db.prepare('DELETE FROM id_log WHERE stream_id = ?').run(state.id);
+      this.#db.prepare('DELETE FROM id_batches WHERE stream_id = ?').run(state.id);
       this.#db.prepare('DELETE FROM group_offsets WHERE stream = ?').run(name);
       this.#db.prepare('DELETE FROM streams WHERE id = ?').run(state.id);
     });

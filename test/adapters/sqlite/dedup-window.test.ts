@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
+import type { DatabaseSync } from 'node:sqlite';
 import { test } from 'node:test';
 import { openDatabase } from '../../../src/adapters/sqlite/database.ts';
 import { SqliteEventLog } from '../../../src/adapters/sqlite/event-log.ts';
 import type { AppendRecord } from '../../../src/ports/event-log.ts';
-import { tempDataDir } from './sqlite-harness.ts';
+import { encodeIdBatch } from '../../../src/adapters/sqlite/id-batches.ts';
+import { loggedIds, tempDataDir } from './sqlite-harness.ts';
 
 const attributes = { type: 't', source: '/s', time: '2026-01-31T12:00:00Z' };
 
@@ -18,6 +20,12 @@ function unique(id: string, at: number): AppendRecord {
 function open(dir: string, window: { ms: number; ids: number }) {
   const database = openDatabase(dir);
   return { log: new SqliteEventLog(database.db, { dedupWindow: window, clock: () => now }), db: database.db, database };
+}
+
+/** An id log row ending at `lastSeq`, where the next flush's ids would go: that flush fails on it. */
+function blockIdLog(db: DatabaseSync, streamId: number, lastSeq: number): void {
+  const { text, places } = encodeIdBatch([{ id: 'in the way', partition: 0, offset: 99 }]);
+  db.prepare('INSERT INTO id_batches (stream_id, last_seq, count, at, ids, places) VALUES (?, ?, 1, 0, ?, ?)').run(streamId, lastSeq, text, places);
 }
 
 void test('a repeated id is one record while in the window (by count and by age), stored again once out of it, also after a restart', async (t) => {
@@ -49,7 +57,7 @@ void test('the id index is pruned to about one window per stream as ids arrive',
   for (let round = 0; round < 5; round++) {
     await log.append(Array.from({ length: 1000 }, (_, i) => unique(`r${round}-${i}`, 1_000)));
   }
-  const { count } = db.prepare('SELECT COUNT(*) AS count FROM id_log').get() as { count: number };
+  const count = loggedIds(db).length;
   assert.ok(count <= 2000 && count >= 1000, `the index holds ${count} ids for a window of 1000`);
   assert.deepEqual(await log.append([unique('r4-999', 2_000)]), [{ partition: 0, offset: 4999, duplicate: true }]);
   assert.equal((await log.append([unique('r0-0', 2_000)]))[0]?.duplicate, false);
@@ -62,11 +70,11 @@ void test('ids of a flush that failed are not in the window: sent again, they ar
   t.after(() => database.close());
   await log.createStream('acme.t', 1);
   assert.deepEqual(await log.append([unique('a', 1_000)]), [{ partition: 0, offset: 0, duplicate: false }]);
-  // A row already where the second id goes makes the flush fail after its first id was written, and roll back.
+  // A row already where the flush's ids go makes the flush fail after its records were written, and roll back.
   const { id: streamId } = db.prepare("SELECT id FROM streams WHERE name = 'acme.t'").get() as { id: number };
-  db.prepare('INSERT INTO id_log (stream_id, seq, id, partition, offset, at) VALUES (?, 2, ?, 0, 99, 0)').run(streamId, 'in the way');
+  blockIdLog(db, streamId, 2);
   await assert.rejects(log.append([unique('b', 1_100), unique('c', 1_100)]), /UNIQUE constraint failed/);
-  db.prepare('DELETE FROM id_log WHERE stream_id = ? AND seq = 2').run(streamId);
+  db.prepare('DELETE FROM id_batches WHERE stream_id = ? AND last_seq = 2').run(streamId);
 
   assert.deepEqual(await log.append([unique('b', 1_200), unique('c', 1_200), unique('a', 1_200)]), [
     { partition: 0, offset: 1, duplicate: false },
@@ -86,9 +94,9 @@ void test('after a failed flush the window read back at a restart is the one the
   await log.createStream('acme.t', 1);
   for (const id of ['a', 'b', 'c']) await log.append([unique(id, 1_000)]);
   const { id: streamId } = db.prepare("SELECT id FROM streams WHERE name = 'acme.t'").get() as { id: number };
-  db.prepare('INSERT INTO id_log (stream_id, seq, id, partition, offset, at) VALUES (?, 3, ?, 0, 99, 0)').run(streamId, 'in the way');
+  blockIdLog(db, streamId, 3);
   await assert.rejects(log.append([unique('d', 1_100)]));
-  db.prepare('DELETE FROM id_log WHERE stream_id = ? AND seq = 3').run(streamId);
+  db.prepare('DELETE FROM id_batches WHERE stream_id = ? AND last_seq = 3').run(streamId);
   await log.append([unique('e', 1_200)]);
   // The window is the last 3 stored ids: b, c, e.
   assert.equal((await log.append([unique('b', 1_300)]))[0]?.duplicate, true);
@@ -132,17 +140,7 @@ void test('a flush of many ids over two streams logs each in its stream’s orde
   }
   const first = await log.append(records);
   assert.ok(first.every((result) => !result.duplicate));
-  const streamIds = new Map((db.prepare('SELECT id, name FROM streams').all() as { id: number; name: string }[]).map(({ id, name }) => [id, name] as const));
-  const logged = (
-    db.prepare('SELECT stream_id, seq, id, partition, offset, at FROM id_log ORDER BY stream_id, seq').all() as {
-      stream_id: number;
-      seq: number;
-      id: string;
-      partition: number;
-      offset: number;
-      at: number;
-    }[]
-  ).map((row) => ({ stream: streamIds.get(row.stream_id), seq: row.seq, id: row.id, partition: row.partition, offset: row.offset, at: row.at }));
+  const logged = loggedIds(db);
   const expected = ['acme.t', 'acme.u'].flatMap((stream) =>
     records
       .map((record, i) => ({ record, result: first[i]! }))

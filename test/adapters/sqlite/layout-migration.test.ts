@@ -4,7 +4,10 @@
  * with every record, offset, id index entry and start offset in place; so does one written by
  * the release whose id index was keyed by id (layout 1, test/fixtures/sqlite-layout-1, made by
  * that release's store: the same orders with shorter values, the login, and a record without
- * a producer id), whose ids move to the id log.
+ * a producer id), whose ids move to the id log; and one written by the release that logged
+ * one row per id (layout 2, test/fixtures/sqlite-layout-2, made by that release's store: the
+ * orders 0–249 in five appends of 50 without retention, the login and the record without an
+ * id), whose id log is regrouped into a row per stream and commit.
  */
 import assert from 'node:assert/strict';
 import { copyFileSync } from 'node:fs';
@@ -14,12 +17,13 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { currentLayout } from '../../../src/adapters/sqlite/log-layout.ts';
 import type { AppendRecord } from '../../../src/ports/event-log.ts';
-import { sqliteVariants, sqliteVariantsWith, tempDataDir } from './sqlite-harness.ts';
+import { loggedIds, sqliteVariants, sqliteVariantsWith, tempDataDir } from './sqlite-harness.ts';
 
 const attributes = { type: 'orders', source: '/tenants/acme', time: '2026-01-31T12:00:00Z' };
 
 const fixture = fileURLToPath(new URL('../../fixtures/sqlite-layout-0/sluice.db', import.meta.url));
 const layout1Fixture = fileURLToPath(new URL('../../fixtures/sqlite-layout-1/sluice.db', import.meta.url));
+const layout2Fixture = fileURLToPath(new URL('../../fixtures/sqlite-layout-2/sluice.db', import.meta.url));
 
 /** The layout-1 fixture's ids were received when it was made: a window of years keeps them in it whenever the test runs. */
 const yearsLong = { dedupWindow: { ms: 100 * 365 * 86_400_000, ids: 500_000 } };
@@ -164,11 +168,7 @@ void test('a migrated layout-1 file has its ids in the id log, numbered densely 
   t.after(() => db.close());
   assert.equal((db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version, currentLayout);
   assert.equal(db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'record_ids'").get(), undefined);
-  const ids = db.prepare('SELECT s.name AS stream, l.seq, l.id FROM id_log l JOIN streams s ON s.id = l.stream_id ORDER BY s.name, l.seq').all() as {
-    stream: string;
-    seq: number;
-    id: string;
-  }[];
+  const ids = loggedIds(db);
   assert.deepEqual(
     ids.filter((row) => row.stream === 'acme.orders').map((row) => [row.seq, row.id]),
     Array.from({ length: 250 }, (_, n) => [n, `order-${n}`]),
@@ -193,3 +193,80 @@ for (const variant of sqliteVariantsWith({ dedupWindow: { ms: 86_400_000, ids: 1
     );
   });
 }
+
+for (const variant of sqliteVariantsWith(yearsLong)) {
+  void test(`${variant.name}: a layout-2 file keeps its records, and its ids stay repeats after the id log is regrouped`, async (t) => {
+    const dir = tempDataDir(t);
+    copyFileSync(layout2Fixture, join(dir, 'sluice.db'));
+    let store = await variant.open(dir);
+    t.after(() => store.close());
+
+    assert.deepEqual((await store.log.describeStream('acme.orders'))?.endOffsets, [125, 125]);
+    const first = (await store.log.read('acme.orders', 1, 30, 1))[0];
+    assert.deepEqual([first?.offset, first?.id, first?.key, first?.value], [30, 'order-61', 'cus-5', JSON.stringify({ n: 61, note: 'ümlaut ✓ 🚀' })]);
+    const repeats = await store.log.append([
+      orderAgain('order-0', 0),
+      orderAgain('order-120', 0),
+      orderAgain('order-249', 1),
+      loginAgain,
+      { stream: 'acme.orders', partition: 0, id: 'order-new', unique: true, key: null, timestamp: 1_760_000_500_000, attributes, value: '2' },
+    ]);
+    assert.deepEqual(repeats, [
+      { partition: 0, offset: 0, duplicate: true },
+      { partition: 0, offset: 60, duplicate: true },
+      { partition: 1, offset: 124, duplicate: true },
+      { partition: 0, offset: 0, duplicate: true },
+      { partition: 0, offset: 125, duplicate: false },
+    ]);
+    assert.deepEqual(await store.log.findById('acme.orders', 'order-77'), { partition: 1, offset: 38 });
+
+    // Ids logged before and after the upgrade are read back together at the next start.
+    await store.close();
+    store = await variant.open(dir);
+    const again = await store.log.append([orderAgain('order-1', 1), orderAgain('order-new', 0), orderAgain('order-250', 0)]);
+    assert.deepEqual(again, [
+      { partition: 1, offset: 0, duplicate: true },
+      { partition: 0, offset: 125, duplicate: true },
+      { partition: 0, offset: 126, duplicate: false },
+    ]);
+  });
+}
+
+void test('a migrated layout-2 file holds its ids a row per stream and commit, in their order, and no row per id', async (t) => {
+  const dir = tempDataDir(t);
+  copyFileSync(layout2Fixture, join(dir, 'sluice.db'));
+  const store = await sqliteVariantsWith(yearsLong)[1]!.open(dir);
+  await store.close();
+  const db = new DatabaseSync(join(dir, 'sluice.db'));
+  t.after(() => db.close());
+  assert.equal((db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version, currentLayout);
+  assert.equal(db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'id_log'").get(), undefined);
+  const ids = loggedIds(db);
+  assert.deepEqual(
+    ids.filter((row) => row.stream === 'acme.orders').map((row) => [row.seq, row.id, row.partition, row.offset]),
+    Array.from({ length: 250 }, (_, n) => [n, `order-${n}`, n % 2, Math.floor(n / 2)]),
+  );
+  assert.deepEqual(
+    ids.filter((row) => row.stream === 'acme.logins').map((row) => [row.seq, row.id, row.partition, row.offset]),
+    [[0, 'https://example.com/src\u0000ce-1', 0, 0]],
+  );
+  // The fixture's writer appended the orders 50 at a time: each commit's ids kept their time, a row each.
+  const rows = db
+    .prepare("SELECT b.last_seq, b.count, b.at FROM id_batches b JOIN streams s ON s.id = b.stream_id WHERE s.name = 'acme.orders' ORDER BY b.last_seq")
+    .all() as {
+    last_seq: number;
+    count: number;
+    at: number;
+  }[];
+  assert.deepEqual(
+    rows.map((row) => [row.last_seq, row.count]),
+    [
+      [49, 50],
+      [99, 50],
+      [149, 50],
+      [199, 50],
+      [249, 50],
+    ],
+  );
+  assert.equal(new Set(rows.map((row) => row.at)).size, 5);
+});

@@ -1,7 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { DatabaseSync } from 'node:sqlite';
 import type { TestContext } from 'node:test';
+import { forEachLoggedId, type IdBatchRow } from '../../../src/adapters/sqlite/id-batches.ts';
 import { openInProcessStore, openSqliteStore, type SqliteStoreOptions } from '../../../src/adapters/sqlite/store.ts';
 import type { Store } from '../../../src/ports/store.ts';
 import type { Opened, OpenPort } from '../contracts/harness.ts';
@@ -11,6 +13,18 @@ export function tempDataDir(t: TestContext): string {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-sqlite-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
+}
+
+/** Every id of the id log (`id_batches`), by stream name and in `seq` order. */
+export function loggedIds(db: DatabaseSync): { stream: string; seq: number; id: string; partition: number; offset: number; at: number }[] {
+  const rows = db
+    .prepare(
+      'SELECT s.name AS stream, b.last_seq, b.count, b.at, b.ids, b.places FROM id_batches b JOIN streams s ON s.id = b.stream_id ORDER BY s.name, b.last_seq',
+    )
+    .all() as unknown as (IdBatchRow & { stream: string })[];
+  const ids: ReturnType<typeof loggedIds> = [];
+  for (const row of rows) forEachLoggedId(row, 0, (seq, id, partition, offset) => ids.push({ stream: row.stream, seq, id, partition, offset, at: row.at }));
+  return ids;
 }
 
 /** The two ways the SQLite adapter runs: in a store thread (what `sluice start` uses) and in process. */
