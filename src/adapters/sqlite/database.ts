@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { directoryInUse, lockDataDirectory, sqliteBusy } from './directory-lock.ts';
-import { migrateLogLayout } from './log-layout.ts';
+import { type LayoutMigration, migrateLogLayout } from './log-layout.ts';
 
 const schema = `
 CREATE TABLE IF NOT EXISTS streams (
@@ -52,6 +52,8 @@ export interface OpenDatabase {
   db: DatabaseSync;
   /** The database file's path, for a second connection (the checkpoint thread's). */
   file: string;
+  /** Set when opening rewrote a file of an earlier release's layout. */
+  migration: LayoutMigration | undefined;
   /** Closes the database, then lets the directory go. */
   close(): void;
 }
@@ -69,6 +71,7 @@ export function openDatabase(dataDir: string, options: { secondConnection?: bool
   const lock = lockDataDirectory(dataDir);
   const file = join(dataDir, 'sluice.db');
   let db: DatabaseSync | undefined;
+  let migration: LayoutMigration | undefined;
   try {
     db = new DatabaseSync(file);
     if (options.secondConnection !== true) db.exec('PRAGMA locking_mode = EXCLUSIVE');
@@ -83,7 +86,7 @@ export function openDatabase(dataDir: string, options: { secondConnection?: bool
     db.exec('PRAGMA busy_timeout = 5000');
     db.exec('PRAGMA cache_size = -65536');
     db.exec(schema);
-    migrateLogLayout(db, file);
+    migration = migrateLogLayout(db, file);
   } catch (error) {
     db?.close();
     lock.release();
@@ -95,6 +98,7 @@ export function openDatabase(dataDir: string, options: { secondConnection?: bool
   return {
     db: opened,
     file,
+    migration,
     close() {
       opened.close();
       lock.release();

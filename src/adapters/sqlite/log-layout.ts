@@ -70,15 +70,25 @@ const migratedBatchSize = 1000;
 
 export class NewerLayoutError extends Error {}
 
-/** Brings the file to `currentLayout`; answers the layout it found. */
-export function migrateLogLayout(db: DatabaseSync, file: string): number {
+/** A file brought from an earlier layout to this release's, and how long it took. */
+export interface LayoutMigration {
+  from: number;
+  to: number;
+  ms: number;
+}
+
+/** Brings the file to `currentLayout`; answers the migration when a file of an earlier release was rewritten (not for a new file). */
+export function migrateLogLayout(db: DatabaseSync, file: string): LayoutMigration | undefined {
+  const started = performance.now();
   const found = (db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version;
   if (found > currentLayout) {
     throw new NewerLayoutError(
       `${file} was written by a newer Sluice (storage layout ${found}; this release reads up to ${currentLayout}); upgrade Sluice, or restore a backup taken before the upgrade`,
     );
   }
-  if (found === currentLayout) return found;
+  if (found === currentLayout) return undefined;
+  // Layout 0 predates the version number: a file with its table holds data; one without is new.
+  const written = found > 0 || hasTable(db, 'records');
   db.exec('BEGIN IMMEDIATE');
   try {
     db.exec(recordBatchesTable);
@@ -95,7 +105,7 @@ export function migrateLogLayout(db: DatabaseSync, file: string): number {
     if (db.isTransaction) db.exec('ROLLBACK');
     throw error;
   }
-  return found;
+  return written ? { from: found, to: currentLayout, ms: performance.now() - started } : undefined;
 }
 
 function hasTable(db: DatabaseSync, name: string): boolean {

@@ -4,6 +4,7 @@ import { SqliteCatalog } from './catalog.ts';
 import { BackgroundCheckpointer, type CheckpointThreadReport, describeCheckpointReport } from './checkpointer.ts';
 import { SqliteConsumerGroups } from './consumer-groups.ts';
 import { openDatabase } from './database.ts';
+import type { LayoutMigration } from './log-layout.ts';
 import { SqliteEventLog } from './event-log.ts';
 import { SqliteStateStore } from './state-store.ts';
 import { StoreClient } from './thread/store-client.ts';
@@ -37,11 +38,17 @@ export async function openSqliteStore(dataDir: string, options: SqliteStoreOptio
     const { level, message } = describeCheckpointReport(report);
     logger?.[level]({ dataDir, checkpoint: report.kind }, message);
   };
-  const { client, catalog: entries } = await StoreClient.start(
-    dataDir,
-    { ...options, backgroundCheckpoints: options.backgroundCheckpoints ?? true },
-    reportCheckpoint,
-  );
+  const {
+    client,
+    catalog: entries,
+    migration,
+  } = await StoreClient.start(dataDir, { ...options, backgroundCheckpoints: options.backgroundCheckpoints ?? true }, reportCheckpoint);
+  if (migration !== undefined) {
+    logger?.info(
+      { dataDir, layout: migration.to, from: migration.from, ms: Math.round(migration.ms) },
+      `the data directory was written by an earlier release (storage layout ${migration.from}); it is now in layout ${migration.to} (took ${Math.round(migration.ms)} ms). Older releases cannot open it: keep the backup taken before the upgrade to go back`,
+    );
+  }
   const log = new ThreadedEventLog(client);
   const groups = new ThreadedConsumerGroups(client);
   const catalog = new ThreadedCatalog(client, entries);
@@ -63,7 +70,7 @@ export function openInProcessStore(
   dataDir: string,
   options: SqliteStoreOptions = {},
   onCheckpointReport?: (report: CheckpointThreadReport) => void,
-): Store & { log: SqliteEventLog; catalog: SqliteCatalog; groups: SqliteConsumerGroups; state: SqliteStateStore } {
+): Store & { log: SqliteEventLog; catalog: SqliteCatalog; groups: SqliteConsumerGroups; state: SqliteStateStore; migration: LayoutMigration | undefined } {
   const database = openDatabase(dataDir, { secondConnection: options.backgroundCheckpoints === true });
   const db = database.db;
   const log = new SqliteEventLog(db, options);
@@ -76,6 +83,7 @@ export function openInProcessStore(
     groups,
     catalog,
     state: new SqliteStateStore(db),
+    migration: database.migration,
     async close() {
       stopNudging?.();
       await checkpointer?.stop();

@@ -16,6 +16,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { currentLayout } from '../../../src/adapters/sqlite/log-layout.ts';
+import { openInProcessStore, openSqliteStore } from '../../../src/adapters/sqlite/store.ts';
 import type { AppendRecord } from '../../../src/ports/event-log.ts';
 import { loggedIds, sqliteVariants, sqliteVariantsWith, tempDataDir } from './sqlite-harness.ts';
 
@@ -269,4 +270,29 @@ void test('a migrated layout-2 file holds its ids a row per stream and commit, i
     ],
   );
   assert.equal(new Set(rows.map((row) => row.at)).size, 5);
+});
+
+void test('opening a file of an earlier layout says so once, in the log, with the layouts and the time it took; a new or current file says nothing', async (t) => {
+  const said: { fields: Record<string, unknown>; message: string }[] = [];
+  const logger = { info: (fields: object, message: string) => said.push({ fields: fields as Record<string, unknown>, message }), warn: () => undefined };
+  const dir = tempDataDir(t);
+  copyFileSync(layout2Fixture, join(dir, 'sluice.db'));
+  await (await openSqliteStore(dir, {}, logger)).close();
+  await (await openSqliteStore(dir, {}, logger)).close();
+  await (await openSqliteStore(tempDataDir(t), {}, logger)).close();
+  const migrations = said.filter((entry) => entry.fields.layout !== undefined);
+  assert.equal(migrations.length, 1, JSON.stringify(said));
+  assert.deepEqual({ ...migrations[0]!.fields, ms: typeof migrations[0]!.fields.ms }, { dataDir: dir, layout: currentLayout, from: 2, ms: 'number' });
+  assert.match(migrations[0]!.message, /written by an earlier release \(storage layout 2\); it is now in layout 3 .*backup/);
+
+  for (const [file, from] of [
+    [fixture, 0],
+    [layout1Fixture, 1],
+  ] as const) {
+    const older = tempDataDir(t);
+    copyFileSync(file, join(older, 'sluice.db'));
+    const store = openInProcessStore(older);
+    assert.deepEqual({ from: store.migration?.from, to: store.migration?.to }, { from, to: currentLayout });
+    await store.close();
+  }
 });

@@ -3,6 +3,7 @@ import { CatalogConflict } from '../../../ports/catalog.ts';
 import { StoreUnavailable } from '../../../ports/errors.ts';
 import { SluiceError, type ErrorCode, type ErrorDetail } from '../../../domain/errors.ts';
 import type { CheckpointThreadReport } from '../checkpointer.ts';
+import type { LayoutMigration } from '../log-layout.ts';
 import type { openInProcessStore, SqliteStoreOptions } from '../store.ts';
 
 /** The objects the store thread answers for, by the name calls give them. */
@@ -42,7 +43,7 @@ export interface SerializedError {
 export type Reply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: SerializedError };
 
 export type Notice =
-  | { notice: 'ready'; catalog: CatalogEntry<CatalogKind>[] }
+  | { notice: 'ready'; catalog: CatalogEntry<CatalogKind>[]; migration: LayoutMigration | undefined }
   | { notice: 'failed'; error: SerializedError }
   | { notice: 'appended'; streams: string[] }
   | { notice: 'checkpoint'; report: CheckpointThreadReport }

@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { threadModule } from '../../../domain/thread-module.ts';
 import type { CatalogEntry, CatalogKind } from '../../../ports/catalog.ts';
 import type { CheckpointThreadReport } from '../checkpointer.ts';
+import type { LayoutMigration } from '../log-layout.ts';
 import type { SqliteStoreOptions } from '../store.ts';
 import type { ArgsOf, Call, MethodOf, Notice, Reply, ResultOf, StoreThreadData, Target } from './protocol.ts';
 import { deserializeError } from './protocol.ts';
@@ -42,7 +43,7 @@ export class StoreClient {
     dataDir: string,
     options: SqliteStoreOptions = {},
     onCheckpointReport: (report: CheckpointThreadReport) => void = () => undefined,
-  ): Promise<{ client: StoreClient; catalog: CatalogEntry<CatalogKind>[] }> {
+  ): Promise<{ client: StoreClient; catalog: CatalogEntry<CatalogKind>[]; migration: LayoutMigration | undefined }> {
     const data: StoreThreadData = { dataDir, options };
     const worker = new Worker(threadFile, { name: 'sluice-store', workerData: data, resourceLimits: { maxYoungGenerationSizeMb: youngGenerationMb } });
     const client = new StoreClient(worker, onCheckpointReport);
@@ -54,7 +55,7 @@ export class StoreClient {
           worker.on('message', (next: Notice | Reply) => client.#receive(next));
           worker.on('error', (error: Error) => client.#fail(error));
           worker.on('exit', (code) => client.#fail(new Error(`the store thread exited (code ${code})`)));
-          resolve({ client, catalog: message.catalog });
+          resolve({ client, catalog: message.catalog, migration: message.migration });
         } else if ('notice' in message && message.notice === 'failed') {
           worker.off('message', onMessage);
           worker.off('error', onStartError);

@@ -44,4 +44,4 @@ port.on('message', (message: Call | { close: true }) => {
       (error: unknown) => post({ id: message.id, ok: false, error: serializeError(error) }),
     );
 });
-post({ notice: 'ready', catalog: store.catalog.entries() });
+post({ notice: 'ready', catalog: store.catalog.entries(), migration: store.migration });
