@@ -58,6 +58,7 @@ export class IngestAnswer implements IngestOutcome {
   readonly #positions: readonly RecordPosition[];
   readonly #deadStream: string;
   #json: string | undefined;
+  #results: IngestResult[] | undefined;
 
   constructor(counts: AnswerCounts, plan: readonly Planned[], positions: readonly RecordPosition[], deadStream: string) {
     this.accepted = counts.accepted;
@@ -75,7 +76,8 @@ export class IngestAnswer implements IngestOutcome {
   }
 
   get results(): IngestResult[] {
-    return (JSON.parse(this.json) as { results: IngestResult[] }).results;
+    this.#results ??= (JSON.parse(this.json) as { results: IngestResult[] }).results;
+    return this.#results;
   }
 
   /** `JSON.stringify(outcome)` and Fastify's serializer see the same answer as `json`. */

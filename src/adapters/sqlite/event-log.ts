@@ -394,7 +394,9 @@ export class SqliteEventLog implements EventLog {
   findById(stream: string, dedupKey: string): Promise<{ partition: number; offset: number } | undefined> {
     const state = this.#streams.get(stream);
     if (state === undefined) return Promise.resolve(undefined);
-    const indexed = state.ids?.get(dedupKey, this.#clock()) ?? this.#findLoggedId(state.id, dedupKey);
+    // Texts are compared as SQLite gives them back, where a lone surrogate became U+FFFD.
+    const stored = asStoredText(dedupKey);
+    const indexed = state.ids?.get(dedupKey, this.#clock()) ?? this.#findLoggedId(state.id, stored);
     if (indexed !== undefined) return Promise.resolve({ partition: indexed.partition, offset: indexed.offset });
     // Only batches whose text holds the id somewhere are decoded.
     const candidates = this.#db
@@ -403,13 +405,13 @@ export class SqliteEventLog implements EventLog {
     for (const { partition, base } of candidates) {
       const batch = this.#batch(state.id, partition, base);
       for (let index = 0; index < batch.count; index++) {
-        if (batch.id(index) === dedupKey) return Promise.resolve({ partition, offset: base + index });
+        if (batch.id(index) === stored) return Promise.resolve({ partition, offset: base + index });
       }
     }
     return Promise.resolve(undefined);
   }
 
-  /** The newest entry of an id in its stream's id log, past the window as well. */
+  /** The newest entry of an id (as stored, `asStoredText`) in its stream's id log, past the window as well. */
   #findLoggedId(streamId: number, dedupKey: string): { partition: number; offset: number } | undefined {
     for (const batch of this.#loggedIdCandidates.iterate(streamId, dedupKey) as Iterable<IdBatchRow>) {
       let found: { partition: number; offset: number } | undefined;
@@ -616,4 +618,11 @@ function emptyState(id: number, name: string, partitions: number): StreamState {
     prunedAt: 0,
     ids: undefined,
   };
+}
+
+const loneSurrogate = /[\ud800-\udfff]/;
+
+/** A text as SQLite stores it: UTF-8, in which a lone surrogate is U+FFFD. */
+function asStoredText(text: string): string {
+  return loneSurrogate.test(text) ? Buffer.from(text, 'utf8').toString('utf8') : text;
 }

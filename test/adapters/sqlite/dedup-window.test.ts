@@ -161,3 +161,41 @@ void test('a flush of many ids over two streams logs each in its stream’s orde
   );
   await log.close();
 });
+
+void test('pruning keeps a row of ids that straddles the window’s start whole: its ids in the window stay repeats after a restart, the older ones are still found by id', async (t) => {
+  const dir = tempDataDir(t);
+  const window = { ms: 86_400_000, ids: 1000 };
+  let { log, db, database } = open(dir, window);
+  let n = 0;
+  await log.createStream('acme.t', 1);
+  // Six commits of 700 ids: the window (the last 1,000, from seq 3,200) starts inside the fifth row (2,800–3,499).
+  for (let commit = 0; commit < 6; commit++) await log.append(Array.from({ length: 700 }, () => unique(`id${n++}`, 1_000)));
+  const firsts = loggedIds(db).map((row) => row.seq);
+  assert.equal(Math.min(...firsts), 2800, 'rows wholly before the window are pruned, the straddling one is kept');
+  await log.close();
+  database.close();
+  ({ log, db, database } = open(dir, window));
+  t.after(() => database.close());
+  assert.deepEqual(
+    (await log.append([unique('id3250', 2_000), unique('id3199', 2_000)])).map((answer) => answer.duplicate),
+    [true, false],
+    'after a restart the window holds the straddling row’s ids from its start on, and none before',
+  );
+  assert.deepEqual(await log.findById('acme.t', 'id2900'), { partition: 0, offset: 2900 }, 'an id of the kept row before the window is still found');
+  await log.close();
+});
+
+void test('an id past the window is found by its own text only: not by a longer id containing it, and also with a lone surrogate', async (t) => {
+  const dir = tempDataDir(t);
+  const { log, database } = open(dir, { ms: 1_000, ids: 1000 });
+  t.after(() => database.close());
+  await log.createStream('acme.t', 1);
+  await log.append([unique('a', 1_000), unique('lone\ud800x', 1_000)]);
+  await log.append([unique('ab', 1_100), unique('xa', 1_100)]);
+  now = 10_000;
+  assert.deepEqual(await log.findById('acme.t', 'a'), { partition: 0, offset: 0 });
+  assert.deepEqual(await log.findById('acme.t', 'ab'), { partition: 0, offset: 2 });
+  assert.deepEqual(await log.findById('acme.t', 'lone\ud800x'), { partition: 0, offset: 1 });
+  assert.equal(await log.findById('acme.t', 'b'), undefined);
+  await log.close();
+});
