@@ -242,14 +242,7 @@ export async function startSluice(
       diskBytes: () => directoryBytes(dataDir),
       rss: () => readRss(server.pid),
       stderr: () => server.stderr(),
-      metric: async (name, labels = {}) => {
-        const response = await fetch(`${server.url}/metrics`, {
-          headers: { authorization: `Bearer ${bench.adminToken}` },
-          signal: AbortSignal.timeout(15_000),
-        });
-        if (!response.ok) throw new Error(`/metrics: HTTP ${response.status}`);
-        return sumOfSeries(await response.text(), name, labels);
-      },
+      metric: async (name, labels = {}) => sumOfSeries(await metricsText(server.url, bench.adminToken), name, labels),
       stop,
     };
   } catch (error) {
@@ -258,12 +251,23 @@ export async function startSluice(
   }
 }
 
-/** Prometheus text format: `name{label="value",…} number` per sample. */
-function sumOfSeries(text: string, name: string, labels: Record<string, string>): number {
-  let sum = 0;
+/** A Sluice's `/metrics` (Prometheus text format), read with the admin token. */
+export async function metricsText(url: string, adminToken: string): Promise<string> {
+  const response = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${adminToken}` }, signal: AbortSignal.timeout(15_000) });
+  if (!response.ok) throw new Error(`/metrics: HTTP ${response.status}`);
+  return response.text();
+}
+
+/**
+ * The sum of a series over its samples (`name{label="value",…} number` lines) whose labels
+ * include `labels`; NaN when no sample matches.
+ */
+export function sumOfSeries(text: string, name: string, labels: Record<string, string> = {}): number {
+  let sum = Number.NaN;
   for (const line of text.split('\n')) {
     if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-    if (Object.entries(labels).every(([label, value]) => line.includes(`${label}="${value}"`))) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (Object.entries(labels).every(([label, value]) => line.includes(`${label}="${value}"`)))
+      sum = (Number.isNaN(sum) ? 0 : sum) + Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return sum;
 }

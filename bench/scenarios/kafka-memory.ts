@@ -1,6 +1,6 @@
 import { Admin } from '@platformatic/kafka';
 import type { Bench, Row, ScenarioReport } from '../harness.ts';
-import { format, startSluice, verdict } from '../harness.ts';
+import { format, metricsText, startSluice, sumOfSeries, verdict } from '../harness.ts';
 import { sampleRss } from '../processes.ts';
 import { common, sluiceOnKafka, startBroker } from './kafka.ts';
 
@@ -136,9 +136,8 @@ interface Heap {
 
 /** Reads the heap figures from Sluice's own /metrics (prom-client's Node.js metrics). */
 async function heapOf(url: string, adminToken: string): Promise<Heap> {
-  const response = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${adminToken}` }, signal: AbortSignal.timeout(15_000) });
-  const text = await response.text();
-  const metric = (name: string): number => Number(new RegExp(`^sluice_${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+  const text = await metricsText(url, adminToken);
+  const metric = (name: string): number => sumOfSeries(text, `sluice_${name}`);
   return { used: metric('nodejs_heap_size_used_bytes'), total: metric('nodejs_heap_size_total_bytes'), external: metric('nodejs_external_memory_bytes') };
 }
 

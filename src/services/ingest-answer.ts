@@ -88,8 +88,8 @@ export class IngestAnswer implements IngestOutcome {
   /**
    * The keys in the order the object form has them, so the text equals `JSON.stringify` of it.
    * Appended piece by piece (V8 joins such strings lazily, once, when the answer is written):
-   * 0.13–0.15 µs per accepted event against 0.35–0.45 for objects and `JSON.stringify`, and
-   * 0.31 for a template literal per result joined at the end.
+   * 0.12–0.24 µs per accepted event against 0.35–0.40 for objects and `JSON.stringify`, and
+   * 0.31 for a template literal per result joined at the end (docs/BENCHMARKS.md).
    */
   #write(): string {
     const plan = this.#plan;

@@ -42,14 +42,17 @@ export class IdBatchWriter {
       if (ofStream === undefined) byStream.set(id.streamId, [id]);
       else ofStream.push(id);
     }
-    for (const [streamId, ofStream] of byStream) {
-      const { text, places } = encodeIdBatch(ofStream);
-      this.#insert.run(streamId, ofStream[ofStream.length - 1]!.seq, ofStream.length, at, text, places);
-    }
+    for (const [streamId, ofStream] of byStream) this.writeRow(streamId, ofStream, at);
+  }
+
+  /** One row: ids of one stream with consecutive `seq`s, in order, received at `at`. */
+  writeRow(streamId: number, ids: readonly Pick<LoggedId, 'seq' | 'id' | 'partition' | 'offset'>[], at: number): void {
+    const { text, places } = encodeIdBatch(ids);
+    this.#insert.run(streamId, ids[ids.length - 1]!.seq, ids.length, at, text, places);
   }
 }
 
-export function encodeIdBatch(ids: readonly Pick<LoggedId, 'id' | 'partition' | 'offset'>[]): { text: string; places: Uint8Array } {
+function encodeIdBatch(ids: readonly Pick<LoggedId, 'id' | 'partition' | 'offset'>[]): { text: string; places: Uint8Array } {
   const count = ids.length;
   const buffer = new ArrayBuffer(count * bytesPerId);
   const offsets = new Float64Array(buffer, 0, count);

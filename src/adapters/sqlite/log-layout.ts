@@ -1,5 +1,5 @@
 import type { DatabaseSync } from 'node:sqlite';
-import { encodeIdBatch } from './id-batches.ts';
+import { IdBatchWriter } from './id-batches.ts';
 import { BatchBuilder } from './record-batch.ts';
 
 /**
@@ -144,13 +144,12 @@ const migratedIdsPerBatch = 1000;
  */
 function batchIds(db: DatabaseSync): void {
   const rows = db.prepare('SELECT stream_id AS streamId, seq, id, partition, offset, at FROM id_log ORDER BY stream_id, seq');
-  const insert = db.prepare('INSERT INTO id_batches (stream_id, last_seq, count, at, ids, places) VALUES (?, ?, ?, ?, ?, ?)');
+  const writer = new IdBatchWriter(db);
   let run: { streamId: number; seq: number; id: string; partition: number; offset: number; at: number }[] = [];
   const write = (): void => {
     if (run.length === 0) return;
     const last = run[run.length - 1]!;
-    const { text, places } = encodeIdBatch(run);
-    insert.run(last.streamId, last.seq, run.length, last.at, text, places);
+    writer.writeRow(last.streamId, run, last.at);
     run = [];
   };
   for (const row of rows.iterate() as Iterable<(typeof run)[number]>) {

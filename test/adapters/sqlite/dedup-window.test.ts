@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { openDatabase } from '../../../src/adapters/sqlite/database.ts';
 import { SqliteEventLog } from '../../../src/adapters/sqlite/event-log.ts';
 import type { AppendRecord } from '../../../src/ports/event-log.ts';
-import { encodeIdBatch } from '../../../src/adapters/sqlite/id-batches.ts';
+import { IdBatchWriter } from '../../../src/adapters/sqlite/id-batches.ts';
 import { loggedIds, tempDataDir } from './sqlite-harness.ts';
 
 const attributes = { type: 't', source: '/s', time: '2026-01-31T12:00:00Z' };
@@ -24,8 +24,7 @@ function open(dir: string, window: { ms: number; ids: number }) {
 
 /** An id log row ending at `lastSeq`, where the next flush's ids would go: that flush fails on it. */
 function blockIdLog(db: DatabaseSync, streamId: number, lastSeq: number): void {
-  const { text, places } = encodeIdBatch([{ id: 'in the way', partition: 0, offset: 99 }]);
-  db.prepare('INSERT INTO id_batches (stream_id, last_seq, count, at, ids, places) VALUES (?, ?, 1, 0, ?, ?)').run(streamId, lastSeq, text, places);
+  new IdBatchWriter(db).writeRow(streamId, [{ seq: lastSeq, id: 'in the way', partition: 0, offset: 99 }], 0);
 }
 
 void test('a repeated id is one record while in the window (by count and by age), stored again once out of it, also after a restart', async (t) => {

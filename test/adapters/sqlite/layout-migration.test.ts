@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { currentLayout } from '../../../src/adapters/sqlite/log-layout.ts';
 import { openInProcessStore, openSqliteStore } from '../../../src/adapters/sqlite/store.ts';
@@ -98,13 +98,18 @@ for (const variant of sqliteVariants) {
   });
 }
 
-void test('the migrated file records the current layout and has no row-per-record table left', async (t) => {
+/** A copy of a fixture, opened once by the store (which migrates it) and closed, then opened bare to look inside. */
+async function migratedCopy(t: TestContext, file: string, open = sqliteVariants[1]!.open): Promise<DatabaseSync> {
   const dir = tempDataDir(t);
-  copyFileSync(fixture, join(dir, 'sluice.db'));
-  const store = await sqliteVariants[1]!.open(dir);
-  await store.close();
+  copyFileSync(file, join(dir, 'sluice.db'));
+  await (await open(dir)).close();
   const db = new DatabaseSync(join(dir, 'sluice.db'));
   t.after(() => db.close());
+  return db;
+}
+
+void test('the migrated file records the current layout and has no row-per-record table left', async (t) => {
+  const db = await migratedCopy(t, fixture);
   assert.equal((db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version, currentLayout);
   assert.equal(db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'records'").get(), undefined);
 });
@@ -161,12 +166,7 @@ for (const variant of sqliteVariantsWith(yearsLong)) {
 }
 
 void test('a migrated layout-1 file has its ids in the id log, numbered densely per stream, and no id index keyed by id', async (t) => {
-  const dir = tempDataDir(t);
-  copyFileSync(layout1Fixture, join(dir, 'sluice.db'));
-  const store = await sqliteVariantsWith(yearsLong)[1]!.open(dir);
-  await store.close();
-  const db = new DatabaseSync(join(dir, 'sluice.db'));
-  t.after(() => db.close());
+  const db = await migratedCopy(t, layout1Fixture, sqliteVariantsWith(yearsLong)[1]!.open);
   assert.equal((db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version, currentLayout);
   assert.equal(db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'record_ids'").get(), undefined);
   const ids = loggedIds(db);
@@ -234,12 +234,7 @@ for (const variant of sqliteVariantsWith(yearsLong)) {
 }
 
 void test('a migrated layout-2 file holds its ids a row per stream and commit, in their order, and no row per id', async (t) => {
-  const dir = tempDataDir(t);
-  copyFileSync(layout2Fixture, join(dir, 'sluice.db'));
-  const store = await sqliteVariantsWith(yearsLong)[1]!.open(dir);
-  await store.close();
-  const db = new DatabaseSync(join(dir, 'sluice.db'));
-  t.after(() => db.close());
+  const db = await migratedCopy(t, layout2Fixture, sqliteVariantsWith(yearsLong)[1]!.open);
   assert.equal((db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version, currentLayout);
   assert.equal(db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'id_log'").get(), undefined);
   const ids = loggedIds(db);
