@@ -139,6 +139,23 @@ export interface Bench {
   facts: { batchPeakRss?: { variant: string; peak: number; baseline: number }[] };
 }
 
+const durableFloorScript = fileURLToPath(new URL('./durable-floor-server.ts', import.meta.url));
+
+/**
+ * The durable floor (bench/durable-floor-server.ts), fresh for one scenario: it keeps every
+ * body it is sent, so it starts on an empty file each time and its file goes with it.
+ */
+export async function startDurableFloor(): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
+  const spawned = await spawnServer('durable floor server', [durableFloorScript]);
+  return {
+    url: spawned.url,
+    pid: spawned.pid,
+    stop: async () => {
+      await stopProcess(spawned, 10_000);
+    },
+  };
+}
+
 const serverScript = fileURLToPath(new URL('./server-process.ts', import.meta.url));
 
 export interface SluiceUnderTest {

@@ -2,6 +2,7 @@ import type { Bench } from '../harness.ts';
 import { format } from '../harness.ts';
 import type { LoadResult } from '../http-load.ts';
 import { cpuSeconds, threadCpuSeconds } from '../processes.ts';
+import { median } from '../stats.ts';
 
 /** One measured round against one system, with how busy the server and the client were. */
 export interface Round {
@@ -33,26 +34,30 @@ async function measured(system: System, clientPid: number, durationMs: number): 
 }
 
 /**
- * Warms both systems up, then measures them in alternation (floor first in even rounds,
- * Sluice first in odd ones) so that drift in the machine's load hits both alike. The
- * rounds of the first system come back as `floor`, those of the second as `sluice`,
- * whatever they are called (the pipeline scenario compares two Sluices).
+ * Warms the systems up, then measures them in alternation, each round starting one system
+ * later than the round before (with two: floor first in even rounds, Sluice first in odd
+ * ones), so that drift in the machine's load hits all alike. The rounds of the first system
+ * come back as `floor`, those of the second as `sluice`, whatever they are called (the
+ * pipeline scenario compares two Sluices), and those of any others in `others`, in order.
  */
-export async function alternate(bench: Bench, floor: System, sluice: System): Promise<{ floor: Round[]; sluice: Round[]; warmup: LoadResult[] }> {
+export async function alternate(
+  bench: Bench,
+  floor: System,
+  sluice: System,
+  others: readonly System[] = [],
+): Promise<{ floor: Round[]; sluice: Round[]; others: Round[][]; warmup: LoadResult[] }> {
   const { warmupSeconds, seconds, rounds } = bench.settings;
+  const systems = [floor, sluice, ...others];
   const warmup: LoadResult[] = [];
-  if (warmupSeconds > 0) {
-    warmup.push(await floor.run(warmupSeconds * 1000));
-    warmup.push(await sluice.run(warmupSeconds * 1000));
-  }
-  const results = { floor: [] as Round[], sluice: [] as Round[] };
-  const width = Math.max(6, floor.name.length, sluice.name.length);
+  if (warmupSeconds > 0) for (const system of systems) warmup.push(await system.run(warmupSeconds * 1000));
+  const results = systems.map((): Round[] => []);
+  const width = Math.max(6, ...systems.map((system) => system.name.length));
   for (let round = 0; round < rounds; round++) {
-    const order = round % 2 === 0 ? (['floor', 'sluice'] as const) : (['sluice', 'floor'] as const);
-    for (const slot of order) {
-      const system = slot === 'floor' ? floor : sluice;
+    for (let turn = 0; turn < systems.length; turn++) {
+      const slot = (round + turn) % systems.length;
+      const system = systems[slot]!;
       const measuredRound = await measured(system, bench.worker.pid, seconds * 1000);
-      results[slot].push(measuredRound);
+      results[slot]!.push(measuredRound);
       const r = measuredRound.result;
       bench.log(
         `    round ${round + 1} ${system.name.padEnd(width)} ${format.int((r.ok / r.elapsedMs) * 1000).padStart(8)} req/s  p99 ${format.ms(r.latency.p99)}  ` +
@@ -60,7 +65,7 @@ export async function alternate(bench: Bench, floor: System, sluice: System): Pr
       );
     }
   }
-  return { ...results, warmup };
+  return { floor: results[0]!, sluice: results[1]!, others: results.slice(2), warmup };
 }
 
 export function requestsPerSecond(result: LoadResult): number {
@@ -84,4 +89,34 @@ export function failuresOf(rounds: Round[], warmup: LoadResult[] = []): string[]
     else if (result.errors.length > 0) problems.push(result.errors.slice(0, 3).join(' | '));
   }
   return problems;
+}
+
+/** Sluice's threads by the names Node gives them at the OS (`new Worker(…, { name })`), in the order shown. */
+const threadNames: readonly (readonly [string, string])[] = [
+  ['MainThread', 'the HTTP thread'],
+  ['sluice-ingest', 'the ingest thread'],
+  ['sluice-store', 'the store thread'],
+  ['sluice-wal', 'the checkpoint thread'],
+  ['V8Worker', "V8's helper threads (concurrent collection, compilation)"],
+];
+
+/** Server CPU microseconds per event (per request where a request holds one event) by thread, medians of the rounds; the rest as "other threads". */
+export function describeThreads(rounds: readonly Round[], perRequest: number): string {
+  const micros = (round: Round, share: number): number => microsPerEvent(round, share, perRequest);
+  const known = new Set(threadNames.map(([name]) => name));
+  const parts = threadNames.map(([name, label]) => `${label} ${median(rounds.map((round) => micros(round, round.serverThreads.get(name) ?? 0))).toFixed(2)}`);
+  const other = median(
+    rounds.map((round) =>
+      micros(
+        round,
+        [...round.serverThreads].filter(([name]) => !known.has(name)).reduce((sum, [, share]) => sum + share, 0),
+      ),
+    ),
+  );
+  return `${parts.join(', ')}, other threads ${other.toFixed(2)} µs`;
+}
+
+/** CPU microseconds per event of a round, from a CPU share (CPU seconds over wall seconds). */
+export function microsPerEvent(round: Round, share: number, perRequest: number): number {
+  return (share / (requestsPerSecond(round.result) * perRequest)) * 1e6;
 }

@@ -1,9 +1,9 @@
 import { availableParallelism } from 'node:os';
 import type { Bench, Row, ScenarioReport } from '../harness.ts';
-import { format, startSluice, verdict } from '../harness.ts';
+import { format, startDurableFloor, startSluice, verdict } from '../harness.ts';
 import { sampleRss } from '../processes.ts';
 import { median } from '../stats.ts';
-import { alternate, failuresOf, requestsPerSecond, roundDetails, type Round, type System } from './compare.ts';
+import { alternate, describeThreads, failuresOf, microsPerEvent, requestsPerSecond, roundDetails, type System } from './compare.ts';
 import { measureDiskLimit } from './disk-limit.ts';
 import { measureIngestWork } from './ingest-work.ts';
 
@@ -31,29 +31,31 @@ export async function batchedIngest(bench: Bench): Promise<ScenarioReport> {
     const variant = withIds ? 'with producer ids' : 'without ids';
     bench.log(`  (1) batched ingest, ${variant}`);
     const sluice = await startSluice(bench);
+    // The durable floor stores bodies without looking at ids, so once is enough.
+    const durable = withIds ? undefined : await startDurableFloor();
     try {
       const baseline = sluice.rss();
       const sampler = sampleRss(sluice.pid, 50);
       let acknowledged = 0;
-      const system = (name: 'floor' | 'sluice'): System => ({
+      const system = (name: 'floor' | 'sluice' | 'durable floor'): System => ({
         name,
-        pid: name === 'floor' ? bench.floorPid : sluice.pid,
+        pid: name === 'floor' ? bench.floorPid : name === 'sluice' ? sluice.pid : durable!.pid,
         run: async (durationMs) => {
           const spec = {
-            url: name === 'floor' ? bench.floorUrl : sluice.url,
+            url: name === 'floor' ? bench.floorUrl : name === 'sluice' ? sluice.url : durable!.url,
             connections: settings.batchConnections,
             durationMs,
             eventsPerRequest: perRequest,
             withIds,
-            okStatuses: name === 'floor' ? [202] : [200],
+            okStatuses: name === 'sluice' ? [200] : [202],
             timeoutMs: durationMs + 60_000,
           };
-          const result = await bench.worker.ingest(name === 'floor' ? spec : { ...spec, token: sluice.key });
+          const result = await bench.worker.ingest(name === 'sluice' ? { ...spec, token: sluice.key } : spec);
           if (name === 'sluice') acknowledged += result.ok * perRequest;
           return result;
         },
       });
-      const measured = await alternate(bench, system('floor'), system('sluice'));
+      const measured = await alternate(bench, system('floor'), system('sluice'), durable === undefined ? [] : [system('durable floor')]);
       const peak = sampler.stop().peak;
       bench.facts.batchPeakRss.push({ variant, peak, baseline });
       const stored = await sluice.storedEvents();
@@ -90,11 +92,28 @@ export async function batchedIngest(bench: Bench): Promise<ScenarioReport> {
         target: '',
         verdict: '',
       });
+      const unit = (result: (typeof measured.floor)[number]['result']): string => `${format.int(requestsPerSecond(result) * perRequest)} events/s`;
+      const durableRounds = measured.others[0];
+      if (durableRounds !== undefined) {
+        const durableRate = eventsPerSecond(durableRounds);
+        rows.push({
+          metric: 'events/s, durable floor: node:http, JSON.parse, node:sqlite group commit on a thread (one row per body)',
+          floor: format.int(durableRate),
+          sluice: format.int(sluiceRate),
+          ratio: format.ratio(sluiceRate / durableRate),
+          target: '',
+          verdict: '',
+        });
+        details.push(...roundDetails(`durable floor, ${variant},`, durableRounds, unit));
+        details.push(
+          `durable floor: ${format.ratio(durableRate / floorRate)} of the floor's events/s, ${median(durableRounds.map((round) => microsPerEvent(round, round.serverCpu, perRequest))).toFixed(2)} µs of server CPU per event (bench/durable-floor-server.ts)`,
+        );
+        for (const problem of failuresOf(durableRounds)) misses.push(`batched ingest, durable floor: ${problem}`);
+      }
       if (!met)
         misses.push(
           `batched ingest ${variant}: ${format.int(sluiceRate)} events/s, ${format.ratio(sluiceRate / floorRate)} of the floor (target ≥ ${format.int(batchTarget)} and ≥ ${batchRatioTarget}×)`,
         );
-      const unit = (result: (typeof measured.floor)[number]['result']): string => `${format.int(requestsPerSecond(result) * perRequest)} events/s`;
       details.push(...roundDetails(`floor, ${variant},`, measured.floor, unit), ...roundDetails(`Sluice, ${variant},`, measured.sluice, unit));
       details.push(
         `Sluice, ${variant}: ${format.int(stored)} events stored, ${format.int(acknowledged)} acknowledged (${stored === acknowledged ? 'equal' : 'MISMATCH'}); data directory ${format.mb(sluice.diskBytes())}`,
@@ -103,6 +122,7 @@ export async function batchedIngest(bench: Bench): Promise<ScenarioReport> {
       for (const problem of failuresOf(measured.sluice, measured.warmup)) misses.push(`batched ingest ${variant}: ${problem}`);
     } finally {
       await sluice.stop();
+      await durable?.stop();
     }
   }
   const perFlush = settings.batchConnections * perRequest;
@@ -149,34 +169,4 @@ export async function batchedIngest(bench: Bench): Promise<ScenarioReport> {
     details,
     misses,
   };
-}
-
-/** Sluice's threads by the names Node gives them at the OS (`new Worker(…, { name })`), in the order shown. */
-const threadNames: readonly (readonly [string, string])[] = [
-  ['MainThread', 'the HTTP thread'],
-  ['sluice-ingest', 'the ingest thread'],
-  ['sluice-store', 'the store thread'],
-  ['sluice-wal', 'the checkpoint thread'],
-  ['V8Worker', "V8's helper threads (concurrent collection, compilation)"],
-];
-
-/** Server CPU microseconds per event by thread, medians of the rounds; the rest as "other threads". */
-function describeThreads(rounds: readonly Round[], perRequest: number): string {
-  const micros = (round: Round, share: number): number => microsPerEvent(round, share, perRequest);
-  const known = new Set(threadNames.map(([name]) => name));
-  const parts = threadNames.map(([name, label]) => `${label} ${median(rounds.map((round) => micros(round, round.serverThreads.get(name) ?? 0))).toFixed(2)}`);
-  const other = median(
-    rounds.map((round) =>
-      micros(
-        round,
-        [...round.serverThreads].filter(([name]) => !known.has(name)).reduce((sum, [, share]) => sum + share, 0),
-      ),
-    ),
-  );
-  return `${parts.join(', ')}, other threads ${other.toFixed(2)} µs`;
-}
-
-/** CPU microseconds per event of a round, from a CPU share (CPU seconds over wall seconds). */
-function microsPerEvent(round: Round, share: number, perRequest: number): number {
-  return (share / (requestsPerSecond(round.result) * perRequest)) * 1e6;
 }

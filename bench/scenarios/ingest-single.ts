@@ -1,7 +1,7 @@
 import type { Bench, Row, ScenarioReport } from '../harness.ts';
-import { format, startSluice, verdict } from '../harness.ts';
+import { format, startDurableFloor, startSluice, verdict } from '../harness.ts';
 import { median } from '../stats.ts';
-import { alternate, failuresOf, requestsPerSecond, roundDetails, type System } from './compare.ts';
+import { alternate, describeThreads, failuresOf, microsPerEvent, requestsPerSecond, roundDetails, type System } from './compare.ts';
 
 export const singleRatioTarget = 0.5;
 export const singleP99TargetMs = 4;
@@ -11,30 +11,32 @@ export async function singleIngest(bench: Bench): Promise<ScenarioReport> {
   const { settings } = bench;
   bench.log('  (2) single-event ingest');
   const sluice = await startSluice(bench);
+  const durable = await startDurableFloor();
   const rows: Row[] = [];
   const details: string[] = [];
   const misses: string[] = [];
   try {
     let acknowledged = 0;
-    const system = (name: 'floor' | 'sluice'): System => ({
+    const system = (name: 'floor' | 'sluice' | 'durable floor'): System => ({
       name,
-      pid: name === 'floor' ? bench.floorPid : sluice.pid,
+      pid: name === 'floor' ? bench.floorPid : name === 'sluice' ? sluice.pid : durable.pid,
       run: async (durationMs) => {
         const spec = {
-          url: name === 'floor' ? bench.floorUrl : sluice.url,
+          url: name === 'floor' ? bench.floorUrl : name === 'sluice' ? sluice.url : durable.url,
           connections: settings.singleConnections,
           durationMs,
           eventsPerRequest: 1,
           withIds: false,
-          okStatuses: name === 'floor' ? [202] : [200],
+          okStatuses: name === 'sluice' ? [200] : [202],
           timeoutMs: durationMs + 60_000,
         };
-        const result = await bench.worker.ingest(name === 'floor' ? spec : { ...spec, token: sluice.key });
+        const result = await bench.worker.ingest(name === 'sluice' ? { ...spec, token: sluice.key } : spec);
         if (name === 'sluice') acknowledged += result.ok;
         return result;
       },
     });
-    const measured = await alternate(bench, system('floor'), system('sluice'));
+    const measured = await alternate(bench, system('floor'), system('sluice'), [system('durable floor')]);
+    const durableRounds = measured.others[0]!;
     const stored = await sluice.storedEvents();
     const rate = (rounds: typeof measured.floor): number => median(rounds.map((round) => requestsPerSecond(round.result)));
     const p = (rounds: typeof measured.floor, which: 'p50' | 'p99'): number => median(rounds.map((round) => round.result.latency[which]));
@@ -60,6 +62,15 @@ export async function singleIngest(bench: Bench): Promise<ScenarioReport> {
         target: `≤ ${singleP99TargetMs} ms`,
         verdict: verdict(p99 <= singleP99TargetMs),
       },
+      {
+        metric: 'requests/s, durable floor: node:http, JSON.parse, node:sqlite group commit on a thread',
+        floor: format.int(rate(durableRounds)),
+        sluice: format.int(sluiceRate),
+        ratio: format.ratio(sluiceRate / rate(durableRounds)),
+        target: '',
+        verdict: '',
+      },
+      { metric: 'p99, durable floor', floor: format.ms(p(durableRounds, 'p99')), sluice: format.ms(p99), ratio: '', target: '', verdict: '' },
     );
     if (ratio < singleRatioTarget)
       misses.push(
@@ -68,12 +79,22 @@ export async function singleIngest(bench: Bench): Promise<ScenarioReport> {
     if (!(p99 <= singleP99TargetMs))
       misses.push(`single-event ingest: p99 ${format.ms(p99)} > ${singleP99TargetMs} ms at ${settings.singleConnections} connections`);
     const unit = (result: (typeof measured.floor)[number]['result']): string => `${format.int(requestsPerSecond(result))} requests/s`;
-    details.push(...roundDetails('floor', measured.floor, unit), ...roundDetails('Sluice', measured.sluice, unit));
+    details.push(
+      ...roundDetails('floor', measured.floor, unit),
+      ...roundDetails('Sluice', measured.sluice, unit),
+      ...roundDetails('durable floor', durableRounds, unit),
+    );
+    const cpuPerRequest = (rounds: typeof measured.floor): number => median(rounds.map((round) => microsPerEvent(round, round.serverCpu, 1)));
+    const cpuLine = `server CPU per request: the floor ${cpuPerRequest(measured.floor).toFixed(1)} µs, the durable floor ${cpuPerRequest(durableRounds).toFixed(1)} µs, Sluice ${cpuPerRequest(measured.sluice).toFixed(1)} µs (${describeThreads(measured.sluice, 1)})`;
+    bench.log(`    ${cpuLine}`);
+    details.push(cpuLine);
     details.push(`Sluice: ${format.int(stored)} events stored, ${format.int(acknowledged)} acknowledged (${stored === acknowledged ? 'equal' : 'MISMATCH'})`);
     if (stored !== acknowledged) misses.push(`single-event ingest: ${stored} events stored but ${acknowledged} acknowledged`);
     for (const problem of failuresOf(measured.sluice, measured.warmup)) misses.push(`single-event ingest: ${problem}`);
+    for (const problem of failuresOf(durableRounds)) misses.push(`single-event ingest, durable floor: ${problem}`);
   } finally {
     await sluice.stop();
+    await durable.stop();
   }
   return {
     title: '2. Single-event ingest (durable)',
