@@ -16,8 +16,8 @@ import { BackgroundCheckpointer } from '../src/adapters/sqlite/checkpointer.ts';
  * the database file between commits. No validation, no records per event, no offsets, no
  * answer per event: what durability itself adds to the floor, at least, on this machine.
  *
- * Run as its own process; prints `{"url":...}` on stdout. The file lives in a temporary
- * directory removed on exit.
+ * Run as its own process; prints `{"url":...,"file":...}` on stdout. The file lives in a
+ * temporary directory removed on exit.
  */
 
 interface Stored {
@@ -30,7 +30,8 @@ else store(workerData as string);
 
 function serve(): void {
   const dataDir = mkdtempSync(join(tmpdir(), 'sluice-durable-floor-'));
-  const storeThread = new Worker(new URL(import.meta.url), { workerData: join(dataDir, 'floor.db'), name: 'floor-store' });
+  const file = join(dataDir, 'floor.db');
+  const storeThread = new Worker(new URL(import.meta.url), { workerData: file, name: 'floor-store' });
   const waiting = new Map<number, () => void>();
   let next = 0;
   // Bodies of one event-loop turn cross to the store thread in one message.
@@ -81,7 +82,7 @@ function serve(): void {
   server.listen(0, '127.0.0.1', () => {
     const address = server.address();
     if (address === null || typeof address === 'string') throw new Error('the durable floor server has no TCP address');
-    process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${address.port}`, pid: process.pid })}\n`);
+    process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${address.port}`, pid: process.pid, file })}\n`);
   });
 
   const stop = (): void => {
