@@ -1,10 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { BackgroundCheckpointer } from '../src/adapters/sqlite/checkpointer.ts';
+import { serveFloor } from './floor-http.ts';
+import { sluiceFilePragmas } from './sqlite-settings.ts';
 
 /**
  * The durable floor: the least an HTTP ingest endpoint in Node must do to answer only once
@@ -16,26 +15,34 @@ import { BackgroundCheckpointer } from '../src/adapters/sqlite/checkpointer.ts';
  * the database file between commits. No validation, no records per event, no offsets, no
  * answer per event: what durability itself adds to the floor, at least, on this machine.
  *
- * Run as its own process; prints `{"url":...,"file":...}` on stdout. The file lives in a
- * temporary directory removed on exit.
+ * Usage: node bench/durable-floor-server.ts <dataDir>; prints `{"url":...,"file":...}` on
+ * stdout. The caller owns the directory (and removes it).
  */
 
+/** Bodies of one event-loop turn of the HTTP thread, by the numbers it gave them. */
+interface Batch {
+  jobs: number[];
+  texts: string[];
+}
+
+/** What the store thread answers after a commit: the bodies it stored. */
 interface Stored {
-  /** Bodies stored, by the numbers the HTTP thread gave them. */
   done: number[];
 }
 
-if (isMainThread) serve();
-else store(workerData as string);
+if (isMainThread) {
+  const dataDir = process.argv[2];
+  if (dataDir === undefined) throw new Error('usage: node bench/durable-floor-server.ts <dataDir>');
+  serve(join(dataDir, 'floor.db'));
+} else {
+  store(workerData as string);
+}
 
-function serve(): void {
-  const dataDir = mkdtempSync(join(tmpdir(), 'sluice-durable-floor-'));
-  const file = join(dataDir, 'floor.db');
+function serve(file: string): void {
   const storeThread = new Worker(new URL(import.meta.url), { workerData: file, name: 'floor-store' });
   const waiting = new Map<number, () => void>();
   let next = 0;
-  // Bodies of one event-loop turn cross to the store thread in one message.
-  let outgoing: { jobs: number[]; texts: string[] } | undefined;
+  let outgoing: Batch | undefined;
   storeThread.on('message', ({ done }: Stored) => {
     for (const job of done) {
       waiting.get(job)?.();
@@ -46,26 +53,11 @@ function serve(): void {
     process.stderr.write(`durable floor: the store thread failed: ${error.stack ?? String(error)}\n`);
     process.exit(1);
   });
-
-  const server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      const text = Buffer.concat(chunks).toString('utf8');
-      let accepted: number;
-      try {
-        const parsed: unknown = JSON.parse(text);
-        accepted = Array.isArray(parsed) ? parsed.length : 1;
-      } catch {
-        const error = '{"error":"malformed_json"}';
-        response.writeHead(400, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(error) }).end(error);
-        return;
-      }
+  serveFloor({
+    keep: (text, answer) => {
       const job = next++;
-      waiting.set(job, () => {
-        const body = `{"accepted":${accepted}}`;
-        response.writeHead(202, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
-      });
+      waiting.set(job, answer);
+      // The bodies of one turn cross to the store thread in one message.
       if (outgoing === undefined) {
         outgoing = { jobs: [], texts: [] };
         setImmediate(() => {
@@ -75,40 +67,22 @@ function serve(): void {
       }
       outgoing.jobs.push(job);
       outgoing.texts.push(text);
-    });
+    },
+    beforeExit: async () => {
+      await storeThread.terminate();
+    },
+    extra: { file },
   });
-
-  server.keepAliveTimeout = 60_000;
-  server.listen(0, '127.0.0.1', () => {
-    const address = server.address();
-    if (address === null || typeof address === 'string') throw new Error('the durable floor server has no TCP address');
-    process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${address.port}`, pid: process.pid, file })}\n`);
-  });
-
-  const stop = (): void => {
-    server.close(() => {
-      void storeThread.terminate().finally(() => {
-        rmSync(dataDir, { recursive: true, force: true });
-        process.exit(0);
-      });
-    });
-    server.closeAllConnections();
-  };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
-  // The parent holds our stdin; when it goes away, so do we.
-  process.stdin.on('end', stop);
-  process.stdin.resume();
 }
 
 /** The store thread: every batch of bodies that arrived since the last commit, in one transaction. */
 function store(file: string): void {
   const db = new DatabaseSync(file);
-  for (const pragma of ['page_size = 16384', 'journal_mode = WAL', 'synchronous = FULL', 'cache_size = -65536']) db.exec(`PRAGMA ${pragma}`);
+  for (const pragma of sluiceFilePragmas) db.exec(`PRAGMA ${pragma}`);
   db.exec('CREATE TABLE bodies (seq INTEGER PRIMARY KEY, body TEXT NOT NULL)');
   const insert = db.prepare('INSERT INTO bodies (body) VALUES (?)');
   const checkpointer = BackgroundCheckpointer.start(file);
-  let queued: { jobs: number[]; texts: string[] }[] = [];
+  let queued: Batch[] = [];
   let flushing = false;
   const flush = (): void => {
     const batches = queued;
@@ -120,7 +94,7 @@ function store(file: string): void {
     checkpointer.committed();
     parentPort!.postMessage({ done: batches.flatMap((batch) => batch.jobs) } satisfies Stored);
   };
-  parentPort!.on('message', (batch: { jobs: number[]; texts: string[] }) => {
+  parentPort!.on('message', (batch: Batch) => {
     queued.push(batch);
     if (!flushing) {
       flushing = true;

@@ -143,17 +143,29 @@ const durableFloorScript = fileURLToPath(new URL('./durable-floor-server.ts', im
 
 /**
  * The durable floor (bench/durable-floor-server.ts), fresh for one scenario: it keeps every
- * body it is sent, so it starts on an empty file each time and its file goes with it.
+ * body it is sent, so it starts on an empty directory each time, removed with it (and at the
+ * benchmark's exit, whatever happens).
  */
 export async function startDurableFloor(): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
-  const spawned = await spawnServer('durable floor server', [durableFloorScript]);
-  return {
-    url: spawned.url,
-    pid: spawned.pid,
-    stop: async () => {
-      await stopProcess(spawned, 10_000);
-    },
-  };
+  const dataDir = mkdtempSync(join(tmpdir(), 'sluice-bench-durable-floor-'));
+  const removeDataDir = trackTempDir(dataDir);
+  try {
+    const spawned = await spawnServer('durable floor server', [durableFloorScript, dataDir]);
+    return {
+      url: spawned.url,
+      pid: spawned.pid,
+      stop: async () => {
+        try {
+          await stopProcess(spawned, 10_000);
+        } finally {
+          removeDataDir();
+        }
+      },
+    };
+  } catch (error) {
+    removeDataDir();
+    throw error;
+  }
 }
 
 const serverScript = fileURLToPath(new URL('./server-process.ts', import.meta.url));

@@ -71,7 +71,7 @@ export function markdownReport(info: RunInfo, scenarios: readonly ScenarioReport
   out.push(`- Machine: ${machine.nproc} CPUs (${machine.cpuModel}), ${machine.memoryGiB} GiB memory, Linux ${machine.kernel}, Node.js ${machine.node}`);
   out.push(`- Command: \`${info.command}\``);
   out.push(
-    `- Shape: ${settings.rounds} round${settings.rounds === 1 ? '' : 's'} × ${settings.seconds} s per system and scenario after a ${settings.warmupSeconds} s warm-up; floor and Sluice (in scenario 5, Sluice without and with the pipeline; in scenarios 1 and 2 the durable floor too) alternate within each round; the tables show the median of the rounds.`,
+    `- Shape: ${settings.rounds} round${settings.rounds === 1 ? '' : 's'} × ${settings.seconds} s per system and scenario after a ${settings.warmupSeconds} s warm-up; floor and Sluice (in scenario 5, Sluice without and with the pipeline; in scenarios 1 and 2 the durable floor too, every other round in reverse order) alternate within each round; the tables show the median of the rounds.`,
   );
   out.push(
     `- Load average (1 min) before / after: ${info.loadBefore.toFixed(2)} / ${info.loadAfter.toFixed(2)}; total time ${Math.round(info.durationSeconds)} s`,

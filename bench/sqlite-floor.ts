@@ -11,6 +11,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { sluiceFilePragmas } from './sqlite-settings.ts';
 import { orderData, seeded } from './workload.ts';
 
 const [layout, dataDir, perFlushText, durationText] = process.argv.slice(2);
@@ -23,9 +24,8 @@ const partitions = 4;
 
 mkdirSync(dataDir, { recursive: true });
 const db = new DatabaseSync(join(dataDir, 'floor.db'));
-for (const pragma of ['locking_mode = EXCLUSIVE', 'page_size = 16384', 'journal_mode = WAL', 'synchronous = FULL', 'cache_size = -65536']) {
-  db.exec(`PRAGMA ${pragma}`);
-}
+// Held exclusively, as Sluice holds its file when no checkpoint thread shares it.
+for (const pragma of ['locking_mode = EXCLUSIVE', ...sluiceFilePragmas]) db.exec(`PRAGMA ${pragma}`);
 db.exec(
   layout === 'rows'
     ? 'CREATE TABLE records (stream_id INTEGER NOT NULL, partition INTEGER NOT NULL, offset INTEGER NOT NULL, id TEXT NOT NULL, key TEXT, ts INTEGER NOT NULL, attrs TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (stream_id, partition, offset)) WITHOUT ROWID'

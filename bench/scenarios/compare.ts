@@ -36,9 +36,12 @@ async function measured(system: System, clientPid: number, durationMs: number): 
 /**
  * Warms the systems up, then measures them in alternation, each round starting one system
  * later than the round before (with two: floor first in even rounds, Sluice first in odd
- * ones), so that drift in the machine's load hits all alike. The rounds of the first system
- * come back as `floor`, those of the second as `sluice`, whatever they are called (the
- * pipeline scenario compares two Sluices), and those of any others in `others`, in order.
+ * ones), so that drift in the machine's load hits all alike. With more than two, every other
+ * round runs in reverse order, so that no system always runs right after the same one and
+ * inherits what it left behind (dirty pages being written back, a warm or cold cache). The
+ * rounds of the first system come back as `floor`, those of the second as `sluice`, whatever
+ * they are called (the pipeline scenario compares two Sluices), and those of any others in
+ * `others`, in order; `warmup` holds one result per system, in the same order.
  */
 export async function alternate(
   bench: Bench,
@@ -53,8 +56,9 @@ export async function alternate(
   const results = systems.map((): Round[] => []);
   const width = Math.max(6, ...systems.map((system) => system.name.length));
   for (let round = 0; round < rounds; round++) {
-    for (let turn = 0; turn < systems.length; turn++) {
-      const slot = (round + turn) % systems.length;
+    const slots = systems.map((_system, turn) => (round + turn) % systems.length);
+    if (systems.length > 2 && round % 2 === 1) slots.reverse();
+    for (const slot of slots) {
       const system = systems[slot]!;
       const measuredRound = await measured(system, bench.worker.pid, seconds * 1000);
       results[slot]!.push(measuredRound);
@@ -114,6 +118,11 @@ export function describeThreads(rounds: readonly Round[], perRequest: number): s
     ),
   );
   return `${parts.join(', ')}, other threads ${other.toFixed(2)} µs`;
+}
+
+/** The median over rounds of the server's CPU microseconds per event. */
+export function medianMicrosPerEvent(rounds: readonly Round[], perRequest: number): number {
+  return median(rounds.map((round) => microsPerEvent(round, round.serverCpu, perRequest)));
 }
 
 /** CPU microseconds per event of a round, from a CPU share (CPU seconds over wall seconds). */

@@ -1,49 +1,54 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { DatabaseSync } from 'node:sqlite';
 import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 
 const script = fileURLToPath(new URL('../../bench/durable-floor-server.ts', import.meta.url));
 
-void test('the durable floor answers a body only once it is committed, refuses malformed JSON, and removes its file on exit', async () => {
-  const child = spawn(process.execPath, [script], { stdio: ['pipe', 'pipe', 'inherit'] });
+void test('the durable floor answers a body only once it is committed, and refuses malformed JSON', async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'sluice-test-durable-floor-'));
+  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
+  const child = spawn(process.execPath, [script, dataDir], { stdio: ['pipe', 'pipe', 'inherit'] });
+  t.after(() => child.kill('SIGKILL'));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  try {
-    const started = await new Promise<{ url: string; file: string }>((resolve, reject) => {
-      createInterface({ input: child.stdout }).once('line', (line) => resolve(JSON.parse(line) as { url: string; file: string }));
-      void exited.then((code) => reject(new Error(`the durable floor exited (${code}) before listening`)));
-    });
+  const started = await new Promise<{ url: string; file: string }>((resolve, reject) => {
+    createInterface({ input: child.stdout }).once('line', (line) => resolve(JSON.parse(line) as { url: string; file: string }));
+    void exited.then((code) => reject(new Error(`the durable floor exited (${code}) before listening`)));
+  });
+  const send = async (body: string): Promise<[number, string]> => {
+    const answer = await fetch(`${started.url}/v1/events`, { method: 'POST', body });
+    return [answer.status, await answer.text()];
+  };
 
-    const bodies = ['[{"a":1},{"a":2},{"a":3}]', '{"a":4}'];
-    const answers = await Promise.all(bodies.map((body) => fetch(`${started.url}/v1/events`, { method: 'POST', body })));
-    assert.deepEqual(await Promise.all(answers.map(async (answer) => [answer.status, await answer.text()])), [
-      [202, '{"accepted":3}'],
-      [202, '{"accepted":1}'],
-    ]);
-    // Every answered body is in the file, seen from a connection of another process's kind.
-    const reader = new DatabaseSync(started.file, { readOnly: true });
-    try {
-      const stored = reader
-        .prepare('SELECT body FROM bodies ORDER BY seq')
-        .all()
-        .map((row) => row.body);
-      assert.deepEqual(stored.toSorted(), bodies.toSorted());
-    } finally {
-      reader.close();
-    }
+  assert.deepEqual(await Promise.all(['[{"a":1},{"a":2},{"a":3}]', '{"a":4}'].map(send)), [
+    [202, '{"accepted":3}'],
+    [202, '{"accepted":1}'],
+  ]);
 
-    const malformed = await fetch(`${started.url}/v1/events`, { method: 'POST', body: '[{"a":' });
-    assert.equal(malformed.status, 400);
-    assert.equal(await malformed.text(), '{"error":"malformed_json"}');
+  // While another connection holds the write lock the body cannot be committed, so it is not answered.
+  const other = new DatabaseSync(started.file);
+  other.exec('PRAGMA busy_timeout = 5000');
+  other.exec('BEGIN IMMEDIATE');
+  let answered = false;
+  const held = send('{"a":5}').then((answer) => {
+    answered = true;
+    return answer;
+  });
+  await sleep(300);
+  assert.equal(answered, false);
+  other.exec('COMMIT');
+  assert.deepEqual(await held, [202, '{"accepted":1}']);
+  const stored = other.prepare('SELECT body FROM bodies ORDER BY seq').all();
+  assert.deepEqual(stored.map((row) => row.body).toSorted(), ['[{"a":1},{"a":2},{"a":3}]', '{"a":4}', '{"a":5}']);
+  other.close();
 
-    child.kill('SIGTERM');
-    assert.equal(await exited, 0);
-    assert.equal(existsSync(dirname(started.file)), false);
-  } finally {
-    child.kill('SIGKILL');
-  }
+  assert.deepEqual(await send('[{"a":'), [400, '{"error":"malformed_json"}']);
+  child.kill('SIGTERM');
+  assert.equal(await exited, 0);
 });
