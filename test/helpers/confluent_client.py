@@ -97,18 +97,18 @@ def protobuf_message_class(args):
     import grpc_tools
 
     source = os.path.abspath(args.schema_file)
-    out_dir = tempfile.mkdtemp(prefix='sluice-proto-')
     include = os.path.join(os.path.dirname(grpc_tools.__file__), '_proto')
     name = os.path.basename(source)
-    code = protoc.main(['protoc', f'-I{os.path.dirname(source)}', f'-I{include}', f'--python_out={out_dir}', name])
-    if code != 0:
-        raise CliError(f'protoc could not compile {args.schema_file} (exit {code})')
     module_name = os.path.splitext(name)[0].replace('-', '_').replace('.', '_') + '_pb2'
-    module_path = os.path.join(out_dir, module_name + '.py')
-    spec = importlib.util.spec_from_file_location(module_name, module_path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module
-    spec.loader.exec_module(module)
+    # The generated module is only read while it is imported; the directory goes with it.
+    with tempfile.TemporaryDirectory(prefix='sluice-proto-') as out_dir:
+        code = protoc.main(['protoc', f'-I{os.path.dirname(source)}', f'-I{include}', f'--python_out={out_dir}', name])
+        if code != 0:
+            raise CliError(f'protoc could not compile {args.schema_file} (exit {code})')
+        spec = importlib.util.spec_from_file_location(module_name, os.path.join(out_dir, module_name + '.py'))
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[module_name] = module
+        spec.loader.exec_module(module)
     messages = module.DESCRIPTOR.message_types_by_name
     if not messages:
         raise CliError(f'{args.schema_file} declares no message')
