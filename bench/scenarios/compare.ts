@@ -21,6 +21,36 @@ export interface System {
   run(durationMs: number): Promise<LoadResult>;
 }
 
+/** A server the ingest load goes to: a floor (no key; answers 202) or a Sluice (its tenant key; answers 200). */
+export interface IngestTarget {
+  url: string;
+  pid: number;
+  key?: string;
+}
+
+/**
+ * A system for `alternate` that sends the ingest load to `target` for the time asked; each
+ * result is also handed to `onResult` (to count what Sluice acknowledged).
+ */
+export function ingestSystem(
+  bench: Bench,
+  name: string,
+  target: IngestTarget,
+  load: { connections: number; eventsPerRequest: number; withIds: boolean },
+  onResult: (result: LoadResult) => void = () => undefined,
+): System {
+  return {
+    name,
+    pid: target.pid,
+    run: async (durationMs) => {
+      const spec = { ...load, url: target.url, durationMs, timeoutMs: durationMs + 60_000 };
+      const result = await bench.worker.ingest(target.key === undefined ? { ...spec, okStatuses: [202] } : { ...spec, token: target.key, okStatuses: [200] });
+      onResult(result);
+      return result;
+    },
+  };
+}
+
 async function measured(system: System, clientPid: number, durationMs: number): Promise<Round> {
   const serverBefore = cpuSeconds(system.pid);
   const threadsBefore = threadCpuSeconds(system.pid);

@@ -3,7 +3,7 @@ import type { Bench, Row, ScenarioReport } from '../harness.ts';
 import { format, startDurableFloor, startSluice, verdict } from '../harness.ts';
 import { sampleRss } from '../processes.ts';
 import { median } from '../stats.ts';
-import { alternate, describeThreads, failuresOf, medianMicrosPerEvent, requestsPerSecond, roundDetails, type System } from './compare.ts';
+import { alternate, describeThreads, failuresOf, ingestSystem, medianMicrosPerEvent, requestsPerSecond, roundDetails } from './compare.ts';
 import { measureDiskLimit } from './disk-limit.ts';
 import { measureIngestWork } from './ingest-work.ts';
 
@@ -38,25 +38,13 @@ export async function batchedIngest(bench: Bench): Promise<ScenarioReport> {
       const baseline = sluice.rss();
       const sampler = sampleRss(sluice.pid, 50);
       let acknowledged = 0;
-      const system = (name: 'floor' | 'sluice' | 'durable floor'): System => ({
-        name,
-        pid: name === 'floor' ? bench.floorPid : name === 'sluice' ? sluice.pid : durable!.pid,
-        run: async (durationMs) => {
-          const spec = {
-            url: name === 'floor' ? bench.floorUrl : name === 'sluice' ? sluice.url : durable!.url,
-            connections: settings.batchConnections,
-            durationMs,
-            eventsPerRequest: perRequest,
-            withIds,
-            okStatuses: name === 'sluice' ? [200] : [202],
-            timeoutMs: durationMs + 60_000,
-          };
-          const result = await bench.worker.ingest(name === 'sluice' ? { ...spec, token: sluice.key } : spec);
-          if (name === 'sluice') acknowledged += result.ok * perRequest;
-          return result;
-        },
-      });
-      const measured = await alternate(bench, system('floor'), system('sluice'), durable === undefined ? [] : [system('durable floor')]);
+      const load = { connections: settings.batchConnections, eventsPerRequest: perRequest, withIds };
+      const measured = await alternate(
+        bench,
+        ingestSystem(bench, 'floor', { url: bench.floorUrl, pid: bench.floorPid }, load),
+        ingestSystem(bench, 'sluice', sluice, load, (result) => (acknowledged += result.ok * perRequest)),
+        durable === undefined ? [] : [ingestSystem(bench, 'durable floor', durable, load)],
+      );
       const peak = sampler.stop().peak;
       bench.facts.batchPeakRss.push({ variant, peak, baseline });
       const stored = await sluice.storedEvents();

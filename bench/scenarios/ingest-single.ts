@@ -1,7 +1,7 @@
 import type { Bench, Row, ScenarioReport } from '../harness.ts';
 import { format, startDurableFloor, startSluice, verdict } from '../harness.ts';
 import { median } from '../stats.ts';
-import { alternate, describeThreads, failuresOf, medianMicrosPerEvent, requestsPerSecond, roundDetails, type System } from './compare.ts';
+import { alternate, describeThreads, failuresOf, ingestSystem, medianMicrosPerEvent, requestsPerSecond, roundDetails } from './compare.ts';
 
 export const singleRatioTarget = 0.5;
 export const singleP99TargetMs = 4;
@@ -16,28 +16,15 @@ export async function singleIngest(bench: Bench): Promise<ScenarioReport> {
   const details: string[] = [];
   const misses: string[] = [];
   try {
-    const durableFloor = await startDurableFloor();
-    durable = durableFloor;
+    durable = await startDurableFloor();
     let acknowledged = 0;
-    const system = (name: 'floor' | 'sluice' | 'durable floor'): System => ({
-      name,
-      pid: name === 'floor' ? bench.floorPid : name === 'sluice' ? sluice.pid : durableFloor.pid,
-      run: async (durationMs) => {
-        const spec = {
-          url: name === 'floor' ? bench.floorUrl : name === 'sluice' ? sluice.url : durableFloor.url,
-          connections: settings.singleConnections,
-          durationMs,
-          eventsPerRequest: 1,
-          withIds: false,
-          okStatuses: name === 'sluice' ? [200] : [202],
-          timeoutMs: durationMs + 60_000,
-        };
-        const result = await bench.worker.ingest(name === 'sluice' ? { ...spec, token: sluice.key } : spec);
-        if (name === 'sluice') acknowledged += result.ok;
-        return result;
-      },
-    });
-    const measured = await alternate(bench, system('floor'), system('sluice'), [system('durable floor')]);
+    const load = { connections: settings.singleConnections, eventsPerRequest: 1, withIds: false };
+    const measured = await alternate(
+      bench,
+      ingestSystem(bench, 'floor', { url: bench.floorUrl, pid: bench.floorPid }, load),
+      ingestSystem(bench, 'sluice', sluice, load, (result) => (acknowledged += result.ok)),
+      [ingestSystem(bench, 'durable floor', durable, load)],
+    );
     const durableRounds = measured.others[0]!;
     const stored = await sluice.storedEvents();
     const rate = (rounds: typeof measured.floor): number => median(rounds.map((round) => requestsPerSecond(round.result)));

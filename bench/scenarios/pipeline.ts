@@ -5,7 +5,7 @@ import type { Bench, Row, ScenarioReport, SluiceUnderTest } from '../harness.ts'
 import { format, startSluice, verdict } from '../harness.ts';
 import { median } from '../stats.ts';
 import { EventPool, keptFields, orderPipeline, orderSchema } from '../workload.ts';
-import { alternate, failuresOf, requestsPerSecond, roundDetails, type Round, type System } from './compare.ts';
+import { alternate, failuresOf, ingestSystem, requestsPerSecond, roundDetails, type Round } from './compare.ts';
 
 /** The pipeline may cost at most a quarter of the throughput: pipeline / validation-only ≥ 0.75. */
 export const pipelineRatioTarget = 0.85;
@@ -37,25 +37,12 @@ export async function pipelineCost(bench: Bench): Promise<ScenarioReport> {
     const piped = await startSluice(bench, { pipeline: orderPipeline });
     try {
       const acknowledged = { plain: 0, piped: 0 };
-      const system = (name: 'validation' | 'pipeline', sluice: SluiceUnderTest): System => ({
-        name,
-        pid: sluice.pid,
-        run: async (durationMs) => {
-          const result = await bench.worker.ingest({
-            url: sluice.url,
-            token: sluice.key,
-            connections: settings.batchConnections,
-            durationMs,
-            eventsPerRequest: perRequest,
-            withIds: false,
-            okStatuses: [200],
-            timeoutMs: durationMs + 60_000,
-          });
-          acknowledged[name === 'validation' ? 'plain' : 'piped'] += result.ok * perRequest;
-          return result;
-        },
-      });
-      const measured = await alternate(bench, system('validation', plain), system('pipeline', piped));
+      const load = { connections: settings.batchConnections, eventsPerRequest: perRequest, withIds: false };
+      const measured = await alternate(
+        bench,
+        ingestSystem(bench, 'validation', plain, load, (result) => (acknowledged.plain += result.ok * perRequest)),
+        ingestSystem(bench, 'pipeline', piped, load, (result) => (acknowledged.piped += result.ok * perRequest)),
+      );
 
       const eventsPerSecond = (rounds: Round[]): number => median(rounds.map((round) => requestsPerSecond(round.result) * perRequest));
       const plainRate = eventsPerSecond(measured.floor);
