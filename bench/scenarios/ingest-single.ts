@@ -2,9 +2,13 @@ import type { Bench, Row, ScenarioReport } from '../harness.ts';
 import { format, startDurableFloor, startSluice, verdict } from '../harness.ts';
 import { median } from '../stats.ts';
 import { alternate, describeThreads, failuresOf, ingestSystem, medianMicrosPerEvent, requestsPerSecond, roundDetails } from './compare.ts';
+import { measureSingleEventCommits } from './ingest-work.ts';
 
 export const singleRatioTarget = 0.5;
 export const singleP99TargetMs = 4;
+
+/** Single events per commit in the in-process measure: about what Sluice's group commits held under this load (18–20 when counted). */
+const eventsPerSingleCommit = 20;
 
 /** (2) Single-event ingest, durable: one event per request over 50 connections, closed loop. */
 export async function singleIngest(bench: Bench): Promise<ScenarioReport> {
@@ -76,6 +80,10 @@ export async function singleIngest(bench: Bench): Promise<ScenarioReport> {
     const cpuLine = `server CPU per request: the floor ${medianMicrosPerEvent(measured.floor, 1).toFixed(1)} µs, the durable floor ${medianMicrosPerEvent(durableRounds, 1).toFixed(1)} µs, Sluice ${medianMicrosPerEvent(measured.sluice, 1).toFixed(1)} µs (${describeThreads(measured.sluice, 1)})`;
     bench.log(`    ${cpuLine}`);
     details.push(cpuLine);
+    const commits = await measureSingleEventCommits(bench, eventsPerSingleCommit);
+    const commitLine = `Sluice's store step in process (bench/scenarios/ingest-work.ts: the embedded log, WAL, synchronous=FULL, no HTTP or threads), ${commits.perCommit} single events per commit: ${commits.wallMs.toFixed(3)} ms of wall time and ${commits.cpuMs.toFixed(3)} ms of CPU per commit`;
+    bench.log(`    ${commitLine}`);
+    details.push(commitLine);
     details.push(`Sluice: ${format.int(stored)} events stored, ${format.int(acknowledged)} acknowledged (${stored === acknowledged ? 'equal' : 'MISMATCH'})`);
     if (stored !== acknowledged) misses.push(`single-event ingest: ${stored} events stored but ${acknowledged} acknowledged`);
     for (const problem of failuresOf(measured.sluice, measured.warmup.slice(0, 2))) misses.push(`single-event ingest: ${problem}`);

@@ -2,7 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openInProcessStore } from '../../src/adapters/sqlite/store.ts';
-import { parseIngestBody } from '../../src/edges/http/ingest-body.ts';
+import { type BodyLimits, parseIngestBody } from '../../src/edges/http/ingest-body.ts';
+import type { AppendColumns } from '../../src/ports/append-columns.ts';
 import { IngestPreparer } from '../../src/services/ingest.ts';
 import { packPrepared } from '../../src/services/packed-ingest.ts';
 import { TypeRegistry } from '../../src/services/registry.ts';
@@ -35,19 +36,13 @@ export interface IngestWork {
  * do not count.
  */
 export async function measureIngestWork(bench: Bench, perRequest: number, perFlush: number): Promise<IngestWork> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'sluice-bench-work-'));
-  const removeDataDir = trackTempDir(dataDir);
-  const store = openInProcessStore(dataDir);
+  const { store, registry, preparer, close } = await openBenchStore();
   try {
-    const registry = new TypeRegistry(store.catalog, store.log);
-    await registry.putType(benchTenant, benchType, { schema: orderSchema, schemaType: 'JSON', partitions: benchPartitions, partitionKey });
-    const preparer = new IngestPreparer(registry);
     const validate = registry.compiled(benchTenant, benchType)!.latest.validate;
     const maker = new BodyMaker(new EventPool(10_000), perRequest, false);
     const bodies = Array.from({ length: 100 }, () => maker.next());
-    const headers = { 'content-type': 'application/json' };
-    const limits = { maxEventsPerRequest: perRequest, maxDepth: 32 };
-    const items = bodies.map((body) => parseIngestBody(headers, body, limits));
+    const limits = bodyLimits(perRequest);
+    const items = bodies.map((body) => parseIngestBody(jsonHeaders, body, limits));
     const datas = items.flatMap((list) => list.map((item) => (item.ok ? item.event.data : undefined)));
     const prepared = items.map((list) => preparer.prepare(benchTenant, list));
     const packed = prepared.map((part) => packPrepared(part).columns);
@@ -63,21 +58,14 @@ export async function measureIngestWork(bench: Bench, perRequest: number, perFlu
     const withIds = new BodyMaker(new EventPool(10_000), perRequest, true);
     /** Every id is new, so each round's requests are made (untimed) before it. */
     const packedWithIds = () =>
-      Array.from({ length: commits * perCommit }, () => packPrepared(preparer.prepare(benchTenant, parseIngestBody(headers, withIds.next(), limits))).columns);
-    const storeCpu = async (requestsToStore: readonly (typeof packed)[number][]): Promise<number> => {
-      const before = process.cpuUsage();
-      for (let commit = 0; commit < commits; commit++) {
-        const appends = [];
-        for (let request = 0; request < perCommit; request++) {
-          appends.push(store.log.appendColumns([requestsToStore[(commit * perCommit + request) % requestsToStore.length]!]));
-        }
-        await Promise.all(appends);
-      }
-      const used = process.cpuUsage(before);
-      return (used.user + used.system) / (commits * perCommit * perRequest);
-    };
+      Array.from(
+        { length: commits * perCommit },
+        () => packPrepared(preparer.prepare(benchTenant, parseIngestBody(jsonHeaders, withIds.next(), limits))).columns,
+      );
+    const storeCpu = async (requestsToStore: readonly AppendColumns[]): Promise<number> =>
+      ((await commitLoop(store, requestsToStore, perCommit, commits)).cpuMs * 1000) / (perCommit * perRequest);
     const steps = {
-      parse: () => cpu((request) => parseIngestBody(headers, bodies[request % bodies.length]!, limits), perRequest),
+      parse: () => cpu((request) => parseIngestBody(jsonHeaders, bodies[request % bodies.length]!, limits), perRequest),
       prepare: () => cpu((request) => preparer.prepare(benchTenant, items[request % items.length]!), perRequest),
       validate: () =>
         cpu((request) => {
@@ -104,7 +92,84 @@ export async function measureIngestWork(bench: Bench, perRequest: number, perFlu
       storeWithIds: median(samples.storeWithIds),
     };
   } finally {
-    await store.close();
-    removeDataDir();
+    await close();
   }
+}
+
+/** Commits of single events in process: wall and CPU milliseconds per commit, medians over the rounds. */
+export interface SingleEventCommits {
+  perCommit: number;
+  wallMs: number;
+  cpuMs: number;
+}
+
+/**
+ * The embedded log's commits as single-event ingest makes them: `perCommit` requests of one
+ * event each per commit, on the real store in process (inserts, the commit and its fsync).
+ * Wall time counts here: requests wait for their commit, so it bounds how often each
+ * connection is answered.
+ */
+export async function measureSingleEventCommits(bench: Bench, perCommit: number): Promise<SingleEventCommits> {
+  const { store, preparer, close } = await openBenchStore();
+  try {
+    const maker = new BodyMaker(new EventPool(10_000), 1, false);
+    const limits = bodyLimits(1);
+    const packed = Array.from({ length: 1000 }, () => packPrepared(preparer.prepare(benchTenant, parseIngestBody(jsonHeaders, maker.next(), limits))).columns);
+    const commits = bench.settings.quick ? 300 : 2000;
+    await commitLoop(store, packed, perCommit, Math.ceil(commits / 5));
+    const samples: { wallMs: number; cpuMs: number }[] = [];
+    for (let round = 0; round < bench.settings.rounds; round++) samples.push(await commitLoop(store, packed, perCommit, commits));
+    return { perCommit, wallMs: median(samples.map((sample) => sample.wallMs)), cpuMs: median(samples.map((sample) => sample.cpuMs)) };
+  } finally {
+    await close();
+  }
+}
+
+type InProcessStore = ReturnType<typeof openInProcessStore>;
+
+const jsonHeaders = { 'content-type': 'application/json' };
+
+function bodyLimits(perRequest: number): BodyLimits {
+  return { maxEventsPerRequest: perRequest, maxDepth: 32 };
+}
+
+/** A new embedded store in process, in a directory of its own, with the bench's event type. */
+async function openBenchStore(): Promise<{ store: InProcessStore; registry: TypeRegistry; preparer: IngestPreparer; close: () => Promise<void> }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'sluice-bench-work-'));
+  const removeDataDir = trackTempDir(dataDir);
+  const store = openInProcessStore(dataDir);
+  const close = async (): Promise<void> => {
+    try {
+      await store.close();
+    } finally {
+      removeDataDir();
+    }
+  };
+  try {
+    const registry = new TypeRegistry(store.catalog, store.log);
+    await registry.putType(benchTenant, benchType, { schema: orderSchema, schemaType: 'JSON', partitions: benchPartitions, partitionKey });
+    return { store, registry, preparer: new IngestPreparer(registry), close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+/** `commits` commits of `perCommit` packed requests each, taken in turn from `requests`: wall and CPU milliseconds per commit. */
+async function commitLoop(
+  store: InProcessStore,
+  requests: readonly AppendColumns[],
+  perCommit: number,
+  commits: number,
+): Promise<{ wallMs: number; cpuMs: number }> {
+  const cpuBefore = process.cpuUsage();
+  const started = performance.now();
+  for (let commit = 0; commit < commits; commit++) {
+    const appends = [];
+    for (let request = 0; request < perCommit; request++) appends.push(store.log.appendColumns([requests[(commit * perCommit + request) % requests.length]!]));
+    await Promise.all(appends);
+  }
+  const wallMs = performance.now() - started;
+  const cpu = process.cpuUsage(cpuBefore);
+  return { wallMs: wallMs / commits, cpuMs: (cpu.user + cpu.system) / 1000 / commits };
 }

@@ -88,7 +88,7 @@ export class SqliteEventLog implements EventLog {
   readonly #batchAtOrBefore: StatementSync;
   readonly #batchAtOrAfter: StatementSync;
   readonly #loadBatch: StatementSync;
-  readonly #batchAtTime: StatementSync;
+  readonly #batchAtOrAfterWithTime: StatementSync;
   readonly #appendListeners = new Set<(streams: string[]) => void>();
   /** Characters stored per `<stream id>:<partition>`, for partitions a byte retention was measured for. */
   readonly #sizes = new Map<string, number>();
@@ -126,8 +126,8 @@ export class SqliteEventLog implements EventLog {
       'SELECT base_offset AS base FROM record_batches WHERE stream_id = ? AND partition = ? AND base_offset >= ? ORDER BY base_offset LIMIT 1',
     );
     this.#loadBatch = db.prepare('SELECT layout, data FROM record_batches WHERE stream_id = ? AND partition = ? AND base_offset = ?');
-    this.#batchAtTime = db.prepare(
-      'SELECT base_offset AS base FROM record_batches WHERE stream_id = ? AND partition = ? AND last_ts >= ? ORDER BY last_ts, base_offset LIMIT 1',
+    this.#batchAtOrAfterWithTime = db.prepare(
+      'SELECT base_offset AS base, last_ts AS ts FROM record_batches WHERE stream_id = ? AND partition = ? AND base_offset >= ? ORDER BY base_offset LIMIT 1',
     );
     this.#loadStreams();
   }
@@ -499,9 +499,29 @@ export class SqliteEventLog implements EventLog {
 
   /** The first offset at or after `timestamp`, as `offsetForTime`. */
   #firstAtOrAfter(state: StreamState, partition: number, timestamp: number): number {
-    const found = this.#batchAtTime.get(state.id, partition, timestamp) as { base: number } | undefined;
+    const found = this.#firstBatchEndingAtOrAfter(state, partition, timestamp);
     if (found === undefined) return state.next[partition]!;
-    return found.base + this.#batch(state.id, partition, found.base).firstAtOrAfter(timestamp);
+    return found + this.#batch(state.id, partition, found).firstAtOrAfter(timestamp);
+  }
+
+  /**
+   * The base offset of the partition's first batch whose newest record is at or after
+   * `timestamp`. Batches' newest timestamps grow with their offsets (`#add` stamps no record
+   * earlier than the one before it), so a binary search over offsets finds it, each step one
+   * seek in the offsets' index: the smallest offset whose next batch ends at or after the
+   * time (or that has no next batch) is just past the batch before the one wanted.
+   */
+  #firstBatchEndingAtOrAfter(state: StreamState, partition: number, timestamp: number): number | undefined {
+    const nextBatch = (offset: number) => this.#batchAtOrAfterWithTime.get(state.id, partition, offset) as { base: number; ts: number } | undefined;
+    let low = 0;
+    let high = state.next[partition]!;
+    while (low < high) {
+      const middle = low + Math.floor((high - low) / 2);
+      const batch = nextBatch(middle);
+      if (batch === undefined || batch.ts >= timestamp) high = middle;
+      else low = middle + 1;
+    }
+    return nextBatch(low)?.base;
   }
 
   /** The first offset from which the partition's records fit in `bytes`, looking at most a retention batch past `from`. */

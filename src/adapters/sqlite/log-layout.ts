@@ -16,6 +16,12 @@ import { BatchBuilder } from './record-batch.ts';
  * - 3: the id log holds a commit's ids of a stream in one row (`id_batches`, keyed by stream
  *   and the last `seq` of the row; see id-batches.ts), as record batches hold records: a row
  *   per id cost the store thread about 1.2 µs per id.
+ * - 4: no index of batches by time (`record_batches_by_time`). A batch's newest timestamp never
+ *   falls below the one before it in its partition (the log stamps a record no earlier than
+ *   the record before it), so a time is found by a binary search over the offsets' index.
+ *   Each commit wrote that index's leaf page of every partition it touched to the WAL: a
+ *   commit of 20 single events over 4 partitions took 20–25% less wall time and CPU without
+ *   it (docs/BENCHMARKS.md, "Commits of single events").
  * Opening a file migrates it to the current layout in one transaction; a file written by a
  * newer release is refused rather than misread.
  *
@@ -23,7 +29,7 @@ import { BatchBuilder } from './record-batch.ts';
  * table keys its B-tree by whole rows, and SQLite reads a row's overflow pages to compare it
  * with a key, so each seek among batches of ~150 KB read megabytes.
  */
-export const currentLayout = 3;
+export const currentLayout = 4;
 
 const recordBatchesTable = `
 CREATE TABLE IF NOT EXISTS record_batches (
@@ -37,7 +43,7 @@ CREATE TABLE IF NOT EXISTS record_batches (
   data TEXT NOT NULL
 );
 CREATE UNIQUE INDEX IF NOT EXISTS record_batches_by_offset ON record_batches (stream_id, partition, base_offset);
-CREATE INDEX IF NOT EXISTS record_batches_by_time ON record_batches (stream_id, partition, last_ts, base_offset);
+DROP INDEX IF EXISTS record_batches_by_time;
 `;
 
 const idBatchesTable = `

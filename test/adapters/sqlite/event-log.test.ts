@@ -121,6 +121,19 @@ for (const variant of sqliteVariants) {
       );
     });
 
+    void test('a time lookup among many batches of one record finds the same offset as a scan of every record', async (t) => {
+      const store = await variant.open(tempDataDir(t));
+      t.after(() => store.close());
+      await store.log.createStream('acme.t', 1);
+      // One append per record, so one batch each; times repeat in threes (0, 0, 0, 10, 10, 10, …).
+      const times = Array.from({ length: 40 }, (_, i) => Math.floor(i / 3) * 10);
+      for (const [i, timestamp] of times.entries()) await store.log.append([record(`r${i}`, { timestamp })]);
+      for (let time = -1; time <= 141; time++) {
+        const expected = times.findIndex((stamped) => stamped >= time);
+        assert.equal(await store.log.offsetForTime('acme.t', 0, time), expected === -1 ? times.length : expected, `time ${time}`);
+      }
+    });
+
     void test('retention by bytes keeps at most that many bytes per partition, oldest deleted first', async (t) => {
       const store = await variant.open(tempDataDir(t));
       t.after(() => store.close());

@@ -7,7 +7,10 @@
  * a producer id), whose ids move to the id log; and one written by the release that logged
  * one row per id (layout 2, test/fixtures/sqlite-layout-2, made by that release's store: the
  * orders 0–249 in five appends of 50 without retention, the login and the record without an
- * id), whose id log is regrouped into a row per stream and commit.
+ * id), whose id log is regrouped into a row per stream and commit; and one written by the
+ * release that indexed batches by time (layout 3, test/fixtures/sqlite-layout-3, made by that
+ * release's store: the orders 0–249 in five appends of 50 over two partitions, a login with a
+ * CloudEvent's id and one without an id), whose time index is dropped.
  */
 import assert from 'node:assert/strict';
 import { copyFileSync } from 'node:fs';
@@ -25,6 +28,7 @@ const attributes = { type: 'orders', source: '/tenants/acme', time: '2026-01-31T
 const fixture = fileURLToPath(new URL('../../fixtures/sqlite-layout-0/sluice.db', import.meta.url));
 const layout1Fixture = fileURLToPath(new URL('../../fixtures/sqlite-layout-1/sluice.db', import.meta.url));
 const layout2Fixture = fileURLToPath(new URL('../../fixtures/sqlite-layout-2/sluice.db', import.meta.url));
+const layout3Fixture = fileURLToPath(new URL('../../fixtures/sqlite-layout-3/sluice.db', import.meta.url));
 
 /** The layout-1 fixture's ids were received when it was made: a window of years keeps them in it whenever the test runs. */
 const yearsLong = { dedupWindow: { ms: 100 * 365 * 86_400_000, ids: 500_000 } };
@@ -267,6 +271,66 @@ void test('a migrated layout-2 file holds its ids a row per stream and commit, i
   assert.equal(new Set(rows.map((row) => row.at)).size, 5);
 });
 
+for (const variant of sqliteVariantsWith(yearsLong)) {
+  void test(`${variant.name}: a layout-3 file keeps its records and ids, and finds records by time without its time index`, async (t) => {
+    const dir = tempDataDir(t);
+    copyFileSync(layout3Fixture, join(dir, 'sluice.db'));
+    const store = await variant.open(dir);
+    t.after(() => store.close());
+
+    assert.deepEqual((await store.log.describeStream('acme.orders'))?.endOffsets, [125, 125]);
+    const orders = await store.log.read('acme.orders', 1, 30, 1);
+    assert.deepEqual(
+      orders.map((r) => [r.offset, r.id, r.key, r.timestamp, r.value]),
+      [[30, 'order-61', 'cus-5', 1_760_000_061_000, JSON.stringify({ n: 61, note: 'ümlaut ✓ 🚀' })]],
+    );
+    assert.deepEqual(
+      (await store.log.read('acme.logins', 0, 0, 10)).map((r) => [r.offset, r.id, r.value]),
+      [
+        [0, 'ce-1', '{"user":"u1"}'],
+        [1, 'generated-1', '{"user":"u2"}'],
+      ],
+    );
+    // Order n is at offset ⌊n/2⌋ of partition n % 2, stamped 1_760_000_000_000 + n seconds; its five appends made five batches per partition.
+    const cases: [number, number, number][] = [
+      [0, 0, 0],
+      [0, 1_760_000_000_001, 1],
+      [1, 1_760_000_001_000, 0],
+      [0, 1_760_000_048_000, 24],
+      [0, 1_760_000_048_001, 25],
+      [1, 1_760_000_049_001, 25],
+      [0, 1_760_000_100_000, 50],
+      [1, 1_760_000_247_500, 124],
+      [0, 1_760_000_248_000, 124],
+      [0, 1_760_000_248_001, 125],
+      [1, 9_999_999_999_999, 125],
+    ];
+    for (const [partition, time, offset] of cases)
+      assert.equal(await store.log.offsetForTime('acme.orders', partition, time), offset, `partition ${partition}, time ${time}`);
+    assert.equal(await store.log.offsetForTime('acme.logins', 0, 1_760_000_300_500), 1);
+
+    const repeats = await store.log.append([orderAgain('order-120', 0), orderAgain('order-249', 1), loginAgain]);
+    assert.deepEqual(repeats, [
+      { partition: 0, offset: 60, duplicate: true },
+      { partition: 1, offset: 124, duplicate: true },
+      { partition: 0, offset: 0, duplicate: true },
+    ]);
+  });
+}
+
+void test('a migrated layout-3 file has no index of batches by time', async (t) => {
+  const before = new DatabaseSync(layout3Fixture, { readOnly: true });
+  const indexes = (db: DatabaseSync) =>
+    (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'record_batches' ORDER BY name").all() as { name: string }[]).map(
+      (row) => row.name,
+    );
+  assert.deepEqual(indexes(before), ['record_batches_by_offset', 'record_batches_by_time']);
+  before.close();
+  const db = await migratedCopy(t, layout3Fixture);
+  assert.equal((db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version, currentLayout);
+  assert.deepEqual(indexes(db), ['record_batches_by_offset']);
+});
+
 void test('opening a file of an earlier layout says so once, in the log, with the layouts and the time it took; a new or current file says nothing', async (t) => {
   const said: { fields: Record<string, unknown>; message: string }[] = [];
   const logger = { info: (fields: object, message: string) => said.push({ fields: fields as Record<string, unknown>, message }), warn: () => undefined };
@@ -278,7 +342,7 @@ void test('opening a file of an earlier layout says so once, in the log, with th
   const migrations = said.filter((entry) => entry.fields.layout !== undefined);
   assert.equal(migrations.length, 1, JSON.stringify(said));
   assert.deepEqual({ ...migrations[0]!.fields, ms: typeof migrations[0]!.fields.ms }, { dataDir: dir, layout: currentLayout, from: 2, ms: 'number' });
-  assert.match(migrations[0]!.message, /written by an earlier release \(storage layout 2\); it is now in layout 3 .*backup/);
+  assert.match(migrations[0]!.message, /written by an earlier release \(storage layout 2\); it is now in layout 4 .*backup/);
 
   for (const [file, from] of [
     [fixture, 0],
