@@ -319,7 +319,10 @@ for (const variant of sqliteVariantsWith(yearsLong)) {
 }
 
 void test('a migrated layout-3 file has no index of batches by time', async (t) => {
-  const before = new DatabaseSync(layout3Fixture, { readOnly: true });
+  // A copy: opening the fixture itself, even read-only, leaves WAL files beside it.
+  const copy = join(tempDataDir(t), 'sluice.db');
+  copyFileSync(layout3Fixture, copy);
+  const before = new DatabaseSync(copy, { readOnly: true });
   const indexes = (db: DatabaseSync) =>
     (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'record_batches' ORDER BY name").all() as { name: string }[]).map(
       (row) => row.name,
