@@ -1,14 +1,27 @@
 import { createServer, type ServerResponse } from 'node:http';
 
+/** A body the floor read and parsed, for a server that keeps it before answering. */
+export interface ParsedBody {
+  text: string;
+  parsed: unknown;
+  /** Events in the body: an array's length, else 1. */
+  events: number;
+}
+
 /**
  * What the floor servers share: a bare node:http server that reads each body, parses it as
  * JSON and answers 202 with the event count (400 when it is not JSON). `keep` may hold a
  * parsed body before its answer (the durable floor stores it first); it calls `answer` when
- * the body may be answered. Once listening it prints `{"url":...,"pid":...}` and `extra` on
- * stdout, and it stops on SIGTERM, SIGINT or the end of stdin, after `beforeExit`.
+ * the body may be answered, with the answer's JSON text or, without it, the event count. Once
+ * listening it prints `{"url":...,"pid":...}` and `extra` on stdout, and it stops on SIGTERM,
+ * SIGINT or the end of stdin, after `beforeExit`.
  */
 export function serveFloor(
-  options: { keep?: (text: string, answer: () => void) => void; beforeExit?: () => Promise<void>; extra?: Record<string, unknown> } = {},
+  options: {
+    keep?: (body: ParsedBody, answer: (json?: string) => void) => void;
+    beforeExit?: () => Promise<void>;
+    extra?: Record<string, unknown>;
+  } = {},
 ): void {
   const { keep, beforeExit, extra } = options;
   const server = createServer((request, response) => {
@@ -16,17 +29,17 @@ export function serveFloor(
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
       const text = Buffer.concat(chunks).toString('utf8');
-      let accepted: number;
+      let parsed: unknown;
       try {
-        const parsed: unknown = JSON.parse(text);
-        accepted = Array.isArray(parsed) ? parsed.length : 1;
+        parsed = JSON.parse(text);
       } catch {
         answerWith(response, 400, '{"error":"malformed_json"}');
         return;
       }
-      const answer = (): void => answerWith(response, 202, `{"accepted":${accepted}}`);
+      const events = Array.isArray(parsed) ? parsed.length : 1;
+      const answer = (json?: string): void => answerWith(response, 202, json ?? `{"accepted":${events}}`);
       if (keep === undefined) answer();
-      else keep(text, answer);
+      else keep({ text, parsed, events }, answer);
     });
   });
 

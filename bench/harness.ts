@@ -141,16 +141,44 @@ export interface Bench {
 
 const durableFloorScript = fileURLToPath(new URL('./durable-floor-server.ts', import.meta.url));
 
+/** The durable floors of bench/durable-floor-server.ts: as it is, or validating each event (`--validate`). */
+export type DurableFloorKind = 'durable' | 'validating';
+
+/** The durable floors scenarios 1 and 2 run beside the floor and Sluice, by name, with what each does. */
+export const durableFloors: readonly { kind: DurableFloorKind; name: string; does: string }[] = [
+  { kind: 'durable', name: 'durable floor', does: 'node:http, JSON.parse, node:sqlite group commit on a thread (one row per body)' },
+  {
+    kind: 'validating',
+    name: 'validating floor',
+    does: 'the durable floor, plus per event ajv, a UUID, a partition and JSON text, and an answer with ids and offsets, all on the HTTP thread',
+  },
+];
+
+/** Every durable floor, started (and stopped) together. */
+export async function startDurableFloors(): Promise<{ floors: Awaited<ReturnType<typeof startDurableFloor>>[]; stop(): Promise<void> }> {
+  const floors: Awaited<ReturnType<typeof startDurableFloor>>[] = [];
+  const stop = async (): Promise<void> => {
+    await Promise.allSettled(floors.map((floor) => floor.stop()));
+  };
+  try {
+    for (const { kind } of durableFloors) floors.push(await startDurableFloor(kind));
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { floors, stop };
+}
+
 /**
- * The durable floor (bench/durable-floor-server.ts), fresh for one scenario: it keeps every
+ * A durable floor (bench/durable-floor-server.ts), fresh for one scenario: it keeps every
  * body it is sent, so it starts on an empty directory each time, removed with it (and at the
  * benchmark's exit, whatever happens).
  */
-export async function startDurableFloor(): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'sluice-bench-durable-floor-'));
+export async function startDurableFloor(kind: DurableFloorKind = 'durable'): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
+  const dataDir = mkdtempSync(join(tmpdir(), `sluice-bench-${kind}-floor-`));
   const removeDataDir = trackTempDir(dataDir);
   try {
-    const spawned = await spawnServer('durable floor server', [durableFloorScript, dataDir]);
+    const spawned = await spawnServer(`${kind} floor server`, [durableFloorScript, dataDir, ...(kind === 'validating' ? ['--validate'] : [])]);
     return {
       url: spawned.url,
       pid: spawned.pid,

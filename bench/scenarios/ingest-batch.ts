@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import type { Bench, Row, ScenarioReport } from '../harness.ts';
-import { format, startDurableFloor, startSluice, verdict } from '../harness.ts';
+import { durableFloors, format, startDurableFloors, startSluice, verdict } from '../harness.ts';
 import { sampleRss } from '../processes.ts';
 import { median } from '../stats.ts';
 import { alternate, describeThreads, failuresOf, ingestSystem, medianMicrosPerEvent, requestsPerSecond, roundDetails } from './compare.ts';
@@ -31,10 +31,10 @@ export async function batchedIngest(bench: Bench): Promise<ScenarioReport> {
     const variant = withIds ? 'with producer ids' : 'without ids';
     bench.log(`  (1) batched ingest, ${variant}`);
     const sluice = await startSluice(bench);
-    let durable: Awaited<ReturnType<typeof startDurableFloor>> | undefined;
+    let durables: Awaited<ReturnType<typeof startDurableFloors>> | undefined;
     try {
-      // The durable floor stores bodies without looking at ids, so once is enough.
-      if (!withIds) durable = await startDurableFloor();
+      // The durable floors do not look at producer ids, so once is enough.
+      if (!withIds) durables = await startDurableFloors();
       const baseline = sluice.rss();
       const sampler = sampleRss(sluice.pid, 50);
       let acknowledged = 0;
@@ -43,7 +43,7 @@ export async function batchedIngest(bench: Bench): Promise<ScenarioReport> {
         bench,
         ingestSystem(bench, 'floor', { url: bench.floorUrl, pid: bench.floorPid }, load),
         ingestSystem(bench, 'sluice', sluice, load, (result) => (acknowledged += result.ok * perRequest)),
-        durable === undefined ? [] : [ingestSystem(bench, 'durable floor', durable, load)],
+        (durables?.floors ?? []).map((floor, index) => ingestSystem(bench, durableFloors[index]!.name, floor, load)),
       );
       const peak = sampler.stop().peak;
       bench.facts.batchPeakRss.push({ variant, peak, baseline });
@@ -91,25 +91,25 @@ export async function batchedIngest(bench: Bench): Promise<ScenarioReport> {
       );
       if (stored !== acknowledged) misses.push(`batched ingest ${variant}: ${stored} events stored but ${acknowledged} acknowledged`);
       for (const problem of failuresOf(measured.sluice, measured.warmup.slice(0, 2))) misses.push(`batched ingest ${variant}: ${problem}`);
-      const durableRounds = measured.others[0];
-      if (durableRounds !== undefined) {
-        const durableRate = eventsPerSecond(durableRounds);
+      measured.others.forEach((rounds, index) => {
+        const { name, does } = durableFloors[index]!;
+        const rate = eventsPerSecond(rounds);
         rows.push({
-          metric: 'events/s without ids, durable floor: node:http, JSON.parse, node:sqlite group commit on a thread (one row per body)',
-          floor: format.int(durableRate),
+          metric: `events/s without ids, ${name}: ${does}`,
+          floor: format.int(rate),
           sluice: format.int(sluiceRate),
-          ratio: format.ratio(sluiceRate / durableRate),
+          ratio: format.ratio(sluiceRate / rate),
           target: '',
           verdict: '',
         });
-        details.push(...roundDetails(`durable floor, ${variant},`, durableRounds, unit));
+        details.push(...roundDetails(`${name}, ${variant},`, rounds, unit));
         details.push(
-          `durable floor: ${format.ratio(durableRate / floorRate)} of the floor's events/s, ${medianMicrosPerEvent(durableRounds, perRequest).toFixed(2)} µs of server CPU per event (bench/durable-floor-server.ts)`,
+          `${name}: ${format.ratio(rate / floorRate)} of the floor's events/s, ${medianMicrosPerEvent(rounds, perRequest).toFixed(2)} µs of server CPU per event (bench/durable-floor-server.ts)`,
         );
-        for (const problem of failuresOf(durableRounds, measured.warmup.slice(2))) misses.push(`batched ingest, durable floor: ${problem}`);
-      }
+        for (const problem of failuresOf(rounds, measured.warmup.slice(2 + index, 3 + index))) misses.push(`batched ingest, ${name}: ${problem}`);
+      });
     } finally {
-      await Promise.allSettled([sluice.stop(), durable?.stop()]);
+      await Promise.allSettled([sluice.stop(), durables?.stop()]);
     }
   }
   const perFlush = settings.batchConnections * perRequest;

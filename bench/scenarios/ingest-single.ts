@@ -1,5 +1,5 @@
 import type { Bench, Row, ScenarioReport } from '../harness.ts';
-import { format, startDurableFloor, startSluice, verdict } from '../harness.ts';
+import { durableFloors, format, startDurableFloors, startSluice, verdict } from '../harness.ts';
 import { median } from '../stats.ts';
 import { alternate, describeThreads, failuresOf, ingestSystem, medianMicrosPerEvent, requestsPerSecond, roundDetails } from './compare.ts';
 import { measureSingleEventCommits } from './ingest-work.ts';
@@ -15,21 +15,20 @@ export async function singleIngest(bench: Bench): Promise<ScenarioReport> {
   const { settings } = bench;
   bench.log('  (2) single-event ingest');
   const sluice = await startSluice(bench);
-  let durable: Awaited<ReturnType<typeof startDurableFloor>> | undefined;
+  let durables: Awaited<ReturnType<typeof startDurableFloors>> | undefined;
   const rows: Row[] = [];
   const details: string[] = [];
   const misses: string[] = [];
   try {
-    durable = await startDurableFloor();
+    durables = await startDurableFloors();
     let acknowledged = 0;
     const load = { connections: settings.singleConnections, eventsPerRequest: 1, withIds: false };
     const measured = await alternate(
       bench,
       ingestSystem(bench, 'floor', { url: bench.floorUrl, pid: bench.floorPid }, load),
       ingestSystem(bench, 'sluice', sluice, load, (result) => (acknowledged += result.ok)),
-      [ingestSystem(bench, 'durable floor', durable, load)],
+      durables.floors.map((floor, index) => ingestSystem(bench, durableFloors[index]!.name, floor, load)),
     );
-    const durableRounds = measured.others[0]!;
     const stored = await sluice.storedEvents();
     const rate = (rounds: typeof measured.floor): number => median(rounds.map((round) => requestsPerSecond(round.result)));
     const p = (rounds: typeof measured.floor, which: 'p50' | 'p99'): number => median(rounds.map((round) => round.result.latency[which]));
@@ -55,16 +54,21 @@ export async function singleIngest(bench: Bench): Promise<ScenarioReport> {
         target: `≤ ${singleP99TargetMs} ms`,
         verdict: verdict(p99 <= singleP99TargetMs),
       },
-      {
-        metric: 'requests/s, durable floor: node:http, JSON.parse, node:sqlite group commit on a thread',
-        floor: format.int(rate(durableRounds)),
-        sluice: format.int(sluiceRate),
-        ratio: format.ratio(sluiceRate / rate(durableRounds)),
-        target: '',
-        verdict: '',
-      },
-      { metric: 'p99, durable floor', floor: format.ms(p(durableRounds, 'p99')), sluice: format.ms(p99), ratio: '', target: '', verdict: '' },
     );
+    measured.others.forEach((rounds, index) => {
+      const { name, does } = durableFloors[index]!;
+      rows.push(
+        {
+          metric: `requests/s, ${name}: ${does}`,
+          floor: format.int(rate(rounds)),
+          sluice: format.int(sluiceRate),
+          ratio: format.ratio(sluiceRate / rate(rounds)),
+          target: '',
+          verdict: '',
+        },
+        { metric: `p99, ${name}`, floor: format.ms(p(rounds, 'p99')), sluice: format.ms(p99), ratio: '', target: '', verdict: '' },
+      );
+    });
     if (ratio < singleRatioTarget)
       misses.push(
         `single-event ingest: ${format.int(sluiceRate)} requests/s is ${format.ratio(ratio)} of the floor's ${format.int(floorRate)} (target ≥ ${singleRatioTarget}×)`,
@@ -75,9 +79,10 @@ export async function singleIngest(bench: Bench): Promise<ScenarioReport> {
     details.push(
       ...roundDetails('floor', measured.floor, unit),
       ...roundDetails('Sluice', measured.sluice, unit),
-      ...roundDetails('durable floor', durableRounds, unit),
+      ...measured.others.flatMap((rounds, index) => roundDetails(durableFloors[index]!.name, rounds, unit)),
     );
-    const cpuLine = `server CPU per request: the floor ${medianMicrosPerEvent(measured.floor, 1).toFixed(1)} µs, the durable floor ${medianMicrosPerEvent(durableRounds, 1).toFixed(1)} µs, Sluice ${medianMicrosPerEvent(measured.sluice, 1).toFixed(1)} µs (${describeThreads(measured.sluice, 1)})`;
+    const floorsCpu = measured.others.map((rounds, index) => `the ${durableFloors[index]!.name} ${medianMicrosPerEvent(rounds, 1).toFixed(1)} µs`).join(', ');
+    const cpuLine = `server CPU per request: the floor ${medianMicrosPerEvent(measured.floor, 1).toFixed(1)} µs, ${floorsCpu}, Sluice ${medianMicrosPerEvent(measured.sluice, 1).toFixed(1)} µs (${describeThreads(measured.sluice, 1)})`;
     bench.log(`    ${cpuLine}`);
     details.push(cpuLine);
     const commits = await measureSingleEventCommits(bench, eventsPerSingleCommit);
@@ -87,9 +92,12 @@ export async function singleIngest(bench: Bench): Promise<ScenarioReport> {
     details.push(`Sluice: ${format.int(stored)} events stored, ${format.int(acknowledged)} acknowledged (${stored === acknowledged ? 'equal' : 'MISMATCH'})`);
     if (stored !== acknowledged) misses.push(`single-event ingest: ${stored} events stored but ${acknowledged} acknowledged`);
     for (const problem of failuresOf(measured.sluice, measured.warmup.slice(0, 2))) misses.push(`single-event ingest: ${problem}`);
-    for (const problem of failuresOf(durableRounds, measured.warmup.slice(2))) misses.push(`single-event ingest, durable floor: ${problem}`);
+    measured.others.forEach((rounds, index) => {
+      for (const problem of failuresOf(rounds, measured.warmup.slice(2 + index, 3 + index)))
+        misses.push(`single-event ingest, ${durableFloors[index]!.name}: ${problem}`);
+    });
   } finally {
-    await Promise.allSettled([sluice.stop(), durable?.stop()]);
+    await Promise.allSettled([sluice.stop(), durables?.stop()]);
   }
   return {
     title: '2. Single-event ingest (durable)',
