@@ -5,7 +5,7 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import { BackgroundCheckpointer } from '../src/adapters/sqlite/checkpointer.ts';
 import { partitionForKey } from '../src/domain/partitioner.ts';
 import { bareJsonValidator } from './bare-json-validator.ts';
-import { type ParsedBody, serveFloor } from './floor-http.ts';
+import { serveFloor } from './floor-http.ts';
 import { sluiceFilePragmas } from './sqlite-settings.ts';
 import { benchPartitions, orderSchema } from './workload.ts';
 
@@ -23,8 +23,8 @@ import { benchPartitions, orderSchema } from './workload.ts';
  * done the plainest way, on the HTTP thread. Each event's `data` is checked with ajv against
  * the bench's schema (bench/bare-json-validator.ts); a valid one gets a random UUID, a
  * partition from its `customer_id` (Sluice's partitioner) and its data as JSON text; the
- * body's records are stored as one row, and each partition's offsets are counted in the
- * store thread, in commit order; the answer, after the commit, gives every event's id,
+ * body's records are stored as one row, each partition's offsets counted in the order bodies
+ * are committed; the answer, after the commit, gives every event's id,
  * partition and offset, or its index and error. No dead letters, no deduplication, no
  * attributes, no catalog.
  *
@@ -36,14 +36,11 @@ import { benchPartitions, orderSchema } from './workload.ts';
 interface Batch {
   jobs: number[];
   texts: string[];
-  /** Per body, its records per partition, to be given offsets (the validating floor); else null. */
-  counts: (number[] | null)[];
 }
 
-/** What the store thread answers after a commit: the bodies it stored, and each one's first offset per partition (or null). */
+/** What the store thread answers after a commit: the bodies it stored. */
 interface Stored {
   done: number[];
-  bases: (number[] | null)[];
 }
 
 type Answer = (json?: string) => void;
@@ -58,25 +55,25 @@ if (isMainThread) {
 
 function serve(file: string, validating: boolean): void {
   const storeThread = new Worker(new URL(import.meta.url), { workerData: file, name: 'floor-store' });
-  const waiting = new Map<number, (bases: number[] | null) => void>();
+  const waiting = new Map<number, () => void>();
   let next = 0;
   let outgoing: Batch | undefined;
-  storeThread.on('message', ({ done, bases }: Stored) => {
-    done.forEach((job, index) => {
-      waiting.get(job)?.(bases[index]!);
+  storeThread.on('message', ({ done }: Stored) => {
+    for (const job of done) {
+      waiting.get(job)?.();
       waiting.delete(job);
-    });
+    }
   });
   storeThread.on('error', (error) => {
     process.stderr.write(`durable floor: the store thread failed: ${error.stack ?? String(error)}\n`);
     process.exit(1);
   });
-  const keep = (text: string, counts: number[] | null, stored: (bases: number[] | null) => void): void => {
+  const keep = (text: string, stored: () => void): void => {
     const job = next++;
     waiting.set(job, stored);
     // The bodies of one turn cross to the store thread in one message.
     if (outgoing === undefined) {
-      outgoing = { jobs: [], texts: [], counts: [] };
+      outgoing = { jobs: [], texts: [] };
       setImmediate(() => {
         storeThread.postMessage(outgoing);
         outgoing = undefined;
@@ -84,11 +81,16 @@ function serve(file: string, validating: boolean): void {
     }
     outgoing.jobs.push(job);
     outgoing.texts.push(text);
-    outgoing.counts.push(counts);
   };
   const validate = validating ? bareJsonValidator(orderSchema) : undefined;
+  // Bodies are committed in the order they are kept, and a failed commit ends the server, so
+  // each partition's offsets can be counted as bodies are kept.
+  const nextOffsets = new Array<number>(benchPartitions).fill(0);
   serveFloor({
-    keep: validate === undefined ? (body, answer) => keep(body.text, null, () => answer()) : (body, answer) => keepValidated(body, answer, validate, keep),
+    keep:
+      validate === undefined
+        ? (body, answer) => keep(body.text, () => answer())
+        : (body, answer) => keepValidated(body.parsed, answer, validate, nextOffsets, keep),
     beforeExit: async () => {
       await storeThread.terminate();
     },
@@ -98,17 +100,17 @@ function serve(file: string, validating: boolean): void {
 
 /** The validating floor's work for one body: check, place and write each event, store the records, then answer per event. */
 function keepValidated(
-  body: ParsedBody,
+  parsed: unknown,
   answer: Answer,
   validate: (data: unknown) => boolean,
-  keep: (text: string, counts: number[], stored: (bases: number[] | null) => void) => void,
+  nextOffsets: number[],
+  keep: (text: string, stored: () => void) => void,
 ): void {
-  const events: unknown[] = Array.isArray(body.parsed) ? body.parsed : [body.parsed];
+  const events: unknown[] = Array.isArray(parsed) ? parsed : [parsed];
   const ids: string[] = [];
-  // Per event: its partition and its place among the body's records of that partition, or -1 when invalid.
+  // Per event: its partition and its offset, or -1 when invalid.
   const partitions: number[] = [];
-  const places: number[] = [];
-  const counts = new Array<number>(benchPartitions).fill(0);
+  const offsets: number[] = [];
   let records = '';
   let accepted = 0;
   for (const event of events) {
@@ -116,7 +118,7 @@ function keepValidated(
     if (data === undefined || !validate(data)) {
       ids.push('');
       partitions.push(-1);
-      places.push(-1);
+      offsets.push(-1);
       continue;
     }
     const id = randomUUID();
@@ -124,11 +126,11 @@ function keepValidated(
     const partition = typeof key === 'string' ? partitionForKey(key, benchPartitions) : accepted % benchPartitions;
     ids.push(id);
     partitions.push(partition);
-    places.push(counts[partition]!++);
+    offsets.push(nextOffsets[partition]!++);
     records += `${id}\t${partition}\t${JSON.stringify(data)}\n`;
     accepted++;
   }
-  keep(records, counts, (bases) => {
+  keep(records, () => {
     let json = `{"accepted":${accepted},"rejected":${events.length - accepted},"results":[`;
     for (let index = 0; index < events.length; index++) {
       if (index > 0) json += ',';
@@ -136,7 +138,7 @@ function keepValidated(
       json +=
         partition < 0
           ? `{"index":${index},"error":"schema_validation_failed"}`
-          : `{"id":"${ids[index]!}","partition":${partition},"offset":${bases![partition]! + places[index]!}}`;
+          : `{"id":"${ids[index]!}","partition":${partition},"offset":${offsets[index]!}}`;
     }
     answer(`${json}]}`);
   });
@@ -149,29 +151,17 @@ function store(file: string): void {
   db.exec('CREATE TABLE bodies (seq INTEGER PRIMARY KEY, body TEXT NOT NULL)');
   const insert = db.prepare('INSERT INTO bodies (body) VALUES (?)');
   const checkpointer = BackgroundCheckpointer.start(file);
-  const nextOffsets = new Array<number>(benchPartitions).fill(0);
   let queued: Batch[] = [];
   let flushing = false;
   const flush = (): void => {
     const batches = queued;
     queued = [];
     flushing = false;
-    const done: number[] = [];
-    const bases: (number[] | null)[] = [];
-    // A failed commit ends the thread, and with it the server: no offsets to take back.
     db.exec('BEGIN IMMEDIATE');
-    for (const batch of batches) {
-      batch.texts.forEach((text, index) => {
-        insert.run(text);
-        const counts = batch.counts[index]!;
-        bases.push(counts === null ? null : nextOffsets.slice());
-        counts?.forEach((count, partition) => (nextOffsets[partition]! += count));
-        done.push(batch.jobs[index]!);
-      });
-    }
+    for (const batch of batches) for (const text of batch.texts) insert.run(text);
     db.exec('COMMIT');
     checkpointer.committed();
-    parentPort!.postMessage({ done, bases } satisfies Stored);
+    parentPort!.postMessage({ done: batches.flatMap((batch) => batch.jobs) } satisfies Stored);
   };
   parentPort!.on('message', (batch: Batch) => {
     queued.push(batch);

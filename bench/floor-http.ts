@@ -4,8 +4,6 @@ import { createServer, type ServerResponse } from 'node:http';
 export interface ParsedBody {
   text: string;
   parsed: unknown;
-  /** Events in the body: an array's length, else 1. */
-  events: number;
 }
 
 /**
@@ -39,7 +37,7 @@ export function serveFloor(
       const events = Array.isArray(parsed) ? parsed.length : 1;
       const answer = (json?: string): void => answerWith(response, 202, json ?? `{"accepted":${events}}`);
       if (keep === undefined) answer();
-      else keep({ text, parsed, events }, answer);
+      else keep({ text, parsed }, answer);
     });
   });
 

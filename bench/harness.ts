@@ -154,14 +154,23 @@ export const durableFloors: readonly { kind: DurableFloorKind; name: string; doe
   },
 ];
 
-/** Every durable floor, started (and stopped) together. */
-export async function startDurableFloors(): Promise<{ floors: Awaited<ReturnType<typeof startDurableFloor>>[]; stop(): Promise<void> }> {
-  const floors: Awaited<ReturnType<typeof startDurableFloor>>[] = [];
+/** A durable floor running for one scenario, with its name and what it does. */
+export interface DurableFloor {
+  name: string;
+  does: string;
+  url: string;
+  pid: number;
+  stop: () => Promise<void>;
+}
+
+/** Every durable floor, started together; `stop` stops each one started. */
+export async function startDurableFloors(): Promise<{ floors: DurableFloor[]; stop: () => Promise<void> }> {
+  const floors: DurableFloor[] = [];
   const stop = async (): Promise<void> => {
     await Promise.allSettled(floors.map((floor) => floor.stop()));
   };
   try {
-    for (const { kind } of durableFloors) floors.push(await startDurableFloor(kind));
+    for (const { kind, name, does } of durableFloors) floors.push({ name, does, ...(await startDurableFloor(kind)) });
   } catch (error) {
     await stop();
     throw error;

@@ -125,6 +125,11 @@ export function failuresOf(rounds: Round[], warmup: LoadResult[] = []): string[]
   return problems;
 }
 
+/** Each of `alternate`'s other systems, in order: its rounds, and what failed in them or in its warm-up. */
+export function othersOf(measured: { others: Round[][]; warmup: LoadResult[] }): { rounds: Round[]; failures: string[] }[] {
+  return measured.others.map((rounds, index) => ({ rounds, failures: failuresOf(rounds, measured.warmup.slice(2 + index, 3 + index)) }));
+}
+
 /** Sluice's threads by the names Node gives them at the OS (`new Worker(…, { name })`), in the order shown. */
 const threadNames: readonly (readonly [string, string])[] = [
   ['MainThread', 'the HTTP thread'],

@@ -1,9 +1,9 @@
 import { availableParallelism } from 'node:os';
 import type { Bench, Row, ScenarioReport } from '../harness.ts';
-import { durableFloors, format, startDurableFloors, startSluice, verdict } from '../harness.ts';
+import { type DurableFloor, format, startDurableFloors, startSluice, verdict } from '../harness.ts';
 import { sampleRss } from '../processes.ts';
 import { median } from '../stats.ts';
-import { alternate, describeThreads, failuresOf, ingestSystem, medianMicrosPerEvent, requestsPerSecond, roundDetails } from './compare.ts';
+import { alternate, describeThreads, failuresOf, ingestSystem, medianMicrosPerEvent, othersOf, requestsPerSecond, roundDetails } from './compare.ts';
 import { measureDiskLimit } from './disk-limit.ts';
 import { measureIngestWork } from './ingest-work.ts';
 
@@ -31,10 +31,11 @@ export async function batchedIngest(bench: Bench): Promise<ScenarioReport> {
     const variant = withIds ? 'with producer ids' : 'without ids';
     bench.log(`  (1) batched ingest, ${variant}`);
     const sluice = await startSluice(bench);
-    let durables: Awaited<ReturnType<typeof startDurableFloors>> | undefined;
+    let durables: { floors: DurableFloor[]; stop: () => Promise<void> } | undefined;
     try {
       // The durable floors do not look at producer ids, so once is enough.
       if (!withIds) durables = await startDurableFloors();
+      const floors = durables?.floors ?? [];
       const baseline = sluice.rss();
       const sampler = sampleRss(sluice.pid, 50);
       let acknowledged = 0;
@@ -43,7 +44,7 @@ export async function batchedIngest(bench: Bench): Promise<ScenarioReport> {
         bench,
         ingestSystem(bench, 'floor', { url: bench.floorUrl, pid: bench.floorPid }, load),
         ingestSystem(bench, 'sluice', sluice, load, (result) => (acknowledged += result.ok * perRequest)),
-        (durables?.floors ?? []).map((floor, index) => ingestSystem(bench, durableFloors[index]!.name, floor, load)),
+        floors.map((floor) => ingestSystem(bench, floor.name, floor, load)),
       );
       const peak = sampler.stop().peak;
       bench.facts.batchPeakRss.push({ variant, peak, baseline });
@@ -91,8 +92,8 @@ export async function batchedIngest(bench: Bench): Promise<ScenarioReport> {
       );
       if (stored !== acknowledged) misses.push(`batched ingest ${variant}: ${stored} events stored but ${acknowledged} acknowledged`);
       for (const problem of failuresOf(measured.sluice, measured.warmup.slice(0, 2))) misses.push(`batched ingest ${variant}: ${problem}`);
-      measured.others.forEach((rounds, index) => {
-        const { name, does } = durableFloors[index]!;
+      othersOf(measured).forEach(({ rounds, failures }, index) => {
+        const { name, does } = floors[index]!;
         const rate = eventsPerSecond(rounds);
         rows.push({
           metric: `events/s without ids, ${name}: ${does}`,
@@ -106,7 +107,7 @@ export async function batchedIngest(bench: Bench): Promise<ScenarioReport> {
         details.push(
           `${name}: ${format.ratio(rate / floorRate)} of the floor's events/s, ${medianMicrosPerEvent(rounds, perRequest).toFixed(2)} µs of server CPU per event (bench/durable-floor-server.ts)`,
         );
-        for (const problem of failuresOf(rounds, measured.warmup.slice(2 + index, 3 + index))) misses.push(`batched ingest, ${name}: ${problem}`);
+        for (const problem of failures) misses.push(`batched ingest, ${name}: ${problem}`);
       });
     } finally {
       await Promise.allSettled([sluice.stop(), durables?.stop()]);

@@ -1,7 +1,7 @@
 import type { Bench, Row, ScenarioReport } from '../harness.ts';
-import { durableFloors, format, startDurableFloors, startSluice, verdict } from '../harness.ts';
+import { type DurableFloor, format, startDurableFloors, startSluice, verdict } from '../harness.ts';
 import { median } from '../stats.ts';
-import { alternate, describeThreads, failuresOf, ingestSystem, medianMicrosPerEvent, requestsPerSecond, roundDetails } from './compare.ts';
+import { alternate, describeThreads, failuresOf, ingestSystem, medianMicrosPerEvent, othersOf, requestsPerSecond, roundDetails } from './compare.ts';
 import { measureSingleEventCommits } from './ingest-work.ts';
 
 export const singleRatioTarget = 0.5;
@@ -15,19 +15,20 @@ export async function singleIngest(bench: Bench): Promise<ScenarioReport> {
   const { settings } = bench;
   bench.log('  (2) single-event ingest');
   const sluice = await startSluice(bench);
-  let durables: Awaited<ReturnType<typeof startDurableFloors>> | undefined;
+  let durables: { floors: DurableFloor[]; stop: () => Promise<void> } | undefined;
   const rows: Row[] = [];
   const details: string[] = [];
   const misses: string[] = [];
   try {
     durables = await startDurableFloors();
+    const floors = durables.floors;
     let acknowledged = 0;
     const load = { connections: settings.singleConnections, eventsPerRequest: 1, withIds: false };
     const measured = await alternate(
       bench,
       ingestSystem(bench, 'floor', { url: bench.floorUrl, pid: bench.floorPid }, load),
       ingestSystem(bench, 'sluice', sluice, load, (result) => (acknowledged += result.ok)),
-      durables.floors.map((floor, index) => ingestSystem(bench, durableFloors[index]!.name, floor, load)),
+      floors.map((floor) => ingestSystem(bench, floor.name, floor, load)),
     );
     const stored = await sluice.storedEvents();
     const rate = (rounds: typeof measured.floor): number => median(rounds.map((round) => requestsPerSecond(round.result)));
@@ -55,8 +56,9 @@ export async function singleIngest(bench: Bench): Promise<ScenarioReport> {
         verdict: verdict(p99 <= singleP99TargetMs),
       },
     );
-    measured.others.forEach((rounds, index) => {
-      const { name, does } = durableFloors[index]!;
+    const others = othersOf(measured);
+    others.forEach(({ rounds }, index) => {
+      const { name, does } = floors[index]!;
       rows.push(
         {
           metric: `requests/s, ${name}: ${does}`,
@@ -79,9 +81,9 @@ export async function singleIngest(bench: Bench): Promise<ScenarioReport> {
     details.push(
       ...roundDetails('floor', measured.floor, unit),
       ...roundDetails('Sluice', measured.sluice, unit),
-      ...measured.others.flatMap((rounds, index) => roundDetails(durableFloors[index]!.name, rounds, unit)),
+      ...others.flatMap(({ rounds }, index) => roundDetails(floors[index]!.name, rounds, unit)),
     );
-    const floorsCpu = measured.others.map((rounds, index) => `the ${durableFloors[index]!.name} ${medianMicrosPerEvent(rounds, 1).toFixed(1)} µs`).join(', ');
+    const floorsCpu = others.map(({ rounds }, index) => `the ${floors[index]!.name} ${medianMicrosPerEvent(rounds, 1).toFixed(1)} µs`).join(', ');
     const cpuLine = `server CPU per request: the floor ${medianMicrosPerEvent(measured.floor, 1).toFixed(1)} µs, ${floorsCpu}, Sluice ${medianMicrosPerEvent(measured.sluice, 1).toFixed(1)} µs (${describeThreads(measured.sluice, 1)})`;
     bench.log(`    ${cpuLine}`);
     details.push(cpuLine);
@@ -92,9 +94,8 @@ export async function singleIngest(bench: Bench): Promise<ScenarioReport> {
     details.push(`Sluice: ${format.int(stored)} events stored, ${format.int(acknowledged)} acknowledged (${stored === acknowledged ? 'equal' : 'MISMATCH'})`);
     if (stored !== acknowledged) misses.push(`single-event ingest: ${stored} events stored but ${acknowledged} acknowledged`);
     for (const problem of failuresOf(measured.sluice, measured.warmup.slice(0, 2))) misses.push(`single-event ingest: ${problem}`);
-    measured.others.forEach((rounds, index) => {
-      for (const problem of failuresOf(rounds, measured.warmup.slice(2 + index, 3 + index)))
-        misses.push(`single-event ingest, ${durableFloors[index]!.name}: ${problem}`);
+    others.forEach(({ failures }, index) => {
+      for (const problem of failures) misses.push(`single-event ingest, ${floors[index]!.name}: ${problem}`);
     });
   } finally {
     await Promise.allSettled([sluice.stop(), durables?.stop()]);

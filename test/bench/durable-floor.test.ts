@@ -39,76 +39,97 @@ async function startFloor(t: TestContext, ...flags: string[]): Promise<RunningFl
   return { ...started, send, kill: (signal) => child.kill(signal), exited };
 }
 
-void test('the durable floor answers a body only once it is committed, and refuses malformed JSON', async (t) => {
-  const floor = await startFloor(t);
-  const { send } = floor;
-
-  assert.deepEqual(await Promise.all(['[{"a":1},{"a":2},{"a":3}]', '{"a":4}'].map(send)), [
-    [202, '{"accepted":3}'],
-    [202, '{"accepted":1}'],
-  ]);
-
-  // While another connection holds the write lock the body cannot be committed, so it is not answered.
+/** Sends `body` while another connection holds the file's write lock: it must not be answered until the lock is let go. */
+async function answeredOnlyAfterCommit(floor: RunningFloor, body: string): Promise<[number, string]> {
   const other = new DatabaseSync(floor.file);
   other.exec('PRAGMA busy_timeout = 5000');
   other.exec('BEGIN IMMEDIATE');
   let answered = false;
-  const held = send('{"a":5}').then((answer) => {
+  const held = floor.send(body).then((answer) => {
     answered = true;
     return answer;
   });
   await sleep(300);
   assert.equal(answered, false);
   other.exec('COMMIT');
-  assert.deepEqual(await held, [202, '{"accepted":1}']);
-  const stored = other.prepare('SELECT body FROM bodies ORDER BY seq').all();
-  assert.deepEqual(stored.map((row) => row.body).toSorted(), ['[{"a":1},{"a":2},{"a":3}]', '{"a":4}', '{"a":5}']);
   other.close();
+  return held;
+}
 
-  assert.deepEqual(await send('[{"a":'), [400, '{"error":"malformed_json"}']);
+function storedBodies(floor: RunningFloor): string[] {
+  const db = new DatabaseSync(floor.file, { readOnly: true });
+  const rows = (db.prepare('SELECT body FROM bodies ORDER BY seq').all() as { body: string }[]).map((row) => row.body);
+  db.close();
+  return rows;
+}
+
+void test('the durable floor answers a body only once it is committed, and refuses malformed JSON', async (t) => {
+  const floor = await startFloor(t);
+  assert.deepEqual(await Promise.all(['[{"a":1},{"a":2},{"a":3}]', '{"a":4}'].map(floor.send)), [
+    [202, '{"accepted":3}'],
+    [202, '{"accepted":1}'],
+  ]);
+  assert.deepEqual(await answeredOnlyAfterCommit(floor, '{"a":5}'), [202, '{"accepted":1}']);
+  assert.deepEqual(storedBodies(floor).toSorted(), ['[{"a":1},{"a":2},{"a":3}]', '{"a":4}', '{"a":5}']);
+
+  assert.deepEqual(await floor.send('[{"a":'), [400, '{"error":"malformed_json"}']);
   floor.kill('SIGTERM');
   assert.equal(await floor.exited, 0);
 });
 
+interface ValidatedAnswer {
+  accepted: number;
+  rejected: number;
+  results: ({ id: string; partition: number; offset: number } | { index: number; error: string })[];
+}
+
 void test('the validating floor checks each event, answers its id, partition and offset once committed, and stores the valid ones', async (t) => {
   const floor = await startFloor(t, '--validate');
-  const events = new EventPool(4, 7).tails.map((tail) => JSON.parse(`{${tail}`) as { type: string; data: { customer_id: string } });
-  const invalid = { type: 'orders', data: { ...events[2]!.data, amount: 'a lot' } };
-  const [status, text] = await floor.send(JSON.stringify([events[0], invalid, events[1]]));
-  assert.equal(status, 202);
-  const answer = JSON.parse(text) as {
-    accepted: number;
-    rejected: number;
-    results: { id?: string; partition?: number; offset?: number; index?: number; error?: string }[];
-  };
-  assert.deepEqual({ accepted: answer.accepted, rejected: answer.rejected }, { accepted: 2, rejected: 1 });
-  assert.deepEqual(answer.results[1], { index: 1, error: 'schema_validation_failed' });
-  const placed = [answer.results[0]!, answer.results[2]!];
-  placed.forEach((result, i) => {
-    assert.match(result.id ?? '', /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-    assert.equal(result.partition, partitionForKey(events[i]!.data.customer_id, benchPartitions));
+  const events = new EventPool(40, 7).tails.map((tail) => JSON.parse(`{${tail}`) as { type: string; data: { customer_id: string } });
+  const invalid = { type: 'orders', data: { ...events[0]!.data, amount: 'a lot' } };
+  // Eight bodies at once, so that several share a commit: five valid events each, the invalid one second.
+  const bodies = Array.from({ length: 8 }, (_, body) => {
+    const valid = events.slice(body * 5, body * 5 + 5);
+    return { valid, text: JSON.stringify([valid[0], invalid, ...valid.slice(1)]) };
   });
-  // Offsets are dense per partition, in order: a second body goes on after the first.
-  const [, second] = await floor.send(JSON.stringify(events[0]));
-  const again = (JSON.parse(second) as { results: { id: string; partition: number; offset: number }[] }).results[0]!;
-  const before = placed.filter((result) => result.partition === again.partition).length;
-  assert.deepEqual(again, { id: again.id, partition: placed[0]!.partition, offset: before });
-  assert.deepEqual(
-    placed.filter((result) => result.partition === placed[0]!.partition).map((result) => result.offset),
-    placed[0]!.partition === placed[1]!.partition ? [0, 1] : [0],
-  );
-
-  const db = new DatabaseSync(floor.file, { readOnly: true });
-  const rows = (db.prepare('SELECT body FROM bodies ORDER BY seq').all() as { body: string }[]).map((row) => row.body);
-  db.close();
-  assert.equal(rows.length, 2);
-  assert.deepEqual(
-    rows[0]!
+  const answers = (await Promise.all(bodies.map((body) => floor.send(body.text)))).map(([status, text]) => {
+    assert.equal(status, 202);
+    return JSON.parse(text) as ValidatedAnswer;
+  });
+  const placed: { id: string; partition: number; offset: number; data: unknown }[] = [];
+  answers.forEach((answer, body) => {
+    assert.deepEqual({ accepted: answer.accepted, rejected: answer.rejected, results: answer.results.length }, { accepted: 5, rejected: 1, results: 6 });
+    assert.deepEqual(answer.results[1], { index: 1, error: 'schema_validation_failed' });
+    const valid = answer.results.filter((result) => 'id' in result);
+    valid.forEach((result, i) => {
+      const data = bodies[body]!.valid[i]!.data;
+      assert.match(result.id, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      assert.equal(result.partition, partitionForKey(data.customer_id, benchPartitions));
+      placed.push({ ...result, data });
+    });
+  });
+  // Each partition's offsets are 0, 1, 2, … with no gap and no offset given twice, across bodies sharing commits.
+  for (let partition = 0; partition < benchPartitions; partition++) {
+    const offsets = placed.filter((record) => record.partition === partition).map((record) => record.offset);
+    assert.deepEqual(
+      offsets.toSorted((a, b) => a - b),
+      offsets.map((_, i) => i),
+      `partition ${partition}`,
+    );
+  }
+  // Every valid event is stored once, with the id and partition it was answered with.
+  const stored = storedBodies(floor).flatMap((body) =>
+    body
       .trimEnd()
       .split('\n')
       .map((line) => line.split('\t')),
-    placed.map((result, i) => [result.id, String(result.partition), JSON.stringify(events[i]!.data)]),
   );
+  assert.deepEqual(stored.toSorted(), placed.map((record) => [record.id, String(record.partition), JSON.stringify(record.data)]).toSorted());
+
+  const [status, text] = await answeredOnlyAfterCommit(floor, JSON.stringify(events[0]));
+  assert.equal(status, 202);
+  const last = (JSON.parse(text) as ValidatedAnswer).results[0]!;
+  assert.ok('offset' in last && last.offset === placed.filter((record) => record.partition === last.partition).length);
   floor.kill('SIGTERM');
   assert.equal(await floor.exited, 0);
 });

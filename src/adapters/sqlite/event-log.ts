@@ -126,6 +126,8 @@ export class SqliteEventLog implements EventLog {
       'SELECT base_offset AS base FROM record_batches WHERE stream_id = ? AND partition = ? AND base_offset >= ? ORDER BY base_offset LIMIT 1',
     );
     this.#loadBatch = db.prepare('SELECT layout, data FROM record_batches WHERE stream_id = ? AND partition = ? AND base_offset = ?');
+    // `#batchAtOrAfter` with the batch's newest timestamp: a statement of its own, since that
+    // column is in the table, and the one above reads the offsets' index alone.
     this.#batchAtOrAfterWithTime = db.prepare(
       'SELECT base_offset AS base, last_ts AS ts FROM record_batches WHERE stream_id = ? AND partition = ? AND base_offset >= ? ORDER BY base_offset LIMIT 1',
     );

@@ -19,9 +19,10 @@ import { BatchBuilder } from './record-batch.ts';
  * - 4: no index of batches by time (`record_batches_by_time`). A batch's newest timestamp never
  *   falls below the one before it in its partition (the log stamps a record no earlier than
  *   the record before it), so a time is found by a binary search over the offsets' index.
- *   Each commit wrote that index's leaf page of every partition it touched to the WAL: a
- *   commit of 20 single events over 4 partitions took 20–25% less wall time and CPU without
- *   it (docs/BENCHMARKS.md, "Commits of single events").
+ *   Every commit wrote to that index for each partition it touched: a commit of 20 single
+ *   events over 4 partitions took about a fifth less wall time and CPU without it (medians
+ *   of three alternated pairs, 1.33 → 1.07 ms and 0.53 → 0.44 ms; docs/BENCHMARKS.md,
+ *   "Commits of single events").
  * Opening a file migrates it to the current layout in one transaction; a file written by a
  * newer release is refused rather than misread.
  *

@@ -350,6 +350,7 @@ void test('opening a file of an earlier layout says so once, in the log, with th
   for (const [file, from] of [
     [fixture, 0],
     [layout1Fixture, 1],
+    [layout3Fixture, 3],
   ] as const) {
     const older = tempDataDir(t);
     copyFileSync(file, join(older, 'sluice.db'));
