@@ -163,8 +163,15 @@ export interface DurableFloor {
   stop: () => Promise<void>;
 }
 
+/** Every durable floor, started together for one scenario. */
+export interface DurableFloors {
+  floors: DurableFloor[];
+  /** Stops each one started. */
+  stop: () => Promise<void>;
+}
+
 /** Every durable floor, started together; `stop` stops each one started. */
-export async function startDurableFloors(): Promise<{ floors: DurableFloor[]; stop: () => Promise<void> }> {
+export async function startDurableFloors(): Promise<DurableFloors> {
   const floors: DurableFloor[] = [];
   const stop = async (): Promise<void> => {
     await Promise.allSettled(floors.map((floor) => floor.stop()));
@@ -183,7 +190,7 @@ export async function startDurableFloors(): Promise<{ floors: DurableFloor[]; st
  * body it is sent, so it starts on an empty directory each time, removed with it (and at the
  * benchmark's exit, whatever happens).
  */
-export async function startDurableFloor(kind: DurableFloorKind = 'durable'): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
+async function startDurableFloor(kind: DurableFloorKind): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
   const dataDir = mkdtempSync(join(tmpdir(), `sluice-bench-${kind}-floor-`));
   const removeDataDir = trackTempDir(dataDir);
   try {

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import type { Bench, Row, ScenarioReport } from '../harness.ts';
-import { type DurableFloor, format, startDurableFloors, startSluice, verdict } from '../harness.ts';
+import { type DurableFloors, format, startDurableFloors, startSluice, verdict } from '../harness.ts';
 import { sampleRss } from '../processes.ts';
 import { median } from '../stats.ts';
 import { alternate, describeThreads, failuresOf, ingestSystem, medianMicrosPerEvent, othersOf, requestsPerSecond, roundDetails } from './compare.ts';
@@ -31,7 +31,7 @@ export async function batchedIngest(bench: Bench): Promise<ScenarioReport> {
     const variant = withIds ? 'with producer ids' : 'without ids';
     bench.log(`  (1) batched ingest, ${variant}`);
     const sluice = await startSluice(bench);
-    let durables: { floors: DurableFloor[]; stop: () => Promise<void> } | undefined;
+    let durables: DurableFloors | undefined;
     try {
       // The durable floors do not look at producer ids, so once is enough.
       if (!withIds) durables = await startDurableFloors();

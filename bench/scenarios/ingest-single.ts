@@ -1,5 +1,5 @@
 import type { Bench, Row, ScenarioReport } from '../harness.ts';
-import { type DurableFloor, format, startDurableFloors, startSluice, verdict } from '../harness.ts';
+import { type DurableFloors, format, startDurableFloors, startSluice, verdict } from '../harness.ts';
 import { median } from '../stats.ts';
 import { alternate, describeThreads, failuresOf, ingestSystem, medianMicrosPerEvent, othersOf, requestsPerSecond, roundDetails } from './compare.ts';
 import { measureSingleEventCommits } from './ingest-work.ts';
@@ -15,7 +15,7 @@ export async function singleIngest(bench: Bench): Promise<ScenarioReport> {
   const { settings } = bench;
   bench.log('  (2) single-event ingest');
   const sluice = await startSluice(bench);
-  let durables: { floors: DurableFloor[]; stop: () => Promise<void> } | undefined;
+  let durables: DurableFloors | undefined;
   const rows: Row[] = [];
   const details: string[] = [];
   const misses: string[] = [];

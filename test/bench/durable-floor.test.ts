@@ -1,42 +1,36 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { DatabaseSync } from 'node:sqlite';
 import { test, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 
-import { partitionForKey } from '../../src/domain/partitioner.ts';
+import { spawnServer } from '../../bench/processes.ts';
 import { benchPartitions, EventPool } from '../../bench/workload.ts';
+import { partitionForKey } from '../../src/domain/partitioner.ts';
 
 const script = fileURLToPath(new URL('../../bench/durable-floor-server.ts', import.meta.url));
 
 interface RunningFloor {
-  url: string;
   file: string;
   send: (body: string) => Promise<[number, string]>;
   kill: (signal: NodeJS.Signals) => void;
-  exited: Promise<number | null>;
+  exited: Promise<number | string>;
 }
 
+/** The floor server on a directory of the test's own, started as the benchmark starts it. */
 async function startFloor(t: TestContext, ...flags: string[]): Promise<RunningFloor> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sluice-test-durable-floor-'));
   t.after(() => rmSync(dataDir, { recursive: true, force: true }));
-  const child = spawn(process.execPath, [script, dataDir, ...flags], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const { child, url, exited } = await spawnServer('durable floor', [script, dataDir, ...flags]);
   t.after(() => child.kill('SIGKILL'));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const started = await new Promise<{ url: string; file: string }>((resolve, reject) => {
-    createInterface({ input: child.stdout }).once('line', (line) => resolve(JSON.parse(line) as { url: string; file: string }));
-    void exited.then((code) => reject(new Error(`the durable floor exited (${code}) before listening`)));
-  });
   const send = async (body: string): Promise<[number, string]> => {
-    const answer = await fetch(`${started.url}/v1/events`, { method: 'POST', body });
+    const answer = await fetch(`${url}/v1/events`, { method: 'POST', body });
     return [answer.status, await answer.text()];
   };
-  return { ...started, send, kill: (signal) => child.kill(signal), exited };
+  return { file: join(dataDir, 'floor.db'), send, kill: (signal) => child.kill(signal), exited };
 }
 
 /** Sends `body` while another connection holds the file's write lock: it must not be answered until the lock is let go. */
