@@ -31,7 +31,7 @@ function columnsOf(scenario: ScenarioReport): { title: string; key: keyof Row }[
   );
 }
 
-/** The results as plain aligned text tables, for the terminal. */
+/** The results as plain aligned text tables with their rounds and checks, for the terminal (a partial run writes nothing else). */
 export function textReport(scenarios: readonly ScenarioReport[]): string {
   const lines: string[] = [];
   for (const scenario of scenarios) {
@@ -46,6 +46,7 @@ export function textReport(scenarios: readonly ScenarioReport[]): string {
     lines.push(line(columns.map((column) => column.title)));
     lines.push(line(widths.map((width) => '-'.repeat(width))));
     for (const row of scenario.rows) lines.push(line(columns.map((column) => row[column.key])));
+    for (const detail of scenario.details) lines.push(`  - ${detail}`);
   }
   const misses = scenarios.flatMap((scenario) => scenario.misses);
   lines.push('', misses.length === 0 ? 'All targets met.' : `Missed (${misses.length}):`);

@@ -5,7 +5,7 @@ import type { Bench, Row, ScenarioReport, SluiceUnderTest } from '../harness.ts'
 import { format, startSluice, verdict } from '../harness.ts';
 import { median } from '../stats.ts';
 import { EventPool, keptFields, orderPipeline, orderSchema } from '../workload.ts';
-import { alternate, failuresOf, ingestSystem, requestsPerSecond, roundDetails, type Round } from './compare.ts';
+import { alternate, describeThreads, failuresOf, ingestSystem, requestsPerSecond, roundDetails, type Round } from './compare.ts';
 
 /** The pipeline may cost at most a quarter of the throughput: pipeline / validation-only ≥ 0.75. */
 export const pipelineRatioTarget = 0.85;
@@ -94,6 +94,8 @@ export async function pipelineCost(bench: Bench): Promise<ScenarioReport> {
       const unit = (result: Round['result']): string => `${format.int(requestsPerSecond(result) * perRequest)} events/s`;
       details.push(...roundDetails('validation only,', measured.floor, unit), ...roundDetails('5-step pipeline,', measured.sluice, unit));
       details.push(
+        `server CPU per event by thread, validation only: ${describeThreads(measured.floor, perRequest)}`,
+        `server CPU per event by thread, 5-step pipeline: ${describeThreads(measured.sluice, perRequest)}`,
         `in-process, median of ${pure.repeats} alternating runs of ${format.int(pure.events)} events each: schema validation ${micros(pure.validate)}, validation + the 5 steps ${micros(pure.validateAndSteps)}, the 5 steps alone ${micros(pure.steps)} per event`,
       );
       for (const [label, sluice, count] of [
