@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AcceptedEvent, DeadLetter, EventInput, Rejection } from '../domain/event.ts';
 import { SluiceError } from '../domain/errors.ts';
+import { isoFromMillis } from '../domain/iso-timestamp.ts';
 import { deadLetterStream } from '../domain/names.ts';
 import { partitionForKey } from '../domain/partitioner.ts';
 import type { CompiledType } from '../domain/pipeline.ts';
@@ -240,7 +241,7 @@ export class IngestPreparer {
 
   prepare(tenant: string, items: readonly IngestItem[]): PreparedIngest {
     const receivedAtMs = Date.now();
-    const receivedAt = new Date(receivedAtMs).toISOString();
+    const receivedAt = isoFromMillis(receivedAtMs);
     const context = { tenant, receivedAt, newId: randomUUID };
     const records: AppendRecord[] = [];
     const plan: Planned[] = [];

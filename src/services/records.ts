@@ -1,4 +1,5 @@
 import type { DeadLetter, EventRecord } from '../domain/event.ts';
+import { isoFromMillis } from '../domain/iso-timestamp.ts';
 import { parseStreamName } from '../domain/names.ts';
 import type { LogRecord } from '../ports/event-log.ts';
 
@@ -16,7 +17,7 @@ export function toEventRecord(record: LogRecord): EventRecord {
     stream: record.stream,
     partition: record.partition,
     offset: record.offset,
-    receivedAt: new Date(record.timestamp).toISOString(),
+    receivedAt: isoFromMillis(record.timestamp),
     data: JSON.parse(record.value) as unknown,
   };
   if (record.attributes.subject !== undefined) view.subject = record.attributes.subject;

@@ -1,3 +1,4 @@
+import { isoFromMillis } from '../iso-timestamp.ts';
 import type { CorrelationSpec } from './spec.ts';
 
 /** An event as a correlation sees it: its type, id, data and when it was stored. */
@@ -160,8 +161,8 @@ export function aggregateOf(spec: CorrelationSpec, key: string, open: OpenInstan
     complete,
     events,
     missing: spec.types.filter((type) => open.events[type] === undefined),
-    firstAt: new Date(open.firstAt).toISOString(),
-    lastAt: new Date(open.lastAt).toISOString(),
+    firstAt: isoFromMillis(open.firstAt),
+    lastAt: isoFromMillis(open.lastAt),
     count: open.count,
   };
 }

@@ -1,4 +1,5 @@
 import { SluiceError } from '../errors.ts';
+import { isoFromMillis } from '../iso-timestamp.ts';
 import { at, ConfigReader, isPlainObject } from './config.ts';
 import { Draft } from './draft.ts';
 import { compileAssign } from './steps/assign.ts';
@@ -73,7 +74,8 @@ export function compileSteps(steps: unknown, deps: TransformDeps): (data: unknow
   }
   if (compiled.length === 0) return (data) => ({ ok: true, data });
 
-  const clock = isoClock(deps.now);
+  // Formatted once per millisecond (isoFromMillis keeps the last): many events share one.
+  const clock = (): string => isoFromMillis(deps.now().getTime());
   return (data) => {
     const draft = new Draft(data, clock);
     for (let i = 0; i < compiled.length; i++) {
@@ -81,23 +83,5 @@ export function compileSteps(steps: unknown, deps: TransformDeps): (data: unknow
       if (failure !== undefined) return { ok: false, step: i, stepName: names[i]!, ...failure };
     }
     return { ok: true, data: draft.root };
-  };
-}
-
-/**
- * The clock as ISO-8601 text, formatted once per millisecond: at batch rates many events
- * share a millisecond, and formatting a date costs more than the step that needs it.
- */
-function isoClock(now: () => Date): () => string {
-  let lastMillis = Number.NaN;
-  let lastText = '';
-  return () => {
-    const date = now();
-    const millis = date.getTime();
-    if (millis !== lastMillis) {
-      lastMillis = millis;
-      lastText = date.toISOString();
-    }
-    return lastText;
   };
 }

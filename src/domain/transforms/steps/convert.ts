@@ -1,4 +1,4 @@
-import { commonIsoMillis, maxMillis, minMillis, realDay } from '../../iso-timestamp.ts';
+import { commonIsoMillis, isoFromMillis, maxMillis, minMillis, realDay } from '../../iso-timestamp.ts';
 import type { ConfigReader, PlacedPath } from '../config.ts';
 import { describeType, missing, readPath } from '../paths.ts';
 import type { CompiledStep, ConvertFormat, IsoPrecision } from '../types.ts';
@@ -125,10 +125,13 @@ function converterFor(from: ConvertFormat, to: ConvertFormat, style: IsoStyle): 
 /** Writes an instant as `iso8601` in a style; the seconds form truncates, as clocks do. */
 function isoWriter(style: IsoStyle): (millis: number) => { value: string } | string {
   const length = style.precision === 'seconds' ? 19 : 23; // YYYY-MM-DDTHH:MM:SS(.sss)
+  // The default style is the text as it is written.
+  const plainUtc = length === 23 && style.suffix === 'Z';
   return (millis) => {
     const wall = millis + style.offsetMillis;
     if (wall < minMillis || wall > maxMillis) return `is outside the years 0000 to 9999 at offset ${style.suffix}`;
-    return { value: new Date(wall).toISOString().slice(0, length) + style.suffix };
+    const text = isoFromMillis(wall);
+    return { value: plainUtc ? text : text.slice(0, length) + style.suffix };
   };
 }
 
