@@ -2,8 +2,9 @@
  * RFC 3339 timestamps (ISO-8601's common profile) read from their characters, and written.
  * The pipeline's `convert` step reads them into milliseconds; JSON Schema's `date-time` format
  * (services/schemas/quick-formats.ts) takes one that reads as valid without ajv-formats'
- * regular expressions. Ingest, readers, the clock of `set` and `convert` write them with
- * `isoFromMillis`.
+ * regular expressions. Ingest's receive time, records as readers see them, Kafka sources'
+ * record times, the clock of `set`, `convert` and correlations' aggregates write them with
+ * `isoTextWriter`.
  */
 
 // Years 0000–9999: what RFC 3339 (and so ISO-8601 without extensions) can write.
@@ -58,39 +59,46 @@ export function commonIsoMillis(text: string): number | undefined {
 const twoDigitTexts = Array.from({ length: 100 }, (_, n) => String(n).padStart(2, '0'));
 const threeDigitTexts = Array.from({ length: 1000 }, (_, n) => String(n).padStart(3, '0'));
 
-// The last instant written and the last day's date part: records of one request or one
-// commit share their time, and every instant of a day shares its date.
-let lastMillis = Number.NaN;
-let lastText = '';
-let lastDay = Number.NaN;
-let lastDate = '';
-
 /**
- * An instant as `Date.prototype.toISOString` writes it (`2026-01-31T12:00:00.123Z`), the same
- * text for every time it can take, without its cost: V8 formats each date with a general
- * printf (about 1.1 µs here, against 0.14 µs for this, and 0.03 µs for the same instant again).
- * A fraction of a millisecond is cut off towards zero, as `Date` does. Outside the years 0000
- * to 9999 (never a clock's time) `toISOString` writes it, and throws as it does for NaN.
+ * A function that writes an instant as `Date.prototype.toISOString` does
+ * (`2026-01-31T12:00:00.123Z`), the same text for every time it can take, without its cost:
+ * V8 formats each date through a general printf (docs/BENCHMARKS.md, "Writing instants as
+ * text"). A fraction of a millisecond is cut off towards zero, as `Date` does. Outside the
+ * years 0000 to 9999 (never a clock's time) `toISOString` writes it, and throws as it does
+ * for NaN.
+ *
+ * Each writer keeps the last instant it wrote and the last day's date part: the records of
+ * one request or commit share their time, and a day's instants share their date. A caller on
+ * a hot path makes its own, so that other callers' instants do not push out its last one.
  */
-export function isoFromMillis(millis: number): string {
-  if (millis === lastMillis) return lastText;
-  const whole = Math.trunc(millis);
-  if (!(whole >= minMillis && whole <= maxMillis)) return new Date(millis).toISOString();
-  const day = Math.floor(whole / 86_400_000);
-  if (day !== lastDay) {
-    lastDay = day;
-    lastDate = dateText(day);
-  }
-  let rest = whole - day * 86_400_000;
-  const hour = Math.floor(rest / 3_600_000);
-  rest -= hour * 3_600_000;
-  const minute = Math.floor(rest / 60_000);
-  rest -= minute * 60_000;
-  const second = Math.floor(rest / 1000);
-  lastMillis = millis;
-  lastText = `${lastDate}T${twoDigitTexts[hour]!}:${twoDigitTexts[minute]!}:${twoDigitTexts[second]!}.${threeDigitTexts[rest - second * 1000]!}Z`;
-  return lastText;
+export function isoTextWriter(): (millis: number) => string {
+  let lastMillis = Number.NaN;
+  let lastText = '';
+  let lastEpochDay = Number.NaN;
+  let lastDate = '';
+  return (millis) => {
+    if (millis === lastMillis) return lastText;
+    const whole = Math.trunc(millis);
+    if (!(whole >= minMillis && whole <= maxMillis)) return new Date(millis).toISOString();
+    const epochDay = Math.floor(whole / 86_400_000);
+    if (epochDay !== lastEpochDay) {
+      lastEpochDay = epochDay;
+      lastDate = dateText(epochDay);
+    }
+    let rest = whole - epochDay * 86_400_000;
+    const hour = Math.floor(rest / 3_600_000);
+    rest -= hour * 3_600_000;
+    const minute = Math.floor(rest / 60_000);
+    rest -= minute * 60_000;
+    const second = Math.floor(rest / 1000);
+    lastMillis = millis;
+    lastText = `${lastDate}T${twoDigitTexts[hour]!}:${twoDigitTexts[minute]!}:${twoDigitTexts[second]!}.${threeDigitTexts[rest - second * 1000]!}Z`;
+    return lastText;
+  };
 }
+
+/** A writer for callers without one of their own (`isoTextWriter`). */
+export const isoFromMillis = isoTextWriter();
 
 /**
  * `YYYY-MM-DD` of a day counted from 1970-01-01: `daysSinceEpoch` the other way round, in the
@@ -100,7 +108,8 @@ function dateText(days: number): string {
   const fromMarch0000 = days + 719_468;
   const cycle = Math.floor(fromMarch0000 / 146_097);
   const dayOfCycle = fromMarch0000 - cycle * 146_097;
-  // Leap days are those of every fourth year but the hundredths, except the cycle's last.
+  // Take out the leap days before this day (one per 1,460 days, none per 36,524, and the
+  // cycle's last day) so that dividing by 365 gives the year of the cycle.
   const yearOfCycle = Math.floor((dayOfCycle - Math.floor(dayOfCycle / 1460) + Math.floor(dayOfCycle / 36_524) - Math.floor(dayOfCycle / 146_096)) / 365);
   const dayOfYear = dayOfCycle - (365 * yearOfCycle + Math.floor(yearOfCycle / 4) - Math.floor(yearOfCycle / 100));
   const monthFromMarch = Math.floor((5 * dayOfYear + 2) / 153);

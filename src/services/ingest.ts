@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AcceptedEvent, DeadLetter, EventInput, Rejection } from '../domain/event.ts';
 import { SluiceError } from '../domain/errors.ts';
-import { isoFromMillis } from '../domain/iso-timestamp.ts';
+import { isoTextWriter } from '../domain/iso-timestamp.ts';
 import { deadLetterStream } from '../domain/names.ts';
 import { partitionForKey } from '../domain/partitioner.ts';
 import type { CompiledType } from '../domain/pipeline.ts';
@@ -234,6 +234,7 @@ export class IngestService {
 export class IngestPreparer {
   readonly #registry: TypeRegistry;
   readonly #roundRobin = new Map<string, number>();
+  readonly #receivedAtText = isoTextWriter();
 
   constructor(registry: TypeRegistry) {
     this.#registry = registry;
@@ -241,7 +242,7 @@ export class IngestPreparer {
 
   prepare(tenant: string, items: readonly IngestItem[]): PreparedIngest {
     const receivedAtMs = Date.now();
-    const receivedAt = isoFromMillis(receivedAtMs);
+    const receivedAt = this.#receivedAtText(receivedAtMs);
     const context = { tenant, receivedAt, newId: randomUUID };
     const records: AppendRecord[] = [];
     const plan: Planned[] = [];

@@ -1,9 +1,12 @@
 import type { DeadLetter, EventRecord } from '../domain/event.ts';
-import { isoFromMillis } from '../domain/iso-timestamp.ts';
+import { isoTextWriter } from '../domain/iso-timestamp.ts';
 import { parseStreamName } from '../domain/names.ts';
 import type { LogRecord } from '../ports/event-log.ts';
 
 export type DeadLetterView = DeadLetter & { stream: string; offset: number };
+
+// Records read together mostly share their time: a writer of its own keeps it.
+const receivedAtText = isoTextWriter();
 
 /** A stored record as readers see it. */
 export function toEventRecord(record: LogRecord): EventRecord {
@@ -17,7 +20,7 @@ export function toEventRecord(record: LogRecord): EventRecord {
     stream: record.stream,
     partition: record.partition,
     offset: record.offset,
-    receivedAt: isoFromMillis(record.timestamp),
+    receivedAt: receivedAtText(record.timestamp),
     data: JSON.parse(record.value) as unknown,
   };
   if (record.attributes.subject !== undefined) view.subject = record.attributes.subject;

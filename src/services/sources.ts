@@ -14,6 +14,7 @@ import { compilePointer, isJsonPointer } from '../domain/json-pointer.ts';
 import { isTypeName, parseStreamName } from '../domain/names.ts';
 import type { EventInput } from '../domain/event.ts';
 import { toEventInput } from '../domain/event-input.ts';
+import { isoTextWriter } from '../domain/iso-timestamp.ts';
 import type { Catalog } from '../ports/catalog.ts';
 import type { SourceReader, SourceRecord, SourceSubscription } from '../ports/source-reader.ts';
 import type { IngestItem, IngestService, PreparedIngest } from './ingest.ts';
@@ -464,11 +465,14 @@ function recordId(record: SourceRecord): string {
   return `${record.topic}-${record.partition}-${record.offset}`;
 }
 
+// The records of one fetch mostly share their time: a writer of its own keeps it.
+const recordTimeText = isoTextWriter();
+
 /** An event in Sluice's own shape; its original is that shape too, so a redrive can replay it. */
 function nativeEvent(fields: Record<string, unknown>, record: SourceRecord): EventInput {
   const native: Record<string, unknown> = { ...fields, id: recordId(record), source: `kafka:${record.topic}` };
   if (record.key !== null) native.key = record.key.toString('utf8');
-  if (Number.isFinite(record.timestamp) && record.timestamp > 0) native.time = new Date(record.timestamp).toISOString();
+  if (Number.isFinite(record.timestamp) && record.timestamp > 0) native.time = recordTimeText(record.timestamp);
   // Only a dead letter needs the text; transforms work on a copy, so `native` stays as it is.
   return toEventInput(native, () => JSON.stringify(native));
 }

@@ -1,5 +1,5 @@
 import { SluiceError } from '../errors.ts';
-import { isoFromMillis } from '../iso-timestamp.ts';
+import { isoTextWriter } from '../iso-timestamp.ts';
 import { at, ConfigReader, isPlainObject } from './config.ts';
 import { Draft } from './draft.ts';
 import { compileAssign } from './steps/assign.ts';
@@ -74,8 +74,10 @@ export function compileSteps(steps: unknown, deps: TransformDeps): (data: unknow
   }
   if (compiled.length === 0) return (data) => ({ ok: true, data });
 
-  // Formatted once per millisecond (isoFromMillis keeps the last): many events share one.
-  const clock = (): string => isoFromMillis(deps.now().getTime());
+  // A writer of its own formats the clock once per millisecond, which many events share,
+  // whatever other instants a `convert` in the same pipeline writes.
+  const clockText = isoTextWriter();
+  const clock = (): string => clockText(deps.now().getTime());
   return (data) => {
     const draft = new Draft(data, clock);
     for (let i = 0; i < compiled.length; i++) {

@@ -191,3 +191,25 @@ void test('rename keeps the other fields in their order, an own "__proto__" fiel
   assert.equal(Object.getPrototypeOf(result), Object.prototype);
   assert.equal(JSON.stringify(input), before);
 });
+
+void test('set {now: true} writes the clock and convert writes each event time, in one pipeline over events of many days', () => {
+  let clock = fixedNow.getTime();
+  const transform = compileSteps(
+    [
+      { convert: { at: { from: 'epoch-millis', to: 'iso8601' }, day: { from: 'epoch-millis', to: 'iso8601', precision: 'seconds', zone: '+02:00' } } },
+      { set: { processed_at: { now: true } } },
+    ],
+    deps({ now: () => new Date(clock) }),
+  );
+  for (let i = 0; i < 500; i++) {
+    const at = Date.UTC(1999, 11, 31) + i * 86_399_999;
+    if (i % 3 === 0) clock += 1;
+    const outcome = transform({ at, day: at });
+    assert.ok(outcome.ok);
+    assert.deepEqual(outcome.data, {
+      at: new Date(at).toISOString(),
+      day: `${new Date(at + 7_200_000).toISOString().slice(0, 19)}+02:00`,
+      processed_at: new Date(clock).toISOString(),
+    });
+  }
+});

@@ -1,4 +1,4 @@
-import { commonIsoMillis, isoFromMillis, maxMillis, minMillis, realDay } from '../../iso-timestamp.ts';
+import { commonIsoMillis, isoTextWriter, maxMillis, minMillis, realDay } from '../../iso-timestamp.ts';
 import type { ConfigReader, PlacedPath } from '../config.ts';
 import { describeType, missing, readPath } from '../paths.ts';
 import type { CompiledStep, ConvertFormat, IsoPrecision } from '../types.ts';
@@ -127,10 +127,11 @@ function isoWriter(style: IsoStyle): (millis: number) => { value: string } | str
   const length = style.precision === 'seconds' ? 19 : 23; // YYYY-MM-DDTHH:MM:SS(.sss)
   // The default style is the text as it is written.
   const plainUtc = length === 23 && style.suffix === 'Z';
+  const isoText = isoTextWriter();
   return (millis) => {
     const wall = millis + style.offsetMillis;
     if (wall < minMillis || wall > maxMillis) return `is outside the years 0000 to 9999 at offset ${style.suffix}`;
-    const text = isoFromMillis(wall);
+    const text = isoText(wall);
     return { value: plainUtc ? text : text.slice(0, length) + style.suffix };
   };
 }
