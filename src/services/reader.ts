@@ -161,9 +161,11 @@ export class StreamReader {
     while (!signal.aborted) {
       let delivered = 0;
       const version = this.#log.appendVersion(stream);
+      // Every partition's read crosses to the store at once: one after another, each could
+      // wait behind a commit's fsync before the next was even asked.
+      const reads = await Promise.all(positions.map((from, partition) => this.#log.read(stream, partition, from, 500)));
       for (let partition = 0; partition < positions.length; partition++) {
-        const records = await this.#log.read(stream, partition, positions[partition]!, 500);
-        for (const record of records) {
+        for (const record of reads[partition]!) {
           positions[partition] = record.offset + 1;
           delivered++;
           yield record;
