@@ -233,22 +233,17 @@ async function inProcessCosts(events: number, repeats: number): Promise<FormatCo
         if (sluiceValidator(data) !== undefined) throw new Error(`${testCase.label}: Sluice's validator refuses a bench order`);
       }
 
-      const timeBare = (count: number): number => {
+      /** CPU µs per event of `check` over `count` events, each of which it must pass. */
+      const timeLoop = (check: (data: unknown) => boolean, who: string, count: number): number => {
         let ok = 0;
         const before = process.cpuUsage();
-        for (let i = 0; i < count; i++) if (bare(datas[i % datas.length])) ok++;
+        for (let i = 0; i < count; i++) if (check(datas[i % datas.length])) ok++;
         const used = process.cpuUsage(before);
-        if (ok !== count) throw new Error(`${testCase.label}: ${count - ok} events failed bare validation`);
+        if (ok !== count) throw new Error(`${testCase.label}: ${count - ok} events failed ${who}`);
         return (used.user + used.system) / count;
       };
-      const timeValidator = (count: number): number => {
-        let ok = 0;
-        const before = process.cpuUsage();
-        for (let i = 0; i < count; i++) if (sluiceValidator(datas[i % datas.length]) === undefined) ok++;
-        const used = process.cpuUsage(before);
-        if (ok !== count) throw new Error(`${testCase.label}: ${count - ok} events failed Sluice's validator`);
-        return (used.user + used.system) / count;
-      };
+      const timeBare = (count: number): number => timeLoop(bare, 'bare validation', count);
+      const timeValidator = (count: number): number => timeLoop((data) => sluiceValidator(data) === undefined, "Sluice's validator", count);
       const timeIngest = async (): Promise<number> => {
         const rounds = Math.ceil(events / 100);
         let accepted = 0;

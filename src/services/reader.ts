@@ -87,7 +87,7 @@ export class StreamReader {
     const wanted = Math.min(limit, maxReadLimit);
     for (;;) {
       const version = this.#log.appendVersion(stream);
-      const reads = await Promise.all(positions.map((from, partition) => this.#log.read(stream, partition, from, wanted)));
+      const reads = await this.#readEach(stream, positions, wanted);
       // A merge by stored time that takes each partition's records in order.
       const heads = reads.map(() => 0);
       const next = [...positions];
@@ -152,6 +152,14 @@ export class StreamReader {
   }
 
   /**
+   * Up to `limit` records of each partition from its position, every read asked at once: one
+   * after another, each could wait behind a commit's fsync before the next was even asked.
+   */
+  #readEach(stream: string, positions: readonly number[], limit: number): Promise<LogRecord[][]> {
+    return Promise.all(positions.map((from, partition) => this.#log.read(stream, partition, from, limit)));
+  }
+
+  /**
    * Follows every partition of a stream from `positions`, yielding records as they are
    * appended, until `signal` aborts. `positions` is updated in place as records are yielded.
    */
@@ -161,9 +169,7 @@ export class StreamReader {
     while (!signal.aborted) {
       let delivered = 0;
       const version = this.#log.appendVersion(stream);
-      // Every partition's read crosses to the store at once: one after another, each could
-      // wait behind a commit's fsync before the next was even asked.
-      const reads = await Promise.all(positions.map((from, partition) => this.#log.read(stream, partition, from, 500)));
+      const reads = await this.#readEach(stream, positions, 500);
       for (let partition = 0; partition < positions.length; partition++) {
         for (const record of reads[partition]!) {
           positions[partition] = record.offset + 1;
