@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readRss, spawnServer, stopProcess, trackTempDir, type Spawned } from './processes.ts';
 import type { LoadWorker } from './worker-client.ts';
@@ -140,17 +140,39 @@ export interface Bench {
 }
 
 const durableFloorScript = fileURLToPath(new URL('./durable-floor-server.ts', import.meta.url));
+const threadedFloorScript = fileURLToPath(new URL('./threaded-floor-server.ts', import.meta.url));
 
-/** The durable floors of bench/durable-floor-server.ts: as it is, or validating each event (`--validate`). */
-export type DurableFloorKind = 'durable' | 'validating';
+/**
+ * The durable floors: bench/durable-floor-server.ts as it is or validating each event
+ * (`--validate`), and the validating floor over two threads (bench/threaded-floor-server.ts).
+ */
+export type DurableFloorKind = 'durable' | 'validating' | 'reuse-port' | 'prepare-thread';
 
-/** The durable floors scenarios 1 and 2 run beside the floor and Sluice, by name, with what each does. */
-export const durableFloors: readonly { kind: DurableFloorKind; name: string; does: string }[] = [
-  { kind: 'durable', name: 'durable floor', does: 'node:http, JSON.parse, node:sqlite group commit on a thread (one row per body)' },
+/** The durable floors scenarios 1 and 2 run beside the floor and Sluice, by name, with what each does and how it is started. */
+export const durableFloors: readonly { kind: DurableFloorKind; name: string; does: string; args: readonly string[] }[] = [
+  {
+    kind: 'durable',
+    name: 'durable floor',
+    does: 'node:http, JSON.parse, node:sqlite group commit on a thread (one row per body)',
+    args: [durableFloorScript],
+  },
   {
     kind: 'validating',
     name: 'validating floor',
     does: 'the durable floor, plus per event ajv, a UUID, a partition and JSON text, and an answer with ids and offsets, all on the HTTP thread',
+    args: [durableFloorScript, '--validate'],
+  },
+  {
+    kind: 'reuse-port',
+    name: 'validating floor on two HTTP threads',
+    does: 'the same work, with a second HTTP thread on the same port (SO_REUSEPORT), each thread parsing, validating and answering its own requests',
+    args: [threadedFloorScript, '--shape=reuse-port'],
+  },
+  {
+    kind: 'prepare-thread',
+    name: 'validating floor with a prepare thread',
+    does: "the same work, each body parsed and validated on a thread of its own and its records handed back to the HTTP thread (the shape of Sluice's ingest thread)",
+    args: [threadedFloorScript, '--shape=prepare-thread'],
   },
 ];
 
@@ -158,6 +180,8 @@ export const durableFloors: readonly { kind: DurableFloorKind; name: string; doe
 export interface DurableFloor {
   name: string;
   does: string;
+  /** The script and its options, as a reader would run it. */
+  source: string;
   url: string;
   pid: number;
   stop: () => Promise<void>;
@@ -177,7 +201,10 @@ export async function startDurableFloors(): Promise<DurableFloors> {
     await Promise.allSettled(floors.map((floor) => floor.stop()));
   };
   try {
-    for (const { kind, name, does } of durableFloors) floors.push({ name, does, ...(await startDurableFloor(kind)) });
+    for (const { kind, name, does, args } of durableFloors) {
+      const [script, ...options] = args;
+      floors.push({ name, does, source: ['bench/' + basename(script!), ...options].join(' '), ...(await startDurableFloor(kind, args)) });
+    }
   } catch (error) {
     await stop();
     throw error;
@@ -190,11 +217,12 @@ export async function startDurableFloors(): Promise<DurableFloors> {
  * body it is sent, so it starts on an empty directory each time, removed with it (and at the
  * benchmark's exit, whatever happens).
  */
-async function startDurableFloor(kind: DurableFloorKind): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
+async function startDurableFloor(kind: DurableFloorKind, args: readonly string[]): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
   const dataDir = mkdtempSync(join(tmpdir(), `sluice-bench-${kind}-floor-`));
   const removeDataDir = trackTempDir(dataDir);
   try {
-    const spawned = await spawnServer(`${kind} floor server`, [durableFloorScript, dataDir, ...(kind === 'validating' ? ['--validate'] : [])]);
+    const [script, ...options] = args;
+    const spawned = await spawnServer(`${kind} floor server`, [script!, dataDir, ...options]);
     return {
       url: spawned.url,
       pid: spawned.pid,

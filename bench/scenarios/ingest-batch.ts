@@ -93,7 +93,7 @@ export async function batchedIngest(bench: Bench): Promise<ScenarioReport> {
       if (stored !== acknowledged) misses.push(`batched ingest ${variant}: ${stored} events stored but ${acknowledged} acknowledged`);
       for (const problem of failuresOf(measured.sluice, measured.warmup.slice(0, 2))) misses.push(`batched ingest ${variant}: ${problem}`);
       othersOf(measured).forEach(({ rounds, failures }, index) => {
-        const { name, does } = floors[index]!;
+        const { name, does, source } = floors[index]!;
         const rate = eventsPerSecond(rounds);
         rows.push({
           metric: `events/s without ids, ${name}: ${does}`,
@@ -105,7 +105,7 @@ export async function batchedIngest(bench: Bench): Promise<ScenarioReport> {
         });
         details.push(...roundDetails(`${name}, ${variant},`, rounds, unit));
         details.push(
-          `${name}: ${format.ratio(rate / floorRate)} of the floor's events/s, ${medianMicrosPerEvent(rounds, perRequest).toFixed(2)} µs of server CPU per event (bench/durable-floor-server.ts)`,
+          `${name}: ${format.ratio(rate / floorRate)} of the floor's events/s, ${medianMicrosPerEvent(rounds, perRequest).toFixed(2)} µs of server CPU per event (${source})`,
         );
         for (const problem of failures) misses.push(`batched ingest, ${name}: ${problem}`);
       });
