@@ -21,11 +21,12 @@ export interface FloorListen {
  * What the floor servers share: a bare node:http server that reads each body, parses it as
  * JSON and answers 202 with the event count (400 when it is not JSON). `keep` may hold a
  * body before its answer (the durable floor stores it first); it calls `answer` when the body
- * may be answered, with the answer's JSON text (and status, 202 unless given) or, without it, the event count. With `parse:
- * false` the body is handed over as text only (`parsed` undefined), for a server that parses
- * it elsewhere. Once listening it prints `{"url":...,"pid":...}` and `extra` on stdout and
- * calls `listening` with the port, and it stops on SIGTERM, SIGINT or the end of stdin, after
- * `beforeExit`.
+ * may be answered, with the answer's JSON text (and its status, 202 unless given) or, without
+ * it, the event count. With `parse: false` `keep` gets the body as text only (`parsed`
+ * undefined), for a server that parses it on another thread, and must answer with a text.
+ * Once listening it prints `{"url":...,"pid":...}` and `extra` on stdout (unless told not to)
+ * and calls `listening` with the port; on the main thread it stops on SIGTERM, SIGINT or the
+ * end of stdin, after `beforeExit`.
  */
 export function serveFloor(
   options: {
