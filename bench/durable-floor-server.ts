@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { bareJsonValidator } from './bare-json-validator.ts';
 import { serveFloor } from './floor-http.ts';
 import { FloorStore, floorStoreThreadUrl } from './floor-store.ts';
-import { validateBody, validatedAnswer } from './floor-validated.ts';
+import { keepValidated } from './floor-validated.ts';
 import { orderSchema } from './workload.ts';
 
 /**
@@ -39,10 +39,7 @@ serveFloor({
   keep:
     validate === undefined
       ? (body, answer) => store.keep(body.text, undefined, () => answer())
-      : (body, answer) => {
-          const validated = validateBody(body.parsed, validate);
-          store.keep(validated.records, validated.counts, (bases) => answer(validatedAnswer(validated, bases!)));
-        },
+      : (body, answer) => keepValidated(body.parsed, validate, store, answer),
   beforeExit: async () => {
     await storeThread.terminate();
   },

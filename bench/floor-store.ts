@@ -13,8 +13,9 @@ interface StorePort {
 /**
  * A thread's side of the floor's store thread (bench/floor-store-thread.ts): `keep` sends a
  * body's text and calls `stored` once it is committed, with its first offset per partition
- * when it was sent with its records' counts. The bodies of one event-loop turn cross in one
- * message.
+ * when it was sent with its records' counts (all of one store's bodies are sent with counts,
+ * or none are: the answer's offsets are laid out by body). The bodies of one event-loop turn
+ * cross in one message.
  */
 export class FloorStore {
   readonly #port: StorePort;

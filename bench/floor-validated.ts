@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { partitionForKey } from '../src/domain/partitioner.ts';
+import type { FloorStore } from './floor-store.ts';
 import { benchPartitions } from './workload.ts';
 
 /**
@@ -64,4 +65,10 @@ export function validatedAnswer(body: ValidatedBody, bases: ArrayLike<number>): 
     json += `{"id":"${id}","partition":${partition},"offset":${bases[partition]! + taken[partition]!++}}`;
   }
   return `${json}]}`;
+}
+
+/** A validating floor's handling of one parsed body on an HTTP thread: validate it, store its records, answer once they are committed. */
+export function keepValidated(parsed: unknown, validate: (data: unknown) => boolean, store: FloorStore, answer: (json: string) => void): void {
+  const validated = validateBody(parsed, validate);
+  store.keep(validated.records, validated.counts, (bases) => answer(validatedAnswer(validated, bases!)));
 }

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { isMainThread, MessageChannel, type MessagePort, parentPort, Worker, workerData } from 'node:worker_threads';
 import { bareJsonValidator } from './bare-json-validator.ts';
-import { type ParsedBody, serveFloor } from './floor-http.ts';
+import { serveFloor } from './floor-http.ts';
 import { FloorStore, floorStoreThreadUrl } from './floor-store.ts';
-import { type ValidatedBody, validateBody, validatedAnswer } from './floor-validated.ts';
+import { keepValidated, type ValidatedBody, validateBody, validatedAnswer } from './floor-validated.ts';
 import { orderSchema } from './workload.ts';
 
 /**
@@ -65,20 +65,17 @@ function main(): void {
   const beforeExit = async (): Promise<void> => {
     await Promise.all(workers.map((worker) => worker.terminate()));
   };
-  const announce = (port: number): void => {
-    process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${port}`, pid: process.pid, file })}\n`);
-  };
-
   if (shape === 'reuse-port') {
     const validate = bareJsonValidator(orderSchema);
     serveFloor({
-      keep: (body, answer) => keepValidated(body, answer, validate, store),
+      keep: (body, answer) => keepValidated(body.parsed, validate, store, answer),
       listen: { reusePort: true, announce: false },
       listening: (port) => {
         const channel = new MessageChannel();
         storeThread.postMessage({ port: channel.port1 }, [channel.port1]);
         const second = start(threadUrl, 'floor-http-2', { role: 'http', port, store: channel.port2 } satisfies Role, [channel.port2]);
-        second.once('message', () => announce(port));
+        // Announced only once both threads listen, so that the load reaches both.
+        second.once('message', () => process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${port}`, pid: process.pid, file })}\n`));
       },
       beforeExit,
     });
@@ -101,15 +98,9 @@ function main(): void {
       waiting.set(job, answer);
       prepare.postMessage({ job, text } satisfies Preparing);
     },
-    listening: announce,
-    listen: { announce: false },
     beforeExit,
+    extra: { file },
   });
-}
-
-function keepValidated(body: ParsedBody, answer: (json: string) => void, validate: (data: unknown) => boolean, store: FloorStore): void {
-  const validated = validateBody(body.parsed, validate);
-  store.keep(validated.records, validated.counts, (bases) => answer(validatedAnswer(validated, bases!)));
 }
 
 /** The second HTTP thread of `--shape=reuse-port`: the main thread's work, on the same port, with a store port of its own. */
@@ -117,7 +108,7 @@ function secondHttpThread({ port, store }: Extract<Role, { role: 'http' }>): voi
   const validate = bareJsonValidator(orderSchema);
   const floorStore = new FloorStore(store);
   serveFloor({
-    keep: (body, answer) => keepValidated(body, answer, validate, floorStore),
+    keep: (body, answer) => keepValidated(body.parsed, validate, floorStore, answer),
     listen: { port, reusePort: true, announce: false },
     listening: () => parentPort!.postMessage('listening'),
   });
